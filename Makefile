@@ -1,0 +1,110 @@
+# ingot — build, test, demo, bench, install.
+#
+#   make            build ./ingot
+#   make test       bootstrap what is missing, build, run every test
+#   make asan       the tests under AddressSanitizer + UBSan
+#   make demo       set up and run the main job
+#   make bench      run bench/*.sh
+#   make install PREFIX=/usr/local
+#
+# Sources are found by wildcard: one directory per module under src/.
+# Optional dependencies (libpq, libmicrohttpd, libcurl) are detected with
+# pkg-config and compiled in with HAVE_* guards.
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+DUCKDB_DIR ?= third_party/duckdb
+WERROR ?= -Werror
+
+OPT ?= -O2 -g
+CFLAGS_BASE = -std=c17 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wno-unused-parameter \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread -Isrc -I$(DUCKDB_DIR)/include
+CFLAGS ?= $(OPT)
+
+PKGS := jansson libfyaml sqlite3 zlib libcrypto
+HAVE_PQ := $(shell pkg-config --exists libpq && echo 1)
+HAVE_MHD := $(shell pkg-config --exists libmicrohttpd && echo 1)
+HAVE_CURL := $(shell pkg-config --exists libcurl && echo 1)
+DEFS :=
+ifeq ($(HAVE_PQ),1)
+PKGS += libpq
+DEFS += -DHAVE_LIBPQ=1
+endif
+ifeq ($(HAVE_MHD),1)
+PKGS += libmicrohttpd
+DEFS += -DHAVE_LIBMICROHTTPD=1
+endif
+ifeq ($(HAVE_CURL),1)
+PKGS += libcurl
+DEFS += -DHAVE_LIBCURL=1
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS = -L$(DUCKDB_DIR)/lib -lduckdb $(PKG_LIBS) -lm -pthread
+RPATH = -Wl,-rpath,'$$ORIGIN/$(DUCKDB_DIR)/lib' -Wl,-rpath,'$$ORIGIN/../lib/ingot' -Wl,-z,origin
+
+ALL_CFLAGS = $(CFLAGS_BASE) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
+
+LIB_SRC := $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all test unit cli asan demo bench install clean deps fuzz
+
+all: ingot
+
+$(DUCKDB_DIR)/include/duckdb.h:
+	scripts/bootstrap --duckdb
+
+$(BUILD)/%.o: %.c $(DUCKDB_DIR)/include/duckdb.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libingot.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+ingot: $(MAIN_OBJ) $(BUILD)/libingot.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(RPATH)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libingot.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -Wl,-rpath,'$(abspath $(DUCKDB_DIR)/lib)'
+
+deps:
+	scripts/bootstrap
+
+# The test command of the README: bootstrap, build, run everything.
+test: deps
+	$(MAKE) all $(BUILD)/unit-tests
+	tests/run-all.sh $(BUILD)/unit-tests ./ingot
+
+unit: all $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS_EXTRA= INGOT_BIN=ingot-asan ingot-asan build-asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=1 INGOT_ASAN=1 tests/run-all.sh build-asan/unit-tests ./ingot-asan
+
+ingot-asan: $(BUILD)/src/main.o $(BUILD)/libingot.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(RPATH)
+
+demo: deps all
+	scripts/demo
+
+bench: all
+	@for b in bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ingot
+	install -m 0755 ingot $(DESTDIR)$(PREFIX)/bin/ingot
+	install -m 0644 $(DUCKDB_DIR)/lib/libduckdb.so $(DESTDIR)$(PREFIX)/lib/ingot/libduckdb.so
+
+clean:
+	rm -rf build build-asan ingot ingot-asan
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,108 @@
+/*
+ * cmd/cmd.h — the command table's vocabulary.
+ *
+ * Each subcommand lives in src/cmd/cmd_<name>.c and exports one
+ * `const struct cmd_spec cmd_<name>`; main.c lists them in its table. A spec
+ * declares its options as data (struct opt), from which one shared parser
+ * reads argv and `--help` is generated. Flags in the spec ask main.c for
+ * shared setup (load the project, open the warehouse) so commands do not
+ * repeat it.
+ *
+ * run() returns the process exit code: 0 success, 1 a node/task/test or
+ * query failed, 2 usage or project error. It may leave detail in ctx->err;
+ * main.c prints it. Only main.c and src/cmd/ call exit().
+ */
+#ifndef INGOT_CMD_H
+#define INGOT_CMD_H
+
+#include "core/err.h"
+#include "core/vec.h"
+
+#include <stdbool.h>
+
+enum opt_type {
+	OPT_FLAG,  /* --name                       */
+	OPT_STR,   /* --name VALUE | --name=VALUE  */
+	OPT_INT,   /* --name N                     */
+	OPT_LIST,  /* --name V1 V2 ... (until the next option); repeatable */
+};
+
+struct opt {
+	const char *name; /* long name without "--" */
+	char shortc;      /* 0 = none */
+	enum opt_type type;
+	const char *argname; /* for help: "SQL", "N" */
+	const char *help;
+};
+
+enum cmd_flags {
+	CMD_NEEDS_PROJECT = 1 << 0, /* load dbt_project.yml before run() */
+	CMD_OPT_PROJECT = 1 << 1,   /* load it when there is one */
+	CMD_POSITIONAL = 1 << 2,    /* accepts positional arguments */
+};
+
+struct cmd_ctx;
+
+/* A name may hold a space ("pipeline run"): the table is flat and the
+ * dispatcher matches the longest name made of the leading words of argv. */
+struct cmd_spec {
+	const char *name;
+	const char *summary; /* one line for `ingot --help` */
+	const char *usage;   /* "ingot show --inline SQL [--limit N]" */
+	const struct opt *opts; /* terminated by {0} */
+	unsigned flags;
+	int (*run)(struct cmd_ctx *ctx);
+};
+
+struct opt_value {
+	const struct opt *opt;
+	bool set;
+	const char *str; /* OPT_STR / OPT_INT text */
+	long long num;
+	VEC(const char *) list;
+};
+
+struct global_opts {
+	const char *project_dir;
+	const char *profiles_dir;
+	const char *target;
+	const char *log_format; /* text|json */
+	const char *vars;       /* --vars YAML/JSON */
+	bool quiet, verbose;
+	bool color; /* stdout colour */
+};
+
+struct project;
+
+struct cmd_ctx {
+	const struct cmd_spec *spec;
+	struct global_opts g;
+	struct opt_value *vals; /* parallel to spec->opts */
+	size_t nvals;
+	VEC(const char *) pos; /* positional arguments */
+	struct project *project; /* with CMD_NEEDS_PROJECT */
+	struct err err;
+};
+
+/* Option access (by long name; BUG() on a name the spec lacks). */
+bool cmd_flag(const struct cmd_ctx *c, const char *name);
+const char *cmd_str(const struct cmd_ctx *c, const char *name, const char *dflt);
+long long cmd_int(const struct cmd_ctx *c, const char *name, long long dflt);
+/* NULL-free list; count in *n. */
+const char *const *cmd_list(const struct cmd_ctx *c, const char *name, size_t *n);
+
+/* Print the generated help of a command to stdout. */
+void cmd_print_help(const struct cmd_spec *spec);
+
+/* Parse argv (after the command words) into ctx: options of the spec and
+ * the global options, anywhere on the line. 0, or 2 with ctx->err set. */
+int cmd_parse(struct cmd_ctx *ctx, const struct cmd_spec *spec, int argc, char **argv);
+void cmd_ctx_release(struct cmd_ctx *ctx);
+
+/* Version strings. */
+#define INGOT_VERSION "0.1.0"
+
+/* The global options every command takes, for help output. */
+extern const struct opt cmd_global_opts[];
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * config/project.h — a dbt project on disk and the target it runs against.
+ *
+ * project_load reads <dir>/dbt_project.yml (dbt's format), finds the
+ * profile it names in profiles.yml — looked up in --profiles-dir, then
+ * $DBT_PROFILES_DIR, then the project directory, then ~/.dbt/, as dbt
+ * does — and resolves the target (--target, else the profile's `target:`,
+ * else "dev"). With no profiles.yml anywhere, the target is an embedded
+ * DuckDB at <project>/warehouse.duckdb, schema "main".
+ *
+ * Profile values may use {{ env_var('NAME') }} and
+ * {{ env_var('NAME', 'default') }}; a missing variable without a default is
+ * an error naming the file and line. (The full Jinja engine renders
+ * dbt_project.yml configs later, in transform; profiles need only env_var.)
+ *
+ * Everything hangs off one arena owned by the project: project_free
+ * releases it all. The parsed YAML of dbt_project.yml is kept
+ * (project->yml) for the config trees (models:, seeds:, vars:) that
+ * higher modules interpret.
+ *
+ * Passwords: target.password is kept for connecting only; target_describe
+ * and every printer show "****".
+ */
+#ifndef INGOT_CONFIG_PROJECT_H
+#define INGOT_CONFIG_PROJECT_H
+
+#include "config/yaml.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/map.h"
+
+#include <stdbool.h>
+
+struct target {
+	const char *profile_name; /* profile in profiles.yml (or "default") */
+	const char *name;         /* target name: dev, prod, ... */
+	const char *type;         /* "duckdb" | "postgres" */
+	const char *profiles_file; /* where it came from, NULL for the default */
+	/* duckdb */
+	const char *path;         /* database file, absolute; ":memory:" allowed */
+	/* postgres */
+	const char *host;
+	int port;
+	const char *user;
+	const char *password;
+	const char *dbname;
+	const char *sslmode;
+	int connect_timeout;
+	/* common */
+	const char *schema;   /* default schema */
+	const char *database; /* dbt's target.database: duckdb file stem or dbname */
+	int threads;
+	const char *lake_root; /* absolute; default <project>/lake */
+	const struct ynode *node; /* the output's YAML (for extra keys), or NULL */
+};
+
+struct project_paths {
+	struct ystrlist model, seed, test, macro, snapshot, analysis, docs, asset;
+};
+
+struct project {
+	struct arena *arena;
+	const char *dir;  /* absolute */
+	const char *file; /* <dir>/dbt_project.yml */
+	const char *name;
+	const char *version;
+	const char *profile;
+	int config_version;
+	struct project_paths paths;
+	const char *target_path;           /* absolute */
+	const char *packages_install_path; /* absolute */
+	const char *log_path;              /* absolute */
+	struct ystrlist clean_targets;
+	const struct ynode *yml; /* the whole dbt_project.yml */
+	struct target target;
+};
+
+struct project_opts {
+	const char *project_dir;  /* NULL = cwd */
+	const char *profiles_dir; /* --profiles-dir */
+	const char *target;       /* --target */
+	const char *lake_root;    /* --lake overrides the target's */
+};
+
+int project_load(const struct project_opts *o, struct project **out, struct err *e);
+void project_free(struct project *p);
+
+/* Resolve just a target (used by project_load, and by tools that have no
+ * project): profile name + options. */
+int target_resolve(struct arena *a, const char *project_dir, const char *profile,
+		   const struct project_opts *o, struct target *t, struct err *e);
+
+/* Render "{{ env_var('X', 'd') }}" occurrences in s; other text verbatim.
+ * at is used for error locations. Returns an arena string or NULL. */
+const char *config_render_env(struct arena *a, const char *s, const struct ynode *at,
+			      struct err *e);
+
+/* A libpq conninfo string for a postgres target (password included: for
+ * connecting only, never print it). */
+char *target_conninfo(const struct target *t);
+
+#endif

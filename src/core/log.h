@@ -1,0 +1,37 @@
+/*
+ * core/log.h — leveled logging to stderr, as text or JSON lines.
+ *
+ * Set once at start (main.c) from -q/-v/--log-format; then log_error ...
+ * log_debug from any thread (each record is one write()). Text records are
+ * "HH:MM:SS  message"; JSON records are {"ts":..,"level":..,"msg":..}.
+ * Colour only when the stream is a TTY and NO_COLOR is unset.
+ * Secrets never go through here: callers redact before logging.
+ */
+#ifndef INGOT_CORE_LOG_H
+#define INGOT_CORE_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+struct log_config {
+	enum log_level level;
+	bool json;
+	bool color;
+};
+
+void log_setup(enum log_level level, bool json);
+const struct log_config *log_config(void);
+/* True when stdout should carry colour (TTY and no NO_COLOR). */
+bool term_color(int fd);
+void log_msg(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Redirect records also into a file (e.g. target/ingot.log); NULL stops. */
+int log_tee(const char *path);
+
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * warehouse/adapter.h — what an engine implements (internal to warehouse/).
+ *
+ * One `const struct wh_adapter` per engine, designated initializers, in the
+ * registry (registry.c) by name. The public wh_* wrappers are the only
+ * callers of these pointers. Each engine's db/conn/appender structs embed
+ * the generic ones below as their FIRST member, so the wrappers can reach
+ * `ad` and engines can downcast (checking ad matches, BUG() otherwise).
+ *
+ * Optional operations may be NULL; the wrapper then returns
+ * ING_EUNSUPPORTED or uses the generic path (introspection defaults to
+ * information_schema queries through ->query).
+ */
+#ifndef INGOT_WAREHOUSE_ADAPTER_H
+#define INGOT_WAREHOUSE_ADAPTER_H
+
+#include "warehouse/warehouse.h"
+
+struct wh_adapter;
+
+struct wh_db {
+	const struct wh_adapter *ad;
+	const struct target *target;
+};
+
+struct wh_conn {
+	const struct wh_adapter *ad;
+	struct wh_db *db;
+};
+
+struct wh_appender {
+	const struct wh_adapter *ad;
+	struct wh_conn *conn;
+};
+
+struct wh_adapter {
+	const char *name;
+	unsigned caps;
+	char ident_quote; /* '"' */
+
+	int (*db_open)(const struct target *t, struct wh_db **out, struct err *e);
+	void (*db_close)(struct wh_db *db);
+	int (*connect)(struct wh_db *db, struct wh_conn **out, struct err *e);
+	void (*disconnect)(struct wh_conn *c);
+	int (*version)(struct wh_conn *c, struct buf *out, struct err *e);
+
+	int (*exec)(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e);
+	int (*query)(struct wh_conn *c, const char *sql, const struct wh_value *params,
+		     size_t nparams, struct wh_result **out, struct err *e);
+	int (*cancel)(struct wh_conn *c);
+
+	int (*append_open)(struct wh_conn *c, const char *schema, const char *table,
+			   const struct wh_coldef *cols, size_t ncols, struct wh_appender **out,
+			   struct err *e);
+	int (*append_batch)(struct wh_appender *ap, const struct wh_batch *b, struct err *e);
+	int (*append_close)(struct wh_appender *ap, bool ok, struct err *e);
+
+	/* DDL type name for a logical type. */
+	void (*type_sql)(const struct wh_ltype *t, struct buf *out);
+};
+
+/* Registry (registry.c). */
+const struct wh_adapter *wh_adapter_find(const char *name);
+
+/* Engines (each file compiled in when its library is present). */
+extern const struct wh_adapter wh_duckdb_adapter;
+#ifdef HAVE_LIBPQ
+extern const struct wh_adapter wh_postgres_adapter;
+#endif
+
+/* Helpers shared by engines (result building). */
+struct wh_result *wh__result_new(size_t ncols, size_t nrows_hint);
+/* Append a row slot; returns a pointer to ncols values to fill. */
+struct wh_value *wh__result_add_row(struct wh_result *r);
+
+#endif

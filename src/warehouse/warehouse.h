@@ -1,0 +1,237 @@
+/*
+ * warehouse/warehouse.h — the adapter interface: one API, many engines.
+ *
+ * Callers use only the wh_* functions below; each engine (duckdb.c,
+ * postgres.c) is a `const struct wh_adapter` reached through them
+ * (see adapter.h). Differences between engines are capability bits
+ * (wh_has), never `if duckdb` checks in callers.
+ *
+ * Objects and their lifetimes:
+ *   struct wh_db    one per process per target. DuckDB: the open database
+ *                   file (one process may hold it for writing). PostgreSQL:
+ *                   the connection parameters. Thread-safe.
+ *   struct wh_conn  one per thread. Statements on one conn are sequential.
+ *                   wh_cancel(conn) may be called from another thread.
+ *   struct wh_result  a fully materialized query result; owns its memory
+ *                   (one arena); free with wh_result_free.
+ *   struct wh_appender  a bulk load into one table on one conn.
+ *
+ * Types. Values cross the interface in these representations:
+ *   WH_BOOL bool, WH_INT64 int64, WH_DOUBLE double,
+ *   WH_DECIMAL __int128 unscaled with (precision, scale) on the column,
+ *              in results also as text,
+ *   WH_TEXT UTF-8 bytes + length, WH_DATE int32 days since 1970-01-01,
+ *   WH_TIMESTAMP int64 µs since epoch, an instant in UTC
+ *              (DuckDB TIMESTAMP; PostgreSQL timestamptz, session TZ = UTC),
+ *   WH_DATETIME int64 µs, civil time without zone (timestamp on both),
+ *   WH_OTHER   anything else (lists, intervals, json...), as text.
+ * Logical type names from BigQuery (INT64, FLOAT64, STRING, BOOL, NUMERIC,
+ * BIGNUMERIC, TIMESTAMP, DATETIME, DATE), standard SQL and the engines are
+ * parsed by wh_type_parse and rendered per engine by wh_type_sql.
+ *
+ * Errors: every function returns 0 or a negative ING_E* code and fills the
+ * caller's struct err with the engine's message (ING_EDB for SQL errors).
+ * Passwords never appear in messages.
+ */
+#ifndef INGOT_WAREHOUSE_H
+#define INGOT_WAREHOUSE_H
+
+#include "config/project.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum wh_type {
+	WH_NULL = 0,
+	WH_BOOL,
+	WH_INT64,
+	WH_DOUBLE,
+	WH_DECIMAL,
+	WH_TEXT,
+	WH_DATE,
+	WH_TIMESTAMP,
+	WH_DATETIME,
+	WH_OTHER,
+};
+
+const char *wh_type_name(enum wh_type t); /* "int64", "timestamp", ... */
+
+/* A logical column type (DDL). */
+struct wh_ltype {
+	enum wh_type type;
+	int precision, scale; /* WH_DECIMAL; 0 = engine default */
+	int length;           /* WH_TEXT with VARCHAR(n); 0 = unbounded */
+};
+
+/* Parse "INT64", "numeric(10,2)", "varchar(20)", "timestamp with time zone",
+ * "TIMESTAMPTZ", "bool", ... Unknown names are ING_EINVAL with a message
+ * listing the families accepted. */
+int wh_type_parse(const char *name, struct wh_ltype *out, struct err *e);
+
+struct wh_value {
+	enum wh_type type; /* WH_NULL for NULL */
+	union {
+		bool b;
+		int64_t i;
+		double d;
+		int32_t date;
+		int64_t ts; /* WH_TIMESTAMP / WH_DATETIME */
+		struct {
+			const char *p;
+			size_t n;
+		} s; /* WH_TEXT, WH_OTHER, and WH_DECIMAL in results */
+	} v;
+};
+
+/* Convenience constructors for parameters. */
+static inline struct wh_value wh_null(void) { struct wh_value x = {WH_NULL, {0}}; return x; }
+static inline struct wh_value wh_int(int64_t i) { struct wh_value x = {WH_INT64, {.i = i}}; return x; }
+static inline struct wh_value wh_dbl(double d) { struct wh_value x = {WH_DOUBLE, {.d = d}}; return x; }
+static inline struct wh_value wh_bool(bool b) { struct wh_value x = {WH_BOOL, {.b = b}}; return x; }
+struct wh_value wh_text(const char *s); /* borrowed */
+static inline struct wh_value wh_ts(int64_t us) { struct wh_value x = {WH_TIMESTAMP, {.ts = us}}; return x; }
+
+struct wh_result {
+	size_t ncols, nrows;
+	const char **names;
+	enum wh_type *types;
+	const char **type_names; /* the engine's own type names */
+	struct wh_value *cells;  /* row-major, nrows * ncols */
+	int64_t rows_affected;   /* DML: rows changed; -1 unknown */
+	struct arena *arena;     /* owns all of the above */
+};
+
+static inline const struct wh_value *wh_cell(const struct wh_result *r, size_t row, size_t col)
+{
+	return &r->cells[row * r->ncols + col];
+}
+void wh_result_free(struct wh_result *r);
+/* Render a value as text the way `ingot show` prints it (NULL -> ""),
+ * timestamps "YYYY-MM-DD HH:MM:SS[.ffffff]", doubles shortest round-trip. */
+void wh_value_text(const struct wh_value *v, struct buf *out);
+
+/* ---- capabilities ---- */
+enum wh_caps {
+	WH_CAP_MERGE = 1 << 0,             /* MERGE INTO */
+	WH_CAP_TRANSACTIONAL_DDL = 1 << 1, /* DDL inside BEGIN..COMMIT rolls back */
+	WH_CAP_BULK_APPEND = 1 << 2,       /* native bulk path (appender / COPY) */
+	WH_CAP_SCHEMAS = 1 << 3,
+	WH_CAP_MULTI_PROCESS = 1 << 4,     /* several processes may write at once */
+	WH_CAP_COMMENTS = 1 << 5,          /* COMMENT ON (persist_docs) */
+	WH_CAP_GRANTS = 1 << 6,            /* GRANT/REVOKE, roles */
+	WH_CAP_CANCEL = 1 << 7,
+	WH_CAP_CREATE_OR_REPLACE_TABLE = 1 << 8,
+	WH_CAP_DELETE_USING = 1 << 9,      /* DELETE ... USING */
+};
+
+struct wh_db;
+struct wh_conn;
+struct wh_appender;
+
+/* Open the target's engine (selected by target->type). The target must
+ * outlive the db. */
+int wh_open(const struct target *t, struct wh_db **out, struct err *e);
+void wh_close(struct wh_db *db);
+const char *wh_engine_name(const struct wh_db *db); /* "duckdb" | "postgres" */
+/* The linked DuckDB library's version ("v1.4.4"), without opening anything. */
+const char *wh_duckdb_library_version(void);
+/* Names of the engines compiled in, comma-separated ("duckdb, postgres"). */
+const char *wh_engines_available(void);
+bool wh_has(const struct wh_db *db, unsigned caps);
+const struct target *wh_target(const struct wh_db *db);
+
+int wh_connect(struct wh_db *db, struct wh_conn **out, struct err *e);
+void wh_disconnect(struct wh_conn *c);
+struct wh_db *wh_conn_db(const struct wh_conn *c);
+
+/* Engine version text, e.g. "v1.4.4" or "PostgreSQL 15.18". */
+int wh_version(struct wh_conn *c, struct buf *out, struct err *e);
+
+/* Run one or more statements; no result rows. rows_affected may be NULL. */
+int wh_exec(struct wh_conn *c, const char *sql, struct err *e);
+int wh_exec_count(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e);
+/* Run one statement with $1..$n parameters; materialize the result. */
+int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, size_t nparams,
+	     struct wh_result **out, struct err *e);
+int wh_begin(struct wh_conn *c, struct err *e);
+int wh_commit(struct wh_conn *c, struct err *e);
+int wh_rollback(struct wh_conn *c, struct err *e); /* never fails silently; safe to call after an error */
+/* Interrupt what is running on c (from another thread). */
+int wh_cancel(struct wh_conn *c);
+
+/* ---- dialect ---- */
+void wh_quote_ident(const struct wh_db *db, const char *ident, struct buf *out);
+void wh_quote_literal(const struct wh_db *db, const char *s, struct buf *out);
+/* "schema"."name" (schema may be NULL). */
+void wh_relation_sql(const struct wh_db *db, const char *schema, const char *name, struct buf *out);
+void wh_type_sql(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
+
+/* ---- introspection ---- */
+enum wh_rel_kind { WH_REL_NONE = 0, WH_REL_TABLE, WH_REL_VIEW };
+
+struct wh_column_info {
+	const char *name;
+	const char *data_type; /* engine's type text */
+	struct wh_ltype ltype;
+	bool nullable;
+};
+
+struct wh_relation_info {
+	const char *schema, *name;
+	enum wh_rel_kind kind;
+};
+
+/* All of these allocate their output in arena a. */
+int wh_list_schemas(struct wh_conn *c, struct arena *a, const char ***names, size_t *n,
+		    struct err *e);
+int wh_list_relations(struct wh_conn *c, const char *schema, struct arena *a,
+		      struct wh_relation_info **rels, size_t *n, struct err *e);
+int wh_list_columns(struct wh_conn *c, const char *schema, const char *rel, struct arena *a,
+		    struct wh_column_info **cols, size_t *n, struct err *e);
+int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
+		     enum wh_rel_kind *kind, struct err *e);
+int wh_create_schema(struct wh_conn *c, const char *schema, struct err *e); /* if not exists */
+
+/* ---- bulk append ---- */
+
+struct wh_str {
+	const char *p;
+	uint32_t n;
+};
+
+/* One column of a batch. data points to nrows elements of the type's
+ * representation: bool, int64_t, double, __int128 (WH_DECIMAL, unscaled),
+ * struct wh_str (WH_TEXT), int32_t (WH_DATE), int64_t (timestamps).
+ * valid[i] == 0 marks NULL (valid == NULL: no NULLs). */
+struct wh_colbuf {
+	struct wh_ltype type;
+	void *data;
+	uint8_t *valid;
+};
+
+struct wh_batch {
+	size_t ncols, nrows;
+	struct wh_colbuf *cols;
+};
+
+struct wh_coldef {
+	const char *name;
+	struct wh_ltype type;
+};
+
+/* Start a bulk load into an existing table whose columns are cols (in
+ * order). Rows become visible with the surrounding transaction (the caller
+ * owns BEGIN/COMMIT); append_close flushes. Text in a batch is copied
+ * before wh_append_batch returns. */
+int wh_append_open(struct wh_conn *c, const char *schema, const char *table,
+		   const struct wh_coldef *cols, size_t ncols, struct wh_appender **out,
+		   struct err *e);
+int wh_append_batch(struct wh_appender *ap, const struct wh_batch *b, struct err *e);
+/* Flush and release. After an error, call with ok=false to discard. */
+int wh_append_close(struct wh_appender *ap, bool ok, struct err *e);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * tests/unit/test_core.c — core: buffers, arena, map, errors, dates, JSON, fs.
+ */
+#include "test.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/dtime.h"
+#include "core/err.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/map.h"
+#include "core/mem.h"
+#include "core/vec.h"
+
+#include <stdlib.h>
+
+TEST(buf_append_and_cap)
+{
+	struct buf b = BUF_INIT;
+	CHECK(buf_puts(&b, "hello") == 0);
+	CHECK(buf_printf(&b, " %d", 42) == 0);
+	CHECK_STR(b.data, "hello 42");
+	CHECK_INT(b.len, 8);
+	buf_free(&b);
+
+	struct buf c = {.max = 4};
+	CHECK(buf_puts(&c, "abcd") == 0);
+	CHECK(buf_putc(&c, 'e') == ING_ELIMIT);
+	CHECK_STR(c.data, "abcd"); /* unchanged on refusal */
+	size_t n;
+	char *d = buf_detach(&c, &n);
+	CHECK_INT(n, 4);
+	CHECK(c.data == NULL);
+	free(d);
+}
+
+TEST(buf_long_printf)
+{
+	struct buf b = BUF_INIT;
+	char big[1000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[999] = 0;
+	CHECK(buf_printf(&b, "[%s]", big) == 0);
+	CHECK_INT(b.len, 1001);
+	CHECK(b.data[0] == '[' && b.data[1000] == ']');
+	buf_free(&b);
+}
+
+TEST(arena_alloc_and_hooks)
+{
+	struct arena *a = arena_new(128);
+	char *s = arena_strdup(a, "abc");
+	CHECK_STR(s, "abc");
+	void *big = arena_alloc(a, 10000);
+	CHECK(((uintptr_t)big & 15) == 0);
+	memset(big, 1, 10000);
+	CHECK_STR(arena_printf(a, "%s-%d", "x", 7), "x-7");
+	arena_free(a);
+}
+
+static int hook_count;
+static void bump(void *p) { hook_count += *(int *)p; }
+
+TEST(arena_hooks_run_once)
+{
+	struct arena *a = arena_new(0);
+	int one = 1;
+	arena_on_free(a, bump, &one);
+	arena_reset(a);
+	CHECK_INT(hook_count, 1);
+	arena_free(a);
+	CHECK_INT(hook_count, 1);
+}
+
+TEST(strmap_order_and_delete)
+{
+	struct strmap m = STRMAP_INIT;
+	char keys[200][8];
+	for (int i = 0; i < 200; i++) {
+		snprintf(keys[i], 8, "k%d", i);
+		strmap_put(&m, keys[i], (void *)(intptr_t)(i + 1));
+	}
+	CHECK_INT(strmap_count(&m), 200);
+	CHECK((intptr_t)strmap_get(&m, "k150") == 151);
+	CHECK(strmap_get(&m, "nope") == NULL);
+	CHECK((intptr_t)strmap_del(&m, "k0") == 1);
+	CHECK(!strmap_has(&m, "k0"));
+	CHECK_STR(strmap_key(&m, 0), "k1");
+	CHECK((intptr_t)strmap_put(&m, "k5", (void *)99) == 6);
+	CHECK((intptr_t)strmap_get(&m, "k5") == 99);
+	strmap_free(&m, NULL);
+}
+
+TEST(err_first_wins_and_prefix)
+{
+	struct err e = ERR_INIT;
+	CHECK(err_setloc(&e, ING_EPARSE, "a.yml", 3, 7, "bad %s", "thing") == ING_EPARSE);
+	err_set(&e, ING_EIO, "second");
+	err_prefix(&e, "model '%s'", "m");
+	char *s = err_string(&e);
+	CHECK_STR(s, "a.yml:3:7: model 'm': bad thing");
+	free(s);
+	CHECK_STR(err_name(e.code), "EPARSE");
+	err_clear(&e);
+	CHECK(e.code == 0 && e.msg == NULL);
+}
+
+TEST(civil_days_roundtrip)
+{
+	for (int64_t z = -800000; z < 3000000; z += 37) {
+		int y;
+		unsigned m, d;
+		civil_from_days(z, &y, &m, &d);
+		if (days_from_civil(y, m, d) != z) {
+			CHECK_INT(days_from_civil(y, m, d), z);
+			break;
+		}
+	}
+	CHECK_INT(days_from_civil(1970, 1, 1), 0);
+	CHECK_INT(days_from_civil(2000, 3, 1), 11017);
+	CHECK_INT(weekday_from_days(days_from_civil(2026, 11, 28)), 5); /* Saturday */
+}
+
+TEST(ts_parse_forms)
+{
+	int64_t us, ref;
+	CHECK(ts_parse("2023-01-22 07:47:00 UTC", 23, &ref) == 0);
+	CHECK_INT(ref, (int64_t)1674373620 * 1000000);
+	const char *same[] = {"2023-01-22T07:47:00Z", "2023-01-22 07:47:00", "2023-01-22T07:47:00+00:00",
+			      "2023-01-22 13:17:00+05:30", "2023-01-22T02:47:00-0500", "2023-01-22 07:47"};
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+		us = 0;
+		CHECK(ts_parse(same[i], strlen(same[i]), &us) == 0);
+		if (us != ref)
+			test_fail(__FILE__, __LINE__, "%s parsed to %lld", same[i], (long long)us);
+	}
+	CHECK(ts_parse("2023-01-22 07:47:00.123456 UTC", 30, &us) == 0);
+	CHECK_INT(us - ref, 123456);
+	CHECK(ts_parse("2023-01-22 07:47:00.1 UTC", 25, &us) == 0);
+	CHECK_INT(us - ref, 100000);
+	CHECK(ts_parse("2023-01-22", 10, &us) == 0);
+	const char *bad[] = {"2023-02-30 00:00:00", "2023-13-01", "2023-01-22 24:00:00",
+			     "2023-01-22 07:60:00", "2023-01-22 07:47:00 PST", "2023-01-22x",
+			     "", "2023-1-2", "2023-01-22 07:47:00.", "2023-01-22 07:47:00+25:00",
+			     "abcd-ef-gh", "2023-01-22 "};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (ts_parse(bad[i], strlen(bad[i]), &us) == 0)
+			test_fail(__FILE__, __LINE__, "'%s' should not parse", bad[i]);
+	char out[40];
+	ts_format(ref + 123456, out);
+	CHECK_STR(out, "2023-01-22 07:47:00.123456");
+	ts_format(ref, out);
+	CHECK_STR(out, "2023-01-22 07:47:00");
+	ts_format_iso(ref, out);
+	CHECK_STR(out, "2023-01-22T07:47:00.000000Z");
+	ts_format(-1, out);
+	CHECK_STR(out, "1969-12-31 23:59:59.999999");
+}
+
+TEST(date_parse_validates)
+{
+	int32_t d;
+	CHECK(date_parse("2024-02-29", 10, &d) == 0);
+	CHECK(date_parse("2023-02-29", 10, &d) != 0);
+	CHECK(date_parse("2023-04-31", 10, &d) != 0);
+	CHECK(date_parse("0000-01-01", 10, &d) != 0);
+	char out[12];
+	date_parse("2024-02-29", 10, &d);
+	date_format(d, out);
+	CHECK_STR(out, "2024-02-29");
+}
+
+TEST(json_writer)
+{
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b, false);
+	jw_obj_begin(&w);
+	jw_key(&w, "s");
+	jw_str(&w, "a\"b\\c\n\x01\xff");
+	jw_key(&w, "n");
+	jw_int(&w, -3);
+	jw_key(&w, "d");
+	jw_double(&w, 0.1);
+	jw_key(&w, "w");
+	jw_double(&w, 2);
+	jw_key(&w, "a");
+	jw_arr_begin(&w);
+	jw_bool(&w, true);
+	jw_null(&w);
+	jw_arr_end(&w);
+	jw_key(&w, "e");
+	jw_obj_begin(&w);
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	CHECK_STR(b.data, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\",\"n\":-3,\"d\":0.1,\"w\":2.0,"
+			  "\"a\":[true,null],\"e\":{}}");
+	buf_free(&b);
+}
+
+TEST(fs_atomic_write_and_glob)
+{
+	struct err e = ERR_INIT;
+	const char *d = test_tmpdir();
+	char *sub = path_join(d, "a/b/c");
+	CHECK_OK(fs_mkdir_p(sub, &e), &e);
+	char *f1 = path_join(sub, "x_0001.csv"), *f2 = path_join(sub, "x_0002.csv");
+	CHECK_OK(fs_write_atomic(f1, "one", 3, &e), &e);
+	CHECK_OK(fs_write_atomic(f2, "two", 3, &e), &e);
+	CHECK_OK(fs_write_atomic(f2, "TWO", 3, &e), &e);
+	struct buf b = BUF_INIT;
+	CHECK_OK(fs_read_file(f2, &b, 0, &e), &e);
+	CHECK_STR(b.data, "TWO");
+	buf_free(&b);
+	char **list;
+	size_t n;
+	fs_glob(d, "a/b/c/x_*.csv", &list, &n, &e);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(list[0], "a/b/c/x_0001.csv");
+		CHECK_STR(list[1], "a/b/c/x_0002.csv");
+	}
+	fs_glob_free(list, n);
+	fs_glob(d, "**/*.csv", &list, &n, &e);
+	CHECK_INT(n, 2);
+	fs_glob_free(list, n);
+	struct atomic_file af;
+	CHECK_OK(atomic_open(&af, f1, &e), &e);
+	fputs("partial", af.fp);
+	atomic_abort(&af);
+	b = (struct buf)BUF_INIT;
+	fs_read_file(f1, &b, 0, &e);
+	CHECK_STR(b.data, "one");
+	buf_free(&b);
+	fs_glob(d, "a/b/c/*", &list, &n, &e);
+	CHECK_INT(n, 2); /* no temp file left behind */
+	fs_glob_free(list, n);
+	free(sub);
+	free(f1);
+	free(f2);
+	err_clear(&e);
+}
+
+TEST(vec_push_pop)
+{
+	VEC(int) v = VEC_INIT;
+	for (int i = 0; i < 1000; i++)
+		vec_push(&v, i);
+	CHECK_INT(v.len, 1000);
+	CHECK_INT(vec_pop(&v), 999);
+	CHECK_INT(vec_last(&v), 998);
+	vec_free(&v);
+}
