@@ -47,15 +47,20 @@ RPATH = -Wl,-rpath,'$$ORIGIN/$(DUCKDB_DIR)/lib' -Wl,-rpath,'$$ORIGIN/../lib/ingo
 
 ALL_CFLAGS = $(CFLAGS_BASE) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 
-LIB_SRC := $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))
+# MODULES restricts the library to some modules (for working on one module
+# while another is mid-change): make MODULES="core config jinja" BUILD=build-x
+MODULES ?= $(notdir $(wildcard src/*))
+LIB_SRC := $(sort $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+# UNIT restricts the unit test files: make UNIT="runner test_core"
+UNIT ?= $(basename $(notdir $(wildcard tests/unit/*.c)))
+UNIT_SRC := $(sort $(foreach u,$(UNIT),tests/unit/$(u).c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all test unit cli asan demo bench install clean deps fuzz
 
-all: ingot
+all:
 
 $(DUCKDB_DIR)/include/duckdb.h:
 	scripts/bootstrap --duckdb
@@ -68,7 +73,9 @@ $(BUILD)/libingot.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-ingot: $(MAIN_OBJ) $(BUILD)/libingot.a
+BIN ?= ingot
+all: $(BIN)
+$(BIN): $(MAIN_OBJ) $(BUILD)/libingot.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(RPATH)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libingot.a
@@ -80,18 +87,16 @@ deps:
 # The test command of the README: bootstrap, build, run everything.
 test: deps
 	$(MAKE) all $(BUILD)/unit-tests
-	tests/run-all.sh $(BUILD)/unit-tests ./ingot
+	tests/run-all.sh $(BUILD)/unit-tests ./$(BIN)
 
 unit: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		LDFLAGS_EXTRA= INGOT_BIN=ingot-asan ingot-asan build-asan/unit-tests
-	ASAN_OPTIONS=detect_leaks=1 INGOT_ASAN=1 tests/run-all.sh build-asan/unit-tests ./ingot-asan
-
-ingot-asan: $(BUILD)/src/main.o $(BUILD)/libingot.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(RPATH)
+	$(MAKE) BUILD=build-asan BIN=ingot-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		ingot-asan build-asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 INGOT_ASAN=1 \
+		tests/run-all.sh build-asan/unit-tests ./ingot-asan
 
 demo: deps all
 	scripts/demo
