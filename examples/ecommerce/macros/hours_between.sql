@@ -1,0 +1,10 @@
+{#- Fractional hours from `start` to `stop`. Dispatched so an adapter-specific
+    version can override it (e.g. postgres__hours_between); the default works
+    on DuckDB and PostgreSQL alike. -#}
+{% macro hours_between(start, stop) -%}
+  {{ return(adapter.dispatch('hours_between')(start, stop)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start, stop) -%}
+  extract(epoch from ({{ stop }} - {{ start }})) / 3600.0
+{%- endmacro %}

@@ -1,0 +1,63 @@
+{{
+  config(
+    materialized = 'incremental',
+    unique_key = 'order_item_id',
+    incremental_strategy = 'merge',
+    on_schema_change = 'append_new_columns'
+  )
+}}
+
+-- One row per order item: what was sold, to whom, when, for how much, at what profit.
+-- Incremental: each run merges the items created since the newest one already built,
+-- re-checking a few days back so that late status changes are picked up.
+
+with items as (
+    select * from {{ ref('stg_order_items') }}
+    {% if is_incremental() %}
+    where item_created_at >= (
+        select max(order_created_at) - interval '{{ var("incremental_lookback_days") }} days'
+        from {{ this }}
+    )
+    {% endif %}
+),
+
+orders as (
+    select order_id, order_status, order_created_at from {{ ref('stg_orders') }}
+),
+
+products as (
+    select product_id, product_name, brand, category, department, cost as product_cost
+    from {{ ref('stg_products') }}
+),
+
+inventory as (
+    select inventory_item_id, cost as inventory_cost from {{ ref('stg_inventory_items') }}
+),
+
+customers as (
+    select user_id, first_name, last_name from {{ ref('stg_users') }}
+)
+
+select
+    i.order_item_id,
+    i.order_id,
+    i.user_id,
+    c.first_name || ' ' || c.last_name                       as customer_name,
+    i.product_id,
+    p.product_name,
+    p.brand,
+    p.category,
+    p.department,
+    coalesce(o.order_status, i.item_status)                  as order_status,
+    coalesce(o.order_created_at, i.item_created_at)          as order_created_at,
+    cast(coalesce(o.order_created_at, i.item_created_at) as date) as order_date,
+    i.sale_price,
+    coalesce(inv.inventory_cost, p.product_cost)             as item_cost,
+    i.sale_price - coalesce(inv.inventory_cost, p.product_cost) as item_profit,
+    {{ hours_between('i.item_created_at', 'i.shipped_at') }}  as hours_to_ship,
+    {{ is_revenue_status('i.item_status') }}                 as is_revenue
+from items i
+left join orders o on o.order_id = i.order_id
+left join products p on p.product_id = i.product_id
+left join inventory inv on inv.inventory_item_id = i.inventory_item_id
+left join customers c on c.user_id = i.user_id

@@ -1,0 +1,14 @@
+-- Web events; user_id is null for anonymous visitors.
+select
+    id                                  as event_id,
+    user_id,
+    sequence_number,
+    session_id,
+    created_at                          as event_at,
+    cast(created_at as date)            as event_date,
+    trim(browser)                       as browser,
+    coalesce(trim(traffic_source), 'Unknown') as traffic_source,
+    uri,
+    trim(event_type)                    as event_type
+from {{ source('raw', 'events') }}
+where id is not null

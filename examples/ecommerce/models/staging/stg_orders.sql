@@ -1,0 +1,24 @@
+-- One row per order, with lifecycle flags derived from its status and times.
+with ranked as (
+    select
+        *,
+        row_number() over (partition by order_id order by created_at desc) as rn
+    from {{ source('raw', 'orders') }}
+    where order_id is not null
+)
+
+select
+    order_id,
+    user_id,
+    trim(status)                                   as order_status,
+    created_at                                     as order_created_at,
+    shipped_at,
+    delivered_at,
+    returned_at,
+    num_of_item                                    as item_count,
+    shipped_at is not null                         as is_shipped,
+    delivered_at is not null                       as is_delivered,
+    trim(status) = 'Returned'                      as is_returned,
+    trim(status) = 'Cancelled'                     as is_cancelled
+from ranked
+where rn = 1

@@ -1,0 +1,27 @@
+-- One row per customer. Keys renamed, text trimmed, email lower-cased.
+-- The raw export can repeat an id (a re-sent file); the latest created_at wins.
+with ranked as (
+    select
+        *,
+        row_number() over (partition by id order by created_at desc) as rn
+    from {{ source('raw', 'users') }}
+    where id is not null
+)
+
+select
+    id                                   as user_id,
+    trim(first_name)                     as first_name,
+    trim(last_name)                      as last_name,
+    lower(trim(email))                   as email,
+    age,
+    case gender when 'M' then 'Male' when 'F' then 'Female' else 'Unknown' end as gender,
+    trim(state)                          as state,
+    trim(city)                           as city,
+    trim(country)                        as country,
+    trim(postal_code)                    as postal_code,
+    latitude,
+    longitude,
+    coalesce(trim(traffic_source), 'Unknown') as traffic_source,
+    created_at                           as user_created_at
+from ranked
+where rn = 1
