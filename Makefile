@@ -42,7 +42,7 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS = -L$(DUCKDB_DIR)/lib -lduckdb $(PKG_LIBS) -lm -pthread
+LDLIBS = $(PKG_LIBS) -ldl -lm -pthread
 RPATH = -Wl,-rpath,'$$ORIGIN/$(DUCKDB_DIR)/lib' -Wl,-rpath,'$$ORIGIN/../lib/ingot' -Wl,-z,origin
 
 ALL_CFLAGS = $(CFLAGS_BASE) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)

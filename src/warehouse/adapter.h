@@ -48,6 +48,9 @@ struct wh_adapter {
 	int (*query)(struct wh_conn *c, const char *sql, const struct wh_value *params,
 		     size_t nparams, struct wh_result **out, struct err *e);
 	int (*cancel)(struct wh_conn *c);
+	/* Optional: ROLLBACK that succeeds when no transaction is open (so
+	 * wh_rollback is safe after any error). NULL: exec("ROLLBACK"). */
+	int (*rollback)(struct wh_conn *c, struct err *e);
 
 	int (*append_open)(struct wh_conn *c, const char *schema, const char *table,
 			   const struct wh_coldef *cols, size_t ncols, struct wh_appender **out,
@@ -72,5 +75,17 @@ extern const struct wh_adapter wh_postgres_adapter;
 struct wh_result *wh__result_new(size_t ncols, size_t nrows_hint);
 /* Append a row slot; returns a pointer to ncols values to fill. */
 struct wh_value *wh__result_add_row(struct wh_result *r);
+/* Append n zeroed row slots at once; returns the first (n * ncols values). */
+struct wh_value *wh__result_add_rows(struct wh_result *r, size_t n);
+
+/* Exact decimal text of unscaled * 10^-scale ("-12.340"); out needs 48
+ * bytes. Returns the length. */
+size_t wh__decimal_format(__int128 unscaled, int scale, char *out);
+/* Parse "-12.34" (at most 38 digits, no exponent) into unscaled + scale.
+ * 0, or -1 when the text is not such a number. */
+int wh__decimal_parse(const char *s, size_t n, __int128 *unscaled, int *scale);
+/* Remove every occurrence of secret from msg in place (passwords in
+ * driver messages). */
+void wh__redact(char *msg, const char *secret);
 
 #endif

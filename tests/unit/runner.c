@@ -17,6 +17,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_LSAN 1
+#endif
+#endif
+#ifdef HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 struct test {
 	const char *name, *file;
 	test_fn fn;
@@ -128,6 +139,11 @@ int main(int argc, char **argv)
 				err_clear(&e);
 			}
 			arena_free(targ_arena);
+#ifdef HAVE_LSAN
+			/* _exit skips LeakSanitizer's atexit check: run it here */
+			if (__lsan_do_recoverable_leak_check())
+				test_failures++;
+#endif
 			_exit(test_failures ? 1 : 0);
 		}
 		int st = 0;
