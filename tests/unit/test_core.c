@@ -75,9 +75,9 @@ TEST(arena_hooks_run_once)
 TEST(strmap_order_and_delete)
 {
 	struct strmap m = STRMAP_INIT;
-	char keys[200][8];
+	char keys[200][16];
 	for (int i = 0; i < 200; i++) {
-		snprintf(keys[i], 8, "k%d", i);
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
 		strmap_put(&m, keys[i], (void *)(intptr_t)(i + 1));
 	}
 	CHECK_INT(strmap_count(&m), 200);
