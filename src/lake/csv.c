@@ -1,0 +1,667 @@
+/*
+ * lake/csv.c — a streaming RFC 4180 reader over plain and gzip files.
+ *
+ * Why by hand: loading is ingot's hot path and its contract is strict
+ * (every record accounted for, a precise reason for each bad one, bounded
+ * memory). Library CSV parsers either allocate per field, guess dialects,
+ * or silently repair input; none reports the cases the loader must count.
+ *
+ * How it works: one input buffer holds decoded bytes; a record is parsed
+ * from its first byte to its terminator in one pass that classifies bytes
+ * through a 256-entry table, so plain runs of field text cost one load and
+ * one test per byte. When the buffer ends before the record does, the
+ * unparsed tail moves to the front, more input is read (the buffer grows
+ * up to max_record_bytes) and the record is parsed again from its start:
+ * records are small next to the buffer, so the rescan is rare and keeps
+ * the parser free of resumable state. A record longer than the cap is
+ * skipped in streaming fashion (tracking only quote parity) and reported.
+ *
+ * Fields are returned as pointers into the input buffer; only quoted fields
+ * holding doubled quotes or escapes are unescaped, into a scratch buffer.
+ * The SHA-256 of the raw (compressed) bytes is computed while reading, so
+ * the loader fingerprints a file in the same pass that loads it.
+ *
+ * Deliberately not here: type conversion (convert.c), dialect sniffing,
+ * encodings other than UTF-8, repairing bad records.
+ */
+#include "lake/lake.h"
+#include "lake/lake_int.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define RAW_CHUNK (1u << 20)
+#define BUF_MIN (4u << 20)
+
+enum { C_DELIM = 1, C_LF = 2, C_CR = 4, C_QUOTE = 8, C_NUL = 16, C_HIGH = 32, C_ESC = 64 };
+#define U_STOP (C_DELIM | C_LF | C_CR | C_QUOTE | C_NUL | C_HIGH)
+#define Q_STOP (C_QUOTE | C_ESC | C_LF | C_NUL | C_HIGH)
+
+struct csv_reader {
+	char *name;
+	struct csv_opts o;
+	int fd; /* -1 for memory input */
+	const unsigned char *mem;
+	size_t memlen, mempos;
+	bool gz, zdone, raw_eof;
+	z_stream z;
+	unsigned char *zin;
+	bool eof; /* no more decoded bytes will come */
+	bool started;
+	char *buf;
+	size_t cap, start, end;
+	uint64_t line;
+	uint64_t raw_bytes;
+	EVP_MD_CTX *sha;
+	/* fields of the current record */
+	size_t fcap;
+	const char **f;
+	uint32_t *len;
+	uint8_t *quoted;
+	size_t *off;
+	uint8_t *unesc;
+	struct buf scratch;
+	char bad[CSV_RAW_KEEP];
+	uint8_t cls[256];
+};
+
+static void init_common(struct csv_reader *r, const char *name, const struct csv_opts *o)
+{
+	r->name = xstrdup(name);
+	r->o = *o;
+	if (!r->o.max_record_bytes)
+		r->o.max_record_bytes = 16u << 20;
+	r->line = 1;
+	memset(r->cls, 0, sizeof(r->cls));
+	for (int c = 0x80; c < 256; c++)
+		r->cls[c] = C_HIGH;
+	r->cls[(unsigned char)o->delimiter] |= C_DELIM;
+	r->cls['\n'] = C_LF;
+	r->cls['\r'] = C_CR;
+	r->cls[0] = C_NUL;
+	if (o->quote)
+		r->cls[(unsigned char)o->quote] |= C_QUOTE;
+	if (o->quote && o->escape && o->escape != o->quote)
+		r->cls[(unsigned char)o->escape] |= C_ESC;
+	r->cap = BUF_MIN;
+	r->buf = xmalloc(r->cap);
+	r->scratch.max = r->o.max_record_bytes + 16;
+	r->sha = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL);
+}
+
+int csv_open(const char *path, const struct csv_opts *o, struct csv_reader **out, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
+	struct csv_reader *r = xcalloc(1, sizeof(*r));
+	init_common(r, path, o);
+	r->fd = fd;
+	*out = r;
+	return 0;
+}
+
+int csv_open_mem(const void *data, size_t n, const char *name, const struct csv_opts *o,
+		 struct csv_reader **out, struct err *e)
+{
+	(void)e;
+	struct csv_reader *r = xcalloc(1, sizeof(*r));
+	init_common(r, name, o);
+	r->fd = -1;
+	r->mem = data;
+	r->memlen = n;
+	*out = r;
+	return 0;
+}
+
+void csv_close(struct csv_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->gz)
+		inflateEnd(&r->z);
+	EVP_MD_CTX_free(r->sha);
+	free(r->zin);
+	free(r->buf);
+	free(r->f);
+	free(r->len);
+	free(r->quoted);
+	free(r->off);
+	free(r->unesc);
+	buf_free(&r->scratch);
+	free(r->name);
+	free(r);
+}
+
+uint64_t csv_bytes_read(const struct csv_reader *r)
+{
+	return r->raw_bytes;
+}
+
+void csv_digest(struct csv_reader *r, char out[65], uint64_t *nbytes)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdn = 0;
+	EVP_DigestFinal_ex(r->sha, md, &mdn);
+	lake__hex(md, mdn, out);
+	*nbytes = r->raw_bytes;
+}
+
+/* Raw bytes from the file or memory; 0 at end. */
+static int raw_read(struct csv_reader *r, void *dst, size_t n, size_t *got, struct err *e)
+{
+	*got = 0;
+	if (r->raw_eof)
+		return 0;
+	if (r->fd < 0) {
+		size_t k = r->memlen - r->mempos < n ? r->memlen - r->mempos : n;
+		memcpy(dst, r->mem + r->mempos, k);
+		r->mempos += k;
+		*got = k;
+	} else {
+		ssize_t k;
+		do
+			k = read(r->fd, dst, n);
+		while (k < 0 && errno == EINTR);
+		if (k < 0)
+			return err_set(e, ING_EIO, "cannot read %s: %s", r->name, strerror(errno));
+		*got = (size_t)k;
+	}
+	if (!*got)
+		r->raw_eof = true;
+	EVP_DigestUpdate(r->sha, dst, *got);
+	r->raw_bytes += *got;
+	return 0;
+}
+
+/* Decode up to n bytes into dst; *got = 0 means end of input. */
+static int decode(struct csv_reader *r, char *dst, size_t n, size_t *got, struct err *e)
+{
+	*got = 0;
+	if (!r->gz)
+		return raw_read(r, dst, n, got, e);
+	r->z.next_out = (unsigned char *)dst;
+	r->z.avail_out = (uInt)n;
+	while (r->z.avail_out == n) {
+		if (r->z.avail_in == 0) {
+			size_t k;
+			int rc = raw_read(r, r->zin, RAW_CHUNK, &k, e);
+			if (rc)
+				return rc;
+			if (!k) {
+				if (!r->zdone)
+					return err_set(e, ING_EIO,
+						       "%s: truncated gzip file (the stream ends early)",
+						       r->name);
+				break;
+			}
+			r->z.next_in = r->zin;
+			r->z.avail_in = (uInt)k;
+		}
+		if (r->zdone) {
+			/* another gzip member follows */
+			if (inflateReset(&r->z) != Z_OK)
+				return err_set(e, ING_EIO, "%s: gzip reset failed", r->name);
+			r->zdone = false;
+		}
+		int zr = inflate(&r->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			r->zdone = true;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return err_set(e, ING_EIO, "%s: corrupt gzip data (%s)", r->name,
+				       r->z.msg ? r->z.msg : "inflate failed");
+	}
+	*got = n - r->z.avail_out;
+	return 0;
+}
+
+/* Compact and read more decoded input. Sets eof at the end. */
+static int fill(struct csv_reader *r, struct err *e)
+{
+	if (r->start) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		r->cap *= 2;
+		r->buf = xrealloc(r->buf, r->cap);
+	}
+	if (!r->started && !r->gz && r->end == 0) {
+		/* gzip magic at the first byte of the file */
+		size_t got;
+		int rc = raw_read(r, r->buf, r->cap < RAW_CHUNK ? r->cap : RAW_CHUNK, &got, e);
+		if (rc)
+			return rc;
+		if (got >= 2 && (unsigned char)r->buf[0] == 0x1f && (unsigned char)r->buf[1] == 0x8b) {
+			r->gz = true;
+			memset(&r->z, 0, sizeof(r->z));
+			if (inflateInit2(&r->z, 15 + 16) != Z_OK)
+				return err_set(e, ING_EIO, "%s: cannot start gzip decoding", r->name);
+			r->zin = xmalloc(RAW_CHUNK);
+			memcpy(r->zin, r->buf, got);
+			r->z.next_in = r->zin;
+			r->z.avail_in = (uInt)got;
+			return fill(r, e);
+		}
+		r->end = got;
+		if (!got)
+			r->eof = true;
+		return 0;
+	}
+	size_t room = r->cap - r->end, got;
+	int rc = decode(r, r->buf + r->end, room, &got, e);
+	if (rc)
+		return rc;
+	r->end += got;
+	if (!got)
+		r->eof = true;
+	return 0;
+}
+
+bool lake_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		/* ASCII run, 8 bytes at a time */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k;
+		unsigned cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			k = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			k = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+enum { P_OK, P_MORE, P_BAD, P_SKIP };
+
+static void grow_fields(struct csv_reader *r)
+{
+	size_t nc = r->fcap ? r->fcap * 2 : 64;
+	r->f = xrealloc(r->f, nc * sizeof(*r->f));
+	r->len = xrealloc(r->len, nc * sizeof(*r->len));
+	r->quoted = xrealloc(r->quoted, nc);
+	r->off = xrealloc(r->off, nc * sizeof(*r->off));
+	r->unesc = xrealloc(r->unesc, nc);
+	r->fcap = nc;
+}
+
+/*
+ * Parse the record at r->start. P_OK: fields in off/len/quoted/unesc, *nf
+ * set, *next after the terminator, *rawend at the end of the content.
+ * P_BAD: *reason, *next after the next LF (resync), *rawend before it.
+ * P_SKIP: an empty line. P_MORE: the buffer ends first.
+ */
+static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *rawend,
+		 const char **reason, uint64_t *lfs_out)
+{
+	const char *b = r->buf;
+	const uint8_t *cls = r->cls;
+	const size_t end = r->end;
+	const bool eof = r->eof;
+	const char q = r->o.quote, esc = r->o.escape, d = r->o.delimiter;
+	size_t p = r->start, nf = 0;
+	uint64_t lfs = 0;
+	bool high = false;
+
+	if (b[p] == '\n') {
+		*next = p + 1;
+		*lfs_out = 0;
+		return P_SKIP;
+	}
+	if (b[p] == '\r') {
+		if (p + 1 >= end && !eof)
+			return P_MORE;
+		if (p + 1 < end && b[p + 1] == '\n') {
+			*next = p + 2;
+			*lfs_out = 0;
+			return P_SKIP;
+		}
+	}
+	for (;;) {
+		if (nf == r->fcap)
+			grow_fields(r);
+		if (q && p < end && b[p] == q) {
+			size_t cs = ++p, fe;
+			bool un = false;
+			for (;;) {
+				while (p < end && !(cls[(uint8_t)b[p]] & Q_STOP))
+					p++;
+				if (p >= end) {
+					if (!eof)
+						return P_MORE;
+					*reason = "unterminated quoted field";
+					*next = *rawend = end;
+					*lfs_out = lfs;
+					return P_BAD;
+				}
+				char c = b[p];
+				uint8_t k = cls[(uint8_t)c];
+				if (k & C_HIGH) {
+					high = true;
+					p++;
+					continue;
+				}
+				if (c == '\n') {
+					lfs++;
+					p++;
+					continue;
+				}
+				if (c == 0) {
+					*reason = "NUL byte in the record";
+					goto bad;
+				}
+				if ((k & C_ESC) && !(k & C_QUOTE)) {
+					if (p + 1 >= end) {
+						if (!eof)
+							return P_MORE;
+						*reason = "unterminated quoted field";
+						*next = *rawend = end;
+						*lfs_out = lfs;
+						return P_BAD;
+					}
+					un = true;
+					p += 2;
+					continue;
+				}
+				/* a quote */
+				if (p + 1 >= end && !eof)
+					return P_MORE;
+				if (esc == q && p + 1 < end && b[p + 1] == q) {
+					un = true;
+					p += 2;
+					continue;
+				}
+				fe = p++;
+				break;
+			}
+			r->off[nf] = cs;
+			r->len[nf] = (uint32_t)(fe - cs);
+			r->quoted[nf] = 1;
+			r->unesc[nf] = un;
+			nf++;
+			if (p >= end) {
+				if (!eof)
+					return P_MORE;
+				*next = *rawend = end;
+				break;
+			}
+			char c = b[p];
+			if (c == d) {
+				p++;
+				continue;
+			}
+			if (c == '\n') {
+				*rawend = p;
+				*next = p + 1;
+				break;
+			}
+			if (c == '\r') {
+				if (p + 1 >= end && !eof)
+					return P_MORE;
+				if (p + 1 < end && b[p + 1] == '\n') {
+					*rawend = p;
+					*next = p + 2;
+					break;
+				}
+				*reason = "bare CR (carriage return without line feed)";
+				goto bad;
+			}
+			*reason = "text after a closing quote";
+			goto bad;
+		}
+		size_t fs = p;
+		for (;;) {
+			while (p < end && !(cls[(uint8_t)b[p]] & U_STOP))
+				p++;
+			if (p < end && (cls[(uint8_t)b[p]] & C_HIGH)) {
+				high = true;
+				p++;
+				continue;
+			}
+			break;
+		}
+		r->off[nf] = fs;
+		r->len[nf] = (uint32_t)(p - fs);
+		r->quoted[nf] = 0;
+		r->unesc[nf] = 0;
+		nf++;
+		if (p >= end) {
+			if (!eof)
+				return P_MORE;
+			*next = *rawend = end;
+			break;
+		}
+		char c = b[p];
+		uint8_t k = cls[(uint8_t)c];
+		if (k & C_DELIM) {
+			p++;
+			continue;
+		}
+		if (c == '\n') {
+			*rawend = p;
+			*next = p + 1;
+			break;
+		}
+		if (c == '\r') {
+			if (p + 1 >= end && !eof)
+				return P_MORE;
+			if (p + 1 < end && b[p + 1] == '\n') {
+				*rawend = p;
+				*next = p + 2;
+				break;
+			}
+			*reason = "bare CR (carriage return without line feed)";
+			goto bad;
+		}
+		if (c == 0) {
+			*reason = "NUL byte in the record";
+			goto bad;
+		}
+		*reason = "stray quote in an unquoted field";
+		goto bad;
+	}
+	if (high && !lake_utf8_valid(b + r->start, *rawend - r->start)) {
+		*reason = "invalid UTF-8";
+		*lfs_out = lfs;
+		return P_BAD;
+	}
+	*nf_out = nf;
+	*lfs_out = lfs;
+	return P_OK;
+bad: {
+	const char *nl = memchr(b + p, '\n', end - p);
+	if (!nl) {
+		if (!eof)
+			return P_MORE;
+		*next = *rawend = end;
+	} else {
+		*next = (size_t)(nl - b) + 1;
+		*rawend = (size_t)(nl - b) - (nl > b + p && nl[-1] == '\r');
+	}
+	*lfs_out = lfs;
+	return P_BAD;
+}
+}
+
+static void keep_raw(struct csv_reader *r, struct csv_record *rec, size_t from, size_t to)
+{
+	size_t n = to - from < CSV_RAW_KEEP ? to - from : CSV_RAW_KEEP;
+	memcpy(r->bad, r->buf + from, n);
+	rec->raw = r->bad;
+	rec->rawlen = n;
+}
+
+/* Skip a record longer than the cap: stream to its end tracking quotes. */
+static int skip_long(struct csv_reader *r, struct csv_record *rec, struct err *e)
+{
+	keep_raw(r, rec, r->start, r->end);
+	bool inq = false, escnext = false;
+	const char q = r->o.quote, esc = r->o.escape;
+	uint64_t lfs = 0;
+	for (;;) {
+		size_t p = r->start;
+		for (; p < r->end; p++) {
+			char c = r->buf[p];
+			if (escnext) {
+				escnext = false;
+				continue;
+			}
+			if (inq && esc != q && c == esc) {
+				escnext = true;
+				continue;
+			}
+			if (q && c == q) {
+				inq = !inq;
+				continue;
+			}
+			if (c == '\n') {
+				if (!inq)
+					break;
+				lfs++;
+			}
+		}
+		if (p < r->end) {
+			r->start = p + 1;
+			break;
+		}
+		r->start = r->end;
+		if (r->eof)
+			break;
+		int rc = fill(r, e);
+		if (rc)
+			return rc;
+	}
+	rec->nfields = 0;
+	rec->reason = "record longer than max_record_bytes";
+	rec->line = r->line;
+	r->line += 1 + lfs;
+	return CSV_BAD;
+}
+
+int csv_next(struct csv_reader *r, struct csv_record *rec, struct err *e)
+{
+	int rc;
+	if (!r->started) {
+		while (r->end - r->start < 3 && !r->eof)
+			if ((rc = fill(r, e)))
+				return rc;
+		if (r->end - r->start >= 3 && !memcmp(r->buf + r->start, "\xEF\xBB\xBF", 3))
+			r->start += 3;
+		r->started = true;
+	}
+	for (;;) {
+		if (r->start >= r->end) {
+			if (r->eof)
+				return CSV_EOF;
+			if ((rc = fill(r, e)))
+				return rc;
+			continue;
+		}
+		size_t nf = 0, next = 0, rawend = 0;
+		uint64_t lfs = 0;
+		const char *reason = NULL;
+		int pr = parse(r, &nf, &next, &rawend, &reason, &lfs);
+		if (pr == P_MORE) {
+			if (r->end - r->start >= r->o.max_record_bytes)
+				return skip_long(r, rec, e);
+			if ((rc = fill(r, e)))
+				return rc;
+			continue;
+		}
+		if (pr == P_SKIP) {
+			r->start = next;
+			r->line++;
+			continue;
+		}
+		rec->line = r->line;
+		r->line += 1 + lfs;
+		if (next - r->start > r->o.max_record_bytes) {
+			pr = P_BAD;
+			reason = "record longer than max_record_bytes";
+		}
+		if (pr == P_BAD) {
+			keep_raw(r, rec, r->start, rawend);
+			rec->nfields = 0;
+			rec->reason = reason;
+			r->start = next;
+			return CSV_BAD;
+		}
+		/* unescape what needs it, into scratch sized once */
+		size_t need = 0;
+		for (size_t i = 0; i < nf; i++)
+			if (r->unesc[i])
+				need += r->len[i];
+		buf_reset(&r->scratch);
+		if (need && buf_grow(&r->scratch, need))
+			BUG("scratch smaller than a record");
+		char *w = r->scratch.data;
+		const char q = r->o.quote, esc = r->o.escape;
+		for (size_t i = 0; i < nf; i++) {
+			const char *s = r->buf + r->off[i];
+			if (!r->unesc[i]) {
+				r->f[i] = s;
+				continue;
+			}
+			char *ws = w;
+			for (size_t j = 0; j < r->len[i]; j++) {
+				if ((s[j] == esc || (esc == q && s[j] == q)) && j + 1 < r->len[i])
+					j++;
+				*w++ = s[j];
+			}
+			r->f[i] = ws;
+			r->len[i] = (uint32_t)(w - ws);
+		}
+		rec->nfields = nf;
+		rec->f = r->f;
+		rec->len = r->len;
+		rec->quoted = r->quoted;
+		rec->raw = r->buf + r->start;
+		rec->rawlen = rawend - r->start;
+		rec->reason = NULL;
+		r->start = next;
+		return CSV_RECORD;
+	}
+}

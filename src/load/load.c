@@ -1,0 +1,623 @@
+/*
+ * load/load.c — choosing tables, planning their files, running the loads.
+ *
+ * load_run: read the project's sources, keep the selected ones that have
+ * an `external` property, and make a plan per table: the column contract
+ * (declared types, or types inferred from a sample of the first file), the
+ * files matched under the lake root, and each file's state against the
+ * _ingot.loaded_files manifest — new, loaded (same size and mtime, or same
+ * SHA-256 when those moved), or changed (same name, other contents). Then
+ * worker threads, each with its own connection, take tables one at a time
+ * and load them (table.c); a dry run prints the plans instead.
+ *
+ * Planning reads the manifest and hashes only files whose size or mtime
+ * differ from what was recorded, so a rerun over an unchanged lake reads
+ * no data. Table-level problems (a changed file in append mode, no files to
+ * infer columns from) fail that table only; configuration errors (unknown
+ * table names, bad type names) stop the run before anything is loaded.
+ */
+#include "load/load_int.h"
+#include "core/buf.h"
+#include "core/dtime.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/map.h"
+#include "core/mem.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define INFER_SAMPLE 1000
+
+int load__ensure_meta(struct wh_conn *c, struct err *e)
+{
+	struct wh_db *db = wh_conn_db(c);
+	struct buf s = BUF_INIT, tx = BUF_INIT, ts = BUF_INIT, bi = BUF_INIT, dbl = BUF_INIT;
+	struct wh_ltype lt = {WH_TEXT, 0, 0, 0}, lts = {WH_TIMESTAMP, 0, 0, 0},
+			lbi = {WH_INT64, 0, 0, 0}, ld = {WH_DOUBLE, 0, 0, 0};
+	wh_type_sql(db, &lt, &tx);
+	wh_type_sql(db, &lts, &ts);
+	wh_type_sql(db, &lbi, &bi);
+	wh_type_sql(db, &ld, &dbl);
+	const char *T = buf_cstr(&tx), *TS = buf_cstr(&ts), *B = buf_cstr(&bi), *D = buf_cstr(&dbl);
+	buf_printf(&s,
+		   "CREATE TABLE IF NOT EXISTS _ingot.loaded_files (source %s, table_name %s, path %s, "
+		   "size %s, mtime_us %s, sha256 %s, rows_read %s, load_id %s, loaded_at %s);\n"
+		   "CREATE TABLE IF NOT EXISTS _ingot.load_rejects (load_id %s, source %s, table_name "
+		   "%s, file %s, line %s, column_name %s, reason %s, raw %s);\n"
+		   "CREATE TABLE IF NOT EXISTS _ingot.loads (load_id %s, source %s, table_name %s, "
+		   "relation %s, started_at %s, files %s, bytes %s, rows_read %s, rows_loaded %s, "
+		   "rows_rejected %s, duration_s %s, status %s, error %s, note %s)",
+		   T, T, T, B, B, T, B, T, TS, T, T, T, T, B, T, T, T, T, T, T, T, TS, B, B, B, B, B, D,
+		   T, T, T);
+	/* tables made by an earlier version lack later columns */
+	buf_printf(&s, ";\nALTER TABLE _ingot.loads ADD COLUMN IF NOT EXISTS note %s", T);
+	int rc = wh_create_schema(c, "_ingot", e);
+	if (!rc)
+		rc = wh_exec(c, buf_cstr(&s), e);
+	if (rc)
+		err_prefix(e, "creating the _ingot tables");
+	buf_free(&s);
+	buf_free(&tx);
+	buf_free(&ts);
+	buf_free(&bi);
+	buf_free(&dbl);
+	return rc;
+}
+
+/* ---- selection ---- */
+
+static bool tagged(const struct ynode *tags, const char *tag)
+{
+	if (!tags)
+		return false;
+	if (tags->type == Y_SCALAR)
+		return !strcmp(tags->str, tag);
+	for (size_t i = 0; tags->type == Y_SEQ && i < tags->n; i++)
+		if (tags->items[i]->type == Y_SCALAR && !strcmp(tags->items[i]->str, tag))
+			return true;
+	return false;
+}
+
+/* Mark the tables a name selects; 0 when it matched something. */
+static int select_name(const struct source_set *ss, const char *name, bool *pick, struct err *e)
+{
+	const char *n = name;
+	if (str_startswith(n, "source:"))
+		n += 7;
+	bool any = false;
+	size_t k = 0;
+	if (str_startswith(n, "tag:")) {
+		for (size_t i = 0; i < ss->n; i++)
+			for (size_t j = 0; j < ss->items[i].ntables; j++, k++)
+				if (ss->items[i].tables[j].external &&
+				    (tagged(ss->items[i].tables[j].tags, n + 4) ||
+				     tagged(ss->items[i].tags, n + 4)))
+					any = pick[k] = true;
+		return any ? 0 : err_set(e, ING_ENOTFOUND, "no source table with %s", n);
+	}
+	const char *dot = strchr(n, '.');
+	size_t sl = dot ? (size_t)(dot - n) : strlen(n);
+	for (size_t i = 0; i < ss->n; i++) {
+		const struct source *s = &ss->items[i];
+		bool src_match = strlen(s->name) == sl && !strncmp(s->name, n, sl);
+		for (size_t j = 0; j < s->ntables; j++, k++) {
+			if (!src_match)
+				continue;
+			if (dot && (strcmp(s->tables[j].name, dot + 1) && strcmp(dot + 1, "*")))
+				continue;
+			if (!s->tables[j].external) {
+				if (dot && strcmp(dot + 1, "*"))
+					return err_set(e, ING_ECONFIG,
+						       "source table '%s' has no `external` property: "
+						       "there is nothing for ingot to load",
+						       name);
+				continue;
+			}
+			any = pick[k] = true;
+		}
+	}
+	if (any)
+		return 0;
+	struct buf known = BUF_INIT;
+	for (size_t i = 0; i < ss->n; i++)
+		for (size_t j = 0; j < ss->items[i].ntables; j++)
+			if (ss->items[i].tables[j].external)
+				buf_printf(&known, "%s%s.%s", known.len ? ", " : "", ss->items[i].name,
+					   ss->items[i].tables[j].name);
+	int rc = err_set(e, ING_ENOTFOUND, "no loadable source table matches '%s' (tables: %s)", name,
+			 known.len ? buf_cstr(&known) : "none has an `external` property");
+	buf_free(&known);
+	return rc;
+}
+
+/* ---- planning ---- */
+
+static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, struct err *e)
+{
+	const struct src_table *t = pl->t;
+	size_t nd = t->ncolumns;
+	bool need_infer = nd == 0;
+	for (size_t i = 0; i < nd; i++)
+		if (!t->columns[i].data_type)
+			need_infer = true;
+	if (nd) {
+		pl->ncols = nd;
+		pl->cols = arena_zalloc(a, nd * sizeof(*pl->cols));
+		for (size_t i = 0; i < nd; i++) {
+			pl->cols[i].name = t->columns[i].name;
+			if (!t->columns[i].data_type)
+				continue;
+			struct err te = ERR_INIT;
+			if (wh_type_parse(t->columns[i].data_type, &pl->cols[i].type, &te)) {
+				int rc = yerr(e, t->columns[i].node, ING_ECONFIG,
+					      "source %s column '%s': %s", pl->name,
+					      t->columns[i].name, te.msg ? te.msg : "unknown data_type");
+				err_clear(&te);
+				return rc;
+			}
+			if (pl->cols[i].type.type == WH_DECIMAL && pl->cols[i].type.precision <= 0) {
+				pl->cols[i].type.precision = 38; /* BigQuery NUMERIC */
+				pl->cols[i].type.scale = 9;
+			}
+		}
+	}
+	if (!need_infer)
+		return 0;
+	pl->inferred = true;
+	if (!pl->nfiles) {
+		pl->plan_error = arena_printf(a, "%s: no columns declared and no file to infer them from",
+					      pl->name);
+		return 0;
+	}
+	const struct src_external_options *o = pl->opt;
+	struct csv_opts co = {o->delimiter, o->quote, o->escape, (size_t)o->max_record_bytes};
+	struct csv_reader *r = NULL;
+	int rc = csv_open(pl->files[0].f.path, &co, &r, e);
+	if (rc)
+		return rc;
+	struct lake_infer *inf = NULL;
+	size_t ninf = 0, seen = 0;
+	struct csv_record rec;
+	bool header = o->header;
+	int k;
+	while (seen < INFER_SAMPLE && (k = csv_next(r, &rec, e)) > 0) {
+		if (k == CSV_BAD)
+			continue;
+		if (!inf) {
+			ninf = nd ? nd : rec.nfields;
+			inf = xcalloc(ninf, sizeof(*inf));
+			if (!nd) {
+				pl->ncols = ninf;
+				pl->cols = arena_zalloc(a, ninf * sizeof(*pl->cols));
+				for (size_t i = 0; i < ninf; i++)
+					pl->cols[i].name =
+						header ? arena_strndup(a, rec.f[i], rec.len[i])
+						       : arena_printf(a, "column_%zu", i + 1);
+			}
+			if (header)
+				continue;
+		}
+		if (rec.nfields != ninf)
+			continue;
+		for (size_t i = 0; i < ninf; i++)
+			lake_infer_add(&inf[i], rec.f[i], rec.len[i]);
+		seen++;
+	}
+	csv_close(r);
+	if (!inf) {
+		pl->plan_error =
+			arena_printf(a, "%s: no columns declared and %s has no rows to infer them from",
+				     pl->name, pl->files[0].f.rel);
+		return 0;
+	}
+	struct buf msg = BUF_INIT;
+	for (size_t i = 0; i < pl->ncols; i++) {
+		if (nd && t->columns[i].data_type)
+			continue;
+		pl->cols[i].type = lake_infer_type(&inf[i]);
+		buf_printf(&msg, "%s%s %s", msg.len ? ", " : "", pl->cols[i].name,
+			   wh_type_name(pl->cols[i].type.type));
+	}
+	pl->inferred_note = arena_printf(a, "column types inferred from %s: %s", pl->files[0].f.rel,
+					 buf_cstr(&msg));
+	buf_free(&msg);
+	free(inf);
+	(void)lc;
+	return 0;
+}
+
+struct mrow {
+	int64_t size, mtime;
+	const char *sha, *load_id;
+	bool seen;
+};
+
+static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct lplan *pl,
+		      struct arena *a, struct err *e)
+{
+	struct lake_file *files = NULL;
+	size_t n = 0;
+	int rc = lake_list(lc->lake_root, pl->t->external->location, a, &files, &n, e);
+	if (rc == ING_ENOTFOUND) {
+		err_clear(e);
+		n = 0;
+	} else if (rc) {
+		return rc;
+	}
+	pl->files = arena_zalloc(a, (n + 1) * sizeof(*pl->files));
+	pl->nfiles = n;
+	for (size_t i = 0; i < n; i++)
+		pl->files[i].f = files[i];
+
+	struct strmap man = STRMAP_INIT;
+	struct mrow *rows = NULL;
+	size_t nman = 0;
+	struct wh_result *res = NULL;
+	if (meta) {
+		struct wh_value v[2] = {wh_text(pl->t->source->name), wh_text(pl->t->name)};
+		rc = wh_query(c,
+			      "SELECT path, size, mtime_us, sha256, load_id FROM _ingot.loaded_files "
+			      "WHERE source = $1 AND table_name = $2",
+			      v, 2, &res, e);
+		if (rc)
+			return rc;
+		nman = res->nrows;
+		rows = xcalloc(nman + 1, sizeof(*rows));
+		for (size_t i = 0; i < nman; i++) {
+			rows[i].size = wh_cell(res, i, 1)->v.i;
+			rows[i].mtime = wh_cell(res, i, 2)->v.i;
+			rows[i].sha = arena_strdup(a, wh_cell(res, i, 3)->v.s.p);
+			rows[i].load_id = arena_strdup(a, wh_cell(res, i, 4)->v.s.p);
+			strmap_put(&man, wh_cell(res, i, 0)->v.s.p, &rows[i]);
+		}
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct lfile *lf = &pl->files[i];
+		struct mrow *m = strmap_get(&man, lf->f.rel);
+		if (!m) {
+			lf->state = LF_NEW;
+			pl->nnew++;
+			continue;
+		}
+		m->seen = true;
+		lf->old_sha = m->sha;
+		if ((uint64_t)m->size == lf->f.size && m->mtime == lf->f.mtime_us) {
+			lf->state = LF_LOADED;
+			pl->nloaded++;
+			continue;
+		}
+		char sha[65];
+		if ((rc = lake_sha256(lf->f.path, sha, e)))
+			break;
+		if (!strcmp(sha, m->sha)) {
+			lf->state = LF_LOADED;
+			pl->nloaded++;
+		} else {
+			lf->state = LF_CHANGED;
+			pl->nchanged++;
+			if (!pl->replace && !pl->plan_error)
+				pl->plan_error = arena_printf(
+					a,
+					"%s: %s was loaded before (load %s) and its contents have "
+					"changed since; ingot does not reload a changed file under a "
+					"loaded name in append mode (restore it, give the new data a new "
+					"file name, or run with --full-refresh)",
+					pl->name, lf->f.rel, m->load_id);
+		}
+	}
+	bool all_seen = true;
+	for (size_t i = 0; i < nman; i++)
+		all_seen &= rows[i].seen;
+	if (!rc) {
+		if (!pl->replace)
+			pl->up_to_date = pl->nnew == 0 && !pl->plan_error;
+		else if (!lc->o->full_refresh && meta && n && pl->nloaded == n && all_seen &&
+			 nman == n) {
+			enum wh_rel_kind kind = WH_REL_NONE;
+			if ((rc = wh_relation_kind(c, pl->schema, pl->identifier, &kind, e)) == 0)
+				pl->up_to_date = kind == WH_REL_TABLE;
+		}
+	}
+	wh_result_free(res);
+	strmap_free(&man, NULL);
+	free(rows);
+	return rc;
+}
+
+/* ---- workers ---- */
+
+struct pool {
+	struct load_ctx *lc;
+	struct lplan *plans;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void finish_without_loading(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl)
+{
+	struct err e = ERR_INIT;
+	if (pl->plan_error) {
+		pl->rep->status = LOAD_FAILED;
+		pl->rep->error = pl->plan_error;
+	} else {
+		pl->rep->status = LOAD_UP_TO_DATE;
+		pl->rep->files_skipped = pl->nloaded;
+	}
+	if (c && load__record_run(lc, c, pl, &e))
+		log_warn("%s: could not record the run in _ingot.loads: %s", pl->name,
+			 e.msg ? e.msg : "");
+	err_clear(&e);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *pool = arg;
+	struct load_ctx *lc = pool->lc;
+	struct wh_conn *c = NULL;
+	struct err ce = ERR_INIT;
+	int crc = wh_connect(lc->db, &c, &ce);
+	for (;;) {
+		size_t i = atomic_fetch_add(&pool->next, 1);
+		if (i >= pool->n)
+			break;
+		struct lplan *pl = &pool->plans[i];
+		if (crc) {
+			pl->rep->status = LOAD_FAILED;
+			pthread_mutex_lock(&lc->lock);
+			pl->rep->error = arena_printf(lc->arena, "%s: cannot connect: %s", pl->name,
+						      ce.msg ? ce.msg : "");
+			pthread_mutex_unlock(&lc->lock);
+			continue;
+		}
+		if (pl->plan_error || pl->up_to_date) {
+			finish_without_loading(lc, c, pl);
+			continue;
+		}
+		pl->rep->files_skipped = pl->replace ? 0 : pl->nloaded;
+		if (pl->inferred_note)
+			log_warn("%s: %s (declare data_type to fix them)", pl->name, pl->inferred_note);
+		struct err e = ERR_INIT;
+		load__table(lc, c, pl, &e);
+		err_clear(&e);
+	}
+	err_clear(&ce);
+	wh_disconnect(c);
+	return NULL;
+}
+
+/* ---- output ---- */
+
+static void human_bytes(uint64_t b, char *out, size_t n)
+{
+	if (b >= (1u << 30))
+		snprintf(out, n, "%.1f GB", (double)b / (1 << 30));
+	else if (b >= (1u << 20))
+		snprintf(out, n, "%.1f MB", (double)b / (1 << 20));
+	else if (b >= 1024)
+		snprintf(out, n, "%.1f KB", (double)b / 1024);
+	else
+		snprintf(out, n, "%llu B", (unsigned long long)b);
+}
+
+static void print_plan(const struct lplan *pl, FILE *fp)
+{
+	static const char *st[] = {"new", "loaded", "changed"};
+	fprintf(fp, "%s -> %s (%s%s): %zu new, %zu loaded, %zu changed\n", pl->name,
+		pl->rep->relation, pl->opt->write_disposition == SRC_WRITE_APPEND ? "append" : "truncate",
+		pl->replace && pl->opt->write_disposition == SRC_WRITE_APPEND ? ", full refresh" : "",
+		pl->nnew, pl->nloaded, pl->nchanged);
+	for (size_t i = 0; i < pl->nfiles; i++) {
+		char hb[32];
+		human_bytes(pl->files[i].f.size, hb, sizeof(hb));
+		fprintf(fp, "  %-8s %s (%s)\n", st[pl->files[i].state], pl->files[i].f.rel, hb);
+	}
+	if (!pl->nfiles)
+		fprintf(fp, "  no files match %s\n", pl->t->external->location);
+	if (pl->inferred_note)
+		fprintf(fp, "  %s\n", pl->inferred_note);
+	if (pl->plan_error)
+		fprintf(fp, "  error: %s\n", pl->plan_error);
+	else if (pl->up_to_date)
+		fprintf(fp, "  nothing to load\n");
+	else if (pl->replace)
+		fprintf(fp, "  would load %zu file(s) and replace the table\n", pl->nfiles);
+	else
+		fprintf(fp, "  would load %zu new file(s)\n", pl->nnew);
+}
+
+void load_report_print(const struct load_report *r, FILE *fp, bool color)
+{
+	static const char *st[] = {"ok", "up to date", "FAILED", "planned"};
+	const char *red = color ? "\033[31m" : "", *green = color ? "\033[32m" : "",
+		   *off = color ? "\033[0m" : "";
+	(void)red;
+	size_t w = 5;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t l = strlen(r->tables[i].source) + 1 + strlen(r->tables[i].table);
+		if (l > w)
+			w = l;
+	}
+	fprintf(fp, "%-*s  %-10s %5s %11s %11s %9s %8s %7s\n", (int)w, "table", "status", "files",
+		"rows read", "loaded", "rejected", "MB/s", "time");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct load_table_report *t = &r->tables[i];
+		char name[512];
+		snprintf(name, sizeof(name), "%s.%s", t->source, t->table);
+		double mbs = t->seconds > 0 ? (double)t->bytes / (1 << 20) / t->seconds : 0;
+		const char *c = t->status == LOAD_FAILED ? red : t->status == LOAD_OK ? green : "";
+		fprintf(fp, "%-*s  %s%-10s%s %5zu %11llu %11llu %9llu %8.1f %6.2fs\n", (int)w, name, c,
+			st[t->status], off, t->files, (unsigned long long)t->rows_read,
+			(unsigned long long)t->rows_loaded, (unsigned long long)t->rows_rejected, mbs,
+			t->seconds);
+	}
+}
+
+void load_report_free(struct load_report *r)
+{
+	if (!r)
+		return;
+	arena_free(r->arena);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- the run ---- */
+
+int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
+	     struct load_report *out, struct err *e)
+{
+	memset(out, 0, sizeof(*out));
+	struct arena *a = arena_new(0);
+	out->arena = a;
+	struct load_ctx lc = {.p = p, .db = db, .o = o, .arena = a};
+	pthread_mutex_init(&lc.lock, NULL);
+	lc.started_us = now_us();
+	char stamp[32];
+	ts_format_iso(lc.started_us, stamp);
+	lc.load_id = arena_printf(a, "%.4s%.2s%.2sT%.2s%.2s%.2sZ-%x", stamp, stamp + 5, stamp + 8,
+				  stamp + 11, stamp + 14, stamp + 17,
+				  (unsigned)(getpid() ^ (lc.started_us & 0xffff)));
+	out->load_id = lc.load_id;
+	lc.lake_root = o->lake_root ? o->lake_root : p->target.lake_root;
+
+	struct source_set ss;
+	struct wh_conn *c = NULL;
+	bool *pick = NULL;
+	int *locks = NULL;
+	struct lplan *plans = NULL;
+	size_t np = 0;
+	int rc = sources_load(p, a, &ss, e);
+	if (rc)
+		goto done;
+	size_t nt = sources_count_tables(&ss);
+	pick = xcalloc(nt + 1, 1);
+	if (!o->ntables && !o->nselect) {
+		size_t k = 0;
+		for (size_t i = 0; i < ss.n; i++)
+			for (size_t j = 0; j < ss.items[i].ntables; j++, k++)
+				pick[k] = ss.items[i].tables[j].external != NULL;
+	}
+	for (size_t i = 0; i < o->ntables && !rc; i++)
+		rc = select_name(&ss, o->tables[i], pick, e);
+	for (size_t i = 0; i < o->nselect && !rc; i++)
+		rc = select_name(&ss, o->select[i], pick, e);
+	if (rc)
+		goto done;
+	plans = arena_zalloc(a, (nt + 1) * sizeof(*plans));
+	out->tables = arena_zalloc(a, (nt + 1) * sizeof(*out->tables));
+	size_t k = 0;
+	for (size_t i = 0; i < ss.n; i++)
+		for (size_t j = 0; j < ss.items[i].ntables; j++, k++) {
+			if (!pick[k])
+				continue;
+			const struct src_table *t = &ss.items[i].tables[j];
+			struct lplan *pl = &plans[np];
+			pl->t = t;
+			pl->opt = &t->external->options;
+			pl->schema = t->source->schema;
+			pl->identifier = t->identifier;
+			pl->name = arena_printf(a, "%s.%s", t->source->name, t->name);
+			pl->replace = o->full_refresh ||
+				      pl->opt->write_disposition == SRC_WRITE_TRUNCATE;
+			pl->rep = &out->tables[np];
+			pl->rep->source = t->source->name;
+			pl->rep->table = t->name;
+			pl->rep->relation = arena_printf(a, "%s.%s", pl->schema, pl->identifier);
+			pl->rep->status = o->dry_run ? LOAD_PLANNED : LOAD_OK;
+			np++;
+		}
+	out->n = np;
+	/* One lock per table, taken in the project's source order before
+	 * planning: two runs that share a table (two pipeline tasks, a CLI run
+	 * and the scheduler) serialise on it, and the second plans after the
+	 * first has committed, so a file is never loaded twice. */
+	if (!o->dry_run && np) {
+		char *dir = path_join(p->dir, ".ingot/locks");
+		rc = fs_mkdir_p(dir, e);
+		locks = xcalloc(np, sizeof(int));
+		for (size_t i = 0; i < np; i++)
+			locks[i] = -1;
+		for (size_t i = 0; i < np && !rc; i++) {
+			char *lp = xasprintf("%s/load-%s.lock", dir, plans[i].name);
+			int fd = fs_lock(lp, true, e);
+			free(lp);
+			if (fd < 0)
+				rc = fd;
+			else
+				locks[i] = fd;
+		}
+		free(dir);
+		if (rc)
+			goto done;
+	}
+	if (!np) {
+		if (o->out)
+			fprintf(o->out, "no source tables with an `external` property to load\n");
+		goto done;
+	}
+	if ((rc = wh_connect(db, &c, e)))
+		goto done;
+	bool meta = true;
+	if (o->dry_run) {
+		enum wh_rel_kind kind = WH_REL_NONE;
+		if ((rc = wh_relation_kind(c, "_ingot", "loaded_files", &kind, e)))
+			goto done;
+		meta = kind != WH_REL_NONE;
+	} else if ((rc = load__ensure_meta(c, e))) {
+		goto done;
+	}
+	for (size_t i = 0; i < np && !rc; i++) {
+		if ((rc = plan_files(&lc, c, meta, &plans[i], a, e)))
+			break;
+		if (!plans[i].plan_error || plans[i].ncols == 0)
+			rc = plan_columns(&lc, &plans[i], a, e);
+	}
+	if (rc)
+		goto done;
+	if (o->dry_run) {
+		for (size_t i = 0; i < np && o->out; i++)
+			print_plan(&plans[i], o->out);
+		goto done;
+	}
+	/* schemas first, one connection: engines dislike concurrent CREATE SCHEMA */
+	for (size_t i = 0; i < np && !rc; i++)
+		if (!plans[i].up_to_date && !plans[i].plan_error)
+			rc = wh_create_schema(c, plans[i].schema, e);
+	if (rc)
+		goto done;
+	int threads = o->threads > 0 ? o->threads : p->target.threads > 0 ? p->target.threads : 1;
+	if ((size_t)threads > np)
+		threads = (int)np;
+	struct pool pool = {&lc, plans, np, 0};
+	if (threads <= 1) {
+		worker(&pool);
+	} else {
+		pthread_t *th = xcalloc((size_t)threads, sizeof(*th));
+		for (int i = 0; i < threads; i++)
+			pthread_create(&th[i], NULL, worker, &pool);
+		for (int i = 0; i < threads; i++)
+			pthread_join(th[i], NULL);
+		free(th);
+	}
+	for (size_t i = 0; i < np; i++)
+		out->failed += out->tables[i].status == LOAD_FAILED;
+	if (o->out)
+		load_report_print(out, o->out, o->color);
+	for (size_t i = 0; i < np; i++)
+		if (out->tables[i].error)
+			log_error("%s", out->tables[i].error);
+	if (out->failed)
+		rc = err_set(e, ING_EFAIL, "%zu of %zu source table(s) failed to load", out->failed, np);
+done:
+	wh_disconnect(c);
+	for (size_t i = 0; locks && i < np; i++)
+		if (locks[i] >= 0)
+			close(locks[i]);
+	free(locks);
+	free(pick);
+	pthread_mutex_destroy(&lc.lock);
+	return rc;
+}

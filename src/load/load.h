@@ -1,0 +1,104 @@
+/*
+ * load/load.h — lake files into typed warehouse tables, exactly once.
+ *
+ * load_run loads the selected source tables (those with an `external`
+ * property, see config/sources.h) from the lake into their relations
+ * (source schema, table identifier), through the adapter's bulk path.
+ *
+ * Rules (DESIGN.md §8):
+ *   - every field is converted to its declared type; a row that fails goes
+ *     to _ingot.load_rejects (load id, source, table, file, line, column,
+ *     reason, raw record); rows read = rows loaded + rows rejected, always;
+ *   - more rejects than max_bad_records: the table's load rolls back and the
+ *     message says how many and shows the first reasons;
+ *   - one transaction per table: truncate mode builds a new relation and
+ *     swaps it in, append mode inserts the new files' rows; the
+ *     _ingot.loaded_files rows (path, size, mtime, sha256, rows, load id)
+ *     commit with the data;
+ *   - append mode skips files already loaded; a different file under a
+ *     loaded name is an error; full_refresh reloads everything;
+ *   - truncate mode reloads every file matched (the table is replaced);
+ *     when nothing changed since the last load it is skipped;
+ *   - _ingot.loads keeps one row per table per run (files, bytes, rows
+ *     read/loaded/rejected, duration, status, error; `note` records the
+ *     inferred column types of a table that declares none).
+ *
+ * Threads: tables are loaded in parallel by o->threads workers, each with
+ * its own wh_conn. Runs may overlap (pipeline tasks, CLI and scheduler):
+ * each table is locked (<project>/.ingot/locks/load-SOURCE.TABLE.lock)
+ * before it is planned, so runs sharing a table wait for each other and a
+ * file is loaded once. Each table's load runs a reader thread next to the
+ * worker that appends.
+ *
+ * Ownership: the report's strings live in out->arena; release with
+ * load_report_free. Returns 0 when every table loaded (or had nothing new),
+ * ING_EFAIL when at least one table failed (the report says which and why;
+ * e holds a one-line summary), other ING_E* codes for project/config
+ * errors found before anything was loaded.
+ */
+#ifndef INGOT_LOAD_LOAD_H
+#define INGOT_LOAD_LOAD_H
+
+#include "config/project.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "warehouse/warehouse.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct load_opts {
+	/* Tables to load: "source.table" or "source" (all its tables). None and
+	 * no select: every source table with an `external` property. */
+	const char *const *tables;
+	size_t ntables;
+	/* dbt-style selectors: "source:raw", "source:raw.orders", "raw.orders",
+	 * "tag:x" (the table's or source's tags). Union with tables. */
+	const char *const *select;
+	size_t nselect;
+	bool full_refresh;
+	bool dry_run;      /* print the plan (new / loaded / changed files); change nothing */
+	int threads;       /* 0 = the target's threads (at least 1) */
+	const char *lake_root; /* NULL = the target's lake_root */
+	FILE *out;         /* plan and summary table; NULL = print nothing */
+	bool color;        /* colour in the summary table */
+	bool progress;     /* a progress line on a TTY */
+};
+
+enum load_status {
+	LOAD_OK = 0,      /* loaded */
+	LOAD_UP_TO_DATE,  /* nothing new to load */
+	LOAD_FAILED,      /* rolled back; error says why */
+	LOAD_PLANNED,     /* dry run */
+};
+
+struct load_table_report {
+	const char *source, *table; /* names as declared */
+	const char *relation;       /* schema.identifier */
+	enum load_status status;
+	size_t files;         /* files loaded in this run */
+	size_t files_skipped; /* already loaded (append) */
+	uint64_t bytes;
+	uint64_t rows_read, rows_loaded, rows_rejected;
+	double seconds;
+	const char *error; /* NULL unless LOAD_FAILED */
+};
+
+struct load_report {
+	const char *load_id;
+	struct load_table_report *tables;
+	size_t n;
+	size_t failed;
+	struct arena *arena;
+};
+
+int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
+	     struct load_report *out, struct err *e);
+void load_report_free(struct load_report *r);
+
+/* Print the summary table of a report (what `ingot load` shows); each
+ * failed table's error is logged (log_error) by load_run. */
+void load_report_print(const struct load_report *r, FILE *fp, bool color);
+
+#endif

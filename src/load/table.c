@@ -1,0 +1,780 @@
+/*
+ * load/table.c — one source table's load, as one transaction.
+ *
+ *   BEGIN
+ *     replace (truncate mode, --full-refresh): CREATE the new relation
+ *       "<identifier>__ingot_new" and load into it;
+ *     append: CREATE TABLE IF NOT EXISTS and load into the table itself
+ *   for each file: stream records -> convert -> column batches -> appender;
+ *     bad rows -> reject batches -> _ingot.load_rejects
+ *   more rejects than max_bad_records -> ROLLBACK, say how many and why
+ *   manifest rows (_ingot.loaded_files) for the files loaded
+ *   replace: DROP the old relation, RENAME the new one into its place —
+ *     except where views are bound to tables (WH_CAP_BOUND_VIEWS, e.g.
+ *     PostgreSQL: dbt staging views read the bronze table) and the table
+ *     already has the declared columns: there it is emptied with TRUNCATE
+ *     and loaded in place, in the same transaction, so the views survive
+ *     and a failure still restores the old rows
+ *   the run's row in _ingot.loads
+ *   COMMIT
+ *
+ * A process killed anywhere before COMMIT leaves the previous table and
+ * manifest as they were (the engine discards the open transaction), and the
+ * next run plans the same files again. PostgreSQL allows one COPY at a time
+ * on a connection, so reject batches are written between data batches by
+ * closing the data appender and opening it again; both stay inside the
+ * transaction.
+ *
+ * Two threads per table: a producer reads, hashes, parses and converts the
+ * files into column batches (and reject batches), and this thread, which
+ * owns the connection and its transaction, appends them. A few batch slots
+ * circulate between the two (bounded memory); order is kept, so rejects
+ * and rows reach the engine as the files have them. Parsing thus overlaps
+ * the engine's own work (compression, COPY) instead of adding to it.
+ *
+ * Rejected alternative: several appending connections per table (each in
+ * its own transaction over a committed staging relation). It spread the
+ * engine's work over more cores but left staging relations behind when
+ * killed and, on a 2-core machine, measured no faster.
+ *
+ * Not here: choosing tables and files (load.c), reading and converting
+ * (lake/).
+ */
+#include "load/load_int.h"
+#include "core/buf.h"
+#include "core/dtime.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/progress.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REJ_BATCH 1024
+#define FIRST_REASONS 5
+
+enum { RJ_LOAD, RJ_SOURCE, RJ_TABLE, RJ_FILE, RJ_LINE, RJ_COLUMN, RJ_REASON, RJ_RAW, RJ_NCOLS };
+
+static const char *const rej_names[RJ_NCOLS] = {"load_id", "source", "table_name", "file",
+						 "line", "column_name", "reason", "raw"};
+
+#define NSLOTS 4
+
+/* A unit of work passed from the producer to the appender. */
+struct slot {
+	struct lake_conv *conv;
+	struct wh_colbuf rcb[RJ_NCOLS];
+	struct wh_batch rb;
+	struct arena *ra;
+};
+
+/* The appending side: its connection and its open COPY / appender. */
+struct apx {
+	struct tload *tl;
+	struct wh_conn *c;
+	struct wh_appender *ap;
+};
+
+struct tload {
+	struct load_ctx *lc;
+	struct wh_conn *c; /* the table's own connection (manifest, swap) */
+	struct lplan *pl;
+	const char *target;               /* relation being appended to */
+	const char *rej_schema, *rej_rel; /* where rejects are appended */
+	struct wh_coldef *defs;
+	struct slot slots[NSLOTS];
+	/* producer side */
+	struct slot *cur;
+	char (*shas)[65];
+	uint64_t *rows;
+	uint64_t rejected;
+	struct buf first; /* the first reasons, for the message */
+	size_t nfirst;
+	struct progress *prog;
+	int prod_rc;
+	struct err prod_err;
+	/* shared, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *q[NSLOTS];
+	size_t qh, qn;
+	struct slot *freel[NSLOTS];
+	size_t nfree;
+	bool prod_done, stop;
+	_Atomic bool over; /* more than max_bad_records: count on, append nothing */
+};
+
+/* Valid UTF-8 without NUL: engines refuse both in text; a reject's raw
+ * record is often bad precisely there. Invalid bytes become U+FFFD. */
+static struct wh_str clean_text(struct arena *a, const char *s, size_t n)
+{
+	if (lake_utf8_valid(s, n) && !memchr(s, 0, n)) {
+		char *p = arena_alloc(a, n + 1);
+		memcpy(p, s, n);
+		return (struct wh_str){p, (uint32_t)n};
+	}
+	char *p = arena_alloc(a, n * 3 + 1), *w = p;
+	for (size_t i = 0; i < n;) {
+		size_t k = 1;
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xC2 && c <= 0xF4)
+			for (k = (c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2); k > 1; k--)
+				if (i + k <= n && lake_utf8_valid(s + i, k))
+					break;
+		if (c == 0 || (c >= 0x80 && k == 1)) {
+			memcpy(w, "\xEF\xBF\xBD", 3);
+			w += 3;
+			i++;
+			continue;
+		}
+		memcpy(w, s + i, k);
+		w += k;
+		i += k;
+	}
+	return (struct wh_str){p, (uint32_t)(w - p)};
+}
+
+static struct wh_str astr(struct arena *a, const char *s)
+{
+	return clean_text(a, s, strlen(s));
+}
+
+static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
+{
+	for (int k = 0; k < NSLOTS; k++) {
+		struct slot *sl = &tl->slots[k];
+		sl->conv = lake_conv_new(tl->pl->cols, tl->pl->ncols, co);
+		sl->ra = arena_new(1 << 16);
+		for (int i = 0; i < RJ_NCOLS; i++) {
+			sl->rcb[i].type.type = i == RJ_LINE ? WH_INT64 : WH_TEXT;
+			sl->rcb[i].data = xcalloc(REJ_BATCH,
+						  i == RJ_LINE ? sizeof(int64_t) : sizeof(struct wh_str));
+			sl->rcb[i].valid = xcalloc(REJ_BATCH, 1);
+		}
+		sl->rb.ncols = RJ_NCOLS;
+		sl->rb.cols = sl->rcb;
+		tl->freel[tl->nfree++] = sl;
+	}
+}
+
+static void slots_free(struct tload *tl)
+{
+	for (int k = 0; k < NSLOTS; k++) {
+		struct slot *sl = &tl->slots[k];
+		for (int i = 0; i < RJ_NCOLS; i++) {
+			free(sl->rcb[i].data);
+			free(sl->rcb[i].valid);
+		}
+		arena_free(sl->ra);
+		lake_conv_free(sl->conv);
+	}
+}
+
+/* ---- the queue between producer and appender ---- */
+
+/* Producer: a free slot to fill (NULL when the appender stopped). */
+static struct slot *take_free(struct tload *tl)
+{
+	pthread_mutex_lock(&tl->mu);
+	while (!tl->nfree && !tl->stop)
+		pthread_cond_wait(&tl->cv, &tl->mu);
+	struct slot *sl = tl->stop ? NULL : tl->freel[--tl->nfree];
+	pthread_mutex_unlock(&tl->mu);
+	return sl;
+}
+
+static void push_full(struct tload *tl)
+{
+	pthread_mutex_lock(&tl->mu);
+	tl->q[(tl->qh + tl->qn++) % NSLOTS] = tl->cur;
+	pthread_cond_broadcast(&tl->cv);
+	pthread_mutex_unlock(&tl->mu);
+	tl->cur = NULL;
+}
+
+static int ensure_cur(struct tload *tl, struct err *e)
+{
+	if (!tl->cur && !(tl->cur = take_free(tl)))
+		return err_set(e, ING_ECANCELED, "stopped");
+	return 0;
+}
+
+static int close_data(struct apx *x, bool ok, struct err *e)
+{
+	if (!x->ap)
+		return 0;
+	struct wh_appender *ap = x->ap;
+	x->ap = NULL;
+	return wh_append_close(ap, ok, e);
+}
+
+/* Appender side: write a slot's rejects (closing the data COPY first:
+ * PostgreSQL runs one COPY at a time on a connection). */
+static int rej_write(struct apx *x, struct slot *sl, struct err *e)
+{
+	struct tload *tl = x->tl;
+	int rc = close_data(x, true, e);
+	if (rc)
+		return rc;
+	struct wh_coldef defs[RJ_NCOLS];
+	for (int i = 0; i < RJ_NCOLS; i++)
+		defs[i] = (struct wh_coldef){rej_names[i], sl->rcb[i].type};
+	struct wh_appender *ap = NULL;
+	rc = wh_append_open(x->c, tl->rej_schema, tl->rej_rel, defs, RJ_NCOLS, &ap, e);
+	if (!rc)
+		rc = wh_append_batch(ap, &sl->rb, e);
+	if (ap) {
+		int rc2 = wh_append_close(ap, rc == 0, e);
+		if (!rc)
+			rc = rc2;
+	}
+	if (rc)
+		err_prefix(e, "writing rejects");
+	return rc;
+}
+
+static int reject(struct tload *tl, const char *file, uint64_t line, const char *column,
+		  const char *reason, const char *raw, size_t rawlen, struct err *e)
+{
+	tl->rejected++;
+	if (tl->nfirst < FIRST_REASONS) {
+		buf_printf(&tl->first, "\n  %s:%llu: %s", file, (unsigned long long)line, reason);
+		tl->nfirst++;
+	}
+	if (tl->rejected > (uint64_t)tl->pl->opt->max_bad_records)
+		tl->over = true;
+	if (tl->over)
+		return 0;
+	int rc = ensure_cur(tl, e);
+	if (rc)
+		return rc;
+	struct slot *sl = tl->cur;
+	size_t r = sl->rb.nrows;
+	struct arena *a = sl->ra;
+	struct wh_str *s[RJ_NCOLS];
+	for (int i = 0; i < RJ_NCOLS; i++) {
+		s[i] = (struct wh_str *)sl->rcb[i].data;
+		sl->rcb[i].valid[r] = 1;
+	}
+	struct lplan *pl = tl->pl;
+	s[RJ_LOAD][r] = astr(a, tl->lc->load_id);
+	s[RJ_SOURCE][r] = astr(a, pl->t->source->name);
+	s[RJ_TABLE][r] = astr(a, pl->t->name);
+	s[RJ_FILE][r] = astr(a, file);
+	((int64_t *)sl->rcb[RJ_LINE].data)[r] = (int64_t)line;
+	if (column)
+		s[RJ_COLUMN][r] = astr(a, column);
+	else
+		sl->rcb[RJ_COLUMN].valid[r] = 0;
+	s[RJ_REASON][r] = astr(a, reason);
+	s[RJ_RAW][r] = clean_text(a, raw ? raw : "", raw ? rawlen : 0);
+	sl->rb.nrows++;
+	if (sl->rb.nrows == REJ_BATCH)
+		push_full(tl);
+	return 0;
+}
+
+/* Appender side: one slot's rows. */
+static int data_write(struct apx *x, struct slot *sl, struct err *e)
+{
+	struct tload *tl = x->tl;
+	size_t n = lake_conv_rows(sl->conv);
+	int rc = 0;
+	if (!x->ap)
+		rc = wh_append_open(x->c, tl->pl->schema, tl->target, tl->defs, tl->pl->ncols, &x->ap,
+				    e);
+	if (!rc)
+		rc = wh_append_batch(x->ap, lake_conv_batch(sl->conv), e);
+	if (!rc) {
+		pthread_mutex_lock(&tl->mu);
+		tl->pl->rep->rows_loaded += n;
+		pthread_mutex_unlock(&tl->mu);
+	}
+	return rc;
+}
+
+static bool same_name(const char *a, size_t an, const char *b)
+{
+	return strlen(b) == an && !strncasecmp(a, b, an);
+}
+
+static char *list_fields(const struct csv_record *rec)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < rec->nfields; i++)
+		buf_printf(&b, "%s%.*s", i ? ", " : "", (int)rec->len[i], rec->f[i]);
+	return buf_detach(&b, NULL);
+}
+
+static char *list_cols(const struct lplan *pl)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < pl->ncols; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", pl->cols[i].name);
+	return buf_detach(&b, NULL);
+}
+
+/* Load one file through the open transaction. sha_out gets its digest. */
+static int load_file(struct tload *tl, struct lfile *lf, char sha_out[65], uint64_t *rows_out,
+		     struct err *e)
+{
+	struct lplan *pl = tl->pl;
+	const struct src_external_options *opt = pl->opt;
+	const char *rel = lf->f.rel;
+	uint64_t size;
+	int64_t mtime;
+	int rc = lake_stat(lf->f.path, &size, &mtime, e);
+	if (rc)
+		return rc;
+	if (size != lf->f.size || mtime != lf->f.mtime_us)
+		return err_set(e, ING_ECONFLICT, "file %s changed after it was listed; run the load again",
+			       rel);
+	struct csv_opts co = {opt->delimiter, opt->quote, opt->escape,
+			      (size_t)opt->max_record_bytes};
+	struct csv_reader *r = NULL;
+	if ((rc = csv_open(lf->f.path, &co, &r, e)))
+		return rc;
+	long skip = opt->skip_leading_rows >= 0 ? opt->skip_leading_rows : opt->header ? 1 : 0;
+	bool want_header = opt->header;
+	uint64_t rows = 0;
+	uint64_t last_bytes = 0;
+	struct csv_record rec;
+	for (;;) {
+		int k = csv_next(r, &rec, e);
+		if (k < 0) {
+			rc = k;
+			break;
+		}
+		if (k == CSV_EOF)
+			break;
+		if (skip > 0) {
+			skip--;
+			if (want_header) {
+				want_header = false;
+				if (k == CSV_BAD) {
+					rc = err_set(e, ING_EPARSE, "%s:%llu: the header line is malformed (%s)",
+						     rel, (unsigned long long)rec.line, rec.reason);
+					break;
+				}
+				bool ok = rec.nfields == pl->ncols;
+				for (size_t i = 0; ok && i < pl->ncols; i++)
+					ok = same_name(rec.f[i], rec.len[i], pl->cols[i].name);
+				if (!ok) {
+					char *got = list_fields(&rec), *want = list_cols(pl);
+					rc = err_set(e, ING_EPARSE,
+						     "%s: the header names or order do not match the declared "
+						     "columns\n  header:   %s\n  declared: %s",
+						     rel, got, want);
+					free(got);
+					free(want);
+					break;
+				}
+			}
+			continue;
+		}
+		rows++;
+		pl->rep->rows_read++;
+		if (k == CSV_BAD) {
+			rc = reject(tl, rel, rec.line, NULL, rec.reason, rec.raw, rec.rawlen, e);
+		} else if (rec.nfields != pl->ncols) {
+			char why[96];
+			snprintf(why, sizeof(why), "expected %zu fields but found %zu", pl->ncols,
+				 rec.nfields);
+			rc = reject(tl, rel, rec.line, NULL, why, rec.raw, rec.rawlen, e);
+		} else {
+			size_t bc;
+			const char *why;
+			if ((rc = ensure_cur(tl, e)))
+				break;
+			if (lake_conv_row(tl->cur->conv, &rec, &bc, &why))
+				rc = reject(tl, rel, rec.line, pl->cols[bc].name, why, rec.raw,
+					    rec.rawlen, e);
+			else if (lake_conv_full(tl->cur->conv))
+				push_full(tl);
+		}
+		if (rc)
+			break;
+		if ((rows & 16383) == 0) {
+			uint64_t nb = csv_bytes_read(r);
+			progress_add(tl->prog, 16384, nb - last_bytes);
+			last_bytes = nb;
+		}
+	}
+	if (!rc) {
+		uint64_t nbytes;
+		csv_digest(r, sha_out, &nbytes);
+		progress_add(tl->prog, 0, nbytes - last_bytes);
+		if (lake_stat(lf->f.path, &size, &mtime, e) == 0 &&
+		    (nbytes != lf->f.size || size != lf->f.size || mtime != lf->f.mtime_us))
+			rc = err_set(e, ING_ECONFLICT,
+				     "file %s changed while it was being read (listed %llu bytes, read "
+				     "%llu); nothing of it was kept",
+				     rel, (unsigned long long)lf->f.size, (unsigned long long)nbytes);
+	}
+	csv_close(r);
+	if (!rc && rows == 0 && lf->f.size == 0)
+		log_warn("%s: %s is empty", pl->name, rel);
+	*rows_out = rows;
+	return rc;
+}
+
+static void col_list_sql(const struct wh_db *db, const struct lplan *pl, struct buf *out)
+{
+	buf_puts(out, "(");
+	for (size_t i = 0; i < pl->ncols; i++) {
+		if (i)
+			buf_puts(out, ", ");
+		wh_quote_ident(db, pl->cols[i].name, out);
+		buf_putc(out, ' ');
+		wh_type_sql(db, &pl->cols[i].type, out);
+	}
+	buf_puts(out, ")");
+}
+
+/* Append mode into an existing table: its columns must be the declared ones. */
+static int check_existing(struct tload *tl, struct err *e)
+{
+	struct lplan *pl = tl->pl;
+	struct arena *a = arena_new(0);
+	struct wh_column_info *cols = NULL;
+	size_t n = 0;
+	int rc = wh_list_columns(tl->c, pl->schema, pl->identifier, a, &cols, &n, e);
+	if (!rc && n) {
+		bool ok = n == pl->ncols;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = !str_casecmp(cols[i].name, pl->cols[i].name);
+		if (!ok) {
+			struct buf got = BUF_INIT;
+			for (size_t i = 0; i < n; i++)
+				buf_printf(&got, "%s%s", i ? ", " : "", cols[i].name);
+			char *want = list_cols(pl);
+			rc = err_set(e, ING_ECONFLICT,
+				     "%s.%s has columns (%s) but the source declares (%s); "
+				     "run with --full-refresh to rebuild it",
+				     pl->schema, pl->identifier, buf_cstr(&got), want);
+			buf_free(&got);
+			free(want);
+		}
+	}
+	arena_free(a);
+	return rc;
+}
+
+/* Replace in place? (bound views, and the existing table has the declared
+ * column names and type families.) */
+static bool replace_in_place(struct tload *tl)
+{
+	struct lplan *pl = tl->pl;
+	if (!wh_has(tl->lc->db, WH_CAP_BOUND_VIEWS))
+		return false;
+	struct arena *a = arena_new(0);
+	struct wh_column_info *cols = NULL;
+	size_t n = 0;
+	struct err e = ERR_INIT;
+	bool same = !wh_list_columns(tl->c, pl->schema, pl->identifier, a, &cols, &n, &e) &&
+		    n && n == pl->ncols;
+	for (size_t i = 0; same && i < n; i++)
+		same = !str_casecmp(cols[i].name, pl->cols[i].name) &&
+		       cols[i].ltype.type == pl->cols[i].type.type;
+	err_clear(&e);
+	arena_free(a);
+	return same;
+}
+
+static int write_manifest(struct tload *tl, struct lfile *lf, const char *sha, uint64_t rows,
+			  struct err *e)
+{
+	struct lplan *pl = tl->pl;
+	struct wh_value v[9] = {
+		wh_text(pl->t->source->name), wh_text(pl->t->name),
+		wh_text(lf->f.rel),           wh_int((int64_t)lf->f.size),
+		wh_int(lf->f.mtime_us),       wh_text(sha),
+		wh_int((int64_t)rows),        wh_text(tl->lc->load_id),
+		wh_ts(now_us()),
+	};
+	struct wh_result *res = NULL;
+	int rc = wh_query(tl->c,
+			  "INSERT INTO _ingot.loaded_files (source, table_name, path, size, mtime_us, "
+			  "sha256, rows_read, load_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+			  "$8, $9)",
+			  v, 9, &res, e);
+	wh_result_free(res);
+	return rc;
+}
+
+int load__record_run(struct load_ctx *lc, struct wh_conn *c, const struct lplan *pl,
+		     struct err *e)
+{
+	const struct load_table_report *r = pl->rep;
+	static const char *status[] = {"ok", "up_to_date", "failed", "planned"};
+	struct wh_value v[14] = {
+		wh_text(lc->load_id),
+		wh_text(pl->t->source->name),
+		wh_text(pl->t->name),
+		wh_text(r->relation),
+		wh_ts(lc->started_us),
+		wh_int((int64_t)r->files),
+		wh_int((int64_t)r->bytes),
+		wh_int((int64_t)r->rows_read),
+		wh_int((int64_t)r->rows_loaded),
+		wh_int((int64_t)r->rows_rejected),
+		wh_dbl(r->seconds),
+		wh_text(status[r->status]),
+		r->error ? wh_text(r->error) : wh_null(),
+		pl->inferred_note ? wh_text(pl->inferred_note) : wh_null(),
+	};
+	struct wh_result *res = NULL;
+	int rc = wh_query(c,
+			  "INSERT INTO _ingot.loads (load_id, source, table_name, relation, started_at, "
+			  "files, bytes, rows_read, rows_loaded, rows_rejected, duration_s, status, "
+			  "error, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+			  "$14)",
+			  v, 14, &res, e);
+	wh_result_free(res);
+	return rc;
+}
+
+/* The producer thread: every file to load, in order, into slots. */
+static void *producer(void *arg)
+{
+	struct tload *tl = arg;
+	struct lplan *pl = tl->pl;
+	struct err *e = &tl->prod_err;
+	int rc = 0;
+	for (size_t i = 0; i < pl->nfiles && !rc; i++) {
+		struct lfile *lf = &pl->files[i];
+		if (!pl->replace && lf->state != LF_NEW)
+			continue;
+		rc = load_file(tl, lf, tl->shas[i], &tl->rows[i], e);
+		if (rc) {
+			err_prefix(e, "%s", pl->name);
+			break;
+		}
+		pl->rep->files++;
+		pl->rep->bytes += lf->f.size;
+	}
+	pthread_mutex_lock(&tl->mu);
+	if (tl->cur) {
+		tl->q[(tl->qh + tl->qn++) % NSLOTS] = tl->cur;
+		tl->cur = NULL;
+	}
+	tl->prod_done = true;
+	tl->prod_rc = rc;
+	pthread_cond_broadcast(&tl->cv);
+	pthread_mutex_unlock(&tl->mu);
+	return NULL;
+}
+
+/* An appender: slots in queue order until the producer is done. */
+static int consume(struct apx *x, struct err *e)
+{
+	struct tload *tl = x->tl;
+	int rc = 0;
+	for (;;) {
+		pthread_mutex_lock(&tl->mu);
+		while (!tl->qn && !tl->prod_done && !tl->stop)
+			pthread_cond_wait(&tl->cv, &tl->mu);
+		if (!tl->qn || tl->stop) {
+			pthread_mutex_unlock(&tl->mu);
+			break;
+		}
+		struct slot *sl = tl->q[tl->qh];
+		tl->qh = (tl->qh + 1) % NSLOTS;
+		tl->qn--;
+		pthread_mutex_unlock(&tl->mu);
+		if (!tl->over) {
+			if (lake_conv_rows(sl->conv))
+				rc = data_write(x, sl, e);
+			if (!rc && sl->rb.nrows)
+				rc = rej_write(x, sl, e);
+		}
+		lake_conv_reset(sl->conv);
+		sl->rb.nrows = 0;
+		arena_reset(sl->ra);
+		pthread_mutex_lock(&tl->mu);
+		tl->freel[tl->nfree++] = sl;
+		if (rc)
+			tl->stop = true;
+		pthread_cond_broadcast(&tl->cv);
+		pthread_mutex_unlock(&tl->mu);
+		if (rc)
+			break;
+	}
+	if (!rc)
+		rc = close_data(x, true, e);
+	else
+		close_data(x, false, NULL);
+	return rc;
+}
+
+/* Run the producer and append its slots on the table's connection, inside
+ * the table's transaction; 0 when every file was read and every slot
+ * written. */
+static int run_pipeline(struct tload *tl, struct err *e)
+{
+	struct apx x = {.tl = tl, .c = tl->c};
+	pthread_t prod;
+	pthread_create(&prod, NULL, producer, tl);
+	int rc = consume(&x, e);
+	if (rc) {
+		pthread_mutex_lock(&tl->mu);
+		tl->stop = true;
+		pthread_cond_broadcast(&tl->cv);
+		pthread_mutex_unlock(&tl->mu);
+	}
+	pthread_join(prod, NULL);
+	if (!rc && tl->prod_rc) {
+		rc = tl->prod_rc;
+		err_move(e, &tl->prod_err);
+	}
+	return rc;
+}
+
+static int manifest_rows(struct tload *tl, struct err *e)
+{
+	struct lplan *pl = tl->pl;
+	int rc = 0;
+	if (pl->replace) {
+		struct wh_value dv[2] = {wh_text(pl->t->source->name), wh_text(pl->t->name)};
+		struct wh_result *res = NULL;
+		rc = wh_query(tl->c,
+			      "DELETE FROM _ingot.loaded_files WHERE source = $1 AND table_name = $2", dv,
+			      2, &res, e);
+		wh_result_free(res);
+	}
+	for (size_t i = 0; i < pl->nfiles && !rc; i++)
+		if (pl->replace || pl->files[i].state == LF_NEW)
+			rc = write_manifest(tl, &pl->files[i], tl->shas[i], tl->rows[i], e);
+	return rc;
+}
+
+static int over_limit(struct tload *tl, struct err *e)
+{
+	return err_set(e, ING_EFAIL,
+		       "%s: %llu rows rejected, more than max_bad_records (%lld); nothing was "
+		       "loaded. First reasons:%s",
+		       tl->pl->name, (unsigned long long)tl->rejected,
+		       (long long)tl->pl->opt->max_bad_records, buf_cstr(&tl->first));
+}
+
+int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
+{
+	struct wh_db *db = lc->db;
+	struct tload tl = {0};
+	struct buf sql = BUF_INIT, rel = BUF_INIT, newrel = BUF_INIT;
+	char *newname = xasprintf("%s__ingot_new", pl->identifier);
+	bool in_tx = false;
+	double t0 = mono_seconds();
+	char(*shas)[65] = xcalloc(pl->nfiles + 1, 65);
+	uint64_t *rows = xcalloc(pl->nfiles + 1, sizeof(uint64_t));
+	int rc = 0;
+
+	tl.lc = lc;
+	tl.c = c;
+	tl.pl = pl;
+	tl.target = pl->replace ? newname : pl->identifier;
+	tl.rej_schema = "_ingot";
+	tl.rej_rel = "load_rejects";
+	tl.defs = xcalloc(pl->ncols ? pl->ncols : 1, sizeof(*tl.defs));
+	for (size_t i = 0; i < pl->ncols; i++)
+		tl.defs[i] = (struct wh_coldef){pl->cols[i].name, pl->cols[i].type};
+	struct lake_conv_opts co = {pl->opt->null_marker, pl->opt->timestamp_format,
+				    pl->opt->date_format};
+	pthread_mutex_init(&tl.mu, NULL);
+	pthread_cond_init(&tl.cv, NULL);
+	slots_init(&tl, &co);
+	tl.shas = shas;
+	tl.rows = rows;
+	wh_relation_sql(db, pl->schema, pl->identifier, &rel);
+	wh_relation_sql(db, pl->schema, newname, &newrel);
+
+	uint64_t total = 0;
+	for (size_t i = 0; i < pl->nfiles; i++)
+		if (pl->replace || pl->files[i].state == LF_NEW)
+			total += pl->files[i].f.size;
+	if (lc->o->progress)
+		tl.prog = progress_start(pl->name, total);
+
+	if ((rc = wh_begin(c, e)))
+		goto done;
+	in_tx = true;
+	bool in_place = pl->replace && replace_in_place(&tl);
+	if (in_place) {
+		tl.target = pl->identifier;
+		buf_printf(&sql, "TRUNCATE TABLE %s", buf_cstr(&rel));
+		if ((rc = wh_exec(c, buf_cstr(&sql), e)))
+			goto done;
+		buf_reset(&sql);
+		buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s ", buf_cstr(&rel));
+	} else if (pl->replace) {
+		buf_printf(&sql, "DROP TABLE IF EXISTS %s; CREATE TABLE %s ", buf_cstr(&newrel),
+			   buf_cstr(&newrel));
+	} else {
+		if ((rc = check_existing(&tl, e)))
+			goto done;
+		buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s ", buf_cstr(&rel));
+	}
+	col_list_sql(db, pl, &sql);
+	if ((rc = wh_exec(c, buf_cstr(&sql), e)))
+		goto done;
+	if ((rc = run_pipeline(&tl, e)))
+		goto done;
+	if (tl.over) {
+		rc = over_limit(&tl, e);
+		goto done;
+	}
+	if ((rc = manifest_rows(&tl, e)))
+		goto done;
+	if (pl->replace && !in_place) {
+		buf_reset(&sql);
+		buf_printf(&sql, "DROP TABLE IF EXISTS %s; ALTER TABLE %s RENAME TO ", buf_cstr(&rel),
+			   buf_cstr(&newrel));
+		wh_quote_ident(db, pl->identifier, &sql);
+		if ((rc = wh_exec(c, buf_cstr(&sql), e)))
+			goto done;
+	}
+	pl->rep->status = LOAD_OK;
+	pl->rep->rows_rejected = tl.rejected;
+	pl->rep->seconds = mono_seconds() - t0;
+	if ((rc = load__record_run(lc, c, pl, e)))
+		goto done;
+	rc = wh_commit(c, e);
+	in_tx = false;
+done:
+	if (in_tx) {
+		struct err ignore = ERR_INIT;
+		wh_rollback(c, &ignore);
+		err_clear(&ignore);
+	}
+	pl->rep->rows_rejected = tl.rejected;
+	pl->rep->seconds = mono_seconds() - t0;
+	if (rc) {
+		pl->rep->status = LOAD_FAILED;
+		pl->rep->rows_loaded = 0;
+		char *msg = err_string(e);
+		pthread_mutex_lock(&lc->lock);
+		pl->rep->error = arena_strdup(lc->arena, msg ? msg : ing_strerror(rc));
+		pthread_mutex_unlock(&lc->lock);
+		free(msg);
+		struct err e2 = ERR_INIT;
+		if (load__record_run(lc, c, pl, &e2))
+			log_warn("%s: could not record the failed load in _ingot.loads: %s", pl->name,
+				 e2.msg ? e2.msg : "");
+		err_clear(&e2);
+	}
+	progress_done(tl.prog);
+	slots_free(&tl);
+	err_clear(&tl.prod_err);
+	pthread_mutex_destroy(&tl.mu);
+	pthread_cond_destroy(&tl.cv);
+	free(tl.defs);
+	free(newname);
+	free(shas);
+	free(rows);
+	buf_free(&sql);
+	buf_free(&rel);
+	buf_free(&newrel);
+	buf_free(&tl.first);
+	return rc;
+}
