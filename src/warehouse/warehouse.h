@@ -126,6 +126,8 @@ enum wh_caps {
 	WH_CAP_CANCEL = 1 << 7,
 	WH_CAP_CREATE_OR_REPLACE_TABLE = 1 << 8,
 	WH_CAP_DELETE_USING = 1 << 9,      /* DELETE ... USING */
+	WH_CAP_BOUND_VIEWS = 1 << 10,      /* views bind to the tables they read: such a
+					      table cannot be dropped or swapped under them */
 };
 
 struct wh_db;
