@@ -24,6 +24,7 @@
 #include "core/map.h"
 #include "core/mem.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +56,29 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 		   T, T, T);
 	/* tables made by an earlier version lack later columns */
 	buf_printf(&s, ";\nALTER TABLE _ingot.loads ADD COLUMN IF NOT EXISTS note %s", T);
-	int rc = wh_create_schema(c, "_ingot", e);
-	if (!rc)
-		rc = wh_exec(c, buf_cstr(&s), e);
+	/* Loads of several tables (and pipeline load tasks) start at once in
+	 * one process; concurrent CREATE ... IF NOT EXISTS of the same catalog
+	 * entries conflict in both engines, so the bootstrap is serialized. A
+	 * second process racing us gets a conflict error, and one retry then
+	 * finds the tables made. */
+	static pthread_mutex_t meta_mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&meta_mu);
+	int rc = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct err e1 = ERR_INIT;
+		rc = wh_create_schema(c, "_ingot", &e1);
+		if (!rc)
+			rc = wh_exec(c, buf_cstr(&s), &e1);
+		if (!rc || attempt == 1) {
+			err_move(e, &e1);
+			break;
+		}
+		err_clear(&e1);
+		struct err ignore = ERR_INIT;
+		wh_rollback(c, &ignore);
+		err_clear(&ignore);
+	}
+	pthread_mutex_unlock(&meta_mu);
 	if (rc)
 		err_prefix(e, "creating the _ingot tables");
 	buf_free(&s);
