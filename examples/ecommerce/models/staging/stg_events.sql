@@ -1,4 +1,13 @@
--- Web events; user_id is null for anonymous visitors.
+-- Web events; user_id is null for anonymous visitors. Duplicated ids (a
+-- re-sent file) are dropped: the first record of an id wins.
+with ranked as (
+    select
+        *,
+        row_number() over (partition by id order by created_at, sequence_number) as rn
+    from {{ source('raw', 'events') }}
+    where id is not null
+)
+
 select
     id                                  as event_id,
     user_id,
@@ -10,5 +19,5 @@ select
     coalesce(trim(traffic_source), 'Unknown') as traffic_source,
     uri,
     trim(event_type)                    as event_type
-from {{ source('raw', 'events') }}
-where id is not null
+from ranked
+where rn = 1
