@@ -58,7 +58,7 @@ UNIT ?= $(basename $(notdir $(wildcard tests/unit/*.c)))
 UNIT_SRC := $(sort $(foreach u,$(UNIT),tests/unit/$(u).c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit cli asan demo bench install clean deps fuzz
+.PHONY: all test unit cli asan demo bench install clean deps fuzz fuzz-jinja
 
 all:
 
@@ -83,6 +83,26 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libingot.a
 
 deps:
 	scripts/bootstrap
+
+# libFuzzer target for the template engine (tests/fuzz/fuzz_jinja.c): builds
+# with clang, seeds a scratch corpus from tests/golden/jinja and runs for
+# FUZZ_TIME seconds; a crash leaves crash-* in the current directory (keep it
+# as tests/fuzz/regressions/NAME.j2: the unit tests replay those).
+FUZZ_TIME ?= 60
+FUZZ_JINJA_SRC := tests/fuzz/fuzz_jinja.c $(wildcard src/jinja/*.c) $(wildcard src/core/*.c)
+build-fuzz/fuzz_jinja: $(FUZZ_JINJA_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+		$(FUZZ_JINJA_SRC) -o $@ -ljansson -lm -pthread
+# Every fuzz target, each for FUZZ_TIME seconds (CI runs this).
+fuzz: fuzz-jinja
+
+fuzz-jinja: build-fuzz/fuzz_jinja
+	rm -rf build-fuzz/jinja-corpus && mkdir -p build-fuzz/jinja-corpus
+	find tests/golden/jinja -name '*.j2' -exec cp {} build-fuzz/jinja-corpus/ \;
+	cp tests/fuzz/regressions/*.j2 build-fuzz/jinja-corpus/
+	build-fuzz/fuzz_jinja -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+		-rss_limit_mb=1024 build-fuzz/jinja-corpus
 
 # The test command of the README: bootstrap, build, run everything.
 test: deps

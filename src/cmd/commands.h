@@ -12,10 +12,12 @@
 
 extern const struct cmd_spec cmd_debug;
 extern const struct cmd_spec cmd_gen_thelook;
+extern const struct cmd_spec cmd_jinja_bench;
+extern const struct cmd_spec cmd_jinja_render;
 extern const struct cmd_spec cmd_load;
 extern const struct cmd_spec cmd_show;
 extern const struct cmd_spec cmd_version;
 
-#define COMMAND_LIST &cmd_debug, &cmd_gen_thelook, &cmd_load, &cmd_show, &cmd_version,
+#define COMMAND_LIST &cmd_debug, &cmd_gen_thelook, &cmd_jinja_bench, &cmd_jinja_render, &cmd_load, &cmd_show, &cmd_version,
 
 #endif
