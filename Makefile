@@ -3,6 +3,7 @@
 #   make            build ./ingot
 #   make test       bootstrap what is missing, build, run every test
 #   make asan       the tests under AddressSanitizer + UBSan
+#   make valgrind   memcheck over the unit tests and a CLI tour
 #   make demo       set up and run the main job
 #   make bench      run bench/*.sh
 #   make install PREFIX=/usr/local
@@ -58,7 +59,7 @@ UNIT ?= $(basename $(notdir $(wildcard tests/unit/*.c)))
 UNIT_SRC := $(sort $(foreach u,$(UNIT),tests/unit/$(u).c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit cli asan demo bench install clean deps fuzz fuzz-jinja
+.PHONY: all test unit cli asan valgrind demo bench install clean deps fuzz fuzz-jinja
 
 all:
 
@@ -117,6 +118,10 @@ asan:
 		ingot-asan build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 INGOT_ASAN=1 \
 		tests/run-all.sh build-asan/unit-tests ./ingot-asan
+
+# memcheck over the unit tests and a CLI tour (tests/valgrind.sh)
+valgrind: all $(BUILD)/unit-tests
+	tests/valgrind.sh $(BUILD)/unit-tests ./$(BIN)
 
 demo: deps all
 	scripts/demo
