@@ -6,6 +6,9 @@
  * or without a project: outside one, the target comes from profiles.yml if
  * one is found, else an in-memory DuckDB.
  *
+ * With --select NAME (dbt show --select): the model is compiled with the
+ * project's context (transform_compile_node) and its rows are shown.
+ *
  * Exit 1 when the query fails (the engine's message is shown), 2 for
  * usage or connection problems.
  */
@@ -14,6 +17,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "transform/transform.h"
 #include "warehouse/warehouse.h"
 
 #include <limits.h>
@@ -24,6 +28,7 @@
 
 static const struct opt opts[] = {
 	{"inline", 0, OPT_STR, "SQL", "the query to run"},
+	{"select", 's', OPT_STR, "MODEL", "show the rows of this model's compiled SQL"},
 	{"limit", 0, OPT_INT, "N", "rows to show (default 5; -1 = all)"},
 	{"output", 'o', OPT_STR, "table|csv|json", "output format (default table)"},
 	{0},
@@ -167,10 +172,19 @@ static char *strip_sql(const char *sql)
 static int run(struct cmd_ctx *c)
 {
 	const char *sql = cmd_str(c, "inline", NULL);
+	const char *model = cmd_str(c, "select", NULL);
 	const char *fmt = cmd_str(c, "output", "table");
 	long long limit = cmd_int(c, "limit", 5);
-	if (!sql) {
-		err_set(&c->err, ING_EINVAL, "ingot show needs --inline \"SQL\"");
+	if (!sql && !model) {
+		err_set(&c->err, ING_EINVAL, "ingot show needs --inline \"SQL\" or --select MODEL");
+		return 2;
+	}
+	if (sql && model) {
+		err_set(&c->err, ING_EINVAL, "give --inline or --select, not both");
+		return 2;
+	}
+	if (model && !c->project) {
+		err_set(&c->err, ING_ECONFIG, "--select needs a dbt project (dbt_project.yml)");
 		return 2;
 	}
 	if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
@@ -199,10 +213,16 @@ static int run(struct cmd_ctx *c)
 	struct wh_conn *conn = NULL;
 	struct wh_result *res = NULL;
 	int rc = 0;
-	char *body = strip_sql(sql);
-	char *q = limit >= 0 ? xasprintf("select * from (\n%s\n) as ingot_show_query limit %lld", body, limit)
-			     : xstrdup(body);
+	char *body = NULL, *q = NULL, *compiled = NULL;
 	if (wh_open(t, &db, &c->err) || wh_connect(db, &conn, &c->err)) {
+		rc = 2;
+	} else if (model && transform_compile_node(c->project, db, model, c->g.vars, &compiled,
+						   &c->err)) {
+		rc = 1;
+	} else if (!(body = strip_sql(model ? compiled : sql)) ||
+		   !(q = limit >= 0 ? xasprintf("select * from (\n%s\n) as ingot_show_query limit %lld",
+						body, limit)
+				    : xstrdup(body))) {
 		rc = 2;
 	} else if (wh_query(conn, q, NULL, 0, &res, &c->err)) {
 		err_prefix(&c->err, "query failed");
@@ -219,6 +239,7 @@ static int run(struct cmd_ctx *c)
 	wh_close(db);
 	free(q);
 	free(body);
+	free(compiled);
 	arena_free(a);
 	return rc;
 }
@@ -226,7 +247,7 @@ static int run(struct cmd_ctx *c)
 const struct cmd_spec cmd_show = {
 	.name = "show",
 	.summary = "run a query against the target and print the rows",
-	.usage = "ingot show --inline \"SQL\" [--limit N] [--output table|csv|json]",
+	.usage = "ingot show (--inline \"SQL\" | --select MODEL) [--limit N] [--output table|csv|json]",
 	.opts = opts,
 	.flags = CMD_OPT_PROJECT,
 	.run = run,

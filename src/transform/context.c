@@ -1,0 +1,1876 @@
+/*
+ * transform/context.c — the dbt Jinja context: ref, source, this, config,
+ * var, env_var, target, is_incremental, run_query, statement/load_result,
+ * log, print, exceptions, adapter (dispatch, quote, get_relation, ...),
+ * api.Relation, modules.datetime, invocation_id, run_started_at, graph.
+ *
+ * Each render carries a struct tf_render (the render's user pointer) that
+ * says which node is rendered, whether this is the parse pass (config()
+ * and ref() record into the node, execute is False) or the execution pass
+ * (ref() resolves to the built relation, run_query reaches the warehouse
+ * through the worker's connection).
+ *
+ * Relations are host objects (struct tf_rel) that print as
+ * "database"."schema"."identifier", as dbt's do, with the attributes and
+ * methods macros use (database, schema, identifier, name, type, is_table,
+ * is_view, include(), incorporate(), render()).
+ *
+ * Not provided: agate's full Table API (run_query returns a table with
+ * rows, columns, column_names, columns[i].values(), rows[i][j|name] and
+ * iteration, which is what projects use), adapter methods that alter
+ * relations (rename_relation, drop_relation: materializations are native).
+ */
+#include "transform/tf_int.h"
+#include "core/dtime.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RT_R(c) ((struct tf_render *)jinja_rt_user((c)->rt))
+
+/* ------------------------------------------------------------ relations */
+
+struct tf_rel {
+	const char *database, *schema, *identifier;
+	const char *type; /* "table" | "view" | "cte" | NULL */
+	bool inc_db, inc_schema, inc_ident;
+};
+
+static int rel_str(struct jinja_rt *rt, void *self, struct buf *out);
+static int rel_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out);
+static int rel_method(const struct jinja_call *c, const char *name, struct jinja_value *ret);
+
+static const struct jinja_obj_ops rel_ops = {
+	.type_name = "Relation",
+	.getattr = rel_getattr,
+	.method = rel_method,
+	.str = rel_str,
+};
+
+static void quote_part(struct buf *out, const char *s)
+{
+	buf_putc(out, '"');
+	buf_add_quoted(out, s, strlen(s), '"');
+	buf_putc(out, '"');
+}
+
+void tf_relation_text(struct tf_proj *tp, const char *database, const char *schema,
+		      const char *ident, struct buf *out)
+{
+	(void)tp;
+	bool any = false;
+	if (database && *database) {
+		quote_part(out, database);
+		any = true;
+	}
+	if (schema && *schema) {
+		if (any)
+			buf_putc(out, '.');
+		quote_part(out, schema);
+		any = true;
+	}
+	if (ident && *ident) {
+		if (any)
+			buf_putc(out, '.');
+		quote_part(out, ident);
+	}
+}
+
+void tf_node_relation(struct tf_proj *tp, const struct tf_node *n, struct buf *out)
+{
+	tf_relation_text(tp, n->database, n->schema, n->alias, out);
+}
+
+static int rel_str(struct jinja_rt *rt, void *self, struct buf *out)
+{
+	struct tf_rel *r = self;
+	if (r->type && !strcmp(r->type, "cte")) {
+		buf_puts(out, r->identifier);
+		return 0;
+	}
+	(void)rt;
+	tf_relation_text(NULL, r->inc_db ? r->database : NULL, r->inc_schema ? r->schema : NULL,
+			 r->inc_ident ? r->identifier : NULL, out);
+	return 0;
+}
+
+static struct jinja_value strv(struct arena *a, const char *s)
+{
+	return s ? jinja_str(a, s, (size_t)-1) : jinja_none();
+}
+
+static int rel_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
+{
+	struct tf_rel *r = self;
+	struct arena *a = jinja_rt_arena(rt);
+	if (!strcmp(name, "database"))
+		*out = strv(a, r->database);
+	else if (!strcmp(name, "schema"))
+		*out = strv(a, r->schema);
+	else if (!strcmp(name, "identifier") || !strcmp(name, "name") || !strcmp(name, "table"))
+		*out = strv(a, r->identifier);
+	else if (!strcmp(name, "type"))
+		*out = strv(a, r->type);
+	else if (!strcmp(name, "is_table"))
+		*out = jinja_bool(r->type && !strcmp(r->type, "table"));
+	else if (!strcmp(name, "is_view"))
+		*out = jinja_bool(r->type && !strcmp(r->type, "view"));
+	else if (!strcmp(name, "is_cte"))
+		*out = jinja_bool(r->type && !strcmp(r->type, "cte"));
+	else if (!strcmp(name, "is_materialized_view"))
+		*out = jinja_bool(false);
+	else if (!strcmp(name, "path")) {
+		struct jinja_value d = jinja_dict_new(a);
+		jinja_dict_set_str(d, "database", strv(a, r->database));
+		jinja_dict_set_str(d, "schema", strv(a, r->schema));
+		jinja_dict_set_str(d, "identifier", strv(a, r->identifier));
+		*out = d;
+	} else
+		return ING_ENOTFOUND;
+	return 0;
+}
+
+static struct jinja_value rel_value(struct arena *a, const char *db, const char *schema,
+				    const char *ident, const char *type)
+{
+	struct tf_rel *r = arena_zalloc(a, sizeof(*r));
+	r->database = db;
+	r->schema = schema;
+	r->identifier = ident;
+	r->type = type;
+	r->inc_db = r->inc_schema = r->inc_ident = true;
+	return jinja_obj(a, &rel_ops, r);
+}
+
+static const char *arg_cstr(const struct jinja_call *c, size_t i, const char *name)
+{
+	struct jinja_value v;
+	if (!jinja_call_arg(c, i, name, &v) || v.type == JINJA_NONE || v.type == JINJA_UNDEFINED)
+		return NULL;
+	if (v.type == JINJA_STR)
+		return jinja_str_cstr(jinja_rt_arena(c->rt), v);
+	struct buf b = BUF_INIT;
+	jinja_value_str(c->rt, v, &b);
+	const char *s = arena_strdup(jinja_rt_arena(c->rt), buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+static int rel_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_rel *r = jinja_obj_user(c->self, &rel_ops);
+	struct arena *a = jinja_rt_arena(c->rt);
+	if (!strcmp(name, "render")) {
+		struct buf b = BUF_INIT;
+		rel_str(c->rt, r, &b);
+		*ret = jinja_str(a, buf_cstr(&b), b.len);
+		buf_free(&b);
+		return 0;
+	}
+	if (!strcmp(name, "include") || !strcmp(name, "quote") || !strcmp(name, "incorporate") ||
+	    !strcmp(name, "replace_path")) {
+		struct tf_rel *n = arena_alloc(a, sizeof(*n));
+		*n = *r;
+		for (size_t i = 0; i < c->nkwargs; i++) {
+			const struct jinja_kwarg *k = &c->kwargs[i];
+			if (!strcmp(name, "include")) {
+				bool on = jinja_truthy(k->value);
+				if (!strcmp(k->name, "database"))
+					n->inc_db = on;
+				else if (!strcmp(k->name, "schema"))
+					n->inc_schema = on;
+				else if (!strcmp(k->name, "identifier"))
+					n->inc_ident = on;
+			} else if (!strcmp(k->name, "type") && k->value.type == JINJA_STR) {
+				n->type = jinja_str_cstr(a, k->value);
+			} else if (!strcmp(k->name, "path") && k->value.type == JINJA_DICT) {
+				struct jinja_value v;
+				if (jinja_dict_get_str(k->value, "database", &v) && v.type == JINJA_STR)
+					n->database = jinja_str_cstr(a, v);
+				if (jinja_dict_get_str(k->value, "schema", &v) && v.type == JINJA_STR)
+					n->schema = jinja_str_cstr(a, v);
+				if (jinja_dict_get_str(k->value, "identifier", &v) && v.type == JINJA_STR)
+					n->identifier = jinja_str_cstr(a, v);
+			} else if (k->value.type == JINJA_STR &&
+				   (!strcmp(k->name, "database") || !strcmp(k->name, "schema") ||
+				    !strcmp(k->name, "identifier"))) {
+				const char *s = jinja_str_cstr(a, k->value);
+				if (!strcmp(k->name, "database"))
+					n->database = s;
+				else if (!strcmp(k->name, "schema"))
+					n->schema = s;
+				else
+					n->identifier = s;
+			}
+		}
+		*ret = jinja_obj(a, &rel_ops, n);
+		return 0;
+	}
+	return ING_ENOTFOUND;
+}
+
+/* ----------------------------------------------------- relation cache */
+
+static char *rel_key(const char *schema, const char *name)
+{
+	char *k = xasprintf("%s.%s", schema ? schema : "", name);
+	for (char *p = k; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return k;
+}
+
+void tf_rel_set(struct tf_proj *tp, const char *schema, const char *name, enum wh_rel_kind k)
+{
+	char *key = rel_key(schema, name);
+	pthread_mutex_lock(&tp->rel_lock);
+	strmap_put(&tp->rel_cache, key, (void *)(uintptr_t)(k + 1));
+	pthread_mutex_unlock(&tp->rel_lock);
+	free(key);
+}
+
+enum wh_rel_kind tf_rel_kind(struct tf_proj *tp, struct wh_conn *c, const char *schema,
+			     const char *name)
+{
+	char *key = rel_key(schema, name);
+	char *skey = rel_key(schema, "");
+	enum wh_rel_kind kind = WH_REL_NONE;
+	pthread_mutex_lock(&tp->rel_lock);
+	void *v = strmap_get(&tp->rel_cache, key);
+	bool have_schema = strmap_has(&tp->rel_schemas, skey);
+	pthread_mutex_unlock(&tp->rel_lock);
+	if (v) {
+		kind = (enum wh_rel_kind)((uintptr_t)v - 1);
+	} else if (!have_schema && c) {
+		/* list the schema once; later lookups hit the cache */
+		struct arena *a = arena_new(0);
+		struct wh_relation_info *rels = NULL;
+		size_t n = 0;
+		struct err e = ERR_INIT;
+		if (!wh_list_relations(c, schema, a, &rels, &n, &e)) {
+			pthread_mutex_lock(&tp->rel_lock);
+			for (size_t i = 0; i < n; i++) {
+				char *k = rel_key(schema, rels[i].name);
+				if (!strmap_has(&tp->rel_cache, k))
+					strmap_put(&tp->rel_cache, k, (void *)(uintptr_t)(rels[i].kind + 1));
+				if (!strcmp(k, key))
+					kind = rels[i].kind;
+				free(k);
+			}
+			strmap_put(&tp->rel_schemas, skey, (void *)1);
+			pthread_mutex_unlock(&tp->rel_lock);
+		}
+		err_clear(&e);
+		arena_free(a);
+	}
+	free(key);
+	free(skey);
+	return kind;
+}
+
+/* ------------------------------------------------------------- ref/source */
+
+static struct jinja_value node_rel(struct arena *a, struct tf_node *t)
+{
+	const char *type = !strcmp(t->materialized ? t->materialized : "", "view") ? "view" : "table";
+	return rel_value(a, t->database, t->schema, t->alias ? t->alias : t->name, type);
+}
+
+static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	const char *pkg = NULL, *name = NULL;
+	int version = 0;
+	size_t npos = c->nargs;
+	if (npos == 1) {
+		name = arg_cstr(c, 0, NULL);
+	} else if (npos == 2) {
+		pkg = arg_cstr(c, 0, NULL);
+		name = arg_cstr(c, 1, NULL);
+	}
+	const char *v = NULL;
+	for (size_t i = 0; i < c->nkwargs; i++)
+		if (!strcmp(c->kwargs[i].name, "version") || !strcmp(c->kwargs[i].name, "v"))
+			v = arg_cstr(c, 99, c->kwargs[i].name);
+	if (v)
+		version = atoi(v);
+	if (!name)
+		return jinja_rt_error(c->rt, ING_EINVAL, "ref() takes a model name (and optionally a package)");
+	struct tf_node *self = r->node;
+	if (r->parsing && self) {
+		bool dup = false;
+		for (size_t i = 0; i < self->refs.len; i++)
+			if (!strcmp(self->refs.items[i].name, name) &&
+			    !((self->refs.items[i].package == NULL) != (pkg == NULL)) &&
+			    self->refs.items[i].version == version)
+				dup = true;
+		if (!dup) {
+			struct tf_ref rf = {pkg ? arena_strdup(r->tp->arena, pkg) : NULL,
+					    arena_strdup(r->tp->arena, name), version};
+			vec_push(&self->refs, rf);
+		}
+		struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
+		*ret = t ? node_rel(a, t)
+			 : rel_value(a, r->tp->target->database, r->tp->target->schema, name, "table");
+		return 0;
+	}
+	struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
+	if (!t || !t->enabled)
+		return jinja_rt_error(c->rt, ING_ENOTFOUND,
+				      "%s '%s' depends on a node named '%s' which %s",
+				      self ? tf_rtype_name(self->rtype) : "template",
+				      self ? self->unique_id : "", name, t ? "is disabled" : "was not found");
+	if (t->rtype == TF_MODEL && t->materialized && !strcmp(t->materialized, "ephemeral")) {
+		if (self) {
+			bool have = false;
+			for (size_t i = 0; i < self->ephemerals.len; i++)
+				have |= self->ephemerals.items[i] == t->idx;
+			if (!have)
+				vec_push(&self->ephemerals, t->idx);
+		}
+		*ret = rel_value(a, NULL, NULL, arena_printf(a, "__dbt__cte__%s", t->name), "cte");
+		return 0;
+	}
+	/* --defer: an unselected model not built in this target resolves to
+	 * the relation the --state manifest recorded for it */
+	struct tf_deferred *d;
+	if (!t->selected && strmap_count(&r->tp->deferred) &&
+	    (d = strmap_get(&r->tp->deferred, t->unique_id)) &&
+	    tf_rel_kind(r->tp, r->conn, t->schema, t->alias) == WH_REL_NONE) {
+		*ret = rel_value(a, d->database, d->schema, d->alias, "table");
+		return 0;
+	}
+	*ret = node_rel(a, t);
+	return 0;
+}
+
+static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	const char *s = arg_cstr(c, 0, "source_name"), *t = arg_cstr(c, 1, "table_name");
+	if (!s || !t)
+		return jinja_rt_error(c->rt, ING_EINVAL, "source() takes a source name and a table name");
+	struct tf_node *n = tf_find_source(r->tp, s, t);
+	if (r->parsing && r->node) {
+		bool dup = false;
+		for (size_t i = 0; i + 1 < r->node->src_refs.len; i += 2)
+			dup |= !strcmp(r->node->src_refs.items[i], s) &&
+			       !strcmp(r->node->src_refs.items[i + 1], t);
+		if (!dup) {
+			vec_push(&r->node->src_refs, arena_strdup(r->tp->arena, s));
+			vec_push(&r->node->src_refs, arena_strdup(r->tp->arena, t));
+		}
+		*ret = n ? rel_value(a, n->database, n->schema, n->alias, "table")
+			 : rel_value(a, r->tp->target->database, s, t, "table");
+		return 0;
+	}
+	if (!n)
+		return jinja_rt_error(c->rt, ING_ENOTFOUND,
+				      "%s '%s' depends on a source named '%s.%s' which was not found",
+				      r->node ? tf_rtype_name(r->node->rtype) : "template",
+				      r->node ? r->node->unique_id : "", s, t);
+	*ret = rel_value(a, n->database, n->schema, n->alias, "table");
+	return 0;
+}
+
+/* ------------------------------------------------------------- config */
+
+void tf__cfg_merge(struct arena *a, struct jinja_value cfg, const char *key, struct jinja_value v);
+
+static int config_call(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	*ret = jinja_str_static("", 0);
+	if (!r->parsing || !r->node)
+		return 0;
+	struct arena *ea = jinja_env_arena(r->tp->env);
+	struct tf_node *n = r->node;
+	if (n->unrendered.type != JINJA_DICT)
+		n->unrendered = jinja_dict_new(ea);
+	for (size_t i = 0; i < c->nkwargs; i++) {
+		struct jinja_value v = jinja_value_copy(ea, c->kwargs[i].value);
+		const char *k = arena_strdup(ea, c->kwargs[i].name);
+		tf__cfg_merge(ea, n->config, k, v);
+		jinja_dict_set_str(n->unrendered, k, v);
+	}
+	/* config({'k': v}) form */
+	if (c->nargs == 1 && c->args[0].type == JINJA_DICT)
+		for (size_t i = 0; i < jinja_dict_len(c->args[0]); i++) {
+			struct jinja_value k = jinja_dict_key(c->args[0], i);
+			if (k.type == JINJA_STR)
+				tf__cfg_merge(ea, n->config, jinja_str_cstr(ea, k),
+					      jinja_value_copy(ea, jinja_dict_val(c->args[0], i)));
+		}
+	return 0;
+}
+
+static int config_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	if (strcmp(name, "get") && strcmp(name, "require") && strcmp(name, "set"))
+		return ING_ENOTFOUND;
+	const char *key = arg_cstr(c, 0, "name");
+	if (!key)
+		return jinja_rt_error(c->rt, ING_EINVAL, "config.%s() takes a key", name);
+	if (!strcmp(key, "pre_hook"))
+		key = "pre-hook";
+	if (!strcmp(key, "post_hook"))
+		key = "post-hook";
+	struct jinja_value v = jinja_undefined();
+	if (r->node && r->node->config.type == JINJA_DICT)
+		jinja_dict_get_str(r->node->config, key, &v);
+	if (!strcmp(name, "require")) {
+		if (v.type == JINJA_UNDEFINED)
+			return jinja_rt_error(c->rt, ING_ENOTFOUND,
+					      "required config '%s' was not provided", key);
+		*ret = v;
+		return 0;
+	}
+	if (!strcmp(name, "set"))
+		return 0;
+	if (v.type == JINJA_UNDEFINED || v.type == JINJA_NONE) {
+		struct jinja_value d;
+		if (!jinja_call_arg(c, 1, "default", &d))
+			d = jinja_none();
+		*ret = d;
+		return 0;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int config_getattr(struct jinja_rt *rt, void *self, const char *name,
+			  struct jinja_value *out)
+{
+	(void)self;
+	struct tf_render *r = jinja_rt_user(rt);
+	if (r->node && r->node->config.type == JINJA_DICT &&
+	    jinja_dict_get_str(r->node->config, name, out))
+		return 0;
+	return ING_ENOTFOUND;
+}
+
+static const struct jinja_obj_ops config_ops = {
+	.type_name = "Config",
+	.call = config_call,
+	.method = config_method,
+	.getattr = config_getattr,
+};
+
+/* ---------------------------------------------------------- var/env_var */
+
+static int fn_var(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	const char *name = arg_cstr(c, 0, "name");
+	if (!name)
+		return jinja_rt_error(c->rt, ING_EINVAL, "var() takes a variable name");
+	struct jinja_value v;
+	if (jinja_dict_get_str(r->tp->cli_vars, name, &v)) {
+		*ret = v;
+		return 0;
+	}
+	const char *pkg = r->node ? r->node->package : r->tp->p->name;
+	struct jinja_value pv;
+	if (jinja_dict_get_str(r->tp->pkg_vars, pkg, &pv) && jinja_dict_get_str(pv, name, &v)) {
+		*ret = v;
+		return 0;
+	}
+	if (jinja_dict_get_str(r->tp->vars, name, &v)) {
+		*ret = v;
+		return 0;
+	}
+	if (jinja_call_arg(c, 1, "default", &v)) {
+		*ret = v;
+		return 0;
+	}
+	return jinja_rt_error(c->rt, ING_ENOTFOUND,
+			      "Required var '%s' not found in config:\nVars supplied to %s = {}", name,
+			      r->node ? r->node->name : "<project>");
+}
+
+static int fn_env_var(const struct jinja_call *c, struct jinja_value *ret)
+{
+	const char *name = arg_cstr(c, 0, "var");
+	if (!name)
+		return jinja_rt_error(c->rt, ING_EINVAL, "env_var() takes a variable name");
+	const char *v = getenv(name);
+	if (v) {
+		*ret = jinja_str(jinja_rt_arena(c->rt), v, (size_t)-1);
+		return 0;
+	}
+	struct jinja_value d;
+	if (jinja_call_arg(c, 1, "default", &d)) {
+		*ret = d;
+		return 0;
+	}
+	return jinja_rt_error(c->rt, ING_ENOTFOUND, "Env var required but not provided: '%s'", name);
+}
+
+/* ---------------------------------------------------- is_incremental */
+
+static int fn_is_incremental(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct tf_node *n = r->node;
+	*ret = jinja_bool(false);
+	if (!n || r->parsing || !n->materialized || strcmp(n->materialized, "incremental"))
+		return 0;
+	struct jinja_value fr = tf_cfg(n, "full_refresh");
+	bool full = r->tp->full_refresh;
+	if (fr.type == JINJA_BOOL)
+		full = fr.u.b;
+	if (full)
+		return 0;
+	enum wh_rel_kind k = tf_rel_kind(r->tp, r->conn, n->schema, n->alias);
+	*ret = jinja_bool(k == WH_REL_TABLE);
+	return 0;
+}
+
+/* ---------------------------------------------------- log / exceptions */
+
+static int fn_log(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct jinja_value m, info;
+	struct buf b = BUF_INIT;
+	if (jinja_call_arg(c, 0, "msg", &m))
+		jinja_value_str(c->rt, m, &b);
+	bool i = jinja_call_arg(c, 1, "info", &info) && jinja_truthy(info);
+	if (i)
+		log_info("%s", buf_cstr(&b));
+	else
+		log_debug("%s", buf_cstr(&b));
+	buf_free(&b);
+	*ret = jinja_str_static("", 0);
+	return 0;
+}
+
+static int fn_print(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct jinja_value m;
+	struct buf b = BUF_INIT;
+	if (jinja_call_arg(c, 0, "msg", &m))
+		jinja_value_str(c->rt, m, &b);
+	struct tf_render *r = RT_R(c);
+	FILE *fp = r->tp->opts && r->tp->opts->console ? r->tp->opts->console : stdout;
+	fprintf(fp, "%s\n", buf_cstr(&b));
+	buf_free(&b);
+	*ret = jinja_str_static("", 0);
+	return 0;
+}
+
+static int exc_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct jinja_value m;
+	struct buf b = BUF_INIT;
+	if (jinja_call_arg(c, 0, "msg", &m))
+		jinja_value_str(c->rt, m, &b);
+	int rc = 0;
+	if (!strcmp(name, "raise_compiler_error")) {
+		rc = jinja_rt_error(c->rt, ING_EFAIL, "Compilation Error: %s", buf_cstr(&b));
+	} else if (!strcmp(name, "warn")) {
+		log_warn("%s", buf_cstr(&b));
+		*ret = jinja_str_static("", 0);
+	} else if (!strcmp(name, "raise_not_implemented")) {
+		rc = jinja_rt_error(c->rt, ING_EUNSUPPORTED, "Not implemented: %s", buf_cstr(&b));
+	} else if (!strcmp(name, "raise_database_error")) {
+		rc = jinja_rt_error(c->rt, ING_EDB, "Database Error: %s", buf_cstr(&b));
+	} else {
+		rc = ING_ENOTFOUND;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static const struct jinja_obj_ops exc_ops = {.type_name = "exceptions", .method = exc_method};
+
+/* --------------------------------------------------- query results */
+
+static struct jinja_value cell_value(struct arena *a, const struct wh_value *v)
+{
+	struct buf b = BUF_INIT;
+	struct jinja_value out;
+	switch (v->type) {
+	case WH_NULL: return jinja_none();
+	case WH_BOOL: return jinja_bool(v->v.b);
+	case WH_INT64: return jinja_int(v->v.i);
+	case WH_DOUBLE: return jinja_float(v->v.d);
+	case WH_DECIMAL: {
+		char *s = arena_strndup(a, v->v.s.p, v->v.s.n);
+		if (!strchr(s, '.'))
+			return jinja_int(strtoll(s, NULL, 10));
+		return jinja_float(strtod(s, NULL));
+	}
+	default:
+		wh_value_text(v, &b);
+		out = jinja_str(a, buf_cstr(&b), b.len);
+		buf_free(&b);
+		return out;
+	}
+}
+
+struct tf_table {
+	struct jinja_value rows;         /* list of row objects */
+	struct jinja_value column_names; /* tuple of str */
+	struct jinja_value columns;      /* list of column objects */
+};
+
+struct tf_row {
+	struct jinja_value names; /* shared tuple */
+	struct jinja_value vals;  /* tuple */
+};
+
+struct tf_col {
+	const char *name;
+	struct jinja_value values; /* tuple */
+};
+
+static int row_getitem(struct jinja_rt *rt, void *self, struct jinja_value key,
+		       struct jinja_value *out)
+{
+	(void)rt;
+	struct tf_row *r = self;
+	if (key.type == JINJA_INT) {
+		int64_t i = key.u.i, n = (int64_t)jinja_list_len(r->vals);
+		if (i < 0)
+			i += n;
+		if (i < 0 || i >= n)
+			return ING_ENOTFOUND;
+		*out = jinja_list_get(r->vals, (size_t)i);
+		return 0;
+	}
+	for (size_t i = 0; i < jinja_list_len(r->names); i++)
+		if (jinja_value_eq(jinja_list_get(r->names, i), key)) {
+			*out = jinja_list_get(r->vals, i);
+			return 0;
+		}
+	return ING_ENOTFOUND;
+}
+
+static int row_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
+{
+	return row_getitem(rt, self, jinja_str_static(name, strlen(name)), out);
+}
+
+static int row_iter(struct jinja_rt *rt, void *self, struct jinja_value *list_out)
+{
+	(void)rt;
+	*list_out = ((struct tf_row *)self)->vals;
+	return 0;
+}
+
+static int row_str(struct jinja_rt *rt, void *self, struct buf *out)
+{
+	return jinja_value_repr(rt, ((struct tf_row *)self)->vals, out);
+}
+
+static const struct jinja_obj_ops row_ops = {
+	.type_name = "Row", .getitem = row_getitem, .getattr = row_getattr, .iter = row_iter,
+	.str = row_str,
+};
+
+static int col_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
+{
+	struct tf_col *c = self;
+	if (!strcmp(name, "name")) {
+		*out = jinja_str(jinja_rt_arena(rt), c->name, (size_t)-1);
+		return 0;
+	}
+	return ING_ENOTFOUND;
+}
+
+static int col_values(const struct jinja_call *c, const char *name, struct jinja_value *ret);
+
+static const struct jinja_obj_ops col_ops = {
+	.type_name = "Column", .getattr = col_getattr, .method = col_values,
+};
+
+static int col_values(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_col *col = jinja_obj_user(c->self, &col_ops);
+	if (!col || (strcmp(name, "values") && strcmp(name, "values_distinct")))
+		return ING_ENOTFOUND;
+	*ret = col->values;
+	return 0;
+}
+
+static int table_getattr(struct jinja_rt *rt, void *self, const char *name,
+			 struct jinja_value *out)
+{
+	(void)rt;
+	struct tf_table *t = self;
+	if (!strcmp(name, "rows"))
+		*out = t->rows;
+	else if (!strcmp(name, "columns"))
+		*out = t->columns;
+	else if (!strcmp(name, "column_names"))
+		*out = t->column_names;
+	else
+		return ING_ENOTFOUND;
+	return 0;
+}
+
+static int table_getitem(struct jinja_rt *rt, void *self, struct jinja_value key,
+			 struct jinja_value *out)
+{
+	(void)rt;
+	struct tf_table *t = self;
+	if (key.type != JINJA_INT)
+		return ING_ENOTFOUND;
+	int64_t i = key.u.i, n = (int64_t)jinja_list_len(t->rows);
+	if (i < 0)
+		i += n;
+	if (i < 0 || i >= n)
+		return ING_ENOTFOUND;
+	*out = jinja_list_get(t->rows, (size_t)i);
+	return 0;
+}
+
+static int table_iter(struct jinja_rt *rt, void *self, struct jinja_value *list_out)
+{
+	(void)rt;
+	*list_out = ((struct tf_table *)self)->rows;
+	return 0;
+}
+
+static bool table_truth(void *self)
+{
+	return jinja_list_len(((struct tf_table *)self)->rows) > 0;
+}
+
+static int table_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_table *t = jinja_obj_user(c->self, NULL);
+	if (!strcmp(name, "print_table")) {
+		*ret = jinja_str_static("", 0);
+		return 0;
+	}
+	(void)t;
+	return ING_ENOTFOUND;
+}
+
+static const struct jinja_obj_ops table_ops = {
+	.type_name = "Table", .getattr = table_getattr, .getitem = table_getitem,
+	.iter = table_iter, .truth = table_truth, .method = table_method,
+};
+
+static struct jinja_value make_table(struct arena *a, const struct wh_result *res)
+{
+	struct tf_table *t = arena_zalloc(a, sizeof(*t));
+	t->column_names = jinja_tuple_new(a, res->ncols);
+	for (size_t c = 0; c < res->ncols; c++)
+		jinja_list_set(t->column_names, c, jinja_str(a, res->names[c], (size_t)-1));
+	t->rows = jinja_list_new(a, res->nrows);
+	for (size_t r = 0; r < res->nrows; r++) {
+		struct tf_row *row = arena_alloc(a, sizeof(*row));
+		row->names = t->column_names;
+		row->vals = jinja_tuple_new(a, res->ncols);
+		for (size_t c = 0; c < res->ncols; c++)
+			jinja_list_set(row->vals, c, cell_value(a, wh_cell(res, r, c)));
+		jinja_list_push(t->rows, jinja_obj(a, &row_ops, row));
+	}
+	t->columns = jinja_list_new(a, res->ncols);
+	for (size_t c = 0; c < res->ncols; c++) {
+		struct tf_col *col = arena_alloc(a, sizeof(*col));
+		col->name = arena_strdup(a, res->names[c]);
+		col->values = jinja_tuple_new(a, res->nrows);
+		for (size_t r = 0; r < res->nrows; r++)
+			jinja_list_set(col->values, r, cell_value(a, wh_cell(res, r, c)));
+		jinja_list_push(t->columns, jinja_obj(a, &col_ops, col));
+	}
+	return jinja_obj(a, &table_ops, t);
+}
+
+static int run_sql(const struct jinja_call *c, const char *sql, struct wh_result **res)
+{
+	struct tf_render *r = RT_R(c);
+	if (!r->conn)
+		return jinja_rt_error(c->rt, ING_EINVAL, "run_query needs a warehouse connection");
+	struct err e = ERR_INIT;
+	if (r->log)
+		buf_printf(r->log, "%s;\n", sql);
+	int rc = wh_query(r->conn, sql, NULL, 0, res, &e);
+	if (rc) {
+		rc = jinja_rt_error(c->rt, ING_EDB, "Database Error: %s", e.msg ? e.msg : "");
+		err_clear(&e);
+	}
+	return rc;
+}
+
+static int fn_run_query(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	if (!r->execute) {
+		*ret = jinja_none();
+		return 0;
+	}
+	const char *sql = arg_cstr(c, 0, "sql");
+	if (!sql)
+		return jinja_rt_error(c->rt, ING_EINVAL, "run_query() takes SQL text");
+	struct wh_result *res = NULL;
+	int rc = run_sql(c, sql, &res);
+	if (rc)
+		return rc;
+	*ret = make_table(jinja_rt_arena(c->rt), res);
+	wh_result_free(res);
+	return 0;
+}
+
+static int fn_statement(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	const char *name = arg_cstr(c, 0, "name");
+	struct jinja_value fr;
+	bool fetch = jinja_call_arg(c, 1, "fetch_result", &fr) && jinja_truthy(fr);
+	*ret = jinja_str_static("", 0);
+	if (c->caller.type == JINJA_UNDEFINED)
+		return 0;
+	struct jinja_value body;
+	int rc = jinja_rt_call(c->rt, c->caller, NULL, 0, NULL, 0, jinja_undefined(), &body);
+	if (rc)
+		return rc;
+	if (!r->execute)
+		return 0;
+	struct buf sql = BUF_INIT;
+	jinja_value_str(c->rt, body, &sql);
+	struct wh_result *res = NULL;
+	rc = run_sql(c, buf_cstr(&sql), &res);
+	buf_free(&sql);
+	if (rc)
+		return rc;
+	if (name) {
+		if (r->results.type != JINJA_DICT)
+			r->results = jinja_dict_new(a);
+		struct jinja_value d = jinja_dict_new(a);
+		struct jinja_value resp = jinja_dict_new(a);
+		jinja_dict_set_str(resp, "_message", jinja_str_static("OK", 2));
+		jinja_dict_set_str(resp, "code", jinja_str_static("OK", 2));
+		jinja_dict_set_str(resp, "rows_affected", jinja_int(res->rows_affected));
+		jinja_dict_set_str(d, "response", resp);
+		if (fetch) {
+			struct jinja_value t = make_table(a, res);
+			struct tf_table *tt = jinja_obj_user(t, &table_ops);
+			struct jinja_value data = jinja_list_new(a, res->nrows);
+			for (size_t i = 0; i < jinja_list_len(tt->rows); i++)
+				jinja_list_push(data, ((struct tf_row *)jinja_obj_user(
+							      jinja_list_get(tt->rows, i), &row_ops))->vals);
+			jinja_dict_set_str(d, "data", data);
+			jinja_dict_set_str(d, "table", t);
+		} else {
+			jinja_dict_set_str(d, "data", jinja_list_new(a, 0));
+			jinja_dict_set_str(d, "table", jinja_none());
+		}
+		jinja_dict_set(r->results, jinja_str(a, name, (size_t)-1), d);
+	}
+	wh_result_free(res);
+	return 0;
+}
+
+static int fn_load_result(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	const char *name = arg_cstr(c, 0, "name");
+	*ret = jinja_none();
+	if (name && r->results.type == JINJA_DICT)
+		jinja_dict_get_str(r->results, name, ret);
+	return 0;
+}
+
+/* ----------------------------------------------------------- adapter */
+
+static int dispatch(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct tf_proj *tp = r->tp;
+	const char *name = arg_cstr(c, 0, "macro_name");
+	const char *ns = arg_cstr(c, 1, "macro_namespace");
+	if (!name)
+		return jinja_rt_error(c->rt, ING_EINVAL, "adapter.dispatch() takes a macro name");
+	const char *dot = strchr(name, '.');
+	if (dot) {
+		ns = arena_strndup(jinja_rt_arena(c->rt), name, (size_t)(dot - name));
+		name = dot + 1;
+	}
+	const char *search[16];
+	size_t ns_n = 0;
+	struct jinja_value order;
+	if (!ns) {
+		search[ns_n++] = NULL;
+	} else if (tp->dispatch.type == JINJA_DICT && jinja_dict_get_str(tp->dispatch, ns, &order) &&
+		   (order.type == JINJA_LIST || order.type == JINJA_TUPLE)) {
+		for (size_t i = 0; i < jinja_list_len(order) && ns_n < 15; i++) {
+			struct jinja_value v = jinja_list_get(order, i);
+			if (v.type == JINJA_STR)
+				search[ns_n++] = jinja_str_cstr(jinja_rt_arena(c->rt), v);
+		}
+	} else {
+		search[ns_n++] = tp->p->name;
+		if (strcmp(ns, tp->p->name))
+			search[ns_n++] = ns;
+	}
+	const char *prefixes[] = {tp->engine, "default"};
+	struct arena *a = jinja_rt_arena(c->rt);
+	for (size_t i = 0; i < ns_n; i++)
+		for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
+			const char *full = arena_printf(a, "%s__%s", prefixes[p], name);
+			if (jinja_env_find_macro(tp->env, search[i], full, ret))
+				return 0;
+		}
+	return jinja_rt_error(c->rt, ING_ENOTFOUND,
+			      "In dispatch: No macro named '%s' found within namespace: '%s'\n"
+			      "    Searched for: '%s.%s__%s', '%s.default__%s'",
+			      name, ns ? ns : tp->p->name, ns ? ns : tp->p->name, tp->engine, name,
+			      ns ? ns : tp->p->name, name);
+}
+
+static struct jinja_value columns_value(struct arena *a, const struct wh_column_info *cols,
+					size_t n)
+{
+	struct jinja_value l = jinja_list_new(a, n);
+	for (size_t i = 0; i < n; i++) {
+		struct jinja_value d = jinja_dict_new(a);
+		jinja_dict_set_str(d, "name", jinja_str(a, cols[i].name, (size_t)-1));
+		jinja_dict_set_str(d, "column", jinja_str(a, cols[i].name, (size_t)-1));
+		jinja_dict_set_str(d, "data_type", jinja_str(a, cols[i].data_type, (size_t)-1));
+		jinja_dict_set_str(d, "dtype", jinja_str(a, cols[i].data_type, (size_t)-1));
+		jinja_dict_set_str(d, "quoted",
+				   jinja_str(a, arena_printf(a, "\"%s\"", cols[i].name), (size_t)-1));
+		jinja_list_push(l, d);
+	}
+	return l;
+}
+
+static int rel_parts(const struct jinja_call *c, size_t i, const char *kw, const char **schema,
+		     const char **ident)
+{
+	struct jinja_value v;
+	if (!jinja_call_arg(c, i, kw, &v))
+		return jinja_rt_error(c->rt, ING_EINVAL, "expected a relation");
+	struct tf_rel *r = jinja_obj_user(v, &rel_ops);
+	if (!r)
+		return jinja_rt_error(c->rt, ING_EINVAL, "expected a relation, got %s",
+				      jinja_type_name(v));
+	*schema = r->schema;
+	*ident = r->identifier;
+	return 0;
+}
+
+static int adapter_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	if (!strcmp(name, "dispatch"))
+		return dispatch(c, ret);
+	if (!strcmp(name, "quote")) {
+		const char *s = arg_cstr(c, 0, "identifier");
+		struct buf b = BUF_INIT;
+		quote_part(&b, s ? s : "");
+		*ret = jinja_str(a, buf_cstr(&b), b.len);
+		buf_free(&b);
+		return 0;
+	}
+	if (!strcmp(name, "type")) {
+		*ret = jinja_str(a, r->tp->engine, (size_t)-1);
+		return 0;
+	}
+	if (!strcmp(name, "get_relation") || !strcmp(name, "already_exists")) {
+		bool exists_form = !strcmp(name, "already_exists");
+		if (!r->execute) {
+			/* parsing: relations are not known yet (dbt returns None too) */
+			*ret = exists_form ? jinja_bool(false) : jinja_none();
+			return 0;
+		}
+		const char *db = exists_form ? NULL : arg_cstr(c, 0, "database");
+		const char *schema = arg_cstr(c, exists_form ? 0 : 1, "schema");
+		const char *ident = arg_cstr(c, exists_form ? 1 : 2, exists_form ? "name" : "identifier");
+		if (!schema || !ident)
+			return jinja_rt_error(c->rt, ING_EINVAL, "adapter.%s() takes schema and identifier", name);
+		enum wh_rel_kind k = tf_rel_kind(r->tp, r->conn, schema, ident);
+		if (exists_form)
+			*ret = jinja_bool(k != WH_REL_NONE);
+		else
+			*ret = k == WH_REL_NONE ? jinja_none()
+						: rel_value(a, db ? db : r->tp->target->database, schema, ident,
+							    k == WH_REL_VIEW ? "view" : "table");
+		return 0;
+	}
+	if (!strcmp(name, "get_columns_in_relation") || !strcmp(name, "get_missing_columns")) {
+		const char *s1, *i1;
+		int rc = rel_parts(c, 0, "relation", &s1, &i1);
+		if (rc)
+			return rc;
+		if (!r->execute || !r->conn) {
+			*ret = jinja_list_new(a, 0);
+			return 0;
+		}
+		struct wh_column_info *cols = NULL, *cols2 = NULL;
+		size_t n = 0, n2 = 0;
+		struct err e = ERR_INIT;
+		if (wh_list_columns(r->conn, s1, i1, a, &cols, &n, &e)) {
+			rc = jinja_rt_error(c->rt, ING_EDB, "%s", e.msg ? e.msg : "");
+			err_clear(&e);
+			return rc;
+		}
+		if (!strcmp(name, "get_columns_in_relation")) {
+			*ret = columns_value(a, cols, n);
+			return 0;
+		}
+		const char *s2, *i2;
+		if ((rc = rel_parts(c, 1, "to_relation", &s2, &i2)))
+			return rc;
+		if (wh_list_columns(r->conn, s2, i2, a, &cols2, &n2, &e)) {
+			rc = jinja_rt_error(c->rt, ING_EDB, "%s", e.msg ? e.msg : "");
+			err_clear(&e);
+			return rc;
+		}
+		struct wh_column_info *miss = arena_alloc(a, (n + 1) * sizeof(*miss));
+		size_t nm = 0;
+		for (size_t i = 0; i < n; i++) {
+			bool found = false;
+			for (size_t j = 0; j < n2; j++)
+				found |= !str_casecmp(cols[i].name, cols2[j].name);
+			if (!found)
+				miss[nm++] = cols[i];
+		}
+		*ret = columns_value(a, miss, nm);
+		return 0;
+	}
+	if (!strcmp(name, "check_schema_exists")) {
+		*ret = jinja_bool(true);
+		return 0;
+	}
+	return ING_ENOTFOUND;
+}
+
+static const struct jinja_obj_ops adapter_ops = {.type_name = "adapter", .method = adapter_method};
+
+/* api.Relation.create(...) */
+static int relation_api_method(const struct jinja_call *c, const char *name,
+			       struct jinja_value *ret)
+{
+	if (strcmp(name, "create"))
+		return ING_ENOTFOUND;
+	struct arena *a = jinja_rt_arena(c->rt);
+	*ret = rel_value(a, arg_cstr(c, 99, "database"), arg_cstr(c, 99, "schema"),
+			 arg_cstr(c, 99, "identifier"), arg_cstr(c, 99, "type"));
+	return 0;
+}
+static const struct jinja_obj_ops relation_api_ops = {.type_name = "Relation",
+						      .method = relation_api_method};
+
+/* ---------------------------------------------------------- datetime */
+
+struct tf_dt {
+	int64_t us; /* UTC µs */
+};
+
+static int dt_str(struct jinja_rt *rt, void *self, struct buf *out)
+{
+	(void)rt;
+	char s[40];
+	int64_t us = ((struct tf_dt *)self)->us;
+	ts_format(us, s);
+	buf_puts(out, s);
+	if (us % 1000000 == 0)
+		return 0;
+	return 0;
+}
+
+static const struct jinja_obj_ops dt_ops;
+
+static int dt_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_dt *d = jinja_obj_user(c->self, &dt_ops);
+	struct arena *a = jinja_rt_arena(c->rt);
+	if (!d)
+		return ING_ENOTFOUND;
+	if (!strcmp(name, "isoformat")) {
+		char s[40];
+		ts_format(d->us, s);
+		char *t = strchr(s, ' ');
+		if (t)
+			*t = 'T';
+		*ret = jinja_str(a, s, (size_t)-1);
+		return 0;
+	}
+	if (!strcmp(name, "strftime")) {
+		const char *f = arg_cstr(c, 0, "format");
+		struct buf b = BUF_INIT;
+		int64_t days = d->us >= 0 ? d->us / 86400000000LL : -((-d->us + 86399999999LL) / 86400000000LL);
+		int64_t rem = d->us - days * 86400000000LL;
+		int y;
+		unsigned m, dd;
+		civil_from_days(days, &y, &m, &dd);
+		for (const char *p = f ? f : ""; *p; p++) {
+			if (*p != '%' || !p[1]) {
+				buf_putc(&b, *p);
+				continue;
+			}
+			switch (*++p) {
+			case 'Y': buf_printf(&b, "%04d", y); break;
+			case 'm': buf_printf(&b, "%02u", m); break;
+			case 'd': buf_printf(&b, "%02u", dd); break;
+			case 'H': buf_printf(&b, "%02d", (int)(rem / 3600000000LL)); break;
+			case 'M': buf_printf(&b, "%02d", (int)(rem / 60000000LL % 60)); break;
+			case 'S': buf_printf(&b, "%02d", (int)(rem / 1000000LL % 60)); break;
+			case 'f': buf_printf(&b, "%06d", (int)(rem % 1000000LL)); break;
+			case '%': buf_putc(&b, '%'); break;
+			default: buf_putc(&b, '%'); buf_putc(&b, *p);
+			}
+		}
+		*ret = jinja_str(a, buf_cstr(&b), b.len);
+		buf_free(&b);
+		return 0;
+	}
+	return ING_ENOTFOUND;
+}
+
+static int dt_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
+{
+	(void)rt;
+	struct tf_dt *d = self;
+	int64_t days = d->us >= 0 ? d->us / 86400000000LL : -((-d->us + 86399999999LL) / 86400000000LL);
+	int y;
+	unsigned m, dd;
+	civil_from_days(days, &y, &m, &dd);
+	if (!strcmp(name, "year"))
+		*out = jinja_int(y);
+	else if (!strcmp(name, "month"))
+		*out = jinja_int(m);
+	else if (!strcmp(name, "day"))
+		*out = jinja_int(dd);
+	else
+		return ING_ENOTFOUND;
+	return 0;
+}
+
+static const struct jinja_obj_ops dt_ops = {
+	.type_name = "datetime", .str = dt_str, .method = dt_method, .getattr = dt_getattr,
+};
+
+static int dtmod_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	if (strcmp(name, "now") && strcmp(name, "utcnow"))
+		return ING_ENOTFOUND;
+	struct tf_dt *d = arena_alloc(jinja_rt_arena(c->rt), sizeof(*d));
+	d->us = now_us();
+	*ret = jinja_obj(jinja_rt_arena(c->rt), &dt_ops, d);
+	return 0;
+}
+static const struct jinja_obj_ops dtmod_ops = {.type_name = "datetime", .method = dtmod_method};
+
+/* ---------------------------------------------------- get_where_subquery */
+
+static int fn_where_subquery(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct jinja_value rel;
+	if (!jinja_call_arg(c, 0, "relation", &rel))
+		return jinja_rt_error(c->rt, ING_EINVAL, "get_where_subquery() takes a relation");
+	const char *where = r->node ? tf_cfg_str(r->node, "where", NULL) : NULL;
+	if (!where || !*where) {
+		*ret = rel;
+		return 0;
+	}
+	struct buf rs = BUF_INIT, out = BUF_INIT;
+	jinja_value_str(c->rt, rel, &rs);
+	quality_where_subquery(&out, buf_cstr(&rs), where);
+	*ret = jinja_str(jinja_rt_arena(c->rt), buf_cstr(&out), out.len);
+	buf_free(&rs);
+	buf_free(&out);
+	return 0;
+}
+
+/* ------------------------------------------------------ misc functions */
+
+static int fn_tojson(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct jinja_value v;
+	jinja_call_arg(c, 0, "value", &v);
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b, false);
+	/* simple values through str/repr; containers via their Python repr */
+	if (v.type == JINJA_STR)
+		jw_strn(&w, v.u.s, v.len);
+	else if (v.type == JINJA_INT)
+		jw_int(&w, v.u.i);
+	else if (v.type == JINJA_FLOAT)
+		jw_double(&w, v.u.f);
+	else if (v.type == JINJA_BOOL)
+		jw_bool(&w, v.u.b);
+	else if (v.type == JINJA_NONE || v.type == JINJA_UNDEFINED)
+		jw_null(&w);
+	else {
+		struct buf t = BUF_INIT;
+		jinja_value_str(c->rt, v, &t);
+		jw_strn(&w, buf_cstr(&t), t.len);
+		buf_free(&t);
+	}
+	*ret = jinja_str(jinja_rt_arena(c->rt), buf_cstr(&b), b.len);
+	buf_free(&b);
+	return 0;
+}
+
+static int fn_fromjson(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct jinja_value v;
+	if (!jinja_call_arg(c, 0, "string", &v) || v.type != JINJA_STR)
+		return jinja_rt_error(c->rt, ING_EINVAL, "fromjson() takes a string");
+	struct err e = ERR_INIT;
+	if (jinja_value_from_json(jinja_rt_arena(c->rt), v.u.s, v.len, ret, &e)) {
+		int rc = jinja_rt_error(c->rt, ING_EPARSE, "fromjson: %s", e.msg ? e.msg : "");
+		err_clear(&e);
+		return rc;
+	}
+	return 0;
+}
+
+static int fn_local_md5(const struct jinja_call *c, struct jinja_value *ret)
+{
+	const char *s = arg_cstr(c, 0, "value");
+	char md[33];
+	quality_md5_hex(s ? s : "", s ? strlen(s) : 0, md);
+	*ret = jinja_str(jinja_rt_arena(c->rt), md, 32);
+	return 0;
+}
+
+static int fn_doc(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	const char *a0 = arg_cstr(c, 0, NULL), *a1 = arg_cstr(c, 1, NULL);
+	const char *name = a1 ? a1 : a0;
+	for (size_t i = 0; name && i < r->tp->docs.len; i++)
+		if (!strcmp(r->tp->docs.items[i].name, name) &&
+		    (!a1 || !strcmp(r->tp->docs.items[i].package, a0))) {
+			*ret = jinja_str(jinja_rt_arena(c->rt), r->tp->docs.items[i].text, (size_t)-1);
+			return 0;
+		}
+	return jinja_rt_error(c->rt, ING_ENOTFOUND, "Documentation for '%s' not found", name ? name : "");
+}
+
+/* should_store_failures(): the test's store_failures config;
+ * should_full_refresh(): the node's full_refresh config, else the flag. */
+static int fn_should_store_failures(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	*ret = jinja_bool(r->node && tf_cfg_bool(r->node, "store_failures", false));
+	return 0;
+}
+
+static int fn_should_full_refresh(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	bool full = r->tp->full_refresh;
+	if (r->node) {
+		struct jinja_value fr = tf_cfg(r->node, "full_refresh");
+		if (fr.type == JINJA_BOOL)
+			full = fr.u.b;
+	}
+	*ret = jinja_bool(full);
+	return 0;
+}
+
+/* ----------------------------------------------------------- setup */
+
+static struct jinja_value target_value(struct tf_proj *tp, struct arena *a)
+{
+	const struct target *t = tp->target;
+	struct jinja_value d = jinja_dict_new(a);
+	jinja_dict_set_str(d, "name", strv(a, t->name));
+	jinja_dict_set_str(d, "target_name", strv(a, t->name));
+	jinja_dict_set_str(d, "schema", strv(a, t->schema));
+	jinja_dict_set_str(d, "type", strv(a, t->type));
+	jinja_dict_set_str(d, "threads", jinja_int(t->threads));
+	jinja_dict_set_str(d, "database", strv(a, t->database));
+	jinja_dict_set_str(d, "dbname", strv(a, t->dbname ? t->dbname : t->database));
+	jinja_dict_set_str(d, "profile_name", strv(a, t->profile_name));
+	if (t->host)
+		jinja_dict_set_str(d, "host", strv(a, t->host));
+	if (t->user)
+		jinja_dict_set_str(d, "user", strv(a, t->user));
+	if (t->port)
+		jinja_dict_set_str(d, "port", jinja_int(t->port));
+	if (t->path)
+		jinja_dict_set_str(d, "path", strv(a, t->path));
+	return d;
+}
+
+static void make_invocation_id(struct tf_proj *tp)
+{
+	unsigned char r[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+	size_t got = f ? fread(r, 1, sizeof(r), f) : 0;
+	if (f)
+		fclose(f);
+	for (size_t i = got; i < sizeof(r); i++)
+		r[i] = (unsigned char)(now_us() >> (i % 8));
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	tp->invocation_id = arena_printf(
+		tp->arena, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+		r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+		r[14], r[15]);
+}
+
+int tf_context_setup(struct tf_proj *tp, struct err *e)
+{
+	(void)e;
+	struct jinja_env *env = tp->env;
+	struct arena *a = jinja_env_arena(env);
+	make_invocation_id(tp);
+	tp->run_started_us = now_us();
+#define G(name, fn) jinja_env_set_global(env, name, jinja_func(a, name, fn, tp))
+	G("ref", fn_ref);
+	G("source", fn_source);
+	G("var", fn_var);
+	G("env_var", fn_env_var);
+	G("is_incremental", fn_is_incremental);
+	G("log", fn_log);
+	G("print", fn_print);
+	G("run_query", fn_run_query);
+	G("statement", fn_statement);
+	G("load_result", fn_load_result);
+	G("tojson", fn_tojson);
+	G("fromjson", fn_fromjson);
+	G("local_md5", fn_local_md5);
+	G("doc", fn_doc);
+	G("get_where_subquery", fn_where_subquery);
+	G("should_store_failures", fn_should_store_failures);
+	G("should_full_refresh", fn_should_full_refresh);
+#undef G
+	jinja_env_define_macro(env, "dbt", "get_where_subquery",
+			       jinja_func(a, "get_where_subquery", fn_where_subquery, tp));
+	jinja_env_set_global(env, "return", jinja_return_func(env));
+	jinja_env_set_global(env, "config", jinja_obj(a, &config_ops, tp));
+	jinja_env_set_global(env, "exceptions", jinja_obj(a, &exc_ops, tp));
+	jinja_env_set_global(env, "adapter", jinja_obj(a, &adapter_ops, tp));
+	struct jinja_value api = jinja_dict_new(a);
+	jinja_dict_set_str(api, "Relation", jinja_obj(a, &relation_api_ops, tp));
+	jinja_env_set_global(env, "api", api);
+	struct jinja_value modules = jinja_dict_new(a);
+	struct jinja_value dtm = jinja_dict_new(a);
+	jinja_dict_set_str(dtm, "datetime", jinja_obj(a, &dtmod_ops, tp));
+	jinja_dict_set_str(modules, "datetime", dtm);
+	jinja_env_set_global(env, "modules", modules);
+	jinja_env_set_global(env, "target", target_value(tp, a));
+	jinja_env_set_global(env, "project_name", jinja_str(a, tp->p->name, (size_t)-1));
+	jinja_env_set_global(env, "invocation_id", jinja_str(a, tp->invocation_id, (size_t)-1));
+	struct tf_dt *dt = arena_alloc(a, sizeof(*dt));
+	dt->us = tp->run_started_us;
+	jinja_env_set_global(env, "run_started_at", jinja_obj(a, &dt_ops, dt));
+	struct jinja_value flags = jinja_dict_new(a);
+	jinja_dict_set_str(flags, "FULL_REFRESH", jinja_bool(tp->full_refresh));
+	jinja_dict_set_str(flags, "WHICH", jinja_str_static("build", 5));
+	jinja_env_set_global(env, "flags", flags);
+	jinja_env_set_global(env, "execute", jinja_bool(false));
+	/* graph is filled after parsing (tf__context_finish); empty until then */
+	struct jinja_value g0 = jinja_dict_new(a);
+	jinja_dict_set_str(g0, "nodes", jinja_dict_new(a));
+	jinja_dict_set_str(g0, "sources", jinja_dict_new(a));
+	jinja_dict_set_str(g0, "exposures", jinja_dict_new(a));
+	jinja_dict_set_str(g0, "macros", jinja_dict_new(a));
+	jinja_env_set_global(env, "graph", g0);
+	/* dispatch config from dbt_project.yml */
+	tp->dispatch = jinja_dict_new(a);
+	const struct ynode *dp = ymap_get(tp->p->yml, "dispatch");
+	for (size_t i = 0; dp && dp->type == Y_SEQ && i < dp->n; i++) {
+		const char *ns = ymap_str(dp->items[i], "macro_namespace");
+		const struct ynode *so = ymap_get(dp->items[i], "search_order");
+		if (ns && so)
+			jinja_dict_set(tp->dispatch, jinja_str(a, ns, (size_t)-1), tf_yaml_value(a, so));
+	}
+	tf_crossdb_register(tp);
+	return 0;
+}
+
+/* ---------------------------------------------------------- rendering */
+
+static struct jinja_value node_dict(struct tf_proj *tp, struct tf_node *n, struct arena *a)
+{
+	struct jinja_value d = jinja_dict_new(a);
+	jinja_dict_set_str(d, "unique_id", strv(a, n->unique_id));
+	jinja_dict_set_str(d, "name", strv(a, n->name));
+	jinja_dict_set_str(d, "resource_type", strv(a, tf_rtype_name(n->rtype)));
+	jinja_dict_set_str(d, "package_name", strv(a, n->package));
+	jinja_dict_set_str(d, "path", strv(a, n->path));
+	jinja_dict_set_str(d, "original_file_path", strv(a, n->original_file_path));
+	jinja_dict_set_str(d, "alias", strv(a, n->alias ? n->alias : n->name));
+	jinja_dict_set_str(d, "schema", strv(a, n->schema));
+	jinja_dict_set_str(d, "database", strv(a, n->database));
+	jinja_dict_set_str(d, "raw_code", jinja_str(a, n->raw_code ? n->raw_code : "", n->raw_code ? n->raw_len : 0));
+	struct jinja_value fqn = jinja_list_new(a, n->nfqn);
+	for (size_t i = 0; i < n->nfqn; i++)
+		jinja_list_push(fqn, strv(a, n->fqn[i]));
+	jinja_dict_set_str(d, "fqn", fqn);
+	jinja_dict_set_str(d, "config", n->config.type == JINJA_DICT ? n->config : jinja_dict_new(a));
+	struct jinja_value tags = tf_cfg(n, "tags");
+	jinja_dict_set_str(d, "tags", tags.type == JINJA_LIST ? tags : jinja_list_new(a, 0));
+	jinja_dict_set_str(d, "description", strv(a, n->description ? n->description : ""));
+	struct jinja_value deps = jinja_dict_new(a), dn = jinja_list_new(a, n->deps.len);
+	for (size_t i = 0; i < n->deps.len; i++)
+		jinja_list_push(dn, strv(a, tp->nodes.items[n->deps.items[i]]->unique_id));
+	jinja_dict_set_str(deps, "nodes", dn);
+	jinja_dict_set_str(d, "depends_on", deps);
+	struct jinja_value cols = jinja_dict_new(a);
+	for (size_t i = 0; n->columns && i < n->columns->n; i++) {
+		const char *cn = ymap_str(n->columns->items[i], "name");
+		if (cn)
+			jinja_dict_set(cols, jinja_str(a, cn, (size_t)-1),
+				       tf_yaml_value(a, n->columns->items[i]));
+	}
+	jinja_dict_set_str(d, "columns", cols);
+	if (n->rtype == TF_SOURCE && n->src) {
+		jinja_dict_set_str(d, "source_name", strv(a, n->src->source->name));
+		jinja_dict_set_str(d, "identifier", strv(a, n->alias));
+	}
+	return d;
+}
+
+/* The graph global: nodes and sources (built once, after parsing). */
+static void set_graph_global(struct tf_proj *tp)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	struct jinja_value g = jinja_dict_new(a), nodes = jinja_dict_new(a),
+			   sources = jinja_dict_new(a), exposures = jinja_dict_new(a);
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!n->enabled)
+			continue;
+		struct jinja_value dst = n->rtype == TF_SOURCE ? sources
+					 : n->rtype == TF_EXPOSURE ? exposures : nodes;
+		jinja_dict_set(dst, jinja_str(a, n->unique_id, (size_t)-1), node_dict(tp, n, a));
+	}
+	jinja_dict_set_str(g, "nodes", nodes);
+	jinja_dict_set_str(g, "sources", sources);
+	jinja_dict_set_str(g, "exposures", exposures);
+	jinja_dict_set_str(g, "macros", jinja_dict_new(a));
+	jinja_env_set_global(tp->env, "graph", g);
+}
+
+void tf__context_finish(struct tf_proj *tp);
+void tf__context_finish(struct tf_proj *tp)
+{
+	set_graph_global(tp);
+}
+
+static struct jinja_value render_ctx(struct tf_render *r, struct arena *a)
+{
+	struct jinja_value ctx = jinja_dict_new(a);
+	jinja_dict_set_str(ctx, "execute", jinja_bool(r->execute));
+	struct tf_node *n = r->node;
+	if (n) {
+		if (n->rtype == TF_MODEL || n->rtype == TF_SEED || n->rtype == TF_SNAPSHOT ||
+		    n->rtype == TF_TEST || n->rtype == TF_ANALYSIS) {
+			const char *type = n->materialized && !strcmp(n->materialized, "view") ? "view" : "table";
+			jinja_dict_set_str(ctx, "this", rel_value(a, n->database, n->schema,
+								 n->alias ? n->alias : n->name, type));
+		}
+		jinja_dict_set_str(ctx, "model", node_dict(r->tp, n, a));
+	}
+	return ctx;
+}
+
+/* Renders are serialized (render_lock), so the outermost one reuses one
+ * arena (reset, keeping its first block) instead of making a fresh one:
+ * a build renders thousands of nodes. Nested renders get their own. */
+static struct arena *render_arena(struct tf_proj *tp)
+{
+	if (tp->render_depth++ > 0)
+		return arena_new(0);
+	if (!tp->render_arena)
+		tp->render_arena = arena_new(0);
+	return tp->render_arena;
+}
+
+static void render_arena_done(struct tf_proj *tp, struct arena *a)
+{
+	tp->render_depth--;
+	if (a == tp->render_arena)
+		arena_reset(a);
+	else
+		arena_free(a);
+}
+
+int tf__parse_render(struct tf_proj *tp, struct tf_node *n);
+int tf__parse_render(struct tf_proj *tp, struct tf_node *n)
+{
+	pthread_mutex_lock(&tp->render_lock);
+	struct arena *a = render_arena(tp);
+	struct err e = ERR_INIT;
+	struct tf_render r = {.tp = tp, .node = n, .parsing = true, .execute = false, .err = &e};
+	struct jinja_value ctx = render_ctx(&r, a);
+	struct buf out = BUF_INIT;
+	struct jinja_render_opts ro = {.arena = a, .user = &r};
+	int rc = 0;
+	if (n->rtype == TF_TEST && n->test) {
+		/* generic tests have no template text to parse */
+	} else {
+		rc = jinja_render(n->tmpl, &ctx, &ro, &out, &e);
+	}
+	if (rc) {
+		/* parse-time errors that depend on execution (run_query results,
+		 * var defaults) surface again at execution; keep the first one */
+		err_prefix(&e, "%s %s", tf_rtype_name(n->rtype), n->unique_id);
+		char *s = err_string(&e);
+		free(n->message);
+		n->message = s;
+		n->status = TF_ST_ERROR;
+		if (!tp->parse_errors.code)
+			err_move(&tp->parse_errors, &e);
+		tp->nparse_errors++;
+	}
+	err_clear(&e);
+	buf_free(&out);
+	render_arena_done(tp, a);
+	pthread_mutex_unlock(&tp->render_lock);
+	return rc;
+}
+
+/* Render the keyword arguments of a generic test, as dbt does: strings
+ * that look like a function call are evaluated, other strings rendered. */
+static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
+		       struct jinja_value *kw, struct err *e)
+{
+	struct tf_proj *tp = r->tp;
+	*kw = jinja_dict_new(a);
+	for (size_t i = 0; i < n->test->nkw; i++) {
+		const struct qt_kwarg *k = &n->test->kw[i];
+		struct jinja_value v;
+		if (!strcmp(k->key, "column_name")) {
+			v = jinja_str(a, k->str_val ? k->str_val : quality_py_str(k->val, a), (size_t)-1);
+		} else if (!strcmp(k->key, "model")) {
+			/* the relation the test is on, filtered by `where` */
+			struct tf_node *t = n->attached >= 0 ? tp->nodes.items[n->attached] : NULL;
+			if (!t && n->src_refs.len >= 2)
+				t = tf_find_source(tp, n->src_refs.items[0], n->src_refs.items[1]);
+			if (!t && n->refs.len)
+				t = tf_find_ref(tp, n, NULL, n->refs.items[0].name, n->refs.items[0].version);
+			if (!t)
+				return err_set(e, ING_ENOTFOUND, "test %s: the model it tests was not found",
+					       n->unique_id);
+			struct jinja_value rel;
+			if (t->rtype == TF_MODEL && !strcmp(t->materialized, "ephemeral")) {
+				bool have = false;
+				for (size_t j = 0; j < n->ephemerals.len; j++)
+					have |= n->ephemerals.items[j] == t->idx;
+				if (!have)
+					vec_push(&n->ephemerals, t->idx);
+				rel = rel_value(a, NULL, NULL, arena_printf(a, "__dbt__cte__%s", t->name), "cte");
+			} else {
+				rel = t->rtype == TF_SOURCE ? rel_value(a, t->database, t->schema, t->alias, "table")
+							    : node_rel(a, t);
+			}
+			const char *where = tf_cfg_str(n, "where", NULL);
+			if (where && *where) {
+				struct buf rs = BUF_INIT, out = BUF_INIT;
+				struct tf_rel *rr = jinja_obj_user(rel, &rel_ops);
+				if (rr->type && !strcmp(rr->type, "cte"))
+					buf_puts(&rs, rr->identifier);
+				else
+					tf_relation_text(tp, rr->database, rr->schema, rr->identifier, &rs);
+				quality_where_subquery(&out, buf_cstr(&rs), where);
+				v = jinja_str(a, buf_cstr(&out), out.len);
+				buf_free(&rs);
+				buf_free(&out);
+			} else {
+				v = rel;
+			}
+		} else if (k->val && k->val->type == Y_SCALAR) {
+			const char *s = arena_strndup(a, k->val->str, k->val->len);
+			const char *p = s;
+			while (isspace((unsigned char)*p))
+				p++;
+			bool looks_func = (str_startswith(p, "ref(") || str_startswith(p, "source(") ||
+					   str_startswith(p, "var(") || str_startswith(p, "env_var(") ||
+					   str_startswith(p, "doc(")) &&
+					  strchr(p, ')');
+			if (looks_func || strstr(s, "{{") || strstr(s, "{%")) {
+				/* evaluate as an expression through a tiny macro, so the
+				 * value keeps its type (a relation stays a relation) */
+				const char *src = looks_func
+					? arena_printf(a, "{%% macro __ingot_kw() %%}{{ return(%s) }}{%% endmacro %%}", p)
+					: NULL;
+				if (src) {
+					struct jinja_template *t = NULL;
+					struct jinja_value m;
+					const char *ns = "__ingot_kw";
+					pthread_mutex_lock(&tp->render_lock);
+					int rc = jinja_env_load_macros(tp->env, ns, "test kwarg", NULL, src,
+								       strlen(src), &t, e);
+					bool found = !rc && jinja_env_find_macro(tp->env, ns, "__ingot_kw", &m);
+					pthread_mutex_unlock(&tp->render_lock);
+					if (rc)
+						return rc;
+					if (!found)
+						return err_set(e, ING_EINVAL, "test argument '%s'", k->key);
+					struct jinja_render_opts ro = {.arena = a, .user = r};
+					struct jinja_value ctx = render_ctx(r, a);
+					if ((rc = jinja_env_call(tp->env, m, &ctx, NULL, 0, NULL, 0, &ro, &v, e)))
+						return rc;
+				} else {
+					struct jinja_template *t = NULL;
+					struct buf out = BUF_INIT;
+					int rc = jinja_compile(tp->env, "test kwarg", NULL, s, strlen(s), &t, e);
+					struct jinja_render_opts ro = {.arena = a, .user = r};
+					struct jinja_value ctx = render_ctx(r, a);
+					if (!rc)
+						rc = jinja_render(t, &ctx, &ro, &out, e);
+					v = jinja_str(a, buf_cstr(&out), out.len);
+					buf_free(&out);
+					if (rc)
+						return rc;
+				}
+			} else {
+				v = tf_yaml_value(a, k->val);
+			}
+		} else {
+			v = tf_yaml_value(a, k->val);
+		}
+		jinja_dict_set(*kw, jinja_str(a, k->key, (size_t)-1), v);
+	}
+	return 0;
+}
+
+static int render_generic_test(struct tf_render *r, struct tf_node *n, struct arena *a,
+			       struct buf *out, struct err *e)
+{
+	struct tf_proj *tp = r->tp;
+	struct jinja_value kw;
+	int rc = test_kwargs(r, n, a, &kw, e);
+	if (rc)
+		return rc;
+	const char *mname = arena_printf(a, "test_%s", n->test->name);
+	struct jinja_value m;
+	bool found = false;
+	if (n->test->ns)
+		found = jinja_env_find_macro(tp->env, n->test->ns, mname, &m);
+	else
+		found = jinja_env_find_macro(tp->env, n->package, mname, &m) ||
+			jinja_env_find_macro(tp->env, NULL, mname, &m);
+	if (!found)
+		return err_setloc(e, ING_ENOTFOUND, n->original_file_path, 0, 0,
+				  "test %s: no generic test named '%s%s%s' (macro %s) was found",
+				  n->unique_id, n->test->ns ? n->test->ns : "", n->test->ns ? "." : "",
+				  n->test->name, mname);
+	size_t nk = jinja_dict_len(kw);
+	struct jinja_kwarg *kws = arena_alloc(a, (nk + 1) * sizeof(*kws));
+	for (size_t i = 0; i < nk; i++) {
+		kws[i].name = jinja_str_cstr(a, jinja_dict_key(kw, i));
+		kws[i].value = jinja_dict_val(kw, i);
+	}
+	struct jinja_value ctx = render_ctx(r, a);
+	jinja_dict_set_str(ctx, "_dbt_generic_test_kwargs", kw);
+	struct jinja_render_opts ro = {.arena = a, .user = r};
+	struct jinja_value ret;
+	if ((rc = jinja_env_call(tp->env, m, &ctx, NULL, 0, kws, nk, &ro, &ret, e)))
+		return rc;
+	return jinja_value_str(NULL, ret, out) < 0 ? ING_EINVAL : 0;
+}
+
+int tf_render_node(struct tf_proj *tp, struct tf_node *n, bool parsing, bool execute,
+		   struct wh_conn *conn, struct buf *out, struct err *e)
+{
+	struct tf_render r = {.tp = tp, .node = n, .parsing = parsing, .execute = execute,
+			      .conn = conn, .err = e, .log = NULL};
+	n->ephemerals.len = 0;
+	pthread_mutex_lock(&tp->render_lock);
+	struct arena *a = render_arena(tp);
+	int rc;
+	if (n->rtype == TF_TEST && n->test) {
+		rc = render_generic_test(&r, n, a, out, e);
+	} else if (!n->tmpl) {
+		rc = err_set(e, ING_EINVAL, "%s has no template", n->unique_id);
+	} else {
+		struct jinja_value ctx = render_ctx(&r, a);
+		struct jinja_render_opts ro = {.arena = a, .user = &r};
+		rc = jinja_render(n->tmpl, &ctx, &ro, out, e);
+	}
+	render_arena_done(tp, a);
+	pthread_mutex_unlock(&tp->render_lock);
+	return rc;
+}
+
+int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, const char *src,
+		     struct wh_conn *conn, bool execute, struct buf *out, struct err *e)
+{
+	struct arena *a = arena_new(0);
+	struct tf_render r = {.tp = tp, .node = n, .parsing = false, .execute = execute,
+			      .conn = conn, .err = e};
+	pthread_mutex_lock(&tp->render_lock);
+	struct jinja_template *t = NULL;
+	int rc = jinja_compile(tp->env, name, NULL, src, strlen(src), &t, e);
+	if (!rc) {
+		struct jinja_value ctx = render_ctx(&r, a);
+		struct jinja_render_opts ro = {.arena = a, .user = &r};
+		rc = jinja_render(t, &ctx, &ro, out, e);
+	}
+	pthread_mutex_unlock(&tp->render_lock);
+	arena_free(a);
+	return rc;
+}
+
+/* ------------------------------------------------------- relations */
+
+static int call_generate(struct tf_proj *tp, struct tf_node *n, const char *macro,
+			 const char *custom, const char **out, struct err *e)
+{
+	struct jinja_value m;
+	if (!jinja_env_find_macro(tp->env, tp->p->name, macro, &m))
+		return ING_ENOTFOUND;
+	struct arena *a = arena_new(0);
+	struct tf_render r = {.tp = tp, .node = n, .parsing = false, .execute = false, .err = e};
+	struct jinja_value ctx = render_ctx(&r, a);
+	struct jinja_value args[2] = {custom ? jinja_str(a, custom, (size_t)-1) : jinja_none(),
+				      node_dict(tp, n, a)};
+	struct jinja_render_opts ro = {.arena = a, .user = &r};
+	struct jinja_value ret;
+	int rc = jinja_env_call(tp->env, m, &ctx, args, 2, NULL, 0, &ro, &ret, e);
+	if (!rc) {
+		struct buf b = BUF_INIT;
+		jinja_value_str(NULL, ret, &b);
+		char *s = str_trim(b.data ? b.data : (char *)"");
+		*out = arena_strdup(tp->arena, s);
+		buf_free(&b);
+	} else {
+		err_prefix(e, "%s (in %s)", macro, n->unique_id);
+	}
+	arena_free(a);
+	return rc;
+}
+
+int tf_resolve_relation(struct tf_proj *tp, struct tf_node *n, struct err *e)
+{
+	const char *custom_schema = tf_cfg_str(n, "schema", NULL);
+	const char *custom_alias = tf_cfg_str(n, "alias", NULL);
+	const char *custom_db = tf_cfg_str(n, "database", NULL);
+	const struct target *t = tp->target;
+	int rc;
+	if (n->rtype == TF_TEST) {
+		/* tests live in the target schema; store_failures uses
+		 * <schema>_<config schema> (dbt_test__audit by default) */
+		n->database = custom_db ? custom_db : t->database;
+		n->schema = arena_printf(tp->arena, "%s_%s", t->schema,
+					 custom_schema ? custom_schema : "dbt_test__audit");
+		n->alias = custom_alias ? custom_alias : (n->test_short ? n->test_short : n->name);
+		return 0;
+	}
+	if (n->rtype == TF_SNAPSHOT && tf_cfg_str(n, "target_schema", NULL)) {
+		n->schema = tf_cfg_str(n, "target_schema", NULL);
+	} else if (tp->have_generate_schema) {
+		if ((rc = call_generate(tp, n, "generate_schema_name", custom_schema, &n->schema, e)))
+			return rc;
+	} else {
+		n->schema = custom_schema && *custom_schema
+				    ? arena_printf(tp->arena, "%s_%s", t->schema, custom_schema)
+				    : t->schema;
+	}
+	if (n->rtype == TF_SNAPSHOT && tf_cfg_str(n, "target_database", NULL)) {
+		n->database = tf_cfg_str(n, "target_database", NULL);
+	} else if (tp->have_generate_database) {
+		if ((rc = call_generate(tp, n, "generate_database_name", custom_db, &n->database, e)))
+			return rc;
+	} else {
+		n->database = custom_db ? custom_db : t->database;
+	}
+	if (tp->have_generate_alias) {
+		if ((rc = call_generate(tp, n, "generate_alias_name", custom_alias, &n->alias, e)))
+			return rc;
+	} else {
+		n->alias = custom_alias ? custom_alias : n->name;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- ephemerals */
+
+static int collect_ctes(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
+			struct strmap *seen, struct buf *ctes, struct err *e)
+{
+	for (size_t i = 0; i < n->ephemerals.len; i++) {
+		struct tf_node *eph = tp->nodes.items[n->ephemerals.items[i]];
+		if (strmap_has(seen, eph->unique_id))
+			continue;
+		strmap_put(seen, eph->unique_id, eph);
+		struct buf sql = BUF_INIT;
+		int rc = tf_render_node(tp, eph, false, true, c, &sql, e);
+		if (!rc)
+			rc = collect_ctes(tp, eph, c, seen, ctes, e);
+		if (rc) {
+			err_prefix(e, "ephemeral %s", eph->unique_id);
+			buf_free(&sql);
+			return rc;
+		}
+		if (ctes->len)
+			buf_puts(ctes, ",\n");
+		/* strip a trailing semicolon: it would end the statement */
+		while (sql.len && (isspace((unsigned char)sql.data[sql.len - 1]) || sql.data[sql.len - 1] == ';'))
+			sql.len--;
+		buf_printf(ctes, "__dbt__cte__%s as (\n%.*s\n)", eph->name, (int)sql.len, buf_cstr(&sql));
+		buf_free(&sql);
+	}
+	return 0;
+}
+
+/* Find the first top-level `with` keyword (outside comments/strings). */
+static const char *find_with(const char *s)
+{
+	const char *p = s;
+	while (*p) {
+		if (p[0] == '-' && p[1] == '-') {
+			p = strchr(p, '\n');
+			if (!p)
+				return NULL;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			const char *q = strstr(p + 2, "*/");
+			if (!q)
+				return NULL;
+			p = q + 2;
+			continue;
+		}
+		if (isspace((unsigned char)*p) || *p == '(') {
+			p++;
+			continue;
+		}
+		if (!strncasecmp(p, "with", 4) && !isalnum((unsigned char)p[4]) && p[4] != '_')
+			return p;
+		return NULL;
+	}
+	return NULL;
+}
+
+int tf_inject_ctes(struct tf_proj *tp, struct tf_node *n, struct buf *sql, struct err *e)
+{
+	if (!n->ephemerals.len)
+		return 0;
+	struct buf ctes = BUF_INIT;
+	struct strmap seen = STRMAP_INIT;
+	int rc = collect_ctes(tp, n, NULL, &seen, &ctes, e);
+	strmap_free(&seen, NULL);
+	if (rc) {
+		buf_free(&ctes);
+		return rc;
+	}
+	struct buf out = BUF_INIT;
+	const char *w = find_with(buf_cstr(sql));
+	if (w) {
+		buf_add(&out, sql->data, (size_t)(w - sql->data));
+		buf_printf(&out, "with %s,", buf_cstr(&ctes));
+		buf_puts(&out, w + 4);
+	} else {
+		buf_printf(&out, "with %s\n%s", buf_cstr(&ctes), buf_cstr(sql));
+	}
+	buf_free(sql);
+	*sql = out;
+	buf_free(&ctes);
+	return 0;
+}

@@ -1,0 +1,1195 @@
+/*
+ * transform/exec.c — transform_invoke: parse, select, schedule, run, report.
+ *
+ * The parsed project becomes a graph (graph/graph.h) with the same node
+ * indexes; --select/--exclude/--selector are evaluated there, and the
+ * graph's ready queue hands nodes to `threads` workers, each with its own
+ * warehouse connection. A worker compiles its node (render with
+ * execute=True, inject ephemeral CTEs), writes target/compiled/, then runs
+ * it (materialize, seed, snapshot or test) and writes target/run/. A
+ * failure skips what is downstream; with `build`, a failing test skips
+ * what is downstream of the node it tests (GRAPH_SCHED_BUILD).
+ *
+ * Console lines follow dbt's ("3 of 28 OK created sql view model
+ * main.stg_orders .... [OK in 0.01s]", "Done. PASS=.. WARN=.. ERROR=..
+ * SKIP=.. TOTAL=.."), and the same lines go to target/../logs/ingot.log.
+ */
+#include "transform/tf_int.h"
+#include "core/dtime.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "graph/graph.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tf__context_finish(struct tf_proj *tp);
+
+int transform_verb_parse(const char *name)
+{
+	static const char *const names[] = {"run", "test", "seed", "snapshot", "build", "compile",
+					    "ls", "docs generate"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(names[i], name))
+			return (int)i;
+	if (!strcmp(name, "list"))
+		return TF_VERB_LS;
+	return -1;
+}
+
+static const char *verb_name(enum transform_verb v)
+{
+	static const char *const names[] = {"run", "test", "seed", "snapshot", "build", "compile",
+					    "list", "generate"};
+	return names[v];
+}
+
+/* ----------------------------------------------------------- console */
+
+struct console {
+	FILE *fp;
+	FILE *logf;
+	pthread_mutex_t lock;
+	bool color;
+};
+
+static void con_line(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void con_line(struct console *c, const char *fmt, ...)
+{
+	char ts[16];
+	int64_t us = now_us();
+	int64_t s = us / 1000000 % 86400;
+	snprintf(ts, sizeof(ts), "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	pthread_mutex_lock(&c->lock);
+	if (c->fp) {
+		fprintf(c->fp, "%s  %s\n", ts, msg ? msg : "");
+		fflush(c->fp);
+	}
+	if (c->logf)
+		fprintf(c->logf, "%s  %s\n", ts, msg ? msg : "");
+	pthread_mutex_unlock(&c->lock);
+	free(msg);
+}
+
+static void con_status(struct console *c, int i, int total, const char *msg, const char *status)
+{
+	char left[1024];
+	snprintf(left, sizeof(left), "%d of %d %s ", i, total, msg);
+	size_t len = strlen(left);
+	char dots[96];
+	size_t nd = len < 80 ? 80 - len : 3;
+	if (nd > sizeof(dots) - 1)
+		nd = sizeof(dots) - 1;
+	memset(dots, '.', nd);
+	dots[nd] = 0;
+	con_line(c, "%s%s [%s]", left, dots, status);
+}
+
+/* ----------------------------------------------------------- the run */
+
+struct run {
+	struct tf_proj *tp;
+	struct graph *g;
+	struct graph_sched *sched;
+	struct console con;
+	enum transform_verb verb;
+	int total;
+	int counter; /* started */
+	pthread_mutex_t lock;
+	bool fail_fast_hit;
+};
+
+static const char *rel_label(struct tf_proj *tp, struct tf_node *n, struct arena *a)
+{
+	(void)tp;
+	return arena_printf(a, "%s.%s", n->schema, n->alias);
+}
+
+static bool runnable(const struct tf_node *n, enum transform_verb v)
+{
+	if (!n->enabled)
+		return false;
+	bool eph = n->rtype == TF_MODEL && n->materialized && !strcmp(n->materialized, "ephemeral");
+	switch (v) {
+	case TF_VERB_RUN: return n->rtype == TF_MODEL && !eph;
+	case TF_VERB_TEST: return n->rtype == TF_TEST;
+	case TF_VERB_SEED: return n->rtype == TF_SEED;
+	case TF_VERB_SNAPSHOT: return n->rtype == TF_SNAPSHOT;
+	case TF_VERB_BUILD:
+		return (n->rtype == TF_MODEL && !eph) || n->rtype == TF_TEST || n->rtype == TF_SEED ||
+		       n->rtype == TF_SNAPSHOT;
+	case TF_VERB_COMPILE:
+		return n->rtype == TF_MODEL || n->rtype == TF_TEST || n->rtype == TF_ANALYSIS ||
+		       n->rtype == TF_SNAPSHOT;
+	default: return true;
+	}
+}
+
+static int compile_one(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bool write,
+		       struct err *e)
+{
+	if (n->compiled)
+		return 0;
+	struct buf sql = BUF_INIT;
+	int rc = 0;
+	if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+		return 0;
+	rc = tf_render_node(tp, n, false, true, c, &sql, e);
+	if (!rc)
+		rc = tf_inject_ctes(tp, n, &sql, e);
+	if (rc) {
+		buf_free(&sql);
+		return rc;
+	}
+	/* dbt strips surrounding whitespace of the rendered model */
+	char *s = str_trim(sql.data ? sql.data : (char *)"");
+	n->compiled = xstrdup(s);
+	buf_free(&sql);
+	n->compiled_ok = true;
+	if (write)
+		rc = tf_write_node_file(tp, n, "compiled", n->compiled, e);
+	return rc;
+}
+
+static const char *mat_label(struct tf_node *n)
+{
+	return n->materialized ? n->materialized : "view";
+}
+
+static void run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx, int thread)
+{
+	struct tf_proj *tp = r->tp;
+	struct arena *a = arena_new(0);
+	struct err e = ERR_INIT;
+	n->thread_id = thread;
+	n->started_us = now_us();
+	double t0 = mono_seconds();
+	const char *label = n->rtype == TF_TEST ? n->name : rel_label(tp, n, a);
+	const char *start_msg = n->rtype == TF_TEST ? arena_printf(a, "START test %s", label)
+				: n->rtype == TF_SEED ? arena_printf(a, "START seed file %s", label)
+				: n->rtype == TF_SNAPSHOT ? arena_printf(a, "START snapshot %s", label)
+				: arena_printf(a, "START sql %s model %s", mat_label(n), label);
+	con_status(&r->con, idx, r->total, start_msg, "RUN");
+	int rc = 0;
+	if (n->status == TF_ST_ERROR && n->message) {
+		/* a parse-time error on this node */
+		rc = err_set(&e, ING_EINVAL, "%s", n->message);
+	}
+	if (!rc && n->rtype != TF_SEED) {
+		rc = compile_one(tp, n, c, true, &e);
+		if (rc)
+			err_prefix(&e, "Compilation Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
+				   n->original_file_path);
+	}
+	n->compiled_us = now_us();
+	if (!rc) {
+		switch (n->rtype) {
+		case TF_MODEL: rc = tf_materialize(tp, n, c, &e); break;
+		case TF_SEED: rc = tf_seed(tp, n, c, &e); break;
+		case TF_SNAPSHOT: rc = tf_snapshot(tp, n, c, &e); break;
+		case TF_TEST: rc = tf_run_test(tp, n, c, &e); break;
+		default: break;
+		}
+		if (rc && n->rtype != TF_SEED)
+			err_prefix(&e, "Database Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
+				   n->original_file_path);
+		if (n->run_sql.len) {
+			struct err ig = ERR_INIT;
+			tf_write_node_file(tp, n, "run", buf_cstr(&n->run_sql), &ig);
+			err_clear(&ig);
+		}
+	}
+	n->done_us = now_us();
+	n->exec_time = mono_seconds() - t0;
+	const char *status;
+	const char *msg;
+	char st[96];
+	if (rc) {
+		n->status = TF_ST_ERROR;
+		free(n->message);
+		n->message = err_string(&e);
+		snprintf(st, sizeof(st), "ERROR in %.2fs", n->exec_time);
+		status = st;
+		msg = n->rtype == TF_TEST ? arena_printf(a, "ERROR %s", label)
+		      : n->rtype == TF_SEED ? arena_printf(a, "ERROR loading seed file %s", label)
+		      : n->rtype == TF_SNAPSHOT ? arena_printf(a, "ERROR snapshotting %s", label)
+		      : arena_printf(a, "ERROR creating sql %s model %s", mat_label(n), label);
+	} else if (n->rtype == TF_TEST) {
+		const char *w = n->status == TF_ST_FAIL ? "FAIL" : n->status == TF_ST_WARN ? "WARN" : "PASS";
+		if (n->status == TF_ST_PASS) {
+			snprintf(st, sizeof(st), "PASS in %.2fs", n->exec_time);
+			msg = arena_printf(a, "PASS %s", label);
+		} else {
+			snprintf(st, sizeof(st), "%s %lld in %.2fs", w, (long long)n->failures, n->exec_time);
+			msg = arena_printf(a, "%s %lld %s", w, (long long)n->failures, label);
+		}
+		status = st;
+	} else {
+		n->status = TF_ST_SUCCESS;
+		const char *code = n->adapter_code ? n->adapter_code : "OK";
+		bool pg = !strcmp(tp->engine, "postgres");
+		if (n->rtype == TF_SEED)
+			snprintf(st, sizeof(st), "INSERT %lld in %.2fs", (long long)n->rows_affected, n->exec_time);
+		else if (pg && n->rows_affected >= 0)
+			snprintf(st, sizeof(st), "%s %lld in %.2fs", code, (long long)n->rows_affected, n->exec_time);
+		else if (pg)
+			snprintf(st, sizeof(st), "%s in %.2fs", code, n->exec_time);
+		else
+			snprintf(st, sizeof(st), "OK in %.2fs", n->exec_time);
+		status = st;
+		msg = n->rtype == TF_SEED ? arena_printf(a, "OK loaded seed file %s", label)
+		      : n->rtype == TF_SNAPSHOT ? arena_printf(a, "OK snapshotted %s", label)
+		      : arena_printf(a, "OK created sql %s model %s", mat_label(n), label);
+	}
+	con_status(&r->con, idx, r->total, msg, status);
+	err_clear(&e);
+	arena_free(a);
+}
+
+struct worker {
+	struct run *r;
+	int id;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->r;
+	struct tf_proj *tp = r->tp;
+	struct wh_conn *c = NULL;
+	struct err e = ERR_INIT;
+	if (wh_connect(tp->db, &c, &e)) {
+		con_line(&r->con, "could not connect: %s", e.msg ? e.msg : "");
+		err_clear(&e);
+	}
+	struct graph_job job;
+	while (graph_sched_take(r->sched, &job)) {
+		struct tf_node *n = tp->nodes.items[job.idx];
+		pthread_mutex_lock(&r->lock);
+		int idx = ++r->counter;
+		pthread_mutex_unlock(&r->lock);
+		if (job.skip || !c) {
+			n->status = c ? TF_ST_SKIPPED : TF_ST_ERROR;
+			if (!c)
+				n->message = xstrdup("no warehouse connection");
+			struct arena *a = arena_new(0);
+			const char *label = n->rtype == TF_TEST ? arena_printf(a, "test %s", n->name)
+						: arena_printf(a, "relation %s.%s", n->schema, n->alias);
+			con_status(&r->con, idx, r->total, arena_printf(a, "SKIP %s", label), "SKIP");
+			arena_free(a);
+			graph_sched_done(r->sched, job.idx, c ? GRAPH_RUN_SKIPPED : GRAPH_RUN_FAILED);
+			continue;
+		}
+		run_node(r, n, c, idx, w->id);
+		bool failed = n->status == TF_ST_ERROR || n->status == TF_ST_FAIL;
+		graph_sched_done(r->sched, job.idx, failed ? GRAPH_RUN_FAILED : GRAPH_RUN_OK);
+		if (failed && tp->opts && tp->opts->fail_fast) {
+			pthread_mutex_lock(&r->lock);
+			r->fail_fast_hit = true;
+			pthread_mutex_unlock(&r->lock);
+			graph_sched_cancel(r->sched);
+		}
+	}
+	wh_disconnect(c);
+	return NULL;
+}
+
+/* ----------------------------------------------------------- graph */
+
+/* The configs fingerprint: md5 of the config as canonical JSON (sorted
+ * keys, compact), so the current project and a manifest compare equal. */
+static const char *config_fp(struct arena *a, json_t *cfg)
+{
+	char *s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!s)
+		return NULL;
+	char md[33];
+	quality_md5_hex(s, strlen(s), md);
+	free(s);
+	return arena_strdup(a, md);
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* --state DIR: the previous manifest's fingerprints (state:) and its
+ * relations (--defer). A missing manifest is an error only when asked. */
+static int load_state(struct tf_proj *tp, const char *dir, bool defer, struct graph_state **out,
+		      struct err *e)
+{
+	char *path = path_join(dir, "manifest.json");
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root) {
+		int rc = err_set(e, ING_ENOTFOUND, "--state: cannot read %s: %s", path, je.text);
+		free(path);
+		return rc;
+	}
+	free(path);
+	struct graph_state *st = graph_state_new();
+	struct arena *a = tp->arena;
+	const char *groups[] = {"nodes", "sources", "exposures"};
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
+		json_t *nodes = json_object_get(root, groups[g]);
+		const char *uid;
+		json_t *nd;
+		json_object_foreach(nodes, uid, nd) {
+			struct graph_fp fp = {0};
+			json_t *ck = json_object_get(nd, "checksum");
+			fp.body = ck ? jstr(ck, "checksum") : NULL;
+			json_t *cfg = json_object_get(nd, "config");
+			if (g == 0 && json_is_object(cfg))
+				fp.configs = config_fp(a, cfg);
+			const char *db = jstr(nd, "database"), *schema = jstr(nd, "schema");
+			const char *alias = jstr(nd, "alias") ? jstr(nd, "alias")
+				: jstr(nd, "identifier") ? jstr(nd, "identifier") : jstr(nd, "name");
+			if (g == 0 && json_is_object(cfg)) {
+				const char *cd = jstr(cfg, "database"), *cs = jstr(cfg, "schema"),
+					   *ca = jstr(cfg, "alias");
+				fp.relation = arena_printf(a, "%s.%s.%s", cd ? cd : "", cs ? cs : "", ca ? ca : "");
+			} else {
+				fp.relation = "..";
+			}
+			if (schema && alias) {
+				if (defer) {
+					struct tf_deferred *d = arena_alloc(a, sizeof(*d));
+					d->database = db ? arena_strdup(a, db) : NULL;
+					d->schema = arena_strdup(a, schema);
+					d->alias = arena_strdup(a, alias);
+					strmap_put(&tp->deferred, uid, d);
+				}
+			}
+			graph_state_put(st, uid, &fp);
+		}
+	}
+	json_decref(root);
+	*out = st;
+	return 0;
+}
+
+static int build_graph(struct tf_proj *tp, struct graph **out, struct err *e)
+{
+	struct graph *g = graph_new();
+	struct arena *a = arena_new(0);
+	int rc = 0;
+	for (size_t i = 0; i < tp->nodes.len && !rc; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		struct graph_node gn = {0};
+		static const enum graph_rtype map[TF_NRTYPES] = {
+			GRAPH_MODEL, GRAPH_SEED, GRAPH_SNAPSHOT, GRAPH_TEST, GRAPH_ANALYSIS,
+			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION};
+		gn.type = map[n->rtype];
+		gn.unique_id = n->unique_id;
+		gn.package = n->package;
+		gn.name = n->name;
+		gn.fqn = n->fqn;
+		gn.nfqn = n->nfqn;
+		gn.path = n->original_file_path;
+		gn.patch_path = n->props_file;
+		struct jinja_value tags = tf_cfg(n, "tags");
+		size_t nt = tags.type == JINJA_LIST ? jinja_list_len(tags) : 0;
+		const char **tv = arena_alloc(a, (nt + 1) * sizeof(char *));
+		size_t k = 0;
+		for (size_t j = 0; j < nt; j++)
+			if (jinja_list_get(tags, j).type == JINJA_STR)
+				tv[k++] = jinja_str_cstr(a, jinja_list_get(tags, j));
+		gn.tags = tv;
+		gn.ntags = k;
+		/* flattened configs for config.X: */
+		size_t nc = n->config.type == JINJA_DICT ? jinja_dict_len(n->config) : 0;
+		struct graph_kv *kv = arena_alloc(a, (nc * 4 + 1) * sizeof(*kv));
+		size_t nkv = 0;
+		for (size_t j = 0; j < nc; j++) {
+			struct jinja_value key = jinja_dict_key(n->config, j), v = jinja_dict_val(n->config, j);
+			const char *ks = jinja_str_cstr(a, key);
+			if (v.type == JINJA_STR || v.type == JINJA_INT || v.type == JINJA_BOOL ||
+			    v.type == JINJA_FLOAT) {
+				struct buf b = BUF_INIT;
+				if (v.type == JINJA_BOOL)
+					buf_puts(&b, v.u.b ? "true" : "false");
+				else
+					jinja_value_str(NULL, v, &b);
+				kv[nkv++] = (struct graph_kv){ks, arena_strdup(a, buf_cstr(&b))};
+				buf_free(&b);
+			}
+		}
+		gn.config = kv;
+		gn.nconfig = nkv;
+		gn.materialized = n->materialized;
+		gn.disabled = !n->enabled;
+		gn.source_name = n->rtype == TF_SOURCE && n->src ? n->src->source->name : NULL;
+		gn.test_kind = n->rtype != TF_TEST ? GRAPH_TEST_NONE
+			       : n->test ? GRAPH_TEST_GENERIC : GRAPH_TEST_SINGULAR;
+		gn.test_name = n->test ? n->test->name : NULL;
+		gn.attached_node = n->attached >= 0 ? tp->nodes.items[n->attached]->unique_id : NULL;
+		gn.fp.body = n->test ? "" : n->checksum;
+		/* as dbt: the configured (unrendered) database/schema/alias, so
+		 * comparing a dev project with prod artifacts is not all-modified */
+		gn.fp.relation = arena_printf(a, "%s.%s.%s", tf_cfg_str(n, "database", ""),
+					      tf_cfg_str(n, "schema", ""), tf_cfg_str(n, "alias", ""));
+		if (n->config.type == JINJA_DICT) {
+			struct buf b = BUF_INIT;
+			struct jw w;
+			jw_init(&w, &b, false);
+			tf_json_value(&w, n->config);
+			json_t *j = json_loads(buf_cstr(&b), 0, NULL);
+			gn.fp.configs = j ? config_fp(a, j) : NULL;
+			json_decref(j);
+			buf_free(&b);
+		}
+		gn.user = n;
+		uint32_t idx;
+		rc = graph_add_node(g, &gn, &idx, e);
+		if (!rc && idx != (uint32_t)i)
+			BUG("graph index %u != node index %zu", idx, i);
+	}
+	for (size_t i = 0; i < tp->nodes.len && !rc; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		for (size_t j = 0; j < n->deps.len; j++)
+			graph_add_edge(g, (uint32_t)i, (uint32_t)n->deps.items[j]);
+	}
+	arena_free(a);
+	if (!rc)
+		rc = graph_check_cycles(g, NULL, NULL, e);
+	if (rc) {
+		graph_free(g);
+		return rc;
+	}
+	*out = g;
+	return 0;
+}
+
+typedef VEC(char *) wordvec;
+
+static void split_words(const char *s, wordvec *out)
+{
+	if (!s)
+		return;
+	const char *p = s;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		const char *q = p;
+		while (*q && *q != ' ' && *q != '\t' && *q != '\n')
+			q++;
+		if (q > p)
+			vec_push(out, xstrndup(p, (size_t)(q - p)));
+		p = q;
+	}
+}
+
+/* selectors.yml: only the `definition:` forms graph/ takes. */
+static int seldef_from_yaml(struct arena *a, const struct ynode *n, const struct ynode *all,
+			    const struct graph_seldef **out, int depth, struct err *e);
+
+static int seldef_list(struct arena *a, const struct ynode *seq, const struct ynode *all,
+		       struct graph_seldef *d, int depth, struct err *e)
+{
+	if (!seq || seq->type != Y_SEQ)
+		return yerr(e, seq, ING_ECONFIG, "expected a list of selector definitions");
+	const struct graph_seldef **items = arena_alloc(a, (seq->n + 1) * sizeof(*items));
+	size_t k = 0;
+	struct graph_seldef *ex = NULL;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *it = seq->items[i];
+		const struct ynode *exn = ymap_get(it, "exclude");
+		if (exn && it->type == Y_MAP && it->n == 1) {
+			ex = arena_zalloc(a, sizeof(*ex));
+			ex->kind = GRAPH_SELDEF_UNION;
+			int rc = seldef_list(a, exn, all, ex, depth + 1, e);
+			if (rc)
+				return rc;
+			continue;
+		}
+		int rc = seldef_from_yaml(a, it, all, &items[k], depth + 1, e);
+		if (rc)
+			return rc;
+		k++;
+	}
+	d->items = items;
+	d->nitems = k;
+	d->exclude = ex;
+	return 0;
+}
+
+static int seldef_from_yaml(struct arena *a, const struct ynode *n, const struct ynode *all,
+			    const struct graph_seldef **out, int depth, struct err *e)
+{
+	if (depth > 32)
+		return yerr(e, n, ING_ECONFIG, "selector definitions nest too deeply");
+	struct graph_seldef *d = arena_zalloc(a, sizeof(*d));
+	d->indirect = -1;
+	d->where = arena_printf(a, "%s:%d:%d", n->file ? n->file : "selectors.yml", n->line, n->col);
+	*out = d;
+	if (n->type == Y_SCALAR) {
+		d->kind = GRAPH_SELDEF_CLI;
+		d->text = arena_strndup(a, n->str, n->len);
+		return 0;
+	}
+	if (n->type != Y_MAP)
+		return yerr(e, n, ING_ECONFIG, "a selector definition is a string or a mapping");
+	const struct ynode *u = ymap_get(n, "union"), *x = ymap_get(n, "intersection");
+	if (u || x) {
+		d->kind = u ? GRAPH_SELDEF_UNION : GRAPH_SELDEF_INTERSECTION;
+		return seldef_list(a, u ? u : x, all, d, depth, e);
+	}
+	d->kind = GRAPH_SELDEF_METHOD;
+	const char *method = ymap_str(n, "method"), *value = ymap_str(n, "value");
+	if (!method) {
+		/* {tag: nightly} shorthand */
+		for (size_t i = 0; i < n->n; i++) {
+			const char *k = arena_strndup(a, n->keys[i]->str, n->keys[i]->len);
+			if (!strcmp(k, "exclude") || !strcmp(k, "children") || !strcmp(k, "parents") ||
+			    !strcmp(k, "indirect_selection") || !strcmp(k, "childrens_parents") ||
+			    !strcmp(k, "children_depth") || !strcmp(k, "parents_depth"))
+				continue;
+			method = k;
+			value = n->items[i]->type == Y_SCALAR ? arena_strndup(a, n->items[i]->str, n->items[i]->len) : "";
+		}
+	}
+	if (method && !strcmp(method, "selector") && value) {
+		const struct ynode *sels = ymap_get(all, "selectors");
+		for (size_t i = 0; sels && sels->type == Y_SEQ && i < sels->n; i++) {
+			const char *nm = ymap_str(sels->items[i], "name");
+			if (nm && !strcmp(nm, value))
+				return seldef_from_yaml(a, ymap_get(sels->items[i], "definition"), all, out,
+							depth + 1, e);
+		}
+		return yerr(e, n, ING_ECONFIG, "no selector named '%s'", value);
+	}
+	d->method = method ? arena_strdup(a, method) : NULL;
+	d->value = value ? arena_strdup(a, value) : "";
+	bool b;
+	int64_t iv;
+	const struct ynode *t;
+	if ((t = ymap_get(n, "children")) && !yscalar_bool(t, &b))
+		d->children = b;
+	if ((t = ymap_get(n, "parents")) && !yscalar_bool(t, &b))
+		d->parents = b;
+	if ((t = ymap_get(n, "childrens_parents")) && !yscalar_bool(t, &b))
+		d->childrens_parents = b;
+	if ((t = ymap_get(n, "children_depth")) && !yscalar_int(t, &iv))
+		d->children_depth = (int)iv;
+	if ((t = ymap_get(n, "parents_depth")) && !yscalar_int(t, &iv))
+		d->parents_depth = (int)iv;
+	const char *ind = ymap_str(n, "indirect_selection");
+	if (ind) {
+		enum graph_indirect gi;
+		if (graph_indirect_parse(ind, &gi, e))
+			return ING_ECONFIG;
+		d->indirect = (int)gi;
+	}
+	const struct ynode *exn = ymap_get(n, "exclude");
+	if (exn) {
+		struct graph_seldef *ex = arena_zalloc(a, sizeof(*ex));
+		ex->kind = GRAPH_SELDEF_UNION;
+		ex->indirect = -1;
+		int rc = seldef_list(a, exn, all, ex, depth, e);
+		if (rc)
+			return rc;
+		d->exclude = ex;
+	}
+	return 0;
+}
+
+static void on_empty(void *ctx, const char *criterion)
+{
+	struct run *r = ctx;
+	con_line(&r->con, "The selection criterion '%s' does not match any enabled nodes", criterion);
+}
+
+/* previous run_results.json → unique_id → status, for result: */
+static int load_results(const char *dir, struct strmap *out, struct arena *a, struct err *e);
+
+static int select_nodes(struct run *r, const struct transform_opts *o, struct graph_set *sel,
+			struct strmap *results, struct err *e)
+{
+	struct tf_proj *tp = r->tp;
+	wordvec s = VEC_INIT, x = VEC_INIT;
+	split_words(o->select, &s);
+	split_words(o->exclude, &x);
+	struct graph_sel_opts so = {0};
+	so.indirect = GRAPH_INDIRECT_EAGER;
+	so.root_package = tp->p->name;
+	so.on_empty = on_empty;
+	so.ctx = r;
+	struct arena *a = arena_new(0);
+	struct graph_state *st = NULL;
+	if (o->state_dir) {
+		if (load_results(o->state_dir, results, a, e) == 0)
+			so.results = results;
+		int src = load_state(tp, o->state_dir, o->defer, &st, e);
+		if (src && o->defer) {
+			arena_free(a);
+			return src;
+		}
+		err_clear(e);
+		so.state = st;
+	}
+	int rc;
+	if (o->selector) {
+		char *path = path_join(tp->p->dir, "selectors.yml");
+		struct ynode *root = NULL;
+		rc = yaml_load_file(path, tp->arena, &root, e);
+		free(path);
+		const struct graph_seldef *def = NULL;
+		if (!rc) {
+			const struct ynode *sels = ymap_get(root, "selectors");
+			const struct ynode *found = NULL;
+			for (size_t i = 0; sels && sels->type == Y_SEQ && i < sels->n; i++) {
+				const char *nm = ymap_str(sels->items[i], "name");
+				if (nm && !strcmp(nm, o->selector))
+					found = ymap_get(sels->items[i], "definition");
+			}
+			if (!found)
+				rc = err_set(e, ING_EINVAL, "no selector named '%s' in selectors.yml", o->selector);
+			else
+				rc = seldef_from_yaml(a, found, root, &def, 0, e);
+		}
+		if (!rc)
+			rc = graph_select_def(r->g, def, &so, sel, e);
+	} else {
+		rc = graph_select(r->g, (const char *const *)s.items, s.len,
+				  (const char *const *)x.items, x.len, &so, sel, e);
+	}
+	for (size_t i = 0; i < s.len; i++)
+		free(s.items[i]);
+	for (size_t i = 0; i < x.len; i++)
+		free(x.items[i]);
+	vec_free(&s);
+	vec_free(&x);
+	arena_free(a);
+	if (st)
+		graph_state_free(st);
+	return rc;
+}
+
+static int load_results(const char *dir, struct strmap *out, struct arena *a, struct err *e)
+{
+	char *path = path_join(dir, "run_results.json");
+	struct buf b = BUF_INIT;
+	int rc = fs_read_file(path, &b, 0, e);
+	free(path);
+	if (rc) {
+		err_clear(e);
+		buf_free(&b);
+		return rc;
+	}
+	/* a small scan: "status": "x" ... "unique_id": "y" pairs per result */
+	const char *p = buf_cstr(&b);
+	while ((p = strstr(p, "\"status\""))) {
+		const char *q = strchr(p + 8, '"');
+		const char *q2 = q ? strchr(q + 1, '"') : NULL;
+		const char *u = q2 ? strstr(q2, "\"unique_id\"") : NULL;
+		const char *u1 = u ? strchr(u + 11, '"') : NULL;
+		const char *u2 = u1 ? strchr(u1 + 1, '"') : NULL;
+		if (!u2)
+			break;
+		char *uid = arena_strndup(a, u1 + 1, (size_t)(u2 - u1 - 1));
+		strmap_put(out, uid, arena_strndup(a, q + 1, (size_t)(q2 - q - 1)));
+		p = u2;
+	}
+	buf_free(&b);
+	return 0;
+}
+
+/* ----------------------------------------------------------- verbs */
+
+static int node_uid_cmp(const void *x, const void *y)
+{
+	const struct tf_node *const *a = x, *const *b = y;
+	return strcmp((*a)->unique_id, (*b)->unique_id);
+}
+
+static void ls_print(struct run *r, const struct graph_set *sel, const struct transform_opts *o,
+		     FILE *fp)
+{
+	struct tf_proj *tp = r->tp;
+	uint32_t mask = 0;
+	if (o->resource_types && *o->resource_types) {
+		wordvec ws = VEC_INIT;
+		split_words(o->resource_types, &ws);
+		for (size_t i = 0; i < ws.len; i++) {
+			for (int t = 0; t < TF_NRTYPES; t++)
+				if (!strcmp(ws.items[i], tf_rtype_name((enum tf_rtype)t)))
+					mask |= 1u << t;
+			if (!strcmp(ws.items[i], "all"))
+				mask = ~0u;
+			free(ws.items[i]);
+		}
+		vec_free(&ws);
+	}
+	/* dbt lists in sorted unique_id order */
+	VEC(struct tf_node *) v = VEC_INIT;
+	for (uint32_t i = graph_set_next(sel, 0); i != GRAPH_NONE; i = graph_set_next(sel, i + 1)) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (mask && !(mask & (1u << n->rtype)))
+			continue;
+		if (n->rtype == TF_OPERATION)
+			continue;
+		vec_push(&v, n);
+	}
+	if (v.len)
+		qsort(v.items, v.len, sizeof(*v.items), node_uid_cmp);
+	for (size_t i = 0; i < v.len; i++) {
+		struct tf_node *n = v.items[i];
+		if (o->ls_output == TF_LS_NAME) {
+			if (n->rtype == TF_SOURCE && n->src)
+				fprintf(fp, "%s.%s\n", n->src->source->name, n->name);
+			else
+				fprintf(fp, "%s\n", n->name);
+		} else if (o->ls_output == TF_LS_PATH) {
+			fprintf(fp, "%s\n", n->original_file_path);
+		} else if (o->ls_output == TF_LS_JSON) {
+			struct buf b = BUF_INIT;
+			struct jw w;
+			jw_init(&w, &b, false);
+			jw_obj_begin(&w);
+			jw_key(&w, "name");
+			jw_str(&w, n->name);
+			jw_key(&w, "resource_type");
+			jw_str(&w, tf_rtype_name(n->rtype));
+			jw_key(&w, "package_name");
+			jw_str(&w, n->package);
+			jw_key(&w, "original_file_path");
+			jw_str(&w, n->original_file_path);
+			jw_key(&w, "unique_id");
+			jw_str(&w, n->unique_id);
+			jw_key(&w, "alias");
+			jw_str(&w, n->alias);
+			jw_key(&w, "config");
+			if (n->config.type == JINJA_DICT)
+				tf_json_value(&w, n->config);
+			else
+				jw_raw(&w, "{}");
+			jw_key(&w, "tags");
+			jw_arr_begin(&w);
+			struct jinja_value tags = tf_cfg(n, "tags");
+			for (size_t k = 0; tags.type == JINJA_LIST && k < jinja_list_len(tags); k++) {
+				struct jinja_value t = jinja_list_get(tags, k);
+				if (t.type == JINJA_STR)
+					jw_strn(&w, t.u.s, t.len);
+			}
+			jw_arr_end(&w);
+			jw_key(&w, "depends_on");
+			jw_obj_begin(&w);
+			jw_key(&w, "nodes");
+			jw_arr_begin(&w);
+			for (size_t k = 0; k < n->deps.len; k++)
+				jw_str(&w, tp->nodes.items[n->deps.items[k]]->unique_id);
+			jw_arr_end(&w);
+			jw_obj_end(&w);
+			jw_obj_end(&w);
+			fprintf(fp, "%s\n", buf_cstr(&b));
+			buf_free(&b);
+		} else {
+			/* selector form: fqn joined by dots; sources prefixed */
+			struct buf b = BUF_INIT;
+			if (n->rtype == TF_SOURCE && n->src)
+				buf_printf(&b, "source:%s.%s.%s", n->package, n->src->source->name, n->name);
+			else if (n->rtype == TF_EXPOSURE)
+				buf_printf(&b, "exposure:%s.%s", n->package, n->name);
+			else
+				for (size_t k = 0; k < n->nfqn; k++)
+					buf_printf(&b, "%s%s", k ? "." : "", n->fqn[k]);
+			fprintf(fp, "%s\n", buf_cstr(&b));
+			buf_free(&b);
+		}
+	}
+	r->counter = (int)v.len;
+	vec_free(&v);
+}
+
+static int run_hooks_global(struct run *r, const char *key, struct err *e)
+{
+	struct tf_proj *tp = r->tp;
+	const struct ynode *h = ymap_get(tp->p->yml, key);
+	if (!h)
+		return 0;
+	struct wh_conn *c = NULL;
+	int rc = wh_connect(tp->db, &c, e);
+	if (rc)
+		return rc;
+	size_t n = h->type == Y_SEQ ? h->n : 1;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct ynode *it = h->type == Y_SEQ ? h->items[i] : h;
+		if (it->type != Y_SCALAR)
+			continue;
+		char *src = xstrndup(it->str, it->len);
+		struct buf sql = BUF_INIT;
+		rc = tf_render_string(tp, NULL, key, src, c, true, &sql, e);
+		char *t = str_trim(sql.data ? sql.data : (char *)"");
+		if (!rc && *t)
+			rc = wh_exec(c, t, e);
+		if (rc)
+			err_prefix(e, "%s hook %zu", key, i + 1);
+		buf_free(&sql);
+		free(src);
+	}
+	wh_disconnect(c);
+	return rc;
+}
+
+static void summary(struct run *r, struct transform_report *rep, double elapsed)
+{
+	struct tf_proj *tp = r->tp;
+	int counts[8] = {0};
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!n->selected)
+			continue;
+		counts[n->status]++;
+	}
+	rep->pass = counts[TF_ST_SUCCESS] + counts[TF_ST_PASS];
+	rep->warn = counts[TF_ST_WARN];
+	rep->error = counts[TF_ST_ERROR] + counts[TF_ST_FAIL];
+	rep->skip = counts[TF_ST_SKIPPED];
+	rep->total = rep->pass + rep->warn + rep->error + rep->skip;
+	rep->elapsed = elapsed;
+	con_line(&r->con, " ");
+	con_line(&r->con, "Finished running %d node%s in %.2fs.", rep->total, rep->total == 1 ? "" : "s",
+		 elapsed);
+	con_line(&r->con, " ");
+	if (rep->error || rep->warn) {
+		con_line(&r->con, "Completed with %d error%s and %d warning%s:", rep->error,
+			 rep->error == 1 ? "" : "s", rep->warn, rep->warn == 1 ? "" : "s");
+		for (size_t i = 0; i < tp->nodes.len; i++) {
+			struct tf_node *n = tp->nodes.items[i];
+			if (!n->selected || (n->status != TF_ST_ERROR && n->status != TF_ST_FAIL &&
+					     n->status != TF_ST_WARN))
+				continue;
+			con_line(&r->con, " ");
+			if (n->status == TF_ST_ERROR)
+				con_line(&r->con, "Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
+					 n->original_file_path);
+			else
+				con_line(&r->con, "%s in test %s (%s)",
+					 n->status == TF_ST_FAIL ? "Failure" : "Warning", n->name,
+					 n->original_file_path);
+			con_line(&r->con, "  %s", n->message ? n->message : "");
+		}
+		con_line(&r->con, " ");
+	} else {
+		con_line(&r->con, "Completed successfully");
+		con_line(&r->con, " ");
+	}
+	con_line(&r->con, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", rep->pass, rep->warn,
+		 rep->error, rep->skip, rep->total);
+}
+
+static int do_compile(struct run *r, const struct graph_set *sel, const struct transform_opts *o,
+		      struct err *e)
+{
+	struct tf_proj *tp = r->tp;
+	struct wh_conn *c = NULL;
+	struct err ce = ERR_INIT;
+	if (tp->db && wh_connect(tp->db, &c, &ce))
+		c = NULL; /* compile works without a warehouse: is_incremental() is false */
+	err_clear(&ce);
+	int rc = 0;
+	if (o->inline_sql) {
+		struct buf sql = BUF_INIT;
+		rc = tf_render_string(tp, NULL, "inline", o->inline_sql, c, c != NULL, &sql, e);
+		if (!rc) {
+			FILE *fp = o->console ? o->console : stdout;
+			fprintf(fp, "%s\n", str_trim(sql.data ? sql.data : (char *)""));
+		}
+		buf_free(&sql);
+		wh_disconnect(c);
+		return rc;
+	}
+	uint32_t *order = NULL;
+	size_t n = 0;
+	struct graph_set only = GRAPH_SET_INIT;
+	graph_set_init(&only, (uint32_t)tp->nodes.len);
+	for (uint32_t i = graph_set_next(sel, 0); i != GRAPH_NONE; i = graph_set_next(sel, i + 1))
+		if (runnable(tp->nodes.items[i], TF_VERB_COMPILE))
+			graph_set_add(&only, i);
+	rc = graph_toposort(r->g, &only, &order, &n, e);
+	tp->writer = tf_writer_start();
+	int failed = 0, nontest = 0;
+	struct tf_node *last = NULL;
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct tf_node *nd = tp->nodes.items[order[i]];
+		nd->selected = true;
+		struct err ne = ERR_INIT;
+		if (nd->status == TF_ST_ERROR && nd->message) {
+			con_line(&r->con, "Error in %s %s (%s): %s", tf_rtype_name(nd->rtype), nd->name,
+				 nd->original_file_path, nd->message);
+			failed++;
+			continue;
+		}
+		if (compile_one(tp, nd, c, true, &ne)) {
+			err_prefix(&ne, "Compilation Error in %s %s (%s)", tf_rtype_name(nd->rtype),
+				   nd->name, nd->original_file_path);
+			char *s = err_string(&ne);
+			con_line(&r->con, "%s", s);
+			free(nd->message);
+			nd->message = s;
+			nd->status = TF_ST_ERROR;
+			failed++;
+		} else {
+			nd->status = nd->rtype == TF_TEST ? TF_ST_PASS : TF_ST_SUCCESS;
+			if (nd->rtype != TF_TEST) {
+				last = nd;
+				nontest++;
+			}
+		}
+		err_clear(&ne);
+	}
+	if (!rc && nontest == 1 && last && o->console) {
+		con_line(&r->con, "Compiled node '%s' is:", last->name);
+		fprintf(o->console, "%s\n", last->compiled);
+	}
+	r->counter = (int)n;
+	{
+		struct err we = ERR_INIT;
+		if (tf_writer_finish(tp->writer, &we))
+			con_line(&r->con, "%s", we.msg ? we.msg : "");
+		tp->writer = NULL;
+		err_clear(&we);
+	}
+	free(order);
+	graph_set_free(&only);
+	wh_disconnect(c);
+	if (!rc && failed)
+		rc = ING_EFAIL;
+	return rc;
+}
+
+int transform_invoke(struct project *p, struct wh_db *db, const struct transform_opts *o,
+		     struct transform_report *out, struct err *e)
+{
+	struct transform_report rep = {0};
+	struct tf_proj *tp = NULL;
+	struct run r = {0};
+	struct graph_set sel = GRAPH_SET_INIT;
+	struct strmap results = STRMAP_INIT;
+	double t0 = mono_seconds();
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_mutex_init(&r.con.lock, NULL);
+	r.con.fp = o->console;
+	r.verb = o->verb;
+	int rc = tf_parse(p, db, o, &tp, e);
+	r.tp = tp;
+	if (rc)
+		goto out;
+	tf__context_finish(tp);
+	if (o->verb != TF_VERB_LS && fs_mkdir_p(p->target_path, NULL) == 0) {
+		char *lp = path_join(p->target_path, "ingot.log");
+		r.con.logf = fopen(lp, "a");
+		free(lp);
+	}
+	if ((rc = build_graph(tp, &r.g, e)))
+		goto out;
+	if ((rc = select_nodes(&r, o, &sel, &results, e)))
+		goto out;
+	/* compile/docs write the manifest now; run verbs once at the end,
+	 * when it also carries the compiled code */
+	if (o->write_artifacts && (o->verb == TF_VERB_COMPILE || o->verb == TF_VERB_DOCS_GENERATE)) {
+		struct err me = ERR_INIT;
+		if (tf_write_manifest(tp, &me))
+			con_line(&r.con, "could not write manifest.json: %s", me.msg ? me.msg : "");
+		err_clear(&me);
+	}
+	if (o->verb == TF_VERB_LS) {
+		ls_print(&r, &sel, o, o->console ? o->console : stdout);
+		rep.no_op = r.counter;
+		goto out;
+	}
+	if (o->verb == TF_VERB_COMPILE) {
+		rc = do_compile(&r, &sel, o, e);
+		rep.no_op = r.counter;
+		goto out;
+	}
+	if (o->verb == TF_VERB_DOCS_GENERATE) {
+		struct wh_conn *c = NULL;
+		if (!(rc = wh_connect(db, &c, e))) {
+			for (uint32_t i = graph_set_next(&sel, 0); i != GRAPH_NONE;
+			     i = graph_set_next(&sel, i + 1)) {
+				struct tf_node *n = tp->nodes.items[i];
+				struct err ne = ERR_INIT;
+				if (runnable(n, TF_VERB_COMPILE) && n->status != TF_ST_ERROR)
+					compile_one(tp, n, c, true, &ne);
+				err_clear(&ne);
+			}
+			rc = tf_write_catalog(tp, c, e);
+			if (!rc) {
+				struct err me = ERR_INIT;
+				tf_write_manifest(tp, &me);
+				err_clear(&me);
+				con_line(&r.con, "Catalog written to %s/catalog.json", p->target_path);
+			}
+			wh_disconnect(c);
+		}
+		goto out;
+	}
+	/* the runnable members of the selection */
+	struct graph_set run_set = GRAPH_SET_INIT;
+	graph_set_init(&run_set, (uint32_t)tp->nodes.len);
+	int nmodels = 0, ntests = 0, nseeds = 0, nsnaps = 0;
+	for (uint32_t i = graph_set_next(&sel, 0); i != GRAPH_NONE; i = graph_set_next(&sel, i + 1)) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!runnable(n, o->verb))
+			continue;
+		graph_set_add(&run_set, i);
+		n->selected = true;
+		nmodels += n->rtype == TF_MODEL;
+		ntests += n->rtype == TF_TEST;
+		nseeds += n->rtype == TF_SEED;
+		nsnaps += n->rtype == TF_SNAPSHOT;
+	}
+	r.total = (int)graph_set_count(&run_set);
+	con_line(&r.con, "Running with ingot=%s (dbt-compatible %s)", "0.1.0", "1.8");
+	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros",
+		 nmodels, nseeds, nsnaps, ntests, sources_count_tables(&tp->sources), tp->macros.len);
+	int threads = o->threads > 0 ? o->threads : (p->target.threads > 0 ? p->target.threads : 1);
+	if (threads > 64)
+		threads = 64;
+	con_line(&r.con, " ");
+	con_line(&r.con, "Concurrency: %d thread%s (target='%s')", threads, threads == 1 ? "" : "s",
+		 p->target.name ? p->target.name : "dev");
+	con_line(&r.con, " ");
+	if (tp->nparse_errors && tp->parse_errors.msg) {
+		/* the first problem found while parsing; the nodes it concerns fail below */
+		con_line(&r.con, "%d parse error%s; the first: %s", tp->nparse_errors,
+			 tp->nparse_errors == 1 ? "" : "s", tp->parse_errors.msg);
+		con_line(&r.con, " ");
+	}
+	if (r.total == 0) {
+		con_line(&r.con, "Nothing to do. Try checking your model configs and model specification args");
+		graph_set_free(&run_set);
+		goto out;
+	}
+	/* dbt creates the schemas of the selected nodes before on-run-start */
+	{
+		struct wh_conn *sc = NULL;
+		if (!(rc = wh_connect(db, &sc, e))) {
+			for (uint32_t i = graph_set_next(&run_set, 0); !rc && i != GRAPH_NONE;
+			     i = graph_set_next(&run_set, i + 1)) {
+				struct tf_node *n = tp->nodes.items[i];
+				if (n->rtype != TF_TEST && n->schema)
+					rc = tf_ensure_schema(tp, sc, n->schema, e);
+			}
+			wh_disconnect(sc);
+		}
+	}
+	if (!rc)
+		rc = run_hooks_global(&r, "on-run-start", e);
+	if (rc) {
+		graph_set_free(&run_set);
+		goto out;
+	}
+	unsigned flags = o->verb == TF_VERB_BUILD ? GRAPH_SCHED_BUILD : 0;
+	rc = graph_sched_new(r.g, &run_set, flags, &r.sched, e);
+	graph_set_free(&run_set);
+	if (rc)
+		goto out;
+	tp->writer = tf_writer_start();
+	pthread_t *th = xcalloc((size_t)threads, sizeof(pthread_t));
+	struct worker *ws = xcalloc((size_t)threads, sizeof(struct worker));
+	for (int i = 0; i < threads; i++) {
+		ws[i] = (struct worker){&r, i};
+		pthread_create(&th[i], NULL, worker_main, &ws[i]);
+	}
+	for (int i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	free(ws);
+	{
+		struct err we = ERR_INIT;
+		if (tf_writer_finish(tp->writer, &we))
+			con_line(&r.con, "%s", we.msg ? we.msg : "");
+		tp->writer = NULL;
+		err_clear(&we);
+	}
+	{
+		struct err he = ERR_INIT;
+		if (run_hooks_global(&r, "on-run-end", &he)) {
+			con_line(&r.con, "on-run-end failed: %s", he.msg ? he.msg : "");
+			rep.error++;
+		}
+		err_clear(&he);
+	}
+	double elapsed = mono_seconds() - t0;
+	int extra_err = rep.error;
+	summary(&r, &rep, elapsed);
+	rep.error += extra_err;
+	if (o->write_artifacts) {
+		struct err me = ERR_INIT;
+		if (tf_write_run_results(tp, verb_name(o->verb), elapsed, &me) || tf_write_manifest(tp, &me))
+			con_line(&r.con, "could not write artifacts: %s", me.msg ? me.msg : "");
+		err_clear(&me);
+	}
+	if (rep.error)
+		rc = ING_EFAIL;
+out:
+	rep.elapsed = mono_seconds() - t0;
+	if (out)
+		*out = rep;
+	if (r.sched)
+		graph_sched_free(r.sched);
+	graph_set_free(&sel);
+	if (r.g)
+		graph_free(r.g);
+	if (r.con.logf)
+		fclose(r.con.logf);
+	strmap_free(&results, NULL);
+	pthread_mutex_destroy(&r.lock);
+	pthread_mutex_destroy(&r.con.lock);
+	tf_proj_free(tp);
+	return rc;
+}
+
+int transform_compile_node(struct project *p, struct wh_db *db, const char *name,
+			   const char *vars, char **sql, struct err *e)
+{
+	struct transform_opts o = TRANSFORM_OPTS_INIT;
+	o.verb = TF_VERB_COMPILE;
+	o.vars = vars;
+	struct tf_proj *tp = NULL;
+	struct wh_conn *c = NULL;
+	*sql = NULL;
+	int rc = tf_parse(p, db, &o, &tp, e);
+	if (!rc) {
+		tf__context_finish(tp);
+		struct tf_node *n = tf_find_ref(tp, NULL, NULL, name, 0);
+		if (!n)
+			n = strmap_get(&tp->by_id, name);
+		if (!n || !n->enabled) {
+			rc = err_set(e, ING_ENOTFOUND, "no enabled model named '%s'", name);
+		} else if (n->status == TF_ST_ERROR && n->message) {
+			rc = err_set(e, ING_EINVAL, "%s", n->message);
+		} else if (n->rtype == TF_SEED) {
+			struct buf b = BUF_INIT;
+			buf_puts(&b, "select * from ");
+			tf_node_relation(tp, n, &b);
+			*sql = buf_detach(&b, NULL);
+		} else {
+			if (db && wh_connect(db, &c, e))
+				rc = ING_EDB;
+			if (!rc && !(rc = compile_one(tp, n, c, false, e)))
+				*sql = xstrdup(n->compiled);
+			if (rc && rc != ING_EDB)
+				err_prefix(e, "Compilation Error in %s %s (%s)", tf_rtype_name(n->rtype),
+					   n->name, n->original_file_path);
+		}
+	}
+	wh_disconnect(c);
+	tf_proj_free(tp);
+	return rc;
+}

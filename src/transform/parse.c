@@ -1,0 +1,1531 @@
+/*
+ * transform/parse.c — a dbt project on disk into nodes (see tf_int.h).
+ *
+ * What it reads, in dbt's order: the root project and every package under
+ * packages-install-path; macros (macro-paths, and tests/generic) into one
+ * Jinja namespace per package; models, seeds, snapshots (block form),
+ * analyses and singular tests; properties files (models:, seeds:,
+ * snapshots:, analyses:, macros:, exposures:) — `sources:` is decoded by
+ * config/sources.c; `{% docs %}` blocks. Configs are resolved from the
+ * dbt_project.yml trees (folder by folder, `+` prefixed or known keys),
+ * then properties `config:`, then the in-file config() call, which wins.
+ * Each model is rendered once with execute=False to collect its ref(),
+ * source() and config() calls, as dbt's parser does.
+ *
+ * What it does not do: partial parsing (every invocation parses afresh;
+ * parsing is fast enough that a cache would cost more than it saves),
+ * Python models, semantic models/metrics (ignored), unit tests.
+ *
+ * Errors that concern one node (a template syntax error, an unknown ref, a
+ * bad test entry) are recorded on the node, which then fails when run and
+ * skips its dependents; project-level errors (bad dbt_project.yml trees,
+ * a YAML mistake in a properties file, a cycle) fail the parse.
+ */
+#include "transform/tf_int.h"
+#include "core/fs.h"
+#include "core/mem.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const rtype_names[TF_NRTYPES] = {
+	"model", "seed", "snapshot", "test", "analysis", "source", "exposure", "operation",
+};
+
+const char *tf_rtype_name(enum tf_rtype t)
+{
+	return rtype_names[t];
+}
+
+/* ---------------------------------------------------------------- values */
+
+struct jinja_value tf_yaml_value(struct arena *a, const struct ynode *n)
+{
+	if (!n || n->type == Y_NULL)
+		return jinja_none();
+	if (n->type == Y_SEQ) {
+		struct jinja_value l = jinja_list_new(a, n->n);
+		for (size_t i = 0; i < n->n; i++)
+			jinja_list_push(l, tf_yaml_value(a, n->items[i]));
+		return l;
+	}
+	if (n->type == Y_MAP) {
+		struct jinja_value d = jinja_dict_new(a);
+		for (size_t i = 0; i < n->n; i++) {
+			struct jinja_value k = jinja_str(a, n->keys[i]->str ? n->keys[i]->str : "",
+							 n->keys[i]->len);
+			jinja_dict_set(d, k, tf_yaml_value(a, n->items[i]));
+		}
+		return d;
+	}
+	if (!n->quoted) {
+		bool b;
+		int64_t i;
+		double d;
+		if (yscalar_is_null(n))
+			return jinja_none();
+		if (!yscalar_bool(n, &b))
+			return jinja_bool(b);
+		if (!yscalar_int(n, &i))
+			return jinja_int(i);
+		if (!yscalar_double(n, &d))
+			return jinja_float(d);
+	}
+	return jinja_str(a, n->str, n->len);
+}
+
+struct jinja_value tf_cfg(const struct tf_node *n, const char *key)
+{
+	struct jinja_value v = jinja_undefined();
+	if (n->config.type == JINJA_DICT)
+		jinja_dict_get_str(n->config, key, &v);
+	return v;
+}
+
+const char *tf_cfg_str(const struct tf_node *n, const char *key, const char *dflt)
+{
+	struct jinja_value v = tf_cfg(n, key);
+	if (v.type == JINJA_STR)
+		return v.u.s; /* config strings are NUL-terminated (made by cfg_str_value) */
+	return dflt;
+}
+
+bool tf_cfg_bool(const struct tf_node *n, const char *key, bool dflt)
+{
+	struct jinja_value v = tf_cfg(n, key);
+	if (v.type == JINJA_UNDEFINED || v.type == JINJA_NONE)
+		return dflt;
+	return jinja_truthy(v);
+}
+
+/* ------------------------------------------------------------- configs */
+
+static const char *const config_keys[] = {
+	"enabled", "tags", "meta", "materialized", "schema", "database", "alias", "pre-hook",
+	"post-hook", "pre_hook", "post_hook", "persist_docs", "grants", "full_refresh",
+	"unique_key", "incremental_strategy", "on_schema_change", "incremental_predicates",
+	"docs", "contract", "column_types", "delimiter", "quote_columns", "strategy",
+	"check_cols", "updated_at", "target_schema", "target_database",
+	"invalidate_hard_deletes", "hard_deletes", "severity", "store_failures",
+	"store_failures_as", "where", "limit", "warn_if", "error_if", "fail_calc", "sql_header",
+	"quoting", "group", "access", "bind", "snapshot_meta_column_names",
+	"dbt_valid_to_current", "event_time", "packages", "labels", "indexes", "file_format",
+	"partition_by", "cluster_by", "on_configuration_change", "unlogged", "batch_size",
+	"lookback", "begin", "concurrent_batches", "materialization", "column_types",
+	"persist_docs", "copy_grants", "transient", "query_tag", "location", "external",
+	"plugin", "options", "format", "delimiter", "header", NULL,
+};
+
+static bool is_config_key(const char *k)
+{
+	for (const char *const *p = config_keys; *p; p++)
+		if (!strcmp(*p, k))
+			return true;
+	return false;
+}
+
+static const char *norm_key(const char *k)
+{
+	if (!strcmp(k, "pre_hook"))
+		return "pre-hook";
+	if (!strcmp(k, "post_hook"))
+		return "post-hook";
+	return k;
+}
+
+/* NUL-terminated strings everywhere in configs so tf_cfg_str can hand
+ * out u.s directly. */
+static struct jinja_value cfg_norm(struct arena *a, struct jinja_value v)
+{
+	if (v.type == JINJA_STR)
+		return jinja_str(a, jinja_str_cstr(a, v), v.len);
+	return v;
+}
+
+static void list_append(struct arena *a, struct jinja_value dst, struct jinja_value v, bool uniq)
+{
+	if (v.type == JINJA_LIST || v.type == JINJA_TUPLE) {
+		for (size_t i = 0; i < jinja_list_len(v); i++)
+			list_append(a, dst, jinja_list_get(v, i), uniq);
+		return;
+	}
+	if (v.type == JINJA_NONE || v.type == JINJA_UNDEFINED)
+		return;
+	if (uniq)
+		for (size_t i = 0; i < jinja_list_len(dst); i++)
+			if (jinja_value_eq(jinja_list_get(dst, i), v))
+				return;
+	jinja_list_push(dst, cfg_norm(a, v));
+}
+
+/* Merge one config key into cfg with dbt's rules: tags/hooks accumulate,
+ * meta/grants merge, everything else replaces. */
+void tf__cfg_merge(struct arena *a, struct jinja_value cfg, const char *key, struct jinja_value v);
+void tf__cfg_merge(struct arena *a, struct jinja_value cfg, const char *key, struct jinja_value v)
+{
+	key = norm_key(key);
+	struct jinja_value cur = jinja_undefined();
+	jinja_dict_get_str(cfg, key, &cur);
+	if (!strcmp(key, "tags") || !strcmp(key, "pre-hook") || !strcmp(key, "post-hook")) {
+		struct jinja_value l = jinja_list_new(a, 4);
+		if (cur.type == JINJA_LIST)
+			list_append(a, l, cur, false);
+		list_append(a, l, v, !strcmp(key, "tags"));
+		jinja_dict_set_str(cfg, key, l);
+	} else if ((!strcmp(key, "meta") || !strcmp(key, "grants") || !strcmp(key, "docs") ||
+		    !strcmp(key, "persist_docs")) &&
+		   v.type == JINJA_DICT) {
+		struct jinja_value d = jinja_dict_new(a);
+		if (cur.type == JINJA_DICT)
+			for (size_t i = 0; i < jinja_dict_len(cur); i++)
+				jinja_dict_set(d, jinja_dict_key(cur, i), jinja_dict_val(cur, i));
+		for (size_t i = 0; i < jinja_dict_len(v); i++)
+			jinja_dict_set(d, jinja_dict_key(v, i), cfg_norm(a, jinja_dict_val(v, i)));
+		jinja_dict_set_str(cfg, key, d);
+	} else {
+		jinja_dict_set_str(cfg, key, cfg_norm(a, v));
+	}
+}
+
+static const char *kstr(struct arena *a, const struct ynode *k)
+{
+	return k && k->type == Y_SCALAR ? arena_strndup(a, k->str, k->len) : "";
+}
+
+/* dbt renders the values of dbt_project.yml config trees ("+enabled:
+ * \"{{ var('x', false) }}\"") with the project context, natively: the text
+ * True/False/None or a number becomes that value. */
+static struct jinja_value project_value(struct tf_proj *tp, const char *key, const struct ynode *n)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	/* hooks are rendered when they run, with `this` and friends */
+	if (!strcmp(norm_key(key), "pre-hook") || !strcmp(norm_key(key), "post-hook") ||
+	    !n || n->type != Y_SCALAR || (!memmem(n->str, n->len, "{{", 2) && !memmem(n->str, n->len, "{%", 2)))
+		return tf_yaml_value(a, n);
+	char *src = arena_strndup(a, n->str, n->len);
+	struct buf out = BUF_INIT;
+	struct err e = ERR_INIT;
+	struct jinja_value v;
+	if (tf_render_string(tp, NULL, n->file ? n->file : "dbt_project.yml", src, NULL, false, &out, &e)) {
+		/* keep the text; the error surfaces where the value is used */
+		err_clear(&e);
+		buf_free(&out);
+		return jinja_str(a, src, (size_t)-1);
+	}
+	char *t = str_trim(out.data ? out.data : (char *)"");
+	char *end;
+	long long iv = strtoll(t, &end, 10);
+	if (!strcmp(t, "True") || !strcmp(t, "true"))
+		v = jinja_bool(true);
+	else if (!strcmp(t, "False") || !strcmp(t, "false"))
+		v = jinja_bool(false);
+	else if (!strcmp(t, "None") || !strcmp(t, "none"))
+		v = jinja_none();
+	else if (*t && !*end)
+		v = jinja_int(iv);
+	else
+		v = jinja_str(a, t, (size_t)-1);
+	buf_free(&out);
+	return v;
+}
+
+/* Walk a dbt_project.yml config tree (models:/seeds:/...) along path
+ * (package name, folders..., node name) applying configs to cfg. */
+static void apply_tree(struct tf_proj *tp, struct jinja_value cfg, const struct ynode *tree,
+		       const char *const *path, size_t npath)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	const struct ynode *cur = tree;
+	for (size_t depth = 0; cur && cur->type == Y_MAP; depth++) {
+		const struct ynode *next = NULL;
+		for (size_t i = 0; i < cur->n; i++) {
+			const char *k = kstr(a, cur->keys[i]);
+			if (k[0] == '+') {
+				tf__cfg_merge(a, cfg, k + 1, project_value(tp, k + 1, cur->items[i]));
+			} else if (depth < npath && !strcmp(k, path[depth]) &&
+				   cur->items[i]->type == Y_MAP) {
+				next = cur->items[i];
+			} else if (is_config_key(k) && cur->items[i]->type != Y_MAP) {
+				tf__cfg_merge(a, cfg, k, project_value(tp, k, cur->items[i]));
+			} else if (is_config_key(k) && depth >= 1 &&
+				   (!strcmp(k, "meta") || !strcmp(k, "grants") || !strcmp(k, "docs") ||
+				    !strcmp(k, "persist_docs") || !strcmp(k, "column_types") ||
+				    !strcmp(k, "quoting"))) {
+				tf__cfg_merge(a, cfg, k, tf_yaml_value(a, cur->items[i]));
+			}
+		}
+		if (depth + 1 > npath)
+			break;
+		cur = next;
+	}
+}
+
+static const char *tree_key(enum tf_rtype t)
+{
+	switch (t) {
+	case TF_MODEL: return "models";
+	case TF_SEED: return "seeds";
+	case TF_SNAPSHOT: return "snapshots";
+	case TF_TEST: return "data_tests";
+	case TF_ANALYSIS: return "analyses";
+	case TF_SOURCE: return "sources";
+	default: return NULL;
+	}
+}
+
+static void project_configs(struct tf_proj *tp, struct tf_node *n, struct jinja_value cfg)
+{
+	const char *key = tree_key(n->rtype);
+	if (!key)
+		return;
+	/* the node's own package's tree first, then the root project's */
+	for (int pass = 0; pass < 2; pass++) {
+		const struct ynode *yml = NULL;
+		for (size_t i = 0; i < tp->packages.len; i++) {
+			struct tf_package *pk = &tp->packages.items[i];
+			if (pass == 0 ? !strcmp(pk->name, n->package) && !pk->is_root : pk->is_root)
+				yml = pk->yml;
+		}
+		if (!yml)
+			continue;
+		const struct ynode *tree = ymap_get(yml, key);
+		if (!tree && n->rtype == TF_TEST)
+			tree = ymap_get(yml, "tests");
+		if (tree)
+			apply_tree(tp, cfg, tree, n->fqn, n->nfqn);
+	}
+}
+
+static struct jinja_value default_config(struct tf_proj *tp, enum tf_rtype t)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	struct jinja_value c = jinja_dict_new(a);
+	jinja_dict_set_str(c, "enabled", jinja_bool(true));
+	const char *mat = t == TF_MODEL ? "view" : t == TF_SEED ? "seed" : t == TF_SNAPSHOT ? "snapshot"
+			: t == TF_TEST ? "test" : t == TF_ANALYSIS ? "view" : NULL;
+	if (mat)
+		jinja_dict_set_str(c, "materialized", jinja_str_static(mat, strlen(mat)));
+	jinja_dict_set_str(c, "tags", jinja_list_new(a, 0));
+	jinja_dict_set_str(c, "meta", jinja_dict_new(a));
+	jinja_dict_set_str(c, "pre-hook", jinja_list_new(a, 0));
+	jinja_dict_set_str(c, "post-hook", jinja_list_new(a, 0));
+	if (t == TF_TEST) {
+		jinja_dict_set_str(c, "severity", jinja_str_static("ERROR", 5));
+		jinja_dict_set_str(c, "warn_if", jinja_str_static("!= 0", 4));
+		jinja_dict_set_str(c, "error_if", jinja_str_static("!= 0", 4));
+		jinja_dict_set_str(c, "fail_calc", jinja_str_static("count(*)", 8));
+		jinja_dict_set_str(c, "schema", jinja_str_static("dbt_test__audit", 15));
+	}
+	if (t == TF_MODEL) {
+		jinja_dict_set_str(c, "on_schema_change", jinja_str_static("ignore", 6));
+	}
+	return c;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static void sha256_hex(const char *s, size_t n, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static struct tf_node *node_new(struct tf_proj *tp, enum tf_rtype t, const char *pkg,
+				const char *name)
+{
+	struct tf_node *n = arena_zalloc(tp->arena, sizeof(*n));
+	n->rtype = t;
+	n->package = pkg;
+	n->name = name;
+	n->attached = -1;
+	n->enabled = true;
+	n->language = "sql";
+	n->rows_affected = -1;
+	n->idx = (int)tp->nodes.len;
+	vec_push(&tp->nodes, n);
+	return n;
+}
+
+static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
+{
+	char *s = err_string(ne);
+	if (n) {
+		n->status = TF_ST_ERROR;
+		free(n->message);
+		n->message = s;
+	} else {
+		free(s);
+	}
+	if (!tp->parse_errors.code)
+		err_move(&tp->parse_errors, ne);
+	tp->nparse_errors++;
+	err_clear(ne);
+}
+
+/* fqn: package, folders of rel (without extension), name */
+static void set_fqn(struct tf_proj *tp, struct tf_node *n, const char *rel, const char *last)
+{
+	size_t cap = 4;
+	for (const char *p = rel; *p; p++)
+		cap += *p == '/';
+	const char **f = arena_alloc(tp->arena, cap * sizeof(char *));
+	size_t k = 0;
+	f[k++] = n->package;
+	const char *s = rel;
+	for (const char *p; (p = strchr(s, '/')); s = p + 1)
+		f[k++] = arena_strndup(tp->arena, s, (size_t)(p - s));
+	f[k++] = last;
+	n->fqn = f;
+	n->nfqn = k;
+}
+
+static const char *strip_ext(struct arena *a, const char *base)
+{
+	const char *dot = strrchr(base, '.');
+	return dot ? arena_strndup(a, base, (size_t)(dot - base)) : arena_strdup(a, base);
+}
+
+static int read_text(struct tf_proj *tp, const char *path, const char **text, size_t *len,
+		     struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = fs_read_file(path, &b, 64u << 20, e);
+	if (rc)
+		return rc;
+	*text = arena_strndup(tp->arena, buf_cstr(&b), b.len);
+	*len = b.len;
+	buf_free(&b);
+	return 0;
+}
+
+/* Every file matching pattern under each dir of paths, relative to root. */
+struct found {
+	const char *dir; /* the resource dir as written ("models") */
+	const char *rel; /* path below it */
+	const char *abs;
+};
+typedef VEC(struct found) foundvec;
+
+static void find_files(struct tf_proj *tp, const char *root, const struct ystrlist *paths,
+		       const char *pattern, foundvec *out)
+{
+	for (size_t i = 0; i < paths->n; i++) {
+		char *dir = path_join(root, paths->items[i]);
+		char **list = NULL;
+		size_t n = 0;
+		struct err ig = ERR_INIT;
+		if (fs_is_dir(dir) && !fs_glob(dir, pattern, &list, &n, &ig)) {
+			for (size_t j = 0; j < n; j++) {
+				struct found f = {paths->items[i], arena_strdup(tp->arena, list[j]), NULL};
+				char *abs = path_join(dir, list[j]);
+				f.abs = arena_strdup(tp->arena, abs);
+				free(abs);
+				vec_push(out, f);
+			}
+			fs_glob_free(list, n);
+		}
+		err_clear(&ig);
+		free(dir);
+	}
+}
+
+/* -------------------------------------------------------------- macros */
+
+/* Names of `{% macro name(` and `{% test name(` in a macro file. */
+static void scan_macro_names(struct tf_proj *tp, const char *pkg, const char *ofp,
+			     const char *abs, const char *src, size_t len)
+{
+	for (const char *p = src; (p = strstr(p, "{%")); p += 2) {
+		const char *q = p + 2;
+		if (*q == '-')
+			q++;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		bool is_test = !strncmp(q, "test", 4) && isspace((unsigned char)q[4]);
+		if (!(!strncmp(q, "macro", 5) && isspace((unsigned char)q[5])) && !is_test)
+			continue;
+		q += is_test ? 4 : 5;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		const char *s = q;
+		while (isalnum((unsigned char)*q) || *q == '_')
+			q++;
+		if (q == s)
+			continue;
+		/* the body, up to the matching end tag (approximate: next end tag) */
+		const char *end = strstr(q, is_test ? "endtest" : "endmacro");
+		const char *close = end ? strstr(end, "%}") : NULL;
+		struct tf_macro_info mi = {0};
+		char *name = arena_strndup(tp->arena, s, (size_t)(q - s));
+		mi.name = is_test ? arena_printf(tp->arena, "test_%s", name) : name;
+		mi.package = pkg;
+		mi.unique_id = arena_printf(tp->arena, "macro.%s.%s", pkg, mi.name);
+		mi.path = ofp;
+		mi.original_file_path = ofp;
+		mi.raw = p;
+		mi.raw_len = close ? (size_t)(close + 2 - p) : (size_t)(src + len - p);
+		(void)abs;
+		vec_push(&tp->macros, mi);
+	}
+}
+
+static int load_macro_file(struct tf_proj *tp, const char *pkg, const char *abs, const char *ofp,
+			   struct err *e)
+{
+	const char *src;
+	size_t len;
+	int rc = read_text(tp, abs, &src, &len, e);
+	if (rc)
+		return rc;
+	struct jinja_template *t = NULL;
+	rc = jinja_env_load_macros(tp->env, pkg, ofp, abs, src, len, &t, e);
+	if (rc)
+		return rc;
+	scan_macro_names(tp, pkg, ofp, abs, src, len);
+	for (size_t i = 0; t && i < jinja_template_nblocks(t); i++) {
+		const struct jinja_block *b = jinja_template_block(t, i);
+		if (!strcmp(b->tag, "test")) {
+			jinja_env_define_macro(tp->env, pkg,
+					       arena_printf(jinja_env_arena(tp->env), "test_%s", b->name),
+					       b->macro);
+		} else if (!strcmp(b->tag, "docs")) {
+			struct tf_doc d = {arena_printf(tp->arena, "doc.%s.%s", pkg, b->name), b->name,
+					   pkg, ofp, ofp, b->raw};
+			vec_push(&tp->docs, d);
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ packages */
+
+static const char *yml_str(const struct ynode *yml, const char *key, const char *dflt,
+			   struct arena *a)
+{
+	const char *s = ymap_str(yml, key);
+	return s ? arena_strdup(a, s) : dflt;
+}
+
+static void strlist_from(struct arena *a, const struct ynode *yml, const char *key,
+			 const char *dflt, struct ystrlist *out)
+{
+	const struct ynode *n = ymap_get(yml, key);
+	if (n && n->type == Y_SEQ) {
+		out->items = arena_alloc(a, (n->n + 1) * sizeof(char *));
+		out->n = 0;
+		for (size_t i = 0; i < n->n; i++)
+			if (n->items[i]->type == Y_SCALAR)
+				out->items[out->n++] = kstr(a, n->items[i]);
+	} else if (n && n->type == Y_SCALAR) {
+		out->items = arena_alloc(a, sizeof(char *));
+		out->items[0] = kstr(a, n);
+		out->n = 1;
+	} else {
+		out->items = arena_alloc(a, sizeof(char *));
+		out->items[0] = dflt;
+		out->n = 1;
+	}
+}
+
+static int load_packages(struct tf_proj *tp, struct err *e)
+{
+	struct project *p = tp->p;
+	struct tf_package root = {p->name, p->dir, p->yml, true, p->paths};
+	vec_push(&tp->packages, root);
+	const char *pdir = p->packages_install_path;
+	if (!pdir || !fs_is_dir(pdir))
+		return 0;
+	char **list = NULL;
+	size_t n = 0;
+	if (fs_glob(pdir, "*/dbt_project.yml", &list, &n, e))
+		return ING_EIO;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char *abs = path_join(pdir, list[i]);
+		struct ynode *yml = NULL;
+		rc = yaml_load_file(abs, tp->arena, &yml, e);
+		if (!rc) {
+			struct tf_package pk = {0};
+			pk.name = yml_str(yml, "name", NULL, tp->arena);
+			char *dir = path_dirname(abs);
+			pk.root = arena_strdup(tp->arena, dir);
+			free(dir);
+			pk.yml = yml;
+			if (!pk.name) {
+				rc = err_setloc(e, ING_ECONFIG, abs, 1, 1, "a package's dbt_project.yml needs a name");
+			} else {
+				strlist_from(tp->arena, yml, "model-paths", "models", &pk.paths.model);
+				strlist_from(tp->arena, yml, "seed-paths", "seeds", &pk.paths.seed);
+				strlist_from(tp->arena, yml, "test-paths", "tests", &pk.paths.test);
+				strlist_from(tp->arena, yml, "macro-paths", "macros", &pk.paths.macro);
+				strlist_from(tp->arena, yml, "snapshot-paths", "snapshots", &pk.paths.snapshot);
+				strlist_from(tp->arena, yml, "analysis-paths", "analyses", &pk.paths.analysis);
+				pk.paths.docs = pk.paths.model;
+				vec_push(&tp->packages, pk);
+			}
+		}
+		free(abs);
+	}
+	fs_glob_free(list, n);
+	return rc;
+}
+
+/* --------------------------------------------------------------- vars */
+
+static void load_vars(struct tf_proj *tp)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	tp->vars = jinja_dict_new(a);
+	tp->pkg_vars = jinja_dict_new(a);
+	for (size_t pi = 0; pi < tp->packages.len; pi++) {
+		struct tf_package *pk = &tp->packages.items[pi];
+		const struct ynode *v = ymap_get(pk->yml, "vars");
+		if (!v || v->type != Y_MAP)
+			continue;
+		for (size_t i = 0; i < v->n; i++) {
+			const char *k = kstr(a, v->keys[i]);
+			bool is_pkg = false;
+			for (size_t j = 0; j < tp->packages.len; j++)
+				if (!strcmp(tp->packages.items[j].name, k) && v->items[i]->type == Y_MAP)
+					is_pkg = true;
+			if (is_pkg) {
+				struct jinja_value cur = jinja_undefined();
+				if (!jinja_dict_get_str(tp->pkg_vars, k, &cur)) {
+					cur = jinja_dict_new(a);
+					jinja_dict_set_str(tp->pkg_vars, k, cur);
+				}
+				const struct ynode *m = v->items[i];
+				for (size_t j = 0; j < m->n; j++)
+					if (pk->is_root || !jinja_dict_get_str(cur, kstr(a, m->keys[j]), NULL))
+						jinja_dict_set(cur, jinja_str(a, kstr(a, m->keys[j]), (size_t)-1),
+							       tf_yaml_value(a, m->items[j]));
+			} else if (pk->is_root) {
+				jinja_dict_set(tp->vars, jinja_str(a, k, (size_t)-1),
+					       tf_yaml_value(a, v->items[i]));
+			} else {
+				/* a package's global vars apply to that package */
+				struct jinja_value cur = jinja_undefined();
+				if (!jinja_dict_get_str(tp->pkg_vars, pk->name, &cur)) {
+					cur = jinja_dict_new(a);
+					jinja_dict_set_str(tp->pkg_vars, pk->name, cur);
+				}
+				if (!jinja_dict_get_str(cur, k, NULL))
+					jinja_dict_set(cur, jinja_str(a, k, (size_t)-1),
+						       tf_yaml_value(a, v->items[i]));
+			}
+		}
+	}
+}
+
+static int load_cli_vars(struct tf_proj *tp, const char *text, struct err *e)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	tp->cli_vars = jinja_dict_new(a);
+	if (!text || !*text)
+		return 0;
+	struct ynode *root = NULL;
+	if (yaml_load_string(text, strlen(text), "--vars", tp->arena, &root, e)) {
+		err_prefix(e, "--vars");
+		return ING_EINVAL;
+	}
+	if (root->type == Y_NULL)
+		return 0;
+	if (root->type != Y_MAP)
+		return err_set(e, ING_EINVAL, "--vars must be a YAML/JSON mapping, like '{key: value}'");
+	tp->cli_vars = tf_yaml_value(a, root);
+	return 0;
+}
+
+/* ------------------------------------------------------- project files */
+
+static struct tf_node *add_sql_node(struct tf_proj *tp, struct tf_package *pk, enum tf_rtype t,
+				    const struct found *f, struct err *e)
+{
+	const char *base = path_basename(f->rel);
+	const char *name = strip_ext(tp->arena, base);
+	struct tf_node *n = node_new(tp, t, pk->name, name);
+	n->unique_id = arena_printf(tp->arena, "%s.%s.%s", tf_rtype_name(t), pk->name, name);
+	n->path = f->rel;
+	n->original_file_path = arena_printf(tp->arena, "%s/%s", f->dir, f->rel);
+	n->abs_path = f->abs;
+	n->pkg_root = pk->root;
+	if (t == TF_ANALYSIS) /* dbt: package, "analysis", folders, name */
+		set_fqn(tp, n, arena_printf(tp->arena, "analysis/%s", f->rel), name);
+	else
+		set_fqn(tp, n, f->rel, name);
+	if (read_text(tp, f->abs, &n->raw_code, &n->raw_len, e)) {
+		node_error(tp, n, e);
+		return n;
+	}
+	char h[65];
+	sha256_hex(n->raw_code, n->raw_len, h);
+	n->checksum = arena_strdup(tp->arena, h);
+	return n;
+}
+
+static int register_node(struct tf_proj *tp, struct tf_node *n, struct err *e)
+{
+	struct tf_node *old = strmap_get(&tp->by_id, n->unique_id);
+	if (old) {
+		return err_set(e, ING_ECONFIG,
+			       "dbt found two %ss with the name \"%s\": %s and %s",
+			       tf_rtype_name(n->rtype), n->name,
+			       old->original_file_path ? old->original_file_path : "?",
+			       n->original_file_path ? n->original_file_path : "?");
+	}
+	strmap_put(&tp->by_id, n->unique_id, n);
+	if (n->rtype == TF_MODEL || n->rtype == TF_SEED || n->rtype == TF_SNAPSHOT) {
+		/* the root project's node wins a name shared with a package's */
+		struct tf_node *o = strmap_get(&tp->model_names, n->name);
+		if (!o || strcmp(o->package, tp->p->name))
+			strmap_put(&tp->model_names, n->name, n);
+	}
+	return 0;
+}
+
+static int compile_node(struct tf_proj *tp, struct tf_node *n, struct err *e)
+{
+	if (n->status == TF_ST_ERROR || !n->raw_code)
+		return 0;
+	struct err ne = ERR_INIT;
+	if (jinja_compile(tp->env, n->unique_id, n->original_file_path, n->raw_code, n->raw_len,
+			  &n->tmpl, &ne)) {
+		err_prefix(&ne, "%s %s", tf_rtype_name(n->rtype), n->unique_id);
+		node_error(tp, n, &ne);
+	}
+	(void)e;
+	return 0;
+}
+
+static int scan_snapshots(struct tf_proj *tp, struct tf_package *pk, struct err *e)
+{
+	foundvec fv = VEC_INIT;
+	find_files(tp, pk->root, &pk->paths.snapshot, "**/*.sql", &fv);
+	int rc = 0;
+	for (size_t i = 0; i < fv.len && !rc; i++) {
+		const char *src;
+		size_t len;
+		if ((rc = read_text(tp, fv.items[i].abs, &src, &len, e)))
+			break;
+		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
+		struct jinja_template *t = NULL;
+		struct err ne = ERR_INIT;
+		/* block-form snapshots: the file may also define macros */
+		if (jinja_env_load_macros(tp->env, pk->name, ofp, fv.items[i].abs, src, len, &t, &ne)) {
+			node_error(tp, NULL, &ne);
+			continue;
+		}
+		for (size_t b = 0; b < jinja_template_nblocks(t); b++) {
+			const struct jinja_block *bl = jinja_template_block(t, b);
+			if (strcmp(bl->tag, "snapshot"))
+				continue;
+			struct tf_node *n = node_new(tp, TF_SNAPSHOT, pk->name, bl->name);
+			n->unique_id = arena_printf(tp->arena, "snapshot.%s.%s", pk->name, bl->name);
+			n->path = fv.items[i].rel;
+			n->original_file_path = ofp;
+			n->abs_path = fv.items[i].abs;
+			n->pkg_root = pk->root;
+			set_fqn(tp, n, fv.items[i].rel, bl->name);
+			/* fqn for snapshots: package, folders, file stem, name → dbt uses
+			 * folders + name */
+			n->raw_code = bl->raw;
+			n->raw_len = bl->raw_len;
+			n->err_line = bl->line;
+			char h[65];
+			sha256_hex(src, len, h);
+			n->checksum = arena_strdup(tp->arena, h);
+			if ((rc = register_node(tp, n, e)))
+				break;
+			compile_node(tp, n, e);
+		}
+	}
+	vec_free(&fv);
+	return rc;
+}
+
+static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e)
+{
+	int rc = 0;
+	foundvec fv = VEC_INIT;
+	/* macros first (models call them), then tests/generic */
+	find_files(tp, pk->root, &pk->paths.macro, "**/*.sql", &fv);
+	find_files(tp, pk->root, &pk->paths.test, "generic/**/*.sql", &fv);
+	for (size_t i = 0; i < fv.len && !rc; i++) {
+		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
+		struct err ne = ERR_INIT;
+		if (load_macro_file(tp, pk->name, fv.items[i].abs, ofp, &ne)) {
+			if (ne.code == ING_EIO) {
+				err_move(e, &ne);
+				rc = ING_EIO;
+			} else {
+				err_prefix(&ne, "macro file %s", ofp);
+				node_error(tp, NULL, &ne);
+			}
+		}
+	}
+	fv.len = 0;
+	/* docs blocks in .md files under the docs paths (default: model paths) */
+	find_files(tp, pk->root, pk->paths.docs.n ? &pk->paths.docs : &pk->paths.model, "**/*.md",
+		   &fv);
+	for (size_t i = 0; i < fv.len && !rc; i++) {
+		const char *src;
+		size_t len;
+		if ((rc = read_text(tp, fv.items[i].abs, &src, &len, e)))
+			break;
+		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
+		struct jinja_template *t = NULL;
+		struct err ne = ERR_INIT;
+		if (jinja_compile(tp->env, ofp, fv.items[i].abs, src, len, &t, &ne)) {
+			node_error(tp, NULL, &ne);
+			continue;
+		}
+		for (size_t b = 0; b < jinja_template_nblocks(t); b++) {
+			const struct jinja_block *bl = jinja_template_block(t, b);
+			if (strcmp(bl->tag, "docs"))
+				continue;
+			struct tf_doc d = {arena_printf(tp->arena, "doc.%s.%s", pk->name, bl->name),
+					   bl->name, pk->name, fv.items[i].rel, ofp, bl->raw};
+			vec_push(&tp->docs, d);
+		}
+	}
+	if (rc)
+		goto out;
+	static const struct {
+		enum tf_rtype t;
+		size_t off;
+	} kinds[] = {
+		{TF_MODEL, offsetof(struct project_paths, model)},
+		{TF_ANALYSIS, offsetof(struct project_paths, analysis)},
+		{TF_TEST, offsetof(struct project_paths, test)},
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(kinds) && !rc; k++) {
+		fv.len = 0;
+		const struct ystrlist *paths = (const void *)((const char *)&pk->paths + kinds[k].off);
+		find_files(tp, pk->root, paths, "**/*.sql", &fv);
+		for (size_t i = 0; i < fv.len && !rc; i++) {
+			if (kinds[k].t == TF_TEST && str_startswith(fv.items[i].rel, "generic/"))
+				continue;
+			struct tf_node *n = add_sql_node(tp, pk, kinds[k].t, &fv.items[i], e);
+			if (!(rc = register_node(tp, n, e)))
+				compile_node(tp, n, e);
+		}
+	}
+	fv.len = 0;
+	find_files(tp, pk->root, &pk->paths.seed, "**/*.csv", &fv);
+	for (size_t i = 0; i < fv.len && !rc; i++) {
+		const struct found *f = &fv.items[i];
+		const char *name = strip_ext(tp->arena, path_basename(f->rel));
+		struct tf_node *n = node_new(tp, TF_SEED, pk->name, name);
+		n->unique_id = arena_printf(tp->arena, "seed.%s.%s", pk->name, name);
+		n->path = f->rel;
+		n->original_file_path = arena_printf(tp->arena, "%s/%s", f->dir, f->rel);
+		n->abs_path = f->abs;
+		n->pkg_root = pk->root;
+		set_fqn(tp, n, f->rel, name);
+		struct buf b = BUF_INIT;
+		if (!fs_read_file(f->abs, &b, 1u << 30, e)) {
+			char h[65];
+			sha256_hex(buf_cstr(&b), b.len, h);
+			n->checksum = arena_strdup(tp->arena, h);
+		}
+		buf_free(&b);
+		rc = register_node(tp, n, e);
+	}
+	if (!rc)
+		rc = scan_snapshots(tp, pk, e);
+out:
+	vec_free(&fv);
+	return rc;
+}
+
+/* --------------------------------------------------- properties files */
+
+static struct tf_node *find_named(struct tf_proj *tp, enum tf_rtype t, const char *pkg,
+				  const char *name)
+{
+	char *id = xasprintf("%s.%s.%s", tf_rtype_name(t), pkg, name);
+	struct tf_node *n = strmap_get(&tp->by_id, id);
+	free(id);
+	return n;
+}
+
+static struct jinja_value props_config(struct tf_proj *tp, const struct ynode *entry)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	const struct ynode *c = ymap_get(entry, "config");
+	struct jinja_value d = jinja_dict_new(a);
+	if (c && c->type == Y_MAP)
+		d = tf_yaml_value(a, c);
+	/* top-level docs/meta/tags of an entry are configs too */
+	static const char *const also[] = {"tags", "meta", "docs", NULL};
+	for (const char *const *k = also; *k; k++) {
+		const struct ynode *v = ymap_get(entry, *k);
+		if (v)
+			jinja_dict_set_str(d, *k, tf_yaml_value(a, v));
+	}
+	return d;
+}
+
+struct pending_tests {
+	const struct ynode *tests; /* sequence */
+	struct qt_target t;
+	struct tf_node *attached;
+	const struct src_table *src;
+	const char *props_file; /* relative to package root */
+	const char *props_dir;  /* resource dir ("models") */
+	const char *props_rel;  /* path of the yml below the resource dir */
+	const char *package;
+};
+typedef VEC(struct pending_tests) pendvec;
+
+static const struct ynode *tests_of(const struct ynode *m)
+{
+	const struct ynode *t = ymap_get(m, "data_tests");
+	if (!t)
+		t = ymap_get(m, "tests");
+	return t && t->type == Y_SEQ ? t : NULL;
+}
+
+static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *n,
+			const struct found *f, const char *pkg, struct arena *a)
+{
+	struct pending_tests pt = {0};
+	pt.attached = n;
+	pt.props_dir = f->dir;
+	pt.props_rel = f->rel;
+	pt.props_file = arena_printf(a, "%s/%s", f->dir, f->rel);
+	pt.package = pkg;
+	pt.t.name = n->name;
+	const struct ynode *tt = tests_of(entry);
+	if (tt) {
+		pt.tests = tt;
+		pt.t.column = NULL;
+		vec_push(pv, pt);
+	}
+	const struct ynode *cols = ymap_get(entry, "columns");
+	for (size_t i = 0; cols && cols->type == Y_SEQ && i < cols->n; i++) {
+		const struct ynode *c = cols->items[i];
+		const struct ynode *ct = tests_of(c);
+		const char *cn = ymap_str(c, "name");
+		if (!ct || !cn)
+			continue;
+		pt.tests = ct;
+		pt.t.column = arena_strdup(a, cn);
+		/* a quoted column (quote: true) is passed quoted, as dbt does */
+		const struct ynode *q = ymap_get(c, "quote");
+		bool b = false;
+		if (q && !yscalar_bool(q, &b) && b)
+			pt.t.column = arena_printf(a, "\"%s\"", cn);
+		vec_push(pv, pt);
+	}
+}
+
+static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const struct found *f,
+			   pendvec *pv, struct err *e)
+{
+	struct ynode *root = NULL;
+	struct arena *a = tp->arena;
+	if (yaml_load_file(f->abs, a, &root, e))
+		return ING_ECONFIG;
+	if (root->type != Y_MAP)
+		return 0;
+	const char *ofp = arena_printf(a, "%s/%s", f->dir, f->rel);
+	static const struct {
+		const char *key;
+		enum tf_rtype t;
+	} kinds[] = {
+		{"models", TF_MODEL}, {"seeds", TF_SEED}, {"snapshots", TF_SNAPSHOT},
+		{"analyses", TF_ANALYSIS},
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const struct ynode *list = ymap_get(root, kinds[k].key);
+		if (!list)
+			continue;
+		if (list->type != Y_SEQ)
+			return yerr(e, list, ING_ECONFIG, "'%s:' must be a list", kinds[k].key);
+		for (size_t i = 0; i < list->n; i++) {
+			const struct ynode *m = list->items[i];
+			const char *name = ymap_str(m, "name");
+			if (!name)
+				return yerr(e, m, ING_ECONFIG, "each entry of '%s:' needs a name",
+					    kinds[k].key);
+			struct tf_node *n = find_named(tp, kinds[k].t, pk->name, name);
+			const char *relation = ymap_str(m, "relation");
+			if (!n && kinds[k].t == TF_SNAPSHOT && relation) {
+				/* a YAML snapshot (dbt 1.9): the relation is the query */
+				n = node_new(tp, TF_SNAPSHOT, pk->name, arena_strdup(a, name));
+				n->unique_id = arena_printf(a, "snapshot.%s.%s", pk->name, name);
+				n->original_file_path = ofp;
+				n->path = f->rel;
+				n->abs_path = f->abs;
+				n->pkg_root = pk->root;
+				set_fqn(tp, n, f->rel, n->name);
+				n->raw_code = arena_printf(a, "select * from {{ %s }}", relation);
+				n->raw_len = strlen(n->raw_code);
+				char h[65];
+				sha256_hex(n->raw_code, n->raw_len, h);
+				n->checksum = arena_strdup(a, h);
+				if (register_node(tp, n, e))
+					return ING_ECONFIG;
+				compile_node(tp, n, e);
+			}
+			if (!n)
+				continue; /* properties of a node that does not exist: dbt warns */
+			if (n->props) {
+				return yerr(e, m, ING_ECONFIG,
+					    "%s '%s' is described twice: in %s and here",
+					    kinds[k].key, name, n->props_file);
+			}
+			n->props = m;
+			n->props_file = ofp;
+			const char *d = ymap_str(m, "description");
+			if (d)
+				n->description = arena_strdup(a, d);
+			const struct ynode *cols = ymap_get(m, "columns");
+			if (cols && cols->type == Y_SEQ)
+				n->columns = cols;
+			queue_tests(pv, m, n, f, pk->name, a);
+		}
+	}
+	const struct ynode *ex = ymap_get(root, "exposures");
+	for (size_t i = 0; ex && ex->type == Y_SEQ && i < ex->n; i++) {
+		const char *name = ymap_str(ex->items[i], "name");
+		if (!name)
+			return yerr(e, ex->items[i], ING_ECONFIG, "an exposure needs a name");
+		struct tf_node *n = node_new(tp, TF_EXPOSURE, pk->name, arena_strdup(a, name));
+		n->unique_id = arena_printf(a, "exposure.%s.%s", pk->name, name);
+		n->original_file_path = ofp;
+		n->path = f->rel;
+		n->pkg_root = pk->root;
+		n->exposure = ex->items[i];
+		set_fqn(tp, n, f->rel, n->name);
+		const char *d = ymap_str(ex->items[i], "description");
+		n->description = d ? arena_strdup(a, d) : "";
+		const struct ynode *dep = ymap_get(ex->items[i], "depends_on");
+		for (size_t j = 0; dep && dep->type == Y_SEQ && j < dep->n; j++) {
+			const char *s = dep->items[j]->type == Y_SCALAR ? kstr(a, dep->items[j]) : "";
+			const char *q1, *q2;
+			if (str_startswith(s, "ref(") && (q1 = strpbrk(s, "'\"")) &&
+			    (q2 = strchr(q1 + 1, *q1))) {
+				struct tf_ref r = {NULL, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)), 0};
+				vec_push(&n->refs, r);
+			} else if (str_startswith(s, "source(") && (q1 = strpbrk(s, "'\"")) &&
+				   (q2 = strchr(q1 + 1, *q1))) {
+				const char *q3 = strpbrk(q2 + 1, "'\""), *q4 = q3 ? strchr(q3 + 1, *q3) : NULL;
+				if (q4) {
+					vec_push(&n->src_refs, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)));
+					vec_push(&n->src_refs, arena_strndup(a, q3 + 1, (size_t)(q4 - q3 - 1)));
+				}
+			}
+		}
+		if (register_node(tp, n, e))
+			return ING_ECONFIG;
+	}
+	/* `macros:` entries (descriptions for dbt's docs site) are not used */
+	return 0;
+}
+
+/* The properties' config: for nodes (stored, merged in resolve_configs). */
+static void resolve_configs(struct tf_proj *tp)
+{
+	struct arena *a = jinja_env_arena(tp->env);
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+			continue;
+		struct jinja_value cfg = default_config(tp, n->rtype);
+		project_configs(tp, n, cfg);
+		if (n->props) {
+			struct jinja_value pc = props_config(tp, n->props);
+			for (size_t k = 0; k < jinja_dict_len(pc); k++)
+				tf__cfg_merge(a, cfg, jinja_str_cstr(a, jinja_dict_key(pc, k)),
+					      jinja_dict_val(pc, k));
+		}
+		n->config = cfg;
+	}
+}
+
+/* ------------------------------------------------------ generic tests */
+
+static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
+{
+	struct arena *a = tp->arena, *ea = jinja_env_arena(tp->env);
+	for (size_t i = 0; i < pv->len; i++) {
+		struct pending_tests *pt = &pv->items[i];
+		for (size_t j = 0; j < pt->tests->n; j++) {
+			struct qt_def *d = arena_zalloc(a, sizeof(*d));
+			struct err ne = ERR_INIT;
+			if (quality_parse_test(pt->tests->items[j], &pt->t, a, d, &ne)) {
+				err_prefix(&ne, "%s", pt->props_file);
+				node_error(tp, NULL, &ne);
+				continue;
+			}
+			const char *sname, *fname;
+			quality_test_names(d, &pt->t, a, &sname, &fname);
+			char hash[11];
+			quality_test_hash(d, fname, hash);
+			struct tf_node *n = node_new(tp, TF_TEST, pt->package, fname);
+			n->unique_id = arena_printf(a, "test.%s.%s.%s", pt->package, fname, hash);
+			n->test = d;
+			n->test_short = sname;
+			n->column_name = pt->t.column;
+			n->original_file_path = pt->props_file;
+			n->path = arena_printf(a, "%s.sql", sname);
+			n->pkg_root = pt->attached ? pt->attached->pkg_root : tp->p->dir;
+			n->attached = pt->attached ? pt->attached->idx : -1;
+			n->props_file = pt->props_file;
+			/* fqn: package, folders of the yml, full name */
+			set_fqn(tp, n, pt->props_rel, fname);
+			n->raw_code = arena_printf(a, "{{ %s%stest_%s(**_dbt_generic_test_kwargs) }}",
+						   d->ns ? d->ns : "", d->ns ? "." : "", d->name);
+			n->raw_len = strlen(n->raw_code);
+			n->checksum = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+			/* dependencies: the target, plus ref()/source() inside arguments */
+			if (pt->src) {
+				vec_push(&n->src_refs, pt->t.source_name);
+				vec_push(&n->src_refs, pt->t.table_name);
+			} else {
+				struct tf_ref r = {NULL, pt->t.name, pt->t.version};
+				vec_push(&n->refs, r);
+			}
+			for (size_t k = 0; k < d->nkw; k++) {
+				const struct qt_kwarg *kw = &d->kw[k];
+				if (!kw->val || kw->val->type != Y_SCALAR || !strcmp(kw->key, "model"))
+					continue;
+				const char *s = kstr(a, kw->val);
+				const char *r;
+				if ((r = strstr(s, "ref(")) && (r = strpbrk(r, "'\""))) {
+					const char *q2 = strchr(r + 1, *r);
+					if (q2) {
+						struct tf_ref rr = {NULL, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)), 0};
+						vec_push(&n->refs, rr);
+					}
+				} else if ((r = strstr(s, "source(")) && (r = strpbrk(r, "'\""))) {
+					const char *q2 = strchr(r + 1, *r);
+					const char *q3 = q2 ? strpbrk(q2 + 1, "'\"") : NULL;
+					const char *q4 = q3 ? strchr(q3 + 1, *q3) : NULL;
+					if (q4) {
+						vec_push(&n->src_refs, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)));
+						vec_push(&n->src_refs, arena_strndup(a, q3 + 1, (size_t)(q4 - q3 - 1)));
+					}
+				}
+			}
+			/* config: defaults, project tree, then the test's own */
+			struct jinja_value cfg = default_config(tp, TF_TEST);
+			project_configs(tp, n, cfg);
+#define SETS(k, v)                                                                  \
+	if (v)                                                                      \
+		tf__cfg_merge(ea, cfg, k, jinja_str(ea, v, (size_t)-1))
+			SETS("severity", d->severity);
+			SETS("where", d->where);
+			SETS("warn_if", d->warn_if);
+			SETS("error_if", d->error_if);
+			SETS("fail_calc", d->fail_calc);
+			SETS("alias", d->alias);
+			SETS("schema", d->schema);
+			SETS("database", d->database);
+#undef SETS
+			if (d->limit >= 0)
+				tf__cfg_merge(ea, cfg, "limit", jinja_int(d->limit));
+			if (d->store_failures >= 0)
+				tf__cfg_merge(ea, cfg, "store_failures", jinja_bool(d->store_failures));
+			if (d->enabled >= 0)
+				tf__cfg_merge(ea, cfg, "enabled", jinja_bool(d->enabled));
+			if (d->tags)
+				tf__cfg_merge(ea, cfg, "tags", tf_yaml_value(ea, d->tags));
+			if (d->meta)
+				tf__cfg_merge(ea, cfg, "meta", tf_yaml_value(ea, d->meta));
+			n->config = cfg;
+			if (register_node(tp, n, &ne)) {
+				/* same test twice on the same column: dbt refuses too */
+				err_prefix(&ne, "%s", pt->props_file);
+				node_error(tp, NULL, &ne);
+			}
+		}
+	}
+	(void)e;
+	return 0;
+}
+
+static int add_sources(struct tf_proj *tp, pendvec *pv, struct err *e)
+{
+	struct arena *a = tp->arena;
+	struct err ne = ERR_INIT;
+	if (sources_load(tp->p, a, &tp->sources, &ne)) {
+		err_move(e, &ne);
+		return ING_ECONFIG;
+	}
+	for (size_t i = 0; i < tp->sources.n; i++) {
+		const struct source *s = &tp->sources.items[i];
+		for (size_t j = 0; j < s->ntables; j++) {
+			const struct src_table *t = &s->tables[j];
+			const char *name = arena_printf(a, "%s.%s", s->name, t->name);
+			struct tf_node *n = node_new(tp, TF_SOURCE, tp->p->name, t->name);
+			n->unique_id = arena_printf(a, "source.%s.%s", tp->p->name, name);
+			n->src = t;
+			n->database = s->database ? s->database : tp->target->database;
+			n->schema = s->schema;
+			n->alias = t->identifier;
+			/* dbt renders these with the project context (target, var, env_var) */
+			const char **parts[] = {&n->database, &n->schema, &n->alias};
+			for (size_t k = 0; k < ARRAY_SIZE(parts); k++) {
+				if (!*parts[k] || !strstr(*parts[k], "{{"))
+					continue;
+				struct buf out = BUF_INIT;
+				if (tf_render_string(tp, NULL, n->original_file_path ? n->original_file_path : "sources",
+						     *parts[k], NULL, false, &out, e)) {
+					buf_free(&out);
+					return ING_ECONFIG;
+				}
+				*parts[k] = arena_strdup(a, str_trim(out.data ? out.data : (char *)""));
+				buf_free(&out);
+			}
+			n->description = t->description;
+			const char *rel = s->file && str_startswith(s->file, tp->p->dir)
+						  ? s->file + strlen(tp->p->dir) + 1
+						  : (s->file ? s->file : "");
+			n->original_file_path = arena_strdup(a, rel);
+			const char *slash = strchr(rel, '/');
+			n->path = slash ? slash + 1 : rel;
+			n->pkg_root = tp->p->dir;
+			const char **fqn = arena_alloc(a, 8 * sizeof(char *));
+			size_t k = 0;
+			fqn[k++] = tp->p->name;
+			const char *d = n->path;
+			for (const char *p; (p = strchr(d, '/')) && k < 5; d = p + 1)
+				fqn[k++] = arena_strndup(a, d, (size_t)(p - d));
+			fqn[k++] = s->name;
+			fqn[k++] = t->name;
+			n->fqn = fqn;
+			n->nfqn = k;
+			struct jinja_value cfg = default_config(tp, TF_SOURCE);
+			project_configs(tp, n, cfg);
+			n->config = cfg;
+			if (register_node(tp, n, e))
+				return ING_ECONFIG;
+			/* tests on the table and its columns */
+			struct found f = {"", "", ""};
+			const char *slash2 = strchr(rel, '/');
+			f.dir = slash2 ? arena_strndup(a, rel, (size_t)(slash2 - rel)) : "";
+			f.rel = slash2 ? slash2 + 1 : rel;
+			struct pending_tests pt = {0};
+			pt.src = t;
+			pt.props_dir = f.dir;
+			pt.props_rel = f.rel;
+			pt.props_file = n->original_file_path;
+			pt.package = tp->p->name;
+			pt.t.is_source = true;
+			pt.t.source_name = s->name;
+			pt.t.table_name = t->name;
+			pt.t.name = arena_printf(a, "%s_%s", s->name, t->name);
+			if (t->tests && t->tests->type == Y_SEQ) {
+				pt.tests = t->tests;
+				vec_push(pv, pt);
+			}
+			for (size_t c = 0; c < t->ncolumns; c++) {
+				if (!t->columns[c].tests || t->columns[c].tests->type != Y_SEQ)
+					continue;
+				pt.tests = t->columns[c].tests;
+				pt.t.column = t->columns[c].name;
+				vec_push(pv, pt);
+			}
+		}
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------- dependencies */
+
+struct tf_node *tf_find_ref(struct tf_proj *tp, const struct tf_node *from, const char *pkg,
+			    const char *name, int version)
+{
+	char vname[512];
+	if (version > 0) {
+		snprintf(vname, sizeof(vname), "%s_v%d", name, version);
+		name = vname;
+	}
+	static const enum tf_rtype kinds[] = {TF_MODEL, TF_SEED, TF_SNAPSHOT};
+	if (pkg) {
+		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+			struct tf_node *n = find_named(tp, kinds[k], pkg, name);
+			if (n)
+				return n;
+		}
+		return NULL;
+	}
+	/* the referring node's own package first, then the root, then any */
+	if (from) {
+		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+			struct tf_node *n = find_named(tp, kinds[k], from->package, name);
+			if (n)
+				return n;
+		}
+	}
+	return strmap_get(&tp->model_names, name);
+}
+
+struct tf_node *tf_find_source(struct tf_proj *tp, const char *source, const char *table)
+{
+	char *id = xasprintf("source.%s.%s.%s", tp->p->name, source, table);
+	struct tf_node *n = strmap_get(&tp->by_id, id);
+	free(id);
+	return n;
+}
+
+static void add_dep(struct tf_node *n, struct tf_node *d)
+{
+	for (size_t i = 0; i < n->deps.len; i++)
+		if (n->deps.items[i] == d->idx)
+			return;
+	vec_push(&n->deps, d->idx);
+	vec_push(&d->children, n->idx);
+}
+
+static int link_deps(struct tf_proj *tp)
+{
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!n->enabled)
+			continue;
+		for (size_t r = 0; r < n->refs.len; r++) {
+			struct tf_ref *rf = &n->refs.items[r];
+			struct tf_node *d = tf_find_ref(tp, n, rf->package, rf->name, rf->version);
+			if (!d || !d->enabled) {
+				struct err ne = ERR_INIT;
+				err_setloc(&ne, ING_ENOTFOUND, n->original_file_path, 0, 0,
+					   "%s '%s' depends on a node named '%s' which %s",
+					   tf_rtype_name(n->rtype), n->unique_id, rf->name,
+					   d ? "is disabled" : "was not found");
+				if (n->rtype == TF_TEST && n->attached >= 0 &&
+				    !tp->nodes.items[n->attached]->enabled) {
+					n->enabled = false; /* a test on a disabled model */
+					err_clear(&ne);
+					break;
+				}
+				node_error(tp, n, &ne);
+				continue;
+			}
+			add_dep(n, d);
+		}
+		for (size_t s = 0; s + 1 < n->src_refs.len; s += 2) {
+			struct tf_node *d = tf_find_source(tp, n->src_refs.items[s], n->src_refs.items[s + 1]);
+			if (!d) {
+				struct err ne = ERR_INIT;
+				err_setloc(&ne, ING_ENOTFOUND, n->original_file_path, 0, 0,
+					   "%s '%s' depends on a source named '%s.%s' which was not found",
+					   tf_rtype_name(n->rtype), n->unique_id, n->src_refs.items[s],
+					   n->src_refs.items[s + 1]);
+				node_error(tp, n, &ne);
+				continue;
+			}
+			add_dep(n, d);
+		}
+	}
+	return 0;
+}
+
+/* Cycle detection: iterative DFS with colors; the cycle is named in
+ * order "a --> b --> c --> a". */
+static int find_cycles(struct tf_proj *tp, struct err *e)
+{
+	size_t n = tp->nodes.len;
+	unsigned char *color = xcalloc(n ? n : 1, 1);
+	int *stack = xmalloc((n + 1) * sizeof(int));
+	size_t *pos = xmalloc((n + 1) * sizeof(size_t));
+	int rc = 0;
+	for (size_t s = 0; s < n && !rc; s++) {
+		if (color[s])
+			continue;
+		size_t sp = 0;
+		stack[sp] = (int)s;
+		pos[sp++] = 0;
+		color[s] = 1;
+		while (sp && !rc) {
+			struct tf_node *cur = tp->nodes.items[stack[sp - 1]];
+			if (pos[sp - 1] < cur->deps.len) {
+				int d = cur->deps.items[pos[sp - 1]++];
+				if (color[d] == 1) {
+					struct buf b = BUF_INIT;
+					size_t k = sp;
+					while (k > 0 && stack[k - 1] != d)
+						k--;
+					for (size_t j = sp; j-- > (k ? k - 1 : 0);)
+						buf_printf(&b, "%s --> ", tp->nodes.items[stack[j]]->unique_id);
+					buf_puts(&b, tp->nodes.items[stack[sp - 1]]->unique_id);
+					rc = err_set(e, ING_ECONFIG, "Found a cycle: %s", buf_cstr(&b));
+					buf_free(&b);
+				} else if (!color[d]) {
+					color[d] = 1;
+					stack[sp] = d;
+					pos[sp++] = 0;
+				}
+			} else {
+				color[stack[sp - 1]] = 2;
+				sp--;
+			}
+		}
+	}
+	free(color);
+	free(stack);
+	free(pos);
+	return rc;
+}
+
+/* ---------------------------------------------------------- the parse */
+
+int tf__parse_render(struct tf_proj *tp, struct tf_node *n);
+
+int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o,
+	     struct tf_proj **out, struct err *e)
+{
+	struct tf_proj *tp = xcalloc(1, sizeof(*tp));
+	tp->p = p;
+	tp->db = db;
+	tp->target = &p->target;
+	tp->engine = db ? wh_engine_name(db) : p->target.type;
+	tp->arena = arena_new(0);
+	tp->env = jinja_env_new();
+	tp->opts = o;
+	tp->full_refresh = o && o->full_refresh;
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&tp->render_lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_mutex_init(&tp->rel_lock, NULL);
+	*out = tp;
+	int rc;
+	jinja_env_add_block_tag(tp->env, "test", JINJA_TAG_MACRO);
+	jinja_env_add_block_tag(tp->env, "docs", JINJA_TAG_NAMED);
+	jinja_env_add_block_tag(tp->env, "materialization", JINJA_TAG_NAMED);
+	jinja_env_add_block_tag(tp->env, "snapshot", JINJA_TAG_NAMED);
+	if ((rc = load_packages(tp, e)))
+		return rc;
+	load_vars(tp);
+	if ((rc = load_cli_vars(tp, o ? o->vars : NULL, e)))
+		return rc;
+	/* namespaces: the root project's macros and dbt's are bare names */
+	jinja_env_namespace(tp->env, p->name, JINJA_NS_GLOBAL | JINJA_NS_NAMED);
+	jinja_env_namespace(tp->env, "dbt", JINJA_NS_GLOBAL | JINJA_NS_NAMED);
+	for (size_t i = 0; i < tp->packages.len; i++)
+		if (!tp->packages.items[i].is_root)
+			jinja_env_namespace(tp->env, tp->packages.items[i].name, JINJA_NS_NAMED);
+	if ((rc = tf_context_setup(tp, e)))
+		return rc;
+	if ((rc = jinja_env_load_macros(tp->env, "dbt", "ingot/builtin_tests.sql", NULL,
+					quality_builtin_macros(), strlen(quality_builtin_macros()),
+					NULL, e)))
+		return rc;
+	/* packages first so the root project's definitions are read last */
+	for (size_t i = tp->packages.len; i-- > 0;)
+		if ((rc = scan_package(tp, &tp->packages.items[i], e)))
+			return rc;
+	struct jinja_value m;
+	tp->have_generate_schema = jinja_env_find_macro(tp->env, p->name, "generate_schema_name", &m);
+	tp->have_generate_alias = jinja_env_find_macro(tp->env, p->name, "generate_alias_name", &m);
+	tp->have_generate_database =
+		jinja_env_find_macro(tp->env, p->name, "generate_database_name", &m);
+	/* properties files */
+	pendvec pv = VEC_INIT;
+	for (size_t i = 0; i < tp->packages.len && !rc; i++) {
+		struct tf_package *pk = &tp->packages.items[i];
+		foundvec fv = VEC_INIT;
+		const struct ystrlist *lists[] = {&pk->paths.model, &pk->paths.seed, &pk->paths.snapshot,
+						  &pk->paths.analysis, &pk->paths.macro};
+		for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+			find_files(tp, pk->root, lists[l], "**/*.yml", &fv);
+			find_files(tp, pk->root, lists[l], "**/*.yaml", &fv);
+		}
+		for (size_t j = 0; j < fv.len && !rc; j++)
+			rc = load_props_file(tp, pk, &fv.items[j], &pv, e);
+		vec_free(&fv);
+	}
+	if (!rc)
+		rc = add_sources(tp, &pv, e);
+	if (rc) {
+		vec_free(&pv);
+		return rc;
+	}
+	resolve_configs(tp);
+	/* in-file config() and ref()/source() calls */
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+			continue;
+		if (n->tmpl && n->status != TF_ST_ERROR)
+			tf__parse_render(tp, n);
+	}
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		n->enabled = tf_cfg_bool(n, "enabled", true);
+		n->materialized = tf_cfg_str(n, "materialized", "view");
+	}
+	rc = make_tests(tp, &pv, e);
+	vec_free(&pv);
+	if (rc)
+		return rc;
+	/* tests of disabled nodes are disabled */
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (n->rtype == TF_TEST && n->test) {
+			n->enabled = tf_cfg_bool(n, "enabled", true);
+			n->materialized = "test";
+			if (n->attached >= 0 && !tp->nodes.items[n->attached]->enabled)
+				n->enabled = false;
+		}
+	}
+	link_deps(tp);
+	if ((rc = find_cycles(tp, e)))
+		return rc;
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || !n->enabled)
+			continue;
+		struct err ne = ERR_INIT;
+		if (tf_resolve_relation(tp, n, &ne))
+			node_error(tp, n, &ne);
+	}
+	return 0;
+}
+
+void tf_proj_free(struct tf_proj *tp)
+{
+	if (!tp)
+		return;
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		vec_free(&n->refs);
+		vec_free(&n->src_refs);
+		vec_free(&n->deps);
+		vec_free(&n->children);
+		vec_free(&n->macro_deps);
+		vec_free(&n->ephemerals);
+		free(n->compiled);
+		free(n->message);
+		buf_free(&n->run_sql);
+	}
+	vec_free(&tp->nodes);
+	vec_free(&tp->packages);
+	vec_free(&tp->macros);
+	vec_free(&tp->docs);
+	strmap_free(&tp->by_id, NULL);
+	strmap_free(&tp->model_names, NULL);
+	strmap_free(&tp->rel_cache, NULL);
+	strmap_free(&tp->rel_schemas, NULL);
+	strmap_free(&tp->created_schemas, NULL);
+	strmap_free(&tp->deferred, NULL);
+	err_clear(&tp->parse_errors);
+	pthread_mutex_destroy(&tp->render_lock);
+	pthread_mutex_destroy(&tp->rel_lock);
+	jinja_env_free(tp->env);
+	if (tp->render_arena)
+		arena_free(tp->render_arena);
+	arena_free(tp->arena);
+	free(tp);
+}

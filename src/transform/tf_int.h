@@ -1,0 +1,275 @@
+/*
+ * transform/tf_int.h — what the files of transform/ share (internal).
+ *
+ * The parsed project (struct tf_proj) is a flat array of nodes (models,
+ * seeds, snapshots, tests, analyses, sources, exposures) with dependency
+ * indices, plus the Jinja environment holding every macro and template.
+ * It is built once by tf_parse (parse.c), then read by selection,
+ * compilation (context.c), execution (exec.c, materialize.c, seed.c,
+ * snapshot.c) and artifacts (artifacts.c).
+ *
+ * Memory: everything hangs off proj->arena and the env's arena; per-node
+ * compile output goes into per-node buffers freed with the project.
+ * Threads: parsing is single-threaded. Execution renders on worker threads
+ * under proj->render_lock (the Jinja env is one shared object); SQL runs
+ * outside the lock on each worker's own connection.
+ */
+#ifndef INGOT_TRANSFORM_INT_H
+#define INGOT_TRANSFORM_INT_H
+
+#include "config/project.h"
+#include "config/sources.h"
+#include "config/yaml.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/map.h"
+#include "core/vec.h"
+#include "jinja/jinja.h"
+#include "quality/quality.h"
+#include "transform/transform.h"
+#include "warehouse/warehouse.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum tf_rtype {
+	TF_MODEL = 0,
+	TF_SEED,
+	TF_SNAPSHOT,
+	TF_TEST,
+	TF_ANALYSIS,
+	TF_SOURCE,
+	TF_EXPOSURE,
+	TF_OPERATION,
+	TF_NRTYPES
+};
+const char *tf_rtype_name(enum tf_rtype t); /* "model", "seed", ... */
+
+enum tf_status {
+	TF_ST_NONE = 0,
+	TF_ST_SUCCESS, /* models, seeds, snapshots */
+	TF_ST_PASS,    /* tests */
+	TF_ST_WARN,
+	TF_ST_FAIL,    /* test failed */
+	TF_ST_ERROR,
+	TF_ST_SKIPPED,
+};
+
+struct tf_ref {
+	const char *package; /* NULL = any */
+	const char *name;
+	int version;         /* 0 = latest/none */
+};
+
+struct tf_node {
+	enum tf_rtype rtype;
+	int idx;
+	const char *unique_id;
+	const char *name;
+	const char *package;
+	const char *path;               /* relative to its resource dir */
+	const char *original_file_path; /* relative to the package root */
+	const char *abs_path;
+	const char *pkg_root;           /* absolute dir of its package */
+	const char **fqn;
+	size_t nfqn;
+	const char *raw_code;
+	size_t raw_len;
+	const char *checksum;           /* sha256 hex of the file */
+	struct jinja_template *tmpl;
+	struct jinja_value config;      /* dict of resolved configs */
+	struct jinja_value unrendered;  /* in-file config() kwargs */
+	const char *materialized;
+	bool enabled;
+	const char *language;
+	/* relation */
+	const char *database, *schema, *alias;
+	/* dependencies */
+	VEC(struct tf_ref) refs;
+	VEC(const char *) src_refs;     /* "source\0table" pairs flattened as 2 entries */
+	VEC(int) deps;                  /* node indices this node depends on */
+	VEC(int) children;
+	VEC(const char *) macro_deps;
+	/* docs from properties files */
+	const char *description;
+	const struct ynode *columns;    /* the properties' columns: sequence */
+	const struct ynode *props;      /* the properties entry */
+	const char *props_file;
+	struct jinja_value meta;        /* dict */
+	/* tests */
+	struct qt_def *test;            /* generic tests */
+	int attached;                   /* node the test is on, -1 none */
+	const char *column_name;
+	const char *test_short;         /* alias/compiled file name */
+	/* sources */
+	const struct src_table *src;
+	/* snapshots (block form) */
+	const char *snapshot_body;
+	/* exposures */
+	const struct ynode *exposure;
+	/* compile + run state (written by the worker that owns the node) */
+	char *compiled;
+	bool compiled_ok;
+	struct buf run_sql;             /* everything executed, for target/run */
+	enum tf_status status;
+	char *message;
+	int64_t rows_affected;
+	int64_t failures;
+	int64_t started_us, compiled_us, done_us;
+	double exec_time;
+	const char *adapter_code;       /* "CREATE VIEW", "SELECT", "INSERT" ... */
+	int thread_id;
+	bool selected;
+	int err_line;
+	/* ephemerals referenced (for CTE injection) */
+	VEC(int) ephemerals;
+};
+
+/* A relation of the --state manifest, for --defer. */
+struct tf_deferred {
+	const char *database, *schema, *alias;
+};
+
+struct tf_macro_info {
+	const char *unique_id; /* macro.<pkg>.<name> */
+	const char *name, *package, *path, *original_file_path;
+	const char *raw;
+	size_t raw_len;
+};
+
+struct tf_doc {
+	const char *unique_id, *name, *package, *path, *original_file_path;
+	const char *text;
+};
+
+struct tf_package {
+	const char *name;
+	const char *root;   /* absolute */
+	const struct ynode *yml;
+	bool is_root;
+	struct project_paths paths;
+};
+
+struct tf_proj {
+	struct project *p;
+	struct arena *arena;
+	struct jinja_env *env;
+	const struct target *target;
+	const char *engine; /* "duckdb" | "postgres" */
+	struct wh_db *db;
+	struct source_set sources;
+	VEC(struct tf_node *) nodes;
+	struct strmap by_id;       /* unique_id -> node */
+	struct strmap model_names; /* name -> node (models, seeds, snapshots) */
+	VEC(struct tf_package) packages;
+	VEC(struct tf_macro_info) macros;
+	VEC(struct tf_doc) docs;
+	struct jinja_value vars;      /* root vars (dict) */
+	struct jinja_value cli_vars;  /* --vars (dict) */
+	struct jinja_value pkg_vars;  /* package name -> dict */
+	const struct ynode *on_run_start, *on_run_end;
+	struct jinja_value dispatch;  /* dispatch config: macro_namespace -> list of search packages */
+	const char *invocation_id;
+	int64_t run_started_us;
+	bool full_refresh;
+	const struct transform_opts *opts;
+	pthread_mutex_t render_lock;
+	struct arena *render_arena; /* reused by the outermost render (under render_lock) */
+	int render_depth;
+	/* relation cache: "schema.name" (lower) -> kind+1 */
+	pthread_mutex_t rel_lock;
+	struct strmap rel_cache;
+	struct strmap rel_schemas; /* schemas whose relations are cached */
+	struct strmap created_schemas;
+	/* statement results by name, per render (see context.c) */
+	bool have_generate_schema, have_generate_alias, have_generate_database;
+	struct strmap deferred;    /* --defer: unique_id -> struct tf_deferred (from --state) */
+	struct tf_writer *writer; /* background writer of compiled/ and run/, or NULL */
+	struct err parse_errors; /* first non-fatal parse error */
+	int nparse_errors;
+};
+
+/* What a render is about (the render's user pointer). */
+struct tf_render {
+	struct tf_proj *tp;
+	struct tf_node *node;   /* NULL for hooks/operations */
+	bool execute;           /* execute=True: run_query etc. reach the db */
+	bool parsing;           /* config()/ref() record into the node */
+	struct wh_conn *conn;   /* NULL when not executing */
+	struct jinja_value results; /* statement results dict */
+	struct jinja_value ctx;     /* the render context */
+	struct err *err;
+	struct buf *log;        /* SQL executed (for target/run) */
+};
+
+/* ---- parse.c ---- */
+int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o,
+	     struct tf_proj **out, struct err *e);
+void tf_proj_free(struct tf_proj *tp);
+struct tf_node *tf_find_ref(struct tf_proj *tp, const struct tf_node *from, const char *pkg,
+			    const char *name, int version);
+struct tf_node *tf_find_source(struct tf_proj *tp, const char *source, const char *table);
+/* YAML → Jinja value (scalars typed as YAML 1.2 core), in arena a. */
+struct jinja_value tf_yaml_value(struct arena *a, const struct ynode *n);
+/* config lookups */
+const char *tf_cfg_str(const struct tf_node *n, const char *key, const char *dflt);
+bool tf_cfg_bool(const struct tf_node *n, const char *key, bool dflt);
+struct jinja_value tf_cfg(const struct tf_node *n, const char *key);
+
+/* ---- context.c ---- */
+int tf_context_setup(struct tf_proj *tp, struct err *e);
+/* Render a node's template with the full context; result in *out. */
+int tf_render_node(struct tf_proj *tp, struct tf_node *n, bool parsing, bool execute,
+		   struct wh_conn *conn, struct buf *out, struct err *e);
+/* Render a free-standing string (hooks, --inline) in the context of n. */
+int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, const char *src,
+		     struct wh_conn *conn, bool execute, struct buf *out, struct err *e);
+/* Relation text for a node (quoted database.schema.identifier). */
+void tf_relation_text(struct tf_proj *tp, const char *database, const char *schema,
+		      const char *ident, struct buf *out);
+void tf_node_relation(struct tf_proj *tp, const struct tf_node *n, struct buf *out);
+/* dbt's CTE injection of ephemeral models into compiled SQL. */
+int tf_inject_ctes(struct tf_proj *tp, struct tf_node *n, struct buf *sql, struct err *e);
+/* Resolve database/schema/alias with the generate_* macros. */
+int tf_resolve_relation(struct tf_proj *tp, struct tf_node *n, struct err *e);
+/* Relation kind from the cache (querying the db on a miss). */
+enum wh_rel_kind tf_rel_kind(struct tf_proj *tp, struct wh_conn *c, const char *schema,
+			     const char *name);
+void tf_rel_set(struct tf_proj *tp, const char *schema, const char *name, enum wh_rel_kind k);
+
+/* ---- crossdb.c ---- */
+void tf_crossdb_register(struct tf_proj *tp);
+
+/* ---- materialize.c ---- */
+int tf_materialize(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e);
+int tf_exec_sql(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *sql,
+		int64_t *rows, struct err *e);
+int tf_ensure_schema(struct tf_proj *tp, struct wh_conn *c, const char *schema, struct err *e);
+int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
+		 bool execute, struct err *e);
+
+/* ---- seed.c ---- */
+int tf_seed(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e);
+
+/* ---- snapshot.c ---- */
+int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e);
+
+/* ---- testrun.c ---- */
+int tf_run_test(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e);
+
+/* ---- artifacts.c ---- */
+int tf_write_manifest(struct tf_proj *tp, struct err *e);
+int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, struct err *e);
+int tf_write_catalog(struct tf_proj *tp, struct wh_conn *c, struct err *e);
+struct jw;
+void tf_json_value(struct jw *w, struct jinja_value v);
+/* The background writer of compiled/ and run/ listings (artifacts.c):
+ * start before the workers, finish (drains the queue) after them. */
+struct tf_writer *tf_writer_start(void);
+int tf_writer_finish(struct tf_writer *w, struct err *e);
+int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, const char *sql,
+		       struct err *e);
+
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * transform/transform.h — dbt-compatible builds: the public entry point.
+ *
+ * One call runs one dbt verb (seed, run, test, build, snapshot, compile,
+ * ls, docs generate) over a loaded project against an open warehouse, the
+ * way `dbt <verb>` would: parse the project (models, seeds, snapshots,
+ * tests, macros, analyses, docs, exposures, properties files), select nodes,
+ * render them with the dbt Jinja context, materialize them in DAG order on
+ * `threads` workers, run tests, and write the artifacts under target/
+ * (manifest.json, run_results.json, compiled/, run/, ingot.log).
+ *
+ * The CLI commands (src/cmd/cmd_{seed,run,test,build,...}.c) and the
+ * orchestrator's build:/run:/test:/seed:/snapshot: tasks both call
+ * transform_invoke; the orchestrator passes its own console stream (or
+ * NULL for silence) and reads the counts from the report.
+ *
+ * Calling sequence:
+ *     struct transform_opts o = TRANSFORM_OPTS_INIT;
+ *     o.verb = TF_VERB_BUILD; o.select = "+marts";
+ *     struct transform_report r = {0};
+ *     int rc = transform_invoke(project, db, &o, &r, &err);
+ *     // rc == 0: every selected node passed (warnings allowed)
+ *     // rc == ING_EFAIL: some node errored or a test failed (r has counts)
+ *     // other rc < 0: the project could not be parsed/selected (err says
+ *     //                where: file:line and node)
+ *
+ * Ownership: the project and db are borrowed and must outlive the call;
+ * opts strings are borrowed; the report holds counts only.
+ * Thread-safety: one transform_invoke at a time per db file for DuckDB
+ * (one process owns the file); the call itself starts its own workers.
+ */
+#ifndef INGOT_TRANSFORM_H
+#define INGOT_TRANSFORM_H
+
+#include "config/project.h"
+#include "core/err.h"
+#include "warehouse/warehouse.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum transform_verb {
+	TF_VERB_RUN = 0,
+	TF_VERB_TEST,
+	TF_VERB_SEED,
+	TF_VERB_SNAPSHOT,
+	TF_VERB_BUILD,
+	TF_VERB_COMPILE,
+	TF_VERB_LS,
+	TF_VERB_DOCS_GENERATE,
+};
+
+enum transform_ls_output { TF_LS_NAME = 0, TF_LS_PATH, TF_LS_JSON, TF_LS_SELECTOR };
+
+struct transform_opts {
+	enum transform_verb verb;
+	const char *select;    /* dbt selector text ("+a b,tag:x"); NULL = all */
+	const char *exclude;   /* NULL = none */
+	const char *selector;  /* a name in selectors.yml; NULL = none */
+	const char *resource_types; /* ls --resource-type (space separated), NULL = all */
+	enum transform_ls_output ls_output;
+	int threads;           /* 0 = the target's threads */
+	bool full_refresh;
+	bool fail_fast;
+	const char *vars;      /* --vars YAML/JSON mapping text, NULL = none */
+	const char *state_dir; /* --state DIR (state:modified, result:...) */
+	bool defer;            /* --defer: unselected refs resolve from --state */
+	const char *inline_sql; /* compile --inline */
+	bool write_artifacts;  /* default true (see TRANSFORM_OPTS_INIT) */
+	FILE *console;         /* progress lines; NULL = silent */
+	bool color;
+};
+
+#define TRANSFORM_OPTS_INIT                                                   \
+	{.verb = TF_VERB_BUILD, .write_artifacts = true, .console = NULL}
+
+struct transform_report {
+	int pass, warn, error, skip, total;
+	int no_op; /* ls/compile: nodes listed/compiled */
+	double elapsed; /* seconds */
+};
+
+/* Run one verb. See the calling sequence above. */
+int transform_invoke(struct project *p, struct wh_db *db, const struct transform_opts *o,
+		     struct transform_report *out, struct err *e);
+
+/* Compile one node named by `name` (a model, seed, snapshot or analysis
+ * name, as ref() takes it) with execute=True against db (may be NULL) and
+ * return its SQL in *sql (malloc'd; free it). For `ingot show --select`. */
+int transform_compile_node(struct project *p, struct wh_db *db, const char *name,
+			   const char *vars, char **sql, struct err *e);
+
+/* Parse a verb name ("build", "run", "test", "seed", "snapshot",
+ * "compile", "ls", "list", "docs generate"); -1 when unknown. */
+int transform_verb_parse(const char *name);
+
+#endif

@@ -1,0 +1,1 @@
+select status, count(*) as n from "tinyshop"."main"."stg_orders" group by status

@@ -1,0 +1,3 @@
+select amount
+from "tinyshop"."main"."stg_orders"
+where amount <= 0

@@ -1,0 +1,7 @@
+select
+    customer_id as unique_field,
+    count(*) as n_records
+from "tinyshop"."main"."customer_orders"
+where customer_id is not null
+group by customer_id
+having count(*) > 1

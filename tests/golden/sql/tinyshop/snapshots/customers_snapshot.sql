@@ -1,0 +1,1 @@
+select * from "tinyshop"."main"."stg_customers"
