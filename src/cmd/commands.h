@@ -3,7 +3,8 @@
  *
  * Add a command: write src/cmd/cmd_<name>.c exporting
  * `const struct cmd_spec cmd_<name>`, declare it here and add it to
- * COMMAND_LIST (the order of `ingot --help`).
+ * COMMAND_LIST (the order of `ingot --help`: the platform's flow, from
+ * data to warehouse to models to schedules, then tools).
  */
 #ifndef INGOT_CMD_COMMANDS_H
 #define INGOT_CMD_COMMANDS_H
@@ -11,13 +12,38 @@
 #include "cmd/cmd.h"
 
 extern const struct cmd_spec cmd_debug;
-extern const struct cmd_spec cmd_gen_thelook;
-extern const struct cmd_spec cmd_jinja_bench;
-extern const struct cmd_spec cmd_jinja_render;
-extern const struct cmd_spec cmd_load;
 extern const struct cmd_spec cmd_show;
+extern const struct cmd_spec cmd_gen_thelook;
+extern const struct cmd_spec cmd_load;
+extern const struct cmd_spec cmd_seed;
+extern const struct cmd_spec cmd_run;
+extern const struct cmd_spec cmd_test;
+extern const struct cmd_spec cmd_build;
+extern const struct cmd_spec cmd_snapshot;
+extern const struct cmd_spec cmd_compile;
+extern const struct cmd_spec cmd_ls;
+extern const struct cmd_spec cmd_ls_list;
+extern const struct cmd_spec cmd_docs_generate;
+extern const struct cmd_spec cmd_clean;
+extern const struct cmd_spec cmd_deps;
+extern const struct cmd_spec cmd_pipeline_list;
+extern const struct cmd_spec cmd_pipeline_run;
+extern const struct cmd_spec cmd_pipeline_status;
+extern const struct cmd_spec cmd_pipeline_logs;
+extern const struct cmd_spec cmd_pipeline_backfill;
+extern const struct cmd_spec cmd_pipeline_clear;
+extern const struct cmd_spec cmd_pipeline_trigger;
+extern const struct cmd_spec cmd_scheduler;
+extern const struct cmd_spec cmd_jinja_render;
+extern const struct cmd_spec cmd_jinja_bench;
 extern const struct cmd_spec cmd_version;
 
-#define COMMAND_LIST &cmd_debug, &cmd_gen_thelook, &cmd_jinja_bench, &cmd_jinja_render, &cmd_load, &cmd_show, &cmd_version,
+#define COMMAND_LIST                                                               \
+	&cmd_debug, &cmd_show, &cmd_gen_thelook, &cmd_load, &cmd_seed, &cmd_run,   \
+	&cmd_test, &cmd_build, &cmd_snapshot, &cmd_compile, &cmd_ls, &cmd_ls_list, \
+	&cmd_docs_generate, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
+	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \
+	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
+	&cmd_scheduler, &cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
 
 #endif

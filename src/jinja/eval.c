@@ -205,6 +205,8 @@ int jinja__str(struct jinja_rt *rt, struct jinja_value v, struct buf *out)
 
 static int emit_value(struct jinja_rt *rt, struct jinja_value v)
 {
+	if (v.type == JINJA_UNDEFINED && rt->env->limits.strict_undefined)
+		return undefined_error(rt, v);
 	if (v.type == JINJA_STR)
 		return out_add(rt, v.u.s, v.len);
 	if (v.type == JINJA_INT) {
@@ -1707,7 +1709,7 @@ struct jinja_env *jinja_env_new(void)
 {
 	struct jinja_env *env = xcalloc(1, sizeof(*env));
 	env->arena = arena_new(0);
-	env->limits = (struct jinja_limits){200, 64u << 20, 100000, 10000000};
+	env->limits = (struct jinja_limits){200, 64u << 20, 100000, 10000000, false};
 	env->globals = jinja_dict_new(env->arena);
 	env->s_loop = jinja__intern(env, "loop", 4);
 	env->s_caller = jinja__intern(env, "caller", 6);

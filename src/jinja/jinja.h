@@ -216,6 +216,8 @@ struct jinja_limits {
 	size_t max_output;        /* bytes of one render's output (default 64 MiB) */
 	int64_t max_range;        /* items one range() may make (default 100000, as Jinja2's MAX_RANGE) */
 	int64_t max_iterations;   /* loop iterations per render (default 10,000,000) */
+	bool strict_undefined;    /* printing an undefined value is an error, as with
+				     Airflow's StrictUndefined (default false: renders "") */
 };
 
 struct jinja_env *jinja_env_new(void);

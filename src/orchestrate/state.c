@@ -1,0 +1,340 @@
+/*
+ * orchestrate/state.c — the run-history store on SQLite (see state.h).
+ *
+ * Every write is its own statement in autocommit mode unless the caller
+ * brackets several with st_begin/st_commit (run creation does, so a run
+ * never appears without its tasks). Statements are prepared per call: the
+ * cost (tens of µs) is far below a task's, and it keeps this file free of
+ * a statement cache and its invalidation rules.
+ *
+ * Not here: any decision about states (exec.c makes them); the PostgreSQL
+ * history store DESIGN.md mentions for several workers.
+ */
+#include "orchestrate/state.h"
+#include "core/fs.h"
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const schema_sql =
+	"CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS runs("
+	" id INTEGER PRIMARY KEY,"
+	" run_key TEXT NOT NULL UNIQUE,"
+	" pipeline TEXT NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" logical_date INTEGER NOT NULL,"
+	" interval_start INTEGER NOT NULL,"
+	" interval_end INTEGER NOT NULL,"
+	" params TEXT NOT NULL,"
+	" definition TEXT NOT NULL,"
+	" def_file TEXT NOT NULL,"
+	" queued_at INTEGER NOT NULL,"
+	" started_at INTEGER,"
+	" ended_at INTEGER);"
+	"CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, logical_date);"
+	"CREATE INDEX IF NOT EXISTS runs_state ON runs(state);"
+	"CREATE TABLE IF NOT EXISTS tasks("
+	" run INTEGER NOT NULL REFERENCES runs(id),"
+	" task TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" tries INTEGER NOT NULL DEFAULT 0,"
+	" next_try_at INTEGER,"
+	" started_at INTEGER,"
+	" ended_at INTEGER,"
+	" PRIMARY KEY(run, task));"
+	"CREATE TABLE IF NOT EXISTS attempts("
+	" id INTEGER PRIMARY KEY,"
+	" run INTEGER NOT NULL REFERENCES runs(id),"
+	" task TEXT NOT NULL,"
+	" attempt INTEGER NOT NULL,"
+	" state TEXT NOT NULL,"
+	" started_at INTEGER NOT NULL,"
+	" ended_at INTEGER,"
+	" exit_code INTEGER,"
+	" error TEXT,"
+	" log_path TEXT,"
+	" pid INTEGER,"
+	" owner_pid INTEGER NOT NULL,"
+	" heartbeat_at INTEGER NOT NULL,"
+	" lease_until INTEGER NOT NULL,"
+	" UNIQUE(run, task, attempt));"
+	"CREATE INDEX IF NOT EXISTS attempts_state ON attempts(state);";
+
+static int dberr(struct st *s, struct err *e, const char *what)
+{
+	return err_set(e, ING_EDB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+int st_prepare(struct st *s, const char *sql, sqlite3_stmt **out, struct err *e)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
+		return dberr(s, e, "prepare");
+	return 0;
+}
+
+int st_exec(struct st *s, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = err_set(e, ING_EDB, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+int st_begin(struct st *s, struct err *e)
+{
+	return st_exec(s, "BEGIN IMMEDIATE", e);
+}
+
+int st_commit(struct st *s, struct err *e)
+{
+	return st_exec(s, "COMMIT", e);
+}
+
+void st_rollback(struct st *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int st_open(const char *path, struct st **out, struct err *e)
+{
+	struct st *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	char *dir = path_dirname(path);
+	int rc = fs_mkdir_p(dir, e);
+	free(dir);
+	if (rc)
+		goto fail;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = dberr(s, e, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if ((rc = st_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", e)))
+		goto fail;
+	sqlite3_stmt *st = NULL;
+	if ((rc = st_exec(s, schema_sql, e)))
+		goto fail;
+	if ((rc = st_prepare(s, "SELECT max(version) FROM schema_version", &st, e)))
+		goto fail;
+	int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (have == 0) {
+		if ((rc = st_exec(s, "INSERT INTO schema_version VALUES (1)", e)))
+			goto fail;
+	} else if (have > ST_SCHEMA_VERSION) {
+		rc = err_set(e, ING_ECONFIG, "%s has schema version %d; this ingot knows up to %d",
+			     path, have, ST_SCHEMA_VERSION);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	st_close(s);
+	return rc;
+}
+
+void st_close(struct st *s)
+{
+	if (!s)
+		return;
+	if (s->db)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static void bind_opt_i64(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int step_done(struct st *s, sqlite3_stmt *st, struct err *e, const char *what)
+{
+	int r = sqlite3_step(st);
+	int rc = 0;
+	if (r == SQLITE_CONSTRAINT)
+		rc = err_set(e, ING_EEXIST, "%s: %s", what, sqlite3_errmsg(s->db));
+	else if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = dberr(s, e, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int st_run_insert(struct st *s, struct st_run *r, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "INSERT INTO runs(run_key, pipeline, kind, state, logical_date, interval_start,"
+		       " interval_end, params, definition, def_file, queued_at, started_at, ended_at)"
+		       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, r->run_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->pipeline, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->logical_date);
+	sqlite3_bind_int64(st, 6, r->interval_start);
+	sqlite3_bind_int64(st, 7, r->interval_end);
+	sqlite3_bind_text(st, 8, r->params ? r->params : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->definition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r->def_file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, r->queued_at);
+	bind_opt_i64(st, 12, r->started_at);
+	bind_opt_i64(st, 13, r->ended_at);
+	int rc = step_done(s, st, e, "insert run");
+	if (!rc)
+		r->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int st_run_set_state(struct st *s, int64_t run, const char *state, int64_t now, struct err *e)
+{
+	sqlite3_stmt *st;
+	const char *sql =
+		!strcmp(state, "running")
+			? "UPDATE runs SET state=?1, started_at=coalesce(started_at, ?2), ended_at=NULL WHERE id=?3"
+		: !strcmp(state, "queued")
+			? "UPDATE runs SET state=?1, ended_at=NULL WHERE id=?3"
+			: "UPDATE runs SET state=?1, ended_at=?2 WHERE id=?3";
+	if (st_prepare(s, sql, &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, run);
+	return step_done(s, st, e, "update run");
+}
+
+int st_task_insert(struct st *s, int64_t run, const char *task, const char *state, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s, "INSERT INTO tasks(run, task, state) VALUES (?,?,?)", &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	return step_done(s, st, e, "insert task");
+}
+
+int st_task_set(struct st *s, int64_t run, const char *task, const char *state, int tries,
+		int64_t next_try_at, int64_t started, int64_t ended, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "UPDATE tasks SET state=?1, tries=?2, next_try_at=?3,"
+		       " started_at=coalesce(?4, started_at), ended_at=CASE WHEN ?1 IN"
+		       " ('queued','scheduled','running','up_for_retry') THEN NULL ELSE coalesce(?5, ended_at) END"
+		       " WHERE run=?6 AND task=?7",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, tries);
+	bind_opt_i64(st, 3, next_try_at);
+	bind_opt_i64(st, 4, started);
+	bind_opt_i64(st, 5, ended);
+	sqlite3_bind_int64(st, 6, run);
+	sqlite3_bind_text(st, 7, task, -1, SQLITE_STATIC);
+	return step_done(s, st, e, "update task");
+}
+
+int st_attempt_begin(struct st *s, int64_t run, const char *task, int attempt,
+		     const char *log_path, int owner_pid, int64_t now, int64_t lease_us,
+		     int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "INSERT INTO attempts(run, task, attempt, state, started_at, log_path, pid,"
+		       " owner_pid, heartbeat_at, lease_until) VALUES (?,?,?,'running',?,?,0,?,?,?)",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, attempt);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_text(st, 5, log_path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, owner_pid);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, now + lease_us);
+	int rc = step_done(s, st, e, "insert attempt");
+	if (!rc)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int st_attempt_set_pid(struct st *s, int64_t id, int pid, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s, "UPDATE attempts SET pid=? WHERE id=?", &st, e))
+		return ING_EDB;
+	sqlite3_bind_int(st, 1, pid);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(s, st, e, "update attempt");
+}
+
+int st_attempt_end(struct st *s, int64_t id, const char *state, int exit_code,
+		   const char *error, int64_t now, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s, "UPDATE attempts SET state=?, exit_code=?, error=?, ended_at=? WHERE id=?",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	if (exit_code == INT32_MIN)
+		sqlite3_bind_null(st, 2);
+	else
+		sqlite3_bind_int(st, 2, exit_code);
+	if (error)
+		sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, id);
+	return step_done(s, st, e, "end attempt");
+}
+
+int st_heartbeat(struct st *s, int owner_pid, int64_t now, int64_t lease_us, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "UPDATE attempts SET heartbeat_at=?, lease_until=? WHERE state='running' AND owner_pid=?",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, now + lease_us);
+	sqlite3_bind_int(st, 3, owner_pid);
+	return step_done(s, st, e, "heartbeat");
+}
+
+int st_last_logical(struct st *s, const char *pipeline, const char *kind, int64_t *out,
+		    struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s, "SELECT max(logical_date) FROM runs WHERE pipeline=? AND kind=?", &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+bool st_run_exists(struct st *s, const char *run_key)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM runs WHERE run_key=?", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, run_key, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}

@@ -1,0 +1,88 @@
+/*
+ * orchestrate/state.h — run history in SQLite (<project>/.ingot/state.db).
+ *
+ * Tables (schema_version 1):
+ *   runs      one row per pipeline run: run_key (pipeline__kind__logical),
+ *             pipeline, kind (scheduled|manual|backfill), state
+ *             (queued|running|success|failed), logical date, data interval,
+ *             params (JSON), the pipeline definition text it started with,
+ *             queued/started/ended times.
+ *   tasks     one row per task of a run: state (queued|scheduled|running|
+ *             success|failed|up_for_retry|upstream_failed|skipped), tries,
+ *             next_try_at, times.
+ *   attempts  one row per try: state, times, exit code, error, log path,
+ *             pid, owner (scheduler) pid, heartbeat and lease.
+ *   schema_version.
+ * Times are µs since the epoch, UTC.
+ *
+ * Durability rule: callers write the state change first and act after
+ * (insert the attempt as running, then spawn the process). WAL mode with
+ * synchronous=NORMAL: a committed change survives the process being killed
+ * (not a power cut); readers (the CLI) never block the writer.
+ *
+ * One writer: the process holding .ingot/scheduler.lock (the scheduler or a
+ * foreground `pipeline run`). Other processes read, and may insert queued
+ * runs (`pipeline trigger`), which the writer picks up.
+ *
+ * Thread use: a struct st is used by one thread at a time.
+ */
+#ifndef INGOT_ORCH_STATE_H
+#define INGOT_ORCH_STATE_H
+
+#include "core/err.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ST_SCHEMA_VERSION 1
+
+struct st {
+	sqlite3 *db;
+	char *path;
+};
+
+struct st_run {
+	int64_t id;
+	const char *run_key, *pipeline, *kind, *state;
+	int64_t logical_date, interval_start, interval_end; /* µs */
+	const char *params;     /* JSON object text */
+	const char *definition; /* pipeline file text */
+	const char *def_file;
+	int64_t queued_at, started_at, ended_at; /* 0 = not yet */
+};
+
+/* Open (creating the file, directory and tables as needed). */
+int st_open(const char *path, struct st **out, struct err *e);
+void st_close(struct st *s);
+int st_exec(struct st *s, const char *sql, struct err *e);
+int st_begin(struct st *s, struct err *e);
+int st_commit(struct st *s, struct err *e);
+void st_rollback(struct st *s);
+
+/* Insert a run (r->id set). ING_EEXIST when run_key is taken. */
+int st_run_insert(struct st *s, struct st_run *r, struct err *e);
+int st_run_set_state(struct st *s, int64_t run, const char *state, int64_t now, struct err *e);
+int st_task_insert(struct st *s, int64_t run, const char *task, const char *state, struct err *e);
+/* Update a task instance; next_try_at 0 = NULL; started/ended 0 = keep. */
+int st_task_set(struct st *s, int64_t run, const char *task, const char *state, int tries,
+		int64_t next_try_at, int64_t started, int64_t ended, struct err *e);
+/* Insert an attempt as running; *id set. */
+int st_attempt_begin(struct st *s, int64_t run, const char *task, int attempt,
+		     const char *log_path, int owner_pid, int64_t now, int64_t lease_us,
+		     int64_t *id, struct err *e);
+int st_attempt_set_pid(struct st *s, int64_t id, int pid, struct err *e);
+int st_attempt_end(struct st *s, int64_t id, const char *state, int exit_code,
+		   const char *error, int64_t now, struct err *e);
+/* Renew the lease of every running attempt of owner_pid. */
+int st_heartbeat(struct st *s, int owner_pid, int64_t now, int64_t lease_us, struct err *e);
+/* Latest logical date of a pipeline's runs of a kind (0 when none). */
+int st_last_logical(struct st *s, const char *pipeline, const char *kind, int64_t *out,
+		    struct err *e);
+/* Whether a run with this key exists. */
+bool st_run_exists(struct st *s, const char *run_key);
+
+/* Prepare a statement (for reads); finalize it yourself. */
+int st_prepare(struct st *s, const char *sql, sqlite3_stmt **out, struct err *e);
+
+#endif
