@@ -66,6 +66,8 @@ static const struct yfield project_fields[] = {
 	{"query-comment", YF_IGNORE, 0, false, NULL},
 	{"flags", YF_IGNORE, 0, false, NULL},
 	{"restrict-access", YF_IGNORE, 0, false, NULL},
+	{"dbt-cloud", YF_IGNORE, 0, false, NULL}, /* dbt Cloud's project settings */
+	{"analyses", YF_IGNORE, 0, false, NULL},
 	{0},
 };
 

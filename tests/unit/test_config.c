@@ -130,7 +130,8 @@ TEST(yaml_schema_decode)
 TEST(project_default_embedded_duckdb)
 {
 	const char *d = test_tmpdir();
-	write_file(d, "proj/dbt_project.yml", "name: shop\nversion: '1.0'\nprofile: shop\n");
+	write_file(d, "proj/dbt_project.yml",
+		   "name: shop\nversion: '1.0'\nprofile: shop\ndbt-cloud:\n  project-id: 1\n");
 	setenv("HOME", d, 1); /* no ~/.dbt/profiles.yml */
 	unsetenv("DBT_PROFILES_DIR");
 	char *pd = path_join(d, "proj");
