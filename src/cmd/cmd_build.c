@@ -9,6 +9,7 @@
  * to exit codes: 0 all passed (warnings allowed), 1 a node failed, 2 the
  * project could not be parsed or the selection is invalid.
  */
+#include "cmd/cmd_transform.h"
 #include "cmd/commands.h"
 #include "config/project.h"
 #include "core/buf.h"
@@ -19,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb);
 
 /* Join a list option's words with spaces (dbt accepts both forms). */
 static char *joined(struct cmd_ctx *c, const char *name)
@@ -110,15 +109,24 @@ out:
 	return rc;
 }
 
-static const struct opt opts[] = {
-	{"select", 's', OPT_LIST, "SELECTOR", "nodes to build (dbt selector syntax)"},
-	{"exclude", 0, OPT_LIST, "SELECTOR", "nodes to leave out"},
-	{"selector", 0, OPT_STR, "NAME", "a selector from selectors.yml"},
-	{"threads", 0, OPT_INT, "N", "worker threads (default: the target's)"},
+#define TRANSFORM_COMMON_OPTS                                                                  \
+	{"select", 's', OPT_LIST, "SELECTOR", "nodes to include (dbt selector syntax)"},       \
+	{"exclude", 0, OPT_LIST, "SELECTOR", "nodes to leave out"},                            \
+	{"selector", 0, OPT_STR, "NAME", "a selector from selectors.yml"},                      \
+	{"threads", 0, OPT_INT, "N", "worker threads (default: the target's)"},                 \
+	{"fail-fast", 'x', OPT_FLAG, NULL, "stop at the first failure"},                       \
+	{"state", 0, OPT_STR, "DIR", "artifacts of a previous run (state:, result:)"},         \
+	{"defer", 0, OPT_FLAG, NULL,                                                           \
+	 "refs to unselected nodes missing here resolve to --state's relations"}
+
+const struct opt cmd__transform_opts[] = {
+	TRANSFORM_COMMON_OPTS,
 	{"full-refresh", 0, OPT_FLAG, NULL, "rebuild incremental models and seeds from scratch"},
-	{"fail-fast", 'x', OPT_FLAG, NULL, "stop at the first failure"},
-	{"state", 0, OPT_STR, "DIR", "artifacts of a previous run (state:, result:)"},
-	{"defer", 0, OPT_FLAG, NULL, "refs to unselected nodes missing here resolve to --state's relations"},
+	{0},
+};
+
+const struct opt cmd__transform_opts_nofr[] = {
+	TRANSFORM_COMMON_OPTS,
 	{0},
 };
 
@@ -131,7 +139,7 @@ const struct cmd_spec cmd_build = {
 	.name = "build",
 	.summary = "seed, run, snapshot and test the project in DAG order (dbt build)",
 	.usage = "ingot build [-s SELECTOR ...] [--exclude ...] [--threads N] [--full-refresh]",
-	.opts = opts,
+	.opts = cmd__transform_opts,
 	.flags = CMD_NEEDS_PROJECT,
 	.run = run,
 };

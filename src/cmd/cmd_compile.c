@@ -4,10 +4,10 @@
  * A thin spec over cmd__transform_run (cmd_build.c), which reads the
  * shared options and calls transform_invoke with the compile verb.
  */
+#include "cmd/cmd_transform.h"
 #include "cmd/commands.h"
 #include "transform/transform.h"
 
-int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb);
 
 static const struct opt opts[] = {
 	{"select", 's', OPT_LIST, "SELECTOR", "nodes to include (dbt selector syntax)"},
