@@ -465,19 +465,14 @@ void graph_descendants(struct graph *g, const struct graph_set *from, int depth,
 
 /* ---------------------------------------------------------------- order and cycles */
 
-/* Binary min-heap of node indexes ordered by rank. */
-struct rheap {
-	uint32_t *v;
-	size_t len;
-	const uint32_t *rank;
-};
-
-static void rheap_push(struct rheap *h, uint32_t x)
+/* Binary min-heap of node indexes ordered by key[] (graph_int.h). */
+void graph__heap_push(struct graph__heap *h, uint32_t x)
 {
+	ALLOC_GROW(h->v, h->len + 1, h->cap);
 	size_t i = h->len++;
 	while (i) {
 		size_t p = (i - 1) / 2;
-		if (h->rank[h->v[p]] <= h->rank[x])
+		if (h->key[h->v[p]] <= h->key[x])
 			break;
 		h->v[i] = h->v[p];
 		i = p;
@@ -485,7 +480,7 @@ static void rheap_push(struct rheap *h, uint32_t x)
 	h->v[i] = x;
 }
 
-static uint32_t rheap_pop(struct rheap *h)
+uint32_t graph__heap_pop(struct graph__heap *h)
 {
 	uint32_t top = h->v[0], x = h->v[--h->len];
 	size_t i = 0;
@@ -493,9 +488,9 @@ static uint32_t rheap_pop(struct rheap *h)
 		size_t c = 2 * i + 1;
 		if (c >= h->len)
 			break;
-		if (c + 1 < h->len && h->rank[h->v[c + 1]] < h->rank[h->v[c]])
+		if (c + 1 < h->len && h->key[h->v[c + 1]] < h->key[h->v[c]])
 			c++;
-		if (h->rank[x] <= h->rank[h->v[c]])
+		if (h->key[x] <= h->key[h->v[c]])
 			break;
 		h->v[i] = h->v[c];
 		i = c;
@@ -521,21 +516,21 @@ int graph__topo_all(struct graph *g, const struct graph__adj *xpar, uint32_t **o
 	}
 	for (uint32_t i = 0; i < n; i++)
 		indeg[i] = g->par[i].len + (xpar ? xpar[i].len : 0);
-	struct rheap h = {xmalloc((n ? n : 1) * sizeof(uint32_t)), 0, g->rank};
+	struct graph__heap h = {NULL, 0, 0, g->rank};
 	for (uint32_t i = 0; i < n; i++)
 		if (!indeg[i])
-			rheap_push(&h, i);
+			graph__heap_push(&h, i);
 	size_t done = 0;
 	while (h.len) {
-		uint32_t v = rheap_pop(&h);
+		uint32_t v = graph__heap_pop(&h);
 		order[done++] = v;
 		for (uint32_t k = 0; k < g->chi[v].len; k++)
 			if (--indeg[g->chi[v].v[k]] == 0)
-				rheap_push(&h, g->chi[v].v[k]);
+				graph__heap_push(&h, g->chi[v].v[k]);
 		if (xchi)
 			for (uint32_t k = 0; k < xchi[v].len; k++)
 				if (--indeg[xchi[v].v[k]] == 0)
-					rheap_push(&h, xchi[v].v[k]);
+					graph__heap_push(&h, xchi[v].v[k]);
 	}
 	if (xchi) {
 		for (uint32_t i = 0; i < n; i++)

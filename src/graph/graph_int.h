@@ -40,4 +40,15 @@ void graph__adj_push(struct graph__adj *a, uint32_t v);
 /* The fnmatch(3) dbt uses (Python's fnmatch: '*' also matches '/' and '.'). */
 bool graph__fnmatch(const char *pat, const char *s);
 
+/* A binary min-heap of node indexes ordered by key[index] (rank, position):
+ * the deterministic ready queue of topological walks. v grows as needed;
+ * free it with free(h.v). */
+struct graph__heap {
+	uint32_t *v;
+	size_t len, cap;
+	const uint32_t *key;
+};
+void graph__heap_push(struct graph__heap *h, uint32_t x);
+uint32_t graph__heap_pop(struct graph__heap *h);
+
 #endif

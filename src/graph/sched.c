@@ -115,47 +115,6 @@ static bool edge_target(const struct graph_node *n)
 	}
 }
 
-/* Position-ordered min-heap for the per-test walk. */
-struct pheap {
-	uint32_t *v;
-	size_t len, cap;
-	const uint32_t *pos;
-};
-
-static void pheap_push(struct pheap *h, uint32_t x)
-{
-	ALLOC_GROW(h->v, h->len + 1, h->cap);
-	size_t i = h->len++;
-	while (i) {
-		size_t p = (i - 1) / 2;
-		if (h->pos[h->v[p]] <= h->pos[x])
-			break;
-		h->v[i] = h->v[p];
-		i = p;
-	}
-	h->v[i] = x;
-}
-
-static uint32_t pheap_pop(struct pheap *h)
-{
-	uint32_t top = h->v[0], x = h->v[--h->len];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->len)
-			break;
-		if (c + 1 < h->len && h->pos[h->v[c + 1]] < h->pos[h->v[c]])
-			c++;
-		if (h->pos[x] <= h->pos[h->v[c]])
-			break;
-		h->v[i] = h->v[c];
-		i = c;
-	}
-	if (h->len)
-		h->v[i] = x;
-	return top;
-}
-
 /* Add xpar edges test -> node for every member test (see the top). */
 static void build_test_edges(struct graph *g, const struct graph_set *members,
 			     const uint32_t *pos, struct graph__adj *xpar)
@@ -167,7 +126,7 @@ static void build_test_edges(struct graph *g, const struct graph_set *members,
 	uint32_t *vis_slot = xcalloc(n, sizeof(uint32_t));
 	uint64_t *masks = NULL;
 	size_t mcap = 0;
-	struct pheap h = {NULL, 0, 0, pos};
+	struct graph__heap h = {NULL, 0, 0, pos};
 
 	for (uint32_t t = graph_set_next(members, 0); t != GRAPH_NONE;
 	     t = graph_set_next(members, t + 1)) {
@@ -189,7 +148,7 @@ static void build_test_edges(struct graph *g, const struct graph_set *members,
 		vis_slot[v] = (uint32_t)nvis++;                                     \
 		ALLOC_GROW(masks, nvis * W, mcap);                                  \
 		memset(MASK(v), 0, W * sizeof(uint64_t));                           \
-		pheap_push(&h, v);                                                  \
+		graph__heap_push(&h, v);                                                  \
 	} while (0)
 		for (uint32_t j = 0; j < k; j++) {
 			const struct graph__adj *ch = &g->chi[pa->v[j]];
@@ -200,7 +159,7 @@ static void build_test_edges(struct graph *g, const struct graph_set *members,
 			}
 		}
 		while (h.len) {
-			uint32_t v = pheap_pop(&h);
+			uint32_t v = graph__heap_pop(&h);
 			uint64_t *mv = MASK(v);
 			bool cov_parent = false;
 			const struct graph__adj *pv = &g->par[v];
