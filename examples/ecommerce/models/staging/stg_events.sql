@@ -1,14 +1,6 @@
 -- Web events; user_id is null for anonymous visitors. Duplicated ids (a
 -- re-sent file) are dropped: the first record of an id wins.
-with ranked as (
-    select
-        *,
-        row_number() over (partition by id order by created_at, sequence_number) as rn
-    from {{ source('raw', 'events') }}
-    where id is not null
-)
-
-select
+select distinct on (id)
     id                                  as event_id,
     user_id,
     sequence_number,
@@ -19,5 +11,6 @@ select
     coalesce(trim(traffic_source), 'Unknown') as traffic_source,
     uri,
     trim(event_type)                    as event_type
-from ranked
-where rn = 1
+from {{ source('raw', 'events') }}
+where id is not null
+order by id, created_at, sequence_number

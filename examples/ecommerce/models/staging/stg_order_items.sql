@@ -1,13 +1,5 @@
 -- One row per order line. The sale price is what the customer paid.
-with ranked as (
-    select
-        *,
-        row_number() over (partition by id order by created_at desc) as rn
-    from {{ source('raw', 'order_items') }}
-    where id is not null
-)
-
-select
+select distinct on (id)
     id                 as order_item_id,
     order_id,
     user_id,
@@ -19,5 +11,6 @@ select
     delivered_at,
     returned_at,
     sale_price
-from ranked
-where rn = 1
+from {{ source('raw', 'order_items') }}
+where id is not null
+order by id, created_at desc

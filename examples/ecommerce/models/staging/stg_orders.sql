@@ -1,13 +1,5 @@
 -- One row per order, with lifecycle flags derived from its status and times.
-with ranked as (
-    select
-        *,
-        row_number() over (partition by order_id order by created_at desc) as rn
-    from {{ source('raw', 'orders') }}
-    where order_id is not null
-)
-
-select
+select distinct on (order_id)
     order_id,
     user_id,
     trim(status)                                   as order_status,
@@ -20,5 +12,6 @@ select
     delivered_at is not null                       as is_delivered,
     trim(status) = 'Returned'                      as is_returned,
     trim(status) = 'Cancelled'                     as is_cancelled
-from ranked
-where rn = 1
+from {{ source('raw', 'orders') }}
+where order_id is not null
+order by order_id, created_at desc

@@ -1,14 +1,6 @@
 -- One row per customer. Keys renamed, text trimmed, email lower-cased.
 -- The raw export can repeat an id (a re-sent file); the latest created_at wins.
-with ranked as (
-    select
-        *,
-        row_number() over (partition by id order by created_at desc) as rn
-    from {{ source('raw', 'users') }}
-    where id is not null
-)
-
-select
+select distinct on (id)
     id                                   as user_id,
     trim(first_name)                     as first_name,
     trim(last_name)                      as last_name,
@@ -23,5 +15,6 @@ select
     longitude,
     coalesce(trim(traffic_source), 'Unknown') as traffic_source,
     created_at                           as user_created_at
-from ranked
-where rn = 1
+from {{ source('raw', 'users') }}
+where id is not null
+order by id, created_at desc
