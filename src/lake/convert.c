@@ -33,7 +33,7 @@ struct txt_block {
 };
 
 struct lake_conv {
-	size_t ncols;
+	size_t ncols, cap;
 	struct lake_col *cols;
 	struct wh_batch batch;
 	struct wh_colbuf *cb;
@@ -327,8 +327,15 @@ static size_t elem_size(enum wh_type t)
 struct lake_conv *lake_conv_new(const struct lake_col *cols, size_t ncols,
 				const struct lake_conv_opts *o)
 {
+	return lake_conv_new_rows(cols, ncols, o, LAKE_BATCH_ROWS);
+}
+
+struct lake_conv *lake_conv_new_rows(const struct lake_col *cols, size_t ncols,
+				     const struct lake_conv_opts *o, size_t rows)
+{
 	struct lake_conv *c = xcalloc(1, sizeof(*c));
 	c->ncols = ncols;
+	c->cap = rows ? rows : 1;
 	c->cols = xcalloc(ncols ? ncols : 1, sizeof(*c->cols));
 	memcpy(c->cols, cols, ncols * sizeof(*cols));
 	c->cb = xcalloc(ncols ? ncols : 1, sizeof(*c->cb));
@@ -344,8 +351,8 @@ struct lake_conv *lake_conv_new(const struct lake_col *cols, size_t ncols,
 		}
 		c->cols[i].type = t;
 		c->cb[i].type = t;
-		c->cb[i].data = xcalloc(LAKE_BATCH_ROWS, elem_size(t.type));
-		c->vstore[i] = xcalloc(LAKE_BATCH_ROWS, 1);
+		c->cb[i].data = xcalloc(c->cap, elem_size(t.type));
+		c->vstore[i] = xcalloc(c->cap, 1);
 		c->cb[i].valid = NULL;
 	}
 	c->batch.ncols = ncols;
@@ -388,7 +395,7 @@ size_t lake_conv_rows(const struct lake_conv *c)
 
 bool lake_conv_full(const struct lake_conv *c)
 {
-	return c->batch.nrows >= LAKE_BATCH_ROWS;
+	return c->batch.nrows >= c->cap;
 }
 
 void lake_conv_reset(struct lake_conv *c)

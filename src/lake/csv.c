@@ -19,7 +19,12 @@
  * Fields are returned as pointers into the input buffer; only quoted fields
  * holding doubled quotes or escapes are unescaped, into a scratch buffer.
  * The SHA-256 of the raw (compressed) bytes is computed while reading, so
- * the loader fingerprints a file in the same pass that loads it.
+ * the loader fingerprints a file in the same pass that loads it. For a
+ * file, a read-ahead thread does the reading and the hashing (a ring of
+ * PF_SLOTS raw chunks, filled in file order and handed over in the same
+ * order): the digest is of exactly the bytes parsed, and the thread that
+ * parses spends its time parsing. The thread is internal; the reader is
+ * still used by one thread at a time.
  *
  * Deliberately not here: type conversion (convert.c), dialect sniffing,
  * encodings other than UTF-8, repairing bad records.
@@ -31,13 +36,32 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define RAW_CHUNK (1u << 20)
 #define BUF_MIN (4u << 20)
+#define PF_SLOTS 8
+
+/* Read-ahead of a file: raw chunks read and hashed by their own thread. */
+struct prefetch {
+	pthread_t th;
+	int fd;
+	EVP_MD_CTX *sha; /* the thread's until done */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *chunk[PF_SLOTS];
+	size_t len[PF_SLOTS];
+	size_t head, count, pos; /* filled chunks: a ring; pos into chunk[head] */
+	bool done, stop;         /* done: end of file or a read error */
+	int err;
+};
 
 enum { C_DELIM = 1, C_LF = 2, C_CR = 4, C_QUOTE = 8, C_NUL = 16, C_HIGH = 32, C_ESC = 64 };
 #define U_STOP (C_DELIM | C_LF | C_CR | C_QUOTE | C_NUL | C_HIGH)
@@ -59,6 +83,9 @@ struct csv_reader {
 	uint64_t line;
 	uint64_t raw_bytes;
 	EVP_MD_CTX *sha;
+	struct prefetch *pf; /* files only */
+	bool fast;           /* parse_plain may be tried */
+	uint64_t fast_hit, fast_miss;
 	/* fields of the current record */
 	size_t fcap;
 	const char **f;
@@ -91,9 +118,46 @@ static void init_common(struct csv_reader *r, const char *name, const struct csv
 		r->cls[(unsigned char)o->escape] |= C_ESC;
 	r->cap = BUF_MIN;
 	r->buf = xmalloc(r->cap);
+	unsigned char dl = (unsigned char)o->delimiter;
+	r->fast = dl && dl < 0x80 && dl != '\n' && dl != '\r' && dl != (unsigned char)o->quote;
 	r->scratch.max = r->o.max_record_bytes + 16;
 	r->sha = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL);
+}
+
+static void *pf_main(void *arg)
+{
+	struct prefetch *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->count == PF_SLOTS && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		bool stop = p->stop;
+		size_t slot = (p->head + p->count) % PF_SLOTS;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		ssize_t k;
+		do
+			k = read(p->fd, p->chunk[slot], RAW_CHUNK);
+		while (k < 0 && errno == EINTR);
+		int er = k < 0 ? errno : 0;
+		if (k > 0)
+			EVP_DigestUpdate(p->sha, p->chunk[slot], (size_t)k);
+		pthread_mutex_lock(&p->mu);
+		if (k > 0) {
+			p->len[slot] = (size_t)k;
+			p->count++;
+		} else {
+			p->done = true;
+			p->err = er;
+		}
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (k <= 0)
+			break;
+	}
+	return NULL;
 }
 
 int csv_open(const char *path, const struct csv_opts *o, struct csv_reader **out, struct err *e)
@@ -104,7 +168,70 @@ int csv_open(const char *path, const struct csv_opts *o, struct csv_reader **out
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
 	init_common(r, path, o);
 	r->fd = fd;
+	struct prefetch *p = xcalloc(1, sizeof(*p));
+	p->fd = fd;
+	p->sha = r->sha;
+	for (int i = 0; i < PF_SLOTS; i++)
+		p->chunk[i] = xmalloc(RAW_CHUNK);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (pthread_create(&p->th, NULL, pf_main, p)) {
+		/* no thread: read and hash inline */
+		for (int i = 0; i < PF_SLOTS; i++)
+			free(p->chunk[i]);
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+		free(p);
+		p = NULL;
+	}
+	r->pf = p;
 	*out = r;
+	return 0;
+}
+
+static void pf_free(struct prefetch *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	for (int i = 0; i < PF_SLOTS; i++)
+		free(p->chunk[i]);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p);
+}
+
+/* The next bytes of the read-ahead (hashed already); 0 at the end. */
+static int pf_read(struct csv_reader *r, void *dst, size_t n, size_t *got, struct err *e)
+{
+	struct prefetch *p = r->pf;
+	pthread_mutex_lock(&p->mu);
+	while (!p->count && !p->done)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (!p->count) {
+		int er = p->err;
+		pthread_mutex_unlock(&p->mu);
+		if (er)
+			return err_set(e, ING_EIO, "cannot read %s: %s", r->name, strerror(er));
+		return 0;
+	}
+	const unsigned char *src = p->chunk[p->head] + p->pos;
+	size_t avail = p->len[p->head] - p->pos;
+	pthread_mutex_unlock(&p->mu);
+	size_t k = n < avail ? n : avail;
+	memcpy(dst, src, k);
+	pthread_mutex_lock(&p->mu);
+	p->pos += k;
+	if (p->pos == p->len[p->head]) {
+		p->head = (p->head + 1) % PF_SLOTS;
+		p->count--;
+		p->pos = 0;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	*got = k;
 	return 0;
 }
 
@@ -125,6 +252,8 @@ void csv_close(struct csv_reader *r)
 {
 	if (!r)
 		return;
+	if (r->pf)
+		pf_free(r->pf);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->gz)
@@ -151,6 +280,11 @@ void csv_digest(struct csv_reader *r, char out[65], uint64_t *nbytes)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdn = 0;
+	if (r->pf) {
+		/* the read-ahead is at the end (EOF was returned): the hash is ours */
+		pf_free(r->pf);
+		r->pf = NULL;
+	}
 	EVP_DigestFinal_ex(r->sha, md, &mdn);
 	lake__hex(md, mdn, out);
 	*nbytes = r->raw_bytes;
@@ -162,6 +296,15 @@ static int raw_read(struct csv_reader *r, void *dst, size_t n, size_t *got, stru
 	*got = 0;
 	if (r->raw_eof)
 		return 0;
+	if (r->pf) {
+		int rc = pf_read(r, dst, n, got, e);
+		if (rc)
+			return rc;
+		if (!*got)
+			r->raw_eof = true;
+		r->raw_bytes += *got;
+		return 0;
+	}
 	if (r->fd < 0) {
 		size_t k = r->memlen - r->mempos < n ? r->memlen - r->mempos : n;
 		memcpy(dst, r->mem + r->mempos, k);
@@ -526,6 +669,57 @@ bad: {
 }
 }
 
+#ifdef __SSE2__
+/*
+ * The common record, fast: no quote, CR, NUL or byte >= 0x80 before its
+ * LF, all of it in the buffer. 16 bytes at a time are compared with the
+ * bytes that stop an unquoted field (exactly parse's U_STOP set); only
+ * delimiters and the final LF are accepted, anything else returns false
+ * and parse() takes the record from its start. Its result is then the one
+ * parse() gives for such a record.
+ */
+static bool parse_plain(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *rawend)
+{
+	const char *b = r->buf;
+	const size_t end = r->end;
+	const char d = r->o.delimiter;
+	const __m128i vd = _mm_set1_epi8(d), vlf = _mm_set1_epi8('\n'), vcr = _mm_set1_epi8('\r'),
+		      vq = _mm_set1_epi8(r->o.quote), z = _mm_setzero_si128();
+	size_t p = r->start, fs = p, nf = 0;
+	if (b[p] == '\n' || b[p] == '\r')
+		return false;
+	for (; p + 16 <= end; p += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(b + p));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vlf)),
+					 _mm_or_si128(_mm_cmpeq_epi8(x, vcr), _mm_cmpeq_epi8(x, vq)));
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(x, z));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(x);
+		while (bits) {
+			size_t q = p + (size_t)__builtin_ctz(bits);
+			char c = b[q];
+			if (c != d && c != '\n')
+				return false;
+			if (nf == r->fcap)
+				grow_fields(r);
+			r->off[nf] = fs;
+			r->len[nf] = (uint32_t)(q - fs);
+			r->quoted[nf] = 0;
+			r->unesc[nf] = 0;
+			nf++;
+			if (c == '\n') {
+				*rawend = q;
+				*next = q + 1;
+				*nf_out = nf;
+				return true;
+			}
+			fs = q + 1;
+			bits &= bits - 1;
+		}
+	}
+	return false;
+}
+#endif
+
 static void keep_raw(struct csv_reader *r, struct csv_record *rec, size_t from, size_t to)
 {
 	size_t n = to - from < CSV_RAW_KEEP ? to - from : CSV_RAW_KEEP;
@@ -603,7 +797,19 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct err *e)
 		size_t nf = 0, next = 0, rawend = 0;
 		uint64_t lfs = 0;
 		const char *reason = NULL;
-		int pr = parse(r, &nf, &next, &rawend, &reason, &lfs);
+		int pr;
+#ifdef __SSE2__
+		if (r->fast && parse_plain(r, &nf, &next, &rawend)) {
+			pr = P_OK;
+			r->fast_hit++;
+		} else
+#endif
+		{
+			pr = parse(r, &nf, &next, &rawend, &reason, &lfs);
+			/* input where the fast path mostly fails: stop trying it */
+			if (r->fast && ++r->fast_miss >= 256 && r->fast_miss > r->fast_hit)
+				r->fast = false;
+		}
 		if (pr == P_MORE) {
 			if (r->end - r->start >= r->o.max_record_bytes)
 				return skip_long(r, rec, e);

@@ -143,6 +143,9 @@ struct lake_conv;
 
 struct lake_conv *lake_conv_new(const struct lake_col *cols, size_t ncols,
 				const struct lake_conv_opts *o);
+/* The same with batches of up to rows rows instead of LAKE_BATCH_ROWS. */
+struct lake_conv *lake_conv_new_rows(const struct lake_col *cols, size_t ncols,
+				     const struct lake_conv_opts *o, size_t rows);
 void lake_conv_free(struct lake_conv *c);
 /* Convert a record (nfields must equal ncols: the caller checks) into the
  * next row. 0, or -1 with *bad_col and *reason (a message in the conv's

@@ -32,6 +32,17 @@
  * and rows reach the engine as the files have them. Parsing thus overlaps
  * the engine's own work (compression, COPY) instead of adding to it.
  *
+ * Where the engine takes a stream of batches (WH_CAP_STREAM_INSERT,
+ * DuckDB), slots are a row group large and the appender is not used: this
+ * thread runs one INSERT whose rows the engine's worker threads pull from
+ * the queue themselves (s_next), so its storage work (compression,
+ * statistics) runs on all of its threads instead of one, in file order. A
+ * slot that carries rejects ends its INSERT; the rejects are appended and
+ * the next INSERT continues with the following slot. Same transaction,
+ * same counts, same order; only the engine's side is parallel. (Measured
+ * on thelook order_items, 2 cores: the appender path ran at 0.85x of
+ * DuckDB's own read_csv, this one at about 1.4x.)
+ *
  * Rejected alternative: several appending connections per table (each in
  * its own transaction over a committed staging relation). It spread the
  * engine's work over more cores but left staging relations behind when
@@ -60,6 +71,9 @@ static const char *const rej_names[RJ_NCOLS] = {"load_id", "source", "table_name
 						 "line", "column_name", "reason", "raw"};
 
 #define NSLOTS 4
+/* Rows per slot when the engine takes a stream of batches: one DuckDB row
+ * group, so each batch becomes row groups of its own with no merging. */
+#define STREAM_ROWS 122880
 
 /* A unit of work passed from the producer to the appender. */
 struct slot {
@@ -103,6 +117,12 @@ struct tload {
 	size_t nfree;
 	bool prod_done, stop;
 	_Atomic bool over; /* more than max_bad_records: count on, append nothing */
+	/* stream insert (engine threads pull slots), under mu */
+	bool stream;
+	bool seg_end;          /* end the current INSERT */
+	bool drained;          /* producer done and queue empty */
+	struct slot *pend_rej; /* slot whose rejects follow the current INSERT */
+	size_t handed;         /* batches handed to the engine */
 };
 
 /* Valid UTF-8 without NUL: engines refuse both in text; a reject's raw
@@ -144,7 +164,8 @@ static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
 {
 	for (int k = 0; k < NSLOTS; k++) {
 		struct slot *sl = &tl->slots[k];
-		sl->conv = lake_conv_new(tl->pl->cols, tl->pl->ncols, co);
+		sl->conv = lake_conv_new_rows(tl->pl->cols, tl->pl->ncols, co,
+					      tl->stream ? STREAM_ROWS : LAKE_BATCH_ROWS);
 		sl->ra = arena_new(1 << 16);
 		for (int i = 0; i < RJ_NCOLS; i++) {
 			sl->rcb[i].type.type = i == RJ_LINE ? WH_INT64 : WH_TEXT;
@@ -608,6 +629,104 @@ static int consume(struct apx *x, struct err *e)
 	return rc;
 }
 
+/* ---- stream insert: the engine's threads pull the slots ---- */
+
+static void recycle(struct tload *tl, struct slot *sl)
+{
+	lake_conv_reset(sl->conv);
+	sl->rb.nrows = 0;
+	arena_reset(sl->ra);
+	pthread_mutex_lock(&tl->mu);
+	tl->freel[tl->nfree++] = sl;
+	pthread_cond_broadcast(&tl->cv);
+	pthread_mutex_unlock(&tl->mu);
+}
+
+/* Engine thread: the next slot's rows. A slot that carries rejects is the
+ * last of its INSERT: they are written after it, in file order. */
+static int s_next(void *ctx, const struct wh_batch **b, void **token)
+{
+	struct tload *tl = ctx;
+	for (;;) {
+		pthread_mutex_lock(&tl->mu);
+		while (!tl->qn && !tl->prod_done && !tl->stop && !tl->seg_end)
+			pthread_cond_wait(&tl->cv, &tl->mu);
+		if (tl->seg_end || tl->stop || tl->over || !tl->qn) {
+			if (!tl->qn && tl->prod_done)
+				tl->drained = true;
+			pthread_mutex_unlock(&tl->mu);
+			return 0;
+		}
+		struct slot *sl = tl->q[tl->qh];
+		tl->qh = (tl->qh + 1) % NSLOTS;
+		tl->qn--;
+		size_t n = lake_conv_rows(sl->conv);
+		if (sl->rb.nrows) {
+			tl->pend_rej = sl;
+			tl->seg_end = true;
+		}
+		if (n) {
+			tl->pl->rep->rows_loaded += n;
+			tl->handed++;
+		}
+		pthread_mutex_unlock(&tl->mu);
+		if (n) {
+			*b = lake_conv_batch(sl->conv);
+			*token = sl;
+			return 1;
+		}
+		if (!sl->rb.nrows)
+			recycle(tl, sl);
+	}
+}
+
+static void s_release(void *ctx, void *token)
+{
+	struct tload *tl = ctx;
+	struct slot *sl = token;
+	pthread_mutex_lock(&tl->mu);
+	bool held = sl == tl->pend_rej;
+	pthread_mutex_unlock(&tl->mu);
+	if (!held)
+		recycle(tl, sl);
+}
+
+/* INSERTs fed by the slots until the producer is done, rejects written
+ * between them; the appender (consume) where the engine has no stream
+ * insert for these columns. */
+static int stream_consume(struct apx *x, struct err *e)
+{
+	struct tload *tl = x->tl;
+	struct wh_stream_src src = {tl, s_next, s_release};
+	int rc = 0;
+	for (;;) {
+		pthread_mutex_lock(&tl->mu);
+		tl->seg_end = false;
+		pthread_mutex_unlock(&tl->mu);
+		rc = wh_stream_insert(x->c, tl->pl->schema, tl->target, tl->defs, tl->pl->ncols,
+				      &src, e);
+		if (rc == ING_EUNSUPPORTED && !tl->handed && !tl->pend_rej) {
+			err_clear(e);
+			return consume(x, e);
+		}
+		pthread_mutex_lock(&tl->mu);
+		struct slot *sl = tl->pend_rej;
+		tl->pend_rej = NULL;
+		bool done = tl->drained || tl->stop;
+		pthread_mutex_unlock(&tl->mu);
+		if (sl) {
+			if (!rc && !tl->over)
+				rc = rej_write(x, sl, e);
+			recycle(tl, sl);
+		}
+		if (rc || done)
+			break;
+		if (tl->over)
+			return consume(x, e); /* counts on, appends nothing */
+	}
+	return rc;
+}
+
 /* Run the producer and append its slots on the table's connection, inside
  * the table's transaction; 0 when every file was read and every slot
  * written. */
@@ -616,7 +735,7 @@ static int run_pipeline(struct tload *tl, struct err *e)
 	struct apx x = {.tl = tl, .c = tl->c};
 	pthread_t prod;
 	pthread_create(&prod, NULL, producer, tl);
-	int rc = consume(&x, e);
+	int rc = tl->stream ? stream_consume(&x, e) : consume(&x, e);
 	if (rc) {
 		pthread_mutex_lock(&tl->mu);
 		tl->stop = true;
@@ -683,6 +802,7 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 				    pl->opt->date_format};
 	pthread_mutex_init(&tl.mu, NULL);
 	pthread_cond_init(&tl.cv, NULL);
+	tl.stream = wh_has(db, WH_CAP_STREAM_INSERT);
 	slots_init(&tl, &co);
 	tl.shas = shas;
 	tl.rows = rows;

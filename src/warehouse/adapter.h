@@ -57,6 +57,10 @@ struct wh_adapter {
 			   struct err *e);
 	int (*append_batch)(struct wh_appender *ap, const struct wh_batch *b, struct err *e);
 	int (*append_close)(struct wh_appender *ap, bool ok, struct err *e);
+	/* Optional (WH_CAP_STREAM_INSERT): see wh_stream_insert. */
+	int (*stream_insert)(struct wh_conn *c, const char *schema, const char *table,
+			     const struct wh_coldef *cols, size_t ncols,
+			     const struct wh_stream_src *src, struct err *e);
 
 	/* DDL type name for a logical type. */
 	void (*type_sql)(const struct wh_ltype *t, struct buf *out);

@@ -32,10 +32,12 @@
 #pragma GCC diagnostic pop
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the library, loaded once ---- */
 
@@ -66,7 +68,7 @@
 	X(duckdb_appender_column_count) X(duckdb_appender_column_type)          \
 	X(duckdb_appender_error_data) X(duckdb_error_data_message)              \
 	X(duckdb_destroy_error_data) X(duckdb_append_data_chunk)                \
-	X(duckdb_appender_close) X(duckdb_appender_destroy)
+	X(duckdb_appender_close) X(duckdb_appender_destroy) X(duckdb_arrow_scan)
 
 static struct {
 	__typeof__(&duckdb_library_version) duckdb_library_version;
@@ -1097,6 +1099,394 @@ static int d_append_close(struct wh_appender *wap, bool ok, struct err *e)
 	return rc;
 }
 
+/* ---- stream insert: an Arrow C stream read by arrow_scan ----
+ *
+ * The appender runs DuckDB's storage work (compression, statistics) on
+ * the one thread that appends. For wh_stream_insert the batches are
+ * exported instead as an Arrow C stream, registered with
+ * duckdb_arrow_scan as a view, and loaded with one INSERT ... SELECT:
+ * arrow_scan reports batch indexes, so DuckDB plans its order-preserving
+ * parallel insert and every worker thread pulls batches and compresses its
+ * own row groups. Fixed-width columns are handed over without copying
+ * (DuckDB references the buffers until it releases the array); text is
+ * packed into Arrow's offsets + bytes layout; NULL flags become bitmaps.
+ * Only columns whose values need no conversion take this path (the table's
+ * type is the one the batch carries); anything else is left to the
+ * appender, which converts and range-checks.
+ *
+ * duckdb_arrow_scan creates an ordinary view in the connection's default
+ * schema, inside the caller's transaction; it is dropped right after the
+ * INSERT (a rollback removes it too). A commit thus logs the view's CREATE
+ * and DROP in the WAL; replaying them after a kill between commit and
+ * checkpoint was checked to open cleanly, with no view left.
+ */
+
+/* The Arrow C data interface structures (a published, stable ABI;
+ * duckdb.h only declares their names). */
+struct ArrowSchema {
+	const char *format;
+	const char *name;
+	const char *metadata;
+	int64_t flags;
+	int64_t n_children;
+	struct ArrowSchema **children;
+	struct ArrowSchema *dictionary;
+	void (*release)(struct ArrowSchema *);
+	void *private_data;
+};
+
+struct ArrowArray {
+	int64_t length;
+	int64_t null_count;
+	int64_t offset;
+	int64_t n_buffers;
+	int64_t n_children;
+	const void **buffers;
+	struct ArrowArray **children;
+	struct ArrowArray *dictionary;
+	void (*release)(struct ArrowArray *);
+	void *private_data;
+};
+
+struct ArrowArrayStream {
+	int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+	int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+	const char *(*get_last_error)(struct ArrowArrayStream *);
+	void (*release)(struct ArrowArrayStream *);
+	void *private_data;
+};
+
+#define ARROW_FLAG_NULLABLE 2
+
+struct dstream {
+	struct ArrowArrayStream st;
+	const struct wh_stream_src *src;
+	size_t ncols;
+	struct dcol *cols;
+	char (*fmt)[32];
+	struct ArrowSchema root, *kid, **kidp;
+	bool ended;
+	char errmsg[256];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t live; /* arrays handed out, not yet released */
+};
+
+/* One exported batch. */
+struct darr {
+	struct dstream *s;
+	void *token;
+	struct ArrowArray *kid, **kidp;
+	const void **bufs; /* 3 per column */
+	void **owned;      /* buffers we allocated for it */
+	size_t nowned;
+};
+
+static void schema_release(struct ArrowSchema *sc)
+{
+	sc->release = NULL;
+}
+
+static void child_release(struct ArrowArray *a)
+{
+	a->release = NULL;
+}
+
+static int as_get_schema(struct ArrowArrayStream *st, struct ArrowSchema *out)
+{
+	struct dstream *s = st->private_data;
+	for (size_t k = 0; k < s->ncols; k++)
+		s->kid[k].release = schema_release;
+	*out = s->root;
+	out->release = schema_release;
+	return 0;
+}
+
+static const char *as_last_error(struct ArrowArrayStream *st)
+{
+	struct dstream *s = st->private_data;
+	return s->errmsg[0] ? s->errmsg : NULL;
+}
+
+static void as_release(struct ArrowArrayStream *st)
+{
+	st->release = NULL;
+}
+
+static void arr_release(struct ArrowArray *a)
+{
+	struct darr *d = a->private_data;
+	struct dstream *s = d->s;
+	s->src->release(s->src->ctx, d->token);
+	for (size_t i = 0; i < d->nowned; i++)
+		free(d->owned[i]);
+	free(d->owned);
+	free(d);
+	a->release = NULL;
+	pthread_mutex_lock(&s->mu);
+	s->live--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* NULL flags as an Arrow validity bitmap (NULL when there is no NULL). */
+static uint8_t *pack_validity(struct darr *d, const uint8_t *valid, size_t n, int64_t *nulls)
+{
+	*nulls = 0;
+	if (!valid)
+		return NULL;
+	size_t nb = (n + 7) / 8, z = 0;
+	uint8_t *bits = xcalloc(nb ? nb : 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		bits[i >> 3] |= (uint8_t)((valid[i] != 0) << (i & 7));
+		z += valid[i] == 0;
+	}
+	if (!z) {
+		free(bits);
+		return NULL;
+	}
+	*nulls = (int64_t)z;
+	d->owned[d->nowned++] = bits;
+	return bits;
+}
+
+static int as_get_next(struct ArrowArrayStream *st, struct ArrowArray *out)
+{
+	struct dstream *s = st->private_data;
+	memset(out, 0, sizeof(*out)); /* release == NULL: the end */
+	if (s->ended)
+		return 0;
+	const struct wh_batch *b = NULL;
+	void *token = NULL;
+	if (s->src->next(s->src->ctx, &b, &token) <= 0) {
+		s->ended = true;
+		return 0;
+	}
+	size_t n = b->nrows, nc = s->ncols;
+	if (b->ncols != nc) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "batch has %zu columns, the insert %zu",
+			 b->ncols, nc);
+		s->src->release(s->src->ctx, token);
+		return EINVAL;
+	}
+	for (size_t k = 0; k < nc; k++) {
+		const struct wh_ltype *t = &b->cols[k].type;
+		enum wh_type bt = t->type == WH_OTHER ? WH_TEXT : t->type;
+		if (bt != s->cols[k].src || (bt == WH_DECIMAL && t->scale != s->cols[k].scale)) {
+			snprintf(s->errmsg, sizeof(s->errmsg), "column '%s': batch is %s, expected %s",
+				 s->cols[k].name, wh_type_name(t->type), wh_type_name(s->cols[k].src));
+			s->src->release(s->src->ctx, token);
+			return EINVAL;
+		}
+	}
+	struct darr *d = xcalloc(1, sizeof(*d));
+	d->s = s;
+	d->token = token;
+	d->kid = xcalloc(nc, sizeof(*d->kid));
+	d->kidp = xcalloc(nc, sizeof(*d->kidp));
+	d->bufs = xcalloc(nc * 3 + 1, sizeof(*d->bufs));
+	d->owned = xcalloc(nc * 3 + 3, sizeof(*d->owned));
+	d->owned[d->nowned++] = d->kid;
+	d->owned[d->nowned++] = d->kidp;
+	d->owned[d->nowned++] = d->bufs;
+	for (size_t k = 0; k < nc; k++) {
+		const struct wh_colbuf *cb = &b->cols[k];
+		struct ArrowArray *a = &d->kid[k];
+		const void **bf = d->bufs + 1 + 3 * k;
+		a->length = (int64_t)n;
+		a->n_buffers = 2;
+		a->buffers = bf;
+		a->release = child_release;
+		bf[0] = pack_validity(d, cb->valid, n, &a->null_count);
+		switch (s->cols[k].fill) {
+		case F_BOOL: {
+			uint8_t *bits = xcalloc((n + 7) / 8 + 1, 1);
+			const bool *v = cb->data;
+			for (size_t i = 0; i < n; i++)
+				bits[i >> 3] |= (uint8_t)(v[i] << (i & 7));
+			d->owned[d->nowned++] = bits;
+			bf[1] = bits;
+			break;
+		}
+		case F_TEXT: {
+			const struct wh_str *v = cb->data;
+			size_t total = 0;
+			for (size_t i = 0; i < n; i++)
+				if (!cb->valid || cb->valid[i])
+					total += v[i].n;
+			int64_t *off = xmalloc((n + 1) * sizeof(int64_t));
+			char *txt = xmalloc(total ? total : 1), *w = txt;
+			off[0] = 0;
+			for (size_t i = 0; i < n; i++) {
+				if (!cb->valid || cb->valid[i]) {
+					memcpy(w, v[i].p, v[i].n);
+					w += v[i].n;
+				}
+				off[i + 1] = w - txt;
+			}
+			d->owned[d->nowned++] = off;
+			d->owned[d->nowned++] = txt;
+			a->n_buffers = 3;
+			bf[1] = off;
+			bf[2] = txt;
+			break;
+		}
+		default: /* same representation as the batch */
+			bf[1] = cb->data;
+			break;
+		}
+		d->kidp[k] = a;
+	}
+	out->length = (int64_t)n;
+	out->n_buffers = 1;
+	out->buffers = d->bufs; /* bufs[0]: the struct's validity, none */
+	out->n_children = (int64_t)nc;
+	out->children = d->kidp;
+	out->release = arr_release;
+	out->private_data = d;
+	pthread_mutex_lock(&s->mu);
+	s->live++;
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+/* Can column k go through Arrow unchanged? Sets its format. */
+static bool stream_column(struct dcol *dc, duckdb_logical_type lt, const struct wh_ltype *src,
+			  char fmt[32])
+{
+	duckdb_type id = dk.duckdb_get_type_id(lt);
+	switch (dc->fill) {
+	case F_BOOL: snprintf(fmt, 32, "b"); return true;
+	case F_I64: snprintf(fmt, 32, "l"); return true;
+	case F_F64: snprintf(fmt, 32, "g"); return true;
+	case F_TEXT: snprintf(fmt, 32, "U"); return true;
+	case F_DATE: snprintf(fmt, 32, "tdD"); return true;
+	case F_TS: snprintf(fmt, 32, "tsu:"); return id == DUCKDB_TYPE_TIMESTAMP;
+	case F_DEC16:
+	case F_DEC32:
+	case F_DEC64:
+	case F_DEC128: {
+		/* the batch's scale is the column's, and every value fits */
+		int p = src->precision <= 0 ? 38 : src->precision;
+		int sc = src->precision <= 0 ? 9 : src->scale;
+		snprintf(fmt, 32, "d:%d,%d", dc->width, dc->scale);
+		return src->type == WH_DECIMAL && sc == dc->scale && p <= dc->width;
+	}
+	default: return false;
+	}
+}
+
+static int d_stream_insert(struct wh_conn *c, const char *schema, const char *table,
+			   const struct wh_coldef *cols, size_t ncols,
+			   const struct wh_stream_src *src, struct err *e)
+{
+	static _Atomic unsigned long seq;
+	struct dconn *dc = dconn_of(c);
+	struct dstream s = {0};
+	duckdb_appender app = NULL;
+	struct buf sql = BUF_INIT;
+	char view[64];
+	bool have_view = false;
+	int rc = 0;
+	char *what = xasprintf("%s%s%s", schema ? schema : "", schema ? "." : "", table);
+
+	s.src = src;
+	s.ncols = ncols;
+	s.cols = xcalloc(ncols, sizeof(*s.cols));
+	s.fmt = xcalloc(ncols, sizeof(*s.fmt));
+	s.kid = xcalloc(ncols, sizeof(*s.kid));
+	s.kidp = xcalloc(ncols, sizeof(*s.kidp));
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+
+	/* The table's column types, through an appender that appends nothing. */
+	if (dk.duckdb_appender_create_ext(dc->con, NULL, schema, table, &app) != DuckDBSuccess) {
+		rc = appender_err(app, what, e);
+		goto done;
+	}
+	for (size_t i = 0; i < ncols; i++)
+		if (dk.duckdb_appender_add_column(app, cols[i].name) != DuckDBSuccess) {
+			rc = appender_err(app, what, e);
+			goto done;
+		}
+	for (size_t i = 0; i < ncols && !rc; i++) {
+		duckdb_logical_type lt = dk.duckdb_appender_column_type(app, i);
+		s.cols[i].name = cols[i].name;
+		s.cols[i].src = cols[i].type.type == WH_OTHER ? WH_TEXT : cols[i].type.type;
+		if (plan_column(&s.cols[i], lt, e) ||
+		    !stream_column(&s.cols[i], lt, &cols[i].type, s.fmt[i])) {
+			err_clear(e);
+			rc = err_set(e, ING_EUNSUPPORTED,
+				     "%s.%s: the column type needs the appender's conversion", what,
+				     cols[i].name);
+		}
+		dk.duckdb_destroy_logical_type(&lt);
+	}
+	dk.duckdb_appender_destroy(&app);
+	if (rc)
+		goto done;
+
+	for (size_t i = 0; i < ncols; i++) {
+		s.kid[i] = (struct ArrowSchema){.format = s.fmt[i],
+						.name = cols[i].name,
+						.flags = ARROW_FLAG_NULLABLE,
+						.release = schema_release};
+		s.kidp[i] = &s.kid[i];
+	}
+	s.root = (struct ArrowSchema){.format = "+s",
+				      .name = "",
+				      .n_children = (int64_t)ncols,
+				      .children = s.kidp,
+				      .release = schema_release};
+	s.st = (struct ArrowArrayStream){as_get_schema, as_get_next, as_last_error, as_release,
+					 &s};
+
+	snprintf(view, sizeof(view), "__ingot_stream_%ld_%lu", (long)getpid(), ++seq);
+	if (dk.duckdb_arrow_scan(dc->con, view, (duckdb_arrow_stream)&s.st) != DuckDBSuccess) {
+		rc = err_set(e, ING_EDB, "%s: cannot register the batch stream", what);
+		goto done;
+	}
+	have_view = true;
+	buf_puts(&sql, "INSERT INTO ");
+	wh_relation_sql(c->db, schema, table, &sql);
+	buf_puts(&sql, " (");
+	for (size_t i = 0; i < ncols; i++) {
+		if (i)
+			buf_puts(&sql, ", ");
+		wh_quote_ident(c->db, cols[i].name, &sql);
+	}
+	buf_puts(&sql, ") SELECT * FROM ");
+	wh_quote_ident(c->db, view, &sql);
+	if ((rc = d_exec(c, buf_cstr(&sql), NULL, e)))
+		err_prefix(e, "%s", what);
+done:
+	if (have_view) {
+		struct err ig = ERR_INIT;
+		buf_reset(&sql);
+		buf_puts(&sql, "DROP VIEW IF EXISTS ");
+		wh_quote_ident(c->db, view, &sql);
+		/* fails only in an aborted transaction, whose rollback drops it */
+		if (d_exec(c, buf_cstr(&sql), NULL, &ig) && !rc)
+			rc = err_set(e, ING_EDB, "%s: %s", what, ig.msg ? ig.msg : "drop view");
+		err_clear(&ig);
+	}
+	pthread_mutex_lock(&s.mu);
+	while (s.live)
+		pthread_cond_wait(&s.cv, &s.mu);
+	pthread_mutex_unlock(&s.mu);
+	if (app)
+		dk.duckdb_appender_destroy(&app);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	free(s.cols);
+	free(s.fmt);
+	free(s.kid);
+	free(s.kidp);
+	free(what);
+	buf_free(&sql);
+	return rc;
+}
+
 /* ---- dialect ---- */
 
 static void d_type_sql(const struct wh_ltype *t, struct buf *out)
@@ -1125,7 +1515,7 @@ const struct wh_adapter wh_duckdb_adapter = {
 	.name = "duckdb",
 	.caps = WH_CAP_MERGE | WH_CAP_TRANSACTIONAL_DDL | WH_CAP_BULK_APPEND | WH_CAP_SCHEMAS |
 		WH_CAP_COMMENTS | WH_CAP_CANCEL | WH_CAP_CREATE_OR_REPLACE_TABLE |
-		WH_CAP_DELETE_USING,
+		WH_CAP_DELETE_USING | WH_CAP_STREAM_INSERT,
 	.ident_quote = '"',
 	.db_open = d_open,
 	.db_close = d_close,
@@ -1139,5 +1529,6 @@ const struct wh_adapter wh_duckdb_adapter = {
 	.append_open = d_append_open,
 	.append_batch = d_append_batch,
 	.append_close = d_append_close,
+	.stream_insert = d_stream_insert,
 	.type_sql = d_type_sql,
 };

@@ -754,3 +754,14 @@ int wh_append_close(struct wh_appender *ap, bool ok, struct err *e)
 		return 0;
 	return ap->ad->append_close(ap, ok, e);
 }
+
+int wh_stream_insert(struct wh_conn *c, const char *schema, const char *table,
+		     const struct wh_coldef *cols, size_t ncols, const struct wh_stream_src *src,
+		     struct err *e)
+{
+	if (!(c->ad->caps & WH_CAP_STREAM_INSERT) || !c->ad->stream_insert)
+		return err_set(e, ING_EUNSUPPORTED, "%s has no stream insert", c->ad->name);
+	if (!ncols)
+		return err_set(e, ING_EINVAL, "stream insert into '%s' with no columns", table);
+	return c->ad->stream_insert(c, schema, table, cols, ncols, src, e);
+}

@@ -128,6 +128,8 @@ enum wh_caps {
 	WH_CAP_DELETE_USING = 1 << 9,      /* DELETE ... USING */
 	WH_CAP_BOUND_VIEWS = 1 << 10,      /* views bind to the tables they read: such a
 					      table cannot be dropped or swapped under them */
+	WH_CAP_STREAM_INSERT = 1 << 11,    /* wh_stream_insert: one INSERT fed by batches,
+					      the engine's storage work on its own threads */
 };
 
 struct wh_db;
@@ -235,5 +237,32 @@ int wh_append_open(struct wh_conn *c, const char *schema, const char *table,
 int wh_append_batch(struct wh_appender *ap, const struct wh_batch *b, struct err *e);
 /* Flush and release. After an error, call with ok=false to discard. */
 int wh_append_close(struct wh_appender *ap, bool ok, struct err *e);
+
+/* ---- bulk insert from a stream of batches (WH_CAP_STREAM_INSERT) ----
+ *
+ * One INSERT into an existing table (columns cols, by name) whose rows are
+ * the batches src yields, in the order it yields them. The engine calls
+ * next and release from its own worker threads (never two next calls at
+ * once; release at any time, concurrently with next) so that its storage
+ * work runs on all of its threads while the caller's thread waits in
+ * wh_stream_insert. next returns 1 with *b and *token set, or 0 at the end
+ * of the stream; the batch must stay valid until release(ctx, token). Every
+ * token handed out has been released when wh_stream_insert returns.
+ * Rows become visible with the caller's transaction, as with the appender.
+ * Text must be valid UTF-8 without NUL bytes: unlike the appender, the
+ * stream does not check it (the loader's CSV reader refuses such records).
+ *
+ * ING_EUNSUPPORTED (before next is ever called) when the engine lacks the
+ * operation or the table's column types would need conversions that only
+ * the appender does (e.g. INT64 into an INTEGER column): use wh_append_*.
+ */
+struct wh_stream_src {
+	void *ctx;
+	int (*next)(void *ctx, const struct wh_batch **b, void **token);
+	void (*release)(void *ctx, void *token);
+};
+int wh_stream_insert(struct wh_conn *c, const char *schema, const char *table,
+		     const struct wh_coldef *cols, size_t ncols, const struct wh_stream_src *src,
+		     struct err *e);
 
 #endif
