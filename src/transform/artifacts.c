@@ -172,24 +172,32 @@ static void fqn_json(struct jw *w, struct tf_node *n)
 	jw_arr_end(w);
 }
 
+/* The identity keys every manifest entry starts with, in dbt's order. */
+static void identity_json(struct jw *w, const char *name, const char *rtype, const char *package,
+			  const char *path, const char *original_file_path, const char *unique_id)
+{
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "resource_type");
+	jw_str(w, rtype);
+	jw_key(w, "package_name");
+	jw_str(w, package);
+	jw_key(w, "path");
+	jw_str(w, path);
+	jw_key(w, "original_file_path");
+	jw_str(w, original_file_path);
+	jw_key(w, "unique_id");
+	jw_str(w, unique_id);
+}
+
 static void common(struct jw *w, struct tf_proj *tp, struct tf_node *n)
 {
 	jw_key(w, "database");
 	jw_str(w, n->database);
 	jw_key(w, "schema");
 	jw_str(w, n->schema);
-	jw_key(w, "name");
-	jw_str(w, n->name);
-	jw_key(w, "resource_type");
-	jw_str(w, tf_rtype_name(n->rtype));
-	jw_key(w, "package_name");
-	jw_str(w, n->package);
-	jw_key(w, "path");
-	jw_str(w, n->path);
-	jw_key(w, "original_file_path");
-	jw_str(w, n->original_file_path);
-	jw_key(w, "unique_id");
-	jw_str(w, n->unique_id);
+	identity_json(w, n->name, tf_rtype_name(n->rtype), n->package, n->path,
+		      n->original_file_path, n->unique_id);
 	fqn_json(w, n);
 	(void)tp;
 }
@@ -535,18 +543,8 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 		struct tf_macro_info *m = &tp->macros.items[i];
 		jw_key(&w, m->unique_id);
 		jw_obj_begin(&w);
-		jw_key(&w, "name");
-		jw_str(&w, m->name);
-		jw_key(&w, "resource_type");
-		jw_str(&w, "macro");
-		jw_key(&w, "package_name");
-		jw_str(&w, m->package);
-		jw_key(&w, "path");
-		jw_str(&w, m->path);
-		jw_key(&w, "original_file_path");
-		jw_str(&w, m->original_file_path);
-		jw_key(&w, "unique_id");
-		jw_str(&w, m->unique_id);
+		identity_json(&w, m->name, "macro", m->package, m->path, m->original_file_path,
+			      m->unique_id);
 		jw_key(&w, "macro_sql");
 		jw_strn(&w, m->raw, m->raw_len);
 		jw_key(&w, "depends_on");
@@ -574,18 +572,8 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 		struct tf_doc *d = &tp->docs.items[i];
 		jw_key(&w, d->unique_id);
 		jw_obj_begin(&w);
-		jw_key(&w, "name");
-		jw_str(&w, d->name);
-		jw_key(&w, "resource_type");
-		jw_str(&w, "doc");
-		jw_key(&w, "package_name");
-		jw_str(&w, d->package);
-		jw_key(&w, "path");
-		jw_str(&w, d->path);
-		jw_key(&w, "original_file_path");
-		jw_str(&w, d->original_file_path);
-		jw_key(&w, "unique_id");
-		jw_str(&w, d->unique_id);
+		identity_json(&w, d->name, "doc", d->package, d->path, d->original_file_path,
+			      d->unique_id);
 		jw_key(&w, "block_contents");
 		jw_str(&w, d->text);
 		jw_obj_end(&w);
@@ -599,18 +587,8 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 			continue;
 		jw_key(&w, n->unique_id);
 		jw_obj_begin(&w);
-		jw_key(&w, "name");
-		jw_str(&w, n->name);
-		jw_key(&w, "resource_type");
-		jw_str(&w, "exposure");
-		jw_key(&w, "package_name");
-		jw_str(&w, n->package);
-		jw_key(&w, "path");
-		jw_str(&w, n->path);
-		jw_key(&w, "original_file_path");
-		jw_str(&w, n->original_file_path);
-		jw_key(&w, "unique_id");
-		jw_str(&w, n->unique_id);
+		identity_json(&w, n->name, "exposure", n->package, n->path, n->original_file_path,
+			      n->unique_id);
 		fqn_json(&w, n);
 		const char *ty = ymap_str(n->exposure, "type");
 		jw_key(&w, "type");
