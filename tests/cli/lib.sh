@@ -43,3 +43,47 @@ ${2:-test}:
       threads: 2
 EOP
 }
+
+# ---- queries and engines (the one copy of these helpers; do not redefine) ----
+
+# q SQL: the rows of a query in the current project (`ingot show`), as CSV
+# without the header. A query error fails the test.
+q() {
+  "$INGOT" show --limit -1 -o csv --inline "$1" >"$T/.q" 2>"$T/.qerr" ||
+    fail "query failed: $1: $(cat "$T/.qerr")"
+  tail -n +2 "$T/.q"
+}
+# q1 SQL: the first row of q.
+q1() { q "$1" | head -1; }
+# expect_eq GOT WANT WHAT
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected [$2], got [$1]"; }
+# expect_q SQL WANT: the rows of SQL (newline-separated) must be WANT.
+expect_q() {
+  local got; got=$(q "$1")
+  [ "$got" = "$2" ] || fail "query: $1
+expected: $2
+got: $got"
+}
+
+# engine_profile ENGINE PROFILE [SCHEMA]: a profiles.yml for ENGINE
+# (duckdb: ./warehouse.duckdb in the current directory; postgres: the test
+# server, schema SCHEMA, default "main"). A suite that runs on both engines
+# is written once and sourced by two thin scripts that set ENGINE
+# (tNNNN-x-duckdb.sh, tNNNN-x-postgres.sh).
+engine_profile() {
+  local engine=$1 prof=$2 schema=${3:-main}
+  case "$engine" in
+    postgres) pg_profile "$schema" "$prof" ;;
+    duckdb) cat <<EOP
+$prof:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "$PWD/warehouse.duckdb"
+      threads: 2
+EOP
+    ;;
+    *) fail "engine_profile: unknown engine $engine" ;;
+  esac
+}
