@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 	for (int j = i + (int)used; j < argc; j++)
 		rest[nrest++] = argv[j];
 
-	struct cmd_ctx ctx = {0};
+	struct cmd_ctx ctx = {.out = stdout};
 	int rc = cmd_parse(&ctx, spec, nrest, rest);
 	if (rc) {
 		fprintf(stderr, "ingot: %s\n", ctx.err.msg);

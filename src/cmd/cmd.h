@@ -19,6 +19,7 @@
 #include "core/vec.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 enum opt_type {
 	OPT_FLAG,  /* --name                       */
@@ -81,6 +82,10 @@ struct cmd_ctx {
 	size_t nvals;
 	VEC(const char *) pos; /* positional arguments */
 	struct project *project; /* with CMD_NEEDS_PROJECT */
+	/* Where the command writes its output: stdout for a command run in
+	 * this process, the client's stream for one handed to the process
+	 * that owns the warehouse. Commands never write to stdout directly. */
+	FILE *out;
 	struct err err;
 };
 
