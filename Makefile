@@ -49,7 +49,7 @@ BOOTSTRAP_GOALS := deps demo test
 NOCONFIG_GOALS := $(BOOTSTRAP_GOALS) clean
 READ_CONFIG := $(if $(MAKECMDGOALS),$(if $(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),1),1)
 
-# pkg-config module -> Debian package, and optional module -> feature
+# pkg-config module -> Debian package, and optional module -> its switch
 debpkg_jansson := libjansson-dev
 debpkg_libfyaml := libfyaml-dev
 debpkg_sqlite3 := libsqlite3-dev
@@ -98,8 +98,11 @@ install the Debian package$(PKG_PLURAL) $(foreach p,$(PKG_MISSING),$(debpkg_$(p)
 (`make deps` installs everything, as root)$(if $(PKG_SWITCHES),$(comma) or build without \
 $(if $(PKG_PLURAL),them,it): make $(PKG_SWITCHES)))
 endif
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) || echo PKG-CONFIG-FAILED)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) || echo PKG-CONFIG-FAILED)
+ifneq ($(filter PKG-CONFIG-FAILED,$(PKG_CFLAGS) $(PKG_LIBS)),)
+$(error $(PKG_CONFIG) --cflags/--libs $(PKGS) failed (see above): fix the installation, e.g. `make deps`)
+endif
 endif
 LDLIBS = $(PKG_LIBS) -ldl -lm -pthread
 RPATH = -Wl,-rpath,'$$ORIGIN/$(DUCKDB_DIR)/lib' -Wl,-rpath,'$$ORIGIN/../lib/ingot' -Wl,-z,origin
