@@ -63,8 +63,7 @@ static void print_usage(void)
 
 static void print_version(void)
 {
-	printf("ingot %s\nduckdb %s\nengines: %s\n", INGOT_VERSION, wh_duckdb_library_version(),
-	       wh_engines_available());
+	cmd_print_version();
 }
 
 /* Commands whose first words match `word` (for "ingot pipeline"). */

@@ -17,6 +17,7 @@
 
 #include "core/err.h"
 #include "core/vec.h"
+#include "core/version.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,8 +105,9 @@ void cmd_print_help(const struct cmd_spec *spec);
 int cmd_parse(struct cmd_ctx *ctx, const struct cmd_spec *spec, int argc, char **argv);
 void cmd_ctx_release(struct cmd_ctx *ctx);
 
-/* Version strings. */
-#define INGOT_VERSION "0.1.0"
+/* Print ingot's version, the DuckDB library's, the engines and the features
+ * compiled in and left out (`ingot --version`, `ingot version`). */
+void cmd_print_version(void);
 
 /* The global options every command takes, for help output. */
 extern const struct opt cmd_global_opts[];

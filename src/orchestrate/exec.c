@@ -326,7 +326,8 @@ static void *alert_main(void *arg)
 			curl_easy_cleanup(c);
 		}
 #else
-		log_warn("alert webhook %s: this ingot was built without libcurl", a->webhook);
+		log_warn("alert webhook %s NOT sent: this ingot was built without webhooks "
+			 "(WITH_CURL=0); install libcurl4-openssl-dev and rebuild", a->webhook);
 #endif
 	}
 	if (a->command) {

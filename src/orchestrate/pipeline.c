@@ -14,8 +14,10 @@
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "core/map.h"
 #include "core/mem.h"
+#include "core/version.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -150,6 +152,12 @@ static int set_alert(const struct ynode *v, void *dst, struct arena *a, struct e
 			    "webhook must be an http:// or https:// URL");
 	if (!al->webhook && !al->command)
 		return yerr(e, v, ING_ECONFIG, "an alert needs webhook: or command:");
+	if (al->webhook && !ingot_feature_built("webhooks")) {
+		const struct ynode *w = ymap_get(v, "webhook");
+		log_warn("%s:%d:%d: this ingot was built without webhooks (WITH_CURL=0): the alert "
+			 "webhook will NOT be sent; install libcurl4-openssl-dev and rebuild",
+			 w->file ? w->file : "?", w->line, w->col);
+	}
 	return 0;
 }
 

@@ -17,12 +17,11 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DBT_VERSION "1.8.0"
 
 void tf_json_value(struct jw *w, struct jinja_value v)
 {
@@ -83,7 +82,7 @@ static void metadata(struct jw *w, struct tf_proj *tp, const char *schema)
 	jw_key(w, "dbt_schema_version");
 	jw_str(w, schema);
 	jw_key(w, "dbt_version");
-	jw_str(w, DBT_VERSION);
+	jw_str(w, INGOT_DBT_VERSION);
 	jw_key(w, "generated_at");
 	jw_str(w, ts);
 	jw_key(w, "invocation_id");

@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/version.h"
 #include "graph/graph.h"
 
 #include <jansson.h>
@@ -1054,7 +1055,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		nsnaps += n->rtype == TF_SNAPSHOT;
 	}
 	r.total = (int)graph_set_count(&run_set);
-	con_line(&r.con, "Running with ingot=%s (dbt-compatible %s)", "0.1.0", "1.8");
+	con_line(&r.con, "Running with ingot=%s (dbt-compatible %s)", INGOT_VERSION, INGOT_DBT_VERSION);
 	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros",
 		 nmodels, nseeds, nsnaps, ntests, sources_count_tables(&tp->sources), tp->macros.len);
 	int threads = o->threads > 0 ? o->threads : (p->target.threads > 0 ? p->target.threads : 1);

@@ -427,7 +427,7 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e)
 		if (!strcmp(t->type, "postgres"))
 			return err_set(e, ING_ECONFIG,
 				       "target '%s' is PostgreSQL, but this ingot was built without "
-				       "libpq (install libpq-dev and rebuild)",
+				       "postgres (WITH_PQ=0): install libpq-dev and rebuild",
 				       t->name ? t->name : "?");
 		return err_set(e, ING_ECONFIG, "unknown warehouse type '%s' (available: %s)", t->type,
 			       wh_engines_available());
