@@ -45,7 +45,8 @@ static int run(struct cmd_ctx *c)
 	if (wh_open(t, &db, &c->err) || wh_connect(db, &conn, &c->err) ||
 	    wh_version(conn, &ver, &c->err)) {
 		printf("  connection:      FAILED\n");
-		err_prefix(&c->err, "cannot connect to target '%s' (%s)", t->name, t->type);
+		if (c->err.code != ING_ECONNECT) /* that message names the server already */
+			err_prefix(&c->err, "cannot connect to target '%s' (%s)", t->name, t->type);
 		rc = 2;
 	} else {
 		printf("  engine:          %s %s\n", wh_engine_name(db), buf_cstr(&ver));

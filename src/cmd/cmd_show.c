@@ -218,7 +218,7 @@ static int run(struct cmd_ctx *c)
 		rc = 2;
 	} else if (model && transform_compile_node(c->project, db, model, c->g.vars, &compiled,
 						   &c->err)) {
-		rc = 1;
+		rc = c->err.code == ING_ECONNECT ? 2 : 1;
 	} else if (!(body = strip_sql(model ? compiled : sql)) ||
 		   !(q = limit >= 0 ? xasprintf("select * from (\n%s\n) as ingot_show_query limit %lld",
 						body, limit)

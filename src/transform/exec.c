@@ -108,7 +108,16 @@ struct run {
 	int counter; /* started */
 	pthread_mutex_t lock;
 	bool fail_fast_hit;
+	struct err conn_err; /* a worker could not (re)connect (under lock) */
 };
+
+static void note_conn_err(struct run *r, struct err *e)
+{
+	pthread_mutex_lock(&r->lock);
+	err_move(&r->conn_err, e);
+	pthread_mutex_unlock(&r->lock);
+	err_clear(e);
+}
 
 static const char *rel_label(struct tf_proj *tp, struct tf_node *n, struct arena *a)
 {
@@ -167,7 +176,8 @@ static const char *mat_label(struct tf_node *n)
 	return n->materialized ? n->materialized : "view";
 }
 
-static void run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx, int thread)
+/* Returns the node's status code: ING_ECONNECT says the connection is gone. */
+static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx, int thread)
 {
 	struct tf_proj *tp = r->tp;
 	struct arena *a = arena_new(0);
@@ -255,6 +265,7 @@ static void run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int id
 	con_status(&r->con, idx, r->total, msg, status);
 	err_clear(&e);
 	arena_free(a);
+	return rc;
 }
 
 struct worker {
@@ -271,7 +282,7 @@ static void *worker_main(void *arg)
 	struct err e = ERR_INIT;
 	if (wh_connect(tp->db, &c, &e)) {
 		con_line(&r->con, "could not connect: %s", e.msg ? e.msg : "");
-		err_clear(&e);
+		note_conn_err(r, &e);
 	}
 	struct graph_job job;
 	while (graph_sched_take(r->sched, &job)) {
@@ -282,7 +293,8 @@ static void *worker_main(void *arg)
 		if (job.skip || !c) {
 			n->status = c ? TF_ST_SKIPPED : TF_ST_ERROR;
 			if (!c)
-				n->message = xstrdup("no warehouse connection");
+				n->message = xstrdup("not run: no connection to the warehouse (see the "
+						     "connection error)");
 			struct arena *a = arena_new(0);
 			const char *label = n->rtype == TF_TEST ? arena_printf(a, "test %s", n->name)
 						: arena_printf(a, "relation %s.%s", n->schema, n->alias);
@@ -291,7 +303,17 @@ static void *worker_main(void *arg)
 			graph_sched_done(r->sched, job.idx, c ? GRAPH_RUN_SKIPPED : GRAPH_RUN_FAILED);
 			continue;
 		}
-		run_node(r, n, c, idx, w->id);
+		if (run_node(r, n, c, idx, w->id) == ING_ECONNECT) {
+			/* the session is gone: the node's error names it; the
+			 * next nodes get a new connection */
+			wh_disconnect(c);
+			c = NULL;
+			if (wh_connect(tp->db, &c, &e)) {
+				con_line(&r->con, "could not reconnect: %s", e.msg ? e.msg : "");
+				note_conn_err(r, &e);
+				c = NULL;
+			}
+		}
 		bool failed = n->status == TF_ST_ERROR || n->status == TF_ST_FAIL;
 		graph_sched_done(r->sched, job.idx, failed ? GRAPH_RUN_FAILED : GRAPH_RUN_OK);
 		if (failed && tp->opts && tp->opts->fail_fast) {
@@ -1137,6 +1159,10 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	if (rep.error)
 		rc = ING_EFAIL;
+	if (r.conn_err.code) { /* as every command that cannot reach the warehouse */
+		err_move(e, &r.conn_err);
+		rc = ING_ECONNECT;
+	}
 out:
 	rep.elapsed = mono_seconds() - t0;
 	if (out)
@@ -1149,6 +1175,7 @@ out:
 	if (r.con.logf)
 		fclose(r.con.logf);
 	strmap_free(&results, NULL);
+	err_clear(&r.conn_err);
 	pthread_mutex_destroy(&r.lock);
 	pthread_mutex_destroy(&r.con.lock);
 	tf_proj_free(tp);
@@ -1180,15 +1207,17 @@ int transform_compile_node(struct project *p, struct wh_db *db, const char *name
 			tf_node_relation(tp, n, &b);
 			*sql = buf_detach(&b, NULL);
 		} else {
-			if (db && wh_connect(db, &c, e))
-				rc = ING_EDB;
-			if (!rc && !(rc = compile_one(tp, n, c, false, e)))
+			/* a connection error keeps its own code and message */
+			if (db && (rc = wh_connect(db, &c, e)))
+				goto out;
+			if (!(rc = compile_one(tp, n, c, false, e)))
 				*sql = xstrdup(n->compiled);
-			if (rc && rc != ING_EDB)
+			if (rc)
 				err_prefix(e, "Compilation Error in %s %s (%s)", tf_rtype_name(n->rtype),
 					   n->name, n->original_file_path);
 		}
 	}
+out:
 	wh_disconnect(c);
 	tf_proj_free(tp);
 	return rc;

@@ -232,6 +232,22 @@ static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 	dk.duckdb_create_config(&cfg);
 	/* Nothing is downloaded at run time. */
 	dk.duckdb_set_config(cfg, "autoinstall_known_extensions", "false");
+	/* the profile's `settings:` */
+	for (size_t i = 0; i < t->nsettings; i++) {
+		const char *k = t->settings[2 * i], *v = t->settings[2 * i + 1];
+		if (dk.duckdb_set_config(cfg, k, v) != DuckDBError)
+			continue;
+		const struct ynode *at = t->settings_node;
+		for (size_t j = 0; at && j < at->n; j++)
+			if (!strcmp(at->keys[j]->str, k))
+				at = at->keys[j];
+		dk.duckdb_destroy_config(&cfg);
+		free(d);
+		return err_setloc(e, ING_ECONFIG, at ? at->file : t->profiles_file, at ? at->line : 0,
+				  at ? at->col : 0,
+				  "DuckDB rejects setting '%s' = '%s' (an unknown option or a bad value); "
+				  "fix or remove it in the target's settings:", k, v);
+	}
 	duckdb_state st;
 	if (!strcmp(path, ":memory:"))
 		st = dk.duckdb_open_ext(path, &d->db, cfg, &msg);
