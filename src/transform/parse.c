@@ -368,6 +368,22 @@ static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
 	err_clear(ne);
 }
 
+/* Names the engine would cut (PostgreSQL: 63 bytes) are refused here,
+ * before anything is built: a cut name can collide with another relation. */
+static int check_ident_lengths(struct tf_proj *tp, struct tf_node *n, struct err *e)
+{
+	if (n->rtype == TF_TEST && !tf_cfg_bool(n, "store_failures", false))
+		return 0;
+	const char *kind = n->rtype == TF_TEST ? "store_failures table" : tf_rtype_name(n->rtype);
+	int rc = wh_check_ident(tp->db, "schema", n->schema, e);
+	if (!rc)
+		rc = wh_check_ident(tp->db, n->rtype == TF_TEST ? "test name" : "relation name",
+				    n->alias, e);
+	if (rc)
+		err_prefix(e, "%s %s (%s)", kind, n->name, n->original_file_path);
+	return rc;
+}
+
 /* fqn: package, folders of rel (without extension), name */
 static void set_fqn(struct tf_proj *tp, struct tf_node *n, const char *rel, const char *last)
 {
@@ -1488,7 +1504,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || !n->enabled)
 			continue;
 		struct err ne = ERR_INIT;
-		if (tf_resolve_relation(tp, n, &ne))
+		if (tf_resolve_relation(tp, n, &ne) || check_ident_lengths(tp, n, &ne))
 			node_error(tp, n, &ne);
 	}
 	return 0;

@@ -925,6 +925,7 @@ const struct wh_adapter wh_postgres_adapter = {
 		WH_CAP_MULTI_PROCESS | WH_CAP_COMMENTS | WH_CAP_GRANTS | WH_CAP_CANCEL |
 		WH_CAP_DELETE_USING,
 	.ident_quote = '"',
+	.max_ident = 63, /* NAMEDATALEN - 1; longer names are truncated silently */
 	.db_open = p_open,
 	.db_close = p_close,
 	.connect = p_connect,
