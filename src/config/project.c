@@ -624,7 +624,8 @@ int project_load(const struct project_opts *o, struct project **out, struct err 
 	p->target_path = abs_under(a, p->dir, y.target_path ? y.target_path : "target");
 	p->packages_install_path = abs_under(a, p->dir, y.packages_install_path
 							       ? y.packages_install_path : "dbt_packages");
-	p->log_path = abs_under(a, p->dir, y.log_path ? y.log_path : "logs");
+	/* ingot.log goes to log-path; without one, next to the other artifacts */
+	p->log_path = y.log_path ? abs_under(a, p->dir, y.log_path) : p->target_path;
 	p->clean_targets = y.clean_targets;
 	for (const char *c = p->name; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '_') {

@@ -86,7 +86,8 @@ struct project {
 	struct project_paths paths;
 	const char *target_path;           /* absolute */
 	const char *packages_install_path; /* absolute */
-	const char *log_path;              /* absolute */
+	const char *log_path;              /* absolute; where ingot.log is written
+					    * (log-path, default target_path) */
 	struct ystrlist clean_targets;
 	const struct ynode *yml; /* the whole dbt_project.yml */
 	struct target target;

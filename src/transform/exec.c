@@ -12,7 +12,8 @@
  *
  * Console lines follow dbt's ("3 of 28 OK created sql view model
  * main.stg_orders .... [OK in 0.01s]", "Done. PASS=.. WARN=.. ERROR=..
- * SKIP=.. TOTAL=.."), and the same lines go to target/../logs/ingot.log.
+ * SKIP=.. TOTAL=.."), and the same lines go to <log-path>/ingot.log
+ * (dbt_project.yml's log-path, default the target path).
  */
 #include "transform/tf_int.h"
 #include "core/dtime.h"
@@ -22,6 +23,7 @@
 #include "core/mem.h"
 #include "graph/graph.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1011,10 +1013,19 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
-	if (o->verb != TF_VERB_LS && fs_mkdir_p(p->target_path, NULL) == 0) {
-		char *lp = path_join(p->target_path, "ingot.log");
-		r.con.logf = fopen(lp, "a");
+	if (o->verb != TF_VERB_LS) {
+		/* the log is asked for (log-path): failing to write it is an error */
+		char *lp = path_join(p->log_path, "ingot.log");
+		struct err le = ERR_INIT;
+		if (fs_mkdir_p(p->log_path, &le) == 0 && !(r.con.logf = fopen(lp, "a")))
+			err_set(&le, ING_EIO, "cannot open %s: %s", lp, strerror(errno));
 		free(lp);
+		if (le.code) {
+			err_prefix(&le, "log-path in %s", p->file);
+			err_move(e, &le);
+			rc = ING_EIO;
+			goto out;
+		}
 	}
 	if ((rc = build_graph(tp, &r.g, e)))
 		goto out;

@@ -93,6 +93,16 @@ const char *tf_cfg_str(const struct tf_node *n, const char *key, const char *dfl
 	return dflt;
 }
 
+const char *tf_test_store_as(const struct tf_node *n)
+{
+	if (n->rtype != TF_TEST)
+		return NULL;
+	const char *as = tf_cfg_str(n, "store_failures_as", NULL);
+	if (as) /* dbt: store_failures_as wins over store_failures */
+		return !strcmp(as, "table") || !strcmp(as, "view") ? as : NULL;
+	return tf_cfg_bool(n, "store_failures", false) ? "table" : NULL;
+}
+
 bool tf_cfg_bool(const struct tf_node *n, const char *key, bool dflt)
 {
 	struct jinja_value v = tf_cfg(n, key);
@@ -372,8 +382,25 @@ static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
  * before anything is built: a cut name can collide with another relation. */
 static int check_ident_lengths(struct tf_proj *tp, struct tf_node *n, struct err *e)
 {
-	if (n->rtype == TF_TEST && !tf_cfg_bool(n, "store_failures", false))
-		return 0;
+	if (n->rtype == TF_TEST) {
+		/* from dbt_project.yml or config(); properties files are checked
+		 * where they are read, with their line */
+		const char *as = tf_cfg_str(n, "store_failures_as", NULL);
+		if (as && strcmp(as, "table") && strcmp(as, "view") && strcmp(as, "ephemeral")) {
+			const struct ynode *at = n->test && n->test->store_failures_as &&
+							 !strcmp(n->test->store_failures_as, as)
+						 ? n->test->store_failures_as_node : NULL;
+			if (at)
+				return yerr(e, at, ING_ECONFIG,
+					    "test %s: store_failures_as must be table, view or "
+					    "ephemeral, not '%s'", n->name, as);
+			return err_set(e, ING_ECONFIG,
+				       "test %s (%s): store_failures_as must be table, view or "
+				       "ephemeral, not '%s'", n->name, n->original_file_path, as);
+		}
+		if (!tf_test_store_as(n))
+			return 0;
+	}
 	const char *kind = n->rtype == TF_TEST ? "store_failures table" : tf_rtype_name(n->rtype);
 	int rc = wh_check_ident(tp->db, "schema", n->schema, e);
 	if (!rc)
@@ -1146,6 +1173,7 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 			SETS("alias", d->alias);
 			SETS("schema", d->schema);
 			SETS("database", d->database);
+			SETS("store_failures_as", d->store_failures_as);
 #undef SETS
 			if (d->limit >= 0)
 				tf__cfg_merge(ea, cfg, "limit", jinja_int(d->limit));

@@ -254,6 +254,17 @@ static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 	else
 		st = dk.duckdb_get_or_create_from_cache(icache, path, &d->db, cfg, &msg);
 	dk.duckdb_destroy_config(&cfg);
+	if (st != DuckDBSuccess && t->nsettings && t->settings_node) {
+		/* DuckDB checks option names only here: point at settings: */
+		const struct ynode *at = t->settings_node;
+		rc = err_setloc(e, ING_ECONFIG, at->file, at->line, at->col,
+				"cannot open DuckDB database '%s' with the target's settings: %s", path,
+				msg ? msg : "unknown error");
+		if (msg)
+			dk.duckdb_free(msg);
+		free(d);
+		return rc;
+	}
 	if (st != DuckDBSuccess) {
 		rc = err_set(e, ING_EDB, "cannot open DuckDB database '%s': %s", path,
 			     msg ? msg : "unknown error");
