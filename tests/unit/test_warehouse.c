@@ -271,7 +271,7 @@ TEST(pg_unreachable_message)
 	t.dbname = "nodb";
 	t.schema = "public";
 	REQUIRE(wh_open(&t, &db, &e) == 0);
-	CHECK(wh_connect(db, &c, &e) == ING_EDB);
+	CHECK(wh_connect(db, &c, &e) == ING_ECONNECT);
 	CHECK(c == NULL);
 	CHECK(e.msg && strstr(e.msg, "127.0.0.1:1"));
 	CHECK(e.msg && !strstr(e.msg, "pa55-secret"));
