@@ -226,7 +226,7 @@ static int run(struct cmd_ctx *c)
 		rc = 2;
 	} else if (wh_query(conn, q, NULL, 0, &res, &c->err)) {
 		err_prefix(&c->err, "query failed");
-		rc = 1;
+		rc = c->err.code == ING_ECONNECT ? 2 : 1; /* the session was lost */
 	} else if (!strcmp(fmt, "csv")) {
 		print_csv(res);
 	} else if (!strcmp(fmt, "json")) {

@@ -110,9 +110,16 @@ static int pg_err(struct pconn *pc, const PGresult *res, struct err *e)
 	size_t n = strlen(s);
 	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
 		s[--n] = 0;
-	for (char *q = s; *q; q++) /* one line */
-		if (*q == '\n' || *q == '\t')
-			*q = ' ';
+	{ /* one line, single spaces */
+		char *w = s;
+		for (char *q = s; *q; q++) {
+			bool sp = *q == '\n' || *q == '\t' || *q == ' ';
+			if (sp && w > s && w[-1] == ' ')
+				continue;
+			*w++ = sp ? ' ' : *q;
+		}
+		*w = 0;
+	}
 	wh__redact(s, pc->base.db->target->password);
 	const struct target *t = pc->base.db->target;
 	if (lost) {

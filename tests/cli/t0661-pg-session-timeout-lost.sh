@@ -44,23 +44,40 @@ run "$INGOT" run -s slow
 expect_rc 1
 expect_out "Database Error in model slow (models/slow.sql): canceling statement due to statement timeout (the profile's statement_timeout is 1000 ms)"
 
+run "$INGOT" show --inline "select pg_sleep(30)"
+expect_rc 1
+expect_err "query failed: canceling statement due to statement timeout (the profile's statement_timeout is 1000 ms)"
+
 # a terminated session: the model that ran on it is named; `z_after` (next, on
 # the same single worker) gets a fresh connection
 sed -i 's/statement_timeout: 1s/statement_timeout: 10min/' profiles.yml
 cat > models/z_after.sql <<'EOP'
 select 2 as y
 EOP
-( for _ in $(seq 600); do
+# kill_when_seen: terminate the ingot session running pg_sleep, once seen
+kill_when_seen() {
+  for _ in $(seq 600); do
     n=$(psql "select pg_terminate_backend(pid) from pg_stat_activity
               where application_name = 'ingot-t0661' and query like '%pg_sleep%'
                 and state = 'active'" | grep -c t || true)
-    [ "$n" -gt 0 ] && exit 0
+    [ "$n" -gt 0 ] && return 0
     sleep 0.1
-  done; exit 1 ) &
+  done
+  return 1
+}
+kill_when_seen &
 killer=$!
 run "$INGOT" run -s slow z_after
 wait "$killer" || fail "the slow model's session was never seen"
 expect_rc 1
-expect_out "Database Error in model slow (models/slow.sql): connection to PostgreSQL at $INGOT_TEST_PGHOST:$INGOT_TEST_PGPORT lost: terminating connection due to administrator command"
+expect_out "Database Error in model slow (models/slow.sql): connection to PostgreSQL at $INGOT_TEST_PGHOST:$INGOT_TEST_PGPORT lost: "
 expect_out "OK created sql view model t0661.z_after"
 expect_out "Done. PASS=1 WARN=0 ERROR=1 SKIP=0 TOTAL=2"
+
+# show: a lost session is a connection error (exit 2)
+kill_when_seen &
+killer=$!
+run "$INGOT" show --inline "select pg_sleep(30)"
+wait "$killer" || fail "the show session was never seen"
+expect_rc 2
+expect_err "query failed: connection to PostgreSQL at $INGOT_TEST_PGHOST:$INGOT_TEST_PGPORT lost: "
