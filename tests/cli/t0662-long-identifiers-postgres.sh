@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PostgreSQL keeps 63 bytes of an identifier and cuts longer ones silently.
-# A 63-byte model (table, incremental) and source table rebuild and reload
+# A 63-byte model (table, incremental), snapshot and source table rebuild and reload
 # correctly (their temporary names are derived to fit); a 64-byte name is
 # refused before anything runs, naming the file.
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +41,15 @@ cat > models/inc.sql <<EOP
 select id from {{ ref('$n63') }}
 EOP
 
+s63=s_$(printf 'z%.0s' $(seq 61)) # a 63-byte snapshot
+mkdir -p snapshots
+cat > snapshots/snap.sql <<EOP
+{% snapshot $s63 %}
+{{ config(target_schema='t0662', unique_key='id', strategy='check', check_cols='all') }}
+select id, id * 10 as v from {{ ref('$n63') }}
+{% endsnapshot %}
+EOP
+
 # round 2 rebuilds the table, reloads the truncate-mode source (one more
 # row) and merges into the incremental model
 for round in 2 3; do
@@ -48,24 +57,25 @@ for round in 2 3; do
   expect_rc 0
   run "$INGOT" build
   [ "$RC" -eq 0 ] || fail "build round $round: exit $RC; $OUT $ERR"
-  expect_out "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2"
+  expect_out "Done. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3"
   expect_q "select count(*) from t0662.$n63" "$round"
   expect_q "select count(*) from t0662.$i63" "$round"
   expect_q "select count(*) from t0662.$a63" "$round"
+  expect_q "select count(*) from t0662.$s63 where dbt_valid_to is null" "$round"
   printf 'id\n3\n' > lake/items/b.csv
 done
 # no relation was created under a cut name
 expect_q "select count(*) from pg_class c join pg_namespace s on s.oid = c.relnamespace
-          where s.nspname = 't0662'" "3"
+          where s.nspname = 't0662'" "4"
 
 # 64 bytes: refused, with the file
 mv models/$n63.sql models/$n64.sql
-sed -i "s/ref('$n63')/ref('$n64')/" models/inc.sql
+sed -i "s/ref('$n63')/ref('$n64')/" models/inc.sql snapshots/snap.sql
 run "$INGOT" build
 expect_rc 1
 expect_out "model $n64 (models/$n64.sql): relation name '$n64' is 64 bytes; postgres keeps at most 63"
 expect_q "select count(*) from pg_class c join pg_namespace s on s.oid = c.relnamespace
-          where s.nspname = 't0662'" "3"
+          where s.nspname = 't0662'" "4"
 
 sed -i "s/identifier: $i63/identifier: ${i63}z/" models/src.yml
 run "$INGOT" load
