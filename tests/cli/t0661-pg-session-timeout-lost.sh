@@ -27,6 +27,11 @@ cat >> profiles.yml <<'EOP'
       statement_timeout: 1s
 EOP
 sed -i 's/threads: 2/threads: 1/' profiles.yml
+run "$INGOT" debug
+expect_rc 0
+expect_out "search_path:     t0661, public"
+expect_out "role:            t0661_loader"
+expect_out "statement_timeout: 1000 ms"
 cat > models/settings.sql <<'EOP'
 select current_setting('application_name') as app, current_user as usr,
        current_setting('search_path') as sp, current_setting('statement_timeout') as st
