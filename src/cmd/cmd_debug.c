@@ -32,7 +32,20 @@ static int run(struct cmd_ctx *c)
 		printf("  user:            %s\n", t->user);
 		printf("  password:        %s\n", t->password ? "****" : "(none)");
 		printf("  dbname:          %s\n", t->dbname);
+		/* the session keys, when the profile sets them */
+		if (t->sslmode)
+			printf("  sslmode:         %s\n", t->sslmode);
+		if (t->search_path)
+			printf("  search_path:     %s\n", t->search_path);
+		if (t->role)
+			printf("  role:            %s\n", t->role);
+		if (t->statement_timeout_ms)
+			printf("  statement_timeout: %d ms\n", t->statement_timeout_ms);
+		if (t->retries)
+			printf("  retries:         %d\n", t->retries);
 	}
+	for (size_t i = 0; i < t->nsettings; i++)
+		printf("  setting:         %s = %s\n", t->settings[2 * i], t->settings[2 * i + 1]);
 	printf("  database:        %s\n", t->database);
 	printf("  schema:          %s\n", t->schema);
 	printf("  threads:         %d\n", t->threads);
@@ -45,7 +58,8 @@ static int run(struct cmd_ctx *c)
 	if (wh_open(t, &db, &c->err) || wh_connect(db, &conn, &c->err) ||
 	    wh_version(conn, &ver, &c->err)) {
 		printf("  connection:      FAILED\n");
-		err_prefix(&c->err, "cannot connect to target '%s' (%s)", t->name, t->type);
+		if (c->err.code != ING_ECONNECT) /* that message names the server already */
+			err_prefix(&c->err, "cannot connect to target '%s' (%s)", t->name, t->type);
 		rc = 2;
 	} else {
 		printf("  engine:          %s %s\n", wh_engine_name(db), buf_cstr(&ver));

@@ -63,6 +63,8 @@ static int run(struct cmd_ctx *c)
 	int lr = load_run(c->project, db, &o, &rep, &c->err);
 	if (!lr)
 		rc = 0;
+	else if (lr == ING_ECONNECT) /* as every command that cannot reach the warehouse */
+		rc = 2;
 	else if (lr == ING_EFAIL && rep.n)
 		rc = 1;
 	else

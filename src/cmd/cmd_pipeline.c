@@ -37,7 +37,20 @@ struct host {
 	pthread_mutex_t mu;  /* opening the db */
 	pthread_mutex_t tmu; /* transform runs one at a time */
 	struct wh_db *db;
+	struct err conn_err; /* the first failure to reach the warehouse (under mu) */
 };
+
+/* A task that could not reach the warehouse: remembered so that the run
+ * ends like every other command that cannot connect (exit 2, same message). */
+static int note_conn(struct host *h, int rc, const struct err *e)
+{
+	if (rc == ING_ECONNECT) {
+		pthread_mutex_lock(&h->mu);
+		err_set(&h->conn_err, rc, "%s", e && e->msg ? e->msg : "cannot connect to the warehouse");
+		pthread_mutex_unlock(&h->mu);
+	}
+	return rc;
+}
 
 static int host_db(struct host *h, struct wh_db **db, struct err *e)
 {
@@ -67,7 +80,7 @@ static int hook_load(void *hp, const char *const *tables, size_t n, struct orch_
 	struct load_report rep;
 	int rc = load_run(h->p, db, &o, &rep, e);
 	load_report_free(&rep);
-	return rc;
+	return note_conn(h, rc, e);
 }
 
 static int hook_dbt(void *hp, const char *verb, const char *select, const char *exclude,
@@ -88,7 +101,7 @@ static int hook_dbt(void *hp, const char *verb, const char *select, const char *
 	o.console = c->log;
 	struct transform_report rep = {0};
 	pthread_mutex_lock(&h->tmu);
-	int rc = transform_invoke(h->p, db, &o, &rep, e);
+	int rc = note_conn(h, transform_invoke(h->p, db, &o, &rep, e), e);
 	pthread_mutex_unlock(&h->tmu);
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
@@ -105,8 +118,11 @@ static int hook_sql(void *hp, const char *sql, struct orch_task_ctx *c, struct e
 	struct host *h = hp;
 	struct wh_db *db;
 	struct wh_conn *conn = NULL;
-	if (host_db(h, &db, e) || wh_connect(db, &conn, e))
+	if (host_db(h, &db, e))
 		return ING_EDB;
+	int crc = wh_connect(db, &conn, e);
+	if (crc)
+		return note_conn(h, crc, e);
 	orch_ctx_set_cancel(c, cancel_conn, conn);
 	int rc = wh_exec(conn, sql, e);
 	orch_ctx_set_cancel(c, NULL, NULL);
@@ -132,6 +148,7 @@ void pipeline_host_free(void *hp)
 		return;
 	if (h->db)
 		wh_close(h->db);
+	err_clear(&h->conn_err);
 	pthread_mutex_destroy(&h->mu);
 	pthread_mutex_destroy(&h->tmu);
 	free(h);
@@ -330,6 +347,15 @@ int pipeline_foreground(struct cmd_ctx *c, const char *dir, const int64_t *runs,
 		printf("run %lld: %s\n", (long long)runs[i], st);
 		if (strcmp(st, "success"))
 			rc = 1;
+	}
+	if (rc == 1) {
+		struct host *h = host;
+		pthread_mutex_lock(&h->mu);
+		if (h->conn_err.code) {
+			rc = 2;
+			err_move(&c->err, &h->conn_err);
+		}
+		pthread_mutex_unlock(&h->mu);
 	}
 	orch_close(x);
 	pipeline_host_free(host);

@@ -218,7 +218,7 @@ static int run(struct cmd_ctx *c)
 		rc = 2;
 	} else if (model && transform_compile_node(c->project, db, model, c->g.vars, &compiled,
 						   &c->err)) {
-		rc = 1;
+		rc = c->err.code == ING_ECONNECT ? 2 : 1;
 	} else if (!(body = strip_sql(model ? compiled : sql)) ||
 		   !(q = limit >= 0 ? xasprintf("select * from (\n%s\n) as ingot_show_query limit %lld",
 						body, limit)
@@ -226,7 +226,7 @@ static int run(struct cmd_ctx *c)
 		rc = 2;
 	} else if (wh_query(conn, q, NULL, 0, &res, &c->err)) {
 		err_prefix(&c->err, "query failed");
-		rc = 1;
+		rc = c->err.code == ING_ECONNECT ? 2 : 1; /* the session was lost */
 	} else if (!strcmp(fmt, "csv")) {
 		print_csv(res);
 	} else if (!strcmp(fmt, "json")) {

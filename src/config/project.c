@@ -8,9 +8,11 @@
 #include "config/project.h"
 #include "core/buf.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -185,7 +187,112 @@ done:
 struct output_yml {
 	const char *type, *path, *host, *user, *password, *pass, *dbname, *database, *schema;
 	const char *sslmode, *lake_root, *port, *threads, *connect_timeout;
+	const char *keepalives_idle, *retries, *statement_timeout, *sslcert, *sslkey, *sslrootcert;
+	const char *application_name, *search_path, *role;
 };
+
+/* The keys of a target, per adapter type. Keys dbt's adapters define that
+ * ingot does not implement are listed too, so that they are refused by
+ * name instead of being ignored. */
+static const char *const common_keys[] = {"type", "schema", "threads", "lake_root", NULL};
+static const char *const postgres_keys[] = {
+	"host", "port", "user", "username", "password", "pass", "dbname", "database", "sslmode",
+	"sslcert", "sslkey", "sslrootcert", "connect_timeout", "keepalives_idle", "search_path",
+	"role", "retries", "application_name", "statement_timeout", NULL};
+static const char *const duckdb_keys[] = {"path", "settings", NULL};
+/* dbt-duckdb's keys that ingot does not implement (for any type) */
+static const char *const unsupported_keys[] = {
+	"extensions", "attach", "plugins", "filesystems", "external_root", "module_paths",
+	"use_credential_provider", "disable_transactions", "secrets", "keep_open", "remote",
+	"config_options", "sslpassword", NULL};
+
+static bool in_list(const char *const *l, const char *k)
+{
+	for (; *l; l++)
+		if (!strcmp(*l, k))
+			return true;
+	return false;
+}
+
+static int check_target_keys(const struct ynode *out, const char *tname, const char *type,
+			     struct err *e)
+{
+	bool pg = !strcmp(type, "postgres");
+	for (size_t i = 0; i < out->n; i++) {
+		const struct ynode *kn = out->keys[i];
+		const char *k = kn->str;
+		if (in_list(common_keys, k) || in_list(pg ? postgres_keys : duckdb_keys, k))
+			continue;
+		if (in_list(pg ? duckdb_keys : postgres_keys, k))
+			return yerr(e, kn, ING_ECONFIG,
+				    "unsupported profile key '%s' for type %s (it is a %s key); "
+				    "remove it from target '%s'", k, type, pg ? "duckdb" : "postgres",
+				    tname);
+		if (in_list(unsupported_keys, k))
+			return yerr(e, kn, ING_ECONFIG,
+				    "unsupported profile key '%s' for type %s: ingot does not implement "
+				    "it; remove it from target '%s'", k, type, tname);
+		log_warn("%s:%d:%d: unknown profile key '%s' in target '%s' is ignored", kn->file,
+			 kn->line, kn->col, k, tname);
+	}
+	return 0;
+}
+
+/* "30000" (milliseconds) or a number with a unit: ms, s, min, h. */
+static int parse_duration_ms(const char *s, const struct ynode *out, const char *key, int *dst,
+			     struct err *e)
+{
+	if (!s)
+		return 0;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	long long mul = 0;
+	const char *u = skip_ws(end);
+	if (end != s && isdigit((unsigned char)*s)) {
+		if (!*u || !strcmp(u, "ms"))
+			mul = 1;
+		else if (!strcmp(u, "s"))
+			mul = 1000;
+		else if (!strcmp(u, "min"))
+			mul = 60000;
+		else if (!strcmp(u, "h"))
+			mul = 3600000;
+	}
+	if (!mul || errno || v > INT_MAX / mul)
+		return yerr(e, ymap_get(out, key), ING_ECONFIG,
+			    "'%s' must be milliseconds or a number with a unit (ms, s, min, h), "
+			    "like 30s, not '%s'", key, s);
+	*dst = (int)(v * mul);
+	return 0;
+}
+
+/* dbt-duckdb's `settings:` mapping: DuckDB configuration options, set
+ * when the database is opened. */
+static int duckdb_settings(struct arena *a, const struct ynode *out, struct target *t,
+			   struct err *e)
+{
+	const struct ynode *s = ymap_get(out, "settings");
+	if (!s || s->type == Y_NULL)
+		return 0;
+	if (s->type != Y_MAP)
+		return yerr(e, s, ING_ECONFIG, "'settings' must be a mapping of DuckDB options");
+	t->settings = arena_alloc(a, (s->n ? s->n : 1) * 2 * sizeof(char *));
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ynode *v = s->items[i];
+		if (!v || v->type != Y_SCALAR)
+			return yerr(e, v ? v : s->keys[i], ING_ECONFIG,
+				    "DuckDB setting '%s' must be a single value", s->keys[i]->str);
+		const char *r = config_render_env(a, v->str, v, e);
+		if (!r)
+			return ING_ECONFIG;
+		t->settings[2 * t->nsettings] = s->keys[i]->str;
+		t->settings[2 * t->nsettings + 1] = r;
+		t->nsettings++;
+	}
+	t->settings_node = s;
+	return 0;
+}
 
 static int render_field(struct arena *a, const struct ynode *out, const char *key,
 			const char **dst, struct err *e)
@@ -319,24 +426,20 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 	if (out->type != Y_MAP)
 		return yerr(e, out, ING_ECONFIG, "target '%s' must be a mapping", tname);
 
-	static const char *known[] = {"type", "path", "host", "port", "user", "username", "password",
-				      "pass", "dbname", "database", "schema", "threads", "sslmode",
-				      "lake_root", "connect_timeout", "keepalives_idle", "search_path",
-				      "role", "retries", "extensions", "settings", "attach",
-				      "plugins", "filesystems", "external_root", "module_paths",
-				      "use_credential_provider", "disable_transactions", NULL};
-	for (size_t i = 0; i < out->n; i++) {
-		const char *k = out->keys[i]->str;
-		size_t j = 0;
-		while (known[j] && strcmp(known[j], k))
-			j++;
-		if (!known[j])
-			return yerr(e, out->keys[i], ING_ECONFIG, "unknown key '%s' in target '%s'", k, tname);
-	}
 	struct output_yml y = {0};
 	const char *user2 = NULL;
-	if ((rc = render_field(a, out, "type", &y.type, e)) ||
-	    (rc = render_field(a, out, "path", &y.path, e)) ||
+	if ((rc = render_field(a, out, "type", &y.type, e)))
+		return rc;
+	if (!y.type)
+		return yerr(e, out, ING_ECONFIG, "target '%s' has no 'type:' (duckdb or postgres)", tname);
+	if (!strcmp(y.type, "postgresql"))
+		y.type = "postgres";
+	if (strcmp(y.type, "duckdb") && strcmp(y.type, "postgres"))
+		return yerr(e, ymap_get(out, "type"), ING_ECONFIG,
+			    "unknown adapter type '%s' (ingot supports duckdb and postgres)", y.type);
+	if ((rc = check_target_keys(out, tname, y.type, e)))
+		return rc;
+	if ((rc = render_field(a, out, "path", &y.path, e)) ||
 	    (rc = render_field(a, out, "host", &y.host, e)) ||
 	    (rc = render_field(a, out, "user", &y.user, e)) ||
 	    (rc = render_field(a, out, "username", &user2, e)) ||
@@ -349,7 +452,16 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 	    (rc = render_field(a, out, "lake_root", &y.lake_root, e)) ||
 	    (rc = render_field(a, out, "port", &y.port, e)) ||
 	    (rc = render_field(a, out, "threads", &y.threads, e)) ||
-	    (rc = render_field(a, out, "connect_timeout", &y.connect_timeout, e)))
+	    (rc = render_field(a, out, "connect_timeout", &y.connect_timeout, e)) ||
+	    (rc = render_field(a, out, "keepalives_idle", &y.keepalives_idle, e)) ||
+	    (rc = render_field(a, out, "retries", &y.retries, e)) ||
+	    (rc = render_field(a, out, "statement_timeout", &y.statement_timeout, e)) ||
+	    (rc = render_field(a, out, "sslcert", &y.sslcert, e)) ||
+	    (rc = render_field(a, out, "sslkey", &y.sslkey, e)) ||
+	    (rc = render_field(a, out, "sslrootcert", &y.sslrootcert, e)) ||
+	    (rc = render_field(a, out, "application_name", &y.application_name, e)) ||
+	    (rc = render_field(a, out, "search_path", &y.search_path, e)) ||
+	    (rc = render_field(a, out, "role", &y.role, e)))
 		return rc;
 	memset(t, 0, sizeof(*t));
 	t->profile_name = arena_strdup(a, profile);
@@ -357,8 +469,6 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 	t->profiles_file = pf;
 	t->node = out;
 	t->threads = 4;
-	if (!y.type)
-		return yerr(e, out, ING_ECONFIG, "target '%s' has no 'type:' (duckdb or postgres)", tname);
 	if ((rc = parse_int_field(y.threads, out, "threads", &t->threads, e)) ||
 	    (rc = parse_int_field(y.connect_timeout, out, "connect_timeout", &t->connect_timeout, e)))
 		return rc;
@@ -373,13 +483,31 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 		const char *dot = strrchr(b, '.');
 		t->database = !strcmp(path, ":memory:") ? "memory"
 			      : arena_strndup(a, b, dot ? (size_t)(dot - b) : strlen(b));
-	} else if (!strcmp(y.type, "postgres") || !strcmp(y.type, "postgresql")) {
+		if ((rc = duckdb_settings(a, out, t, e)))
+			return rc;
+	} else {
 		t->type = "postgres";
 		t->host = y.host ? y.host : "localhost";
 		t->user = y.user ? y.user : user2;
 		t->password = y.password ? y.password : y.pass;
 		t->dbname = y.dbname ? y.dbname : y.database;
 		t->sslmode = y.sslmode;
+		t->sslcert = y.sslcert ? abs_under(a, project_dir, y.sslcert) : NULL;
+		t->sslkey = y.sslkey ? abs_under(a, project_dir, y.sslkey) : NULL;
+		t->sslrootcert = y.sslrootcert ? abs_under(a, project_dir, y.sslrootcert) : NULL;
+		t->application_name = y.application_name;
+		t->search_path = y.search_path;
+		t->role = y.role && *y.role ? y.role : NULL;
+		if ((rc = parse_int_field(y.keepalives_idle, out, "keepalives_idle",
+					  &t->keepalives_idle, e)) ||
+		    (rc = parse_int_field(y.retries, out, "retries", &t->retries, e)) ||
+		    (rc = parse_duration_ms(y.statement_timeout, out, "statement_timeout",
+					    &t->statement_timeout_ms, e)))
+			return rc;
+		if (t->retries > 10)
+			return yerr(e, ymap_get(out, "retries"), ING_ECONFIG,
+				    "'retries' is %d; at most 10 connection retries are allowed",
+				    t->retries);
 		t->schema = y.schema;
 		t->port = 5432;
 		if ((rc = parse_int_field(y.port, out, "port", &t->port, e)))
@@ -391,9 +519,6 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 		if (!t->schema)
 			return yerr(e, out, ING_ECONFIG, "postgres target '%s' needs 'schema:'", tname);
 		t->database = t->dbname;
-	} else {
-		return yerr(e, ymap_get(out, "type"), ING_ECONFIG,
-			    "unknown adapter type '%s' (ingot supports duckdb and postgres)", y.type);
 	}
 	t->lake_root = y.lake_root ? abs_under(a, project_dir, y.lake_root) : NULL;
 lake:
@@ -434,7 +559,14 @@ char *target_conninfo(const struct target *t)
 	} else {
 		conn_kv(&b, "connect_timeout", "10");
 	}
-	conn_kv(&b, "application_name", "ingot");
+	conn_kv(&b, "sslcert", t->sslcert);
+	conn_kv(&b, "sslkey", t->sslkey);
+	conn_kv(&b, "sslrootcert", t->sslrootcert);
+	if (t->keepalives_idle) {
+		snprintf(port, sizeof(port), "%d", t->keepalives_idle);
+		conn_kv(&b, "keepalives_idle", port);
+	}
+	conn_kv(&b, "application_name", t->application_name ? t->application_name : "ingot");
 	return buf_detach(&b, NULL);
 }
 
@@ -492,7 +624,8 @@ int project_load(const struct project_opts *o, struct project **out, struct err 
 	p->target_path = abs_under(a, p->dir, y.target_path ? y.target_path : "target");
 	p->packages_install_path = abs_under(a, p->dir, y.packages_install_path
 							       ? y.packages_install_path : "dbt_packages");
-	p->log_path = abs_under(a, p->dir, y.log_path ? y.log_path : "logs");
+	/* ingot.log goes to log-path; without one, next to the other artifacts */
+	p->log_path = y.log_path ? abs_under(a, p->dir, y.log_path) : p->target_path;
 	p->clean_targets = y.clean_targets;
 	for (const char *c = p->name; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '_') {

@@ -18,6 +18,13 @@
  * (project->yml) for the config trees (models:, seeds:, vars:) that
  * higher modules interpret.
  *
+ * Target keys: each adapter type has its own set (see profile_keys in
+ * project.c). A key another dbt adapter defines but this type does not
+ * implement (a dbt-duckdb `extensions:`, a `host:` on duckdb) is an error
+ * at its file:line:col, since silently ignoring it would run with settings
+ * the user did not get; a key no adapter defines is a warning (dbt
+ * ignores unknown keys).
+ *
  * Passwords: target.password is kept for connecting only; target_describe
  * and every printer show "****".
  */
@@ -44,8 +51,18 @@ struct target {
 	const char *user;
 	const char *password;
 	const char *dbname;
-	const char *sslmode;
-	int connect_timeout;
+	const char *sslmode, *sslcert, *sslkey, *sslrootcert;
+	int connect_timeout;      /* seconds; 0 = ingot's default (10) */
+	int keepalives_idle;      /* seconds; 0 = the system's default */
+	int retries;              /* extra connection attempts after a failure */
+	int statement_timeout_ms; /* 0 = none; applied to every connection */
+	const char *application_name; /* default "ingot" */
+	const char *search_path;  /* replaces the default search_path (the schema) */
+	const char *role;         /* SET ROLE after connecting, or NULL */
+	/* duckdb: `settings:` as name/value pairs (settings[2i], settings[2i+1]) */
+	const char **settings;
+	size_t nsettings;
+	const struct ynode *settings_node; /* for error locations */
 	/* common */
 	const char *schema;   /* default schema */
 	const char *database; /* dbt's target.database: duckdb file stem or dbname */
@@ -69,7 +86,8 @@ struct project {
 	struct project_paths paths;
 	const char *target_path;           /* absolute */
 	const char *packages_install_path; /* absolute */
-	const char *log_path;              /* absolute */
+	const char *log_path;              /* absolute; where ingot.log is written
+					    * (log-path, default target_path) */
 	struct ystrlist clean_targets;
 	const struct ynode *yml; /* the whole dbt_project.yml */
 	struct target target;

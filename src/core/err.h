@@ -40,7 +40,8 @@
 	X(ECONFIG, -12, "project or profile error")                        \
 	X(EFAIL, -13, "failed")                                            \
 	X(EEXIST, -14, "already exists")                                   \
-	X(ECONFLICT, -15, "conflict")
+	X(ECONFLICT, -15, "conflict")                                      \
+	X(ECONNECT, -16, "cannot connect to the warehouse, or lost the connection")
 
 enum ing_status {
 #define X(n, v, m) ING_##n = (v),

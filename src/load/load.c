@@ -549,8 +549,19 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 			pl->rep->relation = arena_printf(a, "%s.%s", pl->schema, pl->identifier);
 			pl->rep->status = o->dry_run ? LOAD_PLANNED : LOAD_OK;
 			np++;
+			/* a name the engine would cut is refused before anything runs */
+			struct err ie = ERR_INIT;
+			if (!rc && (wh_check_ident(db, "schema", pl->schema, &ie) ||
+				    wh_check_ident(db, "identifier", pl->identifier, &ie))) {
+				const struct ynode *at = t->node;
+				rc = err_setloc(e, ING_ECONFIG, at ? at->file : NULL, at ? at->line : 0,
+						at ? at->col : 0, "source table %s: %s", pl->name, ie.msg);
+			}
+			err_clear(&ie);
 		}
 	out->n = np;
+	if (rc)
+		goto done;
 	/* One lock per table, taken in the project's source order before
 	 * planning: two runs that share a table (two pipeline tasks, a CLI run
 	 * and the scheduler) serialise on it, and the second plans after the

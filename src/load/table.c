@@ -782,7 +782,9 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 	struct wh_db *db = lc->db;
 	struct tload tl = {0};
 	struct buf sql = BUF_INIT, rel = BUF_INIT, newrel = BUF_INIT;
-	char *newname = xasprintf("%s__ingot_new", pl->identifier);
+	struct buf nb = BUF_INIT;
+	wh_derived_name(db, pl->identifier, "__ingot_new", &nb); /* fits the engine's names */
+	char *newname = buf_detach(&nb, NULL);
 	bool in_tx = false;
 	double t0 = mono_seconds();
 	char(*shas)[65] = xcalloc(pl->nfiles + 1, 65);

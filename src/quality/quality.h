@@ -62,6 +62,8 @@ struct qt_def {
 	/* configs (NULL / -1 when not given) */
 	const char *severity;  /* upper-cased: "ERROR" | "WARN" */
 	const char *where, *warn_if, *error_if, *fail_calc, *alias, *schema, *database;
+	const char *store_failures_as; /* "table" | "view" | "ephemeral" (unchecked) */
+	const struct ynode *store_failures_as_node;
 	int64_t limit;         /* -1 = none */
 	int store_failures;    /* -1 unset, 0, 1 */
 	int enabled;           /* -1 unset, 0, 1 */

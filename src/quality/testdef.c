@@ -361,9 +361,12 @@ static int set_config(struct qt_def *d, const char *k, const struct ynode *v, st
 			d->enabled = b;
 		else
 			d->store_failures = b;
+	} else if (!strcmp(k, "store_failures_as")) {
+		/* checked with the other configs of the test node (transform),
+		 * so that a bad value fails the test instead of dropping it */
+		d->store_failures_as = s;
+		d->store_failures_as_node = v;
 	}
-	/* store_failures_as: accepted (only "table" behaviour is implemented
-	 * through store_failures) */
 	return 0;
 }
 

@@ -108,7 +108,7 @@ static void relation_name(struct jw *w, struct tf_proj *tp, struct tf_node *n)
 		jw_null(w);
 		return;
 	}
-	if (n->rtype == TF_TEST && !tf_cfg_bool(n, "store_failures", false)) {
+	if (n->rtype == TF_TEST && !tf_test_store_as(n)) {
 		jw_null(w);
 		return;
 	}

@@ -1261,7 +1261,7 @@ static int fn_doc(const struct jinja_call *c, struct jinja_value *ret)
 static int fn_should_store_failures(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct tf_render *r = RT_R(c);
-	*ret = jinja_bool(r->node && tf_cfg_bool(r->node, "store_failures", false));
+	*ret = jinja_bool(r->node && tf_test_store_as(r->node));
 	return 0;
 }
 

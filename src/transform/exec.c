@@ -12,7 +12,8 @@
  *
  * Console lines follow dbt's ("3 of 28 OK created sql view model
  * main.stg_orders .... [OK in 0.01s]", "Done. PASS=.. WARN=.. ERROR=..
- * SKIP=.. TOTAL=.."), and the same lines go to target/../logs/ingot.log.
+ * SKIP=.. TOTAL=.."), and the same lines go to <log-path>/ingot.log
+ * (dbt_project.yml's log-path, default the target path).
  */
 #include "transform/tf_int.h"
 #include "core/dtime.h"
@@ -23,6 +24,7 @@
 #include "core/version.h"
 #include "graph/graph.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,7 +111,16 @@ struct run {
 	int counter; /* started */
 	pthread_mutex_t lock;
 	bool fail_fast_hit;
+	struct err conn_err; /* a worker could not (re)connect (under lock) */
 };
+
+static void note_conn_err(struct run *r, struct err *e)
+{
+	pthread_mutex_lock(&r->lock);
+	err_move(&r->conn_err, e);
+	pthread_mutex_unlock(&r->lock);
+	err_clear(e);
+}
 
 static const char *rel_label(struct tf_proj *tp, struct tf_node *n, struct arena *a)
 {
@@ -168,7 +179,8 @@ static const char *mat_label(struct tf_node *n)
 	return n->materialized ? n->materialized : "view";
 }
 
-static void run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx, int thread)
+/* Returns the node's status code: ING_ECONNECT says the connection is gone. */
+static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx, int thread)
 {
 	struct tf_proj *tp = r->tp;
 	struct arena *a = arena_new(0);
@@ -256,6 +268,7 @@ static void run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int id
 	con_status(&r->con, idx, r->total, msg, status);
 	err_clear(&e);
 	arena_free(a);
+	return rc;
 }
 
 struct worker {
@@ -272,7 +285,7 @@ static void *worker_main(void *arg)
 	struct err e = ERR_INIT;
 	if (wh_connect(tp->db, &c, &e)) {
 		con_line(&r->con, "could not connect: %s", e.msg ? e.msg : "");
-		err_clear(&e);
+		note_conn_err(r, &e);
 	}
 	struct graph_job job;
 	while (graph_sched_take(r->sched, &job)) {
@@ -283,7 +296,8 @@ static void *worker_main(void *arg)
 		if (job.skip || !c) {
 			n->status = c ? TF_ST_SKIPPED : TF_ST_ERROR;
 			if (!c)
-				n->message = xstrdup("no warehouse connection");
+				n->message = xstrdup("not run: no connection to the warehouse (see the "
+						     "connection error)");
 			struct arena *a = arena_new(0);
 			const char *label = n->rtype == TF_TEST ? arena_printf(a, "test %s", n->name)
 						: arena_printf(a, "relation %s.%s", n->schema, n->alias);
@@ -292,7 +306,17 @@ static void *worker_main(void *arg)
 			graph_sched_done(r->sched, job.idx, c ? GRAPH_RUN_SKIPPED : GRAPH_RUN_FAILED);
 			continue;
 		}
-		run_node(r, n, c, idx, w->id);
+		if (run_node(r, n, c, idx, w->id) == ING_ECONNECT) {
+			/* the session is gone: the node's error names it; the
+			 * next nodes get a new connection */
+			wh_disconnect(c);
+			c = NULL;
+			if (wh_connect(tp->db, &c, &e)) {
+				con_line(&r->con, "could not reconnect: %s", e.msg ? e.msg : "");
+				note_conn_err(r, &e);
+				c = NULL;
+			}
+		}
 		bool failed = n->status == TF_ST_ERROR || n->status == TF_ST_FAIL;
 		graph_sched_done(r->sched, job.idx, failed ? GRAPH_RUN_FAILED : GRAPH_RUN_OK);
 		if (failed && tp->opts && tp->opts->fail_fast) {
@@ -990,10 +1014,19 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
-	if (o->verb != TF_VERB_LS && fs_mkdir_p(p->target_path, NULL) == 0) {
-		char *lp = path_join(p->target_path, "ingot.log");
-		r.con.logf = fopen(lp, "a");
+	if (o->verb != TF_VERB_LS) {
+		/* the log is asked for (log-path): failing to write it is an error */
+		char *lp = path_join(p->log_path, "ingot.log");
+		struct err le = ERR_INIT;
+		if (fs_mkdir_p(p->log_path, &le) == 0 && !(r.con.logf = fopen(lp, "a")))
+			err_set(&le, ING_EIO, "cannot open %s: %s", lp, strerror(errno));
 		free(lp);
+		if (le.code) {
+			err_prefix(&le, "log-path in %s", p->file);
+			err_move(e, &le);
+			rc = ING_EIO;
+			goto out;
+		}
 	}
 	if ((rc = build_graph(tp, &r.g, e)))
 		goto out;
@@ -1138,6 +1171,10 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	if (rep.error)
 		rc = ING_EFAIL;
+	if (r.conn_err.code) { /* as every command that cannot reach the warehouse */
+		err_move(e, &r.conn_err);
+		rc = ING_ECONNECT;
+	}
 out:
 	rep.elapsed = mono_seconds() - t0;
 	if (out)
@@ -1150,6 +1187,7 @@ out:
 	if (r.con.logf)
 		fclose(r.con.logf);
 	strmap_free(&results, NULL);
+	err_clear(&r.conn_err);
 	pthread_mutex_destroy(&r.lock);
 	pthread_mutex_destroy(&r.con.lock);
 	tf_proj_free(tp);
@@ -1181,15 +1219,17 @@ int transform_compile_node(struct project *p, struct wh_db *db, const char *name
 			tf_node_relation(tp, n, &b);
 			*sql = buf_detach(&b, NULL);
 		} else {
-			if (db && wh_connect(db, &c, e))
-				rc = ING_EDB;
-			if (!rc && !(rc = compile_one(tp, n, c, false, e)))
+			/* a connection error keeps its own code and message */
+			if (db && (rc = wh_connect(db, &c, e)))
+				goto out;
+			if (!(rc = compile_one(tp, n, c, false, e)))
 				*sql = xstrdup(n->compiled);
-			if (rc && rc != ING_EDB)
+			if (rc)
 				err_prefix(e, "Compilation Error in %s %s (%s)", tf_rtype_name(n->rtype),
 					   n->name, n->original_file_path);
 		}
 	}
+out:
 	wh_disconnect(c);
 	tf_proj_free(tp);
 	return rc;

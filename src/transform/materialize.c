@@ -273,7 +273,9 @@ static int mat_table(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, c
 		     struct err *e)
 {
 	enum wh_rel_kind k = tf_rel_kind(tp, c, n->schema, n->alias);
-	char *tmp = xasprintf("%s__dbt_tmp", n->alias);
+	struct buf tb = BUF_INIT;
+	wh_derived_name(tp->db, n->alias, "__dbt_tmp", &tb); /* fits the engine's names */
+	char *tmp = buf_detach(&tb, NULL);
 	struct buf b = BUF_INIT;
 	int64_t rows = -1;
 	if (k == WH_REL_NONE) {
@@ -476,7 +478,10 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 	if (k != WH_REL_TABLE || full)
 		return mat_table(tp, n, c, sql, e);
 	struct arena *a = arena_new(0);
-	const char *tmp = arena_printf(a, "%s__dbt_tmp", n->alias);
+	struct buf tb = BUF_INIT;
+	wh_derived_name(tp->db, n->alias, "__dbt_tmp", &tb); /* fits the engine's names */
+	const char *tmp = arena_strdup(a, buf_cstr(&tb));
+	buf_free(&tb);
 	struct buf b = BUF_INIT, cols = BUF_INIT;
 	const char **keys = NULL;
 	size_t nkeys = 0;

@@ -93,6 +93,16 @@ const char *tf_cfg_str(const struct tf_node *n, const char *key, const char *dfl
 	return dflt;
 }
 
+const char *tf_test_store_as(const struct tf_node *n)
+{
+	if (n->rtype != TF_TEST)
+		return NULL;
+	const char *as = tf_cfg_str(n, "store_failures_as", NULL);
+	if (as) /* dbt: store_failures_as wins over store_failures */
+		return !strcmp(as, "table") || !strcmp(as, "view") ? as : NULL;
+	return tf_cfg_bool(n, "store_failures", false) ? "table" : NULL;
+}
+
 bool tf_cfg_bool(const struct tf_node *n, const char *key, bool dflt)
 {
 	struct jinja_value v = tf_cfg(n, key);
@@ -366,6 +376,39 @@ static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
 		err_move(&tp->parse_errors, ne);
 	tp->nparse_errors++;
 	err_clear(ne);
+}
+
+/* Names the engine would cut (PostgreSQL: 63 bytes) are refused here,
+ * before anything is built: a cut name can collide with another relation. */
+static int check_ident_lengths(struct tf_proj *tp, struct tf_node *n, struct err *e)
+{
+	if (n->rtype == TF_TEST) {
+		/* from dbt_project.yml or config(); properties files are checked
+		 * where they are read, with their line */
+		const char *as = tf_cfg_str(n, "store_failures_as", NULL);
+		if (as && strcmp(as, "table") && strcmp(as, "view") && strcmp(as, "ephemeral")) {
+			const struct ynode *at = n->test && n->test->store_failures_as &&
+							 !strcmp(n->test->store_failures_as, as)
+						 ? n->test->store_failures_as_node : NULL;
+			if (at)
+				return yerr(e, at, ING_ECONFIG,
+					    "test %s: store_failures_as must be table, view or "
+					    "ephemeral, not '%s'", n->name, as);
+			return err_set(e, ING_ECONFIG,
+				       "test %s (%s): store_failures_as must be table, view or "
+				       "ephemeral, not '%s'", n->name, n->original_file_path, as);
+		}
+		if (!tf_test_store_as(n))
+			return 0;
+	}
+	const char *kind = n->rtype == TF_TEST ? "store_failures table" : tf_rtype_name(n->rtype);
+	int rc = wh_check_ident(tp->db, "schema", n->schema, e);
+	if (!rc)
+		rc = wh_check_ident(tp->db, n->rtype == TF_TEST ? "test name" : "relation name",
+				    n->alias, e);
+	if (rc)
+		err_prefix(e, "%s %s (%s)", kind, n->name, n->original_file_path);
+	return rc;
 }
 
 /* fqn: package, folders of rel (without extension), name */
@@ -1130,6 +1173,7 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 			SETS("alias", d->alias);
 			SETS("schema", d->schema);
 			SETS("database", d->database);
+			SETS("store_failures_as", d->store_failures_as);
 #undef SETS
 			if (d->limit >= 0)
 				tf__cfg_merge(ea, cfg, "limit", jinja_int(d->limit));
@@ -1488,7 +1532,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || !n->enabled)
 			continue;
 		struct err ne = ERR_INIT;
-		if (tf_resolve_relation(tp, n, &ne))
+		if (tf_resolve_relation(tp, n, &ne) || check_ident_lengths(tp, n, &ne))
 			node_error(tp, n, &ne);
 	}
 	return 0;

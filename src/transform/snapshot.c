@@ -68,6 +68,17 @@ static int exec(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	return rc;
 }
 
+/* alias + suffix, cut to fit the engine's identifiers (wh_derived_name) */
+static const char *derived(struct tf_proj *tp, struct arena *a, const char *alias,
+			   const char *suffix)
+{
+	struct buf b = BUF_INIT;
+	wh_derived_name(tp->db, alias, suffix, &b);
+	const char *r = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return r;
+}
+
 int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e)
 {
 	struct arena *a = arena_new(0);
@@ -96,7 +107,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		goto out;
 	bool ts = !strcmp(strategy, "timestamp");
 	bool new_record = !strcmp(hard, "new_record");
-	const char *del_tmp = arena_printf(a, "%s__dbt_del", n->alias);
+	const char *del_tmp = derived(tp, a, n->alias, "__dbt_del");
 	char nowtxt[40];
 	ts_format(tp->run_started_us, nowtxt);
 	const char *now = arena_printf(a, "cast('%s' as timestamp)", nowtxt);
@@ -104,8 +115,8 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	buf_puts(&sql, n->compiled ? n->compiled : "");
 	while (sql.len && (isspace((unsigned char)sql.data[sql.len - 1]) || sql.data[sql.len - 1] == ';'))
 		sql.data[--sql.len] = 0;
-	const char *src_tmp = arena_printf(a, "%s__dbt_src", n->alias);
-	const char *ins_tmp = arena_printf(a, "%s__dbt_ins", n->alias);
+	const char *src_tmp = derived(tp, a, n->alias, "__dbt_src");
+	const char *ins_tmp = derived(tp, a, n->alias, "__dbt_ins");
 	wh_relation_sql(tp->db, n->schema, n->alias, &tgt);
 	if ((rc = tf_ensure_schema(tp, c, n->schema, e)) || (rc = wh_begin(c, e))) {
 		buf_free(&sql);

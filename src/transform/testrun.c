@@ -6,7 +6,9 @@
  * the status follows severity, warn_if and error_if as dbt decides it.
  * With store_failures the failing rows are also kept in a table named by
  * the test's alias in the audit schema (<target schema>_dbt_test__audit
- * unless the test's schema config says otherwise), replaced on each run.
+ * unless the test's schema config says otherwise), replaced on each run;
+ * store_failures_as: view keeps a view of the failing rows instead, and
+ * ephemeral keeps nothing (dbt's meanings).
  */
 #include "transform/tf_int.h"
 #include "core/mem.h"
@@ -41,8 +43,9 @@ static int64_t cell_int(const struct wh_value *v)
 }
 
 static int store_failures(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
-			  const char *sql, struct err *e)
+			  const char *sql, const char *as, struct err *e)
 {
+	bool view = !strcmp(as, "view");
 	int rc = tf_ensure_schema(tp, c, n->schema, e);
 	struct buf b = BUF_INIT;
 	if (!rc)
@@ -57,7 +60,7 @@ static int store_failures(struct tf_proj *tp, struct tf_node *n, struct wh_conn 
 	}
 	if (!rc) {
 		buf_reset(&b);
-		buf_puts(&b, "create table ");
+		buf_printf(&b, "create %s ", view ? "view" : "table");
 		wh_relation_sql(tp->db, n->schema, n->alias, &b);
 		buf_printf(&b, " as (\n%s\n)", sql);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
@@ -67,7 +70,7 @@ static int store_failures(struct tf_proj *tp, struct tf_node *n, struct wh_conn 
 	else
 		wh_rollback(c, NULL);
 	if (!rc)
-		tf_rel_set(tp, n->schema, n->alias, WH_REL_TABLE);
+		tf_rel_set(tp, n->schema, n->alias, view ? WH_REL_VIEW : WH_REL_TABLE);
 	buf_free(&b);
 	return rc;
 }
@@ -86,8 +89,9 @@ int tf_run_test(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	buf_puts(&n->run_sql, "\n");
 	struct wh_result *r = NULL;
 	int rc = 0;
-	if (tf_cfg_bool(n, "store_failures", false))
-		rc = store_failures(tp, n, c, buf_cstr(&sql), e);
+	const char *store_as = tf_test_store_as(n);
+	if (store_as)
+		rc = store_failures(tp, n, c, buf_cstr(&sql), store_as, e);
 	if (!rc)
 		rc = wh_query(c, buf_cstr(&wrapped), NULL, 0, &r, e);
 	if (!rc) {

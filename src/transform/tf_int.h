@@ -215,6 +215,9 @@ struct jinja_value tf_yaml_value(struct arena *a, const struct ynode *n);
 /* config lookups */
 const char *tf_cfg_str(const struct tf_node *n, const char *key, const char *dflt);
 bool tf_cfg_bool(const struct tf_node *n, const char *key, bool dflt);
+/* Where a test keeps its failing rows: "table", "view", or NULL (not kept:
+ * store_failures false, or store_failures_as ephemeral). */
+const char *tf_test_store_as(const struct tf_node *n);
 struct jinja_value tf_cfg(const struct tf_node *n, const char *key);
 
 /* ---- context.c ---- */

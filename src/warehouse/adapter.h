@@ -37,6 +37,7 @@ struct wh_adapter {
 	const char *name;
 	unsigned caps;
 	char ident_quote; /* '"' */
+	size_t max_ident; /* bytes of an identifier the engine keeps; 0 = no limit */
 
 	int (*db_open)(const struct target *t, struct wh_db **out, struct err *e);
 	void (*db_close)(struct wh_db *db);

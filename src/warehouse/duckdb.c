@@ -232,12 +232,39 @@ static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 	dk.duckdb_create_config(&cfg);
 	/* Nothing is downloaded at run time. */
 	dk.duckdb_set_config(cfg, "autoinstall_known_extensions", "false");
+	/* the profile's `settings:` */
+	for (size_t i = 0; i < t->nsettings; i++) {
+		const char *k = t->settings[2 * i], *v = t->settings[2 * i + 1];
+		if (dk.duckdb_set_config(cfg, k, v) != DuckDBError)
+			continue;
+		const struct ynode *at = t->settings_node;
+		for (size_t j = 0; at && j < at->n; j++)
+			if (!strcmp(at->keys[j]->str, k))
+				at = at->keys[j];
+		dk.duckdb_destroy_config(&cfg);
+		free(d);
+		return err_setloc(e, ING_ECONFIG, at ? at->file : t->profiles_file, at ? at->line : 0,
+				  at ? at->col : 0,
+				  "DuckDB rejects setting '%s' = '%s' (an unknown option or a bad value); "
+				  "fix or remove it in the target's settings:", k, v);
+	}
 	duckdb_state st;
 	if (!strcmp(path, ":memory:"))
 		st = dk.duckdb_open_ext(path, &d->db, cfg, &msg);
 	else
 		st = dk.duckdb_get_or_create_from_cache(icache, path, &d->db, cfg, &msg);
 	dk.duckdb_destroy_config(&cfg);
+	if (st != DuckDBSuccess && t->nsettings && t->settings_node) {
+		/* DuckDB checks option names only here: point at settings: */
+		const struct ynode *at = t->settings_node;
+		rc = err_setloc(e, ING_ECONFIG, at->file, at->line, at->col,
+				"cannot open DuckDB database '%s' with the target's settings: %s", path,
+				msg ? msg : "unknown error");
+		if (msg)
+			dk.duckdb_free(msg);
+		free(d);
+		return rc;
+	}
 	if (st != DuckDBSuccess) {
 		rc = err_set(e, ING_EDB, "cannot open DuckDB database '%s': %s", path,
 			     msg ? msg : "unknown error");

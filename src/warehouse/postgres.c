@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Type OIDs (pg_type.dat; stable across versions). */
 enum {
@@ -96,14 +97,42 @@ static int pg_err(struct pconn *pc, const PGresult *res, struct err *e)
 		m = PQerrorMessage(pc->pg);
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	int code = state && !strcmp(state, "57014") ? ING_ECANCELED : ING_EDB;
+	/* the server ended the session (terminated backend, restart, network):
+	 * the caller must not reuse this connection */
+	bool lost = PQstatus(pc->pg) == CONNECTION_BAD ||
+		    (state && (!strncmp(state, "08", 2) || !strcmp(state, "57P01") ||
+			       !strcmp(state, "57P02") || !strcmp(state, "57P03")));
 	if (!strncmp(m, "ERROR:  ", 8))
+		m += 8;
+	else if (!strncmp(m, "FATAL:  ", 8))
 		m += 8;
 	char *s = xstrdup(m && *m ? m : "unknown PostgreSQL error");
 	size_t n = strlen(s);
 	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
 		s[--n] = 0;
+	{ /* one line, single spaces */
+		char *w = s;
+		for (char *q = s; *q; q++) {
+			bool sp = *q == '\n' || *q == '\t' || *q == ' ';
+			if (sp && w > s && w[-1] == ' ')
+				continue;
+			*w++ = sp ? ' ' : *q;
+		}
+		*w = 0;
+	}
 	wh__redact(s, pc->base.db->target->password);
-	err_set(e, code, "%s", s);
+	const struct target *t = pc->base.db->target;
+	if (lost) {
+		code = ING_ECONNECT;
+		err_set(e, code, "connection to PostgreSQL at %s:%d lost: %s",
+			t->host ? t->host : "(default)", t->port, s);
+	} else if (code == ING_ECANCELED && t->statement_timeout_ms && strstr(s, "statement timeout")) {
+		code = ING_ETIMEOUT;
+		err_set(e, code, "%s (the profile's statement_timeout is %d ms)", s,
+			t->statement_timeout_ms);
+	} else {
+		err_set(e, code, "%s", s);
+	}
 	free(s);
 	return code;
 }
@@ -154,7 +183,20 @@ static int p_connect(struct wh_db *db, struct wh_conn **out, struct err *e)
 	int rc = 0;
 	pc->base.ad = &wh_postgres_adapter;
 	pc->base.db = db;
-	pc->pg = PQconnectdb(d->conninfo);
+	/* `retries:` more attempts after a failed connect, 1 s, 2 s, 4 s ...
+	 * (at most 10 s) apart, as dbt-postgres retries */
+	int attempt = 0;
+	for (;;) {
+		pc->pg = PQconnectdb(d->conninfo);
+		if ((pc->pg && PQstatus(pc->pg) == CONNECTION_OK) || attempt >= t->retries)
+			break;
+		unsigned delay = attempt < 4 ? 1u << attempt : 10;
+		log_debug("postgres: connection attempt %d failed; retrying in %u s", attempt + 1, delay);
+		PQfinish(pc->pg);
+		pc->pg = NULL;
+		sleep(delay);
+		attempt++;
+	}
 	if (!pc->pg || PQstatus(pc->pg) != CONNECTION_OK) {
 		char *m = xstrdup(pc->pg ? PQerrorMessage(pc->pg) : "out of memory");
 		size_t n = strlen(m);
@@ -170,22 +212,42 @@ static int p_connect(struct wh_db *db, struct wh_conn **out, struct err *e)
 		}
 		*w = 0;
 		wh__redact(m, t->password);
-		rc = err_set(e, ING_EDB, "cannot connect to PostgreSQL at %s:%d (database '%s', user '%s'): %s",
+		char tries[48] = "";
+		if (attempt)
+			snprintf(tries, sizeof(tries), " (%d attempts)", attempt + 1);
+		rc = err_set(e, ING_ECONNECT,
+			     "cannot connect to PostgreSQL at %s:%d (database '%s', user '%s')%s: %s",
 			     t->host ? t->host : "(default)", t->port, t->dbname ? t->dbname : "",
-			     t->user ? t->user : "", m);
+			     t->user ? t->user : "", tries, m);
 		free(m);
 		goto done;
 	}
 	PQsetNoticeProcessor(pc->pg, notice, NULL);
 	pc->cancel = PQgetCancel(pc->pg);
 	buf_puts(&setup, "SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'");
-	if (t->schema && *t->schema) {
+	if (t->search_path) {
+		/* the profile's value, as written (a list of schemas) */
+		buf_puts(&setup, "; SELECT set_config('search_path', ");
+		wh_quote_literal(db, t->search_path, &setup);
+		buf_puts(&setup, ", false)");
+	} else if (t->schema && *t->schema) {
 		buf_puts(&setup, "; SET search_path TO ");
 		wh_quote_ident(db, t->schema, &setup);
 	}
+	if (t->role) {
+		buf_puts(&setup, "; SET ROLE ");
+		wh_quote_ident(db, t->role, &setup);
+	}
+	if (t->statement_timeout_ms)
+		buf_printf(&setup, "; SET statement_timeout = %d", t->statement_timeout_ms);
 	rc = p_exec(&pc->base, buf_cstr(&setup), NULL, e);
-	if (rc)
-		err_prefix(e, "setting up the PostgreSQL session");
+	if (rc) {
+		err_prefix(e, "setting up the PostgreSQL session (search_path, role, statement_timeout "
+			      "of target '%s')", t->name ? t->name : "?");
+		rc = ING_ECONNECT; /* nothing can run on this session */
+		if (e)
+			e->code = rc;
+	}
 done:
 	buf_free(&setup);
 	if (rc) {
@@ -870,6 +932,7 @@ const struct wh_adapter wh_postgres_adapter = {
 		WH_CAP_MULTI_PROCESS | WH_CAP_COMMENTS | WH_CAP_GRANTS | WH_CAP_CANCEL |
 		WH_CAP_DELETE_USING,
 	.ident_quote = '"',
+	.max_ident = 63, /* NAMEDATALEN - 1; longer names are truncated silently */
 	.db_open = p_open,
 	.db_close = p_close,
 	.connect = p_connect,

@@ -16,6 +16,7 @@
  * TIMESTAMP is an instant, DATETIME a civil time).
  */
 #include "warehouse/adapter.h"
+#include "core/map.h"
 #include "core/dtime.h"
 #include "core/mem.h"
 
@@ -544,6 +545,42 @@ void wh_quote_ident(const struct wh_db *db, const char *ident, struct buf *out)
 	buf_putc(out, q);
 	buf_add_quoted(out, ident, strlen(ident), q);
 	buf_putc(out, q);
+}
+
+size_t wh_max_ident(const struct wh_db *db)
+{
+	return db ? db->ad->max_ident : 0;
+}
+
+int wh_check_ident(const struct wh_db *db, const char *what, const char *name, struct err *e)
+{
+	size_t max = wh_max_ident(db), n = name ? strlen(name) : 0;
+	if (!max || n <= max)
+		return 0;
+	return err_set(e, ING_ECONFIG,
+		       "%s '%s' is %zu bytes; %s keeps at most %zu and cuts longer names silently "
+		       "(two relations could end up with one name): choose a name of at most %zu bytes",
+		       what, name, n, db->ad->name, max, max);
+}
+
+void wh_derived_name(const struct wh_db *db, const char *base, const char *suffix,
+		     struct buf *out)
+{
+	size_t max = wh_max_ident(db), bl = strlen(base), sl = strlen(suffix);
+	if (!max || bl + sl <= max) {
+		buf_puts(out, base);
+		buf_puts(out, suffix);
+		return;
+	}
+	char tag[16];
+	snprintf(tag, sizeof(tag), "_%08x", (unsigned)(str_hash(base, bl) & 0xffffffffu));
+	size_t keep = max > sl + 9 ? max - sl - 9 : 0;
+	/* cut on a UTF-8 character boundary */
+	while (keep && ((unsigned char)base[keep] & 0xC0) == 0x80)
+		keep--;
+	buf_add(out, base, keep);
+	buf_puts(out, tag);
+	buf_puts(out, suffix);
 }
 
 void wh_quote_literal(const struct wh_db *db, const char *s, struct buf *out)

@@ -171,6 +171,19 @@ int wh_cancel(struct wh_conn *c);
 void wh_quote_ident(const struct wh_db *db, const char *ident, struct buf *out);
 void wh_quote_literal(const struct wh_db *db, const char *s, struct buf *out);
 /* "schema"."name" (schema may be NULL). */
+/* The longest identifier (bytes) the engine keeps, 0 = no limit.
+ * PostgreSQL cuts longer names silently, so that two long names can name
+ * one relation: callers refuse names longer than this. */
+size_t wh_max_ident(const struct wh_db *db);
+/* A relation name derived from base, as base + suffix ("orders" +
+ * "__dbt_tmp"), that fits the engine: when it would be too long, base is
+ * cut and "_" + 8 hex digits of a hash of the whole base are put before
+ * the suffix, so different bases still give different names. */
+void wh_derived_name(const struct wh_db *db, const char *base, const char *suffix,
+		     struct buf *out);
+/* 0, or ING_ECONFIG with "<what> '<name>' is N bytes; PostgreSQL keeps at
+ * most 63 ..." when name is longer than wh_max_ident (callers add where). */
+int wh_check_ident(const struct wh_db *db, const char *what, const char *name, struct err *e);
 void wh_relation_sql(const struct wh_db *db, const char *schema, const char *name, struct buf *out);
 void wh_type_sql(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
 

@@ -238,3 +238,82 @@ TEST(project_errors_have_locations)
 	free(none);
 	free(pd);
 }
+
+/* Every key a target accepts has an effect; keys of dbt adapters that ingot
+ * does not implement are refused at their location; unknown keys warn. */
+TEST(profile_keys_used_or_refused)
+{
+	const char *d = test_tmpdir();
+	write_file(d, "p4/dbt_project.yml", "name: shop\nprofile: shop\n");
+	write_file(d, "p4/profiles.yml",
+		   "shop:\n  target: pg\n  outputs:\n"
+		   "    pg:\n      type: postgres\n      host: h\n      user: u\n      dbname: wh\n"
+		   "      schema: s\n      sslmode: verify-full\n      sslcert: certs/c.pem\n"
+		   "      sslkey: /k/c.key\n      sslrootcert: certs/root.pem\n"
+		   "      keepalives_idle: 30\n      connect_timeout: 5\n      retries: 2\n"
+		   "      search_path: \"s, public\"\n      role: loader\n"
+		   "      application_name: nightly\n      statement_timeout: 30s\n"
+		   "      frobnicate: 1\n"
+		   "    duck:\n      type: duckdb\n      path: w.duckdb\n"
+		   "      settings: {threads: 2, memory_limit: 1GB}\n");
+	setenv("HOME", d, 1);
+	char *pd = path_join(d, "p4");
+	struct project_opts o = {pd, NULL, NULL, NULL};
+	struct project *p = NULL;
+	struct err e = ERR_INIT;
+	CHECK_OK(project_load(&o, &p, &e), &e);
+	REQUIRE(p);
+	const struct target *t = &p->target;
+	CHECK_INT(t->keepalives_idle, 30);
+	CHECK_INT(t->retries, 2);
+	CHECK_INT(t->statement_timeout_ms, 30000);
+	CHECK_STR(t->search_path, "s, public");
+	CHECK_STR(t->role, "loader");
+	CHECK(str_endswith(t->sslcert, "/p4/certs/c.pem"));
+	char *ci = target_conninfo(t);
+	CHECK(strstr(ci, "keepalives_idle='30'") && strstr(ci, "application_name='nightly'") &&
+	      strstr(ci, "sslkey='/k/c.key'") && strstr(ci, "sslrootcert='") &&
+	      strstr(ci, "connect_timeout='5'") && strstr(ci, "sslmode='verify-full'"));
+	free(ci);
+	project_free(p);
+
+	o.target = "duck";
+	CHECK_OK(project_load(&o, &p, &e), &e);
+	REQUIRE(p);
+	REQUIRE(p->target.nsettings == 2);
+	CHECK_STR(p->target.settings[2], "memory_limit");
+	CHECK_STR(p->target.settings[3], "1GB");
+	project_free(p);
+
+	static const struct {
+		const char *yml, *msg;
+		int line, col;
+	} bad[] = {
+		{"    duck:\n      type: duckdb\n      extensions: [httpfs]\n",
+		 "unsupported profile key 'extensions' for type duckdb", 6, 7},
+		{"    duck:\n      type: duckdb\n      host: db\n",
+		 "unsupported profile key 'host' for type duckdb (it is a postgres key)", 6, 7},
+		{"    duck:\n      type: postgres\n      host: h\n      user: u\n      dbname: d\n"
+		 "      schema: s\n      path: x.duckdb\n",
+		 "unsupported profile key 'path' for type postgres", 10, 7},
+		{"    duck:\n      type: postgres\n      user: u\n      dbname: d\n      schema: s\n"
+		 "      statement_timeout: 5 parsecs\n",
+		 "'statement_timeout' must be milliseconds or a number with a unit", 9, 26},
+		{"    duck:\n      type: duckdb\n      settings: [a]\n",
+		 "'settings' must be a mapping", 6, 17},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *y = xasprintf("shop:\n  target: duck\n  outputs:\n%s", bad[i].yml);
+		write_file(d, "p4/profiles.yml", y);
+		free(y);
+		CHECK(project_load(&o, &p, &e) == ING_ECONFIG);
+		CHECK(e.msg && strstr(e.msg, bad[i].msg));
+		if (!e.msg || !strstr(e.msg, bad[i].msg))
+			fprintf(stderr, "case %zu: %s\n", i, e.msg ? e.msg : "(none)");
+		CHECK(e.file && str_endswith(e.file, "profiles.yml"));
+		CHECK_INT(e.line, bad[i].line);
+		CHECK_INT(e.col, bad[i].col);
+		err_clear(&e);
+	}
+	free(pd);
+}

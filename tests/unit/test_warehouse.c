@@ -271,12 +271,60 @@ TEST(pg_unreachable_message)
 	t.dbname = "nodb";
 	t.schema = "public";
 	REQUIRE(wh_open(&t, &db, &e) == 0);
-	CHECK(wh_connect(db, &c, &e) == ING_EDB);
+	CHECK(wh_connect(db, &c, &e) == ING_ECONNECT);
 	CHECK(c == NULL);
 	CHECK(e.msg && strstr(e.msg, "127.0.0.1:1"));
 	CHECK(e.msg && !strstr(e.msg, "pa55-secret"));
 	err_clear(&e);
 	wh_close(db);
+}
+
+/* PostgreSQL keeps 63 bytes of a name: derived names fit and stay apart,
+ * given names that do not fit are refused; DuckDB has no limit. */
+TEST(pg_long_identifiers)
+{
+	struct target t = {0};
+	t.name = "prod";
+	t.type = "postgres";
+	t.host = "127.0.0.1";
+	t.port = 1;
+	t.user = "u";
+	t.dbname = "d";
+	t.schema = "s";
+	struct wh_db *db = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(wh_open(&t, &db, &e) == 0);
+	CHECK_INT((int)wh_max_ident(db), 63);
+	char a[64], b[64];
+	memset(a, 'x', 63);
+	a[63] = 0;
+	memcpy(b, a, sizeof(a));
+	b[62] = 'y';
+	struct buf da = BUF_INIT, db2 = BUF_INIT, shortb = BUF_INIT;
+	wh_derived_name(db, a, "__dbt_tmp", &da);
+	wh_derived_name(db, b, "__dbt_tmp", &db2);
+	wh_derived_name(db, "orders", "__dbt_tmp", &shortb);
+	CHECK(da.len <= 63 && db2.len <= 63);
+	CHECK(str_endswith(buf_cstr(&da), "__dbt_tmp"));
+	CHECK(strcmp(buf_cstr(&da), buf_cstr(&db2)) != 0);
+	CHECK(strncmp(buf_cstr(&da), a, 63) != 0); /* not the base itself, once cut */
+	CHECK_STR(buf_cstr(&shortb), "orders__dbt_tmp");
+	CHECK_INT(wh_check_ident(db, "relation name", a, &e), 0);
+	char c[65];
+	memset(c, 'z', 64);
+	c[64] = 0;
+	CHECK(wh_check_ident(db, "relation name", c, &e) == ING_ECONFIG);
+	CHECK(e.msg && strstr(e.msg, "is 64 bytes; postgres keeps at most 63"));
+	err_clear(&e);
+	buf_free(&da);
+	buf_free(&db2);
+	buf_free(&shortb);
+	wh_close(db);
+	/* no engine: no limit */
+	struct buf n = BUF_INIT;
+	wh_derived_name(NULL, c, "__dbt_tmp", &n);
+	CHECK_INT((int)n.len, 64 + 9);
+	buf_free(&n);
 }
 
 /* ---- both engines ---- */
