@@ -91,9 +91,15 @@ int st_begin(struct st *s, struct err *e)
 	return st_exec(s, "BEGIN IMMEDIATE", e);
 }
 
+/* A COMMIT that fails (a deferred constraint, SQLITE_BUSY, disk full)
+ * leaves the transaction open: the next statement would join it and be
+ * committed — or lost — with it. Roll it back so the store is as it was. */
 int st_commit(struct st *s, struct err *e)
 {
-	return st_exec(s, "COMMIT", e);
+	int rc = st_exec(s, "COMMIT", e);
+	if (rc && !sqlite3_get_autocommit(s->db))
+		st_rollback(s);
+	return rc;
 }
 
 void st_rollback(struct st *s)

@@ -57,6 +57,7 @@ int st_open(const char *path, struct st **out, struct err *e);
 void st_close(struct st *s);
 int st_exec(struct st *s, const char *sql, struct err *e);
 int st_begin(struct st *s, struct err *e);
+/* On failure the transaction is rolled back (never left open). */
 int st_commit(struct st *s, struct err *e);
 void st_rollback(struct st *s);
 

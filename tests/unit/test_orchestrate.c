@@ -822,3 +822,30 @@ TEST(engine_clear_reruns_failed)
 	free(dir);
 	fx_close(&f);
 }
+
+/* A COMMIT that fails must not leave its transaction open for the next
+ * statement (which would then be committed or lost with it). The failure
+ * is forced with a foreign key checked only at COMMIT. */
+TEST(state_failed_commit_rolls_back)
+{
+	char *path = xasprintf("%s/commit/state.db", test_tmpdir());
+	struct st *s = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	CHECK_OK(st_exec(s, "PRAGMA defer_foreign_keys=ON", &e), &e);
+	CHECK_OK(st_begin(s, &e), &e);
+	CHECK_OK(st_task_insert(s, 424242, "orphan", "queued", &e), &e); /* no such run */
+	CHECK(st_commit(s, &e) < 0);
+	CHECK(e.msg && strstr(e.msg, "FOREIGN KEY"));
+	err_clear(&e);
+	/* no transaction is left open: a new one starts, and the bad row is gone */
+	CHECK(sqlite3_get_autocommit(s->db));
+	CHECK_OK(st_begin(s, &e), &e);
+	CHECK_OK(st_commit(s, &e), &e);
+	sqlite3_stmt *q = NULL;
+	REQUIRE(st_prepare(s, "SELECT count(*) FROM tasks WHERE task='orphan'", &q, &e) == 0);
+	CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0);
+	sqlite3_finalize(q);
+	st_close(s);
+	free(path);
+}
