@@ -622,10 +622,11 @@ static void finish_attempt(struct orch *x, struct orun *r, struct otask *t, bool
 
 /* ---------------------------------------------------------- starting tasks */
 
-static int render(struct orun *r, const char *tmpl, char **out, struct err *e)
+static int render_as(struct orun *r, const char *tmpl, bool shell, char **out, struct err *e)
 {
 	struct buf b = {.max = 1 << 20};
-	int rc = orch_render(tmpl, &r->vars, &r->params, &b, e);
+	int rc = shell ? orch_render_shell(tmpl, &r->vars, &r->params, &b, e)
+		       : orch_render(tmpl, &r->vars, &r->params, &b, e);
 	if (rc) {
 		buf_free(&b);
 		return rc;
@@ -634,6 +635,11 @@ static int render(struct orun *r, const char *tmpl, char **out, struct err *e)
 	if (!*out)
 		*out = xstrdup("");
 	return 0;
+}
+
+static int render(struct orun *r, const char *tmpl, char **out, struct err *e)
+{
+	return render_as(r, tmpl, false, out, e);
 }
 
 static char *log_path_for(struct orch *x, struct orun *r, struct otask *t)
@@ -807,7 +813,7 @@ static void start_task(struct orch *x, struct orun *r, struct otask *t, int64_t 
 	int rc = 0;
 	if (d->kind == TK_SHELL) {
 		char *cmd = NULL;
-		rc = render(r, d->command, &cmd, &e);
+		rc = render_as(r, d->command, true, &cmd, &e);
 		if (!rc)
 			rc = spawn_shell(x, r, t, cmd, &e);
 		free(cmd);

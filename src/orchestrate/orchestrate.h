@@ -61,6 +61,12 @@ struct orch_vars {
  * mapping) onto out; an undefined name is an error (see template.c). */
 int orch_render(const char *tmpl, const struct orch_vars *ctx, const struct orch_vars *params,
 		struct buf *out, struct err *e);
+/* The same for a shell command: each {{ expression }} is shell-quoted
+ * unless marked `| safe` (see template.c). */
+int orch_render_shell(const char *tmpl, const struct orch_vars *ctx, const struct orch_vars *params,
+		      struct buf *out, struct err *e);
+/* Append s[0..n) quoted for /bin/sh (bare when it needs no quotes). */
+int orch_shell_quote(struct buf *out, const char *s, size_t n);
 
 /* What an in-process task's hook receives. Strings are valid during the
  * call. The hook writes progress to `log` (the attempt's log file) and

@@ -849,3 +849,27 @@ TEST(state_failed_commit_rolls_back)
 	st_close(s);
 	free(path);
 }
+
+TEST(render_shell_quotes_values)
+{
+	const char *k[] = {"ds"}, *v[] = {"2024-01-02"};
+	const char *pk[] = {"name", "empty", "q"}, *pv[] = {"a b; rm -rf x", "", "it's"};
+	struct orch_vars ctx = {k, v, 1}, params = {pk, pv, 3};
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+	CHECK_OK(orch_render_shell("echo {{ ds }} {{ params.name }} {{ params.empty }} {{ params.q }}"
+				   " {{ params.name | safe }} {{ params.q | shell_quote }} '{{ 1 }}'",
+				   &ctx, &params, &b, &e),
+		 &e);
+	CHECK_STR(buf_cstr(&b), "echo 2024-01-02 'a b; rm -rf x' '' 'it'\"'\"'s' a b; rm -rf x "
+				"'it'\"'\"'s' '1'");
+	buf_reset(&b);
+	/* other fields are not quoted; shell_quote works there too */
+	CHECK_OK(orch_render("{{ params.name }}|{{ params.name | shell_quote }}", &ctx, &params, &b, &e), &e);
+	CHECK_STR(buf_cstr(&b), "a b; rm -rf x|'a b; rm -rf x'");
+	buf_reset(&b);
+	CHECK(orch_render_shell("echo {{ nope | shell_quote }}", &ctx, &params, &b, &e) < 0);
+	CHECK(e.msg && strstr(e.msg, "'nope' is undefined"));
+	err_clear(&e);
+	buf_free(&b);
+}
