@@ -32,11 +32,14 @@
  * is a zombie. Its leftover process group (recognised by INGOT_ATTEMPT_ID in
  * its environment) is killed, the attempt is recorded failed and the retry
  * policy applies. Attempts carry a lease renewed by a heartbeat, for readers
- * (`pipeline status` shows a stale lease).
+ * (`pipeline status` shows a stale lease). Each run records the engine that
+ * set it running (owner.c): a dead scheduler's runs are resumed by the next
+ * scheduler; a dead foreground `pipeline run`'s runs are failed
+ * ("interrupted") by whoever looks first, this engine at open included.
  *
  * Not here: what load/build/sql tasks do (the host's hooks), the CLI.
  */
-#include "orchestrate/orchestrate.h"
+#include "orchestrate/orch_int.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -171,6 +174,7 @@ struct orch {
 	int alerts_inflight;
 	sigset_t oldmask;
 	bool sigmasked;
+	struct orch_owner owner; /* this process, recorded on the runs it runs */
 };
 
 static int64_t now_of(struct orch *x)
@@ -522,9 +526,19 @@ static void set_task(struct orch *x, struct orun *r, struct otask *t, enum tstat
 	t->st = st;
 }
 
+static void set_owner(struct orch *x, struct orun *r)
+{
+	struct err e = ERR_INIT;
+	st_run_set_owner(x->st, r->id, x->owner.pid, x->owner.host, x->owner.start, x->owner.kind, &e);
+	db_warn(&e);
+}
+
 static void set_run(struct orch *x, struct orun *r, enum rstate st, int64_t now)
 {
 	struct err e = ERR_INIT;
+	/* the owner first: a reader never sees this run running without it */
+	if (st == R_RUNNING)
+		set_owner(x, r);
 	st_run_set_state(x->st, r->id, rstate_names[st], now, &e);
 	db_warn(&e);
 	r->st = st;
@@ -1092,6 +1106,8 @@ int orch_adopt_run(struct orch *x, int64_t id, struct err *e)
 	q = NULL;
 	pools_declare(x, r->p);
 	vec_push(&x->runs, r);
+	if (r->st == R_RUNNING) /* resumed: this engine runs it now */
+		set_owner(x, r);
 	return 0;
 fail:
 	if (q)
@@ -1129,27 +1145,6 @@ const char *orch_run_state(struct orch *x, int64_t id)
 
 /* ---------------------------------------------------------- recovery */
 
-static bool proc_has_marker(pid_t pid, int64_t attempt)
-{
-	char path[64], want[48];
-	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-	snprintf(want, sizeof(want), "INGOT_ATTEMPT_ID=%lld", (long long)attempt);
-	struct buf b = BUF_INIT;
-	struct err e = ERR_INIT;
-	bool found = false;
-	if (!fs_read_file(path, &b, 1 << 20, &e)) {
-		size_t wl = strlen(want);
-		for (size_t i = 0; i + wl <= b.len; i += strlen(b.data + i) + 1)
-			if (!memcmp(b.data + i, want, wl) && b.data[i + wl] == 0) {
-				found = true;
-				break;
-			}
-	}
-	err_clear(&e);
-	buf_free(&b);
-	return found;
-}
-
 /* Attempts marked running belong to a dead holder of the lock. */
 static void recover_zombies(struct orch *x)
 {
@@ -1169,7 +1164,7 @@ static void recover_zombies(struct orch *x)
 		const char *task = (const char *)sqlite3_column_text(q, 2);
 		pid_t pid = sqlite3_column_int(q, 4);
 		int owner = sqlite3_column_int(q, 5);
-		if (pid > 0 && kill(pid, 0) == 0 && proc_has_marker(pid, aid)) {
+		if (pid > 0 && kill(pid, 0) == 0 && orch_proc_has_marker(pid, aid)) {
 			kill(-pid, SIGKILL);
 			log_warn("killed the leftover process group %d of attempt %lld", (int)pid,
 				 (long long)aid);
@@ -1815,6 +1810,7 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 		log_warn("cannot write the pid into %s", lock);
 	if ((rc = st_open(state, &x->st, e)))
 		goto fail;
+	orch_owner_self(&x->owner, o->resume ? "scheduler" : "foreground");
 	x->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (o->watch) {
 		sigset_t s;
@@ -1844,6 +1840,11 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 	struct err re = ERR_INIT;
 	orch_reload(x, &re); /* file errors are logged; good files still run */
 	err_clear(&re);
+	/* runs of a killed foreground `pipeline run` fail (interrupted) here;
+	 * a dead scheduler's runs are resumed below by a scheduler */
+	struct err oe = ERR_INIT;
+	orch_reap_orphans(x->st, NULL, &oe);
+	db_warn(&oe);
 	recover_zombies(x);
 	if (o->resume)
 		scan_runs(x);

@@ -169,6 +169,26 @@ void orch_wakeup(const char *project_dir);
 int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 		   bool failed_only, int *ncleared, struct err *e);
 
+/* ---- run owners (owner.c) ---- */
+
+/* The process that runs a run: recorded when an engine sets it running. */
+struct orch_owner {
+	int pid;
+	char host[256];
+	char start[96]; /* "<boot id>:<start ticks>": tells a reused pid apart */
+	const char *kind; /* "scheduler" or "foreground" */
+};
+void orch_owner_self(struct orch_owner *o, const char *kind);
+/* True only when the owner was on this host and its process is gone (or
+ * the pid now belongs to another process). Unknown → false. */
+bool orch_owner_dead(int pid, const char *host, const char *start);
+/* Mark failed ("interrupted: ...") every running run whose foreground
+ * owner is dead; its running attempts fail and their leftover process
+ * groups are killed. Runs of a dead scheduler are left for the next
+ * scheduler to resume. Safe to call from any process, any number of times.
+ * *nreaped (may be NULL) gets the count. */
+int orch_reap_orphans(struct st *s, int *nreaped, struct err *e);
+
 /* Paths. malloc'd. */
 char *orch_state_path(const char *project_dir);
 char *orch_lock_path(const char *project_dir);

@@ -873,3 +873,39 @@ TEST(render_shell_quotes_values)
 	err_clear(&e);
 	buf_free(&b);
 }
+
+/* A version-1 history (no owner columns) is migrated when opened, keeping
+ * its runs; opening again changes nothing. */
+TEST(state_migrates_v1)
+{
+	char *path = xasprintf("%s/v1/state.db", test_tmpdir());
+	struct st *s = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	struct st_run r = {.run_key = "k", .pipeline = "p", .kind = "manual", .state = "running",
+			   .definition = "pipeline: p", .def_file = "p.yml", .queued_at = 1};
+	CHECK_OK(st_run_insert(s, &r, &e), &e);
+	/* back to the version 1 layout */
+	CHECK_OK(st_exec(s,
+			 "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_host;"
+			 " ALTER TABLE runs DROP COLUMN owner_start; ALTER TABLE runs DROP COLUMN owner_kind;"
+			 " ALTER TABLE runs DROP COLUMN reason; UPDATE schema_version SET version=1",
+			 &e),
+		 &e);
+	st_close(s);
+	for (int pass = 0; pass < 2; pass++) {
+		REQUIRE(st_open(path, &s, &e) == 0);
+		sqlite3_stmt *q = NULL;
+		REQUIRE(st_prepare(s, "SELECT (SELECT group_concat(version) FROM schema_version),"
+				      " run_key, state, owner_pid IS NULL, reason IS NULL FROM runs", &q, &e) == 0);
+		REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+		CHECK_STR((const char *)sqlite3_column_text(q, 0), "2");
+		CHECK_STR((const char *)sqlite3_column_text(q, 1), "k");
+		CHECK_STR((const char *)sqlite3_column_text(q, 2), "running");
+		CHECK(sqlite3_column_int(q, 3) == !pass && sqlite3_column_int(q, 4) == 1);
+		sqlite3_finalize(q);
+		CHECK_OK(st_run_set_owner(s, r.id, 1, "h", "b:1", "foreground", &e), &e);
+		st_close(s);
+	}
+	free(path);
+}
