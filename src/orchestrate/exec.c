@@ -303,6 +303,50 @@ static size_t curl_sink(char *p, size_t sz, size_t n, void *u)
 {
 	return sz * n;
 }
+
+/* libcurl is initialised once per process, by the first engine, before it
+ * starts any thread (curl_easy_init would otherwise do it lazily, racing
+ * other alert threads); never cleaned up (alert threads may outlive an
+ * engine). */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void post_webhook(const struct alert_job *a)
+{
+	if (curl_init_rc != CURLE_OK) {
+		log_warn("alert webhook %s not sent: libcurl could not be initialised (%s)", a->webhook,
+			 curl_easy_strerror(curl_init_rc));
+		return;
+	}
+	CURL *c = curl_easy_init();
+	struct curl_slist *hd = c ? curl_slist_append(NULL, "Content-Type: application/json") : NULL;
+	if (!c || !hd) {
+		log_warn("alert webhook %s not sent: libcurl could not make a request (out of memory?)",
+			 a->webhook);
+		if (c)
+			curl_easy_cleanup(c);
+		return;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, a->webhook);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->json);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		log_warn("alert webhook %s: %s", a->webhook, curl_easy_strerror(rc));
+	else if (status >= 300)
+		log_warn("alert webhook %s: HTTP %ld", a->webhook, status);
+	curl_slist_free_all(hd);
+	curl_easy_cleanup(c);
+}
 #endif
 
 static void *alert_main(void *arg)
@@ -310,25 +354,7 @@ static void *alert_main(void *arg)
 	struct alert_job *a = arg;
 	if (a->webhook) {
 #ifdef HAVE_LIBCURL
-		CURL *c = curl_easy_init();
-		if (c) {
-			struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-			curl_easy_setopt(c, CURLOPT_URL, a->webhook);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->json);
-			curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-			curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-			curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-			curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
-			CURLcode rc = curl_easy_perform(c);
-			long status = 0;
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-			if (rc != CURLE_OK)
-				log_warn("alert webhook %s: %s", a->webhook, curl_easy_strerror(rc));
-			else if (status >= 300)
-				log_warn("alert webhook %s: HTTP %ld", a->webhook, status);
-			curl_slist_free_all(hd);
-			curl_easy_cleanup(c);
-		}
+		post_webhook(a);
 #else
 		log_warn("alert webhook %s: this ingot was built without libcurl", a->webhook);
 #endif
@@ -1833,10 +1859,21 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	x->nworkers = x->parallelism;
-	x->workers = xcalloc((size_t)x->nworkers, sizeof(pthread_t));
-	for (int i = 0; i < x->nworkers; i++)
-		pthread_create(&x->workers[i], NULL, worker_main, x);
+#ifdef HAVE_LIBCURL
+	/* before any alert thread: curl_global_init is not thread-safe */
+	pthread_once(&curl_once, curl_init_once);
+#endif
+	x->workers = xcalloc((size_t)x->parallelism, sizeof(pthread_t));
+	for (int i = 0; i < x->parallelism; i++) {
+		int pe = pthread_create(&x->workers[i], NULL, worker_main, x);
+		if (pe) { /* without workers, in-process tasks would wait forever */
+			rc = err_set(e, ING_EFAIL, "cannot start worker thread %d of %d: %s"
+				     " (lower --parallelism, or raise the process limit)",
+				     i + 1, x->parallelism, strerror(pe));
+			goto fail;
+		}
+		x->nworkers++;
+	}
 	struct err re = ERR_INIT;
 	orch_reload(x, &re); /* file errors are logged; good files still run */
 	err_clear(&re);
