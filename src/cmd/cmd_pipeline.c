@@ -9,6 +9,10 @@
  * and the warehouse (load/build/.../sql tasks in-process): the warehouse is
  * opened on first use, so shell-only pipelines never touch it.
  *
+ * `status` and `clear` first fail the runs of a killed foreground `pipeline
+ * run` (orch_reap_orphans), so a run never shows "running" with no one
+ * running it.
+ *
  * Exit codes: 0 success, 1 a run failed, 2 usage or project errors.
  */
 #include "cmd/commands.h"
