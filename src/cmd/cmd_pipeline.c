@@ -9,6 +9,10 @@
  * and the warehouse (load/build/.../sql tasks in-process): the warehouse is
  * opened on first use, so shell-only pipelines never touch it.
  *
+ * `status` and `clear` first fail the runs of a killed foreground `pipeline
+ * run` (orch_reap_orphans), so a run never shows "running" with no one
+ * running it.
+ *
  * Exit codes: 0 success, 1 a run failed, 2 usage or project errors.
  */
 #include "cmd/commands.h"
@@ -703,7 +707,8 @@ static int run_clear(struct cmd_ctx *c)
 	struct st *s = NULL;
 	int64_t run;
 	int n = 0, rc = 0;
-	if (open_state(dir, &s, &c->err) || resolve_run(s, c->pos.items[0], &run, &c->err) ||
+	if (open_state(dir, &s, &c->err) || orch_reap_orphans(s, NULL, &c->err) ||
+	    resolve_run(s, c->pos.items[0], &run, &c->err) ||
 	    orch_run_clear(s, run, cmd_str(c, "task", NULL), cmd_flag(c, "downstream"),
 			   cmd_flag(c, "failed-only"), &n, &c->err)) {
 		rc = 2;
@@ -871,6 +876,11 @@ static int run_status(struct cmd_ctx *c)
 		rc = 2;
 		goto done;
 	}
+	/* a run whose `pipeline run` process was killed is not running */
+	if (orch_reap_orphans(s, NULL, &c->err)) {
+		rc = 2;
+		goto done;
+	}
 	const char *arg = c->pos.len ? c->pos.items[0] : NULL;
 	int64_t one = 0;
 	bool detail = false;
@@ -881,7 +891,8 @@ static int run_status(struct cmd_ctx *c)
 		err_clear(&e);
 	}
 	sqlite3_stmt *q;
-	const char *cols = "SELECT id, run_key, pipeline, kind, state, logical_date, started_at, ended_at FROM runs";
+	const char *cols = "SELECT id, run_key, pipeline, kind, state, logical_date, started_at, ended_at,"
+			   " reason, owner_pid, owner_host, owner_start, owner_kind FROM runs";
 	char *sql = detail ? xasprintf("%s WHERE id=?", cols)
 		    : arg  ? xasprintf("%s WHERE pipeline=? ORDER BY id DESC LIMIT %lld", cols, limit)
 			   : xasprintf("%s ORDER BY id DESC LIMIT %lld", cols, limit);
@@ -926,6 +937,25 @@ static int run_status(struct cmd_ctx *c)
 			json_time(&w, "started_at", q, 6);
 			json_time(&w, "ended_at", q, 7);
 			json_dur(&w, q, 6, 7);
+			jw_key(&w, "reason");
+			jw_str(&w, (const char *)sqlite3_column_text(q, 8));
+			jw_key(&w, "owner");
+			if (sqlite3_column_type(q, 9) == SQLITE_NULL) {
+				jw_null(&w);
+			} else {
+				jw_obj_begin(&w);
+				jw_key(&w, "pid");
+				jw_int(&w, sqlite3_column_int(q, 9));
+				jw_key(&w, "host");
+				jw_str(&w, (const char *)sqlite3_column_text(q, 10));
+				jw_key(&w, "kind");
+				jw_str(&w, (const char *)sqlite3_column_text(q, 12));
+				jw_key(&w, "gone");
+				jw_bool(&w, orch_owner_dead(sqlite3_column_int(q, 9),
+							    (const char *)sqlite3_column_text(q, 10),
+							    (const char *)sqlite3_column_text(q, 11)));
+				jw_obj_end(&w);
+			}
 			if (detail)
 				status_run_detail(s, id, true, &w);
 			jw_obj_end(&w);
@@ -935,9 +965,19 @@ static int run_status(struct cmd_ctx *c)
 			fmt_time(sqlite3_column_int64(q, 6), st);
 			fmt_dur(sqlite3_column_int64(q, 6), sqlite3_column_int64(q, 7), d);
 			if (detail) {
-				printf("run %lld  %s\n  pipeline %s  kind %s  state %s\n  logical date %s  started %s  duration %s\n\n",
+				printf("run %lld  %s\n  pipeline %s  kind %s  state %s\n  logical date %s  started %s  duration %s\n",
 				       (long long)id, sqlite3_column_text(q, 1), sqlite3_column_text(q, 2),
 				       sqlite3_column_text(q, 3), sqlite3_column_text(q, 4), ld, st, d);
+				if (sqlite3_column_type(q, 8) != SQLITE_NULL)
+					printf("  %s\n", sqlite3_column_text(q, 8));
+				if (!strcmp((const char *)sqlite3_column_text(q, 4), "running") &&
+				    sqlite3_column_type(q, 9) != SQLITE_NULL &&
+				    orch_owner_dead(sqlite3_column_int(q, 9),
+						    (const char *)sqlite3_column_text(q, 10),
+						    (const char *)sqlite3_column_text(q, 11)))
+					printf("  its %s (pid %d) is gone: the next 'ingot scheduler' resumes it\n",
+					       sqlite3_column_text(q, 12), sqlite3_column_int(q, 9));
+				printf("\n");
 				status_run_detail(s, id, false, NULL);
 			} else {
 				printf("%-5lld %-20s %-10s %-8s %-20s %-20s %10s\n", (long long)id,

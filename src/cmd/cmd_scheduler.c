@@ -2,7 +2,8 @@
  * cmd/cmd_scheduler.c — `ingot scheduler`: the scheduling daemon.
  *
  * Holds .ingot/scheduler.lock, resumes unfinished runs (failing and
- * retrying attempts whose process died with a previous scheduler), creates
+ * retrying attempts whose process died with a previous scheduler; runs of
+ * a killed foreground `pipeline run` are failed as interrupted), creates
  * runs from schedules (catchup included), runs queued runs (`pipeline
  * trigger`, `pipeline run` while it runs), reloads pipeline files when they
  * change or on SIGHUP, and drains on SIGTERM/SIGINT: no new tasks, running

@@ -203,10 +203,40 @@ int jinja__str(struct jinja_rt *rt, struct jinja_value v, struct buf *out)
 	return rc;
 }
 
+struct jinja_value jinja_safe(struct jinja_value v)
+{
+	v.flags |= JV_SAFE;
+	return v;
+}
+
+/* Autoescape: the value's text through the env's escape function. */
+static int emit_escaped(struct jinja_rt *rt, struct jinja_value v)
+{
+	struct buf tmp = BUF_INIT;
+	const char *s = v.u.s;
+	size_t n = v.len;
+	int rc = 0;
+	if (v.type != JINJA_STR) {
+		if ((rc = jinja__str(rt, v, &tmp)))
+			goto out;
+		s = tmp.data ? tmp.data : "";
+		n = tmp.len;
+	}
+	if (rt->env->limits.autoescape(rt->out, s, n))
+		rc = jinja_rt_error(rt, ING_ELIMIT, "output exceeds the buffer limit");
+	else
+		rc = check_out(rt);
+out:
+	buf_free(&tmp);
+	return rc;
+}
+
 static int emit_value(struct jinja_rt *rt, struct jinja_value v)
 {
 	if (v.type == JINJA_UNDEFINED && rt->env->limits.strict_undefined)
 		return undefined_error(rt, v);
+	if (rt->env->limits.autoescape && !(v.flags & JV_SAFE))
+		return emit_escaped(rt, v);
 	if (v.type == JINJA_STR)
 		return out_add(rt, v.u.s, v.len);
 	if (v.type == JINJA_INT) {
@@ -1709,7 +1739,7 @@ struct jinja_env *jinja_env_new(void)
 {
 	struct jinja_env *env = xcalloc(1, sizeof(*env));
 	env->arena = arena_new(0);
-	env->limits = (struct jinja_limits){200, 64u << 20, 100000, 10000000, false};
+	env->limits = (struct jinja_limits){200, 64u << 20, 100000, 10000000, false, NULL};
 	env->globals = jinja_dict_new(env->arena);
 	env->s_loop = jinja__intern(env, "loop", 4);
 	env->s_caller = jinja__intern(env, "caller", 6);

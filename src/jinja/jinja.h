@@ -195,6 +195,9 @@ void *jinja_obj_user(struct jinja_value v, const struct jinja_obj_ops *ops);
 
 /* --------------------------------------------------- value operations */
 
+/* v marked safe: autoescape leaves it as is (what |safe returns). */
+struct jinja_value jinja_safe(struct jinja_value v);
+
 bool jinja_truthy(struct jinja_value v);
 /* Python str(v) appended to out: True, None, 2.0, 1e+20, ['a', 1], {'k': None}. */
 int jinja_value_str(struct jinja_rt *rt, struct jinja_value v, struct buf *out);
@@ -218,6 +221,12 @@ struct jinja_limits {
 	int64_t max_iterations;   /* loop iterations per render (default 10,000,000) */
 	bool strict_undefined;    /* printing an undefined value is an error, as with
 				     Airflow's StrictUndefined (default false: renders "") */
+	/* Autoescape (default NULL: off). When set, the value of every
+	 * {{ expression }} that is not marked safe (|safe, or a filter returning
+	 * jinja_safe()) is turned into text and appended to out through this
+	 * function instead of as is. Template text and macro output are not
+	 * escaped. Returns 0, or nonzero when out is full. */
+	int (*autoescape)(struct buf *out, const char *s, size_t n);
 };
 
 struct jinja_env *jinja_env_new(void);

@@ -32,11 +32,14 @@
  * is a zombie. Its leftover process group (recognised by INGOT_ATTEMPT_ID in
  * its environment) is killed, the attempt is recorded failed and the retry
  * policy applies. Attempts carry a lease renewed by a heartbeat, for readers
- * (`pipeline status` shows a stale lease).
+ * (`pipeline status` shows a stale lease). Each run records the engine that
+ * set it running (owner.c): a dead scheduler's runs are resumed by the next
+ * scheduler; a dead foreground `pipeline run`'s runs are failed
+ * ("interrupted") by whoever looks first, this engine at open included.
  *
  * Not here: what load/build/sql tasks do (the host's hooks), the CLI.
  */
-#include "orchestrate/orchestrate.h"
+#include "orchestrate/orch_int.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -171,6 +174,7 @@ struct orch {
 	int alerts_inflight;
 	sigset_t oldmask;
 	bool sigmasked;
+	struct orch_owner owner; /* this process, recorded on the runs it runs */
 };
 
 static int64_t now_of(struct orch *x)
@@ -299,6 +303,50 @@ static size_t curl_sink(char *p, size_t sz, size_t n, void *u)
 {
 	return sz * n;
 }
+
+/* libcurl is initialised once per process, by the first engine, before it
+ * starts any thread (curl_easy_init would otherwise do it lazily, racing
+ * other alert threads); never cleaned up (alert threads may outlive an
+ * engine). */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void post_webhook(const struct alert_job *a)
+{
+	if (curl_init_rc != CURLE_OK) {
+		log_warn("alert webhook %s not sent: libcurl could not be initialised (%s)", a->webhook,
+			 curl_easy_strerror(curl_init_rc));
+		return;
+	}
+	CURL *c = curl_easy_init();
+	struct curl_slist *hd = c ? curl_slist_append(NULL, "Content-Type: application/json") : NULL;
+	if (!c || !hd) {
+		log_warn("alert webhook %s not sent: libcurl could not make a request (out of memory?)",
+			 a->webhook);
+		if (c)
+			curl_easy_cleanup(c);
+		return;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, a->webhook);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->json);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		log_warn("alert webhook %s: %s", a->webhook, curl_easy_strerror(rc));
+	else if (status >= 300)
+		log_warn("alert webhook %s: HTTP %ld", a->webhook, status);
+	curl_slist_free_all(hd);
+	curl_easy_cleanup(c);
+}
 #endif
 
 static void *alert_main(void *arg)
@@ -306,25 +354,7 @@ static void *alert_main(void *arg)
 	struct alert_job *a = arg;
 	if (a->webhook) {
 #ifdef HAVE_LIBCURL
-		CURL *c = curl_easy_init();
-		if (c) {
-			struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-			curl_easy_setopt(c, CURLOPT_URL, a->webhook);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->json);
-			curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-			curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-			curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-			curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
-			CURLcode rc = curl_easy_perform(c);
-			long status = 0;
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-			if (rc != CURLE_OK)
-				log_warn("alert webhook %s: %s", a->webhook, curl_easy_strerror(rc));
-			else if (status >= 300)
-				log_warn("alert webhook %s: HTTP %ld", a->webhook, status);
-			curl_slist_free_all(hd);
-			curl_easy_cleanup(c);
-		}
+		post_webhook(a);
 #else
 		log_warn("alert webhook %s NOT sent: this ingot was built without webhooks "
 			 "(WITH_CURL=0); install libcurl4-openssl-dev and rebuild", a->webhook);
@@ -523,9 +553,19 @@ static void set_task(struct orch *x, struct orun *r, struct otask *t, enum tstat
 	t->st = st;
 }
 
+static void set_owner(struct orch *x, struct orun *r)
+{
+	struct err e = ERR_INIT;
+	st_run_set_owner(x->st, r->id, x->owner.pid, x->owner.host, x->owner.start, x->owner.kind, &e);
+	db_warn(&e);
+}
+
 static void set_run(struct orch *x, struct orun *r, enum rstate st, int64_t now)
 {
 	struct err e = ERR_INIT;
+	/* the owner first: a reader never sees this run running without it */
+	if (st == R_RUNNING)
+		set_owner(x, r);
 	st_run_set_state(x->st, r->id, rstate_names[st], now, &e);
 	db_warn(&e);
 	r->st = st;
@@ -623,10 +663,11 @@ static void finish_attempt(struct orch *x, struct orun *r, struct otask *t, bool
 
 /* ---------------------------------------------------------- starting tasks */
 
-static int render(struct orun *r, const char *tmpl, char **out, struct err *e)
+static int render_as(struct orun *r, const char *tmpl, bool shell, char **out, struct err *e)
 {
 	struct buf b = {.max = 1 << 20};
-	int rc = orch_render(tmpl, &r->vars, &r->params, &b, e);
+	int rc = shell ? orch_render_shell(tmpl, &r->vars, &r->params, &b, e)
+		       : orch_render(tmpl, &r->vars, &r->params, &b, e);
 	if (rc) {
 		buf_free(&b);
 		return rc;
@@ -635,6 +676,11 @@ static int render(struct orun *r, const char *tmpl, char **out, struct err *e)
 	if (!*out)
 		*out = xstrdup("");
 	return 0;
+}
+
+static int render(struct orun *r, const char *tmpl, char **out, struct err *e)
+{
+	return render_as(r, tmpl, false, out, e);
 }
 
 static char *log_path_for(struct orch *x, struct orun *r, struct otask *t)
@@ -808,7 +854,7 @@ static void start_task(struct orch *x, struct orun *r, struct otask *t, int64_t 
 	int rc = 0;
 	if (d->kind == TK_SHELL) {
 		char *cmd = NULL;
-		rc = render(r, d->command, &cmd, &e);
+		rc = render_as(r, d->command, true, &cmd, &e);
 		if (!rc)
 			rc = spawn_shell(x, r, t, cmd, &e);
 		free(cmd);
@@ -1087,6 +1133,8 @@ int orch_adopt_run(struct orch *x, int64_t id, struct err *e)
 	q = NULL;
 	pools_declare(x, r->p);
 	vec_push(&x->runs, r);
+	if (r->st == R_RUNNING) /* resumed: this engine runs it now */
+		set_owner(x, r);
 	return 0;
 fail:
 	if (q)
@@ -1124,27 +1172,6 @@ const char *orch_run_state(struct orch *x, int64_t id)
 
 /* ---------------------------------------------------------- recovery */
 
-static bool proc_has_marker(pid_t pid, int64_t attempt)
-{
-	char path[64], want[48];
-	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-	snprintf(want, sizeof(want), "INGOT_ATTEMPT_ID=%lld", (long long)attempt);
-	struct buf b = BUF_INIT;
-	struct err e = ERR_INIT;
-	bool found = false;
-	if (!fs_read_file(path, &b, 1 << 20, &e)) {
-		size_t wl = strlen(want);
-		for (size_t i = 0; i + wl <= b.len; i += strlen(b.data + i) + 1)
-			if (!memcmp(b.data + i, want, wl) && b.data[i + wl] == 0) {
-				found = true;
-				break;
-			}
-	}
-	err_clear(&e);
-	buf_free(&b);
-	return found;
-}
-
 /* Attempts marked running belong to a dead holder of the lock. */
 static void recover_zombies(struct orch *x)
 {
@@ -1164,7 +1191,7 @@ static void recover_zombies(struct orch *x)
 		const char *task = (const char *)sqlite3_column_text(q, 2);
 		pid_t pid = sqlite3_column_int(q, 4);
 		int owner = sqlite3_column_int(q, 5);
-		if (pid > 0 && kill(pid, 0) == 0 && proc_has_marker(pid, aid)) {
+		if (pid > 0 && kill(pid, 0) == 0 && orch_proc_has_marker(pid, aid)) {
 			kill(-pid, SIGKILL);
 			log_warn("killed the leftover process group %d of attempt %lld", (int)pid,
 				 (long long)aid);
@@ -1810,6 +1837,7 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 		log_warn("cannot write the pid into %s", lock);
 	if ((rc = st_open(state, &x->st, e)))
 		goto fail;
+	orch_owner_self(&x->owner, o->resume ? "scheduler" : "foreground");
 	x->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (o->watch) {
 		sigset_t s;
@@ -1832,13 +1860,29 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	x->nworkers = x->parallelism;
-	x->workers = xcalloc((size_t)x->nworkers, sizeof(pthread_t));
-	for (int i = 0; i < x->nworkers; i++)
-		pthread_create(&x->workers[i], NULL, worker_main, x);
+#ifdef HAVE_LIBCURL
+	/* before any alert thread: curl_global_init is not thread-safe */
+	pthread_once(&curl_once, curl_init_once);
+#endif
+	x->workers = xcalloc((size_t)x->parallelism, sizeof(pthread_t));
+	for (int i = 0; i < x->parallelism; i++) {
+		int pe = pthread_create(&x->workers[i], NULL, worker_main, x);
+		if (pe) { /* without workers, in-process tasks would wait forever */
+			rc = err_set(e, ING_EFAIL, "cannot start worker thread %d of %d: %s"
+				     " (lower --parallelism, or raise the process limit)",
+				     i + 1, x->parallelism, strerror(pe));
+			goto fail;
+		}
+		x->nworkers++;
+	}
 	struct err re = ERR_INIT;
 	orch_reload(x, &re); /* file errors are logged; good files still run */
 	err_clear(&re);
+	/* runs of a killed foreground `pipeline run` fail (interrupted) here;
+	 * a dead scheduler's runs are resumed below by a scheduler */
+	struct err oe = ERR_INIT;
+	orch_reap_orphans(x->st, NULL, &oe);
+	db_warn(&oe);
 	recover_zombies(x);
 	if (o->resume)
 		scan_runs(x);

@@ -61,6 +61,12 @@ struct orch_vars {
  * mapping) onto out; an undefined name is an error (see template.c). */
 int orch_render(const char *tmpl, const struct orch_vars *ctx, const struct orch_vars *params,
 		struct buf *out, struct err *e);
+/* The same for a shell command: each {{ expression }} is shell-quoted
+ * unless marked `| safe` (see template.c). */
+int orch_render_shell(const char *tmpl, const struct orch_vars *ctx, const struct orch_vars *params,
+		      struct buf *out, struct err *e);
+/* Append s[0..n) quoted for /bin/sh (bare when it needs no quotes). */
+int orch_shell_quote(struct buf *out, const char *s, size_t n);
 
 /* What an in-process task's hook receives. Strings are valid during the
  * call. The hook writes progress to `log` (the attempt's log file) and
@@ -162,6 +168,26 @@ void orch_wakeup(const char *project_dir);
  * *ncleared gets the count. */
 int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 		   bool failed_only, int *ncleared, struct err *e);
+
+/* ---- run owners (owner.c) ---- */
+
+/* The process that runs a run: recorded when an engine sets it running. */
+struct orch_owner {
+	int pid;
+	char host[256];
+	char start[96]; /* "<boot id>:<start ticks>": tells a reused pid apart */
+	const char *kind; /* "scheduler" or "foreground" */
+};
+void orch_owner_self(struct orch_owner *o, const char *kind);
+/* True only when the owner was on this host and its process is gone (or
+ * the pid now belongs to another process). Unknown → false. */
+bool orch_owner_dead(int pid, const char *host, const char *start);
+/* Mark failed ("interrupted: ...") every running run whose foreground
+ * owner is dead; its running attempts fail and their leftover process
+ * groups are killed. Runs of a dead scheduler are left for the next
+ * scheduler to resume. Safe to call from any process, any number of times.
+ * *nreaped (may be NULL) gets the count. */
+int orch_reap_orphans(struct st *s, int *nreaped, struct err *e);
 
 /* Paths. malloc'd. */
 char *orch_state_path(const char *project_dir);

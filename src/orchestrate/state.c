@@ -33,7 +33,12 @@ static const char *const schema_sql =
 	" def_file TEXT NOT NULL,"
 	" queued_at INTEGER NOT NULL,"
 	" started_at INTEGER,"
-	" ended_at INTEGER);"
+	" ended_at INTEGER,"
+	" owner_pid INTEGER,"
+	" owner_host TEXT,"
+	" owner_start TEXT,"
+	" owner_kind TEXT,"
+	" reason TEXT);"
 	"CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, logical_date);"
 	"CREATE INDEX IF NOT EXISTS runs_state ON runs(state);"
 	"CREATE TABLE IF NOT EXISTS tasks("
@@ -91,14 +96,52 @@ int st_begin(struct st *s, struct err *e)
 	return st_exec(s, "BEGIN IMMEDIATE", e);
 }
 
+/* A COMMIT that fails (a deferred constraint, SQLITE_BUSY, disk full)
+ * leaves the transaction open: the next statement would join it and be
+ * committed — or lost — with it. Roll it back so the store is as it was. */
 int st_commit(struct st *s, struct err *e)
 {
-	return st_exec(s, "COMMIT", e);
+	int rc = st_exec(s, "COMMIT", e);
+	if (rc && !sqlite3_get_autocommit(s->db))
+		st_rollback(s);
+	return rc;
 }
 
 void st_rollback(struct st *s)
 {
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Version 1 → 2: the owner and reason columns of runs. Idempotent, and
+ * safe when two processes open an old file at once (the check and the
+ * change happen under one write lock). */
+static int migrate(struct st *s, struct err *e)
+{
+	static const char *const cols[] = {"owner_pid INTEGER", "owner_host TEXT",
+					   "owner_start TEXT", "owner_kind TEXT", "reason TEXT"};
+	int rc = st_begin(s, e);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]) && !rc; i++) {
+		size_t n = strcspn(cols[i], " ");
+		sqlite3_stmt *q = NULL;
+		if ((rc = st_prepare(s, "SELECT 1 FROM pragma_table_info('runs') WHERE name=?", &q, e)))
+			break;
+		sqlite3_bind_text(q, 1, cols[i], (int)n, SQLITE_STATIC);
+		bool have = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (!have) {
+			char *sql = xasprintf("ALTER TABLE runs ADD COLUMN %s", cols[i]);
+			rc = st_exec(s, sql, e);
+			free(sql);
+		}
+	}
+	if (!rc)
+		rc = st_exec(s, "DELETE FROM schema_version; INSERT INTO schema_version VALUES (2)", e);
+	if (!rc)
+		return st_commit(s, e);
+	st_rollback(s);
+	return rc;
 }
 
 int st_open(const char *path, struct st **out, struct err *e)
@@ -125,14 +168,13 @@ int st_open(const char *path, struct st **out, struct err *e)
 		goto fail;
 	int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
-	if (have == 0) {
-		if ((rc = st_exec(s, "INSERT INTO schema_version VALUES (1)", e)))
-			goto fail;
-	} else if (have > ST_SCHEMA_VERSION) {
+	if (have > ST_SCHEMA_VERSION) {
 		rc = err_set(e, ING_ECONFIG, "%s has schema version %d; this ingot knows up to %d",
 			     path, have, ST_SCHEMA_VERSION);
 		goto fail;
 	}
+	if (have < ST_SCHEMA_VERSION && (rc = migrate(s, e)))
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -213,6 +255,23 @@ int st_run_set_state(struct st *s, int64_t run, const char *state, int64_t now, 
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, run);
 	return step_done(s, st, e, "update run");
+}
+
+int st_run_set_owner(struct st *s, int64_t run, int pid, const char *host, const char *start,
+		     const char *kind, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "UPDATE runs SET owner_pid=?, owner_host=?, owner_start=?, owner_kind=?, reason=NULL"
+		       " WHERE id=?",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_int(st, 1, pid);
+	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, start, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, run);
+	return step_done(s, st, e, "update run owner");
 }
 
 int st_task_insert(struct st *s, int64_t run, const char *task, const char *state, struct err *e)

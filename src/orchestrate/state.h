@@ -1,12 +1,15 @@
 /*
  * orchestrate/state.h — run history in SQLite (<project>/.ingot/state.db).
  *
- * Tables (schema_version 1):
+ * Tables (schema_version 2):
  *   runs      one row per pipeline run: run_key (pipeline__kind__logical),
  *             pipeline, kind (scheduled|manual|backfill), state
  *             (queued|running|success|failed), logical date, data interval,
  *             params (JSON), the pipeline definition text it started with,
- *             queued/started/ended times.
+ *             queued/started/ended times; the owner that set it running
+ *             (pid, host, process start token, scheduler|foreground) and
+ *             the reason a run was failed from outside (interrupted).
+ *             Version 1 files gain the owner columns when opened.
  *   tasks     one row per task of a run: state (queued|scheduled|running|
  *             success|failed|up_for_retry|upstream_failed|skipped), tries,
  *             next_try_at, times.
@@ -35,7 +38,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ST_SCHEMA_VERSION 1
+#define ST_SCHEMA_VERSION 2
 
 struct st {
 	sqlite3 *db;
@@ -57,12 +60,16 @@ int st_open(const char *path, struct st **out, struct err *e);
 void st_close(struct st *s);
 int st_exec(struct st *s, const char *sql, struct err *e);
 int st_begin(struct st *s, struct err *e);
+/* On failure the transaction is rolled back (never left open). */
 int st_commit(struct st *s, struct err *e);
 void st_rollback(struct st *s);
 
 /* Insert a run (r->id set). ING_EEXIST when run_key is taken. */
 int st_run_insert(struct st *s, struct st_run *r, struct err *e);
 int st_run_set_state(struct st *s, int64_t run, const char *state, int64_t now, struct err *e);
+/* Record who runs a run (see orchestrate.h, struct orch_owner). */
+int st_run_set_owner(struct st *s, int64_t run, int pid, const char *host, const char *start,
+		     const char *kind, struct err *e);
 int st_task_insert(struct st *s, int64_t run, const char *task, const char *state, struct err *e);
 /* Update a task instance; next_try_at 0 = NULL; started/ended 0 = keep. */
 int st_task_set(struct st *s, int64_t run, const char *task, const char *state, int tries,

@@ -1136,14 +1136,28 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	tp->writer = tf_writer_start();
 	pthread_t *th = xcalloc((size_t)threads, sizeof(pthread_t));
 	struct worker *ws = xcalloc((size_t)threads, sizeof(struct worker));
-	for (int i = 0; i < threads; i++) {
+	int started = 0, terr = 0;
+	for (int i = 0; i < threads && !terr; i++) {
 		ws[i] = (struct worker){&r, i};
-		pthread_create(&th[i], NULL, worker_main, &ws[i]);
+		if ((terr = pthread_create(&th[i], NULL, worker_main, &ws[i])) == 0)
+			started++;
 	}
-	for (int i = 0; i < threads; i++)
+	if (terr && started) /* the ones running take every node: fewer, not none */
+		con_line(&r.con, "warning: could start only %d of %d threads (%s)", started, threads,
+			 strerror(terr));
+	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
 	free(ws);
+	if (!started) {
+		struct err we = ERR_INIT;
+		tf_writer_finish(tp->writer, &we);
+		err_clear(&we);
+		tp->writer = NULL;
+		rc = err_set(e, ING_EFAIL, "cannot start a thread to run the nodes: %s"
+			     " (lower threads: in the profile, or raise the process limit)", strerror(terr));
+		goto out;
+	}
 	{
 		struct err we = ERR_INIT;
 		if (tf_writer_finish(tp->writer, &we))

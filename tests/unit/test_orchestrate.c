@@ -822,3 +822,90 @@ TEST(engine_clear_reruns_failed)
 	free(dir);
 	fx_close(&f);
 }
+
+/* A COMMIT that fails must not leave its transaction open for the next
+ * statement (which would then be committed or lost with it). The failure
+ * is forced with a foreign key checked only at COMMIT. */
+TEST(state_failed_commit_rolls_back)
+{
+	char *path = xasprintf("%s/commit/state.db", test_tmpdir());
+	struct st *s = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	CHECK_OK(st_exec(s, "PRAGMA defer_foreign_keys=ON", &e), &e);
+	CHECK_OK(st_begin(s, &e), &e);
+	CHECK_OK(st_task_insert(s, 424242, "orphan", "queued", &e), &e); /* no such run */
+	CHECK(st_commit(s, &e) < 0);
+	CHECK(e.msg && strstr(e.msg, "FOREIGN KEY"));
+	err_clear(&e);
+	/* no transaction is left open: a new one starts, and the bad row is gone */
+	CHECK(sqlite3_get_autocommit(s->db));
+	CHECK_OK(st_begin(s, &e), &e);
+	CHECK_OK(st_commit(s, &e), &e);
+	sqlite3_stmt *q = NULL;
+	REQUIRE(st_prepare(s, "SELECT count(*) FROM tasks WHERE task='orphan'", &q, &e) == 0);
+	CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0);
+	sqlite3_finalize(q);
+	st_close(s);
+	free(path);
+}
+
+TEST(render_shell_quotes_values)
+{
+	const char *k[] = {"ds"}, *v[] = {"2024-01-02"};
+	const char *pk[] = {"name", "empty", "q"}, *pv[] = {"a b; rm -rf x", "", "it's"};
+	struct orch_vars ctx = {k, v, 1}, params = {pk, pv, 3};
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+	CHECK_OK(orch_render_shell("echo {{ ds }} {{ params.name }} {{ params.empty }} {{ params.q }}"
+				   " {{ params.name | safe }} {{ params.q | shell_quote }} '{{ 1 }}'",
+				   &ctx, &params, &b, &e),
+		 &e);
+	CHECK_STR(buf_cstr(&b), "echo 2024-01-02 'a b; rm -rf x' '' 'it'\"'\"'s' a b; rm -rf x "
+				"'it'\"'\"'s' '1'");
+	buf_reset(&b);
+	/* other fields are not quoted; shell_quote works there too */
+	CHECK_OK(orch_render("{{ params.name }}|{{ params.name | shell_quote }}", &ctx, &params, &b, &e), &e);
+	CHECK_STR(buf_cstr(&b), "a b; rm -rf x|'a b; rm -rf x'");
+	buf_reset(&b);
+	CHECK(orch_render_shell("echo {{ nope | shell_quote }}", &ctx, &params, &b, &e) < 0);
+	CHECK(e.msg && strstr(e.msg, "'nope' is undefined"));
+	err_clear(&e);
+	buf_free(&b);
+}
+
+/* A version-1 history (no owner columns) is migrated when opened, keeping
+ * its runs; opening again changes nothing. */
+TEST(state_migrates_v1)
+{
+	char *path = xasprintf("%s/v1/state.db", test_tmpdir());
+	struct st *s = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	struct st_run r = {.run_key = "k", .pipeline = "p", .kind = "manual", .state = "running",
+			   .definition = "pipeline: p", .def_file = "p.yml", .queued_at = 1};
+	CHECK_OK(st_run_insert(s, &r, &e), &e);
+	/* back to the version 1 layout */
+	CHECK_OK(st_exec(s,
+			 "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_host;"
+			 " ALTER TABLE runs DROP COLUMN owner_start; ALTER TABLE runs DROP COLUMN owner_kind;"
+			 " ALTER TABLE runs DROP COLUMN reason; UPDATE schema_version SET version=1",
+			 &e),
+		 &e);
+	st_close(s);
+	for (int pass = 0; pass < 2; pass++) {
+		REQUIRE(st_open(path, &s, &e) == 0);
+		sqlite3_stmt *q = NULL;
+		REQUIRE(st_prepare(s, "SELECT (SELECT group_concat(version) FROM schema_version),"
+				      " run_key, state, owner_pid IS NULL, reason IS NULL FROM runs", &q, &e) == 0);
+		REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+		CHECK_STR((const char *)sqlite3_column_text(q, 0), "2");
+		CHECK_STR((const char *)sqlite3_column_text(q, 1), "k");
+		CHECK_STR((const char *)sqlite3_column_text(q, 2), "running");
+		CHECK(sqlite3_column_int(q, 3) == !pass && sqlite3_column_int(q, 4) == 1);
+		sqlite3_finalize(q);
+		CHECK_OK(st_run_set_owner(s, r.id, 1, "h", "b:1", "foreground", &e), &e);
+		st_close(s);
+	}
+	free(path);
+}
