@@ -199,10 +199,10 @@ static const char *const postgres_keys[] = {
 	"host", "port", "user", "username", "password", "pass", "dbname", "database", "sslmode",
 	"sslcert", "sslkey", "sslrootcert", "connect_timeout", "keepalives_idle", "search_path",
 	"role", "retries", "application_name", "statement_timeout", NULL};
-static const char *const duckdb_keys[] = {"path", "settings", NULL};
+static const char *const duckdb_keys[] = {"path", "settings", "extensions", "database", NULL};
 /* dbt-duckdb's keys that ingot does not implement (for any type) */
 static const char *const unsupported_keys[] = {
-	"extensions", "attach", "plugins", "filesystems", "external_root", "module_paths",
+	"attach", "plugins", "filesystems", "external_root", "module_paths",
 	"use_credential_provider", "disable_transactions", "secrets", "keep_open", "remote",
 	"config_options", "sslpassword", NULL};
 
@@ -234,6 +234,46 @@ static int check_target_keys(const struct ynode *out, const char *tname, const c
 				    "it; remove it from target '%s'", k, type, tname);
 		log_warn("%s:%d:%d: unknown profile key '%s' in target '%s' is ignored", kn->file,
 			 kn->line, kn->col, k, tname);
+	}
+	return 0;
+}
+
+/* dbt-duckdb's `extensions:`: names, or mappings with a `name:` (and a
+ * `repo:` ingot does not use, since nothing is downloaded at run time). */
+static int duckdb_extensions(struct arena *a, const struct ynode *out, struct target *t,
+			     struct err *e)
+{
+	const struct ynode *s = ymap_get(out, "extensions");
+	if (!s || s->type == Y_NULL)
+		return 0;
+	if (s->type == Y_SCALAR) {
+		t->extensions = arena_alloc(a, sizeof(char *));
+		t->extension_nodes = arena_alloc(a, sizeof(struct ynode *));
+		t->extensions[0] = s->str;
+		t->extension_nodes[0] = s;
+		t->nextensions = 1;
+		return 0;
+	}
+	if (s->type != Y_SEQ)
+		return yerr(e, s, ING_ECONFIG,
+			    "'extensions' must be a list of DuckDB extension names, like [parquet, json]");
+	t->extensions = arena_alloc(a, (s->n ? s->n : 1) * sizeof(char *));
+	t->extension_nodes = arena_alloc(a, (s->n ? s->n : 1) * sizeof(struct ynode *));
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ynode *v = s->items[i];
+		if (v && v->type == Y_MAP)
+			v = ymap_get(v, "name");
+		if (!v || v->type != Y_SCALAR || !*v->str)
+			return yerr(e, s->items[i] ? s->items[i] : s, ING_ECONFIG,
+				    "an entry of 'extensions' must be an extension name "
+				    "(or a mapping with 'name:')");
+		for (const char *c = v->str; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_')
+				return yerr(e, v, ING_ECONFIG,
+					    "'%s' is not a DuckDB extension name (letters, digits, _)",
+					    v->str);
+		t->extensions[t->nextensions] = v->str;
+		t->extension_nodes[t->nextensions++] = v;
 	}
 	return 0;
 }
@@ -483,8 +523,15 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 		const char *dot = strrchr(b, '.');
 		t->database = !strcmp(path, ":memory:") ? "memory"
 			      : arena_strndup(a, b, dot ? (size_t)(dot - b) : strlen(b));
-		if ((rc = duckdb_settings(a, out, t, e)))
+		if ((rc = duckdb_settings(a, out, t, e)) || (rc = duckdb_extensions(a, out, t, e)))
 			return rc;
+		/* dbt-duckdb sets database to the file's stem; a different value
+		 * would name a catalog that does not exist */
+		if (y.database && strcmp(y.database, t->database))
+			return yerr(e, ymap_get(out, "database"), ING_ECONFIG,
+				    "for type duckdb, 'database' is the name of the file in 'path' "
+				    "('%s'), not '%s'; remove it or make it match", t->database,
+				    y.database);
 	} else {
 		t->type = "postgres";
 		t->host = y.host ? y.host : "localhost";

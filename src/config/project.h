@@ -63,6 +63,10 @@ struct target {
 	const char **settings;
 	size_t nsettings;
 	const struct ynode *settings_node; /* for error locations */
+	/* duckdb: `extensions:` loaded when the database is opened */
+	const char **extensions;
+	const struct ynode **extension_nodes;
+	size_t nextensions;
 	/* common */
 	const char *schema;   /* default schema */
 	const char *database; /* dbt's target.database: duckdb file stem or dbname */

@@ -23,6 +23,7 @@
  * (DESIGN §3).
  */
 #include "warehouse/adapter.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 /* duckdb.h declares f() for f(void); it is not ours to fix. */
@@ -218,6 +219,8 @@ static struct dconn *dconn_of(struct wh_conn *c)
 
 /* ---- lifecycle ---- */
 
+static void load_extensions(struct ddb *d, const struct target *t);
+
 static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 {
 	int rc = need_library(e);
@@ -273,6 +276,7 @@ static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 		free(d);
 		return rc;
 	}
+	load_extensions(d, t);
 	*out = &d->base;
 	return 0;
 }
@@ -339,6 +343,42 @@ static int result_err(duckdb_result *res, struct err *e)
 	int code = dk.duckdb_result_error_type(res) == DUCKDB_ERROR_INTERRUPT ? ING_ECANCELED
 										: ING_EDB;
 	return duck_err(e, code, dk.duckdb_result_error(res));
+}
+
+static int d_exec(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e);
+static int d_connect(struct wh_db *db, struct wh_conn **out, struct err *e);
+static void d_disconnect(struct wh_conn *c);
+
+/* The profile's `extensions:`, loaded once per database. Nothing is
+ * downloaded at run time: an extension that is neither built in nor
+ * installed is a located warning (a model using it fails with DuckDB's
+ * message), since dbt-duckdb profiles often list extensions no model of
+ * the project needs. */
+static void load_extensions(struct ddb *d, const struct target *t)
+{
+	if (!t->nextensions)
+		return;
+	struct wh_conn *c = NULL;
+	struct err e = {0};
+	if (d_connect(&d->base, &c, &e)) {
+		err_clear(&e);
+		return;
+	}
+	for (size_t i = 0; i < t->nextensions; i++) {
+		char sql[160];
+		snprintf(sql, sizeof(sql), "LOAD %s", t->extensions[i]);
+		if (!d_exec(c, sql, NULL, &e))
+			continue;
+		const struct ynode *n = t->extension_nodes[i];
+		const char *m = e.msg ? e.msg : "unknown error";
+		log_warn("%s:%d:%d: DuckDB extension '%s' is not available (%.*s); ingot does not "
+			 "download extensions: install it with the DuckDB %s CLI (INSTALL %s) or "
+			 "remove it from 'extensions'", n->file, n->line, n->col, t->extensions[i],
+			 (int)strcspn(m, "\n"), m, dk.duckdb_library_version(),
+			 t->extensions[i]);
+		err_clear(&e);
+	}
+	d_disconnect(c);
 }
 
 static int d_exec(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e)

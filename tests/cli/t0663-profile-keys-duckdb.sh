@@ -41,10 +41,29 @@ expect_rc 2
 expect_err "profiles.yml:8:18: cannot open target 'dev' (duckdb): DuckDB rejects setting 'threads' = 'many'"
 
 # dbt-duckdb keys ingot does not implement: refused where they are
-prof "      extensions: [httpfs]"
+# extensions: loaded when available (json and parquet are built in); an
+# unavailable one is a located warning, never a download
+prof "      extensions: [parquet, json, no_such_ext]"
+run "$INGOT" run
+expect_rc 0
+expect_err "profiles.yml:8:35: DuckDB extension 'no_such_ext' is not available"
+expect_q "select count(*) from duckdb_extensions() where loaded and extension_name in ('parquet', 'json')" "2"
+prof "      extensions: [\"httpfs; drop table x\"]"
 run "$INGOT" run
 expect_rc 2
-expect_err "profiles.yml:8:7: unsupported profile key 'extensions' for type duckdb"
+expect_err "is not a DuckDB extension name"
+# database: the file's stem, as dbt-duckdb sets it
+prof "      database: warehouse"
+run "$INGOT" debug
+expect_rc 0
+prof "      database: other"
+run "$INGOT" debug
+expect_rc 2
+expect_err "profiles.yml:8:17: for type duckdb, 'database' is the name of the file in 'path' ('warehouse'), not 'other'"
+prof "      attach: [{path: x.duckdb}]"
+run "$INGOT" run
+expect_rc 2
+expect_err "profiles.yml:8:7: unsupported profile key 'attach' for type duckdb"
 prof "      host: db.example"
 run "$INGOT" debug
 expect_rc 2

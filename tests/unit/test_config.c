@@ -289,8 +289,10 @@ TEST(profile_keys_used_or_refused)
 		const char *yml, *msg;
 		int line, col;
 	} bad[] = {
-		{"    duck:\n      type: duckdb\n      extensions: [httpfs]\n",
-		 "unsupported profile key 'extensions' for type duckdb", 6, 7},
+		{"    duck:\n      type: duckdb\n      attach: [x]\n",
+		 "unsupported profile key 'attach' for type duckdb", 6, 7},
+		{"    duck:\n      type: duckdb\n      extensions: {a: b}\n",
+		 "'extensions' must be a list", 6, 19},
 		{"    duck:\n      type: duckdb\n      host: db\n",
 		 "unsupported profile key 'host' for type duckdb (it is a postgres key)", 6, 7},
 		{"    duck:\n      type: postgres\n      host: h\n      user: u\n      dbname: d\n"
