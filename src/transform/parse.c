@@ -893,7 +893,8 @@ static const struct ynode *tests_of(const struct ynode *m)
 }
 
 static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *n,
-			const struct found *f, const char *pkg, struct arena *a)
+			const struct found *f, const char *pkg, const struct wh_db *db,
+			struct arena *a)
 {
 	struct pending_tests pt = {0};
 	pt.attached = n;
@@ -920,8 +921,12 @@ static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *
 		/* a quoted column (quote: true) is passed quoted, as dbt does */
 		const struct ynode *q = ymap_get(c, "quote");
 		bool b = false;
-		if (q && !yscalar_bool(q, &b) && b)
-			pt.t.column = arena_printf(a, "\"%s\"", cn);
+		if (q && !yscalar_bool(q, &b) && b) {
+			struct buf qb = BUF_INIT;
+			wh_quote_ident(db, cn, &qb);
+			pt.t.column = arena_strndup(a, buf_cstr(&qb), qb.len);
+			buf_free(&qb);
+		}
 		vec_push(pv, pt);
 	}
 }
@@ -990,7 +995,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			const struct ynode *cols = ymap_get(m, "columns");
 			if (cols && cols->type == Y_SEQ)
 				n->columns = cols;
-			queue_tests(pv, m, n, f, pk->name, a);
+			queue_tests(pv, m, n, f, pk->name, tp->db, a);
 		}
 	}
 	const struct ynode *ex = ymap_get(root, "exposures");
