@@ -435,6 +435,8 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e)
 	int rc = ad->db_open(t, out, e);
 	if (rc)
 		*out = NULL;
+	else
+		(*out)->caps = ad->caps & ~(ad->caps_lacking ? ad->caps_lacking() : 0u);
 	return rc;
 }
 
@@ -451,7 +453,7 @@ const char *wh_engine_name(const struct wh_db *db)
 
 bool wh_has(const struct wh_db *db, unsigned caps)
 {
-	return (db->ad->caps & caps) == caps;
+	return (db->caps & caps) == caps;
 }
 
 const struct target *wh_target(const struct wh_db *db)
@@ -531,7 +533,7 @@ int wh_rollback(struct wh_conn *c, struct err *e)
 
 int wh_cancel(struct wh_conn *c)
 {
-	if (!(c->ad->caps & WH_CAP_CANCEL) || !c->ad->cancel)
+	if (!(c->db->caps & WH_CAP_CANCEL) || !c->ad->cancel)
 		return ING_EUNSUPPORTED;
 	return c->ad->cancel(c);
 }
@@ -731,7 +733,7 @@ int wh_append_open(struct wh_conn *c, const char *schema, const char *table,
 		   struct err *e)
 {
 	*out = NULL;
-	if (!(c->ad->caps & WH_CAP_BULK_APPEND) || !c->ad->append_open)
+	if (!(c->db->caps & WH_CAP_BULK_APPEND) || !c->ad->append_open)
 		return err_set(e, ING_EUNSUPPORTED, "%s has no bulk append", c->ad->name);
 	if (!ncols)
 		return err_set(e, ING_EINVAL, "bulk append into '%s' with no columns", table);
@@ -759,7 +761,7 @@ int wh_stream_insert(struct wh_conn *c, const char *schema, const char *table,
 		     const struct wh_coldef *cols, size_t ncols, const struct wh_stream_src *src,
 		     struct err *e)
 {
-	if (!(c->ad->caps & WH_CAP_STREAM_INSERT) || !c->ad->stream_insert)
+	if (!(c->db->caps & WH_CAP_STREAM_INSERT) || !c->ad->stream_insert)
 		return err_set(e, ING_EUNSUPPORTED, "%s has no stream insert", c->ad->name);
 	if (!ncols)
 		return err_set(e, ING_EINVAL, "stream insert into '%s' with no columns", table);
