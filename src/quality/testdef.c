@@ -12,6 +12,7 @@
  * must equal Python's hashlib.md5 hexdigest, so no other digest would do.
  */
 #include "quality/quality.h"
+#include "core/dtoa.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -65,25 +66,6 @@ static bool word_in(const char *s, size_t n, const char *const *words)
 	return false;
 }
 
-/* Python float repr: shortest text that round-trips, with ".0" for
- * integral values. */
-static const char *py_float(double d, struct arena *a)
-{
-	if (isinf(d))
-		return d > 0 ? "inf" : "-inf";
-	if (isnan(d))
-		return "nan";
-	char tmp[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	if (!strpbrk(tmp, ".eninf"))
-		strcat(tmp, ".0");
-	return arena_strdup(a, tmp);
-}
-
 const char *quality_py_str(const struct ynode *n, struct arena *a)
 {
 	static const char *const t_words[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
@@ -119,7 +101,11 @@ const char *quality_py_str(const struct ynode *n, struct arena *a)
 		errno = 0;
 		double d = strtod(txt, &end);
 		if (!errno && !*end)
-			return py_float(d, a);
+			{
+			char tmp[DTOA_BUFSZ];
+			dtoa_repr(d, tmp);
+			return arena_strdup(a, tmp);
+		}
 	}
 	return txt;
 }

@@ -17,6 +17,7 @@
  */
 #include "warehouse/adapter.h"
 #include "core/dtime.h"
+#include "core/dtoa.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -315,28 +316,6 @@ void wh__redact(char *msg, const char *secret)
 	}
 }
 
-static void double_text(double d, struct buf *out)
-{
-	char tmp[40];
-	if (isnan(d)) {
-		buf_puts(out, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_puts(out, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	buf_puts(out, tmp);
-	/* An integral double reads as a double: 2.0, not 2. */
-	if (!strpbrk(tmp, ".eEn"))
-		buf_puts(out, ".0");
-}
-
 void wh_value_text(const struct wh_value *v, struct buf *out)
 {
 	char tmp[48];
@@ -344,7 +323,7 @@ void wh_value_text(const struct wh_value *v, struct buf *out)
 	case WH_NULL: break;
 	case WH_BOOL: buf_puts(out, v->v.b ? "true" : "false"); break;
 	case WH_INT64: buf_printf(out, "%lld", (long long)v->v.i); break;
-	case WH_DOUBLE: double_text(v->v.d, out); break;
+	case WH_DOUBLE: buf_add(out, tmp, dtoa_repr(v->v.d, tmp)); break;
 	case WH_DATE: buf_add(out, tmp, date_format(v->v.date, tmp)); break;
 	case WH_TIMESTAMP:
 	case WH_DATETIME: buf_add(out, tmp, ts_format(v->v.ts, tmp)); break;

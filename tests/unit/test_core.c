@@ -7,12 +7,15 @@
 #include "core/dtime.h"
 #include "core/err.h"
 #include "core/fs.h"
+#include "core/dtoa.h"
 #include "core/json.h"
 #include "core/map.h"
 #include "core/mem.h"
 #include "core/vec.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 TEST(buf_append_and_cap)
 {
@@ -170,6 +173,28 @@ TEST(date_parse_validates)
 	CHECK_STR(out, "2024-02-29");
 }
 
+/* Expected texts are Python's repr() of the same doubles. */
+TEST(dtoa_repr_shortest_python_style)
+{
+	static const struct {
+		double d;
+		const char *want;
+	} cases[] = {
+		{0.1, "0.1"}, {100.0, "100.0"}, {1e15, "1000000000000000.0"}, {1e16, "1e+16"},
+		{1.5e-05, "1.5e-05"}, {0.0001, "0.0001"}, {-0.0, "-0.0"}, {0.0, "0.0"},
+		{123456789.125, "123456789.125"}, {5e-324, "5e-324"},
+		{1.7976931348623157e308, "1.7976931348623157e+308"}, {2.0 / 3, "0.6666666666666666"},
+		{-2.5, "-2.5"}, {1e22, "1e+22"}, {12345678901234567890.0, "1.2345678901234567e+19"},
+		{NAN, "nan"}, {-INFINITY, "-inf"}, {INFINITY, "inf"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[DTOA_BUFSZ];
+		size_t n = dtoa_repr(cases[i].d, out);
+		CHECK_STR(out, cases[i].want);
+		CHECK_INT((long long)n, (long long)strlen(cases[i].want));
+	}
+}
+
 TEST(json_writer)
 {
 	struct buf b = BUF_INIT;
@@ -184,6 +209,8 @@ TEST(json_writer)
 	jw_double(&w, 0.1);
 	jw_key(&w, "w");
 	jw_double(&w, 2);
+	jw_key(&w, "h");
+	jw_double(&w, 100);
 	jw_key(&w, "a");
 	jw_arr_begin(&w);
 	jw_bool(&w, true);
@@ -193,7 +220,7 @@ TEST(json_writer)
 	jw_obj_begin(&w);
 	jw_obj_end(&w);
 	jw_obj_end(&w);
-	CHECK_STR(b.data, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\",\"n\":-3,\"d\":0.1,\"w\":2.0,"
+	CHECK_STR(b.data, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\",\"n\":-3,\"d\":0.1,\"w\":2.0,\"h\":100.0,"
 			  "\"a\":[true,null],\"e\":{}}");
 	buf_free(&b);
 }
