@@ -12,26 +12,16 @@
  * must equal Python's hashlib.md5 hexdigest, so no other digest would do.
  */
 #include "quality/quality.h"
+#include "core/digest.h"
 #include "core/dtoa.h"
 #include "core/mem.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void quality_md5_hex(const char *s, size_t n, char out[33])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_Digest(s, n, md, &mdlen, EVP_md5(), NULL);
-	for (unsigned i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = 0;
-}
 
 void quality_py_repr_str(struct buf *b, const char *s)
 {
@@ -235,7 +225,7 @@ void quality_test_names(const struct qt_def *d, const struct qt_target *t, struc
 	*full_name = arena_strndup(a, buf_cstr(&full), full.len);
 	if (full.len >= 64) {
 		char md[33];
-		quality_md5_hex(full.data, full.len, md);
+		digest_md5_hex(full.data, full.len, md);
 		*short_name = arena_printf(a, "%.30s_%s", buf_cstr(&id), md);
 	} else {
 		*short_name = *full_name;
@@ -268,7 +258,7 @@ void quality_test_hash(const struct qt_def *d, const char *full_name, char out[1
 	quality_py_repr_str(&b, d->ns ? d->ns : "None");
 	buf_putc(&b, '}');
 	char md[33];
-	quality_md5_hex(b.data, b.len, md);
+	digest_md5_hex(b.data, b.len, md);
 	memcpy(out, md + 22, 10);
 	out[10] = 0;
 	buf_free(&b);

@@ -21,6 +21,7 @@
  * relations (rename_relation, drop_relation: materializations are native).
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -1238,7 +1239,7 @@ static int fn_local_md5(const struct jinja_call *c, struct jinja_value *ret)
 {
 	const char *s = arg_cstr(c, 0, "value");
 	char md[33];
-	quality_md5_hex(s ? s : "", s ? strlen(s) : 0, md);
+	digest_md5_hex(s ? s : "", s ? strlen(s) : 0, md);
 	*ret = jinja_str(jinja_rt_arena(c->rt), md, 32);
 	return 0;
 }

@@ -15,6 +15,7 @@
  * SKIP=.. TOTAL=.."), and the same lines go to target/../logs/ingot.log.
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -315,7 +316,7 @@ static const char *config_fp(struct arena *a, json_t *cfg)
 	if (!s)
 		return NULL;
 	char md[33];
-	quality_md5_hex(s, strlen(s), md);
+	digest_md5_hex(s, strlen(s), md);
 	free(s);
 	return arena_strdup(a, md);
 }

@@ -22,11 +22,11 @@
  * a YAML mistake in a properties file, a cycle) fail the parse.
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,15 +326,6 @@ static struct jinja_value default_config(struct tf_proj *tp, enum tf_rtype t)
 }
 
 /* ------------------------------------------------------------- helpers */
-
-static void sha256_hex(const char *s, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 static struct tf_node *node_new(struct tf_proj *tp, enum tf_rtype t, const char *pkg,
 				const char *name)
@@ -664,7 +655,7 @@ static struct tf_node *add_sql_node(struct tf_proj *tp, struct tf_package *pk, e
 		return n;
 	}
 	char h[65];
-	sha256_hex(n->raw_code, n->raw_len, h);
+	digest_sha256_hex(n->raw_code, n->raw_len, h);
 	n->checksum = arena_strdup(tp->arena, h);
 	return n;
 }
@@ -738,7 +729,7 @@ static int scan_snapshots(struct tf_proj *tp, struct tf_package *pk, struct err 
 			n->raw_len = bl->raw_len;
 			n->err_line = bl->line;
 			char h[65];
-			sha256_hex(src, len, h);
+			digest_sha256_hex(src, len, h);
 			n->checksum = arena_strdup(tp->arena, h);
 			if ((rc = register_node(tp, n, e)))
 				break;
@@ -831,7 +822,7 @@ static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e
 		struct buf b = BUF_INIT;
 		if (!fs_read_file(f->abs, &b, 1u << 30, e)) {
 			char h[65];
-			sha256_hex(buf_cstr(&b), b.len, h);
+			digest_sha256_hex(buf_cstr(&b), b.len, h);
 			n->checksum = arena_strdup(tp->arena, h);
 		}
 		buf_free(&b);
@@ -974,7 +965,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				n->raw_code = arena_printf(a, "select * from {{ %s }}", relation);
 				n->raw_len = strlen(n->raw_code);
 				char h[65];
-				sha256_hex(n->raw_code, n->raw_len, h);
+				digest_sha256_hex(n->raw_code, n->raw_len, h);
 				n->checksum = arena_strdup(a, h);
 				if (register_node(tp, n, e))
 					return ING_ECONFIG;

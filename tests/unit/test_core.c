@@ -4,6 +4,7 @@
 #include "test.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -193,6 +194,27 @@ TEST(dtoa_repr_shortest_python_style)
 		CHECK_STR(out, cases[i].want);
 		CHECK_INT((long long)n, (long long)strlen(cases[i].want));
 	}
+}
+
+TEST(digest_hex_one_shot_and_streamed)
+{
+	char h[DIGEST_SHA256_HEX], m[DIGEST_MD5_HEX], x[8];
+	digest_sha256_hex("abc", 3, h);
+	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	digest_md5_hex("abc", 3, m);
+	CHECK_STR(m, "900150983cd24fb0d6963f7d28e17f72");
+	digest_sha256_hex("", 0, h);
+	CHECK_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	struct digest *d = digest_sha256_new();
+	digest_update(d, "a", 1);
+	digest_update(d, "", 0);
+	digest_update(d, "bc", 2);
+	digest_final_hex(d, h);
+	digest_free(d);
+	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	digest_free(digest_sha256_new()); /* unfinished: freed all the same */
+	hex_encode("\x00\xff\x1a", 3, x);
+	CHECK_STR(x, "00ff1a");
 }
 
 TEST(json_writer)
