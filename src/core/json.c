@@ -2,6 +2,7 @@
  * core/json.c — streaming JSON writer (see json.h).
  */
 #include "core/json.h"
+#include "core/dtoa.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -158,16 +159,8 @@ void jw_double(struct jw *w, double v)
 		buf_puts(w->out, "null");
 		return;
 	}
-	char tmp[40];
-	/* shortest representation that round-trips */
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	buf_puts(w->out, tmp);
-	if (!strpbrk(tmp, ".eEn"))
-		buf_puts(w->out, ".0");
+	char tmp[DTOA_BUFSZ];
+	buf_add(w->out, tmp, dtoa_repr(v, tmp));
 }
 
 void jw_bool(struct jw *w, bool v)

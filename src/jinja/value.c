@@ -13,6 +13,7 @@
  * database; other scripts pass through unchanged.
  */
 #include "jinja/jinja_int.h"
+#include "core/dtoa.h"
 #include "core/mem.h"
 
 #include <jansson.h>
@@ -550,65 +551,8 @@ const char *jinja_type_name(struct jinja_value v)
 
 void jinja__fmt_float(double f, struct buf *out)
 {
-	if (isnan(f)) {
-		buf_puts(out, "nan");
-		return;
-	}
-	if (isinf(f)) {
-		buf_puts(out, f < 0 ? "-inf" : "inf");
-		return;
-	}
-	if (f == 0) {
-		buf_puts(out, signbit(f) ? "-0.0" : "0.0");
-		return;
-	}
-	char tmp[40];
-	int prec;
-	for (prec = 0; prec < 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec, f);
-		if (strtod(tmp, NULL) == f)
-			break;
-	}
-	/* tmp: [-]d[.ddd]e[+-]XX */
-	char digits[24];
-	size_t nd = 0;
-	const char *p = tmp;
-	bool neg = false;
-	if (*p == '-') {
-		neg = true;
-		p++;
-	}
-	for (; *p && *p != 'e'; p++)
-		if (*p != '.')
-			digits[nd++] = *p;
-	int exp = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	if (neg)
-		buf_putc(out, '-');
-	if (exp >= -4 && exp < 16) {
-		if (exp < 0) {
-			buf_puts(out, "0.");
-			for (int i = 0; i < -exp - 1; i++)
-				buf_putc(out, '0');
-			buf_add(out, digits, nd);
-		} else {
-			for (int i = 0; i <= exp; i++)
-				buf_putc(out, (size_t)i < nd ? digits[i] : '0');
-			buf_putc(out, '.');
-			if ((size_t)exp + 1 < nd)
-				buf_add(out, digits + exp + 1, nd - (size_t)exp - 1);
-			else
-				buf_putc(out, '0');
-		}
-	} else {
-		buf_putc(out, digits[0]);
-		if (nd > 1) {
-			buf_putc(out, '.');
-			buf_add(out, digits + 1, nd - 1);
-		}
-		buf_printf(out, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
-	}
+	char tmp[DTOA_BUFSZ];
+	buf_add(out, tmp, dtoa_repr(f, tmp));
 }
 
 static void repr_str(const char *s, size_t n, struct buf *out)

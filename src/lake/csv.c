@@ -31,11 +31,11 @@
  */
 #include "lake/lake.h"
 #include "lake/lake_int.h"
+#include "core/digest.h"
 #include "core/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,7 @@
 struct prefetch {
 	pthread_t th;
 	int fd;
-	EVP_MD_CTX *sha; /* the thread's until done */
+	struct digest *sha; /* the thread's until done */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned char *chunk[PF_SLOTS];
@@ -82,7 +82,7 @@ struct csv_reader {
 	size_t cap, start, end;
 	uint64_t line;
 	uint64_t raw_bytes;
-	EVP_MD_CTX *sha;
+	struct digest *sha;
 	struct prefetch *pf; /* files only */
 	bool fast;           /* parse_plain may be tried */
 	uint64_t fast_hit, fast_miss;
@@ -121,8 +121,7 @@ static void init_common(struct csv_reader *r, const char *name, const struct csv
 	unsigned char dl = (unsigned char)o->delimiter;
 	r->fast = dl && dl < 0x80 && dl != '\n' && dl != '\r' && dl != (unsigned char)o->quote;
 	r->scratch.max = r->o.max_record_bytes + 16;
-	r->sha = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL);
+	r->sha = digest_sha256_new();
 }
 
 static void *pf_main(void *arg)
@@ -143,7 +142,7 @@ static void *pf_main(void *arg)
 		while (k < 0 && errno == EINTR);
 		int er = k < 0 ? errno : 0;
 		if (k > 0)
-			EVP_DigestUpdate(p->sha, p->chunk[slot], (size_t)k);
+			digest_update(p->sha, p->chunk[slot], (size_t)k);
 		pthread_mutex_lock(&p->mu);
 		if (k > 0) {
 			p->len[slot] = (size_t)k;
@@ -258,7 +257,7 @@ void csv_close(struct csv_reader *r)
 		close(r->fd);
 	if (r->gz)
 		inflateEnd(&r->z);
-	EVP_MD_CTX_free(r->sha);
+	digest_free(r->sha);
 	free(r->zin);
 	free(r->buf);
 	free(r->f);
@@ -278,15 +277,12 @@ uint64_t csv_bytes_read(const struct csv_reader *r)
 
 void csv_digest(struct csv_reader *r, char out[65], uint64_t *nbytes)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdn = 0;
 	if (r->pf) {
 		/* the read-ahead is at the end (EOF was returned): the hash is ours */
 		pf_free(r->pf);
 		r->pf = NULL;
 	}
-	EVP_DigestFinal_ex(r->sha, md, &mdn);
-	lake__hex(md, mdn, out);
+	digest_final_hex(r->sha, out);
 	*nbytes = r->raw_bytes;
 }
 
@@ -321,7 +317,7 @@ static int raw_read(struct csv_reader *r, void *dst, size_t n, size_t *got, stru
 	}
 	if (!*got)
 		r->raw_eof = true;
-	EVP_DigestUpdate(r->sha, dst, *got);
+	digest_update(r->sha, dst, *got);
 	r->raw_bytes += *got;
 	return 0;
 }

@@ -12,12 +12,12 @@
  */
 #include "lake/lake.h"
 #include "lake/lake_int.h"
+#include "core/digest.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,26 +80,15 @@ done:
 	return rc;
 }
 
-static void hex(const unsigned char *md, unsigned n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (unsigned i = 0; i < n; i++) {
-		out[2 * i] = d[md[i] >> 4];
-		out[2 * i + 1] = d[md[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 int lake_sha256(const char *path, char out[65], struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct digest *ctx = digest_sha256_new();
 	size_t cap = 1 << 20;
 	unsigned char *b = xmalloc(cap);
 	int rc = 0;
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	for (;;) {
 		ssize_t r = read(fd, b, cap);
 		if (r < 0 && errno == EINTR)
@@ -110,21 +99,12 @@ int lake_sha256(const char *path, char out[65], struct err *e)
 		}
 		if (r == 0)
 			break;
-		EVP_DigestUpdate(ctx, b, (size_t)r);
+		digest_update(ctx, b, (size_t)r);
 	}
-	if (!rc) {
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned mdn = 0;
-		EVP_DigestFinal_ex(ctx, md, &mdn);
-		hex(md, mdn, out);
-	}
-	EVP_MD_CTX_free(ctx);
+	if (!rc)
+		digest_final_hex(ctx, out);
+	digest_free(ctx);
 	free(b);
 	close(fd);
 	return rc;
-}
-
-void lake__hex(const unsigned char *md, unsigned n, char *out)
-{
-	hex(md, n, out);
 }

@@ -4,7 +4,6 @@
 #ifndef INGOT_LAKE_INT_H
 #define INGOT_LAKE_INT_H
 
-/* Lowercase hex of n bytes into out (2n+1 bytes). */
-void lake__hex(const unsigned char *md, unsigned n, char *out);
+/* (none at the moment: hex digests are core/digest.h) */
 
 #endif

@@ -95,8 +95,6 @@ void quality_py_repr_str(struct buf *b, const char *s);
 /* Python str() of a YAML scalar as PyYAML would type it ("True", "None",
  * "12", "1.5", text). */
 const char *quality_py_str(const struct ynode *n, struct arena *a);
-/* Hex md5 of s (33 bytes out). */
-void quality_md5_hex(const char *s, size_t n, char out[33]);
 
 /* Jinja text of the keyword argument value as the macro receives it:
  * strings keep Jinja in them (rendered later), lists/maps as Jinja

@@ -12,25 +12,16 @@
  * must equal Python's hashlib.md5 hexdigest, so no other digest would do.
  */
 #include "quality/quality.h"
+#include "core/digest.h"
+#include "core/dtoa.h"
 #include "core/mem.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void quality_md5_hex(const char *s, size_t n, char out[33])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_Digest(s, n, md, &mdlen, EVP_md5(), NULL);
-	for (unsigned i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = 0;
-}
 
 void quality_py_repr_str(struct buf *b, const char *s)
 {
@@ -63,25 +54,6 @@ static bool word_in(const char *s, size_t n, const char *const *words)
 		if (strlen(*words) == n && !memcmp(*words, s, n))
 			return true;
 	return false;
-}
-
-/* Python float repr: shortest text that round-trips, with ".0" for
- * integral values. */
-static const char *py_float(double d, struct arena *a)
-{
-	if (isinf(d))
-		return d > 0 ? "inf" : "-inf";
-	if (isnan(d))
-		return "nan";
-	char tmp[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	if (!strpbrk(tmp, ".eninf"))
-		strcat(tmp, ".0");
-	return arena_strdup(a, tmp);
 }
 
 const char *quality_py_str(const struct ynode *n, struct arena *a)
@@ -119,7 +91,11 @@ const char *quality_py_str(const struct ynode *n, struct arena *a)
 		errno = 0;
 		double d = strtod(txt, &end);
 		if (!errno && !*end)
-			return py_float(d, a);
+			{
+			char tmp[DTOA_BUFSZ];
+			dtoa_repr(d, tmp);
+			return arena_strdup(a, tmp);
+		}
 	}
 	return txt;
 }
@@ -249,7 +225,7 @@ void quality_test_names(const struct qt_def *d, const struct qt_target *t, struc
 	*full_name = arena_strndup(a, buf_cstr(&full), full.len);
 	if (full.len >= 64) {
 		char md[33];
-		quality_md5_hex(full.data, full.len, md);
+		digest_md5_hex(full.data, full.len, md);
 		*short_name = arena_printf(a, "%.30s_%s", buf_cstr(&id), md);
 	} else {
 		*short_name = *full_name;
@@ -282,7 +258,7 @@ void quality_test_hash(const struct qt_def *d, const char *full_name, char out[1
 	quality_py_repr_str(&b, d->ns ? d->ns : "None");
 	buf_putc(&b, '}');
 	char md[33];
-	quality_md5_hex(b.data, b.len, md);
+	digest_md5_hex(b.data, b.len, md);
 	memcpy(out, md + 22, 10);
 	out[10] = 0;
 	buf_free(&b);

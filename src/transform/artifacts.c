@@ -13,6 +13,7 @@
  * thousands of files would cost more than building the models).
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -503,7 +504,7 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 	jw_obj_begin(&w);
 	metadata(&w, tp, "https://schemas.getdbt.com/dbt/manifest/v12.json");
 	char pid[33];
-	quality_md5_hex(tp->p->name, strlen(tp->p->name), pid);
+	digest_md5_hex(tp->p->name, strlen(tp->p->name), pid);
 	jw_key(&w, "project_name");
 	jw_str(&w, tp->p->name);
 	jw_key(&w, "project_id");

@@ -21,6 +21,7 @@
  * relations (rename_relation, drop_relation: materializations are native).
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -52,32 +53,31 @@ static const struct jinja_obj_ops rel_ops = {
 	.str = rel_str,
 };
 
-static void quote_part(struct buf *out, const char *s)
+/* one quoting rule, the adapter's (tp may be NULL: a relation rendered
+ * outside a project gets the standard double quotes) */
+static void quote_part(struct tf_proj *tp, struct buf *out, const char *s)
 {
-	buf_putc(out, '"');
-	buf_add_quoted(out, s, strlen(s), '"');
-	buf_putc(out, '"');
+	wh_quote_ident(tp ? tp->db : NULL, s, out);
 }
 
 void tf_relation_text(struct tf_proj *tp, const char *database, const char *schema,
 		      const char *ident, struct buf *out)
 {
-	(void)tp;
 	bool any = false;
 	if (database && *database) {
-		quote_part(out, database);
+		quote_part(tp, out, database);
 		any = true;
 	}
 	if (schema && *schema) {
 		if (any)
 			buf_putc(out, '.');
-		quote_part(out, schema);
+		quote_part(tp, out, schema);
 		any = true;
 	}
 	if (ident && *ident) {
 		if (any)
 			buf_putc(out, '.');
-		quote_part(out, ident);
+		quote_part(tp, out, ident);
 	}
 }
 
@@ -930,8 +930,8 @@ static int dispatch(const struct jinja_call *c, struct jinja_value *ret)
 			      ns ? ns : tp->p->name, name);
 }
 
-static struct jinja_value columns_value(struct arena *a, const struct wh_column_info *cols,
-					size_t n)
+static struct jinja_value columns_value(struct tf_proj *tp, struct arena *a,
+					const struct wh_column_info *cols, size_t n)
 {
 	struct jinja_value l = jinja_list_new(a, n);
 	for (size_t i = 0; i < n; i++) {
@@ -940,8 +940,10 @@ static struct jinja_value columns_value(struct arena *a, const struct wh_column_
 		jinja_dict_set_str(d, "column", jinja_str(a, cols[i].name, (size_t)-1));
 		jinja_dict_set_str(d, "data_type", jinja_str(a, cols[i].data_type, (size_t)-1));
 		jinja_dict_set_str(d, "dtype", jinja_str(a, cols[i].data_type, (size_t)-1));
-		jinja_dict_set_str(d, "quoted",
-				   jinja_str(a, arena_printf(a, "\"%s\"", cols[i].name), (size_t)-1));
+		struct buf q = BUF_INIT;
+		quote_part(tp, &q, cols[i].name);
+		jinja_dict_set_str(d, "quoted", jinja_str(a, buf_cstr(&q), q.len));
+		buf_free(&q);
 		jinja_list_push(l, d);
 	}
 	return l;
@@ -971,7 +973,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 	if (!strcmp(name, "quote")) {
 		const char *s = arg_cstr(c, 0, "identifier");
 		struct buf b = BUF_INIT;
-		quote_part(&b, s ? s : "");
+		quote_part(r->tp, &b, s ? s : "");
 		*ret = jinja_str(a, buf_cstr(&b), b.len);
 		buf_free(&b);
 		return 0;
@@ -1019,7 +1021,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 			return rc;
 		}
 		if (!strcmp(name, "get_columns_in_relation")) {
-			*ret = columns_value(a, cols, n);
+			*ret = columns_value(r->tp, a, cols, n);
 			return 0;
 		}
 		const char *s2, *i2;
@@ -1039,7 +1041,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 			if (!found)
 				miss[nm++] = cols[i];
 		}
-		*ret = columns_value(a, miss, nm);
+		*ret = columns_value(r->tp, a, miss, nm);
 		return 0;
 	}
 	if (!strcmp(name, "check_schema_exists")) {
@@ -1237,7 +1239,7 @@ static int fn_local_md5(const struct jinja_call *c, struct jinja_value *ret)
 {
 	const char *s = arg_cstr(c, 0, "value");
 	char md[33];
-	quality_md5_hex(s ? s : "", s ? strlen(s) : 0, md);
+	digest_md5_hex(s ? s : "", s ? strlen(s) : 0, md);
 	*ret = jinja_str(jinja_rt_arena(c->rt), md, 32);
 	return 0;
 }

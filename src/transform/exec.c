@@ -16,6 +16,7 @@
  * (dbt_project.yml's log-path, default the target path).
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -340,7 +341,7 @@ static const char *config_fp(struct arena *a, json_t *cfg)
 	if (!s)
 		return NULL;
 	char md[33];
-	quality_md5_hex(s, strlen(s), md);
+	digest_md5_hex(s, strlen(s), md);
 	free(s);
 	return arena_strdup(a, md);
 }

@@ -336,15 +336,18 @@ static bool has_col(const struct colset *s, const char *name)
 	return false;
 }
 
-static int temp_columns(struct wh_conn *c, const char *tmp, struct arena *a, struct colset *out,
-			struct err *e)
+static int temp_columns(struct tf_proj *tp, struct wh_conn *c, const char *tmp, struct arena *a,
+			struct colset *out, struct err *e)
 {
 	/* a temporary table has no schema we can name portably: ask with a
 	 * zero-row query */
-	char *q = xasprintf("select * from \"%s\" where 1 = 0", tmp);
+	struct buf q = BUF_INIT;
+	buf_puts(&q, "select * from ");
+	qid(tp, tmp, &q);
+	buf_puts(&q, " where 1 = 0");
 	struct wh_result *r = NULL;
-	int rc = wh_query(c, q, NULL, 0, &r, e);
-	free(q);
+	int rc = wh_query(c, buf_cstr(&q), NULL, 0, &r, e);
+	buf_free(&q);
 	if (rc)
 		return rc;
 	out->n = r->ncols;
@@ -502,7 +505,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 	if (!rc)
 		rc = create_table_as(tp, n, c, NULL, tmp, true, sql, NULL, e);
 	if (!rc)
-		rc = temp_columns(c, tmp, a, &src, e);
+		rc = temp_columns(tp, c, tmp, a, &src, e);
 	if (!rc)
 		rc = wh_list_columns(c, n->schema, n->alias, a, &dst.c, &dst.n, e);
 	if (!rc)

@@ -22,11 +22,11 @@
  * a YAML mistake in a properties file, a cycle) fail the parse.
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,15 +336,6 @@ static struct jinja_value default_config(struct tf_proj *tp, enum tf_rtype t)
 }
 
 /* ------------------------------------------------------------- helpers */
-
-static void sha256_hex(const char *s, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 static struct tf_node *node_new(struct tf_proj *tp, enum tf_rtype t, const char *pkg,
 				const char *name)
@@ -707,7 +698,7 @@ static struct tf_node *add_sql_node(struct tf_proj *tp, struct tf_package *pk, e
 		return n;
 	}
 	char h[65];
-	sha256_hex(n->raw_code, n->raw_len, h);
+	digest_sha256_hex(n->raw_code, n->raw_len, h);
 	n->checksum = arena_strdup(tp->arena, h);
 	return n;
 }
@@ -781,7 +772,7 @@ static int scan_snapshots(struct tf_proj *tp, struct tf_package *pk, struct err 
 			n->raw_len = bl->raw_len;
 			n->err_line = bl->line;
 			char h[65];
-			sha256_hex(src, len, h);
+			digest_sha256_hex(src, len, h);
 			n->checksum = arena_strdup(tp->arena, h);
 			if ((rc = register_node(tp, n, e)))
 				break;
@@ -874,7 +865,7 @@ static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e
 		struct buf b = BUF_INIT;
 		if (!fs_read_file(f->abs, &b, 1u << 30, e)) {
 			char h[65];
-			sha256_hex(buf_cstr(&b), b.len, h);
+			digest_sha256_hex(buf_cstr(&b), b.len, h);
 			n->checksum = arena_strdup(tp->arena, h);
 		}
 		buf_free(&b);
@@ -936,7 +927,8 @@ static const struct ynode *tests_of(const struct ynode *m)
 }
 
 static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *n,
-			const struct found *f, const char *pkg, struct arena *a)
+			const struct found *f, const char *pkg, const struct wh_db *db,
+			struct arena *a)
 {
 	struct pending_tests pt = {0};
 	pt.attached = n;
@@ -963,8 +955,12 @@ static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *
 		/* a quoted column (quote: true) is passed quoted, as dbt does */
 		const struct ynode *q = ymap_get(c, "quote");
 		bool b = false;
-		if (q && !yscalar_bool(q, &b) && b)
-			pt.t.column = arena_printf(a, "\"%s\"", cn);
+		if (q && !yscalar_bool(q, &b) && b) {
+			struct buf qb = BUF_INIT;
+			wh_quote_ident(db, cn, &qb);
+			pt.t.column = arena_strndup(a, buf_cstr(&qb), qb.len);
+			buf_free(&qb);
+		}
 		vec_push(pv, pt);
 	}
 }
@@ -1012,7 +1008,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				n->raw_code = arena_printf(a, "select * from {{ %s }}", relation);
 				n->raw_len = strlen(n->raw_code);
 				char h[65];
-				sha256_hex(n->raw_code, n->raw_len, h);
+				digest_sha256_hex(n->raw_code, n->raw_len, h);
 				n->checksum = arena_strdup(a, h);
 				if (register_node(tp, n, e))
 					return ING_ECONFIG;
@@ -1033,7 +1029,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			const struct ynode *cols = ymap_get(m, "columns");
 			if (cols && cols->type == Y_SEQ)
 				n->columns = cols;
-			queue_tests(pv, m, n, f, pk->name, a);
+			queue_tests(pv, m, n, f, pk->name, tp->db, a);
 		}
 	}
 	const struct ynode *ex = ymap_get(root, "exposures");

@@ -22,10 +22,8 @@
  */
 #include "transform/tf_int.h"
 #include "core/dtime.h"
-#include "core/mem.h"
 
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
 static void keys_of(struct tf_node *n, struct arena *a, const char ***keys, size_t *nk)
@@ -58,6 +56,17 @@ static void scd_id(struct buf *b, const char **keys, size_t nk, const char *alia
 	for (size_t i = 0; i < nk; i++)
 		buf_printf(b, "coalesce(cast(%s.%s as %s), '') || '|' || ", alias, keys[i], vtype);
 	buf_printf(b, "coalesce(cast(%s as %s), ''))", upd, vtype);
+}
+
+/* name, quoted for the engine (temporary tables are named after the
+ * snapshot's alias, which may hold any character) */
+static const char *quoted(struct tf_proj *tp, struct arena *a, const char *name)
+{
+	struct buf q = BUF_INIT;
+	wh_quote_ident(tp->db, name, &q);
+	const char *s = arena_strndup(a, buf_cstr(&q), q.len);
+	buf_free(&q);
+	return s;
 }
 
 static int exec(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct buf *b,
@@ -107,7 +116,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		goto out;
 	bool ts = !strcmp(strategy, "timestamp");
 	bool new_record = !strcmp(hard, "new_record");
-	const char *del_tmp = derived(tp, a, n->alias, "__dbt_del");
+	const char *del_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_del"));
 	char nowtxt[40];
 	ts_format(tp->run_started_us, nowtxt);
 	const char *now = arena_printf(a, "cast('%s' as timestamp)", nowtxt);
@@ -115,20 +124,20 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	buf_puts(&sql, n->compiled ? n->compiled : "");
 	while (sql.len && (isspace((unsigned char)sql.data[sql.len - 1]) || sql.data[sql.len - 1] == ';'))
 		sql.data[--sql.len] = 0;
-	const char *src_tmp = derived(tp, a, n->alias, "__dbt_src");
-	const char *ins_tmp = derived(tp, a, n->alias, "__dbt_ins");
+	const char *src_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_src"));
+	const char *ins_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_ins"));
 	wh_relation_sql(tp->db, n->schema, n->alias, &tgt);
 	if ((rc = tf_ensure_schema(tp, c, n->schema, e)) || (rc = wh_begin(c, e))) {
 		buf_free(&sql);
 		goto out;
 	}
-	buf_printf(&b, "create temporary table \"%s\" as (\n%s\n)", src_tmp, buf_cstr(&sql));
+	buf_printf(&b, "create temporary table %s as (\n%s\n)", src_tmp, buf_cstr(&sql));
 	buf_free(&sql);
 	if ((rc = exec(tp, n, c, &b, e)))
 		goto fail;
 	/* the source's columns */
 	struct wh_result *res = NULL;
-	buf_printf(&b, "select * from \"%s\" where 1 = 0", src_tmp);
+	buf_printf(&b, "select * from %s where 1 = 0", src_tmp);
 	if ((rc = wh_query(c, buf_cstr(&b), NULL, 0, &res, e)))
 		goto fail;
 	buf_reset(&b);
@@ -155,7 +164,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		buf_printf(&b, "create table %s as (\nselect %s,\n  ", buf_cstr(&tgt), buf_cstr(&scols));
 		scd_id(&b, keys, nk, "s", upd, vtype);
 		buf_printf(&b, " as dbt_scd_id,\n  %s as dbt_updated_at,\n  %s as dbt_valid_from,\n"
-			       "  %s as dbt_valid_to%s\nfrom \"%s\" as s\n)",
+			       "  %s as dbt_valid_to%s\nfrom %s as s\n)",
 			   upd, upd, vto_null, new_record ? ",\n  'False' as dbt_is_deleted" : "", src_tmp);
 		if ((rc = exec(tp, n, c, &b, e)))
 			goto fail;
@@ -222,9 +231,9 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			buf_free(&changed);
 			changed = ch2;
 			/* the current versions whose key left the source */
-			buf_printf(&b, "create temporary table \"%s\" as (\nselect t.* from %s as t\n"
+			buf_printf(&b, "create temporary table %s as (\nselect t.* from %s as t\n"
 				       "where t.dbt_valid_to is null and coalesce(t.dbt_is_deleted, 'False') <> 'True'\n"
-				       "and not exists (select 1 from \"%s\" as s where ",
+				       "and not exists (select 1 from %s as s where ",
 				   del_tmp, buf_cstr(&tgt), src_tmp);
 			key_join(&b, keys, nk, "s", "t");
 			buf_puts(&b, ")\n)");
@@ -234,7 +243,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			}
 		}
 		/* 1. rows to insert */
-		buf_printf(&b, "create temporary table \"%s\" as (\nselect s.* from \"%s\" as s\n"
+		buf_printf(&b, "create temporary table %s as (\nselect s.* from %s as s\n"
 			       "left join %s as t on ",
 			   ins_tmp, src_tmp, buf_cstr(&tgt));
 		key_join(&b, keys, nk, "t", "s");
@@ -245,7 +254,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			goto fail;
 		}
 		/* 2. close changed current versions */
-		buf_printf(&b, "update %s as t set dbt_valid_to = %s\nfrom \"%s\" as s\nwhere ",
+		buf_printf(&b, "update %s as t set dbt_valid_to = %s\nfrom %s as s\nwhere ",
 			   buf_cstr(&tgt), upd, src_tmp);
 		key_join(&b, keys, nk, "t", "s");
 		buf_printf(&b, " and t.dbt_valid_to is null and %s", buf_cstr(&changed));
@@ -255,7 +264,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		/* 3. hard deletes */
 		if (!strcmp(hard, "invalidate") || new_record) {
 			buf_printf(&b, "update %s as t set dbt_valid_to = %s\nwhere t.dbt_valid_to is null %s"
-				       "and not exists (select 1 from \"%s\" as s where ",
+				       "and not exists (select 1 from %s as s where ",
 				   buf_cstr(&tgt), now,
 				   new_record ? "and coalesce(t.dbt_is_deleted, 'False') <> 'True' " : "", src_tmp);
 			key_join(&b, keys, nk, "s", "t");
@@ -268,7 +277,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			       "select %s,\n  ", buf_cstr(&tgt), buf_cstr(&cols),
 			   new_record ? ", dbt_is_deleted" : "", buf_cstr(&scols));
 		scd_id(&b, keys, nk, "s", upd, vtype);
-		buf_printf(&b, ", %s, %s, %s%s\nfrom \"%s\" as s", upd, upd, vto_null,
+		buf_printf(&b, ", %s, %s, %s%s\nfrom %s as s", upd, upd, vto_null,
 			   new_record ? ", 'False'" : "", ins_tmp);
 		int64_t rows = 0;
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
@@ -283,19 +292,19 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 				       "dbt_valid_to, dbt_is_deleted)\nselect %s,\n  ",
 				   buf_cstr(&tgt), buf_cstr(&cols), buf_cstr(&scols));
 			scd_id(&b, keys, nk, "s", now, vtype);
-			buf_printf(&b, ", %s, %s, cast(null as timestamp), 'True'\nfrom \"%s\" as s", now, now,
+			buf_printf(&b, ", %s, %s, cast(null as timestamp), 'True'\nfrom %s as s", now, now,
 				   del_tmp);
 			if ((rc = exec(tp, n, c, &b, e)))
 				goto fail;
-			buf_printf(&b, "drop table if exists \"%s\"", del_tmp);
+			buf_printf(&b, "drop table if exists %s", del_tmp);
 			if ((rc = exec(tp, n, c, &b, e)))
 				goto fail;
 		}
-		buf_printf(&b, "drop table if exists \"%s\"", ins_tmp);
+		buf_printf(&b, "drop table if exists %s", ins_tmp);
 		if ((rc = exec(tp, n, c, &b, e)))
 			goto fail;
 	}
-	buf_printf(&b, "drop table if exists \"%s\"", src_tmp);
+	buf_printf(&b, "drop table if exists %s", src_tmp);
 	if ((rc = exec(tp, n, c, &b, e)))
 		goto fail;
 	rc = wh_commit(c, e);
@@ -306,18 +315,13 @@ fail:
 	wh_rollback(c, NULL);
 	{
 		struct err ig = ERR_INIT;
-		char *d1 = xasprintf("drop table if exists \"%s\"", src_tmp);
-		char *d2 = xasprintf("drop table if exists \"%s\"", ins_tmp);
-		char *d3 = xasprintf("drop table if exists \"%s\"", del_tmp);
-		wh_exec(c, d1, &ig);
-		err_clear(&ig);
-		wh_exec(c, d2, &ig);
-		err_clear(&ig);
-		wh_exec(c, d3, &ig);
-		err_clear(&ig);
-		free(d1);
-		free(d2);
-		free(d3);
+		const char *tmps[] = {src_tmp, ins_tmp, del_tmp};
+		for (size_t i = 0; i < 3; i++) {
+			buf_reset(&b);
+			buf_printf(&b, "drop table if exists %s", tmps[i]);
+			wh_exec(c, buf_cstr(&b), &ig);
+			err_clear(&ig);
+		}
 	}
 out:
 	buf_free(&b);

@@ -21,6 +21,7 @@ struct wh_adapter;
 struct wh_db {
 	const struct wh_adapter *ad;
 	const struct target *target;
+	unsigned caps; /* ad->caps less ad->caps_lacking(); set by wh_open */
 };
 
 struct wh_conn {
@@ -38,6 +39,9 @@ struct wh_adapter {
 	unsigned caps;
 	char ident_quote; /* '"' */
 	size_t max_ident; /* bytes of an identifier the engine keeps; 0 = no limit */
+	/* Optional: capabilities in `caps` the loaded library cannot give
+	 * (an optional symbol is missing). Wrappers read wh_db.caps. */
+	unsigned (*caps_lacking)(void);
 
 	int (*db_open)(const struct target *t, struct wh_db **out, struct err *e);
 	void (*db_close)(struct wh_db *db);

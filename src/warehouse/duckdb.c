@@ -69,12 +69,20 @@
 	X(duckdb_appender_column_count) X(duckdb_appender_column_type)          \
 	X(duckdb_appender_error_data) X(duckdb_error_data_message)              \
 	X(duckdb_destroy_error_data) X(duckdb_append_data_chunk)                \
-	X(duckdb_appender_close) X(duckdb_appender_destroy) X(duckdb_arrow_scan)
+	X(duckdb_appender_close) X(duckdb_appender_destroy)
+
+/* Symbols a capability needs, not the engine: a library without one loads,
+ * and the capability is cleared (duckdb_arrow_scan is marked for removal
+ * in the pinned header; without it loads go through the appender). */
+#define DUCKDB_OPTIONAL_SYMBOLS(X) X(duckdb_arrow_scan, WH_CAP_STREAM_INSERT)
 
 static struct {
 	__typeof__(&duckdb_library_version) duckdb_library_version;
 #define X(n) __typeof__(&n) n;
 	DUCKDB_SYMBOLS(X)
+#undef X
+#define X(n, cap) __typeof__(&n) n;
+	DUCKDB_OPTIONAL_SYMBOLS(X)
 #undef X
 } dk;
 
@@ -83,10 +91,32 @@ static bool loaded;
 static char load_error[600];
 static char lib_version[64] = "unavailable";
 static duckdb_instance_cache icache;
+static unsigned caps_lacking; /* capabilities whose optional symbols are missing */
+
+/* INGOT_DUCKDB_HIDE_SYMBOLS=name,name,...: a test hook that makes dlsym
+ * pretend these symbols are missing (an older or newer library). */
+static bool hidden(const char *name)
+{
+	const char *l = getenv("INGOT_DUCKDB_HIDE_SYMBOLS");
+	size_t n = strlen(name);
+	while (l && *l) {
+		const char *end = strchr(l, ',');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+		if (len == n && !strncmp(l, name, n))
+			return true;
+		l = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void *lookup(void *h, const char *name)
+{
+	return hidden(name) ? NULL : dlsym(h, name);
+}
 
 static bool resolve(void *h, const char *name, void *slot, const char *path)
 {
-	void *p = dlsym(h, name);
+	void *p = lookup(h, name);
 	if (!p) {
 		snprintf(load_error, sizeof(load_error),
 			 "DuckDB library '%s' lacks %s (wrong version?): run scripts/bootstrap", path,
@@ -95,6 +125,21 @@ static bool resolve(void *h, const char *name, void *slot, const char *path)
 	}
 	memcpy(slot, &p, sizeof(p));
 	return true;
+}
+
+/* An optional symbol: missing clears its capability (slot stays NULL). */
+static void resolve_optional(void *h, const char *name, void *slot, unsigned cap,
+			     const char *path)
+{
+	void *p = lookup(h, name);
+	if (p) {
+		memcpy(slot, &p, sizeof(p));
+		return;
+	}
+	caps_lacking |= cap;
+	log_warn("DuckDB library '%s' lacks %s: bulk loads go through the appender instead of "
+		 "the parallel Arrow stream (slower, same data)",
+		 path, name);
 }
 
 /* dlopen by bare name searches the calling object's RUNPATH. When a
@@ -157,6 +202,9 @@ static void load_library(void)
 		return;
 	DUCKDB_SYMBOLS(X)
 #undef X
+#define X(n, cap) resolve_optional(h, #n, &dk.n, cap, path);
+	DUCKDB_OPTIONAL_SYMBOLS(X)
+#undef X
 	icache = dk.duckdb_create_instance_cache();
 	loaded = true;
 }
@@ -167,6 +215,12 @@ static int need_library(struct err *e)
 	if (!loaded)
 		return err_set(e, ING_ECONFIG, "%s", load_error);
 	return 0;
+}
+
+static unsigned d_caps_lacking(void)
+{
+	pthread_once(&load_once, load_library);
+	return caps_lacking;
 }
 
 const char *wh_duckdb_library_version(void)
@@ -1584,6 +1638,7 @@ const struct wh_adapter wh_duckdb_adapter = {
 		WH_CAP_COMMENTS | WH_CAP_CANCEL | WH_CAP_CREATE_OR_REPLACE_TABLE |
 		WH_CAP_DELETE_USING | WH_CAP_STREAM_INSERT,
 	.ident_quote = '"',
+	.caps_lacking = d_caps_lacking,
 	.db_open = d_open,
 	.db_close = d_close,
 	.connect = d_connect,

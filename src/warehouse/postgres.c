@@ -24,6 +24,7 @@
 
 #include "warehouse/adapter.h"
 #include "core/dtime.h"
+#include "core/dtoa.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -464,10 +465,11 @@ static int p_query(struct wh_conn *c, const char *sql, const struct wh_value *pa
 			continue;
 		case WH_DOUBLE:
 			types[i] = OID_FLOAT8;
+			dtoa_repr(v->v.d, tmp);
 			vals[i] = v->v.d != v->v.d ? "NaN"
 				  : v->v.d > 1.7976931348623157e308 ? "Infinity"
 				  : v->v.d < -1.7976931348623157e308 ? "-Infinity"
-								     : arena_printf(pa, "%.17g", v->v.d);
+								     : arena_strdup(pa, tmp);
 			continue;
 		case WH_DATE:
 			types[i] = OID_DATE;

@@ -18,6 +18,7 @@
 #include "warehouse/adapter.h"
 #include "core/map.h"
 #include "core/dtime.h"
+#include "core/dtoa.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -316,28 +317,6 @@ void wh__redact(char *msg, const char *secret)
 	}
 }
 
-static void double_text(double d, struct buf *out)
-{
-	char tmp[40];
-	if (isnan(d)) {
-		buf_puts(out, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		buf_puts(out, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	buf_puts(out, tmp);
-	/* An integral double reads as a double: 2.0, not 2. */
-	if (!strpbrk(tmp, ".eEn"))
-		buf_puts(out, ".0");
-}
-
 void wh_value_text(const struct wh_value *v, struct buf *out)
 {
 	char tmp[48];
@@ -345,7 +324,7 @@ void wh_value_text(const struct wh_value *v, struct buf *out)
 	case WH_NULL: break;
 	case WH_BOOL: buf_puts(out, v->v.b ? "true" : "false"); break;
 	case WH_INT64: buf_printf(out, "%lld", (long long)v->v.i); break;
-	case WH_DOUBLE: double_text(v->v.d, out); break;
+	case WH_DOUBLE: buf_add(out, tmp, dtoa_repr(v->v.d, tmp)); break;
 	case WH_DATE: buf_add(out, tmp, date_format(v->v.date, tmp)); break;
 	case WH_TIMESTAMP:
 	case WH_DATETIME: buf_add(out, tmp, ts_format(v->v.ts, tmp)); break;
@@ -436,6 +415,8 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e)
 	int rc = ad->db_open(t, out, e);
 	if (rc)
 		*out = NULL;
+	else
+		(*out)->caps = ad->caps & ~(ad->caps_lacking ? ad->caps_lacking() : 0u);
 	return rc;
 }
 
@@ -452,7 +433,7 @@ const char *wh_engine_name(const struct wh_db *db)
 
 bool wh_has(const struct wh_db *db, unsigned caps)
 {
-	return (db->ad->caps & caps) == caps;
+	return (db->caps & caps) == caps;
 }
 
 const struct target *wh_target(const struct wh_db *db)
@@ -532,7 +513,7 @@ int wh_rollback(struct wh_conn *c, struct err *e)
 
 int wh_cancel(struct wh_conn *c)
 {
-	if (!(c->ad->caps & WH_CAP_CANCEL) || !c->ad->cancel)
+	if (!(c->db->caps & WH_CAP_CANCEL) || !c->ad->cancel)
 		return ING_EUNSUPPORTED;
 	return c->ad->cancel(c);
 }
@@ -768,7 +749,7 @@ int wh_append_open(struct wh_conn *c, const char *schema, const char *table,
 		   struct err *e)
 {
 	*out = NULL;
-	if (!(c->ad->caps & WH_CAP_BULK_APPEND) || !c->ad->append_open)
+	if (!(c->db->caps & WH_CAP_BULK_APPEND) || !c->ad->append_open)
 		return err_set(e, ING_EUNSUPPORTED, "%s has no bulk append", c->ad->name);
 	if (!ncols)
 		return err_set(e, ING_EINVAL, "bulk append into '%s' with no columns", table);
@@ -796,7 +777,7 @@ int wh_stream_insert(struct wh_conn *c, const char *schema, const char *table,
 		     const struct wh_coldef *cols, size_t ncols, const struct wh_stream_src *src,
 		     struct err *e)
 {
-	if (!(c->ad->caps & WH_CAP_STREAM_INSERT) || !c->ad->stream_insert)
+	if (!(c->db->caps & WH_CAP_STREAM_INSERT) || !c->ad->stream_insert)
 		return err_set(e, ING_EUNSUPPORTED, "%s has no stream insert", c->ad->name);
 	if (!ncols)
 		return err_set(e, ING_EINVAL, "stream insert into '%s' with no columns", table);

@@ -1,20 +1,7 @@
 # tests/cli/gen-lib.sh — helpers for the `ingot gen thelook` tests (t01xx),
 # sourced after lib.sh.
 
-# q SQL: run SQL on an in-memory DuckDB through ingot, print the CSV rows
-# without the header.
-q() {
-  "$INGOT" show --inline "$1" --output csv --limit -1 >"$T/.q" 2>"$T/.qerr" ||
-    fail "query failed: $1: $(cat "$T/.qerr")"
-  tail -n +2 "$T/.q"
-}
-# expect_q SQL VALUE: the single value SQL returns must be VALUE.
-expect_q() {
-  local got; got=$(q "$1")
-  [ "$got" = "$2" ] || fail "query: $1
-expected: $2
-got: $got"
-}
+# q, q1, expect_q: tests/cli/lib.sh.
 
 # The declared thelook types (as src/gen/thelook.h lists them), as DuckDB
 # read_csv column maps: INT64 → BIGINT, FLOAT64 → DOUBLE, STRING → VARCHAR.

@@ -49,7 +49,6 @@ SQL
 run "$INGOT" build
 expect_rc 0
 expect_out "Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4"
-q() { "$INGOT" show --output csv --limit -1 --inline "$1" | tail -n +2; }
 [ "$(q "select obj_description('docs.things'::regclass)")" = "Things we count" ] || fail "relation comment"
 [ "$(q "select col_description('docs.things'::regclass, 1)")" = "The thing's number" ] || fail "column comment"
 [ "$(q "select has_table_privilege('ingot_reader', 'docs.things', 'select')")" = "true" ] || fail "grant"

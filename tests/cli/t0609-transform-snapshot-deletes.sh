@@ -16,16 +16,17 @@ snapshots:
     relation: ref('src')
     config: {unique_key: id, strategy: check, check_cols: [name], hard_deletes: invalidate}
 YML
-q() { "$INGOT" show --output csv --limit -1 --inline "$1" | tail -n +2 | tr '\n' ' '; }
+# qs SQL: the rows of q on one line
+qs() { q "$1" | tr '\n' ' '; }
 "$INGOT" seed -q && "$INGOT" snapshot -q
 printf 'id,name,updated_at\n1,a,2024-01-01 00:00:00\n' > seeds/src.csv
 "$INGOT" seed -q && "$INGOT" snapshot -q && "$INGOT" snapshot -q
-[ "$(q "select id, dbt_is_deleted, dbt_valid_to is null from snap_nr order by id, dbt_valid_from")" = "1,False,true 2,False,false 2,True,true " ] || fail "new_record after delete: $(q "select id, dbt_is_deleted, dbt_valid_to is null from snap_nr order by id, dbt_valid_from")"
-[ "$(q "select id, dbt_valid_to is null from snap_inv order by id")" = "1,true 2,false " ] || fail "invalidate"
+[ "$(qs "select id, dbt_is_deleted, dbt_valid_to is null from snap_nr order by id, dbt_valid_from")" = "1,False,true 2,False,false 2,True,true " ] || fail "new_record after delete: $(qs "select id, dbt_is_deleted, dbt_valid_to is null from snap_nr order by id, dbt_valid_from")"
+[ "$(qs "select id, dbt_valid_to is null from snap_inv order by id")" = "1,true 2,false " ] || fail "invalidate"
 printf 'id,name,updated_at\n1,a,2024-01-01 00:00:00\n2,b2,2024-03-01 00:00:00\n' > seeds/src.csv
 "$INGOT" seed -q
 run "$INGOT" snapshot
 expect_rc 0
 expect_out "OK snapshotted main.snap_nr"
-[ "$(q "select name || ':' || dbt_is_deleted from snap_nr where dbt_valid_to is null order by id")" = "a:False b2:False " ] || fail "key came back"
-[ "$(q "select count(*) from snap_inv where id = 2 and dbt_valid_to is null and name = 'b2'")" = "1 " ] || fail "invalidate: key came back"
+[ "$(qs "select name || ':' || dbt_is_deleted from snap_nr where dbt_valid_to is null order by id")" = "a:False b2:False " ] || fail "key came back"
+[ "$(qs "select count(*) from snap_inv where id = 2 and dbt_valid_to is null and name = 'b2'")" = "1 " ] || fail "invalidate: key came back"

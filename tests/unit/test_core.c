@@ -4,15 +4,19 @@
 #include "test.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/digest.h"
 #include "core/dtime.h"
 #include "core/err.h"
 #include "core/fs.h"
+#include "core/dtoa.h"
 #include "core/json.h"
 #include "core/map.h"
 #include "core/mem.h"
 #include "core/vec.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 TEST(buf_append_and_cap)
 {
@@ -170,6 +174,49 @@ TEST(date_parse_validates)
 	CHECK_STR(out, "2024-02-29");
 }
 
+/* Expected texts are Python's repr() of the same doubles. */
+TEST(dtoa_repr_shortest_python_style)
+{
+	static const struct {
+		double d;
+		const char *want;
+	} cases[] = {
+		{0.1, "0.1"}, {100.0, "100.0"}, {1e15, "1000000000000000.0"}, {1e16, "1e+16"},
+		{1.5e-05, "1.5e-05"}, {0.0001, "0.0001"}, {-0.0, "-0.0"}, {0.0, "0.0"},
+		{123456789.125, "123456789.125"}, {5e-324, "5e-324"},
+		{1.7976931348623157e308, "1.7976931348623157e+308"}, {2.0 / 3, "0.6666666666666666"},
+		{-2.5, "-2.5"}, {1e22, "1e+22"}, {12345678901234567890.0, "1.2345678901234567e+19"},
+		{NAN, "nan"}, {-INFINITY, "-inf"}, {INFINITY, "inf"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[DTOA_BUFSZ];
+		size_t n = dtoa_repr(cases[i].d, out);
+		CHECK_STR(out, cases[i].want);
+		CHECK_INT((long long)n, (long long)strlen(cases[i].want));
+	}
+}
+
+TEST(digest_hex_one_shot_and_streamed)
+{
+	char h[DIGEST_SHA256_HEX], m[DIGEST_MD5_HEX], x[8];
+	digest_sha256_hex("abc", 3, h);
+	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	digest_md5_hex("abc", 3, m);
+	CHECK_STR(m, "900150983cd24fb0d6963f7d28e17f72");
+	digest_sha256_hex("", 0, h);
+	CHECK_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	struct digest *d = digest_sha256_new();
+	digest_update(d, "a", 1);
+	digest_update(d, "", 0);
+	digest_update(d, "bc", 2);
+	digest_final_hex(d, h);
+	digest_free(d);
+	CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	digest_free(digest_sha256_new()); /* unfinished: freed all the same */
+	hex_encode("\x00\xff\x1a", 3, x);
+	CHECK_STR(x, "00ff1a");
+}
+
 TEST(json_writer)
 {
 	struct buf b = BUF_INIT;
@@ -184,6 +231,8 @@ TEST(json_writer)
 	jw_double(&w, 0.1);
 	jw_key(&w, "w");
 	jw_double(&w, 2);
+	jw_key(&w, "h");
+	jw_double(&w, 100);
 	jw_key(&w, "a");
 	jw_arr_begin(&w);
 	jw_bool(&w, true);
@@ -193,7 +242,7 @@ TEST(json_writer)
 	jw_obj_begin(&w);
 	jw_obj_end(&w);
 	jw_obj_end(&w);
-	CHECK_STR(b.data, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\",\"n\":-3,\"d\":0.1,\"w\":2.0,"
+	CHECK_STR(b.data, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\",\"n\":-3,\"d\":0.1,\"w\":2.0,\"h\":100.0,"
 			  "\"a\":[true,null],\"e\":{}}");
 	buf_free(&b);
 }

@@ -1,0 +1,82 @@
+/*
+ * core/dtoa.c — shortest round-trip double formatting (see dtoa.h).
+ *
+ * The digits come from printf's correctly rounded "%.*e", trying 1 to 17
+ * significant digits until strtod reads the same double back: at most 17
+ * tries, each exact, so no hand-written big-number arithmetic (Ryu,
+ * Grisu) to get wrong. Rejected: "%.17g" (exact but not shortest, 0.1
+ * prints as 0.10000000000000001) and "%g" loops (their notation switch
+ * depends on the precision tried, so 100.0 came out as "1e+02").
+ */
+#include "core/dtoa.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t dtoa_shortest(double d, char digits[18], int *exp10)
+{
+	char tmp[40];
+	for (int prec = 0; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	/* tmp: [-]d[.ddd]e[+-]XX */
+	const char *p = tmp + (tmp[0] == '-');
+	size_t nd = 0;
+	for (; *p && *p != 'e'; p++)
+		if (*p != '.' && nd < 17)
+			digits[nd++] = *p;
+	*exp10 = *p ? atoi(p + 1) : 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = 0;
+	return nd;
+}
+
+size_t dtoa_repr(double d, char out[DTOA_BUFSZ])
+{
+	if (isnan(d))
+		return (size_t)snprintf(out, DTOA_BUFSZ, "nan");
+	if (isinf(d))
+		return (size_t)snprintf(out, DTOA_BUFSZ, d < 0 ? "-inf" : "inf");
+	if (d == 0)
+		return (size_t)snprintf(out, DTOA_BUFSZ, signbit(d) ? "-0.0" : "0.0");
+	char digits[18];
+	int exp;
+	size_t nd = dtoa_shortest(d, digits, &exp), n = 0;
+	if (d < 0)
+		out[n++] = '-';
+	if (exp >= -4 && exp < 16) {
+		if (exp < 0) {
+			out[n++] = '0';
+			out[n++] = '.';
+			for (int i = 0; i < -exp - 1; i++)
+				out[n++] = '0';
+			memcpy(out + n, digits, nd);
+			n += nd;
+		} else {
+			for (int i = 0; i <= exp; i++)
+				out[n++] = (size_t)i < nd ? digits[i] : '0';
+			out[n++] = '.';
+			if ((size_t)exp + 1 < nd) {
+				memcpy(out + n, digits + exp + 1, nd - (size_t)exp - 1);
+				n += nd - (size_t)exp - 1;
+			} else {
+				out[n++] = '0';
+			}
+		}
+		out[n] = 0;
+		return n;
+	}
+	out[n++] = digits[0];
+	if (nd > 1) {
+		out[n++] = '.';
+		memcpy(out + n, digits + 1, nd - 1);
+		n += nd - 1;
+	}
+	n += (size_t)snprintf(out + n, DTOA_BUFSZ - n, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
+	return n;
+}
