@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +96,7 @@ struct csv_reader {
 	uint8_t *unesc;
 	struct buf scratch;
 	char bad[CSV_RAW_KEEP];
+	char why[128]; /* a reason with a number in it */
 	uint8_t cls[256];
 };
 
@@ -104,6 +106,10 @@ static void init_common(struct csv_reader *r, const char *name, const struct csv
 	r->o = *o;
 	if (!r->o.max_record_bytes)
 		r->o.max_record_bytes = 16u << 20;
+	if (!r->o.max_quoted_lines)
+		r->o.max_quoted_lines = CSV_MAX_QUOTED_LINES;
+	if (!r->o.max_quoted_bytes)
+		r->o.max_quoted_bytes = CSV_MAX_QUOTED_BYTES;
 	r->line = 1;
 	memset(r->cls, 0, sizeof(r->cls));
 	for (int c = 0x80; c < 256; c++)
@@ -471,6 +477,24 @@ static void grow_fields(struct csv_reader *r)
 	r->fcap = nc;
 }
 
+/* A bad quoted field: the record is its first line only, and reading goes
+ * on at the next line (what an unclosed quote would swallow is read again). */
+static int bad_first_line(struct csv_reader *r, size_t *next, size_t *rawend, uint64_t *lfs_out)
+{
+	const char *b = r->buf;
+	const char *nl = memchr(b + r->start, '\n', r->end - r->start);
+	if (!nl) {
+		if (!r->eof)
+			return P_MORE;
+		*next = *rawend = r->end;
+	} else {
+		*next = (size_t)(nl - b) + 1;
+		*rawend = (size_t)(nl - b) - (nl > b + r->start && nl[-1] == '\r');
+	}
+	*lfs_out = 0;
+	return P_BAD;
+}
+
 /*
  * Parse the record at r->start. P_OK: fields in off/len/quoted/unesc, *nf
  * set, *next after the terminator, *rawend at the end of the content.
@@ -508,17 +532,24 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 			grow_fields(r);
 		if (q && p < end && b[p] == q) {
 			size_t cs = ++p, fe;
+			uint64_t lfs0 = lfs;
 			bool un = false;
 			for (;;) {
 				while (p < end && !(cls[(uint8_t)b[p]] & Q_STOP))
 					p++;
+				if (p - cs > r->o.max_quoted_bytes) {
+					snprintf(r->why, sizeof(r->why),
+						 "quoted field longer than %zu bytes (max_quoted_bytes; "
+						 "an unclosed quote?)",
+						 r->o.max_quoted_bytes);
+					*reason = r->why;
+					return bad_first_line(r, next, rawend, lfs_out);
+				}
 				if (p >= end) {
 					if (!eof)
 						return P_MORE;
 					*reason = "unterminated quoted field";
-					*next = *rawend = end;
-					*lfs_out = lfs;
-					return P_BAD;
+					return bad_first_line(r, next, rawend, lfs_out);
 				}
 				char c = b[p];
 				uint8_t k = cls[(uint8_t)c];
@@ -528,7 +559,14 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 					continue;
 				}
 				if (c == '\n') {
-					lfs++;
+					if (++lfs - lfs0 >= r->o.max_quoted_lines) {
+						snprintf(r->why, sizeof(r->why),
+							 "quoted field spans more than %zu lines "
+							 "(max_quoted_lines; an unclosed quote?)",
+							 r->o.max_quoted_lines);
+						*reason = r->why;
+						return bad_first_line(r, next, rawend, lfs_out);
+					}
 					p++;
 					continue;
 				}
@@ -541,9 +579,7 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 						if (!eof)
 							return P_MORE;
 						*reason = "unterminated quoted field";
-						*next = *rawend = end;
-						*lfs_out = lfs;
-						return P_BAD;
+						return bad_first_line(r, next, rawend, lfs_out);
 					}
 					un = true;
 					p += 2;
@@ -734,11 +770,16 @@ static int skip_long(struct csv_reader *r, struct csv_record *rec, struct err *e
 	keep_raw(r, rec, r->start, r->end);
 	bool inq = false, escnext = false;
 	const char q = r->o.quote, esc = r->o.escape;
-	uint64_t lfs = 0;
+	uint64_t lfs = 0, qlfs = 0, qbytes = 0;
 	for (;;) {
 		size_t p = r->start;
 		for (; p < r->end; p++) {
 			char c = r->buf[p];
+			/* a quote open past the bounds is taken as unclosed: the
+			 * record then ends at the next line end */
+			if (inq && (++qbytes > r->o.max_quoted_bytes ||
+				    qlfs >= r->o.max_quoted_lines))
+				inq = false;
 			if (escnext) {
 				escnext = false;
 				continue;
@@ -749,12 +790,14 @@ static int skip_long(struct csv_reader *r, struct csv_record *rec, struct err *e
 			}
 			if (q && c == q) {
 				inq = !inq;
+				qlfs = qbytes = 0;
 				continue;
 			}
 			if (c == '\n') {
 				if (!inq)
 					break;
 				lfs++;
+				qlfs++;
 			}
 		}
 		if (p < r->end) {
