@@ -100,7 +100,8 @@ struct csv_reader {
 	uint8_t cls[256];
 };
 
-static void init_common(struct csv_reader *r, const char *name, const struct csv_opts *o)
+static void init_common(struct csv_reader *r, const char *name, const struct csv_opts *o,
+			size_t cap)
 {
 	r->name = xstrdup(name);
 	r->o = *o;
@@ -122,7 +123,7 @@ static void init_common(struct csv_reader *r, const char *name, const struct csv
 		r->cls[(unsigned char)o->quote] |= C_QUOTE;
 	if (o->quote && o->escape && o->escape != o->quote)
 		r->cls[(unsigned char)o->escape] |= C_ESC;
-	r->cap = BUF_MIN;
+	r->cap = cap;
 	r->buf = xmalloc(r->cap);
 	unsigned char dl = (unsigned char)o->delimiter;
 	r->fast = dl && dl < 0x80 && dl != '\n' && dl != '\r' && dl != (unsigned char)o->quote;
@@ -172,7 +173,7 @@ int csv_open(const char *path, const struct csv_opts *o, struct csv_reader **out
 	if (fd < 0)
 		return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
-	init_common(r, path, o);
+	init_common(r, path, o, BUF_MIN);
 	r->fd = fd;
 	struct prefetch *p = xcalloc(1, sizeof(*p));
 	p->fd = fd;
@@ -246,7 +247,8 @@ int csv_open_mem(const void *data, size_t n, const char *name, const struct csv_
 {
 	(void)e;
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
-	init_common(r, name, o);
+	/* small input (tests, fuzzing): a small buffer, grown on demand */
+	init_common(r, name, o, n < 4096 ? 4096 : n < BUF_MIN ? n + 1 : BUF_MIN);
 	r->fd = -1;
 	r->mem = data;
 	r->memlen = n;

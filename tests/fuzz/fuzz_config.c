@@ -100,8 +100,8 @@ int fuzz_config_one(const uint8_t *data, size_t size)
 				o.verb = TF_VERB_COMPILE;
 				o.write_artifacts = false;
 				struct tf_proj *tp = NULL;
-				if (!tf_parse(p, NULL, &o, &tp, &e))
-					tf_proj_free(tp);
+				tf_parse(p, NULL, &o, &tp, &e);
+				tf_proj_free(tp); /* set also on failure */
 			}
 		}
 		project_free(p);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 int fuzz_dbt_context_one(const uint8_t *data, size_t size);
+void tf__context_finish(struct tf_proj *tp); /* transform/context.c: the graph global */
 #ifndef FUZZ_NO_MAIN
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -106,6 +107,7 @@ int fuzz_dbt_context_one(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_dbt_context: the fixed project does not parse: %s\n", e.msg);
 		abort();
 	}
+	tf__context_finish(tp);
 	ctx_limits(tp->env);
 	struct tf_node *fct = NULL;
 	for (size_t i = 0; i < tp->nodes.len; i++)
