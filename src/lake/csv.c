@@ -583,6 +583,17 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 						*reason = "unterminated quoted field";
 						return bad_first_line(r, next, rawend, lfs_out);
 					}
+					/* the escaped byte is data: checked like any other */
+					uint8_t k1 = cls[(uint8_t)b[p + 1]];
+					if (k1 & C_NUL) {
+						p++;
+						*reason = "NUL byte in the record";
+						goto bad;
+					}
+					if (k1 & C_HIGH)
+						high = true;
+					if (b[p + 1] == '\n')
+						lfs++;
 					un = true;
 					p += 2;
 					continue;

@@ -174,6 +174,27 @@ TEST(csv_quoted_field_bounds)
 	free(got);
 }
 
+/* Found by fuzz_csv: a byte after the escape character skipped the NUL and
+ * UTF-8 checks, so NUL bytes and invalid UTF-8 reached the warehouse. */
+TEST(csv_escaped_bytes_are_checked)
+{
+	struct csv_opts bs = STD;
+	bs.escape = '\\';
+	const char nul[] = "a,\"x\\\0y\"\nok,1\n";
+	char *got = render_opts(nul, sizeof(nul) - 1, &bs);
+	CHECK_STR(got, "1!NUL byte in the record 2:[ok|1] ");
+	free(got);
+	const char high[] = "a,\"x\\\xbe\"\nok,1\n";
+	got = render_opts(high, sizeof(high) - 1, &bs);
+	CHECK_STR(got, "1!invalid UTF-8 2:[ok|1] ");
+	free(got);
+	const char good[] = "a,\"caf\\\xc3\xa9 \\\"q\\\"\"\nb,\"x\\\ny\"\nok,1\n";
+	got = render_opts(good, sizeof(good) - 1, &bs);
+	/* an escaped line feed is data, and counts as a line */
+	CHECK_STR(got, "1:[a|{caf\xc3\xa9 \"q\"}] 2:[b|{x\ny}] 4:[ok|1] ");
+	free(got);
+}
+
 /* A record over max_record_bytes whose skipping meets an unclosed quote:
  * the quote is given up after the bounds instead of running to the end. */
 TEST(csv_record_cap_with_unclosed_quote)
