@@ -135,7 +135,7 @@ UNIT ?= $(basename $(notdir $(wildcard tests/unit/*.c)))
 UNIT_SRC := $(sort $(foreach u,$(UNIT),tests/unit/$(u).c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit cli asan valgrind demo bench install clean deps fuzz fuzz-jinja
+.PHONY: all test unit cli asan valgrind demo bench install clean deps fuzz
 
 all:
 
@@ -163,25 +163,39 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libingot.a $(BUILD)/build-flags
 deps:
 	$(BOOTSTRAP)
 
-# libFuzzer target for the template engine (tests/fuzz/fuzz_jinja.c): builds
-# with clang, seeds a scratch corpus from tests/golden/jinja and runs for
-# FUZZ_TIME seconds; a crash leaves crash-* in the current directory (keep it
-# as tests/fuzz/regressions/NAME.j2: the unit tests replay those).
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), one per parser: every
+# FUZZ_TARGETS entry builds with clang (fuzzer + ASan + UBSan) against the
+# whole library compiled the same way, and `make fuzz` runs each for
+# FUZZ_TIME seconds (CI: 60 s each), seeded from tests/fuzz/corpus/NAME/ and
+# tests/fuzz/regressions/NAME/ (new inputs go to build-fuzz/corpus-NAME/).
+# A crash leaves build-fuzz/NAME-crash-*: fix it and keep the input as
+# tests/fuzz/regressions/NAME/WHAT (the unit test fuzz_regressions replays
+# every one). `make fuzz-NAME` runs one target.
+FUZZ_TARGETS := jinja csv config cron select dbt_context
 FUZZ_TIME ?= 60
-FUZZ_JINJA_SRC := tests/fuzz/fuzz_jinja.c $(wildcard src/jinja/*.c) $(wildcard src/core/*.c)
-build-fuzz/fuzz_jinja: $(FUZZ_JINJA_SRC)
-	@mkdir -p build-fuzz
-	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-		$(FUZZ_JINJA_SRC) -o $@ -ljansson -lm -pthread
-# Every fuzz target, each for FUZZ_TIME seconds (CI runs this).
-fuzz: fuzz-jinja
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -pthread -Isrc -I$(DUCKDB_DIR)/include $(DEFS) $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
-fuzz-jinja: build-fuzz/fuzz_jinja
-	rm -rf build-fuzz/jinja-corpus && mkdir -p build-fuzz/jinja-corpus
-	find tests/golden/jinja -name '*.j2' -exec cp {} build-fuzz/jinja-corpus/ \;
-	cp tests/fuzz/regressions/*.j2 build-fuzz/jinja-corpus/
-	build-fuzz/fuzz_jinja -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
-		-rss_limit_mb=1024 build-fuzz/jinja-corpus
+$(FUZZ_BUILD)/%.o: %.c $(DUCKDB_DIR)/include/duckdb.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/libingot.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libingot.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+fuzz-%: $(FUZZ_BUILD)/fuzz_%
+	@mkdir -p $(FUZZ_BUILD)/corpus-$*
+	$< -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=$(FUZZ_BUILD)/$*- $(FUZZ_BUILD)/corpus-$* \
+		$(wildcard tests/fuzz/corpus/$* tests/fuzz/regressions/$*)
+.PRECIOUS: $(FUZZ_BUILD)/fuzz_% $(FUZZ_BUILD)/%.o
+-include $(FUZZ_LIB_OBJ:.o=.d)
 
 # The test command of the README: bootstrap, build, run everything.
 test:

@@ -90,6 +90,8 @@ static const struct yfield options_fields[] = {
 	OC("write_disposition", write_disposition, set_disposition),
 	OF("max_bad_records", YF_INT64, max_bad_records),
 	OF("max_record_bytes", YF_INT64, max_record_bytes),
+	OF("max_quoted_lines", YF_INT64, max_quoted_lines),
+	OF("max_quoted_bytes", YF_INT64, max_quoted_bytes),
 	OC("format", header, set_format),
 	{"encoding", YF_IGNORE, 0, false, NULL},
 	{"compression", YF_IGNORE, 0, false, NULL},
@@ -146,6 +148,11 @@ static int decode_external(const struct ynode *n, struct arena *a, const struct 
 	if (o->max_record_bytes < 64 || o->max_record_bytes > (INT64_C(1) << 30))
 		return yerr(e, r.options, ING_ECONFIG,
 			    "max_record_bytes must be between 64 and 1073741824");
+	if (o->max_quoted_lines < 0 || o->max_quoted_lines > 100000000 || o->max_quoted_bytes < 0 ||
+	    o->max_quoted_bytes > (INT64_C(1) << 30))
+		return yerr(e, r.options, ING_ECONFIG,
+			    "max_quoted_lines must be between 1 and 100000000 and max_quoted_bytes "
+			    "between 1 and 1073741824 (0 = the default)");
 	if (o->delimiter == o->quote)
 		return yerr(e, r.options, ING_ECONFIG, "delimiter and quote must differ");
 	*out = x;

@@ -26,7 +26,8 @@
  *             location: "order_items/x_NNN.csv" # a glob under the lake root
  *             options: {header, skip_leading_rows, delimiter, quote, escape,
  *                       null_marker, timestamp_format, date_format,
- *                       write_disposition, max_bad_records, max_record_bytes}
+ *                       write_disposition, max_bad_records, max_record_bytes,
+ *                       max_quoted_lines, max_quoted_bytes}
  *           columns:
  *             - {name: id, data_type: INT64, description: ..., tests: [...]}
  *
@@ -88,6 +89,8 @@ struct src_external_options {
 	enum src_write_disposition write_disposition;
 	int64_t max_bad_records;  /* default 0 */
 	int64_t max_record_bytes; /* default SRC_DEFAULT_MAX_RECORD_BYTES */
+	int64_t max_quoted_lines; /* default 0 = the reader's (CSV_MAX_QUOTED_LINES) */
+	int64_t max_quoted_bytes; /* default 0 = the reader's (CSV_MAX_QUOTED_BYTES) */
 };
 
 struct src_external {

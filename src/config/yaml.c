@@ -348,19 +348,78 @@ static int run(struct builder *b, const char *path, const char *text, size_t len
 	return rc;
 }
 
+/* Offset of the first byte that is not valid UTF-8 (overlongs, surrogates
+ * and code points over U+10FFFF included), or len. libfyaml can loop for
+ * ever on some invalid input (found by fuzz_config), so it never sees any. */
+static size_t utf8_bad_at(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i], k, cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			k = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			k = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			k = 3, cp = c & 0x07;
+		else
+			return i;
+		for (unsigned j = 1; j <= k; j++) {
+			if (i + j >= len || (s[i + j] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return i;
+		i += k + 1;
+	}
+	return len;
+}
+
+static int check_utf8(struct builder *b, const char *text, size_t len)
+{
+	size_t bad = utf8_bad_at((const unsigned char *)text, len);
+	if (bad == len)
+		return 0;
+	int line = 1, col = 1;
+	for (size_t i = 0; i < bad; i++) {
+		if (text[i] == '\n')
+			line++, col = 1;
+		else if (((unsigned char)text[i] & 0xC0) != 0x80)
+			col++;
+	}
+	return err_setloc(b->e, ING_EPARSE, b->file, line, col,
+			  "invalid UTF-8 (byte 0x%02x): YAML files must be UTF-8; save the file as "
+			  "UTF-8",
+			  (unsigned char)text[bad]);
+}
+
 int yaml_load_file(const char *path, struct arena *a, struct ynode **root, struct err *e)
 {
 	if (!fs_exists(path))
 		return err_set(e, ING_ENOTFOUND, "%s: no such file", path);
 	struct builder b = {.a = a, .file = arena_strdup(a, path), .e = e};
-	return run(&b, path, NULL, 0, root);
+	struct buf text = BUF_INIT;
+	int rc = fs_read_file(path, &text, 0, e);
+	if (!rc)
+		rc = check_utf8(&b, text.data ? text.data : "", text.len);
+	if (!rc)
+		rc = run(&b, NULL, text.data ? text.data : "", text.len, root);
+	buf_free(&text);
+	return rc;
 }
 
 int yaml_load_string(const char *text, size_t len, const char *name, struct arena *a,
 		     struct ynode **root, struct err *e)
 {
 	struct builder b = {.a = a, .file = arena_strdup(a, name ? name : "<string>"), .e = e};
-	return run(&b, NULL, text, len, root);
+	int rc = check_utf8(&b, text, len);
+	return rc ? rc : run(&b, NULL, text, len, root);
 }
 
 struct ynode *ymap_get(const struct ynode *map, const char *key)

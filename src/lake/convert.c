@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,8 @@ int lake_parse_double(const char *s, size_t n, double *out)
 		}
 		if (!isfinite(v))
 			return -1;
+		if (v == 0 && m)
+			return -2; /* a non-zero value below the smallest double */
 		*out = v;
 		return 0;
 	}
@@ -180,36 +183,39 @@ int lake_parse_decimal(const char *s, size_t n, int precision, int scale, __int1
 		neg = s[i++] == '-';
 	__int128 v = 0;
 	int idig = 0, fdig = 0, digits = 0;
+	bool too_big = false, too_precise = false;
 	for (; i < n && (unsigned)(s[i] - '0') <= 9; i++, digits++) {
 		if (!idig && s[i] == '0')
 			continue; /* leading zeros */
-		if (++idig > precision - scale)
-			return -1;
+		if (++idig > precision - scale) {
+			too_big = true;
+			continue;
+		}
 		v = v * 10 + (s[i] - '0');
 	}
-	bool round_up = false;
 	if (i < n && s[i] == '.') {
 		for (i++; i < n && (unsigned)(s[i] - '0') <= 9; i++, digits++) {
 			if (fdig < scale) {
 				v = v * 10 + (s[i] - '0');
 				fdig++;
-			} else if (fdig == scale) {
-				round_up = s[i] >= '5';
-				fdig++;
+			} else if (s[i] != '0') {
+				too_precise = true; /* trailing zeros change nothing */
 			}
 		}
 	}
 	if (!digits || i != n)
 		return -1;
-	for (int k = fdig < scale ? fdig : scale; k < scale; k++)
+	if (too_big)
+		return -2;
+	if (too_precise)
+		return -3;
+	for (int k = fdig; k < scale; k++)
 		v *= 10;
-	if (round_up)
-		v += 1;
 	__int128 lim = 1;
 	for (int k = 0; k < precision; k++)
 		lim *= 10;
 	if (v >= lim)
-		return -1;
+		return -2;
 	*out = neg ? -v : v;
 	return 0;
 }
@@ -446,15 +452,44 @@ static const char *type_label(enum wh_type t)
 	}
 }
 
-static int fail(struct lake_conv *c, size_t col, const char *s, size_t n, const char *why,
-		size_t *bad_col, const char **reason)
+/* "column 'c': 'value' " then fmt; the value is clipped at a character
+ * boundary, so the message stays valid UTF-8. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 7, 8)))
+#endif
+static int failf(struct lake_conv *c, size_t col, const char *s, size_t n, size_t *bad_col,
+		 const char **reason, const char *fmt, ...)
 {
-	int clip = n > 60 ? 60 : (int)n;
-	snprintf(c->msg, sizeof(c->msg), "column '%s': '%.*s%s' %s %s", c->cols[col].name, clip, s,
-		 n > 60 ? "..." : "", why, type_label(c->cols[col].type.type));
+	size_t clip = n > 60 ? 60 : n;
+	while (clip < n && clip > 0 && ((unsigned char)s[clip] & 0xC0) == 0x80)
+		clip--;
+	int k = snprintf(c->msg, sizeof(c->msg), "column '%s': '%.*s%s' ", c->cols[col].name,
+			 (int)clip, s, clip < n ? "..." : "");
+	if (k > 0 && (size_t)k < sizeof(c->msg)) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->msg + k, sizeof(c->msg) - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
 	*bad_col = col;
 	*reason = c->msg;
 	return -1;
+}
+
+static int fail(struct lake_conv *c, size_t col, const char *s, size_t n, const char *why,
+		size_t *bad_col, const char **reason)
+{
+	return failf(c, col, s, n, bad_col, reason, "%s %s", why,
+		     type_label(c->cols[col].type.type));
+}
+
+/* Characters of valid UTF-8 text (the reader has checked it). */
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t k = n;
+	for (size_t i = 0; i < n; i++)
+		k -= ((unsigned char)s[i] & 0xC0) == 0x80;
+	return k;
 }
 
 int lake_conv_row(struct lake_conv *c, const struct csv_record *rec, size_t *bad_col,
@@ -484,13 +519,27 @@ int lake_conv_row(struct lake_conv *c, const struct csv_record *rec, size_t *bad
 					    bad_col, reason);
 			}
 			break;
-		case WH_DOUBLE:
-			if (lake_parse_double(s, n, (double *)cb->data + row))
+		case WH_DOUBLE: {
+			int r = lake_parse_double(s, n, (double *)cb->data + row);
+			if (r == -2)
+				return failf(c, i, s, n, bad_col, reason,
+					     "is too small for FLOAT64 (it would become 0)");
+			if (r)
 				return fail(c, i, s, n, "is not a finite", bad_col, reason);
 			break;
+		}
 		case WH_DECIMAL: {
-			if (lake_parse_decimal(s, n, cb->type.precision, cb->type.scale,
-					       (__int128 *)cb->data + row))
+			int p = cb->type.precision, sc = cb->type.scale;
+			int r = lake_parse_decimal(s, n, p, sc, (__int128 *)cb->data + row);
+			if (r == -2)
+				return failf(c, i, s, n, bad_col, reason,
+					     "has more than %d digits before the point for NUMERIC(%d,%d)",
+					     p - sc, p, sc);
+			if (r == -3)
+				return failf(c, i, s, n, bad_col, reason,
+					     "has more than %d decimals for NUMERIC(%d,%d) (it would be rounded)",
+					     sc, p, sc);
+			if (r)
 				return fail(c, i, s, n, "is not a valid", bad_col, reason);
 			break;
 		}
@@ -524,6 +573,13 @@ int lake_conv_row(struct lake_conv *c, const struct csv_record *rec, size_t *bad
 			break;
 		}
 		default: {
+			if (cb->type.length > 0 && n > (size_t)cb->type.length) {
+				size_t chars = utf8_chars(s, n);
+				if (chars > (size_t)cb->type.length)
+					return failf(c, i, s, n, bad_col, reason,
+						     "has %zu characters, more than the %d of VARCHAR(%d)",
+						     chars, cb->type.length, cb->type.length);
+			}
 			char *p = txt_alloc(c, n ? n : 1);
 			memcpy(p, s, n);
 			((struct wh_str *)cb->data)[row] = (struct wh_str){p, (uint32_t)n};

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,15 +96,21 @@ struct csv_reader {
 	uint8_t *unesc;
 	struct buf scratch;
 	char bad[CSV_RAW_KEEP];
+	char why[128]; /* a reason with a number in it */
 	uint8_t cls[256];
 };
 
-static void init_common(struct csv_reader *r, const char *name, const struct csv_opts *o)
+static void init_common(struct csv_reader *r, const char *name, const struct csv_opts *o,
+			size_t cap)
 {
 	r->name = xstrdup(name);
 	r->o = *o;
 	if (!r->o.max_record_bytes)
 		r->o.max_record_bytes = 16u << 20;
+	if (!r->o.max_quoted_lines)
+		r->o.max_quoted_lines = CSV_MAX_QUOTED_LINES;
+	if (!r->o.max_quoted_bytes)
+		r->o.max_quoted_bytes = CSV_MAX_QUOTED_BYTES;
 	r->line = 1;
 	memset(r->cls, 0, sizeof(r->cls));
 	for (int c = 0x80; c < 256; c++)
@@ -116,7 +123,7 @@ static void init_common(struct csv_reader *r, const char *name, const struct csv
 		r->cls[(unsigned char)o->quote] |= C_QUOTE;
 	if (o->quote && o->escape && o->escape != o->quote)
 		r->cls[(unsigned char)o->escape] |= C_ESC;
-	r->cap = BUF_MIN;
+	r->cap = cap;
 	r->buf = xmalloc(r->cap);
 	unsigned char dl = (unsigned char)o->delimiter;
 	r->fast = dl && dl < 0x80 && dl != '\n' && dl != '\r' && dl != (unsigned char)o->quote;
@@ -165,7 +172,7 @@ int csv_open(const char *path, const struct csv_opts *o, struct csv_reader **out
 	if (fd < 0)
 		return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
-	init_common(r, path, o);
+	init_common(r, path, o, BUF_MIN);
 	r->fd = fd;
 	struct prefetch *p = xcalloc(1, sizeof(*p));
 	p->fd = fd;
@@ -239,7 +246,8 @@ int csv_open_mem(const void *data, size_t n, const char *name, const struct csv_
 {
 	(void)e;
 	struct csv_reader *r = xcalloc(1, sizeof(*r));
-	init_common(r, name, o);
+	/* small input (tests, fuzzing): a small buffer, grown on demand */
+	init_common(r, name, o, n < 4096 ? 4096 : n < BUF_MIN ? n + 1 : BUF_MIN);
 	r->fd = -1;
 	r->mem = data;
 	r->memlen = n;
@@ -467,6 +475,24 @@ static void grow_fields(struct csv_reader *r)
 	r->fcap = nc;
 }
 
+/* A bad quoted field: the record is its first line only, and reading goes
+ * on at the next line (what an unclosed quote would swallow is read again). */
+static int bad_first_line(struct csv_reader *r, size_t *next, size_t *rawend, uint64_t *lfs_out)
+{
+	const char *b = r->buf;
+	const char *nl = memchr(b + r->start, '\n', r->end - r->start);
+	if (!nl) {
+		if (!r->eof)
+			return P_MORE;
+		*next = *rawend = r->end;
+	} else {
+		*next = (size_t)(nl - b) + 1;
+		*rawend = (size_t)(nl - b) - (nl > b + r->start && nl[-1] == '\r');
+	}
+	*lfs_out = 0;
+	return P_BAD;
+}
+
 /*
  * Parse the record at r->start. P_OK: fields in off/len/quoted/unesc, *nf
  * set, *next after the terminator, *rawend at the end of the content.
@@ -504,17 +530,24 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 			grow_fields(r);
 		if (q && p < end && b[p] == q) {
 			size_t cs = ++p, fe;
+			uint64_t lfs0 = lfs;
 			bool un = false;
 			for (;;) {
 				while (p < end && !(cls[(uint8_t)b[p]] & Q_STOP))
 					p++;
+				if (p - cs > r->o.max_quoted_bytes) {
+					snprintf(r->why, sizeof(r->why),
+						 "quoted field longer than %zu bytes (max_quoted_bytes; "
+						 "an unclosed quote?)",
+						 r->o.max_quoted_bytes);
+					*reason = r->why;
+					return bad_first_line(r, next, rawend, lfs_out);
+				}
 				if (p >= end) {
 					if (!eof)
 						return P_MORE;
 					*reason = "unterminated quoted field";
-					*next = *rawend = end;
-					*lfs_out = lfs;
-					return P_BAD;
+					return bad_first_line(r, next, rawend, lfs_out);
 				}
 				char c = b[p];
 				uint8_t k = cls[(uint8_t)c];
@@ -524,7 +557,14 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 					continue;
 				}
 				if (c == '\n') {
-					lfs++;
+					if (++lfs - lfs0 >= r->o.max_quoted_lines) {
+						snprintf(r->why, sizeof(r->why),
+							 "quoted field spans more than %zu lines "
+							 "(max_quoted_lines; an unclosed quote?)",
+							 r->o.max_quoted_lines);
+						*reason = r->why;
+						return bad_first_line(r, next, rawend, lfs_out);
+					}
 					p++;
 					continue;
 				}
@@ -537,10 +577,19 @@ static int parse(struct csv_reader *r, size_t *nf_out, size_t *next, size_t *raw
 						if (!eof)
 							return P_MORE;
 						*reason = "unterminated quoted field";
-						*next = *rawend = end;
-						*lfs_out = lfs;
-						return P_BAD;
+						return bad_first_line(r, next, rawend, lfs_out);
 					}
+					/* the escaped byte is data: checked like any other */
+					uint8_t k1 = cls[(uint8_t)b[p + 1]];
+					if (k1 & C_NUL) {
+						p++;
+						*reason = "NUL byte in the record";
+						goto bad;
+					}
+					if (k1 & C_HIGH)
+						high = true;
+					if (b[p + 1] == '\n')
+						lfs++;
 					un = true;
 					p += 2;
 					continue;
@@ -730,11 +779,16 @@ static int skip_long(struct csv_reader *r, struct csv_record *rec, struct err *e
 	keep_raw(r, rec, r->start, r->end);
 	bool inq = false, escnext = false;
 	const char q = r->o.quote, esc = r->o.escape;
-	uint64_t lfs = 0;
+	uint64_t lfs = 0, qlfs = 0, qbytes = 0;
 	for (;;) {
 		size_t p = r->start;
 		for (; p < r->end; p++) {
 			char c = r->buf[p];
+			/* a quote open past the bounds is taken as unclosed: the
+			 * record then ends at the next line end */
+			if (inq && (++qbytes > r->o.max_quoted_bytes ||
+				    qlfs >= r->o.max_quoted_lines))
+				inq = false;
 			if (escnext) {
 				escnext = false;
 				continue;
@@ -745,12 +799,14 @@ static int skip_long(struct csv_reader *r, struct csv_record *rec, struct err *e
 			}
 			if (q && c == q) {
 				inq = !inq;
+				qlfs = qbytes = 0;
 				continue;
 			}
 			if (c == '\n') {
 				if (!inq)
 					break;
 				lfs++;
+				qlfs++;
 			}
 		}
 		if (p < r->end) {

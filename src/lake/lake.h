@@ -22,8 +22,12 @@
  *    CSV_BAD with the record's line, the raw text (capped) and a reason,
  *    then continues at the next record. They are: a bare CR outside quotes,
  *    a stray quote in an unquoted field, text after a closing quote
- *    (`"ab"c`), an unterminated quote (at end of file), a NUL byte, invalid
- *    UTF-8, a record over max_record_bytes. File-level problems (I/O
+ *    (`"ab"c`), an unterminated quote (at end of file), a quoted field
+ *    spanning more than max_quoted_lines lines or max_quoted_bytes bytes,
+ *    a NUL byte, invalid UTF-8, a record over max_record_bytes. After the
+ *    two quote bounds and an unterminated quote, reading resumes at the
+ *    line after the bad record's first line (the lines a stray quote
+ *    would have swallowed are read as records again). File-level problems (I/O
  *    errors, a truncated or corrupt gzip stream) are returned as errors.
  *
  * 3. Conversion. A lake_conv holds one converter per declared column and
@@ -36,10 +40,13 @@
  *
  *    Types: INT64 (optional sign and digits only: no fraction, exponent or
  *    spaces; overflow rejected), FLOAT64 (decimal or exponent notation;
- *    inf, nan and values that overflow such as 1e400 rejected), NUMERIC
- *    (precision/scale from the type, default 38,9; more fraction digits
- *    are rounded half away from zero; too many digits rejected), BOOL
- *    (true/false, t/f, yes/no, y/n, 1/0, any case), STRING, DATE,
+ *    inf, nan, values that overflow such as 1e400 and non-zero values
+ *    that underflow to 0 such as 1e-400 rejected), NUMERIC (precision/
+ *    scale from the type, default 38,9; more integer digits than p-s or
+ *    more non-zero decimals than s are rejected, never rounded), BOOL
+ *    (true/false, t/f, yes/no, y/n, 1/0, any case), STRING (with a
+ *    length, VARCHAR(n)/STRING(n): longer values, in characters, are
+ *    rejected; engines such as DuckDB do not check it), DATE,
  *    TIMESTAMP (core/dtime.h ts_parse: offsets and UTC converted to UTC),
  *    DATETIME (no zone). A timestamp_format/date_format option replaces
  *    the default parser with a strftime-style pattern (%Y %m %d %H %M %S
@@ -87,8 +94,18 @@ struct csv_opts {
 	char delimiter; /* ',' */
 	char quote;     /* '"'; 0 = none */
 	char escape;    /* = quote for RFC 4180 doubling */
-	size_t max_record_bytes;
+	size_t max_record_bytes; /* 0 = 16 MiB */
+	/* Bounds of one quoted field (0 = the defaults below): a field spanning
+	 * more lines or holding more bytes is a CSV_BAD record starting at its
+	 * line, and reading resumes at the line after that record's first
+	 * line; so an unterminated quote costs one reject, not the rest of
+	 * the file. */
+	size_t max_quoted_lines; /* CSV_MAX_QUOTED_LINES */
+	size_t max_quoted_bytes; /* CSV_MAX_QUOTED_BYTES */
 };
+
+#define CSV_MAX_QUOTED_LINES 100
+#define CSV_MAX_QUOTED_BYTES (1u << 20)
 
 enum { CSV_EOF = 0, CSV_RECORD = 1, CSV_BAD = 2 };
 
@@ -104,7 +121,7 @@ struct csv_record {
 	 * at CSV_RAW_KEEP bytes */
 	const char *raw;
 	size_t rawlen;
-	const char *reason; /* CSV_BAD: why (static text) */
+	const char *reason; /* CSV_BAD: why (valid until the next call) */
 };
 
 struct csv_reader;
@@ -159,10 +176,15 @@ size_t lake_conv_rows(const struct lake_conv *c);
 bool lake_conv_full(const struct lake_conv *c);
 void lake_conv_reset(struct lake_conv *c);
 
-/* Convert one field (tests and type inference). Returns 0 or -1. */
+/* Convert one field (tests and type inference). Returns 0, or < 0. */
 int lake_parse_int64(const char *s, size_t n, int64_t *out);
+/* lake_parse_double: -1 not a finite number, -2 non-zero but below the
+ * smallest double (it would become 0). */
 int lake_parse_double(const char *s, size_t n, double *out);
 int lake_parse_bool(const char *s, size_t n, bool *out);
+/* lake_parse_decimal: the value times 10^scale; -1 not a number, -2 more
+ * than precision-scale integer digits, -3 more non-zero decimals than
+ * scale (never rounded). */
 int lake_parse_decimal(const char *s, size_t n, int precision, int scale, __int128 *out);
 /* strftime-style pattern (see above); want_zone false for DATETIME. */
 int lake_parse_ts_fmt(const char *fmt, const char *s, size_t n, bool want_zone, int64_t *us);

@@ -195,7 +195,12 @@ static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, 
 		return 0;
 	}
 	const struct src_external_options *o = pl->opt;
-	struct csv_opts co = {o->delimiter, o->quote, o->escape, (size_t)o->max_record_bytes};
+	struct csv_opts co = {.delimiter = o->delimiter,
+			      .quote = o->quote,
+			      .escape = o->escape,
+			      .max_record_bytes = (size_t)o->max_record_bytes,
+			      .max_quoted_lines = (size_t)o->max_quoted_lines,
+			      .max_quoted_bytes = (size_t)o->max_quoted_bytes};
 	struct csv_reader *r = NULL;
 	int rc = csv_open(pl->files[0].f.path, &co, &r, e);
 	if (rc)

@@ -351,8 +351,12 @@ static int load_file(struct tload *tl, struct lfile *lf, char sha_out[65], uint6
 	if (size != lf->f.size || mtime != lf->f.mtime_us)
 		return err_set(e, ING_ECONFLICT, "file %s changed after it was listed; run the load again",
 			       rel);
-	struct csv_opts co = {opt->delimiter, opt->quote, opt->escape,
-			      (size_t)opt->max_record_bytes};
+	struct csv_opts co = {.delimiter = opt->delimiter,
+			      .quote = opt->quote,
+			      .escape = opt->escape,
+			      .max_record_bytes = (size_t)opt->max_record_bytes,
+			      .max_quoted_lines = (size_t)opt->max_quoted_lines,
+			      .max_quoted_bytes = (size_t)opt->max_quoted_bytes};
 	struct csv_reader *r = NULL;
 	if ((rc = csv_open(lf->f.path, &co, &r, e)))
 		return rc;

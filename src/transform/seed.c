@@ -77,7 +77,8 @@ static const char *type_for(struct tf_proj *tp, unsigned ok)
 static int read_seed(struct tf_proj *tp, struct tf_node *n, struct arena *a, struct seed_data *sd,
 		     struct err *e)
 {
-	struct csv_opts o = {',', '"', '"', 16u << 20};
+	struct csv_opts o = {
+		.delimiter = ',', .quote = '"', .escape = '"', .max_record_bytes = 16u << 20};
 	const char *delim = tf_cfg_str(n, "delimiter", NULL);
 	if (delim && *delim)
 		o.delimiter = !strcmp(delim, "\\t") ? '\t' : delim[0];

@@ -3,12 +3,12 @@
  * template text → compile → render, under tight limits (output, range,
  * recursion, iterations), with a small context so attribute, item and
  * method paths are reached. Any crash, leak or sanitizer report is a bug;
- * a crashing input is kept in tests/fuzz/regressions/ (replayed by the
- * unit test jinja_fuzz_regressions) and, when Jinja2 can read it, also
- * becomes a golden case.
+ * a crashing input is kept in tests/fuzz/regressions/jinja/ (replayed by
+ * the unit tests fuzz_regressions and jinja_fuzz_regressions) and, when
+ * Jinja2 can read it, also becomes a golden case.
  *
  * Build and run: make fuzz-jinja (clang -fsanitize=fuzzer,address,undefined),
- * seeded from the golden corpus.
+ * seeded from tests/fuzz/corpus/jinja/.
  */
 #include "core/arena.h"
 #include "core/buf.h"
@@ -18,13 +18,20 @@
 #include <stdint.h>
 #include <string.h>
 
+int fuzz_jinja_one(const uint8_t *data, size_t size);
+#ifndef FUZZ_NO_MAIN
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_jinja_one(data, size);
+}
+#endif
 
 static const char ctx_json[] =
 	"{\"x\": 1, \"f\": 2.5, \"s\": \"str\", \"l\": [1, \"a\", null, true], "
 	"\"d\": {\"a\": {\"b\": [1, 2]}, \"k\": \"v\"}, \"cols\": [{\"name\": \"id\"}, {\"name\": \"ts\"}]}";
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_jinja_one(const uint8_t *data, size_t size)
 {
 	if (size > 16384)
 		return 0;

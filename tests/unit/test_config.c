@@ -83,6 +83,33 @@ struct demo {
 	struct ystrlist paths;
 };
 
+/* Found by fuzz_config: libfyaml loops for ever on some invalid UTF-8
+ * (a directive line with a stray byte); invalid UTF-8 is refused first, with
+ * its location, in strings and in files. */
+TEST(yaml_invalid_utf8_is_a_located_error)
+{
+	struct arena *a = arena_new(0);
+	struct ynode *root = NULL;
+	struct err e = ERR_INIT;
+	const char hang[] = "%%%%%%%%%%%\xb3\x03\x03";
+	CHECK_INT(yaml_load_string(hang, sizeof(hang) - 1, "h.yml", a, &root, &e), ING_EPARSE);
+	CHECK_INT(e.line, 1);
+	CHECK_INT(e.col, 12);
+	CHECK(e.msg && strstr(e.msg, "invalid UTF-8 (byte 0xb3)"));
+	err_clear(&e);
+	char *path = xasprintf("%s/latin1.yml", test_tmpdir());
+	const char latin1[] = "a: 1\nname: caf\xe9\n";
+	CHECK_OK(fs_write_atomic(path, latin1, sizeof(latin1) - 1, &e), &e);
+	CHECK_INT(yaml_load_file(path, a, &root, &e), ING_EPARSE);
+	CHECK_INT(e.line, 2);
+	CHECK_INT(e.col, 10);
+	err_clear(&e);
+	const char ok[] = "name: caf\xc3\xa9\n";
+	CHECK_OK(yaml_load_string(ok, sizeof(ok) - 1, "ok.yml", a, &root, &e), &e);
+	free(path);
+	arena_free(a);
+}
+
 TEST(yaml_schema_decode)
 {
 	static const struct yfield f[] = {

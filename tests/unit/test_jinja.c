@@ -464,7 +464,7 @@ TEST(jinja_fuzz_regressions)
 {
 	char path[4096];
 	const char *root = getenv("INGOT_ROOT");
-	snprintf(path, sizeof(path), "%s/tests/fuzz/regressions", root ? root : ".");
+	snprintf(path, sizeof(path), "%s/tests/fuzz/regressions/jinja", root ? root : ".");
 	char **files = NULL;
 	size_t n = 0;
 	struct err e = ERR_INIT;

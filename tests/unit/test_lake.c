@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <zlib.h>
 
-static const struct csv_opts STD = {',', '"', '"', 1 << 20};
+static const struct csv_opts STD = {
+	.delimiter = ',', .quote = '"', .escape = '"', .max_record_bytes = 1 << 20};
 
 static char *render_opts(const char *data, size_t n, const struct csv_opts *o)
 {
@@ -91,7 +92,8 @@ TEST(csv_bad_records_are_reported_and_skipped)
 	CHECK_CSV("\"ab\"c,d\nok,1\n", "1!text after a closing quote 2:[ok|1] ");
 	CHECK_CSV("ab\"c,d\nok,1\n", "1!stray quote in an unquoted field 2:[ok|1] ");
 	CHECK_CSV("a,b\rc\nok,1\n", "1!bare CR (carriage return without line feed) 2:[ok|1] ");
-	CHECK_CSV("ok,1\n\"never closed,2\nx,3\n", "1:[ok|1] 2!unterminated quoted field ");
+	/* an unclosed quote costs its own line only: the next lines are read */
+	CHECK_CSV("ok,1\n\"never closed,2\nx,3\n", "1:[ok|1] 2!unterminated quoted field 3:[x|3] ");
 	CHECK_CSV("a,\xff\xfe\nok,1\n", "1!invalid UTF-8 2:[ok|1] ");
 	CHECK_CSV("caf\xc3\xa9,1\n", "1:[caf\xc3\xa9|1] ");
 	/* overlong and surrogate encodings */
@@ -113,6 +115,7 @@ TEST(csv_record_cap)
 {
 	struct csv_opts o = STD;
 	o.max_record_bytes = 64;
+	o.max_quoted_lines = 1000; /* the quoted field below spans 101 lines */
 	struct buf in = BUF_INIT;
 	buf_puts(&in, "a,b\n\"");
 	for (int i = 0; i < 10000; i++)
@@ -122,6 +125,100 @@ TEST(csv_record_cap)
 	/* the long record starts on line 2 and spans 100 more lines */
 	CHECK_STR(got, "1:[a|b] 2!record longer than max_record_bytes 103:[ok|1] ");
 	free(got);
+	buf_free(&in);
+}
+
+/* An unclosed quote must not swallow the rest of the file into one reject:
+ * a quoted field over max_quoted_lines lines or max_quoted_bytes bytes is a
+ * reject at its line, and reading resumes at the next line. */
+TEST(csv_quoted_field_bounds)
+{
+	struct buf in = BUF_INIT;
+	buf_puts(&in, "ok,1\n2,\"never closed\n");
+	for (int i = 3; i <= 300; i++)
+		buf_printf(&in, "%d,row\n", i);
+	char *got = render_opts(in.data, in.len, &STD);
+	struct buf want = BUF_INIT;
+	buf_puts(&want, "1:[ok|1] 2!quoted field spans more than 100 lines (max_quoted_lines; an "
+			"unclosed quote?) ");
+	for (int i = 3; i <= 300; i++)
+		buf_printf(&want, "%d:[%d|row] ", i, i);
+	CHECK_STR(got, buf_cstr(&want));
+	free(got);
+	buf_free(&want);
+	buf_free(&in);
+
+	struct csv_opts o = STD;
+	o.max_quoted_lines = 2;
+	o.max_quoted_bytes = 8;
+	/* two lines and 8 bytes are allowed; three lines or 9 bytes are not */
+	got = render_opts("a,\"x\ny\"\nb,\"12345678\"\n", 21, &o);
+	CHECK_STR(got, "1:[a|{x\ny}] 3:[b|{12345678}] ");
+	free(got);
+	const char *three = "a,\"x\ny\nz\",1\nok,2\n";
+	got = render_opts(three, strlen(three), &o);
+	CHECK_STR(got, "1!quoted field spans more than 2 lines (max_quoted_lines; an unclosed "
+		       "quote?) 2:[y] 3!stray quote in an unquoted field 4:[ok|2] ");
+	free(got);
+	const char *nine = "a,\"123456789\"\nok,2\n";
+	got = render_opts(nine, strlen(nine), &o);
+	CHECK_STR(got, "1!quoted field longer than 8 bytes (max_quoted_bytes; an unclosed quote?) "
+		       "2:[ok|2] ");
+	free(got);
+	/* the same with an escape character, and at the end of the input */
+	struct csv_opts bs = o;
+	bs.escape = '\\';
+	const char *esc = "ok,1\na,\"b\\\"\nc,2";
+	got = render_opts(esc, strlen(esc), &bs);
+	CHECK_STR(got, "1:[ok|1] 2!unterminated quoted field 3:[c|2] ");
+	free(got);
+}
+
+/* Found by fuzz_csv: a byte after the escape character skipped the NUL and
+ * UTF-8 checks, so NUL bytes and invalid UTF-8 reached the warehouse. */
+TEST(csv_escaped_bytes_are_checked)
+{
+	struct csv_opts bs = STD;
+	bs.escape = '\\';
+	const char nul[] = "a,\"x\\\0y\"\nok,1\n";
+	char *got = render_opts(nul, sizeof(nul) - 1, &bs);
+	CHECK_STR(got, "1!NUL byte in the record 2:[ok|1] ");
+	free(got);
+	const char high[] = "a,\"x\\\xbe\"\nok,1\n";
+	got = render_opts(high, sizeof(high) - 1, &bs);
+	CHECK_STR(got, "1!invalid UTF-8 2:[ok|1] ");
+	free(got);
+	const char good[] = "a,\"caf\\\xc3\xa9 \\\"q\\\"\"\nb,\"x\\\ny\"\nok,1\n";
+	got = render_opts(good, sizeof(good) - 1, &bs);
+	/* an escaped line feed is data, and counts as a line */
+	CHECK_STR(got, "1:[a|{caf\xc3\xa9 \"q\"}] 2:[b|{x\ny}] 4:[ok|1] ");
+	free(got);
+}
+
+/* A record over max_record_bytes whose skipping meets an unclosed quote:
+ * the quote is given up after the bounds instead of running to the end. */
+TEST(csv_record_cap_with_unclosed_quote)
+{
+	struct csv_opts o = STD;
+	o.max_record_bytes = 64;
+	o.max_quoted_lines = 3;
+	struct buf in = BUF_INIT;
+	buf_puts(&in, "a,b\n");
+	for (int i = 0; i < (5 << 20); i++)
+		buf_putc(&in, 'x');
+	buf_puts(&in, ",\"open\n");
+	for (int i = 3; i <= 20; i++)
+		buf_printf(&in, "%d,row\n", i);
+	char *got = render_opts(in.data, in.len, &o);
+	/* the quote opened on line 2 would span a 4th line (5): it is given up
+	 * there, and the record ends with line 5 */
+	struct buf want = BUF_INIT;
+	buf_puts(&want, "1:[a|b] 2!record longer than max_record_bytes ");
+	for (int i = 6; i <= 20; i++)
+		buf_printf(&want, "%d:[%d|row] ", i, i);
+	CHECK_STR(got, buf_cstr(&want));
+	free(got);
+	buf_free(&want);
 	buf_free(&in);
 }
 
@@ -291,6 +388,13 @@ TEST(parse_double)
 	CHECK(lake_parse_double("1e", 2, &v) < 0);
 	CHECK(lake_parse_double(".", 1, &v) < 0);
 	CHECK(lake_parse_double("1,5", 3, &v) < 0);
+	/* underflow to 0 changes the value: refused; subnormals and zero are fine */
+	CHECK(lake_parse_double("1e-400", 6, &v) == -2);
+	CHECK(lake_parse_double("-2.5e-330", 9, &v) == -2);
+	CHECK(lake_parse_double("0.000000000000000000000000000001e-400", 37, &v) == -2);
+	CHECK(lake_parse_double("0e-400", 6, &v) == 0 && v == 0);
+	CHECK(lake_parse_double("0.0", 3, &v) == 0 && v == 0);
+	CHECK(lake_parse_double("1e-310", 6, &v) == 0 && v > 0);
 	/* random round trips against strtod */
 	char tmp[64];
 	unsigned seed = 12345;
@@ -309,10 +413,18 @@ TEST(parse_double)
 TEST(parse_decimal_and_bool)
 {
 	__int128 v;
-	CHECK(lake_parse_decimal("12.345", 6, 10, 2, &v) == 0 && v == 1235);
-	CHECK(lake_parse_decimal("-12.344", 7, 10, 2, &v) == 0 && v == -1234);
+	/* more decimals than the scale would round: refused, never rounded */
+	CHECK(lake_parse_decimal("12.345", 6, 10, 2, &v) == -3);
+	CHECK(lake_parse_decimal("-12.344", 7, 10, 2, &v) == -3);
+	CHECK(lake_parse_decimal("12.3400", 7, 10, 2, &v) == 0 && v == 1234);
+	CHECK(lake_parse_decimal("-0.5", 4, 10, 0, &v) == -3);
 	CHECK(lake_parse_decimal("12", 2, 10, 2, &v) == 0 && v == 1200);
-	CHECK(lake_parse_decimal("123456789", 9, 10, 2, &v) < 0);
+	CHECK(lake_parse_decimal("-12.3", 5, 10, 2, &v) == 0 && v == -1230);
+	CHECK(lake_parse_decimal("12345678.99", 11, 10, 2, &v) == 0 && v == 1234567899);
+	CHECK(lake_parse_decimal("000012345678.99", 15, 10, 2, &v) == 0);
+	CHECK(lake_parse_decimal("123456789", 9, 10, 2, &v) == -2);
+	CHECK(lake_parse_decimal("123456789.1234", 14, 10, 2, &v) == -2);
+	CHECK(lake_parse_decimal("1.2.3", 5, 10, 2, &v) == -1);
 	CHECK(lake_parse_decimal("1e5", 3, 10, 2, &v) < 0);
 	bool b;
 	CHECK(lake_parse_bool("TRUE", 4, &b) == 0 && b);
@@ -406,6 +518,66 @@ TEST(conv_rows_into_batch)
 	}
 	lake_conv_reset(c);
 	CHECK_INT(lake_conv_rows(c), 0);
+	lake_conv_free(c);
+}
+
+/* NUMERIC rounding, FLOAT64 underflow and VARCHAR(n) lengths are rejects
+ * with a reason, never a changed value. */
+TEST(conv_no_silent_change)
+{
+	struct lake_col cols[] = {
+		{"amt", {WH_DECIMAL, 6, 2, 0}},
+		{"x", {WH_DOUBLE, 0, 0, 0}},
+		{"code", {WH_TEXT, 0, 0, 3}},
+	};
+	struct lake_conv *c = lake_conv_new(cols, 3, NULL);
+	uint32_t lens[3];
+	uint8_t q[3];
+	size_t bc;
+	const char *why;
+	const char *ok[] = {"1234.50", "1e-300", "\xc3\xa9t\xc3\xa9"}; /* 3 characters */
+	struct csv_record rec = one(ok, 3, lens, q);
+	CHECK(lake_conv_row(c, &rec, &bc, &why) == 0);
+	const char *r1[] = {"1.005", "1", "abc"};
+	rec = one(r1, 3, lens, q);
+	CHECK(lake_conv_row(c, &rec, &bc, &why) < 0);
+	CHECK_STR(why, "column 'amt': '1.005' has more than 2 decimals for NUMERIC(6,2) (it would "
+		       "be rounded)");
+	const char *r2[] = {"12345", "1", "abc"};
+	rec = one(r2, 3, lens, q);
+	CHECK(lake_conv_row(c, &rec, &bc, &why) < 0);
+	CHECK_STR(why, "column 'amt': '12345' has more than 4 digits before the point for "
+		       "NUMERIC(6,2)");
+	const char *r3[] = {"1", "1e-400", "abc"};
+	rec = one(r3, 3, lens, q);
+	CHECK(lake_conv_row(c, &rec, &bc, &why) < 0);
+	CHECK_INT(bc, 1);
+	CHECK_STR(why, "column 'x': '1e-400' is too small for FLOAT64 (it would become 0)");
+	const char *r4[] = {"1", "1", "\xc3\xa9t\xc3\xa9s"};
+	rec = one(r4, 3, lens, q);
+	CHECK(lake_conv_row(c, &rec, &bc, &why) < 0);
+	CHECK_INT(bc, 2);
+	CHECK_STR(why, "column 'code': '\xc3\xa9t\xc3\xa9s' has 4 characters, more than the 3 of "
+		       "VARCHAR(3)");
+	const struct wh_batch *b = lake_conv_batch(c);
+	REQUIRE(b->nrows == 1);
+	CHECK(((__int128 *)b->cols[0].data)[0] == 123450);
+	CHECK(((double *)b->cols[1].data)[0] == 1e-300);
+	lake_conv_free(c);
+
+	/* a long value in a message is cut at a character boundary */
+	struct lake_col one_col[] = {{"v", {WH_INT64, 0, 0, 0}}};
+	c = lake_conv_new(one_col, 1, NULL);
+	char v[80];
+	memset(v, 'a', 59);
+	memcpy(v + 59, "\xc3\xa9", 2);
+	memset(v + 61, 'b', 10);
+	const char *f1[] = {v};
+	uint32_t l1 = 71;
+	uint8_t q1 = 0;
+	rec = (struct csv_record){1, f1, &l1, &q1, 1, NULL, 0, NULL};
+	CHECK(lake_conv_row(c, &rec, &bc, &why) < 0);
+	CHECK(lake_utf8_valid(why, strlen(why)));
 	lake_conv_free(c);
 }
 
@@ -591,17 +763,19 @@ TEST(sources_load_walks_model_paths)
 
 TEST(csv_other_dialects)
 {
-	struct csv_opts tab = {'\t', '"', '"', 1 << 20};
+	struct csv_opts tab = {
+		.delimiter = '\t', .quote = '"', .escape = '"', .max_record_bytes = 1 << 20};
 	const char *in = "a\tb,c\n\"x\ty\"\t2\n";
 	char *got = render_opts(in, strlen(in), &tab);
 	CHECK_STR(got, "1:[a|b,c] 2:[{x\ty}|2] ");
 	free(got);
-	struct csv_opts bs = {',', '"', '\\', 1 << 20};
+	struct csv_opts bs = {
+		.delimiter = ',', .quote = '"', .escape = '\\', .max_record_bytes = 1 << 20};
 	in = "\"a\\\"b\",\"c\\\\d\"\n";
 	got = render_opts(in, strlen(in), &bs);
 	CHECK_STR(got, "1:[{a\"b}|{c\\d}] ");
 	free(got);
-	struct csv_opts noq = {'|', 0, 0, 1 << 20};
+	struct csv_opts noq = {.delimiter = '|', .max_record_bytes = 1 << 20};
 	in = "\"a\"|b\n";
 	got = render_opts(in, strlen(in), &noq);
 	CHECK_STR(got, "1:[\"a\"|b] ");
