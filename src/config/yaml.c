@@ -11,6 +11,7 @@
 #include "core/fs.h"
 #include "core/map.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "core/vec.h"
 
 #include <errno.h>
@@ -348,42 +349,9 @@ static int run(struct builder *b, const char *path, const char *text, size_t len
 	return rc;
 }
 
-/* Offset of the first byte that is not valid UTF-8 (overlongs, surrogates
- * and code points over U+10FFFF included), or len. libfyaml can loop for
- * ever on some invalid input (found by fuzz_config), so it never sees any. */
-static size_t utf8_bad_at(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned c = s[i], k, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 3, cp = c & 0x07;
-		else
-			return i;
-		for (unsigned j = 1; j <= k; j++) {
-			if (i + j >= len || (s[i + j] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return i;
-		i += k + 1;
-	}
-	return len;
-}
-
 static int check_utf8(struct builder *b, const char *text, size_t len)
 {
-	size_t bad = utf8_bad_at((const unsigned char *)text, len);
+	size_t bad = utf8_valid_len(text, len);
 	if (bad == len)
 		return 0;
 	int line = 1, col = 1;

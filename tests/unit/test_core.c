@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/fs.h"
 #include "core/dtoa.h"
+#include "core/utf8.h"
 #include "core/json.h"
 #include "core/map.h"
 #include "core/mem.h"
@@ -194,6 +195,24 @@ TEST(dtoa_repr_shortest_python_style)
 		CHECK_STR(out, cases[i].want);
 		CHECK_INT((long long)n, (long long)strlen(cases[i].want));
 	}
+}
+
+TEST(utf8_valid_len_is_strict)
+{
+	static const struct {
+		const char *s;
+		size_t n, want;
+	} c[] = {
+		{"plain ascii, longer than eight bytes", 36, 36},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 15, 15},
+		{"abcdefgh\xc3", 9, 8},             /* cut sequence at the end */
+		{"ab\xc0\xaf" "cd", 6, 2},             /* overlong '/' */
+		{"ab\xed\xa0\x80", 5, 2},          /* surrogate U+D800 */
+		{"\xf4\x90\x80\x80", 4, 0},        /* above U+10FFFF */
+		{"abc\x80", 4, 3},                  /* stray continuation */
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		CHECK(utf8_valid_len(c[i].s, c[i].n) == c[i].want);
 }
 
 TEST(digest_hex_one_shot_and_streamed)
