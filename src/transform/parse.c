@@ -22,6 +22,7 @@
  * a YAML mistake in a properties file, a cycle) fail the parse.
  */
 #include "transform/tf_int.h"
+#include "config/properties.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
@@ -931,7 +932,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 {
 	struct ynode *root = NULL;
 	struct arena *a = tp->arena;
-	if (yaml_load_file(f->abs, a, &root, e))
+	if (yaml_load_file(f->abs, a, &root, e) || properties_check(root, a, e))
 		return ING_ECONFIG;
 	if (root->type != Y_MAP)
 		return 0;

@@ -86,10 +86,10 @@ struct demo {
 TEST(yaml_schema_decode)
 {
 	static const struct yfield f[] = {
-		{"name", YF_STR, offsetof(struct demo, name), true, NULL},
-		{"threads", YF_INT, offsetof(struct demo, threads), false, NULL},
-		{"on", YF_BOOL, offsetof(struct demo, on), false, NULL},
-		{"paths", YF_STRLIST, offsetof(struct demo, paths), false, NULL},
+		{"name", YF_STR, offsetof(struct demo, name), true, NULL, 0},
+		{"threads", YF_INT, offsetof(struct demo, threads), false, NULL, 0},
+		{"on", YF_BOOL, offsetof(struct demo, on), false, NULL, 0},
+		{"paths", YF_STRLIST, offsetof(struct demo, paths), false, NULL, 0},
 		{0},
 	};
 	struct arena *a = arena_new(0);
