@@ -1014,7 +1014,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			const char *q1, *q2;
 			if (str_startswith(s, "ref(") && (q1 = strpbrk(s, "'\"")) &&
 			    (q2 = strchr(q1 + 1, *q1))) {
-				struct tf_ref r = {NULL, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)), 0};
+				struct tf_ref r = {NULL, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)), 0, {0}};
 				vec_push(&n->refs, r);
 			} else if (str_startswith(s, "source(") && (q1 = strpbrk(s, "'\"")) &&
 				   (q2 = strchr(q1 + 1, *q1))) {
@@ -1022,6 +1022,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				if (q4) {
 					vec_push(&n->src_refs, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)));
 					vec_push(&n->src_refs, arena_strndup(a, q3 + 1, (size_t)(q4 - q3 - 1)));
+					vec_push(&n->src_at, (struct tf_loc){0});
 				}
 			}
 		}
@@ -1091,8 +1092,9 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 			if (pt->src) {
 				vec_push(&n->src_refs, pt->t.source_name);
 				vec_push(&n->src_refs, pt->t.table_name);
+				vec_push(&n->src_at, (struct tf_loc){0});
 			} else {
-				struct tf_ref r = {NULL, pt->t.name, pt->t.version};
+				struct tf_ref r = {NULL, pt->t.name, pt->t.version, {0}};
 				vec_push(&n->refs, r);
 			}
 			for (size_t k = 0; k < d->nkw; k++) {
@@ -1104,7 +1106,7 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 				if ((r = strstr(s, "ref(")) && (r = strpbrk(r, "'\""))) {
 					const char *q2 = strchr(r + 1, *r);
 					if (q2) {
-						struct tf_ref rr = {NULL, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)), 0};
+						struct tf_ref rr = {NULL, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)), 0, {0}};
 						vec_push(&n->refs, rr);
 					}
 				} else if ((r = strstr(s, "source(")) && (r = strpbrk(r, "'\""))) {
@@ -1114,6 +1116,7 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 					if (q4) {
 						vec_push(&n->src_refs, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)));
 						vec_push(&n->src_refs, arena_strndup(a, q3 + 1, (size_t)(q4 - q3 - 1)));
+						vec_push(&n->src_at, (struct tf_loc){0});
 					}
 				}
 			}
@@ -1279,6 +1282,55 @@ struct tf_node *tf_find_source(struct tf_proj *tp, const char *source, const cha
 	return n;
 }
 
+/* The closest name to `want` among cand (a typo: distance at most 2, or a
+ * third of the name), or NULL. */
+static bool closer(const char *want, const char *cand, int *best)
+{
+	int d = str_edit_distance(want, cand);
+	int lim = (int)strlen(want) / 3 > 2 ? (int)strlen(want) / 3 : 2;
+	if (d > lim || d >= *best)
+		return false;
+	*best = d;
+	return true;
+}
+
+const char *tf__nearest_ref(struct tf_proj *tp, const char *name)
+{
+	const char *best = NULL;
+	int bd = 1 << 20;
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		const struct tf_node *n = tp->nodes.items[i];
+		if ((n->rtype == TF_MODEL || n->rtype == TF_SEED || n->rtype == TF_SNAPSHOT) &&
+		    n->enabled && strcmp(n->name, name) && closer(name, n->name, &bd))
+			best = n->name;
+	}
+	return best;
+}
+
+const char *tf__nearest_source(struct tf_proj *tp, const char *source, const char *table)
+{
+	char *want = xasprintf("%s.%s", source, table);
+	const char *best = NULL;
+	int bd = 1 << 20;
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		const struct tf_node *n = tp->nodes.items[i];
+		if (n->rtype != TF_SOURCE || !n->src)
+			continue;
+		char *have = xasprintf("%s.%s", n->src->source->name, n->src->name);
+		if (strcmp(have, want) && closer(want, have, &bd))
+			best = arena_strdup(tp->arena, have);
+		free(have);
+	}
+	free(want);
+	return best;
+}
+
+/* ", did you mean 'x'?" or "" (an arena string). */
+static const char *did_you_mean(struct tf_proj *tp, const char *best)
+{
+	return best ? arena_printf(tp->arena, " (did you mean '%s'?)", best) : "";
+}
+
 static void add_dep(struct tf_node *n, struct tf_node *d)
 {
 	for (size_t i = 0; i < n->deps.len; i++)
@@ -1299,10 +1351,13 @@ static int link_deps(struct tf_proj *tp)
 			struct tf_node *d = tf_find_ref(tp, n, rf->package, rf->name, rf->version);
 			if (!d || !d->enabled) {
 				struct err ne = ERR_INIT;
-				err_setloc(&ne, ING_ENOTFOUND, n->original_file_path, 0, 0,
-					   "%s '%s' depends on a node named '%s' which %s",
+				err_setloc(&ne, ING_ENOTFOUND,
+					   rf->at.file ? rf->at.file : n->original_file_path,
+					   rf->at.line, rf->at.col,
+					   "%s '%s' depends on a node named '%s' which %s%s",
 					   tf_rtype_name(n->rtype), n->unique_id, rf->name,
-					   d ? "is disabled" : "was not found");
+					   d ? "is disabled" : "was not found",
+					   d ? "" : did_you_mean(tp, tf__nearest_ref(tp, rf->name)));
 				if (n->rtype == TF_TEST && n->attached >= 0 &&
 				    !tp->nodes.items[n->attached]->enabled) {
 					n->enabled = false; /* a test on a disabled model */
@@ -1318,10 +1373,15 @@ static int link_deps(struct tf_proj *tp)
 			struct tf_node *d = tf_find_source(tp, n->src_refs.items[s], n->src_refs.items[s + 1]);
 			if (!d) {
 				struct err ne = ERR_INIT;
-				err_setloc(&ne, ING_ENOTFOUND, n->original_file_path, 0, 0,
-					   "%s '%s' depends on a source named '%s.%s' which was not found",
+				struct tf_loc at = s / 2 < n->src_at.len ? n->src_at.items[s / 2]
+									  : (struct tf_loc){0};
+				err_setloc(&ne, ING_ENOTFOUND, at.file ? at.file : n->original_file_path,
+					   at.line, at.col,
+					   "%s '%s' depends on a source named '%s.%s' which was not found%s",
 					   tf_rtype_name(n->rtype), n->unique_id, n->src_refs.items[s],
-					   n->src_refs.items[s + 1]);
+					   n->src_refs.items[s + 1],
+					   did_you_mean(tp, tf__nearest_source(tp, n->src_refs.items[s],
+									       n->src_refs.items[s + 1])));
 				node_error(tp, n, &ne);
 				continue;
 			}
@@ -1503,6 +1563,7 @@ void tf_proj_free(struct tf_proj *tp)
 		struct tf_node *n = tp->nodes.items[i];
 		vec_free(&n->refs);
 		vec_free(&n->src_refs);
+		vec_free(&n->src_at);
 		vec_free(&n->deps);
 		vec_free(&n->children);
 		vec_free(&n->macro_deps);
