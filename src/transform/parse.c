@@ -717,10 +717,12 @@ static int scan_snapshots(struct tf_proj *tp, struct tf_package *pk, struct err 
 		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
 		struct jinja_template *t = NULL;
 		struct err ne = ERR_INIT;
-		/* block-form snapshots: the file may also define macros */
+		/* block-form snapshots: the file may also define macros; a syntax
+		 * error loses both, so it fails the parse like a macro file's */
 		if (jinja_env_load_macros(tp->env, pk->name, ofp, fv.items[i].abs, src, len, &t, &ne)) {
-			node_error(tp, NULL, &ne);
-			continue;
+			err_move(e, &ne);
+			rc = ING_EPARSE;
+			break;
 		}
 		for (size_t b = 0; b < jinja_template_nblocks(t); b++) {
 			const struct jinja_block *bl = jinja_template_block(t, b);
@@ -761,13 +763,10 @@ static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e
 		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
 		struct err ne = ERR_INIT;
 		if (load_macro_file(tp, pk->name, fv.items[i].abs, ofp, &ne)) {
-			if (ne.code == ING_EIO) {
-				err_move(e, &ne);
-				rc = ING_EIO;
-			} else {
-				err_prefix(&ne, "macro file %s", ofp);
-				node_error(tp, NULL, &ne);
-			}
+			/* fatal, as in dbt: every node may call the macros of this file,
+			 * so building on without them would pass off a broken project */
+			rc = ne.code == ING_EIO ? ING_EIO : ING_EPARSE;
+			err_move(e, &ne);
 		}
 	}
 	fv.len = 0;
