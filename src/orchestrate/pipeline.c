@@ -667,6 +667,52 @@ int pipeline_load_file(const char *path, struct arena *a, struct pipeline **out,
 	return rc;
 }
 
+/* One catalog answer: located at `at` unless it carries its own place. */
+static int check_answer(int rc, struct err *te, const struct task_def *t, const struct ynode *at,
+			struct err *e)
+{
+	if (!rc)
+		return 0;
+	if (te->file) {
+		err_move(e, te);
+	} else {
+		yerr(e, at, rc, "task '%s': %s", t->id, te->msg ? te->msg : "not found");
+		err_clear(te);
+	}
+	return ING_ECONFIG;
+}
+
+int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, struct err *e)
+{
+	for (size_t i = 0; i < p->ntasks; i++) {
+		const struct task_def *t = &p->tasks[i];
+		struct err te = ERR_INIT;
+		if (t->kind == TK_LOAD && c->table) {
+			const struct ynode *v = ymap_get(t->node, "load");
+			for (size_t j = 0; j < t->tables.n; j++) {
+				const char *name = t->tables.items[j];
+				if (strstr(name, "{{"))
+					continue;
+				const struct ynode *at = v && v->type == Y_SEQ ? v->items[j] : v;
+				if (check_answer(c->table(c->arg, name, &te), &te, t, at, e))
+					return ING_ECONFIG;
+			}
+		} else if ((t->kind == TK_BUILD || t->kind == TK_RUN || t->kind == TK_TEST ||
+			    t->kind == TK_SEED || t->kind == TK_SNAPSHOT) && c->select) {
+			if ((t->select && strstr(t->select, "{{")) ||
+			    (t->exclude && strstr(t->exclude, "{{")))
+				continue;
+			const struct ynode *v = ymap_get(t->node, kind_names[t->kind]);
+			const struct ynode *at = v && v->type == Y_MAP && ymap_get(v, "select")
+							 ? ymap_get(v, "select") : v;
+			if (check_answer(c->select(c->arg, kind_names[t->kind], t->select, t->exclude, &te),
+					 &te, t, at, e))
+				return ING_ECONFIG;
+		}
+	}
+	return 0;
+}
+
 int pipeline_task_index(const struct pipeline *p, const char *id)
 {
 	for (size_t i = 0; i < p->ntasks; i++)

@@ -157,6 +157,23 @@ struct pipeline {
 int pipeline_parse(const char *file, const char *text, size_t len, struct arena *a,
 		   struct pipeline **out, struct err *e);
 int pipeline_load_file(const char *path, struct arena *a, struct pipeline **out, struct err *e);
+
+/* What a pipeline's tasks name, checked against the project when a
+ * pipeline is loaded, so a typo fails at load with its location instead of
+ * after a task's retries. table: a load: entry ("source.table"); select: a
+ * build/run/test/seed/snapshot task's selector (verb "build", ...), which
+ * must match something. Each returns 0 when fine, else an ING_E* code with
+ * e set: a message without a location gets the entry's file:line:col and
+ * the task's id; an error that has its own location (a broken project
+ * file) is passed on as it is. Names holding Jinja ({{ ... }}) are known
+ * only at run time and are not checked. A NULL callback skips its check. */
+struct pipeline_catalog {
+	void *arg;
+	int (*table)(void *arg, const char *name, struct err *e);
+	int (*select)(void *arg, const char *verb, const char *select, const char *exclude,
+		      struct err *e);
+};
+int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, struct err *e);
 /* Index of a task by id, or -1. */
 int pipeline_task_index(const struct pipeline *p, const char *id);
 /* "30s" etc. → µs; -1 on a bad duration. */
