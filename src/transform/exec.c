@@ -989,6 +989,9 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
+	/* dbt's parse warnings; ls keeps its output to the names */
+	for (size_t i = 0; o->verb != TF_VERB_LS && i < tp->warnings.len; i++)
+		con_line(&r.con, "%s", tp->warnings.items[i]);
 	if (o->verb != TF_VERB_LS && fs_mkdir_p(p->target_path, NULL) == 0) {
 		char *lp = path_join(p->target_path, "ingot.log");
 		r.con.logf = fopen(lp, "a");

@@ -27,6 +27,7 @@
 #include "core/mem.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +250,10 @@ static void apply_tree(struct tf_proj *tp, struct jinja_value cfg, const struct 
 			} else if (depth < npath && !strcmp(k, path[depth]) &&
 				   cur->items[i]->type == Y_MAP) {
 				next = cur->items[i];
+				char key[32];
+				snprintf(key, sizeof(key), "%p", (const void *)next);
+				if (!strmap_has(&tp->cfg_used, key))
+					strmap_put(&tp->cfg_used, key, (void *)next);
 			} else if (is_config_key(k) && cur->items[i]->type != Y_MAP) {
 				tf__cfg_merge(a, cfg, k, project_value(tp, k, cur->items[i]));
 			} else if (is_config_key(k) && depth >= 1 &&
@@ -367,6 +372,19 @@ static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
 		err_move(&tp->parse_errors, ne);
 	tp->nparse_errors++;
 	err_clear(ne);
+}
+
+static void warn(struct tf_proj *tp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct tf_proj *tp, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (m)
+		vec_push(&tp->warnings, m);
 }
 
 /* fqn: package, folders of rel (without extension), name */
@@ -975,8 +993,12 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 					return ING_ECONFIG;
 				compile_node(tp, n, e);
 			}
-			if (!n)
-				continue; /* properties of a node that does not exist: dbt warns */
+			if (!n) { /* properties of a node that does not exist: dbt warns */
+				warn(tp, "[WARNING]: %s:%d: Did not find matching node for patch with name "
+				     "'%s' in the '%s' section of file '%s'", ofp, m->line, name,
+				     kinds[k].key, ofp);
+				continue;
+			}
 			if (n->props) {
 				return yerr(e, m, ING_ECONFIG,
 					    "%s '%s' is described twice: in %s and here",
@@ -1030,6 +1052,54 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 	}
 	/* `macros:` entries (descriptions for dbt's docs site) are not used */
 	return 0;
+}
+
+/* Path keys of a dbt_project.yml config tree that no resource's path
+ * reached (apply_tree marks the ones that were): dbt's "unused
+ * configuration paths", usually a misspelt folder or model name. */
+typedef VEC(char *) linevec;
+
+static void unused_paths(struct tf_proj *tp, const struct ynode *map, const char *prefix,
+			 linevec *out)
+{
+	for (size_t i = 0; map && map->type == Y_MAP && i < map->n; i++) {
+		const char *k = map->keys[i]->str;
+		const struct ynode *v = map->items[i];
+		if (k[0] == '+' || v->type != Y_MAP)
+			continue;
+		char key[32];
+		snprintf(key, sizeof(key), "%p", (const void *)v);
+		bool used = strmap_has(&tp->cfg_used, key);
+		if (!used && is_config_key(k))
+			continue; /* meta:, docs:, ... given as a mapping */
+		char *path = xasprintf("%s.%s", prefix, k);
+		if (used) {
+			unused_paths(tp, v, path, out);
+			free(path);
+		} else {
+			vec_push(out, xasprintf("- %s (dbt_project.yml:%d)", path, map->keys[i]->line));
+			free(path);
+		}
+	}
+}
+
+static void warn_unused_paths(struct tf_proj *tp)
+{
+	const struct ynode *yml = tp->p->yml;
+	static const char *const trees[] = {"models", "seeds", "snapshots", "data_tests", "tests",
+					    "analyses"};
+	linevec lines = VEC_INIT;
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
+		unused_paths(tp, ymap_get(yml, trees[i]), trees[i], &lines);
+	if (lines.len) {
+		warn(tp, "[WARNING]: Configuration paths exist in your dbt_project.yml file which do "
+			 "not apply to any resources.");
+		warn(tp, "There %s %zu unused configuration path%s:", lines.len == 1 ? "is" : "are",
+		     lines.len, lines.len == 1 ? "" : "s");
+		for (size_t i = 0; i < lines.len; i++)
+			vec_push(&tp->warnings, lines.items[i]); /* ownership moves */
+	}
+	vec_free(&lines);
 }
 
 /* The properties' config: for nodes (stored, merged in resolve_configs). */
@@ -1513,6 +1583,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		return rc;
 	}
 	resolve_configs(tp);
+	warn_unused_paths(tp);
 	/* in-file config() and ref()/source() calls */
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
@@ -1577,6 +1648,10 @@ void tf_proj_free(struct tf_proj *tp)
 	vec_free(&tp->docs);
 	strmap_free(&tp->by_id, NULL);
 	strmap_free(&tp->model_names, NULL);
+	strmap_free(&tp->cfg_used, NULL);
+	for (size_t i = 0; i < tp->warnings.len; i++)
+		free(tp->warnings.items[i]);
+	vec_free(&tp->warnings);
 	strmap_free(&tp->rel_cache, NULL);
 	strmap_free(&tp->rel_schemas, NULL);
 	strmap_free(&tp->created_schemas, NULL);

@@ -196,6 +196,10 @@ struct tf_proj {
 	struct tf_writer *writer; /* background writer of compiled/ and run/, or NULL */
 	struct err parse_errors; /* first non-fatal parse error */
 	int nparse_errors;
+	/* dbt's parse warnings (unused config paths, properties of missing
+	 * nodes), one line each, malloc'd; transform_invoke prints them */
+	VEC(char *) warnings;
+	struct strmap cfg_used; /* dbt_project.yml config-tree maps some node's path reached */
 };
 
 /* What a render is about (the render's user pointer). */
