@@ -201,9 +201,10 @@ static int check_select(void *arg, const char *verb, const char *select, const c
 		return err_set(e, ING_EIO, "cannot open /dev/null");
 	o.console = null;
 	struct transform_report rep = {0};
-	pthread_mutex_lock(&k->h->tmu);
+	/* not under h->tmu: this runs on the engine's thread, which must not
+	 * wait for a running build; an ls without a warehouse or artifacts
+	 * shares nothing with it */
 	int rc = transform_invoke(k->h->p, NULL, &o, &rep, e);
-	pthread_mutex_unlock(&k->h->tmu);
 	fclose(null);
 	if (!rc && rep.no_op == 0)
 		rc = err_set(e, ING_ENOTFOUND, "%s: the selector '%s'%s%s matches %s%s", verb,
