@@ -33,8 +33,9 @@
  *     - {id: end, empty: true, trigger_rule: all_done}
  *
  * Durations: "500ms", "30s", "10m", "2h", "1d", or a number of seconds.
- * Every error (unknown key, bad type, unknown dependency, cycle, bad cron,
- * unknown time zone or pool) carries file:line:col.
+ * Every error (unknown key, bad type or shape, unknown dependency, cycle,
+ * bad cron, unknown time zone or pool) carries file:line:col; what tasks
+ * load and select is checked against the project by pipeline_check.
  *
  * Ownership: a struct pipeline and everything it points to live in the
  * arena passed to pipeline_parse; `source` keeps the file's text, which a
