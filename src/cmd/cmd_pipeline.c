@@ -18,6 +18,7 @@
 #include "cmd/commands.h"
 #include "cmd/cmd_pipeline.h"
 #include "config/project.h"
+#include "config/sources.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -134,7 +135,116 @@ static int hook_sql(void *hp, const char *sql, struct orch_task_ctx *c, struct e
 	return rc;
 }
 
-static const struct orch_hooks hooks = {.load = hook_load, .dbt = hook_dbt, .sql = hook_sql};
+/* ---- validation at load: what the tasks name must exist ---- */
+
+struct check_ctx {
+	struct host *h;
+	struct arena *a;
+	struct source_set ss;
+	int ss_rc; /* 1 = not loaded yet */
+};
+
+static int need_project(struct check_ctx *k, const char *what, struct err *e)
+{
+	if (k->h->p)
+		return 0;
+	return err_set(e, ING_ECONFIG, "%s needs a dbt project (dbt_project.yml): run in one, pass "
+		       "--project-dir, or create one with 'ingot init'", what);
+}
+
+static int check_table(void *arg, const char *name, struct err *e)
+{
+	struct check_ctx *k = arg;
+	if (need_project(k, "a load: task", e))
+		return ING_ECONFIG;
+	if (k->ss_rc == 1)
+		k->ss_rc = sources_load(k->h->p, k->a, &k->ss, e);
+	if (k->ss_rc)
+		return k->ss_rc;
+	const char *n = str_startswith(name, "source:") ? name + 7 : name;
+	if (str_startswith(n, "tag:"))
+		return 0; /* a tag may select nothing yet; load reports it */
+	const char *dot = strchr(n, '.');
+	const struct src_table *t = NULL;
+	if (dot) {
+		char *src = xstrndup(n, (size_t)(dot - n));
+		t = sources_find(&k->ss, src, dot + 1);
+		free(src);
+		if (t && !t->external)
+			return err_set(e, ING_ECONFIG,
+				       "load: source table '%s' has no external: location to load from", n);
+	} else if (sources_find_source(&k->ss, n)) {
+		return 0;
+	}
+	if (t)
+		return 0;
+	/* the nearest loadable table, for a typo */
+	const char *best = NULL;
+	int bd = 3;
+	for (size_t i = 0; i < k->ss.n; i++)
+		for (size_t j = 0; j < k->ss.items[i].ntables; j++) {
+			const struct src_table *c = &k->ss.items[i].tables[j];
+			char *full = xasprintf("%s.%s", k->ss.items[i].name, c->name);
+			int d = str_edit_distance(n, full);
+			if (c->external && d < bd) {
+				bd = d;
+				best = arena_strdup(k->a, full);
+			}
+			free(full);
+		}
+	if (best)
+		return err_set(e, ING_ENOTFOUND, "load: unknown source table '%s' (did you mean '%s'?)",
+			       n, best);
+	return err_set(e, ING_ENOTFOUND,
+		       "load: unknown source table '%s'; declare it under sources: with an external: "
+		       "location", n);
+}
+
+static int check_select(void *arg, const char *verb, const char *select, const char *exclude,
+			struct err *e)
+{
+	struct check_ctx *k = arg;
+	if (need_project(k, "a dbt task", e))
+		return ING_ECONFIG;
+	struct transform_opts o = TRANSFORM_OPTS_INIT;
+	o.verb = TF_VERB_LS;
+	o.select = select;
+	o.exclude = exclude;
+	o.write_artifacts = false;
+	o.resource_types = !strcmp(verb, "run")	  ? "model"
+			   : !strcmp(verb, "test")	  ? "test"
+			   : !strcmp(verb, "seed")	  ? "seed"
+			   : !strcmp(verb, "snapshot") ? "snapshot"
+						      : NULL;
+	FILE *null = fopen("/dev/null", "w"); /* ls prints the names; only the count matters */
+	if (!null)
+		return err_set(e, ING_EIO, "cannot open /dev/null");
+	o.console = null;
+	struct transform_report rep = {0};
+	/* not under h->tmu: this runs on the engine's thread, which must not
+	 * wait for a running build; an ls without a warehouse or artifacts
+	 * shares nothing with it */
+	int rc = transform_invoke(k->h->p, NULL, &o, &rep, e);
+	fclose(null);
+	if (!rc && rep.no_op == 0)
+		rc = err_set(e, ING_ENOTFOUND, "%s: the selector '%s'%s%s matches %s%s", verb,
+			     select ? select : "*", exclude ? " excluding " : "", exclude ? exclude : "",
+			     o.resource_types ? "no " : "nothing",
+			     o.resource_types ? o.resource_types : "");
+	return rc;
+}
+
+static int hook_check(void *hp, const struct pipeline *p, struct err *e)
+{
+	struct check_ctx k = {hp, arena_new(0), {0}, 1};
+	struct pipeline_catalog cat = {&k, check_table, check_select};
+	int rc = pipeline_check(p, &cat, e);
+	arena_free(k.a);
+	return rc;
+}
+
+static const struct orch_hooks hooks = {
+	.load = hook_load, .dbt = hook_dbt, .sql = hook_sql, .check = hook_check};
 
 void *pipeline_host_new(struct project *p)
 {
@@ -185,9 +295,10 @@ static const char *lake_root(struct cmd_ctx *c)
 	return c->project ? c->project->target.lake_root : NULL;
 }
 
-/* Load one pipeline by id from <dir>/pipelines. */
-static int find_pipeline(const char *dir, const char *id, struct arena *a, struct pipeline **out,
-			 struct err *e)
+/* Load one pipeline by id from <dir>/pipelines, checked against the
+ * project (what its tasks load and select must exist). */
+static int find_pipeline(struct cmd_ctx *c, const char *dir, const char *id, struct arena *a,
+			 struct pipeline **out, struct err *e)
 {
 	char *pdir = path_join(dir, "pipelines");
 	char **files = NULL;
@@ -218,6 +329,12 @@ static int find_pipeline(const char *dir, const char *id, struct arena *a, struc
 	}
 	if (rc == ING_ENOTFOUND)
 		err_set(e, ING_ENOTFOUND, "no pipeline '%s' in %s", id, pdir);
+	if (!rc) {
+		void *host = pipeline_host_new(c->project);
+		if (hook_check(host, *out, e))
+			rc = ING_ECONFIG;
+		pipeline_host_free(host);
+	}
 	fs_glob_free(files, n);
 	free(pdir);
 	return rc;
@@ -443,6 +560,7 @@ static int run_list(struct cmd_ctx *c)
 		fs_glob(pdir, "*.yml", &files, &n, &ge);
 	err_clear(&ge);
 	struct arena *a = arena_new(0);
+	void *host = pipeline_host_new(c->project);
 	int rc = 0;
 	struct buf out = BUF_INIT;
 	struct jw w;
@@ -460,7 +578,7 @@ static int run_list(struct cmd_ctx *c)
 		char *path = path_join(pdir, files[i]);
 		struct pipeline *p;
 		struct err pe = ERR_INIT;
-		if (pipeline_load_file(path, a, &p, &pe)) {
+		if (pipeline_load_file(path, a, &p, &pe) || hook_check(host, p, &pe)) {
 			err_print(&pe, stderr);
 			err_clear(&pe);
 			rc = 2;
@@ -502,6 +620,7 @@ static int run_list(struct cmd_ctx *c)
 	buf_free(&out);
 	fs_glob_free(files, n);
 	arena_free(a);
+	pipeline_host_free(host);
 	free(pdir);
 	free(dir);
 	return rc;
@@ -531,7 +650,7 @@ static int create_from_args(struct cmd_ctx *c, const char *dir, struct arena *a,
 		return 2;
 	}
 	struct pipeline *p;
-	if (find_pipeline(dir, c->pos.items[0], a, &p, &c->err))
+	if (find_pipeline(c, dir, c->pos.items[0], a, &p, &c->err))
 		return 2;
 	const char **keys = NULL, **vals = NULL;
 	size_t np = 0;
@@ -624,7 +743,7 @@ static int run_backfill(struct cmd_ctx *c)
 	VEC(int64_t) runs = VEC_INIT;
 	int64_t start, end;
 	int rc = 0;
-	if (find_pipeline(dir, c->pos.items[0], a, &p, &c->err) || parse_params(c, &keys, &vals, &np) ||
+	if (find_pipeline(c, dir, c->pos.items[0], a, &p, &c->err) || parse_params(c, &keys, &vals, &np) ||
 	    parse_instant(sa, p, &start, &c->err) || parse_instant(ea, p, &end, &c->err) ||
 	    open_state(dir, &s, &c->err)) {
 		rc = 2;

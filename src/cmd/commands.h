@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 
+extern const struct cmd_spec cmd_init;
 extern const struct cmd_spec cmd_debug;
 extern const struct cmd_spec cmd_show;
 extern const struct cmd_spec cmd_gen_thelook;
@@ -39,7 +40,7 @@ extern const struct cmd_spec cmd_jinja_bench;
 extern const struct cmd_spec cmd_version;
 
 #define COMMAND_LIST                                                               \
-	&cmd_debug, &cmd_show, &cmd_gen_thelook, &cmd_load, &cmd_seed, &cmd_run,   \
+	&cmd_init, &cmd_debug, &cmd_show, &cmd_gen_thelook, &cmd_load, &cmd_seed, &cmd_run,   \
 	&cmd_test, &cmd_build, &cmd_snapshot, &cmd_compile, &cmd_ls, &cmd_ls_list, \
 	&cmd_docs_generate, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
 	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \

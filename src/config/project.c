@@ -27,49 +27,51 @@ struct project_yml {
 	struct ystrlist clean_targets;
 };
 
-#define PF(k, t, f) {k, t, offsetof(struct project_yml, f), false, NULL}
+#define PF(k, t, f) {k, t, offsetof(struct project_yml, f), false, NULL, 0}
+/* dbt requires a list for these (`model-paths: models` is an error there too) */
+#define PL(k, f) YF_SHAPED(k, YF_STRLIST, offsetof(struct project_yml, f), YS_SEQ)
 static const struct yfield project_fields[] = {
-	{"name", YF_STR, offsetof(struct project_yml, name), true, NULL},
+	{"name", YF_STR, offsetof(struct project_yml, name), true, NULL, 0},
 	PF("version", YF_STR, version),
 	PF("profile", YF_STR, profile),
 	PF("config-version", YF_INT, config_version),
-	PF("model-paths", YF_STRLIST, model),
-	PF("source-paths", YF_STRLIST, model), /* dbt < 1.0 spelling */
-	PF("seed-paths", YF_STRLIST, seed),
-	PF("data-paths", YF_STRLIST, seed), /* dbt < 1.0 spelling */
-	PF("test-paths", YF_STRLIST, test),
-	PF("macro-paths", YF_STRLIST, macro),
-	PF("snapshot-paths", YF_STRLIST, snapshot),
-	PF("analysis-paths", YF_STRLIST, analysis),
-	PF("docs-paths", YF_STRLIST, docs),
-	PF("asset-paths", YF_STRLIST, asset),
+	PL("model-paths", model),
+	PL("source-paths", model), /* dbt < 1.0 spelling */
+	PL("seed-paths", seed),
+	PL("data-paths", seed), /* dbt < 1.0 spelling */
+	PL("test-paths", test),
+	PL("macro-paths", macro),
+	PL("snapshot-paths", snapshot),
+	PL("analysis-paths", analysis),
+	PL("docs-paths", docs),
+	PL("asset-paths", asset),
 	PF("target-path", YF_STR, target_path),
 	PF("packages-install-path", YF_STR, packages_install_path),
 	PF("log-path", YF_STR, log_path),
-	PF("clean-targets", YF_STRLIST, clean_targets),
+	PL("clean-targets", clean_targets),
 	/* read by transform / graph from project->yml */
-	{"models", YF_IGNORE, 0, false, NULL},
-	{"seeds", YF_IGNORE, 0, false, NULL},
-	{"snapshots", YF_IGNORE, 0, false, NULL},
-	{"tests", YF_IGNORE, 0, false, NULL},
-	{"data_tests", YF_IGNORE, 0, false, NULL},
-	{"sources", YF_IGNORE, 0, false, NULL},
-	{"metrics", YF_IGNORE, 0, false, NULL},
-	{"semantic-models", YF_IGNORE, 0, false, NULL},
-	{"saved-queries", YF_IGNORE, 0, false, NULL},
-	{"exposures", YF_IGNORE, 0, false, NULL},
-	{"unit_tests", YF_IGNORE, 0, false, NULL},
-	{"vars", YF_IGNORE, 0, false, NULL},
-	{"on-run-start", YF_IGNORE, 0, false, NULL},
-	{"on-run-end", YF_IGNORE, 0, false, NULL},
-	{"dispatch", YF_IGNORE, 0, false, NULL},
-	{"require-dbt-version", YF_IGNORE, 0, false, NULL},
-	{"quoting", YF_IGNORE, 0, false, NULL},
-	{"query-comment", YF_IGNORE, 0, false, NULL},
-	{"flags", YF_IGNORE, 0, false, NULL},
-	{"restrict-access", YF_IGNORE, 0, false, NULL},
-	{"dbt-cloud", YF_IGNORE, 0, false, NULL}, /* dbt Cloud's project settings */
-	{"analyses", YF_IGNORE, 0, false, NULL},
+	YF_IGNORED("models", YS_MAP),
+	YF_IGNORED("seeds", YS_MAP),
+	YF_IGNORED("snapshots", YS_MAP),
+	YF_IGNORED("tests", YS_MAP),
+	YF_IGNORED("data_tests", YS_MAP),
+	YF_IGNORED("sources", YS_MAP),
+	YF_IGNORED("metrics", YS_MAP),
+	YF_IGNORED("semantic-models", YS_MAP),
+	YF_IGNORED("saved-queries", YS_MAP),
+	YF_IGNORED("exposures", YS_MAP),
+	YF_IGNORED("unit_tests", YS_MAP),
+	YF_IGNORED("vars", YS_MAP),
+	YF_IGNORED("on-run-start", YS_TEXT | YS_SEQ),
+	YF_IGNORED("on-run-end", YS_TEXT | YS_SEQ),
+	YF_IGNORED("dispatch", YS_SEQ),
+	YF_IGNORED("require-dbt-version", YS_TEXT | YS_SEQ),
+	YF_IGNORED("quoting", YS_MAP),
+	YF_IGNORED("query-comment", YS_TEXT | YS_MAP),
+	YF_IGNORED("flags", YS_MAP),
+	YF_IGNORED("restrict-access", YS_TEXT),
+	YF_IGNORED("dbt-cloud", YS_MAP), /* dbt Cloud's project settings */
+	YF_IGNORED("analyses", YS_MAP),
 	{0},
 };
 
@@ -334,6 +336,14 @@ static int duckdb_settings(struct arena *a, const struct ynode *out, struct targ
 	return 0;
 }
 
+/* The shapes of a profile (a target's keys are checked by check_target_keys,
+ * their values by render_field). */
+static const struct yfield profile_fields[] = {
+	YF_IGNORED("target", YS_TEXT),
+	YF_IGNORED("outputs", YS_MAP),
+	{0},
+};
+
 static int render_field(struct arena *a, const struct ynode *out, const char *key,
 			const char **dst, struct err *e)
 {
@@ -432,12 +442,8 @@ int target_resolve(struct arena *a, const char *project_dir, const char *profile
 	}
 	if (prof->type != Y_MAP)
 		return yerr(e, prof, ING_ECONFIG, "profile '%s' must be a mapping", profile);
-	for (size_t i = 0; i < prof->n; i++) {
-		const char *k = prof->keys[i]->str;
-		if (strcmp(k, "target") && strcmp(k, "outputs"))
-			return yerr(e, prof->keys[i], ING_ECONFIG,
-				    "unknown key '%s' in profile '%s' (expected target, outputs)", k, profile);
-	}
+	if ((rc = yaml_decode(prof, profile_fields, NULL, 0, a, e)))
+		return rc;
 	const char *tname = o && o->target ? o->target : NULL;
 	if (!tname) {
 		struct ynode *tn = ymap_get(prof, "target");

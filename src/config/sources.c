@@ -75,8 +75,8 @@ static int set_format(const struct ynode *v, void *dst, struct arena *a, struct 
 	return 0;
 }
 
-#define OF(k, t, f) {k, t, offsetof(struct src_external_options, f), false, NULL}
-#define OC(k, f, fn) {k, YF_CUSTOM, offsetof(struct src_external_options, f), false, fn}
+#define OF(k, t, f) {k, t, offsetof(struct src_external_options, f), false, NULL, 0}
+#define OC(k, f, fn) {k, YF_CUSTOM, offsetof(struct src_external_options, f), false, fn, YS_TEXT}
 static const struct yfield options_fields[] = {
 	OF("header", YF_BOOL, header),
 	OF("skip_leading_rows", YF_INT, skip_leading_rows),
@@ -93,8 +93,8 @@ static const struct yfield options_fields[] = {
 	OF("max_quoted_lines", YF_INT64, max_quoted_lines),
 	OF("max_quoted_bytes", YF_INT64, max_quoted_bytes),
 	OC("format", header, set_format),
-	{"encoding", YF_IGNORE, 0, false, NULL},
-	{"compression", YF_IGNORE, 0, false, NULL},
+	YF_IGNORED("encoding", YS_TEXT),
+	YF_IGNORED("compression", YS_TEXT),
 	{0},
 };
 
@@ -109,12 +109,12 @@ static int set_file_format(const struct ynode *v, void *dst, struct arena *a, st
 }
 
 static const struct yfield external_fields[] = {
-	{"location", YF_STR, offsetof(struct ext_raw, location), true, NULL},
-	{"options", YF_NODE, offsetof(struct ext_raw, options), false, NULL},
-	{"file_format", YF_CUSTOM, 0, false, set_file_format},
-	{"partitions", YF_IGNORE, 0, false, NULL},
-	{"row_format", YF_IGNORE, 0, false, NULL},
-	{"tbl_properties", YF_IGNORE, 0, false, NULL},
+	{"location", YF_STR, offsetof(struct ext_raw, location), true, NULL, 0},
+	YF_SHAPED("options", YF_NODE, offsetof(struct ext_raw, options), YS_MAP),
+	{"file_format", YF_CUSTOM, 0, false, set_file_format, YS_TEXT},
+	YF_IGNORED("partitions", YS_SEQ),
+	YF_IGNORED("row_format", YS_TEXT),
+	YF_IGNORED("tbl_properties", YS_TEXT),
 	{0},
 };
 
@@ -166,20 +166,20 @@ struct col_raw {
 	const struct ynode *tests, *data_tests, *meta, *tags, *config;
 };
 
-#define CF(k, t, f) {k, t, offsetof(struct col_raw, f), false, NULL}
+#define CF(k, t, f, shp) {k, t, offsetof(struct col_raw, f), false, NULL, shp}
 static const struct yfield column_fields[] = {
-	{"name", YF_STR, offsetof(struct col_raw, name), true, NULL},
-	CF("data_type", YF_STR, data_type),
-	CF("description", YF_STR, description),
-	CF("tests", YF_NODE, tests),
-	CF("data_tests", YF_NODE, data_tests),
-	CF("meta", YF_NODE, meta),
-	CF("tags", YF_NODE, tags),
-	CF("config", YF_NODE, config),
-	{"quote", YF_IGNORE, 0, false, NULL},
-	{"constraints", YF_IGNORE, 0, false, NULL},
-	{"docs", YF_IGNORE, 0, false, NULL},
-	{"granularity", YF_IGNORE, 0, false, NULL},
+	{"name", YF_STR, offsetof(struct col_raw, name), true, NULL, 0},
+	CF("data_type", YF_STR, data_type, 0),
+	CF("description", YF_STR, description, 0),
+	CF("tests", YF_NODE, tests, YS_SEQ),
+	CF("data_tests", YF_NODE, data_tests, YS_SEQ),
+	CF("meta", YF_NODE, meta, YS_MAP),
+	CF("tags", YF_NODE, tags, YS_TEXT | YS_SEQ),
+	CF("config", YF_NODE, config, YS_MAP),
+	YF_IGNORED("quote", YS_TEXT),
+	YF_IGNORED("constraints", YS_SEQ),
+	YF_IGNORED("docs", YS_MAP),
+	YF_IGNORED("granularity", YS_TEXT),
 	{0},
 };
 
@@ -191,23 +191,23 @@ struct table_raw {
 		*external;
 };
 
-#define TF(k, t, f) {k, t, offsetof(struct table_raw, f), false, NULL}
+#define TF(k, t, f, shp) {k, t, offsetof(struct table_raw, f), false, NULL, shp}
 static const struct yfield table_fields[] = {
-	{"name", YF_STR, offsetof(struct table_raw, name), true, NULL},
-	TF("identifier", YF_STR, identifier),
-	TF("description", YF_STR, description),
-	TF("loaded_at_field", YF_STR, loaded_at_field),
-	TF("freshness", YF_NODE, freshness),
-	TF("tests", YF_NODE, tests),
-	TF("data_tests", YF_NODE, data_tests),
-	TF("meta", YF_NODE, meta),
-	TF("tags", YF_NODE, tags),
-	TF("config", YF_NODE, config),
-	TF("columns", YF_NODE, columns),
-	TF("external", YF_NODE, external),
-	{"quoting", YF_IGNORE, 0, false, NULL},
-	{"docs", YF_IGNORE, 0, false, NULL},
-	{"loaded_at_query", YF_IGNORE, 0, false, NULL},
+	{"name", YF_STR, offsetof(struct table_raw, name), true, NULL, 0},
+	TF("identifier", YF_STR, identifier, 0),
+	TF("description", YF_STR, description, 0),
+	TF("loaded_at_field", YF_STR, loaded_at_field, 0),
+	TF("freshness", YF_NODE, freshness, YS_MAP),
+	TF("tests", YF_NODE, tests, YS_SEQ),
+	TF("data_tests", YF_NODE, data_tests, YS_SEQ),
+	TF("meta", YF_NODE, meta, YS_MAP),
+	TF("tags", YF_NODE, tags, YS_TEXT | YS_SEQ),
+	TF("config", YF_NODE, config, YS_MAP),
+	TF("columns", YF_NODE, columns, YS_SEQ),
+	TF("external", YF_NODE, external, YS_MAP),
+	YF_IGNORED("quoting", YS_MAP),
+	YF_IGNORED("docs", YS_MAP),
+	YF_IGNORED("loaded_at_query", YS_TEXT),
 	{0},
 };
 
@@ -218,25 +218,25 @@ struct source_raw {
 	const struct ynode *freshness, *meta, *tags, *config, *tables;
 };
 
-#define SF(k, t, f) {k, t, offsetof(struct source_raw, f), false, NULL}
+#define SF(k, t, f, shp) {k, t, offsetof(struct source_raw, f), false, NULL, shp}
 static const struct yfield source_fields[] = {
-	{"name", YF_STR, offsetof(struct source_raw, name), true, NULL},
-	SF("schema", YF_STR, schema),
-	SF("database", YF_STR, database),
-	SF("catalog", YF_STR, database),
-	SF("loader", YF_STR, loader),
-	SF("description", YF_STR, description),
-	SF("loaded_at_field", YF_STR, loaded_at_field),
-	SF("freshness", YF_NODE, freshness),
-	SF("meta", YF_NODE, meta),
-	SF("tags", YF_NODE, tags),
-	SF("config", YF_NODE, config),
-	SF("tables", YF_NODE, tables),
-	{"quoting", YF_IGNORE, 0, false, NULL},
-	{"overrides", YF_IGNORE, 0, false, NULL},
-	{"docs", YF_IGNORE, 0, false, NULL},
-	{"loaded_at_query", YF_IGNORE, 0, false, NULL},
-	{"enabled", YF_IGNORE, 0, false, NULL},
+	{"name", YF_STR, offsetof(struct source_raw, name), true, NULL, 0},
+	SF("schema", YF_STR, schema, 0),
+	SF("database", YF_STR, database, 0),
+	SF("catalog", YF_STR, database, 0),
+	SF("loader", YF_STR, loader, 0),
+	SF("description", YF_STR, description, 0),
+	SF("loaded_at_field", YF_STR, loaded_at_field, 0),
+	SF("freshness", YF_NODE, freshness, YS_MAP),
+	SF("meta", YF_NODE, meta, YS_MAP),
+	SF("tags", YF_NODE, tags, YS_TEXT | YS_SEQ),
+	SF("config", YF_NODE, config, YS_MAP),
+	SF("tables", YF_NODE, tables, YS_SEQ),
+	YF_IGNORED("quoting", YS_MAP),
+	YF_IGNORED("overrides", YS_TEXT),
+	YF_IGNORED("docs", YS_MAP),
+	YF_IGNORED("loaded_at_query", YS_TEXT),
+	YF_IGNORED("enabled", YS_TEXT),
 	{0},
 };
 

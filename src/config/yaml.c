@@ -474,6 +474,48 @@ static const char *yf_type_name(enum yf_type t)
 	}
 }
 
+static unsigned field_shape(const struct yfield *f)
+{
+	if (f->shape)
+		return f->shape;
+	switch (f->type) {
+	case YF_STR:
+	case YF_INT:
+	case YF_INT64:
+	case YF_DOUBLE:
+	case YF_BOOL: return YS_TEXT;
+	case YF_STRLIST: return YS_TEXT | YS_SEQ;
+	default: return YS_ANY;
+	}
+}
+
+static const char *shape_name(unsigned s)
+{
+	switch (s & YS_ANY) {
+	case YS_TEXT: return "a single value";
+	case YS_SEQ: return "a list";
+	case YS_MAP: return "a mapping (key: value lines)";
+	case YS_TEXT | YS_SEQ: return "a value or a list";
+	case YS_TEXT | YS_MAP: return "a value or a mapping";
+	case YS_SEQ | YS_MAP: return "a list or a mapping";
+	default: return "a value";
+	}
+}
+
+int yaml_check_shape(const struct ynode *v, const char *key, unsigned shape, struct err *e)
+{
+	if (!v || v->type == Y_NULL || !shape)
+		return 0;
+	unsigned have = v->type == Y_SCALAR ? YS_TEXT : v->type == Y_SEQ ? YS_SEQ : YS_MAP;
+	if (shape & have)
+		return 0;
+	if (v->type == Y_SCALAR)
+		return yerr(e, v, ING_ECONFIG, "'%s' must be %s, not the value '%.60s'", key,
+			    shape_name(shape), v->str);
+	return yerr(e, v, ING_ECONFIG, "'%s' must be %s, not %s", key, shape_name(shape),
+		    v->type == Y_SEQ ? "a list" : "a mapping");
+}
+
 int yaml_decode(const struct ynode *map, const struct yfield *fields, void *dst,
 		unsigned flags, struct arena *a, struct err *e)
 {
@@ -509,7 +551,9 @@ int yaml_decode(const struct ynode *map, const struct yfield *fields, void *dst,
 				return yerr(e, map, ING_ECONFIG, "missing required key '%s'", f->key);
 			continue;
 		}
-		char *p = (char *)dst + f->offset;
+		if (yaml_check_shape(v, f->key, field_shape(f), e))
+			return ING_ECONFIG;
+		char *p = dst ? (char *)dst + f->offset : NULL; /* NULL: only YF_IGNORE fields */
 		int bad = 0;
 		switch (f->type) {
 		case YF_STR:

@@ -80,18 +80,40 @@ struct ystrlist {
 	size_t n;
 };
 
+/* The shapes a key's value may take. 0 means the type's own: a single value
+ * for STR/INT/INT64/DOUBLE/BOOL, a value or a list for STRLIST, anything
+ * for NODE/CUSTOM/IGNORE. yaml_decode checks it for every key before the
+ * type, so a wrong shape is one error from one place, naming what was
+ * expected and what was found. A null value is always allowed (= absent). */
+enum {
+	YS_TEXT = 1, /* a scalar */
+	YS_SEQ = 2,
+	YS_MAP = 4,
+	YS_ANY = YS_TEXT | YS_SEQ | YS_MAP,
+};
+
 struct yfield {
 	const char *key;
 	enum yf_type type;
 	size_t offset;
 	bool required;
 	int (*set)(const struct ynode *val, void *dst, struct arena *a, struct err *e);
+	unsigned shape; /* YS_* bits; 0 = the type's default */
 };
+
+/* A key that is accepted and kept/ignored but must have a given shape. */
+#define YF_SHAPED(k, t, off, shp) {k, t, off, false, NULL, shp}
+#define YF_IGNORED(k, shp) {k, YF_IGNORE, 0, false, NULL, shp}
+
+/* Check only the shape of a key's value (as yaml_decode does). */
+int yaml_check_shape(const struct ynode *v, const char *key, unsigned shape, struct err *e);
 
 enum { YDEC_ALLOW_UNKNOWN = 1 };
 
 /* Decode map into dst using fields (terminated by {0}). Unknown keys are
- * errors unless YDEC_ALLOW_UNKNOWN. Missing required keys are errors. */
+ * errors unless YDEC_ALLOW_UNKNOWN. Missing required keys are errors. Every
+ * value's shape is checked first (see yfield.shape). dst may be NULL when
+ * every field is YF_IGNORE (a table that only checks keys and shapes). */
 int yaml_decode(const struct ynode *map, const struct yfield *fields, void *dst,
 		unsigned flags, struct arena *a, struct err *e);
 

@@ -85,6 +85,16 @@ struct arena *jinja_rt_arena(struct jinja_rt *rt) { return rt->arena; }
 struct jinja_env *jinja_rt_env(struct jinja_rt *rt) { return rt->env; }
 void *jinja_rt_user(struct jinja_rt *rt) { return rt->user; }
 
+bool jinja_rt_where(struct jinja_rt *rt, const char **path, int *line, int *col)
+{
+	if (!rt->at || !rt->tpl)
+		return false;
+	*path = rt->tpl->path;
+	*line = rt->at->line;
+	*col = rt->at->col;
+	return true;
+}
+
 /* ------------------------------------------------------------ frames */
 
 static struct jframe *frame_new(struct jinja_rt *rt, struct jframe *parent)

@@ -340,6 +340,9 @@ int jinja_env_call(struct jinja_env *env, struct jinja_value callee, const struc
 struct arena *jinja_rt_arena(struct jinja_rt *rt);
 struct jinja_env *jinja_rt_env(struct jinja_rt *rt);
 void *jinja_rt_user(struct jinja_rt *rt);
+/* Where the expression being evaluated (a native's call) stands: the
+ * template's path, line and column. false when unknown. */
+bool jinja_rt_where(struct jinja_rt *rt, const char **path, int *line, int *col);
 /* Record an error at the expression being evaluated; returns code. */
 int jinja_rt_error(struct jinja_rt *rt, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

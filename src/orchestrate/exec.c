@@ -1260,7 +1260,8 @@ int orch_reload(struct orch *x, struct err *e)
 		char *path = path_join(x->pdir, files[i]);
 		struct pdef d = {arena_new(0), NULL, 0};
 		struct err pe = ERR_INIT;
-		if (pipeline_load_file(path, d.arena, &d.p, &pe)) {
+		if (pipeline_load_file(path, d.arena, &d.p, &pe) ||
+		    (x->o.hooks && x->o.hooks->check && x->o.hooks->check(x->o.host, d.p, &pe))) {
 			char *m = err_string(&pe);
 			log_error("%s", m);
 			free(m);

@@ -102,6 +102,9 @@ struct orch_hooks {
 	int (*dbt)(void *host, const char *verb, const char *select, const char *exclude,
 		   bool full_refresh, struct orch_task_ctx *c, struct err *e);
 	int (*sql)(void *host, const char *sql, struct orch_task_ctx *c, struct err *e);
+	/* Validate a freshly read pipeline against the project (see
+	 * pipeline_check); on the engine's thread. Failing = a bad file. */
+	int (*check)(void *host, const struct pipeline *p, struct err *e);
 };
 
 struct orch_opts {

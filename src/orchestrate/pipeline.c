@@ -136,8 +136,8 @@ static int set_backoff(const struct ynode *v, void *dst, struct arena *a, struct
 }
 
 static const struct yfield alert_fields[] = {
-	{"webhook", YF_STR, offsetof(struct alert, webhook), false, NULL},
-	{"command", YF_STR, offsetof(struct alert, command), false, NULL},
+	{"webhook", YF_STR, offsetof(struct alert, webhook), false, NULL, 0},
+	{"command", YF_STR, offsetof(struct alert, command), false, NULL, 0},
 	{0},
 };
 
@@ -220,17 +220,17 @@ struct task_dec {
 };
 
 #define POLICY_FIELDS(T, P)                                                                  \
-	{"retries", YF_INT, offsetof(T, P.retries), false, NULL},                            \
-	{"retry_delay", YF_CUSTOM, offsetof(T, P.retry_delay_us), false, set_duration},      \
-	{"retry_backoff", YF_CUSTOM, offsetof(T, P.backoff), false, set_backoff},            \
-	{"retry_jitter", YF_BOOL, offsetof(T, P.jitter), false, NULL},                       \
-	{"max_retry_delay", YF_CUSTOM, offsetof(T, P.max_retry_delay_us), false, set_duration}, \
-	{"timeout", YF_CUSTOM, offsetof(T, P.timeout_us), false, set_duration},              \
-	{"trigger_rule", YF_CUSTOM, offsetof(T, P.trigger_rule), false, set_rule},           \
-	{"pool", YF_STR, offsetof(T, P.pool), false, NULL},                                  \
-	{"on_failure", YF_CUSTOM, offsetof(T, P.alerts.on_failure), false, set_alert},       \
-	{"on_success", YF_CUSTOM, offsetof(T, P.alerts.on_success), false, set_alert},       \
-	{"on_retry", YF_CUSTOM, offsetof(T, P.alerts.on_retry), false, set_alert}
+	{"retries", YF_INT, offsetof(T, P.retries), false, NULL, 0},                            \
+	{"retry_delay", YF_CUSTOM, offsetof(T, P.retry_delay_us), false, set_duration, YS_TEXT},      \
+	{"retry_backoff", YF_CUSTOM, offsetof(T, P.backoff), false, set_backoff, YS_TEXT},            \
+	{"retry_jitter", YF_BOOL, offsetof(T, P.jitter), false, NULL, 0},                       \
+	{"max_retry_delay", YF_CUSTOM, offsetof(T, P.max_retry_delay_us), false, set_duration, YS_TEXT}, \
+	{"timeout", YF_CUSTOM, offsetof(T, P.timeout_us), false, set_duration, YS_TEXT},              \
+	{"trigger_rule", YF_CUSTOM, offsetof(T, P.trigger_rule), false, set_rule, YS_TEXT},           \
+	{"pool", YF_STR, offsetof(T, P.pool), false, NULL, 0},                                  \
+	{"on_failure", YF_CUSTOM, offsetof(T, P.alerts.on_failure), false, set_alert, YS_MAP},       \
+	{"on_success", YF_CUSTOM, offsetof(T, P.alerts.on_success), false, set_alert, YS_MAP},       \
+	{"on_retry", YF_CUSTOM, offsetof(T, P.alerts.on_retry), false, set_alert, YS_MAP}
 
 static const struct yfield default_fields[] = {
 	POLICY_FIELDS(struct task_def, pol),
@@ -238,22 +238,22 @@ static const struct yfield default_fields[] = {
 };
 
 static const struct yfield task_fields[] = {
-	{"id", YF_STR, offsetof(struct task_dec, t.id), true, NULL},
-	{"description", YF_STR, offsetof(struct task_dec, t.description), false, NULL},
-	{"depends_on", YF_STRLIST, offsetof(struct task_dec, t.depends_on), false, NULL},
-	{"tags", YF_STRLIST, offsetof(struct task_dec, t.tags), false, NULL},
-	{"env", YF_NODE, offsetof(struct task_dec, env), false, NULL},
+	{"id", YF_STR, offsetof(struct task_dec, t.id), true, NULL, 0},
+	{"description", YF_STR, offsetof(struct task_dec, t.description), false, NULL, 0},
+	{"depends_on", YF_STRLIST, offsetof(struct task_dec, t.depends_on), false, NULL, 0},
+	{"tags", YF_STRLIST, offsetof(struct task_dec, t.tags), false, NULL, 0},
+	{"env", YF_NODE, offsetof(struct task_dec, env), false, NULL, YS_MAP},
 	POLICY_FIELDS(struct task_dec, t.pol),
-	{"load", YF_NODE, offsetof(struct task_dec, kinds[K_LOAD]), false, NULL},
-	{"build", YF_NODE, offsetof(struct task_dec, kinds[K_BUILD]), false, NULL},
-	{"run", YF_NODE, offsetof(struct task_dec, kinds[K_RUN]), false, NULL},
-	{"test", YF_NODE, offsetof(struct task_dec, kinds[K_TEST]), false, NULL},
-	{"seed", YF_NODE, offsetof(struct task_dec, kinds[K_SEED]), false, NULL},
-	{"snapshot", YF_NODE, offsetof(struct task_dec, kinds[K_SNAPSHOT]), false, NULL},
-	{"sql", YF_NODE, offsetof(struct task_dec, kinds[K_SQL]), false, NULL},
-	{"shell", YF_NODE, offsetof(struct task_dec, kinds[K_SHELL]), false, NULL},
-	{"sensor", YF_NODE, offsetof(struct task_dec, kinds[K_SENSOR]), false, NULL},
-	{"empty", YF_NODE, offsetof(struct task_dec, kinds[K_EMPTY]), false, NULL},
+	{"load", YF_NODE, offsetof(struct task_dec, kinds[K_LOAD]), false, NULL, YS_TEXT | YS_SEQ},
+	{"build", YF_NODE, offsetof(struct task_dec, kinds[K_BUILD]), false, NULL, YS_TEXT | YS_MAP},
+	{"run", YF_NODE, offsetof(struct task_dec, kinds[K_RUN]), false, NULL, YS_TEXT | YS_MAP},
+	{"test", YF_NODE, offsetof(struct task_dec, kinds[K_TEST]), false, NULL, YS_TEXT | YS_MAP},
+	{"seed", YF_NODE, offsetof(struct task_dec, kinds[K_SEED]), false, NULL, YS_TEXT | YS_MAP},
+	{"snapshot", YF_NODE, offsetof(struct task_dec, kinds[K_SNAPSHOT]), false, NULL, YS_TEXT | YS_MAP},
+	{"sql", YF_NODE, offsetof(struct task_dec, kinds[K_SQL]), false, NULL, YS_TEXT},
+	{"shell", YF_NODE, offsetof(struct task_dec, kinds[K_SHELL]), false, NULL, YS_TEXT},
+	{"sensor", YF_NODE, offsetof(struct task_dec, kinds[K_SENSOR]), false, NULL, YS_TEXT | YS_MAP},
+	{"empty", YF_NODE, offsetof(struct task_dec, kinds[K_EMPTY]), false, NULL, YS_TEXT},
 	{0},
 };
 
@@ -262,9 +262,9 @@ struct dbt_dec {
 	bool full_refresh;
 };
 static const struct yfield dbt_fields[] = {
-	{"select", YF_STR, offsetof(struct dbt_dec, select), false, NULL},
-	{"exclude", YF_STR, offsetof(struct dbt_dec, exclude), false, NULL},
-	{"full_refresh", YF_BOOL, offsetof(struct dbt_dec, full_refresh), false, NULL},
+	{"select", YF_STR, offsetof(struct dbt_dec, select), false, NULL, 0},
+	{"exclude", YF_STR, offsetof(struct dbt_dec, exclude), false, NULL, 0},
+	{"full_refresh", YF_BOOL, offsetof(struct dbt_dec, full_refresh), false, NULL, 0},
 	{0},
 };
 
@@ -273,10 +273,10 @@ struct sensor_dec {
 	int64_t poke, timeout;
 };
 static const struct yfield sensor_fields[] = {
-	{"glob", YF_STR, offsetof(struct sensor_dec, glob), true, NULL},
-	{"root", YF_STR, offsetof(struct sensor_dec, root), false, NULL},
-	{"poke_interval", YF_CUSTOM, offsetof(struct sensor_dec, poke), false, set_duration},
-	{"timeout", YF_CUSTOM, offsetof(struct sensor_dec, timeout), false, set_duration},
+	{"glob", YF_STR, offsetof(struct sensor_dec, glob), true, NULL, 0},
+	{"root", YF_STR, offsetof(struct sensor_dec, root), false, NULL, 0},
+	{"poke_interval", YF_CUSTOM, offsetof(struct sensor_dec, poke), false, set_duration, YS_TEXT},
+	{"timeout", YF_CUSTOM, offsetof(struct sensor_dec, timeout), false, set_duration, YS_TEXT},
 	{0},
 };
 
@@ -287,23 +287,23 @@ struct top_dec {
 };
 
 static const struct yfield top_fields[] = {
-	{"pipeline", YF_STR, offsetof(struct top_dec, p.id), true, NULL},
-	{"description", YF_STR, offsetof(struct top_dec, p.description), false, NULL},
-	{"schedule", YF_NODE, offsetof(struct top_dec, schedule), false, NULL},
-	{"timezone", YF_STR, offsetof(struct top_dec, p.timezone), false, NULL},
-	{"start_date", YF_NODE, offsetof(struct top_dec, start), false, NULL},
-	{"end_date", YF_NODE, offsetof(struct top_dec, end), false, NULL},
-	{"catchup", YF_BOOL, offsetof(struct top_dec, p.catchup), false, NULL},
-	{"max_active_runs", YF_INT, offsetof(struct top_dec, p.max_active_runs), false, NULL},
-	{"max_active_tasks", YF_INT, offsetof(struct top_dec, p.max_active_tasks), false, NULL},
-	{"params", YF_NODE, offsetof(struct top_dec, params), false, NULL},
-	{"pools", YF_NODE, offsetof(struct top_dec, pools), false, NULL},
-	{"defaults", YF_NODE, offsetof(struct top_dec, defaults), false, NULL},
-	{"on_failure", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_failure), false, set_alert},
-	{"on_success", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_success), false, set_alert},
-	{"on_retry", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_retry), false, set_alert},
-	{"tags", YF_STRLIST, offsetof(struct top_dec, p.tags), false, NULL},
-	{"tasks", YF_NODE, offsetof(struct top_dec, tasks), true, NULL},
+	{"pipeline", YF_STR, offsetof(struct top_dec, p.id), true, NULL, 0},
+	{"description", YF_STR, offsetof(struct top_dec, p.description), false, NULL, 0},
+	{"schedule", YF_NODE, offsetof(struct top_dec, schedule), false, NULL, YS_TEXT},
+	{"timezone", YF_STR, offsetof(struct top_dec, p.timezone), false, NULL, 0},
+	{"start_date", YF_NODE, offsetof(struct top_dec, start), false, NULL, YS_TEXT},
+	{"end_date", YF_NODE, offsetof(struct top_dec, end), false, NULL, YS_TEXT},
+	{"catchup", YF_BOOL, offsetof(struct top_dec, p.catchup), false, NULL, 0},
+	{"max_active_runs", YF_INT, offsetof(struct top_dec, p.max_active_runs), false, NULL, 0},
+	{"max_active_tasks", YF_INT, offsetof(struct top_dec, p.max_active_tasks), false, NULL, 0},
+	{"params", YF_NODE, offsetof(struct top_dec, params), false, NULL, YS_MAP},
+	{"pools", YF_NODE, offsetof(struct top_dec, pools), false, NULL, YS_MAP},
+	{"defaults", YF_NODE, offsetof(struct top_dec, defaults), false, NULL, YS_MAP},
+	{"on_failure", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_failure), false, set_alert, YS_MAP},
+	{"on_success", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_success), false, set_alert, YS_MAP},
+	{"on_retry", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_retry), false, set_alert, YS_MAP},
+	{"tags", YF_STRLIST, offsetof(struct top_dec, p.tags), false, NULL, 0},
+	{"tasks", YF_NODE, offsetof(struct top_dec, tasks), true, NULL, YS_SEQ},
 	{0},
 };
 
@@ -673,6 +673,52 @@ int pipeline_load_file(const char *path, struct arena *a, struct pipeline **out,
 		rc = pipeline_parse(path, buf_cstr(&b), b.len, a, out, e);
 	buf_free(&b);
 	return rc;
+}
+
+/* One catalog answer: located at `at` unless it carries its own place. */
+static int check_answer(int rc, struct err *te, const struct task_def *t, const struct ynode *at,
+			struct err *e)
+{
+	if (!rc)
+		return 0;
+	if (te->file) {
+		err_move(e, te);
+	} else {
+		yerr(e, at, rc, "task '%s': %s", t->id, te->msg ? te->msg : "not found");
+		err_clear(te);
+	}
+	return ING_ECONFIG;
+}
+
+int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, struct err *e)
+{
+	for (size_t i = 0; i < p->ntasks; i++) {
+		const struct task_def *t = &p->tasks[i];
+		struct err te = ERR_INIT;
+		if (t->kind == TK_LOAD && c->table) {
+			const struct ynode *v = ymap_get(t->node, "load");
+			for (size_t j = 0; j < t->tables.n; j++) {
+				const char *name = t->tables.items[j];
+				if (strstr(name, "{{"))
+					continue;
+				const struct ynode *at = v && v->type == Y_SEQ ? v->items[j] : v;
+				if (check_answer(c->table(c->arg, name, &te), &te, t, at, e))
+					return ING_ECONFIG;
+			}
+		} else if ((t->kind == TK_BUILD || t->kind == TK_RUN || t->kind == TK_TEST ||
+			    t->kind == TK_SEED || t->kind == TK_SNAPSHOT) && c->select) {
+			if ((t->select && strstr(t->select, "{{")) ||
+			    (t->exclude && strstr(t->exclude, "{{")))
+				continue;
+			const struct ynode *v = ymap_get(t->node, kind_names[t->kind]);
+			const struct ynode *at = v && v->type == Y_MAP && ymap_get(v, "select")
+							 ? ymap_get(v, "select") : v;
+			if (check_answer(c->select(c->arg, kind_names[t->kind], t->select, t->exclude, &te),
+					 &te, t, at, e))
+				return ING_ECONFIG;
+		}
+	}
+	return 0;
 }
 
 int pipeline_task_index(const struct pipeline *p, const char *id)

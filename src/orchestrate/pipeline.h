@@ -33,8 +33,9 @@
  *     - {id: end, empty: true, trigger_rule: all_done}
  *
  * Durations: "500ms", "30s", "10m", "2h", "1d", or a number of seconds.
- * Every error (unknown key, bad type, unknown dependency, cycle, bad cron,
- * unknown time zone or pool) carries file:line:col.
+ * Every error (unknown key, bad type or shape, unknown dependency, cycle,
+ * bad cron, unknown time zone or pool) carries file:line:col; what tasks
+ * load and select is checked against the project by pipeline_check.
  *
  * Ownership: a struct pipeline and everything it points to live in the
  * arena passed to pipeline_parse; `source` keeps the file's text, which a
@@ -157,6 +158,23 @@ struct pipeline {
 int pipeline_parse(const char *file, const char *text, size_t len, struct arena *a,
 		   struct pipeline **out, struct err *e);
 int pipeline_load_file(const char *path, struct arena *a, struct pipeline **out, struct err *e);
+
+/* What a pipeline's tasks name, checked against the project when a
+ * pipeline is loaded, so a typo fails at load with its location instead of
+ * after a task's retries. table: a load: entry ("source.table"); select: a
+ * build/run/test/seed/snapshot task's selector (verb "build", ...), which
+ * must match something. Each returns 0 when fine, else an ING_E* code with
+ * e set: a message without a location gets the entry's file:line:col and
+ * the task's id; an error that has its own location (a broken project
+ * file) is passed on as it is. Names holding Jinja ({{ ... }}) are known
+ * only at run time and are not checked. A NULL callback skips its check. */
+struct pipeline_catalog {
+	void *arg;
+	int (*table)(void *arg, const char *name, struct err *e);
+	int (*select)(void *arg, const char *verb, const char *select, const char *exclude,
+		      struct err *e);
+};
+int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, struct err *e);
 /* Index of a task by id, or -1. */
 int pipeline_task_index(const struct pipeline *p, const char *id);
 /* "30s" etc. → µs; -1 on a bad duration. */

@@ -280,6 +280,11 @@ static struct jinja_value node_rel(struct arena *a, struct tf_node *t)
 	return rel_value(a, t->database, t->schema, t->alias ? t->alias : t->name, type);
 }
 
+static const char *suggestion(struct arena *a, const char *best)
+{
+	return best ? arena_printf(a, " (did you mean '%s'?)", best) : "";
+}
+
 static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct tf_render *r = RT_R(c);
@@ -311,7 +316,9 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 				dup = true;
 		if (!dup) {
 			struct tf_ref rf = {pkg ? arena_strdup(r->tp->arena, pkg) : NULL,
-					    arena_strdup(r->tp->arena, name), version};
+					    arena_strdup(r->tp->arena, name), version, {0}};
+			if (jinja_rt_where(c->rt, &rf.at.file, &rf.at.line, &rf.at.col))
+				rf.at.file = arena_strdup(r->tp->arena, rf.at.file);
 			vec_push(&self->refs, rf);
 		}
 		struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
@@ -322,9 +329,10 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 	struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
 	if (!t || !t->enabled)
 		return jinja_rt_error(c->rt, ING_ENOTFOUND,
-				      "%s '%s' depends on a node named '%s' which %s",
+				      "%s '%s' depends on a node named '%s' which %s%s",
 				      self ? tf_rtype_name(self->rtype) : "template",
-				      self ? self->unique_id : "", name, t ? "is disabled" : "was not found");
+				      self ? self->unique_id : "", name, t ? "is disabled" : "was not found",
+				      t ? "" : suggestion(a, tf__nearest_ref(r->tp, name)));
 	if (t->rtype == TF_MODEL && t->materialized && !strcmp(t->materialized, "ephemeral")) {
 		if (self) {
 			bool have = false;
@@ -365,6 +373,10 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 		if (!dup) {
 			vec_push(&r->node->src_refs, arena_strdup(r->tp->arena, s));
 			vec_push(&r->node->src_refs, arena_strdup(r->tp->arena, t));
+			struct tf_loc at = {0};
+			if (jinja_rt_where(c->rt, &at.file, &at.line, &at.col))
+				at.file = arena_strdup(r->tp->arena, at.file);
+			vec_push(&r->node->src_at, at);
 		}
 		*ret = n ? rel_value(a, n->database, n->schema, n->alias, "table")
 			 : rel_value(a, r->tp->target->database, s, t, "table");
@@ -372,9 +384,10 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 	}
 	if (!n)
 		return jinja_rt_error(c->rt, ING_ENOTFOUND,
-				      "%s '%s' depends on a source named '%s.%s' which was not found",
+				      "%s '%s' depends on a source named '%s.%s' which was not found%s",
 				      r->node ? tf_rtype_name(r->node->rtype) : "template",
-				      r->node ? r->node->unique_id : "", s, t);
+				      r->node ? r->node->unique_id : "", s, t,
+				      suggestion(a, tf__nearest_source(r->tp, s, t)));
 	*ret = rel_value(a, n->database, n->schema, n->alias, "table");
 	return 0;
 }

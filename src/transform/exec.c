@@ -1015,6 +1015,9 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
+	/* dbt's parse warnings; ls keeps its output to the names */
+	for (size_t i = 0; o->verb != TF_VERB_LS && i < tp->warnings.len; i++)
+		con_line(&r.con, "%s", tp->warnings.items[i]);
 	if (o->verb != TF_VERB_LS) {
 		/* the log is asked for (log-path): failing to write it is an error */
 		char *lp = path_join(p->log_path, "ingot.log");

@@ -22,11 +22,13 @@
  * a YAML mistake in a properties file, a cycle) fail the parse.
  */
 #include "transform/tf_int.h"
+#include "config/properties.h"
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +260,10 @@ static void apply_tree(struct tf_proj *tp, struct jinja_value cfg, const struct 
 			} else if (depth < npath && !strcmp(k, path[depth]) &&
 				   cur->items[i]->type == Y_MAP) {
 				next = cur->items[i];
+				char key[32];
+				snprintf(key, sizeof(key), "%p", (const void *)next);
+				if (!strmap_has(&tp->cfg_used, key))
+					strmap_put(&tp->cfg_used, key, (void *)next);
 			} else if (is_config_key(k) && cur->items[i]->type != Y_MAP) {
 				tf__cfg_merge(a, cfg, k, project_value(tp, k, cur->items[i]));
 			} else if (is_config_key(k) && depth >= 1 &&
@@ -400,6 +406,19 @@ static int check_ident_lengths(struct tf_proj *tp, struct tf_node *n, struct err
 	if (rc)
 		err_prefix(e, "%s %s (%s)", kind, n->name, n->original_file_path);
 	return rc;
+}
+
+static void warn(struct tf_proj *tp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct tf_proj *tp, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (m)
+		vec_push(&tp->warnings, m);
 }
 
 /* fqn: package, folders of rel (without extension), name */
@@ -750,10 +769,12 @@ static int scan_snapshots(struct tf_proj *tp, struct tf_package *pk, struct err 
 		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
 		struct jinja_template *t = NULL;
 		struct err ne = ERR_INIT;
-		/* block-form snapshots: the file may also define macros */
+		/* block-form snapshots: the file may also define macros; a syntax
+		 * error loses both, so it fails the parse like a macro file's */
 		if (jinja_env_load_macros(tp->env, pk->name, ofp, fv.items[i].abs, src, len, &t, &ne)) {
-			node_error(tp, NULL, &ne);
-			continue;
+			err_move(e, &ne);
+			rc = ING_EPARSE;
+			break;
 		}
 		for (size_t b = 0; b < jinja_template_nblocks(t); b++) {
 			const struct jinja_block *bl = jinja_template_block(t, b);
@@ -794,13 +815,10 @@ static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e
 		const char *ofp = arena_printf(tp->arena, "%s/%s", fv.items[i].dir, fv.items[i].rel);
 		struct err ne = ERR_INIT;
 		if (load_macro_file(tp, pk->name, fv.items[i].abs, ofp, &ne)) {
-			if (ne.code == ING_EIO) {
-				err_move(e, &ne);
-				rc = ING_EIO;
-			} else {
-				err_prefix(&ne, "macro file %s", ofp);
-				node_error(tp, NULL, &ne);
-			}
+			/* fatal, as in dbt: every node may call the macros of this file,
+			 * so building on without them would pass off a broken project */
+			rc = ne.code == ING_EIO ? ING_EIO : ING_EPARSE;
+			err_move(e, &ne);
 		}
 	}
 	fv.len = 0;
@@ -970,7 +988,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 {
 	struct ynode *root = NULL;
 	struct arena *a = tp->arena;
-	if (yaml_load_file(f->abs, a, &root, e))
+	if (yaml_load_file(f->abs, a, &root, e) || properties_check(root, a, e))
 		return ING_ECONFIG;
 	if (root->type != Y_MAP)
 		return 0;
@@ -1014,8 +1032,12 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 					return ING_ECONFIG;
 				compile_node(tp, n, e);
 			}
-			if (!n)
-				continue; /* properties of a node that does not exist: dbt warns */
+			if (!n) { /* properties of a node that does not exist: dbt warns */
+				warn(tp, "[WARNING]: %s:%d: Did not find matching node for patch with name "
+				     "'%s' in the '%s' section of file '%s'", ofp, m->line, name,
+				     kinds[k].key, ofp);
+				continue;
+			}
 			if (n->props) {
 				return yerr(e, m, ING_ECONFIG,
 					    "%s '%s' is described twice: in %s and here",
@@ -1052,7 +1074,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			const char *q1, *q2;
 			if (str_startswith(s, "ref(") && (q1 = strpbrk(s, "'\"")) &&
 			    (q2 = strchr(q1 + 1, *q1))) {
-				struct tf_ref r = {NULL, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)), 0};
+				struct tf_ref r = {NULL, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)), 0, {0}};
 				vec_push(&n->refs, r);
 			} else if (str_startswith(s, "source(") && (q1 = strpbrk(s, "'\"")) &&
 				   (q2 = strchr(q1 + 1, *q1))) {
@@ -1060,6 +1082,7 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				if (q4) {
 					vec_push(&n->src_refs, arena_strndup(a, q1 + 1, (size_t)(q2 - q1 - 1)));
 					vec_push(&n->src_refs, arena_strndup(a, q3 + 1, (size_t)(q4 - q3 - 1)));
+					vec_push(&n->src_at, (struct tf_loc){0});
 				}
 			}
 		}
@@ -1068,6 +1091,54 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 	}
 	/* `macros:` entries (descriptions for dbt's docs site) are not used */
 	return 0;
+}
+
+/* Path keys of a dbt_project.yml config tree that no resource's path
+ * reached (apply_tree marks the ones that were): dbt's "unused
+ * configuration paths", usually a misspelt folder or model name. */
+typedef VEC(char *) linevec;
+
+static void unused_paths(struct tf_proj *tp, const struct ynode *map, const char *prefix,
+			 linevec *out)
+{
+	for (size_t i = 0; map && map->type == Y_MAP && i < map->n; i++) {
+		const char *k = map->keys[i]->str;
+		const struct ynode *v = map->items[i];
+		if (k[0] == '+' || v->type != Y_MAP)
+			continue;
+		char key[32];
+		snprintf(key, sizeof(key), "%p", (const void *)v);
+		bool used = strmap_has(&tp->cfg_used, key);
+		if (!used && is_config_key(k))
+			continue; /* meta:, docs:, ... given as a mapping */
+		char *path = xasprintf("%s.%s", prefix, k);
+		if (used) {
+			unused_paths(tp, v, path, out);
+			free(path);
+		} else {
+			vec_push(out, xasprintf("- %s (dbt_project.yml:%d)", path, map->keys[i]->line));
+			free(path);
+		}
+	}
+}
+
+static void warn_unused_paths(struct tf_proj *tp)
+{
+	const struct ynode *yml = tp->p->yml;
+	static const char *const trees[] = {"models", "seeds", "snapshots", "data_tests", "tests",
+					    "analyses"};
+	linevec lines = VEC_INIT;
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
+		unused_paths(tp, ymap_get(yml, trees[i]), trees[i], &lines);
+	if (lines.len) {
+		warn(tp, "[WARNING]: Configuration paths exist in your dbt_project.yml file which do "
+			 "not apply to any resources.");
+		warn(tp, "There %s %zu unused configuration path%s:", lines.len == 1 ? "is" : "are",
+		     lines.len, lines.len == 1 ? "" : "s");
+		for (size_t i = 0; i < lines.len; i++)
+			vec_push(&tp->warnings, lines.items[i]); /* ownership moves */
+	}
+	vec_free(&lines);
 }
 
 /* The properties' config: for nodes (stored, merged in resolve_configs). */
@@ -1129,8 +1200,9 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 			if (pt->src) {
 				vec_push(&n->src_refs, pt->t.source_name);
 				vec_push(&n->src_refs, pt->t.table_name);
+				vec_push(&n->src_at, (struct tf_loc){0});
 			} else {
-				struct tf_ref r = {NULL, pt->t.name, pt->t.version};
+				struct tf_ref r = {NULL, pt->t.name, pt->t.version, {0}};
 				vec_push(&n->refs, r);
 			}
 			for (size_t k = 0; k < d->nkw; k++) {
@@ -1142,7 +1214,7 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 				if ((r = strstr(s, "ref(")) && (r = strpbrk(r, "'\""))) {
 					const char *q2 = strchr(r + 1, *r);
 					if (q2) {
-						struct tf_ref rr = {NULL, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)), 0};
+						struct tf_ref rr = {NULL, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)), 0, {0}};
 						vec_push(&n->refs, rr);
 					}
 				} else if ((r = strstr(s, "source(")) && (r = strpbrk(r, "'\""))) {
@@ -1152,6 +1224,7 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 					if (q4) {
 						vec_push(&n->src_refs, arena_strndup(a, r + 1, (size_t)(q2 - r - 1)));
 						vec_push(&n->src_refs, arena_strndup(a, q3 + 1, (size_t)(q4 - q3 - 1)));
+						vec_push(&n->src_at, (struct tf_loc){0});
 					}
 				}
 			}
@@ -1318,6 +1391,55 @@ struct tf_node *tf_find_source(struct tf_proj *tp, const char *source, const cha
 	return n;
 }
 
+/* The closest name to `want` among cand (a typo: distance at most 2, or a
+ * third of the name), or NULL. */
+static bool closer(const char *want, const char *cand, int *best)
+{
+	int d = str_edit_distance(want, cand);
+	int lim = (int)strlen(want) / 3 > 2 ? (int)strlen(want) / 3 : 2;
+	if (d > lim || d >= *best)
+		return false;
+	*best = d;
+	return true;
+}
+
+const char *tf__nearest_ref(struct tf_proj *tp, const char *name)
+{
+	const char *best = NULL;
+	int bd = 1 << 20;
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		const struct tf_node *n = tp->nodes.items[i];
+		if ((n->rtype == TF_MODEL || n->rtype == TF_SEED || n->rtype == TF_SNAPSHOT) &&
+		    n->enabled && strcmp(n->name, name) && closer(name, n->name, &bd))
+			best = n->name;
+	}
+	return best;
+}
+
+const char *tf__nearest_source(struct tf_proj *tp, const char *source, const char *table)
+{
+	char *want = xasprintf("%s.%s", source, table);
+	const char *best = NULL;
+	int bd = 1 << 20;
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		const struct tf_node *n = tp->nodes.items[i];
+		if (n->rtype != TF_SOURCE || !n->src)
+			continue;
+		char *have = xasprintf("%s.%s", n->src->source->name, n->src->name);
+		if (strcmp(have, want) && closer(want, have, &bd))
+			best = arena_strdup(tp->arena, have);
+		free(have);
+	}
+	free(want);
+	return best;
+}
+
+/* ", did you mean 'x'?" or "" (an arena string). */
+static const char *did_you_mean(struct tf_proj *tp, const char *best)
+{
+	return best ? arena_printf(tp->arena, " (did you mean '%s'?)", best) : "";
+}
+
 static void add_dep(struct tf_node *n, struct tf_node *d)
 {
 	for (size_t i = 0; i < n->deps.len; i++)
@@ -1338,10 +1460,13 @@ static int link_deps(struct tf_proj *tp)
 			struct tf_node *d = tf_find_ref(tp, n, rf->package, rf->name, rf->version);
 			if (!d || !d->enabled) {
 				struct err ne = ERR_INIT;
-				err_setloc(&ne, ING_ENOTFOUND, n->original_file_path, 0, 0,
-					   "%s '%s' depends on a node named '%s' which %s",
+				err_setloc(&ne, ING_ENOTFOUND,
+					   rf->at.file ? rf->at.file : n->original_file_path,
+					   rf->at.line, rf->at.col,
+					   "%s '%s' depends on a node named '%s' which %s%s",
 					   tf_rtype_name(n->rtype), n->unique_id, rf->name,
-					   d ? "is disabled" : "was not found");
+					   d ? "is disabled" : "was not found",
+					   d ? "" : did_you_mean(tp, tf__nearest_ref(tp, rf->name)));
 				if (n->rtype == TF_TEST && n->attached >= 0 &&
 				    !tp->nodes.items[n->attached]->enabled) {
 					n->enabled = false; /* a test on a disabled model */
@@ -1357,10 +1482,15 @@ static int link_deps(struct tf_proj *tp)
 			struct tf_node *d = tf_find_source(tp, n->src_refs.items[s], n->src_refs.items[s + 1]);
 			if (!d) {
 				struct err ne = ERR_INIT;
-				err_setloc(&ne, ING_ENOTFOUND, n->original_file_path, 0, 0,
-					   "%s '%s' depends on a source named '%s.%s' which was not found",
+				struct tf_loc at = s / 2 < n->src_at.len ? n->src_at.items[s / 2]
+									  : (struct tf_loc){0};
+				err_setloc(&ne, ING_ENOTFOUND, at.file ? at.file : n->original_file_path,
+					   at.line, at.col,
+					   "%s '%s' depends on a source named '%s.%s' which was not found%s",
 					   tf_rtype_name(n->rtype), n->unique_id, n->src_refs.items[s],
-					   n->src_refs.items[s + 1]);
+					   n->src_refs.items[s + 1],
+					   did_you_mean(tp, tf__nearest_source(tp, n->src_refs.items[s],
+									       n->src_refs.items[s + 1])));
 				node_error(tp, n, &ne);
 				continue;
 			}
@@ -1493,6 +1623,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		return rc;
 	}
 	resolve_configs(tp);
+	warn_unused_paths(tp);
 	/* in-file config() and ref()/source() calls */
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
@@ -1542,6 +1673,7 @@ void tf_proj_free(struct tf_proj *tp)
 		struct tf_node *n = tp->nodes.items[i];
 		vec_free(&n->refs);
 		vec_free(&n->src_refs);
+		vec_free(&n->src_at);
 		vec_free(&n->deps);
 		vec_free(&n->children);
 		vec_free(&n->macro_deps);
@@ -1556,6 +1688,10 @@ void tf_proj_free(struct tf_proj *tp)
 	vec_free(&tp->docs);
 	strmap_free(&tp->by_id, NULL);
 	strmap_free(&tp->model_names, NULL);
+	strmap_free(&tp->cfg_used, NULL);
+	for (size_t i = 0; i < tp->warnings.len; i++)
+		free(tp->warnings.items[i]);
+	vec_free(&tp->warnings);
 	strmap_free(&tp->rel_cache, NULL);
 	strmap_free(&tp->rel_schemas, NULL);
 	strmap_free(&tp->created_schemas, NULL);

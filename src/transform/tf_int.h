@@ -56,10 +56,17 @@ enum tf_status {
 	TF_ST_SKIPPED,
 };
 
+/* Where a ref()/source() call stands (file NULL: not from a template). */
+struct tf_loc {
+	const char *file;
+	int line, col;
+};
+
 struct tf_ref {
 	const char *package; /* NULL = any */
 	const char *name;
 	int version;         /* 0 = latest/none */
+	struct tf_loc at;
 };
 
 struct tf_node {
@@ -88,6 +95,7 @@ struct tf_node {
 	/* dependencies */
 	VEC(struct tf_ref) refs;
 	VEC(const char *) src_refs;     /* "source\0table" pairs flattened as 2 entries */
+	VEC(struct tf_loc) src_at;      /* where each pair of src_refs was called */
 	VEC(int) deps;                  /* node indices this node depends on */
 	VEC(int) children;
 	VEC(const char *) macro_deps;
@@ -188,6 +196,10 @@ struct tf_proj {
 	struct tf_writer *writer; /* background writer of compiled/ and run/, or NULL */
 	struct err parse_errors; /* first non-fatal parse error */
 	int nparse_errors;
+	/* dbt's parse warnings (unused config paths, properties of missing
+	 * nodes), one line each, malloc'd; transform_invoke prints them */
+	VEC(char *) warnings;
+	struct strmap cfg_used; /* dbt_project.yml config-tree maps some node's path reached */
 };
 
 /* What a render is about (the render's user pointer). */
@@ -209,6 +221,10 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 void tf_proj_free(struct tf_proj *tp);
 struct tf_node *tf_find_ref(struct tf_proj *tp, const struct tf_node *from, const char *pkg,
 			    const char *name, int version);
+/* The nearest existing model/seed/snapshot name, or source as "src.table",
+ * to a name that was not found (for "did you mean"); NULL when none is close. */
+const char *tf__nearest_ref(struct tf_proj *tp, const char *name);
+const char *tf__nearest_source(struct tf_proj *tp, const char *source, const char *table);
 struct tf_node *tf_find_source(struct tf_proj *tp, const char *source, const char *table);
 /* YAML → Jinja value (scalars typed as YAML 1.2 core), in arena a. */
 struct jinja_value tf_yaml_value(struct arena *a, const struct ynode *n);

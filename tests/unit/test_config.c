@@ -113,10 +113,10 @@ TEST(yaml_invalid_utf8_is_a_located_error)
 TEST(yaml_schema_decode)
 {
 	static const struct yfield f[] = {
-		{"name", YF_STR, offsetof(struct demo, name), true, NULL},
-		{"threads", YF_INT, offsetof(struct demo, threads), false, NULL},
-		{"on", YF_BOOL, offsetof(struct demo, on), false, NULL},
-		{"paths", YF_STRLIST, offsetof(struct demo, paths), false, NULL},
+		{"name", YF_STR, offsetof(struct demo, name), true, NULL, 0},
+		{"threads", YF_INT, offsetof(struct demo, threads), false, NULL, 0},
+		{"on", YF_BOOL, offsetof(struct demo, on), false, NULL, 0},
+		{"paths", YF_STRLIST, offsetof(struct demo, paths), false, NULL, 0},
 		{0},
 	};
 	struct arena *a = arena_new(0);
@@ -151,6 +151,57 @@ TEST(yaml_schema_decode)
 	CHECK_INT(e.line, 1);
 	CHECK_INT(e.col, 10);
 	err_clear(&e);
+	arena_free(a);
+}
+
+TEST(yaml_schema_shapes)
+{
+	struct shaped {
+		struct ystrlist paths;
+		const struct ynode *cfg;
+	};
+	static const struct yfield f[] = {
+		YF_SHAPED("paths", YF_STRLIST, offsetof(struct shaped, paths), YS_SEQ),
+		YF_SHAPED("cfg", YF_NODE, offsetof(struct shaped, cfg), YS_MAP),
+		YF_IGNORED("hooks", YS_TEXT | YS_SEQ),
+		{"name", YF_STR, 0, false, NULL, 0},
+		{0},
+	};
+	static const struct {
+		const char *yaml, *msg;
+		int line, col;
+	} bad[] = {
+		{"paths: 42\n", "'paths' must be a list, not the value '42'", 1, 8},
+		{"paths: {a: 1}\n", "'paths' must be a list, not a mapping", 1, 8},
+		{"cfg: [a]\n", "'cfg' must be a mapping (key: value lines), not a list", 1, 6},
+		{"cfg: table\n", "'cfg' must be a mapping (key: value lines), not the value 'table'", 1, 6},
+		{"hooks:\n  a: 1\n", "'hooks' must be a value or a list, not a mapping", 2, 3},
+		{"name:\n  - x\n", "'name' must be a single value, not a list", 2, 3},
+	};
+	struct arena *a = arena_new(0);
+	struct err e = ERR_INIT;
+	struct ynode *root;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct shaped d = {0};
+		yaml_load_string(bad[i].yaml, strlen(bad[i].yaml), "s.yml", a, &root, &e);
+		CHECK(yaml_decode(root, f, &d, 0, a, &e) == ING_ECONFIG);
+		CHECK(e.msg && strstr(e.msg, bad[i].msg) != NULL);
+		CHECK_INT(e.line, bad[i].line);
+		CHECK_INT(e.col, bad[i].col);
+		err_clear(&e);
+	}
+	/* the right shapes, and null (= absent), decode; dst may be NULL for a
+	 * table of YF_IGNORE only */
+	const char *ok = "paths: [a, b]\ncfg: {x: 1}\nhooks: one\nname: n\n";
+	struct shaped d = {0};
+	yaml_load_string(ok, strlen(ok), "ok.yml", a, &root, &e);
+	CHECK_OK(yaml_decode(root, f, &d, 0, a, &e), &e);
+	CHECK_INT(d.paths.n, 2);
+	CHECK(d.cfg && d.cfg->type == Y_MAP);
+	static const struct yfield only[] = {YF_IGNORED("hooks", YS_SEQ), {0}};
+	const char *nul = "hooks: ~\n";
+	yaml_load_string(nul, strlen(nul), "n.yml", a, &root, &e);
+	CHECK_OK(yaml_decode(root, only, NULL, 0, a, &e), &e);
 	arena_free(a);
 }
 
