@@ -88,6 +88,10 @@ struct src_external_options {
 	enum src_write_disposition write_disposition;
 	int64_t max_bad_records;  /* default 0 */
 	int64_t max_record_bytes; /* default SRC_DEFAULT_MAX_RECORD_BYTES */
+	bool allow_empty;           /* default false: truncate mode never loads zero files */
+	bool require_final_newline; /* default true: a file not ending in a newline is
+				     * still being written and waits for a later run */
+	int64_t min_file_age_us;    /* default 0; "30s", "5m", "1h": younger files wait */
 };
 
 struct src_external {

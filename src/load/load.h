@@ -58,6 +58,7 @@ struct load_opts {
 	const char *const *select;
 	size_t nselect;
 	bool full_refresh;
+	bool allow_empty;  /* a truncate-mode table may be replaced by zero files */
 	bool dry_run;      /* print the plan (new / loaded / changed files); change nothing */
 	int threads;       /* 0 = the target's threads (at least 1) */
 	const char *lake_root; /* NULL = the target's lake_root */

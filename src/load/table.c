@@ -507,19 +507,69 @@ static int write_manifest(struct tload *tl, struct lfile *lf, const char *sha, u
 			  struct err *e)
 {
 	struct lplan *pl = tl->pl;
-	struct wh_value v[9] = {
+	struct wh_value v[15] = {
 		wh_text(pl->t->source->name), wh_text(pl->t->name),
 		wh_text(lf->f.rel),           wh_int((int64_t)lf->f.size),
 		wh_int(lf->f.mtime_us),       wh_text(sha),
 		wh_int((int64_t)rows),        wh_text(tl->lc->load_id),
-		wh_ts(now_us()),
+		wh_ts(now_us()),              wh_text(pl->schema),
+		wh_text(pl->identifier),      wh_int(lf->f.ctime_us),
+		wh_int((int64_t)lf->f.dev),   wh_int((int64_t)lf->f.ino),
+		lf->dup_of ? wh_text(lf->dup_of) : wh_null(),
 	};
 	struct wh_result *res = NULL;
-	int rc = wh_query(tl->c,
+	int rc = 0;
+	if (pl->replace) {
+		/* rewrite the row in place: DuckDB refuses a DELETE and an INSERT
+		 * of one unique key in one transaction */
+		rc = wh_query(tl->c,
+			      "UPDATE _ingot.loaded_files SET source = $1, table_name = $2, size = $4, "
+			      "mtime_us = $5, sha256 = $6, rows_read = $7, load_id = $8, loaded_at = $9, "
+			      "ctime_us = $12, dev = $13, ino = $14, duplicate_of = $15 WHERE "
+			      "schema_name = $10 AND identifier = $11 AND path = $3 RETURNING path",
+			      v, 15, &res, e);
+		bool done = !rc && res->nrows > 0;
+		wh_result_free(res);
+		res = NULL;
+		if (rc || done)
+			goto out;
+	}
+	rc = wh_query(tl->c,
 			  "INSERT INTO _ingot.loaded_files (source, table_name, path, size, mtime_us, "
-			  "sha256, rows_read, load_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			  "$8, $9)",
-			  v, 9, &res, e);
+			  "sha256, rows_read, load_id, loaded_at, schema_name, identifier, ctime_us, dev, "
+			  "ino, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+			  "$13, $14, $15)",
+			  v, 15, &res, e);
+	wh_result_free(res);
+out:
+	if (rc)
+		err_prefix(e, "recording %s in _ingot.loaded_files (another run may have loaded it)",
+			   lf->f.rel);
+	return rc;
+}
+
+/* A loaded file whose fingerprint moved (touched, copied back) but whose
+ * contents are the same: record the new fingerprint, so it is not hashed
+ * again on every run. Rows of earlier versions get their destination. */
+static int refresh_fingerprint(struct wh_conn *c, const struct lplan *pl, const struct lfile *lf,
+			       struct err *e)
+{
+	struct wh_value v[9] = {
+		wh_int((int64_t)lf->f.size), wh_int(lf->f.mtime_us),   wh_int(lf->f.ctime_us),
+		wh_int((int64_t)lf->f.dev),  wh_int((int64_t)lf->f.ino), wh_text(pl->schema),
+		wh_text(pl->identifier),     wh_text(lf->f.rel),        wh_text(pl->t->source->name),
+	};
+	struct wh_value w[1] = {wh_text(pl->t->name)};
+	struct wh_value all[10];
+	memcpy(all, v, sizeof(v));
+	all[9] = w[0];
+	struct wh_result *res = NULL;
+	int rc = wh_query(c,
+			  "UPDATE _ingot.loaded_files SET size = $1, mtime_us = $2, ctime_us = $3, dev = "
+			  "$4, ino = $5, schema_name = $6, identifier = $7 WHERE path = $8 AND "
+			  "((schema_name = $6 AND identifier = $7) OR (schema_name IS NULL AND source = $9 "
+			  "AND table_name = $10))",
+			  all, 10, &res, e);
 	wh_result_free(res);
 	return rc;
 }
@@ -565,7 +615,7 @@ static void *producer(void *arg)
 	int rc = 0;
 	for (size_t i = 0; i < pl->nfiles && !rc; i++) {
 		struct lfile *lf = &pl->files[i];
-		if (!pl->replace && lf->state != LF_NEW)
+		if ((!pl->replace && lf->state != LF_NEW) || lf->state == LF_DUP)
 			continue;
 		rc = load_file(tl, lf, tl->shas[i], &tl->rows[i], e);
 		if (rc) {
@@ -754,17 +804,28 @@ static int manifest_rows(struct tload *tl, struct err *e)
 {
 	struct lplan *pl = tl->pl;
 	int rc = 0;
-	if (pl->replace) {
-		struct wh_value dv[2] = {wh_text(pl->t->source->name), wh_text(pl->t->name)};
+	for (size_t i = 0; i < pl->nfiles && !rc; i++) {
+		struct lfile *lf = &pl->files[i];
+		if (lf->state == LF_DUP)
+			rc = write_manifest(tl, lf, lf->sha, 0, e);
+		else if (pl->replace || lf->state == LF_NEW)
+			rc = write_manifest(tl, lf, tl->shas[i], tl->rows[i], e);
+		else if (lf->refresh)
+			rc = refresh_fingerprint(tl->c, pl, lf, e);
+	}
+	if (!rc && pl->replace) {
+		/* the files of the replaced table that this load did not write */
+		struct wh_value dv[5] = {wh_text(pl->schema), wh_text(pl->identifier),
+					 wh_text(pl->t->source->name), wh_text(pl->t->name),
+					 wh_text(tl->lc->load_id)};
 		struct wh_result *res = NULL;
 		rc = wh_query(tl->c,
-			      "DELETE FROM _ingot.loaded_files WHERE source = $1 AND table_name = $2", dv,
-			      2, &res, e);
+			      "DELETE FROM _ingot.loaded_files WHERE ((schema_name = $1 AND identifier = "
+			      "$2) OR (schema_name IS NULL AND source = $3 AND table_name = $4)) AND "
+			      "load_id <> $5",
+			      dv, 5, &res, e);
 		wh_result_free(res);
 	}
-	for (size_t i = 0; i < pl->nfiles && !rc; i++)
-		if (pl->replace || pl->files[i].state == LF_NEW)
-			rc = write_manifest(tl, &pl->files[i], tl->shas[i], tl->rows[i], e);
 	return rc;
 }
 
@@ -777,13 +838,77 @@ static int over_limit(struct tload *tl, struct err *e)
 		       (long long)tl->pl->opt->max_bad_records, buf_cstr(&tl->first));
 }
 
+/* A failed table: roll back, report, record the failure (its own
+ * statement, outside the rolled-back transaction). */
+static void fail_table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, int rc,
+		       struct err *e)
+{
+	struct err ignore = ERR_INIT;
+	wh_rollback(c, &ignore);
+	err_clear(&ignore);
+	pl->rep->status = LOAD_FAILED;
+	pl->rep->rows_loaded = 0;
+	char *msg = err_string(e);
+	/* every message names its table (a full disk, a lost connection) */
+	bool named = msg && str_startswith(msg, pl->name);
+	pthread_mutex_lock(&lc->lock);
+	pl->rep->error = named ? arena_strdup(lc->arena, msg)
+			       : arena_printf(lc->arena, "%s: %s", pl->name,
+					      msg ? msg : ing_strerror(rc));
+	pthread_mutex_unlock(&lc->lock);
+	free(msg);
+	struct err e2 = ERR_INIT;
+	if (load__record_run(lc, c, pl, &e2))
+		log_warn("%s: could not record the failed load in _ingot.loads: %s", pl->name,
+			 e2.msg ? e2.msg : "");
+	err_clear(&e2);
+}
+
+static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e);
+
 int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
+{
+	double t0 = mono_seconds();
+	/* One writer per destination across processes and hosts: the lock is
+	 * taken before planning and the plan made again under it, so a file
+	 * another run committed meanwhile is seen as loaded. */
+	int rc = wh_begin(c, e);
+	if (!rc)
+		rc = wh_lock_relation(c, pl->schema, pl->identifier, e);
+	if (!rc)
+		rc = load__replan(lc, c, pl, e);
+	if (!rc && pl->plan_error)
+		rc = err_set(e, ING_EFAIL, "%s", pl->plan_error);
+	if (!rc && pl->up_to_date) {
+		pl->rep->status = LOAD_UP_TO_DATE;
+		pl->rep->files_skipped = pl->nloaded;
+		for (size_t i = 0; i < pl->nfiles && !rc; i++)
+			if (pl->files[i].refresh)
+				rc = refresh_fingerprint(c, pl, &pl->files[i], e);
+		pl->rep->seconds = mono_seconds() - t0;
+		if (!rc)
+			rc = load__record_run(lc, c, pl, e);
+		if (!rc)
+			rc = wh_commit(c, e);
+		if (!rc)
+			return 0;
+	}
+	if (rc) {
+		fail_table(lc, c, pl, rc, e);
+		return rc;
+	}
+	pl->rep->files_skipped = pl->replace ? 0 : pl->nloaded;
+	return load_locked(lc, c, pl, e);
+}
+
+/* The load itself, inside the transaction load__table opened. */
+static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
 {
 	struct wh_db *db = lc->db;
 	struct tload tl = {0};
 	struct buf sql = BUF_INIT, rel = BUF_INIT, newrel = BUF_INIT;
 	char *newname = xasprintf("%s__ingot_new", pl->identifier);
-	bool in_tx = false;
+	bool in_tx = true;
 	double t0 = mono_seconds();
 	char(*shas)[65] = xcalloc(pl->nfiles + 1, 65);
 	uint64_t *rows = xcalloc(pl->nfiles + 1, sizeof(uint64_t));
@@ -811,14 +936,11 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 
 	uint64_t total = 0;
 	for (size_t i = 0; i < pl->nfiles; i++)
-		if (pl->replace || pl->files[i].state == LF_NEW)
+		if ((pl->replace || pl->files[i].state == LF_NEW) && pl->files[i].state != LF_DUP)
 			total += pl->files[i].f.size;
 	if (lc->o->progress)
 		tl.prog = progress_start(pl->name, total);
 
-	if ((rc = wh_begin(c, e)))
-		goto done;
-	in_tx = true;
 	bool in_place = pl->replace && replace_in_place(&tl);
 	if (in_place) {
 		tl.target = pl->identifier;
@@ -862,27 +984,11 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 	rc = wh_commit(c, e);
 	in_tx = false;
 done:
-	if (in_tx) {
-		struct err ignore = ERR_INIT;
-		wh_rollback(c, &ignore);
-		err_clear(&ignore);
-	}
 	pl->rep->rows_rejected = tl.rejected;
 	pl->rep->seconds = mono_seconds() - t0;
-	if (rc) {
-		pl->rep->status = LOAD_FAILED;
-		pl->rep->rows_loaded = 0;
-		char *msg = err_string(e);
-		pthread_mutex_lock(&lc->lock);
-		pl->rep->error = arena_strdup(lc->arena, msg ? msg : ing_strerror(rc));
-		pthread_mutex_unlock(&lc->lock);
-		free(msg);
-		struct err e2 = ERR_INIT;
-		if (load__record_run(lc, c, pl, &e2))
-			log_warn("%s: could not record the failed load in _ingot.loads: %s", pl->name,
-				 e2.msg ? e2.msg : "");
-		err_clear(&e2);
-	}
+	if (rc)
+		fail_table(lc, c, pl, rc, e); /* rolls back what in_tx still holds */
+	(void)in_tx;
 	progress_done(tl.prog);
 	slots_free(&tl);
 	err_clear(&tl.prod_err);
