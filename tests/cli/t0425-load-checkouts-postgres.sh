@@ -10,7 +10,9 @@ load_project small postgres
 mkdir -p lake/items lake/log
 printf 'id,v\n1,a\n' > lake/items/a.csv
 awk 'BEGIN { print "id,v"; for (i = 1; i <= 200000; i++) print i ",row " i }' > lake/log/a.csv
+"$INGOT" load src.log >/dev/null
 cp -r "$T/p" "$T/q"
+rm -rf "$T/q/.ingot"
 for round in 1 2 3; do
   awk -v r=$round 'BEGIN { print "id,v"; for (i = 1; i <= 50000; i++) print r * 1000000 + i ",r" }' > "$T/p/lake/log/r$round.csv"
   cp "$T/p/lake/log/r$round.csv" "$T/q/lake/log/r$round.csv"
