@@ -78,9 +78,20 @@ static const char *const rej_names[RJ_NCOLS] = {"load_id", "source", "table_name
 /* A unit of work passed from the producer to the appender. */
 struct slot {
 	struct lake_conv *conv;
+	/* appender path: each row's file (index in the plan) and CSV line, so
+	 * an engine error on row N of a COPY names the line of the file */
+	uint64_t *line;
+	uint32_t *fidx;
 	struct wh_colbuf rcb[RJ_NCOLS];
 	struct wh_batch rb;
 	struct arena *ra;
+};
+
+/* Rows of the open COPY from one file on consecutive lines: row0 (0-based
+ * in the COPY) is line0 of file fidx. */
+struct copy_run {
+	uint64_t row0, line0;
+	uint32_t fidx;
 };
 
 /* The appending side: its connection and its open COPY / appender. */
@@ -88,6 +99,9 @@ struct apx {
 	struct tload *tl;
 	struct wh_conn *c;
 	struct wh_appender *ap;
+	struct copy_run *runs; /* where the rows of the open COPY came from */
+	size_t nruns, capruns;
+	uint64_t copy_rows, last_line;
 };
 
 struct tload {
@@ -100,6 +114,7 @@ struct tload {
 	struct slot slots[NSLOTS];
 	/* producer side */
 	struct slot *cur;
+	uint32_t cur_file; /* index in pl->files of the file being read */
 	char (*shas)[65];
 	uint64_t *rows;
 	uint64_t rejected;
@@ -167,6 +182,10 @@ static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
 		sl->conv = lake_conv_new_rows(tl->pl->cols, tl->pl->ncols, co,
 					      tl->stream ? STREAM_ROWS : LAKE_BATCH_ROWS);
 		sl->ra = arena_new(1 << 16);
+		if (!tl->stream) {
+			sl->line = xcalloc(LAKE_BATCH_ROWS, sizeof(*sl->line));
+			sl->fidx = xcalloc(LAKE_BATCH_ROWS, sizeof(*sl->fidx));
+		}
 		for (int i = 0; i < RJ_NCOLS; i++) {
 			sl->rcb[i].type.type = i == RJ_LINE ? WH_INT64 : WH_TEXT;
 			sl->rcb[i].data = xcalloc(REJ_BATCH,
@@ -189,6 +208,8 @@ static void slots_free(struct tload *tl)
 		}
 		arena_free(sl->ra);
 		lake_conv_free(sl->conv);
+		free(sl->line);
+		free(sl->fidx);
 	}
 }
 
@@ -221,13 +242,63 @@ static int ensure_cur(struct tload *tl, struct err *e)
 	return 0;
 }
 
+/* An engine error about row N of the open COPY ("COPY t, line N", as
+ * PostgreSQL counts): name the file and its CSV line instead. */
+static void copy_error(struct apx *x, struct err *e)
+{
+	const char *m = e && e->msg ? strstr(e->msg, "COPY ") : NULL;
+	const char *l = m ? strstr(m, ", line ") : NULL;
+	if (!l || !x->nruns)
+		return;
+	uint64_t n = strtoull(l + 7, NULL, 10);
+	if (n == 0 || n > x->copy_rows)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < x->nruns && x->runs[i].row0 <= n - 1; i++)
+		k = i;
+	const struct copy_run *r = &x->runs[k];
+	const char *rel = x->tl->pl->files[r->fidx].f.rel;
+	unsigned long long line = (unsigned long long)(r->line0 + (n - 1 - r->row0));
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s:%llu: %.*s, row %llu of the bulk load%s", rel, line, (int)(l - e->msg),
+		   e->msg, (unsigned long long)n, l + 7 + strspn(l + 7, "0123456789"));
+	int code = e->code;
+	err_clear(e);
+	err_set(e, code, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
 static int close_data(struct apx *x, bool ok, struct err *e)
 {
 	if (!x->ap)
 		return 0;
 	struct wh_appender *ap = x->ap;
 	x->ap = NULL;
-	return wh_append_close(ap, ok, e);
+	int rc = wh_append_close(ap, ok, e);
+	if (rc && ok)
+		copy_error(x, e);
+	x->nruns = 0;
+	x->copy_rows = 0;
+	return rc;
+}
+
+/* Remember where a slot's rows come from, before they join the COPY. */
+static void copy_track(struct apx *x, const struct slot *sl, size_t n)
+{
+	for (size_t i = 0; sl->line && i < n; i++) {
+		uint64_t row = x->copy_rows + i;
+		const struct copy_run *last = x->nruns ? &x->runs[x->nruns - 1] : NULL;
+		if (last && last->fidx == sl->fidx[i] && sl->line[i] == x->last_line + 1) {
+			x->last_line++;
+			continue;
+		}
+		if (x->nruns == x->capruns) {
+			x->capruns = x->capruns ? 2 * x->capruns : 64;
+			x->runs = xrealloc(x->runs, x->capruns * sizeof(*x->runs));
+		}
+		x->runs[x->nruns++] = (struct copy_run){row, sl->line[i], sl->fidx[i]};
+		x->last_line = sl->line[i];
+	}
 }
 
 /* Appender side: write a slot's rejects (closing the data COPY first:
@@ -302,11 +373,19 @@ static int data_write(struct apx *x, struct slot *sl, struct err *e)
 	struct tload *tl = x->tl;
 	size_t n = lake_conv_rows(sl->conv);
 	int rc = 0;
-	if (!x->ap)
+	if (!x->ap) {
 		rc = wh_append_open(x->c, tl->pl->schema, tl->target, tl->defs, tl->pl->ncols, &x->ap,
 				    e);
-	if (!rc)
+		x->nruns = 0;
+		x->copy_rows = 0;
+	}
+	if (!rc) {
+		copy_track(x, sl, n);
+		x->copy_rows += n;
 		rc = wh_append_batch(x->ap, lake_conv_batch(sl->conv), e);
+		if (rc)
+			copy_error(x, e);
+	}
 	if (!rc) {
 		pthread_mutex_lock(&tl->mu);
 		tl->pl->rep->rows_loaded += n;
@@ -408,11 +487,19 @@ static int load_file(struct tload *tl, struct lfile *lf, char sha_out[65], uint6
 			const char *why;
 			if ((rc = ensure_cur(tl, e)))
 				break;
-			if (lake_conv_row(tl->cur->conv, &rec, &bc, &why))
+			if (lake_conv_row(tl->cur->conv, &rec, &bc, &why)) {
 				rc = reject(tl, rel, rec.line, pl->cols[bc].name, why, rec.raw,
 					    rec.rawlen, e);
-			else if (lake_conv_full(tl->cur->conv))
-				push_full(tl);
+			} else {
+				struct slot *sl = tl->cur;
+				if (sl->line) {
+					size_t at = lake_conv_rows(sl->conv) - 1;
+					sl->line[at] = rec.line;
+					sl->fidx[at] = tl->cur_file;
+				}
+				if (lake_conv_full(sl->conv))
+					push_full(tl);
+			}
 		}
 		if (rc)
 			break;
@@ -617,6 +704,7 @@ static void *producer(void *arg)
 		struct lfile *lf = &pl->files[i];
 		if ((!pl->replace && lf->state != LF_NEW) || lf->state == LF_DUP)
 			continue;
+		tl->cur_file = (uint32_t)i;
 		rc = load_file(tl, lf, tl->shas[i], &tl->rows[i], e);
 		if (rc) {
 			err_prefix(e, "%s", pl->name);
@@ -793,6 +881,7 @@ static int run_pipeline(struct tload *tl, struct err *e)
 		pthread_mutex_unlock(&tl->mu);
 	}
 	pthread_join(prod, NULL);
+	free(x.runs);
 	if (!rc && tl->prod_rc) {
 		rc = tl->prod_rc;
 		err_move(e, &tl->prod_err);
