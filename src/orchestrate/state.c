@@ -93,7 +93,10 @@ int st_begin(struct st *s, struct err *e)
 
 int st_commit(struct st *s, struct err *e)
 {
-	return st_exec(s, "COMMIT", e);
+	int rc = st_exec(s, "COMMIT", e);
+	if (rc) /* never leave the handle inside a failed transaction */
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 void st_rollback(struct st *s)
