@@ -5,8 +5,10 @@
  * an `external` property, and make a plan per table: the column contract
  * (declared types, or types inferred from a sample of the first file), the
  * files matched under the lake root, and each file's state against the
- * _ingot.loaded_files manifest — new, loaded (same size and mtime, or same
- * SHA-256 when those moved), or changed (same name, other contents). Then
+ * _ingot.loaded_files manifest rows of the destination relation — new,
+ * loaded (same dev, inode, size, mtime and ctime, or same SHA-256 when
+ * those moved), changed (same name, other contents) or a duplicate (the
+ * contents of another file). Then
  * worker threads, each with its own connection, take tables one at a time
  * and load them (table.c); a dry run prints the plans instead.
  *
@@ -502,7 +504,7 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 		pl->nchanged += st == LF_CHANGED;
 		pl->ndup += st == LF_DUP;
 	}
-	bool all_seen = true, refresh = false;
+	bool all_seen = true;
 	for (size_t i = 0; i < nman; i++) {
 		all_seen &= rows[i].seen;
 		if (!rows[i].seen && warn)
@@ -510,8 +512,6 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 				 rows[i].path, rows[i].load_id,
 				 pl->replace ? "; the table will be replaced without its rows" : "");
 	}
-	for (size_t i = 0; i < n; i++)
-		refresh |= pl->files[i].refresh;
 	if (!rc) {
 		if (!pl->replace)
 			pl->up_to_date = pl->nnew == 0 && pl->ndup == 0 && !pl->plan_error;
@@ -535,7 +535,6 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 			}
 		}
 	}
-	(void)refresh;
 	wh_result_free(res);
 	strmap_free(&man, NULL);
 	strmap_free(&bysha, NULL);

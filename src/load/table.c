@@ -1,14 +1,18 @@
 /*
  * load/table.c — one source table's load, as one transaction.
  *
- *   BEGIN
+ *   BEGIN; the relation's warehouse lock; plan the files again under it
+ *     (load.c): what another run committed meanwhile is now loaded
  *     replace (truncate mode, --full-refresh): CREATE the new relation
  *       "<identifier>__ingot_new" and load into it;
  *     append: CREATE TABLE IF NOT EXISTS and load into the table itself
  *   for each file: stream records -> convert -> column batches -> appender;
  *     bad rows -> reject batches -> _ingot.load_rejects
  *   more rejects than max_bad_records -> ROLLBACK, say how many and why
- *   manifest rows (_ingot.loaded_files) for the files loaded
+ *   manifest rows (_ingot.loaded_files) for the files loaded (replace:
+ *     rewritten in place, then the rows of files no longer there deleted;
+ *     DuckDB refuses a DELETE and an INSERT of one unique key in one
+ *     transaction), duplicates, and refreshed fingerprints
  *   replace: DROP the old relation, RENAME the new one into its place —
  *     except where views are bound to tables (WH_CAP_BOUND_VIEWS, e.g.
  *     PostgreSQL: dbt staging views read the bronze table) and the table
@@ -641,15 +645,12 @@ out:
 static int refresh_fingerprint(struct wh_conn *c, const struct lplan *pl, const struct lfile *lf,
 			       struct err *e)
 {
-	struct wh_value v[9] = {
-		wh_int((int64_t)lf->f.size), wh_int(lf->f.mtime_us),   wh_int(lf->f.ctime_us),
+	struct wh_value all[10] = {
+		wh_int((int64_t)lf->f.size), wh_int(lf->f.mtime_us),     wh_int(lf->f.ctime_us),
 		wh_int((int64_t)lf->f.dev),  wh_int((int64_t)lf->f.ino), wh_text(pl->schema),
-		wh_text(pl->identifier),     wh_text(lf->f.rel),        wh_text(pl->t->source->name),
+		wh_text(pl->identifier),     wh_text(lf->f.rel),         wh_text(pl->t->source->name),
+		wh_text(pl->t->name),
 	};
-	struct wh_value w[1] = {wh_text(pl->t->name)};
-	struct wh_value all[10];
-	memcpy(all, v, sizeof(v));
-	all[9] = w[0];
 	struct wh_result *res = NULL;
 	int rc = wh_query(c,
 			  "UPDATE _ingot.loaded_files SET size = $1, mtime_us = $2, ctime_us = $3, dev = "
@@ -997,7 +998,6 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	struct tload tl = {0};
 	struct buf sql = BUF_INIT, rel = BUF_INIT, newrel = BUF_INIT;
 	char *newname = xasprintf("%s__ingot_new", pl->identifier);
-	bool in_tx = true;
 	double t0 = mono_seconds();
 	char(*shas)[65] = xcalloc(pl->nfiles + 1, 65);
 	uint64_t *rows = xcalloc(pl->nfiles + 1, sizeof(uint64_t));
@@ -1071,13 +1071,11 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	if ((rc = load__record_run(lc, c, pl, e)))
 		goto done;
 	rc = wh_commit(c, e);
-	in_tx = false;
 done:
 	pl->rep->rows_rejected = tl.rejected;
 	pl->rep->seconds = mono_seconds() - t0;
 	if (rc)
-		fail_table(lc, c, pl, rc, e); /* rolls back what in_tx still holds */
-	(void)in_tx;
+		fail_table(lc, c, pl, rc, e); /* rolls back what is still open */
 	progress_done(tl.prog);
 	slots_free(&tl);
 	err_clear(&tl.prod_err);
