@@ -323,6 +323,7 @@ static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, 
 struct mrow {
 	int64_t size, mtime, ctime, dev, ino; /* -1: not recorded (earlier version) */
 	const char *path, *sha, *load_id;
+	const char *dup_of; /* recorded as a duplicate of this file, else NULL */
 	bool seen;
 };
 
@@ -405,13 +406,14 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 
 	struct strmap man = STRMAP_INIT, bysha = STRMAP_INIT;
 	struct mrow *rows = NULL;
-	size_t nman = 0;
+	size_t nman = 0, nrecdup = 0;
 	struct wh_result *res = NULL;
 	if (meta) {
 		struct wh_value v[4] = {wh_text(pl->schema), wh_text(pl->identifier),
 					wh_text(pl->t->source->name), wh_text(pl->t->name)};
 		rc = wh_query(c,
-			      "SELECT path, size, mtime_us, sha256, load_id, ctime_us, dev, ino FROM "
+			      "SELECT path, size, mtime_us, sha256, load_id, ctime_us, dev, ino, "
+			      "duplicate_of FROM "
 			      "_ingot.loaded_files WHERE (schema_name = $1 AND identifier = $2) OR "
 			      "(schema_name IS NULL AND source = $3 AND table_name = $4)",
 			      v, 4, &res, e);
@@ -428,6 +430,8 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 			rows[i].path = arena_strdup(a, wh_cell(res, i, 0)->v.s.p);
 			rows[i].sha = arena_strdup(a, wh_cell(res, i, 3)->v.s.p);
 			rows[i].load_id = arena_strdup(a, wh_cell(res, i, 4)->v.s.p);
+			if (wh_cell(res, i, 8)->type != WH_NULL)
+				rows[i].dup_of = arena_strdup(a, wh_cell(res, i, 8)->v.s.p);
 			strmap_put(&man, rows[i].path, &rows[i]);
 			if (!pl->replace)
 				strmap_put(&bysha, rows[i].sha, &rows[i]);
@@ -442,17 +446,24 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 		}
 		m->seen = true;
 		lf->old_sha = m->sha;
+		/* a recorded duplicate stays one: replace mode must not load it */
+		enum lfile_state same = m->dup_of && pl->replace ? LF_DUP : LF_LOADED;
 		if ((uint64_t)m->size == lf->f.size && m->mtime == lf->f.mtime_us &&
 		    m->ctime == lf->f.ctime_us && (uint64_t)m->dev == lf->f.dev &&
 		    (uint64_t)m->ino == lf->f.ino) {
-			lf->state = LF_LOADED;
+			lf->state = same;
+			lf->sha = m->sha;
+			lf->dup_of = same == LF_DUP ? m->dup_of : NULL;
+			nrecdup += same == LF_DUP;
 			continue;
 		}
 		char sha[65];
 		if ((rc = lake_sha256(lf->f.path, sha, e)))
 			break;
+		lf->sha = arena_strdup(a, sha);
 		if (!strcmp(sha, m->sha)) {
-			lf->state = LF_LOADED;
+			lf->state = same;
+			lf->dup_of = same == LF_DUP ? m->dup_of : NULL;
 			lf->refresh = true;
 		} else {
 			lf->state = LF_CHANGED;
@@ -466,13 +477,14 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 					pl->name, lf->f.rel, m->load_id);
 		}
 	}
-	/* the same contents under two names load once */
+	/* the same contents under two names load once: a new file is compared
+	 * with the manifest's files and the other files matched */
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct lfile *lf = &pl->files[i];
-		if (lf->state != LF_NEW && !(pl->replace && lf->state != LF_DUP))
+		if (lf->state != LF_NEW)
 			continue;
 		bool collide = false;
-		for (size_t j = 0; j < nman && !collide && !pl->replace; j++)
+		for (size_t j = 0; j < nman && !collide; j++)
 			collide = (uint64_t)rows[j].size == lf->f.size;
 		for (size_t j = 0; j < n && !collide; j++)
 			collide = j != i && pl->files[j].f.size == lf->f.size;
@@ -483,11 +495,14 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 			break;
 		lf->sha = arena_strdup(a, sha);
 		struct mrow *m = strmap_get(&bysha, sha);
-		const char *dup = m ? m->path : NULL;
-		for (size_t j = 0; j < i && !dup; j++)
-			if (pl->files[j].sha && pl->files[j].state != LF_DUP &&
-			    !strcmp(pl->files[j].sha, sha) && (pl->replace || pl->files[j].state == LF_NEW))
-				dup = pl->files[j].f.rel;
+		const char *dup = m ? (m->dup_of ? m->dup_of : m->path) : NULL;
+		for (size_t j = 0; j < n && !dup; j++) {
+			const struct lfile *o = &pl->files[j];
+			bool original = o->state != LF_DUP &&
+					(pl->replace || o->state != LF_CHANGED);
+			if (j != i && original && o->sha && !strcmp(o->sha, sha))
+				dup = o->f.rel;
+		}
 		if (dup) {
 			lf->state = LF_DUP;
 			lf->dup_of = dup;
@@ -515,8 +530,8 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 	if (!rc) {
 		if (!pl->replace)
 			pl->up_to_date = pl->nnew == 0 && pl->ndup == 0 && !pl->plan_error;
-		else if (!lc->o->full_refresh && meta && n && pl->nloaded == n && all_seen &&
-			 nman == n) {
+		else if (!lc->o->full_refresh && meta && n && pl->nloaded + nrecdup == n &&
+			 pl->ndup == nrecdup && all_seen && nman == n) {
 			enum wh_rel_kind kind = WH_REL_NONE;
 			if ((rc = wh_relation_kind(c, pl->schema, pl->identifier, &kind, e)) == 0)
 				pl->up_to_date = kind == WH_REL_TABLE;

@@ -44,6 +44,18 @@ run "$INGOT" load src.log
 expect_rc 0
 expect_eq "$(q "select id from bronze.log order by id" | tr '\n' ' ')" "1 2 " "two new copies load nothing"
 
+# truncate mode: a copy of a loaded file is not loaded, and the table is
+# then up to date (not rebuilt on every run)
+cp lake/items/a.csv lake/items/0-copy.csv
+run "$INGOT" load src.items
+expect_rc 0
+expect_err "items/0-copy.csv has the same contents as items/a.csv"
+expect_eq "$(q1 "select count(*) from bronze.items")" "1" "truncate mode loads the contents once"
+run "$INGOT" load src.items
+expect_rc 0
+expect_out "up to date"
+expect_eq "$(q1 "select count(*) from bronze.items")" "1" "still once"
+
 # a loaded file disappears
 rm lake/log/b.csv
 run "$INGOT" load src.log
