@@ -411,12 +411,18 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 	if (meta) {
 		struct wh_value v[4] = {wh_text(pl->schema), wh_text(pl->identifier),
 					wh_text(pl->t->source->name), wh_text(pl->t->name)};
-		rc = wh_query(c,
-			      "SELECT path, size, mtime_us, sha256, load_id, ctime_us, dev, ino, "
-			      "duplicate_of FROM "
-			      "_ingot.loaded_files WHERE (schema_name = $1 AND identifier = $2) OR "
-			      "(schema_name IS NULL AND source = $3 AND table_name = $4)",
-			      v, 4, &res, e);
+		if (lc->legacy_manifest)
+			rc = wh_query(c,
+				      "SELECT path, size, mtime_us, sha256, load_id, NULL, NULL, NULL, "
+				      "NULL FROM _ingot.loaded_files WHERE source = $1 AND table_name = $2",
+				      v + 2, 2, &res, e);
+		else
+			rc = wh_query(c,
+				      "SELECT path, size, mtime_us, sha256, load_id, ctime_us, dev, ino, "
+				      "duplicate_of FROM _ingot.loaded_files WHERE (schema_name = $1 AND "
+				      "identifier = $2) OR (schema_name IS NULL AND source = $3 AND "
+				      "table_name = $4)",
+				      v, 4, &res, e);
 		if (rc)
 			return rc;
 		nman = res->nrows;
@@ -815,6 +821,22 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 		if ((rc = wh_relation_kind(c, "_ingot", "loaded_files", &kind, e)))
 			goto done;
 		meta = kind != WH_REL_NONE;
+		/* a dry run changes nothing, not even the manifest's migration:
+		 * read an earlier version's manifest as it is */
+		struct arena *ca = arena_new(0);
+		struct wh_column_info *cols = NULL;
+		size_t ncols = 0;
+		if (meta)
+			rc = wh_list_columns(c, "_ingot", "loaded_files", ca, &cols, &ncols, e);
+		if (meta && !rc) {
+			lc.legacy_manifest = true;
+			for (size_t i = 0; i < ncols; i++)
+				if (!str_casecmp(cols[i].name, "duplicate_of"))
+					lc.legacy_manifest = false;
+		}
+		arena_free(ca);
+		if (rc)
+			goto done;
 	} else if ((rc = load__ensure_meta(c, e))) {
 		goto done;
 	}

@@ -50,6 +50,7 @@ struct load_ctx {
 	const struct load_opts *o;
 	const char *load_id;
 	const char *lake_root;
+	bool legacy_manifest; /* dry run over a manifest not yet migrated */
 	int64_t started_us;
 	pthread_mutex_t lock; /* guards the report arena */
 	struct arena *arena;  /* report strings */

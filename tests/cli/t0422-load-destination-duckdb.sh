@@ -21,6 +21,9 @@ done
 sha=$(sha256sum lake/log/a.csv | cut -d' ' -f1)
 "$INGOT" show --limit -1 --inline "insert into _ingot.loaded_files values ('src', 'log', 'log/a.csv', 9, 0, '$sha', 1, 'L1', now())" >/dev/null
 "$INGOT" show --limit -1 --inline "insert into _ingot.loads (load_id, source, table_name, relation, status) values ('L1', 'src', 'log', 'bronze.log', 'ok')" >/dev/null
+run "$INGOT" load --dry-run
+expect_rc 0
+expect_out "loaded   log/a.csv"
 run "$INGOT" load
 expect_rc 0
 expect_q "select path || ' ' || schema_name || '.' || identifier from _ingot.loaded_files order by path" "items/a.csv bronze.items
