@@ -6,7 +6,8 @@
 # and gets its unique key (relation, path).
 . ./lib.sh
 . "$ROOT/tests/fixtures/load/lib.sh"
-load_project small duckdb
+load_project small ${ENGINE:-duckdb}
+[ "${ENGINE:-duckdb}" = duckdb ] || pg_reset bronze2 other
 mkdir -p lake/items lake/log
 printf 'id,v\n1,a\n2,b\n' > lake/items/a.csv
 printf 'id,v\n1,a\n' > lake/log/a.csv
@@ -14,7 +15,7 @@ printf 'id,v\n1,a\n' > lake/log/a.csv
 # a manifest as an earlier version wrote it: no destination columns
 "$INGOT" show --limit -1 --inline "create schema _ingot" >/dev/null
 "$INGOT" show --limit -1 --inline "create table _ingot.loaded_files (source varchar, table_name varchar, path varchar, size bigint, mtime_us bigint, sha256 varchar, rows_read bigint, load_id varchar, loaded_at timestamp)" >/dev/null
-"$INGOT" show --limit -1 --inline "create table _ingot.loads (load_id varchar, source varchar, table_name varchar, relation varchar, started_at timestamp, files bigint, bytes bigint, rows_read bigint, rows_loaded bigint, rows_rejected bigint, duration_s double, status varchar, error varchar)" >/dev/null
+"$INGOT" show --limit -1 --inline "create table _ingot.loads (load_id varchar, source varchar, table_name varchar, relation varchar, started_at timestamp, files bigint, bytes bigint, rows_read bigint, rows_loaded bigint, rows_rejected bigint, duration_s float8, status varchar, error varchar)" >/dev/null
 for s in "create schema bronze" "create table bronze.log (id bigint, v varchar)" "insert into bronze.log values (1, 'a')"; do
   "$INGOT" show --limit -1 --inline "$s" >/dev/null
 done
