@@ -22,6 +22,8 @@ static const struct opt opts[] = {
 	{"select", 's', OPT_LIST, "SEL", "source tables: raw.orders, source:raw, tag:x"},
 	{"full-refresh", 0, OPT_FLAG, NULL, "reload every file and rebuild the tables"},
 	{"dry-run", 0, OPT_FLAG, NULL, "show per table the files that are new, loaded or changed"},
+	{"allow-empty", 0, OPT_FLAG, NULL,
+	 "let a truncate-mode table be replaced by an empty one when no files match"},
 	{"threads", 0, OPT_INT, "N", "tables loaded in parallel (default: the target's threads)"},
 	{"lake", 0, OPT_STR, "DIR", "lake root (default: the target's lake_root or ./lake)"},
 	{0},
@@ -37,13 +39,14 @@ static int run(struct cmd_ctx *c)
 	o.nselect = nsel;
 	o.full_refresh = cmd_flag(c, "full-refresh");
 	o.dry_run = cmd_flag(c, "dry-run");
+	o.allow_empty = cmd_flag(c, "allow-empty");
 	long long th = cmd_int(c, "threads", 0);
 	if (th < 0 || th > 64) {
 		err_set(&c->err, ING_EINVAL, "--threads must be between 1 and 64");
 		return 2;
 	}
 	o.threads = (int)th;
-	o.out = stdout;
+	o.out = c->g.quiet && !o.dry_run ? NULL : stdout; /* -q: nothing on success */
 	o.color = c->g.color;
 	o.progress = !c->g.quiet;
 	char *lake = NULL;

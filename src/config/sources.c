@@ -75,6 +75,33 @@ static int set_format(const struct ynode *v, void *dst, struct arena *a, struct 
 	return 0;
 }
 
+/* "30s", "5m", "1h", "1d", "250ms" or a number of seconds. */
+static int set_age(const struct ynode *v, void *dst, struct arena *a, struct err *e)
+{
+	(void)a;
+	const char *s = v->type == Y_SCALAR ? v->str : "";
+	char *end = NULL;
+	double x = strtod(s, &end);
+	double mul = 1e6;
+	if (end && !strcmp(end, "ms"))
+		mul = 1e3;
+	else if (end && (!strcmp(end, "s") || !*end))
+		mul = 1e6;
+	else if (end && !strcmp(end, "m"))
+		mul = 60e6;
+	else if (end && !strcmp(end, "h"))
+		mul = 3600e6;
+	else if (end && !strcmp(end, "d"))
+		mul = 86400e6;
+	else
+		end = NULL;
+	if (!end || end == s || !(x >= 0) || x * mul > 9e18)
+		return yerr(e, v, ING_ECONFIG,
+			    "min_file_age must be a duration such as 30s, 5m or 1h, not '%s'", s);
+	*(int64_t *)dst = (int64_t)(x * mul);
+	return 0;
+}
+
 #define OF(k, t, f) {k, t, offsetof(struct src_external_options, f), false, NULL, 0}
 #define OC(k, f, fn) {k, YF_CUSTOM, offsetof(struct src_external_options, f), false, fn, YS_TEXT}
 static const struct yfield options_fields[] = {
@@ -92,6 +119,9 @@ static const struct yfield options_fields[] = {
 	OF("max_record_bytes", YF_INT64, max_record_bytes),
 	OF("max_quoted_lines", YF_INT64, max_quoted_lines),
 	OF("max_quoted_bytes", YF_INT64, max_quoted_bytes),
+	OF("allow_empty", YF_BOOL, allow_empty),
+	OF("require_final_newline", YF_BOOL, require_final_newline),
+	OC("min_file_age", min_file_age_us, set_age),
 	OC("format", header, set_format),
 	YF_IGNORED("encoding", YS_TEXT),
 	YF_IGNORED("compression", YS_TEXT),
@@ -125,8 +155,32 @@ static int decode_external(const struct ynode *n, struct arena *a, const struct 
 	int rc = yaml_decode(n, external_fields, &r, 0, a, e);
 	if (rc)
 		return rc;
+	const struct ynode *ln = ymap_get(n, "location");
 	if (!r.location[0])
-		return yerr(e, n, ING_ECONFIG, "external location is empty");
+		return yerr(e, ln ? ln : n, ING_ECONFIG, "external location is empty");
+	/* a location is a glob under the lake root: anything else would
+	 * silently match nothing (or files outside the lake) */
+	if (r.location[0] == '/')
+		return yerr(e, ln ? ln : n, ING_ECONFIG,
+			    "external location '%s' is an absolute path; give it relative to the "
+			    "lake root (set the root with lake_root in the profile or --lake)",
+			    r.location);
+	if (strstr(r.location, "{{") || strstr(r.location, "{%") || strstr(r.location, "{#"))
+		return yerr(e, ln ? ln : n, ING_ECONFIG,
+			    "external location '%s' contains Jinja, which ingot does not render "
+			    "in locations; write the glob itself",
+			    r.location);
+	for (const char *p = r.location; *p;) {
+		size_t l = strcspn(p, "/");
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return yerr(e, ln ? ln : n, ING_ECONFIG,
+				    "external location '%s' leaves the lake root with '..'; "
+				    "locations are globs under the lake root",
+				    r.location);
+		p += l;
+		if (*p)
+			p++;
+	}
 	struct src_external *x = arena_zalloc(a, sizeof(*x));
 	x->location = r.location;
 	x->node = n;
@@ -138,6 +192,7 @@ static int decode_external(const struct ynode *n, struct arena *a, const struct 
 	o->escape = (char)-1; /* sentinel: unset */
 	o->max_bad_records = 0;
 	o->max_record_bytes = SRC_DEFAULT_MAX_RECORD_BYTES;
+	o->require_final_newline = true;
 	if (r.options && (rc = yaml_decode(r.options, options_fields, o, 0, a, e)))
 		return rc;
 	if (o->escape == (char)-1)

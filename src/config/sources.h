@@ -91,6 +91,10 @@ struct src_external_options {
 	int64_t max_record_bytes; /* default SRC_DEFAULT_MAX_RECORD_BYTES */
 	int64_t max_quoted_lines; /* default 0 = the reader's (CSV_MAX_QUOTED_LINES) */
 	int64_t max_quoted_bytes; /* default 0 = the reader's (CSV_MAX_QUOTED_BYTES) */
+	bool allow_empty;           /* default false: truncate mode never loads zero files */
+	bool require_final_newline; /* default true: a file not ending in a newline is
+				     * still being written and waits for a later run */
+	int64_t min_file_age_us;    /* default 0; "30s", "5m", "1h": younger files wait */
 };
 
 struct src_external {

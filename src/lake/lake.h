@@ -77,16 +77,27 @@ struct lake_file {
 	const char *path; /* absolute */
 	uint64_t size;
 	int64_t mtime_us;
+	int64_t ctime_us; /* a rewrite changes it even when size and mtime are kept */
+	uint64_t dev, ino;
 };
 
 /* Files matching pattern (and pattern.gz), sorted by rel; strings and the
- * array in arena a. A root that does not exist is ING_ENOTFOUND. */
+ * array in arena a. A root that does not exist is ING_ENOTFOUND. A folder
+ * of the pattern that does not exist matches nothing; one that cannot be
+ * read, a match that is a dangling symlink or a symlink loop is ING_EIO
+ * naming it. Directories are walked once per (device, inode) and position
+ * in the pattern, so symlinks into the tree neither repeat nor hang. */
 int lake_list(const char *root, const char *pattern, struct arena *a, struct lake_file **out,
 	      size_t *n, struct err *e);
 /* Lowercase hex SHA-256 of a file (65 bytes with the NUL). */
 int lake_sha256(const char *path, char out[65], struct err *e);
 /* Current size and mtime of a path. */
 int lake_stat(const char *path, uint64_t *size, int64_t *mtime_us, struct err *e);
+/* Size, mtime, ctime, device and inode of path into f (rel/path untouched). */
+int lake_fingerprint(const char *path, struct lake_file *f, struct err *e);
+/* Whether a file looks completely written: its last byte is a newline
+ * (gzip files end their own stream and are always "complete" here). */
+int lake_file_complete(const struct lake_file *f, bool *complete, struct err *e);
 
 /* ---- reading ---- */
 

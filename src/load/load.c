@@ -5,8 +5,10 @@
  * an `external` property, and make a plan per table: the column contract
  * (declared types, or types inferred from a sample of the first file), the
  * files matched under the lake root, and each file's state against the
- * _ingot.loaded_files manifest — new, loaded (same size and mtime, or same
- * SHA-256 when those moved), or changed (same name, other contents). Then
+ * _ingot.loaded_files manifest rows of the destination relation — new,
+ * loaded (same dev, inode, size, mtime and ctime, or same SHA-256 when
+ * those moved), changed (same name, other contents) or a duplicate (the
+ * contents of another file). Then
  * worker threads, each with its own connection, take tables one at a time
  * and load them (table.c); a dry run prints the plans instead.
  *
@@ -32,6 +34,70 @@
 #include <unistd.h>
 
 #define INFER_SAMPLE 1000
+
+/* Columns added to _ingot.loaded_files after its first version: the
+ * destination relation (its key), the cheap fingerprint and duplicates. */
+static const struct {
+	const char *name;
+	enum wh_type type;
+} manifest_added[] = {
+	{"schema_name", WH_TEXT}, {"identifier", WH_TEXT}, {"ctime_us", WH_INT64},
+	{"dev", WH_INT64},        {"ino", WH_INT64},       {"duplicate_of", WH_TEXT},
+};
+
+/* Bring a _ingot.loaded_files made by an earlier version up to date:
+ * missing columns, rows keyed by their destination (taken from the load
+ * that wrote them), and the unique key on (destination, path). Idempotent. */
+static int migrate_manifest(struct wh_conn *c, struct err *e)
+{
+	struct wh_db *db = wh_conn_db(c);
+	struct arena *a = arena_new(0);
+	struct wh_column_info *cols = NULL;
+	size_t n = 0;
+	struct buf s = BUF_INIT;
+	int rc = wh_list_columns(c, "_ingot", "loaded_files", a, &cols, &n, e);
+	for (size_t i = 0; !rc && i < sizeof(manifest_added) / sizeof(manifest_added[0]); i++) {
+		bool have = false;
+		for (size_t j = 0; j < n && !have; j++)
+			have = !str_casecmp(cols[j].name, manifest_added[i].name);
+		if (have)
+			continue;
+		struct wh_ltype lt = {manifest_added[i].type, 0, 0, 0};
+		buf_reset(&s);
+		buf_printf(&s, "ALTER TABLE _ingot.loaded_files ADD COLUMN %s ",
+			   manifest_added[i].name);
+		wh_type_sql(db, &lt, &s);
+		rc = wh_exec(c, buf_cstr(&s), e);
+	}
+	/* rows of earlier versions were keyed by source and table: their
+	 * destination is the relation the load that wrote them recorded */
+	if (!rc)
+		rc = wh_exec(c,
+			     "UPDATE _ingot.loaded_files SET "
+			     "schema_name = (SELECT max(substr(l.relation, 1, strpos(l.relation, '.') - 1)) "
+			     "FROM _ingot.loads l WHERE l.load_id = loaded_files.load_id AND l.source = "
+			     "loaded_files.source AND l.table_name = loaded_files.table_name), "
+			     "identifier = (SELECT max(substr(l.relation, strpos(l.relation, '.') + 1)) "
+			     "FROM _ingot.loads l WHERE l.load_id = loaded_files.load_id AND l.source = "
+			     "loaded_files.source AND l.table_name = loaded_files.table_name) "
+			     "WHERE schema_name IS NULL AND EXISTS (SELECT 1 FROM _ingot.loads l WHERE "
+			     "l.load_id = loaded_files.load_id AND l.source = loaded_files.source AND "
+			     "l.table_name = loaded_files.table_name)",
+			     e);
+	if (!rc && wh_exec(c,
+			   "CREATE UNIQUE INDEX IF NOT EXISTS loaded_files_relation_path ON "
+			   "_ingot.loaded_files (schema_name, identifier, path)",
+			   e)) {
+		rc = ING_EDB;
+		err_prefix(e, "adding the unique key (relation, path) to _ingot.loaded_files (a file "
+			      "recorded twice for one table means an earlier version loaded it twice: "
+			      "check that table for duplicate rows, then delete the extra manifest "
+			      "row)");
+	}
+	buf_free(&s);
+	arena_free(a);
+	return rc;
+}
 
 int load__ensure_meta(struct wh_conn *c, struct err *e)
 {
@@ -69,6 +135,8 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 		rc = wh_create_schema(c, "_ingot", &e1);
 		if (!rc)
 			rc = wh_exec(c, buf_cstr(&s), &e1);
+		if (!rc)
+			rc = migrate_manifest(c, &e1);
 		if (!rc || attempt == 1) {
 			err_move(e, &e1);
 			break;
@@ -190,8 +258,9 @@ static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, 
 		return 0;
 	pl->inferred = true;
 	if (!pl->nfiles) {
-		pl->plan_error = arena_printf(a, "%s: no columns declared and no file to infer them from",
-					      pl->name);
+		if (!pl->plan_error)
+			pl->plan_error = arena_printf(
+				a, "%s: no columns declared and no file to infer them from", pl->name);
 		return 0;
 	}
 	const struct src_external_options *o = pl->opt;
@@ -257,48 +326,126 @@ static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, 
 }
 
 struct mrow {
-	int64_t size, mtime;
-	const char *sha, *load_id;
+	int64_t size, mtime, ctime, dev, ino; /* -1: not recorded (earlier version) */
+	const char *path, *sha, *load_id;
+	const char *dup_of; /* recorded as a duplicate of this file, else NULL */
 	bool seen;
 };
 
-static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct lplan *pl,
-		      struct arena *a, struct err *e)
+static int64_t cell_int(const struct wh_result *res, size_t r, size_t col)
 {
+	const struct wh_value *v = wh_cell(res, r, col);
+	return v->type == WH_NULL ? -1 : v->v.i;
+}
+
+/* The files matched, less those still being written (no final newline,
+ * younger than min_file_age). Listing problems fail the table. */
+static int list_files(struct load_ctx *lc, struct lplan *pl, struct arena *a, bool warn,
+		      struct err *e)
+{
+	const struct src_external_options *opt = pl->opt;
 	struct lake_file *files = NULL;
 	size_t n = 0;
-	int rc = lake_list(lc->lake_root, pl->t->external->location, a, &files, &n, e);
-	if (rc == ING_ENOTFOUND) {
-		err_clear(e);
+	struct err le = ERR_INIT;
+	int rc = lake_list(lc->lake_root, pl->t->external->location, a, &files, &n, &le);
+	if (rc) {
+		pl->plan_error = arena_printf(a, "%s: listing %s under %s: %s", pl->name,
+					      pl->t->external->location, lc->lake_root,
+					      le.msg ? le.msg : ing_strerror(rc));
+		err_clear(&le);
 		n = 0;
-	} else if (rc) {
-		return rc;
 	}
 	pl->files = arena_zalloc(a, (n + 1) * sizeof(*pl->files));
-	pl->nfiles = n;
-	for (size_t i = 0; i < n; i++)
-		pl->files[i].f = files[i];
+	pl->nfiles = 0;
+	pl->nwaiting = 0;
+	int64_t now = now_us();
+	for (size_t i = 0; i < n; i++) {
+		bool complete = true;
+		if (opt->require_final_newline && (rc = lake_file_complete(&files[i], &complete, e)))
+			return rc;
+		bool young = opt->min_file_age_us > 0 && now - files[i].mtime_us < opt->min_file_age_us;
+		if (!complete || young) {
+			pl->nwaiting++;
+			if (warn)
+				log_warn("%s: %s %s; it is left for a later run (producers: write to a "
+					 "temporary name, then rename)",
+					 pl->name, files[i].rel,
+					 !complete ? "does not end with a newline, so it may still be "
+						     "being written"
+						   : "is younger than min_file_age");
+			continue;
+		}
+		pl->files[pl->nfiles++].f = files[i];
+	}
+	if (!n && !pl->plan_error) {
+		bool allow = lc->o->allow_empty || opt->allow_empty;
+		if (pl->replace && !allow)
+			pl->plan_error = arena_printf(
+				a,
+				"%s: no files match %s under %s; the table is kept as it was (check the "
+				"location and --lake; to replace it with an empty table pass "
+				"--allow-empty or set allow_empty: true in its options)",
+				pl->name, pl->t->external->location, lc->lake_root);
+		else if (warn)
+			log_warn("%s: no files match %s under %s", pl->name,
+				 pl->t->external->location, lc->lake_root);
+	}
+	return 0;
+}
 
-	struct strmap man = STRMAP_INIT;
+/* The state of each matched file against the manifest rows of the
+ * destination relation: new, loaded (same fingerprint, or same SHA-256
+ * when it moved: its row is refreshed so the next run does not hash it
+ * again), changed, or a duplicate of other contents. New files are hashed
+ * only when their size equals another file's. */
+static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct lplan *pl,
+		      struct arena *a, bool warn, struct err *e)
+{
+	pl->nnew = pl->nloaded = pl->nchanged = pl->ndup = 0;
+	pl->up_to_date = false;
+	pl->plan_error = NULL;
+	int rc = list_files(lc, pl, a, warn, e);
+	if (rc || pl->plan_error)
+		return rc;
+	size_t n = pl->nfiles;
+
+	struct strmap man = STRMAP_INIT, bysha = STRMAP_INIT;
 	struct mrow *rows = NULL;
-	size_t nman = 0;
+	size_t nman = 0, nrecdup = 0;
 	struct wh_result *res = NULL;
 	if (meta) {
-		struct wh_value v[2] = {wh_text(pl->t->source->name), wh_text(pl->t->name)};
-		rc = wh_query(c,
-			      "SELECT path, size, mtime_us, sha256, load_id FROM _ingot.loaded_files "
-			      "WHERE source = $1 AND table_name = $2",
-			      v, 2, &res, e);
+		struct wh_value v[4] = {wh_text(pl->schema), wh_text(pl->identifier),
+					wh_text(pl->t->source->name), wh_text(pl->t->name)};
+		if (lc->legacy_manifest)
+			rc = wh_query(c,
+				      "SELECT path, size, mtime_us, sha256, load_id, NULL, NULL, NULL, "
+				      "NULL FROM _ingot.loaded_files WHERE source = $1 AND table_name = $2",
+				      v + 2, 2, &res, e);
+		else
+			rc = wh_query(c,
+				      "SELECT path, size, mtime_us, sha256, load_id, ctime_us, dev, ino, "
+				      "duplicate_of FROM _ingot.loaded_files WHERE (schema_name = $1 AND "
+				      "identifier = $2) OR (schema_name IS NULL AND source = $3 AND "
+				      "table_name = $4)",
+				      v, 4, &res, e);
 		if (rc)
 			return rc;
 		nman = res->nrows;
 		rows = xcalloc(nman + 1, sizeof(*rows));
 		for (size_t i = 0; i < nman; i++) {
-			rows[i].size = wh_cell(res, i, 1)->v.i;
-			rows[i].mtime = wh_cell(res, i, 2)->v.i;
+			rows[i].size = cell_int(res, i, 1);
+			rows[i].mtime = cell_int(res, i, 2);
+			rows[i].ctime = cell_int(res, i, 5);
+			rows[i].dev = cell_int(res, i, 6);
+			rows[i].ino = cell_int(res, i, 7);
+			rows[i].path = arena_strdup(a, wh_cell(res, i, 0)->v.s.p);
 			rows[i].sha = arena_strdup(a, wh_cell(res, i, 3)->v.s.p);
 			rows[i].load_id = arena_strdup(a, wh_cell(res, i, 4)->v.s.p);
-			strmap_put(&man, wh_cell(res, i, 0)->v.s.p, &rows[i]);
+			if (wh_cell(res, i, 8)->type != WH_NULL)
+				rows[i].dup_of = arena_strdup(a, wh_cell(res, i, 8)->v.s.p);
+			strmap_put(&man, rows[i].path, &rows[i]);
+			if (!pl->replace)
+				strmap_put(&bysha, rows[i].sha, &rows[i]);
 		}
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -306,25 +453,31 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 		struct mrow *m = strmap_get(&man, lf->f.rel);
 		if (!m) {
 			lf->state = LF_NEW;
-			pl->nnew++;
 			continue;
 		}
 		m->seen = true;
 		lf->old_sha = m->sha;
-		if ((uint64_t)m->size == lf->f.size && m->mtime == lf->f.mtime_us) {
-			lf->state = LF_LOADED;
-			pl->nloaded++;
+		/* a recorded duplicate stays one: replace mode must not load it */
+		enum lfile_state same = m->dup_of && pl->replace ? LF_DUP : LF_LOADED;
+		if ((uint64_t)m->size == lf->f.size && m->mtime == lf->f.mtime_us &&
+		    m->ctime == lf->f.ctime_us && (uint64_t)m->dev == lf->f.dev &&
+		    (uint64_t)m->ino == lf->f.ino) {
+			lf->state = same;
+			lf->sha = m->sha;
+			lf->dup_of = same == LF_DUP ? m->dup_of : NULL;
+			nrecdup += same == LF_DUP;
 			continue;
 		}
 		char sha[65];
 		if ((rc = lake_sha256(lf->f.path, sha, e)))
 			break;
+		lf->sha = arena_strdup(a, sha);
 		if (!strcmp(sha, m->sha)) {
-			lf->state = LF_LOADED;
-			pl->nloaded++;
+			lf->state = same;
+			lf->dup_of = same == LF_DUP ? m->dup_of : NULL;
+			lf->refresh = true;
 		} else {
 			lf->state = LF_CHANGED;
-			pl->nchanged++;
 			if (!pl->replace && !pl->plan_error)
 				pl->plan_error = arena_printf(
 					a,
@@ -335,22 +488,91 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 					pl->name, lf->f.rel, m->load_id);
 		}
 	}
+	/* the same contents under two names load once: a new file is compared
+	 * with the manifest's files and the other files matched */
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct lfile *lf = &pl->files[i];
+		if (lf->state != LF_NEW)
+			continue;
+		bool collide = false;
+		for (size_t j = 0; j < nman && !collide; j++)
+			collide = (uint64_t)rows[j].size == lf->f.size;
+		for (size_t j = 0; j < n && !collide; j++)
+			collide = j != i && pl->files[j].f.size == lf->f.size;
+		if (!collide)
+			continue;
+		char sha[65];
+		if ((rc = lake_sha256(lf->f.path, sha, e)))
+			break;
+		lf->sha = arena_strdup(a, sha);
+		struct mrow *m = strmap_get(&bysha, sha);
+		const char *dup = m ? (m->dup_of ? m->dup_of : m->path) : NULL;
+		for (size_t j = 0; j < n && !dup; j++) {
+			const struct lfile *o = &pl->files[j];
+			bool original = o->state != LF_DUP &&
+					(pl->replace || o->state != LF_CHANGED);
+			if (j != i && original && o->sha && !strcmp(o->sha, sha))
+				dup = o->f.rel;
+		}
+		if (dup) {
+			lf->state = LF_DUP;
+			lf->dup_of = dup;
+			if (warn)
+				log_warn("%s: %s has the same contents as %s; it is recorded as a "
+					 "duplicate and not loaded again",
+					 pl->name, lf->f.rel, dup);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum lfile_state st = pl->files[i].state;
+		pl->nnew += st == LF_NEW;
+		pl->nloaded += st == LF_LOADED;
+		pl->nchanged += st == LF_CHANGED;
+		pl->ndup += st == LF_DUP;
+	}
 	bool all_seen = true;
-	for (size_t i = 0; i < nman; i++)
+	for (size_t i = 0; i < nman; i++) {
 		all_seen &= rows[i].seen;
+		if (!rows[i].seen && warn)
+			log_warn("%s: %s was loaded (load %s) but is no longer in the lake%s", pl->name,
+				 rows[i].path, rows[i].load_id,
+				 pl->replace ? "; the table will be replaced without its rows" : "");
+	}
 	if (!rc) {
 		if (!pl->replace)
-			pl->up_to_date = pl->nnew == 0 && !pl->plan_error;
-		else if (!lc->o->full_refresh && meta && n && pl->nloaded == n && all_seen &&
-			 nman == n) {
+			pl->up_to_date = pl->nnew == 0 && pl->ndup == 0 && !pl->plan_error;
+		else if (!lc->o->full_refresh && meta && n && pl->nloaded + nrecdup == n &&
+			 pl->ndup == nrecdup && all_seen && nman == n) {
 			enum wh_rel_kind kind = WH_REL_NONE;
 			if ((rc = wh_relation_kind(c, pl->schema, pl->identifier, &kind, e)) == 0)
 				pl->up_to_date = kind == WH_REL_TABLE;
 		}
+		/* a truncate-mode table waits for files still being written
+		 * rather than lose their rows meanwhile */
+		if (!rc && pl->replace && pl->nwaiting && !pl->plan_error && !lc->o->full_refresh) {
+			enum wh_rel_kind kind = WH_REL_NONE;
+			if ((rc = wh_relation_kind(c, pl->schema, pl->identifier, &kind, e)) == 0 &&
+			    kind == WH_REL_TABLE) {
+				pl->up_to_date = true;
+				if (warn)
+					log_warn("%s: the table is kept as it was until every matched "
+						 "file is complete",
+						 pl->name);
+			}
+		}
 	}
 	wh_result_free(res);
 	strmap_free(&man, NULL);
+	strmap_free(&bysha, NULL);
 	free(rows);
+	return rc;
+}
+
+int load__replan(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
+{
+	pthread_mutex_lock(&lc->lock);
+	int rc = plan_files(lc, c, true, pl, lc->arena, false, e);
+	pthread_mutex_unlock(&lc->lock);
 	return rc;
 }
 
@@ -399,12 +621,11 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&lc->lock);
 			continue;
 		}
-		if (pl->plan_error || pl->up_to_date) {
+		if (pl->plan_error) {
 			finish_without_loading(lc, c, pl);
 			continue;
 		}
-		pl->rep->files_skipped = pl->replace ? 0 : pl->nloaded;
-		if (pl->inferred_note)
+		if (pl->inferred_note && !pl->up_to_date)
 			log_warn("%s: %s (declare data_type to fix them)", pl->name, pl->inferred_note);
 		struct err e = ERR_INIT;
 		load__table(lc, c, pl, &e);
@@ -431,7 +652,7 @@ static void human_bytes(uint64_t b, char *out, size_t n)
 
 static void print_plan(const struct lplan *pl, FILE *fp)
 {
-	static const char *st[] = {"new", "loaded", "changed"};
+	static const char *st[] = {"new", "loaded", "changed", "duplicate"};
 	fprintf(fp, "%s -> %s (%s%s): %zu new, %zu loaded, %zu changed\n", pl->name,
 		pl->rep->relation, pl->opt->write_disposition == SRC_WRITE_APPEND ? "append" : "truncate",
 		pl->replace && pl->opt->write_disposition == SRC_WRITE_APPEND ? ", full refresh" : "",
@@ -439,10 +660,14 @@ static void print_plan(const struct lplan *pl, FILE *fp)
 	for (size_t i = 0; i < pl->nfiles; i++) {
 		char hb[32];
 		human_bytes(pl->files[i].f.size, hb, sizeof(hb));
-		fprintf(fp, "  %-8s %s (%s)\n", st[pl->files[i].state], pl->files[i].f.rel, hb);
+		fprintf(fp, "  %-8s %s (%s)%s%s\n", st[pl->files[i].state], pl->files[i].f.rel, hb,
+			pl->files[i].dup_of ? " same contents as " : "",
+			pl->files[i].dup_of ? pl->files[i].dup_of : "");
 	}
-	if (!pl->nfiles)
+	if (!pl->nfiles && !pl->nwaiting)
 		fprintf(fp, "  no files match %s\n", pl->t->external->location);
+	if (pl->nwaiting)
+		fprintf(fp, "  %zu file(s) still being written, left for a later run\n", pl->nwaiting);
 	if (pl->inferred_note)
 		fprintf(fp, "  %s\n", pl->inferred_note);
 	if (pl->plan_error)
@@ -567,6 +792,15 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 	out->n = np;
 	if (rc)
 		goto done;
+	/* A lake that is not there (a --lake typo, an unmounted volume) is not
+	 * "no files": it would empty truncate-mode tables. */
+	if (np && !fs_is_dir(lc.lake_root)) {
+		rc = err_set(e, ING_ENOTFOUND,
+			     "the lake root %s does not exist or is not a folder; check --lake (or "
+			     "lake_root in the profile) and that the volume is mounted",
+			     lc.lake_root);
+		goto done;
+	}
 	/* One lock per table, taken in the project's source order before
 	 * planning: two runs that share a table (two pipeline tasks, a CLI run
 	 * and the scheduler) serialise on it, and the second plans after the
@@ -603,11 +837,27 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 		if ((rc = wh_relation_kind(c, "_ingot", "loaded_files", &kind, e)))
 			goto done;
 		meta = kind != WH_REL_NONE;
+		/* a dry run changes nothing, not even the manifest's migration:
+		 * read an earlier version's manifest as it is */
+		struct arena *ca = arena_new(0);
+		struct wh_column_info *cols = NULL;
+		size_t ncols = 0;
+		if (meta)
+			rc = wh_list_columns(c, "_ingot", "loaded_files", ca, &cols, &ncols, e);
+		if (meta && !rc) {
+			lc.legacy_manifest = true;
+			for (size_t i = 0; i < ncols; i++)
+				if (!str_casecmp(cols[i].name, "duplicate_of"))
+					lc.legacy_manifest = false;
+		}
+		arena_free(ca);
+		if (rc)
+			goto done;
 	} else if ((rc = load__ensure_meta(c, e))) {
 		goto done;
 	}
 	for (size_t i = 0; i < np && !rc; i++) {
-		if ((rc = plan_files(&lc, c, meta, &plans[i], a, e)))
+		if ((rc = plan_files(&lc, c, meta, &plans[i], a, true, e)))
 			break;
 		if (!plans[i].plan_error || plans[i].ncols == 0)
 			rc = plan_columns(&lc, &plans[i], a, e);
@@ -617,11 +867,22 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 	if (o->dry_run) {
 		for (size_t i = 0; i < np && o->out; i++)
 			print_plan(&plans[i], o->out);
+		for (size_t i = 0; i < np; i++)
+			if (plans[i].plan_error) {
+				out->tables[i].status = LOAD_FAILED;
+				out->tables[i].error = plans[i].plan_error;
+				out->failed++;
+			}
+		if (out->failed)
+			rc = err_set(e, ING_EFAIL, "the plan of %zu of %zu source table(s) has an error",
+				     out->failed, np);
 		goto done;
 	}
-	/* schemas first, one connection: engines dislike concurrent CREATE SCHEMA */
+	/* schemas first, one connection: engines dislike concurrent CREATE
+	 * SCHEMA. Also for tables that look up to date: that is checked again
+	 * under the warehouse lock, and may have changed by then. */
 	for (size_t i = 0; i < np && !rc; i++)
-		if (!plans[i].up_to_date && !plans[i].plan_error)
+		if (!plans[i].plan_error)
 			rc = wh_create_schema(c, plans[i].schema, e);
 	if (rc)
 		goto done;
@@ -633,9 +894,18 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 		worker(&pool);
 	} else {
 		pthread_t *th = xcalloc((size_t)threads, sizeof(*th));
+		int started = 0, err = 0;
 		for (int i = 0; i < threads; i++)
-			pthread_create(&th[i], NULL, worker, &pool);
-		for (int i = 0; i < threads; i++)
+			if ((err = pthread_create(&th[started], NULL, worker, &pool)) == 0)
+				started++;
+		/* the queue is shared: fewer threads (or this one) still load
+		 * every table, only slower */
+		if (started < threads)
+			log_warn("load: started %d of %d threads (%s); loading with fewer", started,
+				 threads, strerror(err));
+		if (!started)
+			worker(&pool);
+		for (int i = 0; i < started; i++)
 			pthread_join(th[i], NULL);
 		free(th);
 	}

@@ -18,16 +18,26 @@
  *   - append mode skips files already loaded; a different file under a
  *     loaded name is an error; full_refresh reloads everything;
  *   - truncate mode reloads every file matched (the table is replaced);
- *     when nothing changed since the last load it is skipped;
+ *     when nothing changed since the last load it is skipped; zero files
+ *     never replace a table unless allow_empty (option or table config);
+ *   - listing problems (an unreadable folder, a dangling symlink, a
+ *     symlink loop) fail that table; a missing lake root fails the run;
+ *   - _ingot.loaded_files is keyed by the destination relation (schema,
+ *     identifier, path: a unique key); files with the same contents as a
+ *     loaded one are recorded as duplicates, not loaded; files without a
+ *     final newline or younger than min_file_age wait for a later run
+ *     (docs/internals/load.md);
  *   - _ingot.loads keeps one row per table per run (files, bytes, rows
  *     read/loaded/rejected, duration, status, error; `note` records the
  *     inferred column types of a table that declares none).
  *
  * Threads: tables are loaded in parallel by o->threads workers, each with
- * its own wh_conn. Runs may overlap (pipeline tasks, CLI and scheduler):
- * each table is locked (<project>/.ingot/locks/load-SOURCE.TABLE.lock)
- * before it is planned, so runs sharing a table wait for each other and a
- * file is loaded once. Each table's load runs a reader thread next to the
+ * its own wh_conn. Runs may overlap (pipeline tasks, CLI and scheduler,
+ * other checkouts on the same warehouse): each table is locked
+ * (<project>/.ingot/locks/load-SOURCE.TABLE.lock) before it is planned,
+ * and its transaction takes the warehouse lock of its relation
+ * (wh_lock_relation) and plans again under it, so runs sharing a table
+ * wait for each other and a file is loaded once. Each table's load runs a reader thread next to the
  * worker that appends.
  *
  * Ownership: the report's strings live in out->arena; release with
@@ -58,6 +68,7 @@ struct load_opts {
 	const char *const *select;
 	size_t nselect;
 	bool full_refresh;
+	bool allow_empty;  /* a truncate-mode table may be replaced by zero files */
 	bool dry_run;      /* print the plan (new / loaded / changed files); change nothing */
 	int threads;       /* 0 = the target's threads (at least 1) */
 	const char *lake_root; /* NULL = the target's lake_root */

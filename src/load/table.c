@@ -1,14 +1,18 @@
 /*
  * load/table.c — one source table's load, as one transaction.
  *
- *   BEGIN
+ *   BEGIN; the relation's warehouse lock; plan the files again under it
+ *     (load.c): what another run committed meanwhile is now loaded
  *     replace (truncate mode, --full-refresh): CREATE the new relation
  *       "<identifier>__ingot_new" and load into it;
  *     append: CREATE TABLE IF NOT EXISTS and load into the table itself
  *   for each file: stream records -> convert -> column batches -> appender;
  *     bad rows -> reject batches -> _ingot.load_rejects
  *   more rejects than max_bad_records -> ROLLBACK, say how many and why
- *   manifest rows (_ingot.loaded_files) for the files loaded
+ *   manifest rows (_ingot.loaded_files) for the files loaded (replace:
+ *     rewritten in place, then the rows of files no longer there deleted;
+ *     DuckDB refuses a DELETE and an INSERT of one unique key in one
+ *     transaction), duplicates, and refreshed fingerprints
  *   replace: DROP the old relation, RENAME the new one into its place —
  *     except where views are bound to tables (WH_CAP_BOUND_VIEWS, e.g.
  *     PostgreSQL: dbt staging views read the bronze table) and the table
@@ -78,9 +82,20 @@ static const char *const rej_names[RJ_NCOLS] = {"load_id", "source", "table_name
 /* A unit of work passed from the producer to the appender. */
 struct slot {
 	struct lake_conv *conv;
+	/* appender path: each row's file (index in the plan) and CSV line, so
+	 * an engine error on row N of a COPY names the line of the file */
+	uint64_t *line;
+	uint32_t *fidx;
 	struct wh_colbuf rcb[RJ_NCOLS];
 	struct wh_batch rb;
 	struct arena *ra;
+};
+
+/* Rows of the open COPY from one file on consecutive lines: row0 (0-based
+ * in the COPY) is line0 of file fidx. */
+struct copy_run {
+	uint64_t row0, line0;
+	uint32_t fidx;
 };
 
 /* The appending side: its connection and its open COPY / appender. */
@@ -88,6 +103,9 @@ struct apx {
 	struct tload *tl;
 	struct wh_conn *c;
 	struct wh_appender *ap;
+	struct copy_run *runs; /* where the rows of the open COPY came from */
+	size_t nruns, capruns;
+	uint64_t copy_rows, last_line;
 };
 
 struct tload {
@@ -100,6 +118,7 @@ struct tload {
 	struct slot slots[NSLOTS];
 	/* producer side */
 	struct slot *cur;
+	uint32_t cur_file; /* index in pl->files of the file being read */
 	char (*shas)[65];
 	uint64_t *rows;
 	uint64_t rejected;
@@ -167,6 +186,10 @@ static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
 		sl->conv = lake_conv_new_rows(tl->pl->cols, tl->pl->ncols, co,
 					      tl->stream ? STREAM_ROWS : LAKE_BATCH_ROWS);
 		sl->ra = arena_new(1 << 16);
+		if (!tl->stream) {
+			sl->line = xcalloc(LAKE_BATCH_ROWS, sizeof(*sl->line));
+			sl->fidx = xcalloc(LAKE_BATCH_ROWS, sizeof(*sl->fidx));
+		}
 		for (int i = 0; i < RJ_NCOLS; i++) {
 			sl->rcb[i].type.type = i == RJ_LINE ? WH_INT64 : WH_TEXT;
 			sl->rcb[i].data = xcalloc(REJ_BATCH,
@@ -189,6 +212,8 @@ static void slots_free(struct tload *tl)
 		}
 		arena_free(sl->ra);
 		lake_conv_free(sl->conv);
+		free(sl->line);
+		free(sl->fidx);
 	}
 }
 
@@ -221,13 +246,63 @@ static int ensure_cur(struct tload *tl, struct err *e)
 	return 0;
 }
 
+/* An engine error about row N of the open COPY ("COPY t, line N", as
+ * PostgreSQL counts): name the file and its CSV line instead. */
+static void copy_error(struct apx *x, struct err *e)
+{
+	const char *m = e && e->msg ? strstr(e->msg, "COPY ") : NULL;
+	const char *l = m ? strstr(m, ", line ") : NULL;
+	if (!l || !x->nruns)
+		return;
+	uint64_t n = strtoull(l + 7, NULL, 10);
+	if (n == 0 || n > x->copy_rows)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < x->nruns && x->runs[i].row0 <= n - 1; i++)
+		k = i;
+	const struct copy_run *r = &x->runs[k];
+	const char *rel = x->tl->pl->files[r->fidx].f.rel;
+	unsigned long long line = (unsigned long long)(r->line0 + (n - 1 - r->row0));
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s:%llu: %.*s, row %llu of the bulk load%s", rel, line, (int)(l - e->msg),
+		   e->msg, (unsigned long long)n, l + 7 + strspn(l + 7, "0123456789"));
+	int code = e->code;
+	err_clear(e);
+	err_set(e, code, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
 static int close_data(struct apx *x, bool ok, struct err *e)
 {
 	if (!x->ap)
 		return 0;
 	struct wh_appender *ap = x->ap;
 	x->ap = NULL;
-	return wh_append_close(ap, ok, e);
+	int rc = wh_append_close(ap, ok, e);
+	if (rc && ok)
+		copy_error(x, e);
+	x->nruns = 0;
+	x->copy_rows = 0;
+	return rc;
+}
+
+/* Remember where a slot's rows come from, before they join the COPY. */
+static void copy_track(struct apx *x, const struct slot *sl, size_t n)
+{
+	for (size_t i = 0; sl->line && i < n; i++) {
+		uint64_t row = x->copy_rows + i;
+		const struct copy_run *last = x->nruns ? &x->runs[x->nruns - 1] : NULL;
+		if (last && last->fidx == sl->fidx[i] && sl->line[i] == x->last_line + 1) {
+			x->last_line++;
+			continue;
+		}
+		if (x->nruns == x->capruns) {
+			x->capruns = x->capruns ? 2 * x->capruns : 64;
+			x->runs = xrealloc(x->runs, x->capruns * sizeof(*x->runs));
+		}
+		x->runs[x->nruns++] = (struct copy_run){row, sl->line[i], sl->fidx[i]};
+		x->last_line = sl->line[i];
+	}
 }
 
 /* Appender side: write a slot's rejects (closing the data COPY first:
@@ -302,11 +377,19 @@ static int data_write(struct apx *x, struct slot *sl, struct err *e)
 	struct tload *tl = x->tl;
 	size_t n = lake_conv_rows(sl->conv);
 	int rc = 0;
-	if (!x->ap)
+	if (!x->ap) {
 		rc = wh_append_open(x->c, tl->pl->schema, tl->target, tl->defs, tl->pl->ncols, &x->ap,
 				    e);
-	if (!rc)
+		x->nruns = 0;
+		x->copy_rows = 0;
+	}
+	if (!rc) {
+		copy_track(x, sl, n);
+		x->copy_rows += n;
 		rc = wh_append_batch(x->ap, lake_conv_batch(sl->conv), e);
+		if (rc)
+			copy_error(x, e);
+	}
 	if (!rc) {
 		pthread_mutex_lock(&tl->mu);
 		tl->pl->rep->rows_loaded += n;
@@ -412,11 +495,19 @@ static int load_file(struct tload *tl, struct lfile *lf, char sha_out[65], uint6
 			const char *why;
 			if ((rc = ensure_cur(tl, e)))
 				break;
-			if (lake_conv_row(tl->cur->conv, &rec, &bc, &why))
+			if (lake_conv_row(tl->cur->conv, &rec, &bc, &why)) {
 				rc = reject(tl, rel, rec.line, pl->cols[bc].name, why, rec.raw,
 					    rec.rawlen, e);
-			else if (lake_conv_full(tl->cur->conv))
-				push_full(tl);
+			} else {
+				struct slot *sl = tl->cur;
+				if (sl->line) {
+					size_t at = lake_conv_rows(sl->conv) - 1;
+					sl->line[at] = rec.line;
+					sl->fidx[at] = tl->cur_file;
+				}
+				if (lake_conv_full(sl->conv))
+					push_full(tl);
+			}
 		}
 		if (rc)
 			break;
@@ -511,19 +602,66 @@ static int write_manifest(struct tload *tl, struct lfile *lf, const char *sha, u
 			  struct err *e)
 {
 	struct lplan *pl = tl->pl;
-	struct wh_value v[9] = {
+	struct wh_value v[15] = {
 		wh_text(pl->t->source->name), wh_text(pl->t->name),
 		wh_text(lf->f.rel),           wh_int((int64_t)lf->f.size),
 		wh_int(lf->f.mtime_us),       wh_text(sha),
 		wh_int((int64_t)rows),        wh_text(tl->lc->load_id),
-		wh_ts(now_us()),
+		wh_ts(now_us()),              wh_text(pl->schema),
+		wh_text(pl->identifier),      wh_int(lf->f.ctime_us),
+		wh_int((int64_t)lf->f.dev),   wh_int((int64_t)lf->f.ino),
+		lf->dup_of ? wh_text(lf->dup_of) : wh_null(),
 	};
 	struct wh_result *res = NULL;
-	int rc = wh_query(tl->c,
+	int rc = 0;
+	if (pl->replace) {
+		/* rewrite the row in place: DuckDB refuses a DELETE and an INSERT
+		 * of one unique key in one transaction */
+		rc = wh_query(tl->c,
+			      "UPDATE _ingot.loaded_files SET source = $1, table_name = $2, size = $4, "
+			      "mtime_us = $5, sha256 = $6, rows_read = $7, load_id = $8, loaded_at = $9, "
+			      "ctime_us = $12, dev = $13, ino = $14, duplicate_of = $15 WHERE "
+			      "schema_name = $10 AND identifier = $11 AND path = $3 RETURNING path",
+			      v, 15, &res, e);
+		bool done = !rc && res->nrows > 0;
+		wh_result_free(res);
+		res = NULL;
+		if (rc || done)
+			goto out;
+	}
+	rc = wh_query(tl->c,
 			  "INSERT INTO _ingot.loaded_files (source, table_name, path, size, mtime_us, "
-			  "sha256, rows_read, load_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			  "$8, $9)",
-			  v, 9, &res, e);
+			  "sha256, rows_read, load_id, loaded_at, schema_name, identifier, ctime_us, dev, "
+			  "ino, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+			  "$13, $14, $15)",
+			  v, 15, &res, e);
+	wh_result_free(res);
+out:
+	if (rc)
+		err_prefix(e, "recording %s in _ingot.loaded_files (another run may have loaded it)",
+			   lf->f.rel);
+	return rc;
+}
+
+/* A loaded file whose fingerprint moved (touched, copied back) but whose
+ * contents are the same: record the new fingerprint, so it is not hashed
+ * again on every run. Rows of earlier versions get their destination. */
+static int refresh_fingerprint(struct wh_conn *c, const struct lplan *pl, const struct lfile *lf,
+			       struct err *e)
+{
+	struct wh_value all[10] = {
+		wh_int((int64_t)lf->f.size), wh_int(lf->f.mtime_us),     wh_int(lf->f.ctime_us),
+		wh_int((int64_t)lf->f.dev),  wh_int((int64_t)lf->f.ino), wh_text(pl->schema),
+		wh_text(pl->identifier),     wh_text(lf->f.rel),         wh_text(pl->t->source->name),
+		wh_text(pl->t->name),
+	};
+	struct wh_result *res = NULL;
+	int rc = wh_query(c,
+			  "UPDATE _ingot.loaded_files SET size = $1, mtime_us = $2, ctime_us = $3, dev = "
+			  "$4, ino = $5, schema_name = $6, identifier = $7 WHERE path = $8 AND "
+			  "((schema_name = $6 AND identifier = $7) OR (schema_name IS NULL AND source = $9 "
+			  "AND table_name = $10))",
+			  all, 10, &res, e);
 	wh_result_free(res);
 	return rc;
 }
@@ -569,8 +707,9 @@ static void *producer(void *arg)
 	int rc = 0;
 	for (size_t i = 0; i < pl->nfiles && !rc; i++) {
 		struct lfile *lf = &pl->files[i];
-		if (!pl->replace && lf->state != LF_NEW)
+		if ((!pl->replace && lf->state != LF_NEW) || lf->state == LF_DUP)
 			continue;
+		tl->cur_file = (uint32_t)i;
 		rc = load_file(tl, lf, tl->shas[i], &tl->rows[i], e);
 		if (rc) {
 			err_prefix(e, "%s", pl->name);
@@ -738,7 +877,9 @@ static int run_pipeline(struct tload *tl, struct err *e)
 {
 	struct apx x = {.tl = tl, .c = tl->c};
 	pthread_t prod;
-	pthread_create(&prod, NULL, producer, tl);
+	int terr = pthread_create(&prod, NULL, producer, tl);
+	if (terr)
+		return err_set(e, ING_EIO, "cannot start the file reader thread: %s", strerror(terr));
 	int rc = tl->stream ? stream_consume(&x, e) : consume(&x, e);
 	if (rc) {
 		pthread_mutex_lock(&tl->mu);
@@ -747,6 +888,7 @@ static int run_pipeline(struct tload *tl, struct err *e)
 		pthread_mutex_unlock(&tl->mu);
 	}
 	pthread_join(prod, NULL);
+	free(x.runs);
 	if (!rc && tl->prod_rc) {
 		rc = tl->prod_rc;
 		err_move(e, &tl->prod_err);
@@ -758,17 +900,28 @@ static int manifest_rows(struct tload *tl, struct err *e)
 {
 	struct lplan *pl = tl->pl;
 	int rc = 0;
-	if (pl->replace) {
-		struct wh_value dv[2] = {wh_text(pl->t->source->name), wh_text(pl->t->name)};
+	for (size_t i = 0; i < pl->nfiles && !rc; i++) {
+		struct lfile *lf = &pl->files[i];
+		if (lf->state == LF_DUP)
+			rc = write_manifest(tl, lf, lf->sha, 0, e);
+		else if (pl->replace || lf->state == LF_NEW)
+			rc = write_manifest(tl, lf, tl->shas[i], tl->rows[i], e);
+		else if (lf->refresh)
+			rc = refresh_fingerprint(tl->c, pl, lf, e);
+	}
+	if (!rc && pl->replace) {
+		/* the files of the replaced table that this load did not write */
+		struct wh_value dv[5] = {wh_text(pl->schema), wh_text(pl->identifier),
+					 wh_text(pl->t->source->name), wh_text(pl->t->name),
+					 wh_text(tl->lc->load_id)};
 		struct wh_result *res = NULL;
 		rc = wh_query(tl->c,
-			      "DELETE FROM _ingot.loaded_files WHERE source = $1 AND table_name = $2", dv,
-			      2, &res, e);
+			      "DELETE FROM _ingot.loaded_files WHERE ((schema_name = $1 AND identifier = "
+			      "$2) OR (schema_name IS NULL AND source = $3 AND table_name = $4)) AND "
+			      "load_id <> $5",
+			      dv, 5, &res, e);
 		wh_result_free(res);
 	}
-	for (size_t i = 0; i < pl->nfiles && !rc; i++)
-		if (pl->replace || pl->files[i].state == LF_NEW)
-			rc = write_manifest(tl, &pl->files[i], tl->shas[i], tl->rows[i], e);
 	return rc;
 }
 
@@ -781,7 +934,71 @@ static int over_limit(struct tload *tl, struct err *e)
 		       (long long)tl->pl->opt->max_bad_records, buf_cstr(&tl->first));
 }
 
+/* A failed table: roll back, report, record the failure (its own
+ * statement, outside the rolled-back transaction). */
+static void fail_table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, int rc,
+		       struct err *e)
+{
+	struct err ignore = ERR_INIT;
+	wh_rollback(c, &ignore);
+	err_clear(&ignore);
+	pl->rep->status = LOAD_FAILED;
+	pl->rep->rows_loaded = 0;
+	char *msg = err_string(e);
+	/* every message names its table (a full disk, a lost connection) */
+	bool named = msg && str_startswith(msg, pl->name);
+	pthread_mutex_lock(&lc->lock);
+	pl->rep->error = named ? arena_strdup(lc->arena, msg)
+			       : arena_printf(lc->arena, "%s: %s", pl->name,
+					      msg ? msg : ing_strerror(rc));
+	pthread_mutex_unlock(&lc->lock);
+	free(msg);
+	struct err e2 = ERR_INIT;
+	if (load__record_run(lc, c, pl, &e2))
+		log_warn("%s: could not record the failed load in _ingot.loads: %s", pl->name,
+			 e2.msg ? e2.msg : "");
+	err_clear(&e2);
+}
+
+static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e);
+
 int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
+{
+	double t0 = mono_seconds();
+	/* One writer per destination across processes and hosts: the lock is
+	 * taken before planning and the plan made again under it, so a file
+	 * another run committed meanwhile is seen as loaded. */
+	int rc = wh_begin(c, e);
+	if (!rc)
+		rc = wh_lock_relation(c, pl->schema, pl->identifier, e);
+	if (!rc)
+		rc = load__replan(lc, c, pl, e);
+	if (!rc && pl->plan_error)
+		rc = err_set(e, ING_EFAIL, "%s", pl->plan_error);
+	if (!rc && pl->up_to_date) {
+		pl->rep->status = LOAD_UP_TO_DATE;
+		pl->rep->files_skipped = pl->nloaded;
+		for (size_t i = 0; i < pl->nfiles && !rc; i++)
+			if (pl->files[i].refresh)
+				rc = refresh_fingerprint(c, pl, &pl->files[i], e);
+		pl->rep->seconds = mono_seconds() - t0;
+		if (!rc)
+			rc = load__record_run(lc, c, pl, e);
+		if (!rc)
+			rc = wh_commit(c, e);
+		if (!rc)
+			return 0;
+	}
+	if (rc) {
+		fail_table(lc, c, pl, rc, e);
+		return rc;
+	}
+	pl->rep->files_skipped = pl->replace ? 0 : pl->nloaded;
+	return load_locked(lc, c, pl, e);
+}
+
+/* The load itself, inside the transaction load__table opened. */
+static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
 {
 	struct wh_db *db = lc->db;
 	struct tload tl = {0};
@@ -789,7 +1006,6 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 	struct buf nb = BUF_INIT;
 	wh_derived_name(db, pl->identifier, "__ingot_new", &nb); /* fits the engine's names */
 	char *newname = buf_detach(&nb, NULL);
-	bool in_tx = false;
 	double t0 = mono_seconds();
 	char(*shas)[65] = xcalloc(pl->nfiles + 1, 65);
 	uint64_t *rows = xcalloc(pl->nfiles + 1, sizeof(uint64_t));
@@ -817,14 +1033,11 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 
 	uint64_t total = 0;
 	for (size_t i = 0; i < pl->nfiles; i++)
-		if (pl->replace || pl->files[i].state == LF_NEW)
+		if ((pl->replace || pl->files[i].state == LF_NEW) && pl->files[i].state != LF_DUP)
 			total += pl->files[i].f.size;
 	if (lc->o->progress)
 		tl.prog = progress_start(pl->name, total);
 
-	if ((rc = wh_begin(c, e)))
-		goto done;
-	in_tx = true;
 	bool in_place = pl->replace && replace_in_place(&tl);
 	if (in_place) {
 		tl.target = pl->identifier;
@@ -866,29 +1079,11 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 	if ((rc = load__record_run(lc, c, pl, e)))
 		goto done;
 	rc = wh_commit(c, e);
-	in_tx = false;
 done:
-	if (in_tx) {
-		struct err ignore = ERR_INIT;
-		wh_rollback(c, &ignore);
-		err_clear(&ignore);
-	}
 	pl->rep->rows_rejected = tl.rejected;
 	pl->rep->seconds = mono_seconds() - t0;
-	if (rc) {
-		pl->rep->status = LOAD_FAILED;
-		pl->rep->rows_loaded = 0;
-		char *msg = err_string(e);
-		pthread_mutex_lock(&lc->lock);
-		pl->rep->error = arena_strdup(lc->arena, msg ? msg : ing_strerror(rc));
-		pthread_mutex_unlock(&lc->lock);
-		free(msg);
-		struct err e2 = ERR_INIT;
-		if (load__record_run(lc, c, pl, &e2))
-			log_warn("%s: could not record the failed load in _ingot.loads: %s", pl->name,
-				 e2.msg ? e2.msg : "");
-		err_clear(&e2);
-	}
+	if (rc)
+		fail_table(lc, c, pl, rc, e); /* rolls back what is still open */
 	progress_done(tl.prog);
 	slots_free(&tl);
 	err_clear(&tl.prod_err);

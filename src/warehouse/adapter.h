@@ -56,6 +56,14 @@ struct wh_adapter {
 	/* Optional: ROLLBACK that succeeds when no transaction is open (so
 	 * wh_rollback is safe after any error). NULL: exec("ROLLBACK"). */
 	int (*rollback)(struct wh_conn *c, struct err *e);
+	/* Optional: COMMIT that fails when the engine did not commit (e.g. PG
+	 * answers COMMIT of an aborted transaction with ROLLBACK). NULL:
+	 * exec("COMMIT"). */
+	int (*commit)(struct wh_conn *c, struct err *e);
+	/* Optional: hold an exclusive lock named key until the current
+	 * transaction ends (other sessions taking it wait). NULL: the engine
+	 * has one writer per database and needs none. */
+	int (*lock_xact)(struct wh_conn *c, const char *key, struct err *e);
 
 	int (*append_open)(struct wh_conn *c, const char *schema, const char *table,
 			   const struct wh_coldef *cols, size_t ncols, struct wh_appender **out,

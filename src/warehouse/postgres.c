@@ -328,6 +328,37 @@ static int p_exec(struct wh_conn *c, const char *sql, int64_t *rows_affected, st
 	return rc;
 }
 
+/* COMMIT of a transaction that had failed answers "ROLLBACK": nothing was
+ * committed, which the caller must hear as an error. */
+static int p_commit(struct wh_conn *c, struct err *e)
+{
+	struct pconn *pc = pconn_of(c);
+	PGresult *res = PQexec(pc->pg, "COMMIT");
+	int rc = 0;
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_err(pc, res, e);
+	else if (!strcmp(PQcmdStatus(res), "ROLLBACK"))
+		rc = err_set(e, ING_EDB, "COMMIT was refused: the transaction had failed and "
+			     "PostgreSQL rolled it back");
+	PQclear(res);
+	return rc;
+}
+
+static int p_lock_xact(struct wh_conn *c, const char *key, struct err *e)
+{
+	struct pconn *pc = pconn_of(c);
+	const char *v[1] = {key};
+	PGresult *res = PQexecParams(pc->pg, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+				     1, NULL, v, NULL, NULL, 0);
+	int rc = 0;
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_err(pc, res, e);
+	PQclear(res);
+	if (rc)
+		err_prefix(e, "taking the warehouse lock %s", key);
+	return rc;
+}
+
 static const char *oid_name(Oid t)
 {
 	switch (t) {
@@ -943,6 +974,8 @@ const struct wh_adapter wh_postgres_adapter = {
 	.exec = p_exec,
 	.query = p_query,
 	.cancel = p_cancel,
+	.commit = p_commit,
+	.lock_xact = p_lock_xact,
 	.append_open = p_append_open,
 	.append_batch = p_append_batch,
 	.append_close = p_append_close,

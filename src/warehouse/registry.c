@@ -19,6 +19,7 @@
 #include "core/map.h"
 #include "core/dtime.h"
 #include "core/dtoa.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -501,7 +502,35 @@ int wh_begin(struct wh_conn *c, struct err *e)
 
 int wh_commit(struct wh_conn *c, struct err *e)
 {
-	return c->ad->exec(c, "COMMIT", NULL, e);
+	int rc;
+	const char *fail = getenv("INGOT_TEST_FAIL_COMMIT");
+	if (fail && *fail)
+		rc = err_set(e, ING_EIO, "COMMIT failed: No space left on device "
+			     "(simulated by INGOT_TEST_FAIL_COMMIT)");
+	else if (c->ad->commit)
+		rc = c->ad->commit(c, e);
+	else
+		rc = c->ad->exec(c, "COMMIT", NULL, e);
+	if (rc) {
+		/* the transaction may still be open (DuckDB keeps it after a
+		 * failed COMMIT): never let the next statement run inside it */
+		struct err ignore = ERR_INIT;
+		if (wh_rollback(c, &ignore))
+			log_warn("after a failed COMMIT, ROLLBACK failed too: %s",
+				 ignore.msg ? ignore.msg : "");
+		err_clear(&ignore);
+	}
+	return rc;
+}
+
+int wh_lock_relation(struct wh_conn *c, const char *schema, const char *name, struct err *e)
+{
+	if (!c->ad->lock_xact)
+		return 0;
+	char *key = xasprintf("ingot:%s.%s", schema ? schema : "", name);
+	int rc = c->ad->lock_xact(c, key, e);
+	free(key);
+	return rc;
 }
 
 int wh_rollback(struct wh_conn *c, struct err *e)

@@ -162,7 +162,16 @@ int wh_exec_count(struct wh_conn *c, const char *sql, int64_t *rows_affected, st
 int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, size_t nparams,
 	     struct wh_result **out, struct err *e);
 int wh_begin(struct wh_conn *c, struct err *e);
+/* COMMIT; on failure the transaction is rolled back (the connection is
+ * then outside any transaction and reusable) and the error returned. A
+ * COMMIT the engine turned into a ROLLBACK is an error. Test hook: with
+ * INGOT_TEST_FAIL_COMMIT set, every COMMIT fails as a full disk would. */
 int wh_commit(struct wh_conn *c, struct err *e);
+/* Serialize writers of one relation across processes and hosts: an
+ * exclusive lock on (schema, name) held until the current transaction
+ * ends. PostgreSQL: pg_advisory_xact_lock on a hash of the relation;
+ * engines with a single writer per database: nothing to do. */
+int wh_lock_relation(struct wh_conn *c, const char *schema, const char *name, struct err *e);
 int wh_rollback(struct wh_conn *c, struct err *e); /* never fails silently; safe to call after an error */
 /* Interrupt what is running on c (from another thread). */
 int wh_cancel(struct wh_conn *c);

@@ -77,3 +77,25 @@ run timeout -k 5 120 env LD_PRELOAD="$SHIM" SHIM_FAIL_THREADS=1 "$INGOT" run
 [ "$RC" -lt 128 ] || fail "run crashed without worker threads (exit $RC): $ERR"
 [ "$RC" -ne 0 ] || fail "run succeeded without running anything: $OUT"
 expect_err "cannot start a thread to run the nodes"
+
+# 4. no thread for the loader: the file reader's failure fails the table
+# with a message (the table keeps no half load), never a crash or a hang
+mkdir -p lake/t
+printf 'id,name\n1,a\n2,b\n' > lake/t/a.csv
+cat > models/sources.yml <<'EOF2'
+version: 2
+sources:
+  - name: raw
+    tables:
+      - name: t
+        external: {location: "t/*.csv", options: {header: true}}
+        columns: [{name: id, data_type: INT64}, {name: name, data_type: STRING}]
+EOF2
+run timeout -k 5 120 env LD_PRELOAD="$SHIM" SHIM_FAIL_THREADS=1 "$INGOT" load --threads 2
+[ "$RC" -ne 124 ] || fail "load hung without threads"
+[ "$RC" -lt 128 ] || fail "load crashed without threads (exit $RC): $ERR"
+expect_rc 1
+expect_err "cannot start the file reader thread"
+run timeout 120 "$INGOT" load
+expect_rc 0
+expect_q "select count(*) from raw.t" "2"

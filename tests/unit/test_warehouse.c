@@ -493,6 +493,44 @@ static void transactions(const struct target *t)
 }
 BOTH(transactions)
 
+/* A COMMIT that did not commit is an error, and the connection is out of
+ * the transaction afterwards (a rollback, not reuse of a dead one). */
+static void commit_failures(const struct target *t)
+{
+	struct env v;
+	if (!env_open(&v, t))
+		return;
+	struct err e = ERR_INIT;
+	exec_ok(&v, "create table cf (a integer)");
+	/* COMMIT of a failed transaction: PostgreSQL answers ROLLBACK (DuckDB
+	 * keeps a transaction alive after such an error) */
+	if (!strcmp(t->type, "postgres")) {
+		CHECK_OK(wh_begin(v.c, &e), &e);
+		exec_ok(&v, "insert into cf values (1)");
+		CHECK(wh_exec(v.c, "insert into no_such_table values (1)", &e) == ING_EDB);
+		err_clear(&e);
+		CHECK(wh_commit(v.c, &e) != 0);
+		CHECK(e.msg && strstr(e.msg, "rolled it back"));
+		err_clear(&e);
+		CHECK_Q(&v, "select count(*) from cf", 0, "0");
+	}
+	/* a COMMIT that fails (the test hook stands for a full disk) */
+	CHECK_OK(wh_begin(v.c, &e), &e);
+	exec_ok(&v, "insert into cf values (2)");
+	setenv("INGOT_TEST_FAIL_COMMIT", "1", 1);
+	CHECK(wh_commit(v.c, &e) != 0);
+	unsetenv("INGOT_TEST_FAIL_COMMIT");
+	CHECK(e.msg && strstr(e.msg, "COMMIT failed"));
+	err_clear(&e);
+	CHECK_Q(&v, "select count(*) from cf", 0, "0");
+	CHECK_OK(wh_begin(v.c, &e), &e);
+	exec_ok(&v, "insert into cf values (3)");
+	CHECK_OK(wh_commit(v.c, &e), &e);
+	CHECK_Q(&v, "select count(*) from cf", 0, "1");
+	env_close(&v);
+}
+BOTH(commit_failures)
+
 struct canceller {
 	struct wh_conn *c;
 	volatile int done;
