@@ -17,9 +17,13 @@ pg_bindir() {
   return 1
 }
 
+# A port nobody listens on, searched from a point that depends on this
+# shell's pid, so that test runs started at once rarely pick the same one
+# (pg_start still retries when the port is taken between check and start).
 pg_free_port() {
-  local p
-  for p in $(seq 55432 55532); do
+  local p i first=$(( $$ % 100 ))
+  for i in $(seq 0 99); do
+    p=$(( 55432 + (first + i) % 100 ))
     (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return 0; }
   done
   return 1
@@ -32,15 +36,22 @@ pg_as() { # run a command as the server's owner
 pg_start() {
   local dir=$1 bin port user
   bin=$(pg_bindir) || { echo "pg.sh: PostgreSQL server binaries not found (scripts/bootstrap installs postgresql-15)" >&2; return 1; }
-  port=$(pg_free_port) || { echo "pg.sh: no free port" >&2; return 1; }
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; user=postgres; else user=$(id -un); fi
   chmod 700 "$dir"
   pg_as "$bin/initdb" -D "$dir/data" -U "$user" --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
     { echo "pg.sh: initdb failed:" >&2; cat "$dir/initdb.log" >&2; return 1; }
-  pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" start >/dev/null ||
-    { echo "pg.sh: server did not start:" >&2; cat "$dir/server.log" >&2; return 1; }
+  local try started=
+  for try in 1 2 3 4 5; do
+    port=$(pg_free_port) || { echo "pg.sh: no free port" >&2; return 1; }
+    if pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" start >/dev/null; then
+      started=1; break
+    fi
+    # another run took the port between the check and the start: next one
+    grep -q 'could not bind\|already in use' "$dir/server.log" 2>/dev/null || break
+  done
+  [ -n "$started" ] || { echo "pg.sh: server did not start:" >&2; cat "$dir/server.log" >&2; return 1; }
   export INGOT_TEST_PGHOST=$dir INGOT_TEST_PGPORT=$port INGOT_TEST_PGUSER=$user INGOT_TEST_PGDATABASE=postgres
   export INGOT_TEST_PGBIN=$bin
 }
