@@ -317,8 +317,9 @@ static int duckdb_settings(struct arena *a, const struct ynode *out, struct targ
 	const struct ynode *s = ymap_get(out, "settings");
 	if (!s || s->type == Y_NULL)
 		return 0;
-	if (s->type != Y_MAP)
-		return yerr(e, s, ING_ECONFIG, "'settings' must be a mapping of DuckDB options");
+	int rc = yaml_check_shape(s, "settings", YS_MAP, e);
+	if (rc)
+		return rc;
 	t->settings = arena_alloc(a, (s->n ? s->n : 1) * 2 * sizeof(char *));
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ynode *v = s->items[i];
@@ -351,8 +352,9 @@ static int render_field(struct arena *a, const struct ynode *out, const char *ke
 	*dst = NULL;
 	if (!v || v->type == Y_NULL)
 		return 0;
-	if (v->type != Y_SCALAR)
-		return yerr(e, v, ING_ECONFIG, "'%s' must be a value", key);
+	int rc = yaml_check_shape(v, key, YS_TEXT, e);
+	if (rc)
+		return rc;
 	*dst = config_render_env(a, v->str, v, e);
 	return *dst ? 0 : ING_ECONFIG;
 }
