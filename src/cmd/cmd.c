@@ -8,11 +8,18 @@
  */
 #include "cmd/cmd.h"
 #include "core/buf.h"
+#include "core/cancel.h"
+#include "core/err.h"
 #include "core/mem.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 const struct opt cmd_global_opts[] = {
 	{"project-dir", 0, OPT_STR, "DIR", "project directory (default: current)"},
@@ -236,4 +243,73 @@ void cmd_print_help(const struct cmd_spec *spec)
 	}
 	printf("\nglobal options:\n");
 	print_opts(cmd_global_opts);
+}
+
+/* ---- Ctrl-C cancels the work ---- */
+
+struct cmd_sigcancel {
+	struct cancel *tok;
+	sigset_t set, old;
+	pthread_t thr;
+	bool started;
+	atomic_bool stop;
+	atomic_int sig; /* the first signal that came */
+};
+
+static void *sigcancel_main(void *arg)
+{
+	struct cmd_sigcancel *s = arg;
+	struct timespec tick = {0, 100 * 1000 * 1000};
+	while (!atomic_load(&s->stop)) {
+		int sig = sigtimedwait(&s->set, NULL, &tick);
+		if (sig <= 0)
+			continue;
+		int first = 0;
+		if (!atomic_compare_exchange_strong(&s->sig, &first, sig)) {
+			/* a second one: the user means it */
+			static const char msg[] = "\ningot: killed\n";
+			ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+			(void)w;
+			_exit(128 + sig);
+		}
+		static const char msg[] =
+			"\ningot: cancelling: rolling back (press Ctrl-C again to kill)\n";
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+		cancel_request(s->tok, ING_ECANCELED,
+			       sig == SIGINT ? "cancelled by Ctrl-C" : "cancelled by SIGTERM");
+	}
+	return NULL;
+}
+
+struct cmd_sigcancel *cmd_sigcancel_start(struct cancel *tok)
+{
+	struct cmd_sigcancel *s = xcalloc(1, sizeof(*s));
+	s->tok = tok;
+	atomic_init(&s->stop, false);
+	atomic_init(&s->sig, 0);
+	sigemptyset(&s->set);
+	sigaddset(&s->set, SIGINT);
+	sigaddset(&s->set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &s->set, &s->old);
+	s->started = !pthread_create(&s->thr, NULL, sigcancel_main, s);
+	if (!s->started) /* no watcher: the signals keep their default action */
+		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+	return s;
+}
+
+int cmd_sigcancel_stop(struct cmd_sigcancel *s)
+{
+	if (!s)
+		return 0;
+	int code = 0;
+	if (s->started) {
+		atomic_store(&s->stop, true);
+		pthread_join(s->thr, NULL);
+		int sig = atomic_load(&s->sig);
+		code = sig ? 128 + sig : 0;
+		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+	}
+	free(s);
+	return code;
 }
