@@ -12,13 +12,15 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 const struct opt cmd_global_opts[] = {
@@ -245,26 +247,48 @@ void cmd_print_help(const struct cmd_spec *spec)
 	print_opts(cmd_global_opts);
 }
 
-/* ---- Ctrl-C cancels the work ---- */
+/* ---- Ctrl-C cancels the work ----
+ *
+ * A handler (not a blocked mask: engines start their own threads, e.g.
+ * DuckDB's pool when the warehouse opens, and a signal may land on any of
+ * them) writes the signal number to a pipe; a watcher thread turns it into
+ * a cancel request, which must not run in a handler (it takes locks and
+ * interrupts statements). A signal ignored on entry (`nohup`, a background
+ * job of a script) stays ignored. */
 
 struct cmd_sigcancel {
 	struct cancel *tok;
-	sigset_t set, old;
+	int pipe[2];
+	struct sigaction old_int, old_term;
+	bool have_int, have_term;
 	pthread_t thr;
 	bool started;
 	atomic_bool stop;
 	atomic_int sig; /* the first signal that came */
 };
 
+static int sigcancel_fd = -1; /* one at a time: the command's unit of work */
+
+static void sigcancel_handler(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+	ssize_t w = write(sigcancel_fd, &b, 1);
+	(void)w;
+	errno = saved;
+}
+
 static void *sigcancel_main(void *arg)
 {
 	struct cmd_sigcancel *s = arg;
-	struct timespec tick = {0, 100 * 1000 * 1000};
 	while (!atomic_load(&s->stop)) {
-		int sig = sigtimedwait(&s->set, NULL, &tick);
-		if (sig <= 0)
+		struct pollfd pfd = {s->pipe[0], POLLIN, 0};
+		if (poll(&pfd, 1, 100) <= 0)
 			continue;
-		int first = 0;
+		unsigned char b;
+		if (read(s->pipe[0], &b, 1) != 1)
+			continue;
+		int sig = b, first = 0;
 		if (!atomic_compare_exchange_strong(&s->sig, &first, sig)) {
 			/* a second one: the user means it */
 			static const char msg[] = "\ningot: killed\n";
@@ -282,19 +306,37 @@ static void *sigcancel_main(void *arg)
 	return NULL;
 }
 
+static bool sigcancel_install(int sig, struct sigaction *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sigcancel_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, NULL, old) || old->sa_handler == SIG_IGN)
+		return false;
+	return sigaction(sig, &sa, NULL) == 0;
+}
+
 struct cmd_sigcancel *cmd_sigcancel_start(struct cancel *tok)
 {
 	struct cmd_sigcancel *s = xcalloc(1, sizeof(*s));
 	s->tok = tok;
+	s->pipe[0] = s->pipe[1] = -1;
 	atomic_init(&s->stop, false);
 	atomic_init(&s->sig, 0);
-	sigemptyset(&s->set);
-	sigaddset(&s->set, SIGINT);
-	sigaddset(&s->set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &s->set, &s->old);
+	if (sigcancel_fd >= 0 || pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK))
+		return s; /* no watcher: the signals keep their action */
 	s->started = !pthread_create(&s->thr, NULL, sigcancel_main, s);
-	if (!s->started) /* no watcher: the signals keep their default action */
-		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+	if (!s->started) {
+		close(s->pipe[0]);
+		close(s->pipe[1]);
+		s->pipe[0] = s->pipe[1] = -1;
+		return s;
+	}
+	sigcancel_fd = s->pipe[1];
+	s->have_int = sigcancel_install(SIGINT, &s->old_int);
+	s->have_term = sigcancel_install(SIGTERM, &s->old_term);
 	return s;
 }
 
@@ -304,11 +346,17 @@ int cmd_sigcancel_stop(struct cmd_sigcancel *s)
 		return 0;
 	int code = 0;
 	if (s->started) {
+		if (s->have_int)
+			sigaction(SIGINT, &s->old_int, NULL);
+		if (s->have_term)
+			sigaction(SIGTERM, &s->old_term, NULL);
 		atomic_store(&s->stop, true);
 		pthread_join(s->thr, NULL);
 		int sig = atomic_load(&s->sig);
 		code = sig ? 128 + sig : 0;
-		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+		sigcancel_fd = -1;
+		close(s->pipe[0]);
+		close(s->pipe[1]);
 	}
 	free(s);
 	return code;
