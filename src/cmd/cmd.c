@@ -8,11 +8,20 @@
  */
 #include "cmd/cmd.h"
 #include "core/buf.h"
+#include "core/cancel.h"
+#include "core/err.h"
 #include "core/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const struct opt cmd_global_opts[] = {
 	{"project-dir", 0, OPT_STR, "DIR", "project directory (default: current)"},
@@ -236,4 +245,119 @@ void cmd_print_help(const struct cmd_spec *spec)
 	}
 	printf("\nglobal options:\n");
 	print_opts(cmd_global_opts);
+}
+
+/* ---- Ctrl-C cancels the work ----
+ *
+ * A handler (not a blocked mask: engines start their own threads, e.g.
+ * DuckDB's pool when the warehouse opens, and a signal may land on any of
+ * them) writes the signal number to a pipe; a watcher thread turns it into
+ * a cancel request, which must not run in a handler (it takes locks and
+ * interrupts statements). A signal ignored on entry (`nohup`, a background
+ * job of a script) stays ignored. */
+
+struct cmd_sigcancel {
+	struct cancel *tok;
+	int pipe[2];
+	struct sigaction old_int, old_term;
+	bool have_int, have_term;
+	pthread_t thr;
+	bool started;
+	atomic_bool stop;
+	atomic_int sig; /* the first signal that came */
+};
+
+static int sigcancel_fd = -1; /* one at a time: the command's unit of work */
+
+static void sigcancel_handler(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+	ssize_t w = write(sigcancel_fd, &b, 1);
+	(void)w;
+	errno = saved;
+}
+
+static void *sigcancel_main(void *arg)
+{
+	struct cmd_sigcancel *s = arg;
+	while (!atomic_load(&s->stop)) {
+		struct pollfd pfd = {s->pipe[0], POLLIN, 0};
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		unsigned char b;
+		if (read(s->pipe[0], &b, 1) != 1)
+			continue;
+		int sig = b, first = 0;
+		if (!atomic_compare_exchange_strong(&s->sig, &first, sig)) {
+			/* a second one: the user means it */
+			static const char msg[] = "\ningot: killed\n";
+			ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+			(void)w;
+			_exit(128 + sig);
+		}
+		static const char msg[] =
+			"\ningot: cancelling: rolling back (press Ctrl-C again to kill)\n";
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+		cancel_request(s->tok, ING_ECANCELED,
+			       sig == SIGINT ? "cancelled by Ctrl-C" : "cancelled by SIGTERM");
+	}
+	return NULL;
+}
+
+static bool sigcancel_install(int sig, struct sigaction *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sigcancel_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, NULL, old) || old->sa_handler == SIG_IGN)
+		return false;
+	return sigaction(sig, &sa, NULL) == 0;
+}
+
+struct cmd_sigcancel *cmd_sigcancel_start(struct cancel *tok)
+{
+	struct cmd_sigcancel *s = xcalloc(1, sizeof(*s));
+	s->tok = tok;
+	s->pipe[0] = s->pipe[1] = -1;
+	atomic_init(&s->stop, false);
+	atomic_init(&s->sig, 0);
+	if (sigcancel_fd >= 0 || pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK))
+		return s; /* no watcher: the signals keep their action */
+	s->started = !pthread_create(&s->thr, NULL, sigcancel_main, s);
+	if (!s->started) {
+		close(s->pipe[0]);
+		close(s->pipe[1]);
+		s->pipe[0] = s->pipe[1] = -1;
+		return s;
+	}
+	sigcancel_fd = s->pipe[1];
+	s->have_int = sigcancel_install(SIGINT, &s->old_int);
+	s->have_term = sigcancel_install(SIGTERM, &s->old_term);
+	return s;
+}
+
+int cmd_sigcancel_stop(struct cmd_sigcancel *s)
+{
+	if (!s)
+		return 0;
+	int code = 0;
+	if (s->started) {
+		if (s->have_int)
+			sigaction(SIGINT, &s->old_int, NULL);
+		if (s->have_term)
+			sigaction(SIGTERM, &s->old_term, NULL);
+		atomic_store(&s->stop, true);
+		pthread_join(s->thr, NULL);
+		int sig = atomic_load(&s->sig);
+		code = sig ? 128 + sig : 0;
+		sigcancel_fd = -1;
+		close(s->pipe[0]);
+		close(s->pipe[1]);
+	}
+	free(s);
+	return code;
 }

@@ -109,6 +109,18 @@ void cmd_ctx_release(struct cmd_ctx *ctx);
  * compiled in and left out (`ingot --version`, `ingot version`). */
 void cmd_print_version(void);
 
+/* Ctrl-C (SIGINT) and SIGTERM while a foreground command works: instead of
+ * killing the process mid-transaction, the first one requests tok
+ * (ING_ECANCELED, "cancelled by Ctrl-C"): the work rolls back and returns.
+ * A second one kills at once. Start before the work starts its threads
+ * (they inherit the blocked signals); stop after it returned: the result is
+ * the exit code the signal asks for (130 for SIGINT, 143 for SIGTERM), or 0
+ * when none came. */
+struct cancel;
+struct cmd_sigcancel;
+struct cmd_sigcancel *cmd_sigcancel_start(struct cancel *tok);
+int cmd_sigcancel_stop(struct cmd_sigcancel *s);
+
 /* The global options every command takes, for help output. */
 extern const struct opt cmd_global_opts[];
 

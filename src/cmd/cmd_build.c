@@ -13,6 +13,7 @@
 #include "cmd/commands.h"
 #include "config/project.h"
 #include "core/buf.h"
+#include "core/cancel.h"
 #include "core/mem.h"
 #include "transform/transform.h"
 #include "warehouse/warehouse.h"
@@ -93,8 +94,17 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 		db = NULL;
 	}
 	struct transform_report rep = {0};
+	/* a unit of work that writes: Ctrl-C cancels it (rolls back) */
+	bool work = verb != TF_VERB_LS && verb != TF_VERB_COMPILE;
+	struct cancel *tok = work ? cancel_new() : NULL;
+	struct cmd_sigcancel *sc = work ? cmd_sigcancel_start(tok) : NULL;
+	o.cancel = tok;
 	int trc = transform_invoke(p, db, &o, &rep, &c->err);
-	if (trc == ING_EFAIL) {
+	int sigrc = cmd_sigcancel_stop(sc);
+	cancel_free(tok);
+	if (sigrc) {
+		rc = sigrc;
+	} else if (trc == ING_EFAIL) {
 		rc = 1;
 		if (c->err.code == ING_EFAIL && !c->err.msg)
 			err_clear(&c->err);

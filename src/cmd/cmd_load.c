@@ -8,6 +8,7 @@
  */
 #include "cmd/commands.h"
 #include "config/project.h"
+#include "core/cancel.h"
 #include "core/fs.h"
 #include "core/mem.h"
 #include "load/load.h"
@@ -63,8 +64,15 @@ static int run(struct cmd_ctx *c)
 		free(lake);
 		return 2;
 	}
+	struct cancel *tok = o.dry_run ? NULL : cancel_new();
+	struct cmd_sigcancel *sc = tok ? cmd_sigcancel_start(tok) : NULL;
+	o.cancel = tok; /* Ctrl-C rolls the tables being loaded back */
 	int lr = load_run(c->project, db, &o, &rep, &c->err);
-	if (!lr)
+	int sigrc = cmd_sigcancel_stop(sc);
+	cancel_free(tok);
+	if (sigrc)
+		rc = sigrc;
+	else if (!lr)
 		rc = 0;
 	else if (lr == ING_ECONNECT) /* as every command that cannot reach the warehouse */
 		rc = 2;

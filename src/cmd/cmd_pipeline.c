@@ -82,6 +82,7 @@ static int hook_load(void *hp, const char *const *tables, size_t n, struct orch_
 	o.ntables = n;
 	o.threads = 1;
 	o.out = c->log;
+	o.cancel = c->cancel;
 	struct load_report rep;
 	int rc = load_run(h->p, db, &o, &rep, e);
 	load_report_free(&rep);
@@ -104,6 +105,7 @@ static int hook_dbt(void *hp, const char *verb, const char *select, const char *
 	o.exclude = exclude;
 	o.full_refresh = full_refresh;
 	o.console = c->log;
+	o.cancel = c->cancel;
 	struct transform_report rep = {0};
 	pthread_mutex_lock(&h->tmu);
 	int rc = note_conn(h, transform_invoke(h->p, db, &o, &rep, e), e);
@@ -111,11 +113,6 @@ static int hook_dbt(void *hp, const char *verb, const char *select, const char *
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
 	return rc;
-}
-
-static void cancel_conn(void *arg)
-{
-	wh_cancel(arg);
 }
 
 static int hook_sql(void *hp, const char *sql, struct orch_task_ctx *c, struct err *e)
@@ -128,9 +125,8 @@ static int hook_sql(void *hp, const char *sql, struct orch_task_ctx *c, struct e
 	int crc = wh_connect(db, &conn, e);
 	if (crc)
 		return note_conn(h, crc, e);
-	orch_ctx_set_cancel(c, cancel_conn, conn);
+	wh_conn_set_cancel(conn, c->cancel);
 	int rc = wh_exec(conn, sql, e);
-	orch_ctx_set_cancel(c, NULL, NULL);
 	wh_disconnect(conn);
 	return rc;
 }
@@ -444,11 +440,13 @@ static const char *db_run_state(struct st *s, int64_t run, char *buf, size_t n)
 
 /* Run queued runs in this process until they end. */
 int pipeline_foreground(struct cmd_ctx *c, const char *dir, const int64_t *runs, size_t nruns,
-			int parallelism)
+			int parallelism, int grace_s)
 {
 	void *host = pipeline_host_new(c->project);
 	struct orch_opts o = {.project_dir = dir, .lake_root = lake_root(c), .parallelism = parallelism,
 			      .hooks = &hooks, .host = host, .watch = true};
+	if (grace_s >= 0) /* 0 = the default in orch_opts: 1 µs is "none" */
+		o.grace_us = grace_s ? (int64_t)grace_s * US_PER_SEC : 1;
 	struct orch *x;
 	int rc = 0;
 	if (orch_open(&o, &x, &c->err)) {
@@ -633,6 +631,8 @@ static const struct opt run_opts[] = {
 	{"logical-date", 0, OPT_STR, "DATE", "the run's logical date (default: now)"},
 	{"wait", 0, OPT_FLAG, NULL, "when a scheduler runs it, wait for the run to end"},
 	{"parallelism", 0, OPT_INT, "N", "tasks at once in the foreground (default: cores)"},
+	{"grace", 0, OPT_INT, "SECONDS",
+	 "on SIGTERM/Ctrl-C, how long running tasks may finish before they are cancelled (default 30)"},
 	{0},
 };
 
@@ -675,7 +675,13 @@ static int run_run(struct cmd_ctx *c)
 	char *dir = pipeline_project_dir(c), *key = NULL;
 	struct arena *a = arena_new(0);
 	int64_t run = 0;
-	long long par = cmd_int(c, "parallelism", 0);
+	long long par = cmd_int(c, "parallelism", 0), grace = cmd_int(c, "grace", 30);
+	if (grace < 0 || grace > 86400) {
+		err_set(&c->err, ING_EINVAL, "--grace takes seconds from 0 to 86400");
+		arena_free(a);
+		free(dir);
+		return 2;
+	}
 	int pid = 0;
 	bool sched = orch_scheduler_running(dir, &pid);
 	int rc = create_from_args(c, dir, a, &run, &key);
@@ -687,7 +693,7 @@ static int run_run(struct cmd_ctx *c)
 				rc = follow(dir, &run, 1);
 		} else {
 			log_info("run %lld: %s", (long long)run, key);
-			rc = pipeline_foreground(c, dir, &run, 1, (int)par);
+			rc = pipeline_foreground(c, dir, &run, 1, (int)par, (int)grace);
 		}
 	}
 	free(key);
@@ -794,7 +800,7 @@ static int run_backfill(struct cmd_ctx *c)
 			orch_wakeup(dir);
 			printf("queued for the scheduler\n");
 		} else {
-			rc = pipeline_foreground(c, dir, runs.items, runs.len, (int)cmd_int(c, "parallelism", 0));
+			rc = pipeline_foreground(c, dir, runs.items, runs.len, (int)cmd_int(c, "parallelism", 0), -1);
 		}
 	}
 done:
@@ -840,7 +846,7 @@ static int run_clear(struct cmd_ctx *c)
 			orch_wakeup(dir);
 			printf("queued for the scheduler\n");
 		} else {
-			rc = pipeline_foreground(c, dir, &run, 1, (int)cmd_int(c, "parallelism", 0));
+			rc = pipeline_foreground(c, dir, &run, 1, (int)cmd_int(c, "parallelism", 0), -1);
 		}
 	}
 	free(dir);
@@ -1188,7 +1194,7 @@ const struct cmd_spec cmd_pipeline_list = {
 const struct cmd_spec cmd_pipeline_run = {
 	.name = "pipeline run",
 	.summary = "run a pipeline now (in the foreground when no scheduler runs)",
-	.usage = "ingot pipeline run NAME [--param K=V ...] [--logical-date D] [--wait] [--parallelism N]",
+	.usage = "ingot pipeline run NAME [--param K=V ...] [--logical-date D] [--wait] [--parallelism N] [--grace SECONDS]",
 	.opts = run_opts,
 	.flags = CMD_OPT_PROJECT | CMD_POSITIONAL,
 	.run = run_run,

@@ -19,6 +19,7 @@
  * table names, bad type names) stop the run before anything is loaded.
  */
 #include "load/load_int.h"
+#include "core/cancel.h"
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/fs.h"
@@ -608,6 +609,8 @@ static void *worker(void *arg)
 	struct wh_conn *c = NULL;
 	struct err ce = ERR_INIT;
 	int crc = wh_connect(lc->db, &c, &ce);
+	if (!crc)
+		wh_conn_set_cancel(c, lc->o->cancel);
 	for (;;) {
 		size_t i = atomic_fetch_add(&pool->next, 1);
 		if (i >= pool->n)
@@ -618,6 +621,14 @@ static void *worker(void *arg)
 			pthread_mutex_lock(&lc->lock);
 			pl->rep->error = arena_printf(lc->arena, "%s: cannot connect: %s", pl->name,
 						      ce.msg ? ce.msg : "");
+			pthread_mutex_unlock(&lc->lock);
+			continue;
+		}
+		if (cancel_requested(lc->o->cancel)) {
+			pl->rep->status = LOAD_FAILED;
+			pthread_mutex_lock(&lc->lock);
+			pl->rep->error = arena_printf(lc->arena, "%s: not loaded: %s", pl->name,
+						      cancel_reason(lc->o->cancel));
 			pthread_mutex_unlock(&lc->lock);
 			continue;
 		}
@@ -831,6 +842,7 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 	}
 	if ((rc = wh_connect(db, &c, e)))
 		goto done;
+	wh_conn_set_cancel(c, o->cancel);
 	bool meta = true;
 	if (o->dry_run) {
 		enum wh_rel_kind kind = WH_REL_NONE;
@@ -916,7 +928,12 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 	for (size_t i = 0; i < np; i++)
 		if (out->tables[i].error)
 			log_error("%s", out->tables[i].error);
-	if (out->failed)
+	if (out->failed && cancel_requested(o->cancel))
+		rc = err_set(e, cancel_status(o->cancel) == ING_ETIMEOUT ? ING_ETIMEOUT : ING_ECANCELED,
+			     "load %s: %zu of %zu source table(s) not loaded (rolled back)",
+			     cancel_status(o->cancel) == ING_ETIMEOUT ? "timed out" : "cancelled",
+			     out->failed, np);
+	else if (out->failed)
 		rc = err_set(e, ING_EFAIL, "%zu of %zu source table(s) failed to load", out->failed, np);
 done:
 	wh_disconnect(c);

@@ -75,6 +75,12 @@ struct load_opts {
 	FILE *out;         /* plan and summary table; NULL = print nothing */
 	bool color;        /* colour in the summary table */
 	bool progress;     /* a progress line on a TTY */
+	/* Cancellation (core/cancel.h), NULL = none. A request interrupts the
+	 * running statements and batches; every table being loaded rolls back
+	 * (its previous rows and manifest stay exactly as they were), tables
+	 * not started are not loaded, and load_run returns the token's status
+	 * (ING_ECANCELED / ING_ETIMEOUT). */
+	struct cancel *cancel;
 };
 
 enum load_status {

@@ -56,6 +56,7 @@
  * (lake/).
  */
 #include "load/load_int.h"
+#include "core/cancel.h"
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/log.h"
@@ -954,6 +955,10 @@ static void fail_table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	pthread_mutex_unlock(&lc->lock);
 	free(msg);
 	struct err e2 = ERR_INIT;
+	/* a cancelled load is history too: untie the token for this one short
+	 * statement (the worker loads no other table after a request) */
+	if (cancel_requested(lc->o->cancel))
+		wh_conn_set_cancel(c, NULL);
 	if (load__record_run(lc, c, pl, &e2))
 		log_warn("%s: could not record the failed load in _ingot.loads: %s", pl->name,
 			 e2.msg ? e2.msg : "");

@@ -40,6 +40,7 @@
  * Not here: what load/build/sql tasks do (the host's hooks), the CLI.
  */
 #include "orchestrate/orch_int.h"
+#include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -144,6 +145,7 @@ struct pdef {
 
 struct orch {
 	struct orch_opts o;
+	struct cancel *cancel; /* parent of every in-process task's token */
 	char *dir, *lake, *logs, *pdir;
 	struct st *st;
 	int lock_fd;
@@ -184,29 +186,14 @@ static int64_t now_of(struct orch *x)
 
 /* ---------------------------------------------------------- task ctx */
 
-void orch_ctx_set_cancel(struct orch_task_ctx *c, void (*fn)(void *), void *arg)
-{
-	pthread_mutex_lock(&c->mu);
-	c->cancel_fn = fn;
-	c->cancel_arg = arg;
-	bool cancelled = atomic_load(&c->cancelled);
-	pthread_mutex_unlock(&c->mu);
-	if (cancelled && fn)
-		fn(arg);
-}
-
 bool orch_ctx_cancelled(struct orch_task_ctx *c)
 {
-	return atomic_load(&c->cancelled);
+	return cancel_requested(c->cancel);
 }
 
-static void ctx_cancel(struct orch_task_ctx *c)
+static void ctx_cancel(struct orch_task_ctx *c, int status, const char *reason)
 {
-	pthread_mutex_lock(&c->mu);
-	atomic_store(&c->cancelled, true);
-	if (c->cancel_fn)
-		c->cancel_fn(c->cancel_arg);
-	pthread_mutex_unlock(&c->mu);
+	cancel_request(c->cancel, status, reason);
 }
 
 /* ---------------------------------------------------------- workers */
@@ -217,7 +204,7 @@ static void job_free(struct job *j)
 		return;
 	if (j->ctx.log)
 		fclose(j->ctx.log);
-	pthread_mutex_destroy(&j->ctx.mu);
+	cancel_free(j->ctx.cancel);
 	free(j->text);
 	for (size_t i = 0; i < j->ntables; i++)
 		free(j->tables[i]);
@@ -875,8 +862,7 @@ static void start_task(struct orch *x, struct orun *r, struct otask *t, int64_t 
 		j->r = r;
 		j->ti = (size_t)(t - r->t);
 		j->kind = d->kind;
-		pthread_mutex_init(&j->ctx.mu, NULL);
-		atomic_init(&j->ctx.cancelled, false);
+		j->ctx.cancel = cancel_new_child(x->cancel);
 		j->ctx.project_dir = x->dir;
 		j->ctx.pipeline = r->p->id;
 		j->ctx.run_key = r->key;
@@ -1411,14 +1397,15 @@ static void finish_run_if_done(struct orch *x, struct orun *r, int64_t now)
 	      failed ? "run_failure" : "run_success", r, NULL, NULL);
 }
 
-static void interrupt_task(struct orch *x, struct otask *t, int64_t now)
+static void interrupt_task(struct orch *x, struct otask *t, int64_t now, int status,
+			   const char *reason)
 {
 	if (t->pid > 0) {
 		kill(-t->pid, SIGTERM);
 		if (!t->kill_at)
 			t->kill_at = now + x->o.kill_grace_us;
 	} else if (t->job) {
-		ctx_cancel(&t->job->ctx);
+		ctx_cancel(&t->job->ctx, status, reason);
 	}
 }
 
@@ -1460,7 +1447,11 @@ static void step_run(struct orch *x, struct orun *r, int64_t now, int64_t *due)
 		if (t->deadline && now >= t->deadline && !t->timed_out) {
 			t->timed_out = true;
 			log_warn("task %s %s: timed out, stopping it", r->key, t->def->id);
-			interrupt_task(x, t, now);
+			char why[96];
+			duration_format(t->def->pol.timeout_us, why);
+			char *reason = xasprintf("timed out after %s", why);
+			interrupt_task(x, t, now, ING_ETIMEOUT, reason);
+			free(reason);
 		}
 		if (t->kill_at && now >= t->kill_at && t->pid > 0) {
 			kill(-t->pid, SIGKILL);
@@ -1540,7 +1531,8 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 			for (size_t k = 0; k < r->p->ntasks; k++)
 				if (r->t[k].st == T_RUNNING && !r->t[k].interrupted) {
 					r->t[k].interrupted = true;
-					interrupt_task(x, &r->t[k], now);
+					interrupt_task(x, &r->t[k], now, ING_ECANCELED,
+						       "interrupted: the scheduler shut down");
 				}
 		}
 	} else if (x->draining && x->drain_deadline < due) {
@@ -1796,6 +1788,7 @@ struct st *orch_state(struct orch *x)
 int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 {
 	struct orch *x = xcalloc(1, sizeof(*x));
+	x->cancel = cancel_new();
 	x->o = *o;
 	x->lock_fd = x->evfd = x->sigfd = x->inofd = -1;
 	x->wd_pipes = x->wd_state = -1;
@@ -1916,7 +1909,8 @@ void orch_close(struct orch *x)
 			if (t->pidfd >= 0)
 				close(t->pidfd);
 			if (t->job)
-				ctx_cancel(&t->job->ctx);
+				ctx_cancel(&t->job->ctx, ING_ECANCELED,
+					   "interrupted: the scheduler shut down");
 		}
 	}
 	if (x->workers) {
@@ -1942,6 +1936,8 @@ void orch_close(struct orch *x)
 		job_free(d);
 		d = n;
 	}
+	cancel_free(x->cancel); /* after every job's child token */
+	x->cancel = NULL;
 	orch_alerts_flush(x, 15 * US_PER_SEC);
 	for (size_t i = 0; i < x->runs.len; i++)
 		run_free(x->runs.items[i]);

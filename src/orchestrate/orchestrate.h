@@ -70,10 +70,12 @@ int orch_shell_quote(struct buf *out, const char *s, size_t n);
 
 /* What an in-process task's hook receives. Strings are valid during the
  * call. The hook writes progress to `log` (the attempt's log file) and
- * should stop soon after orch_ctx_cancelled() turns true (timeout or
- * shutdown); for a blocking query it registers a cancel function (e.g. one
- * calling wh_cancel on its connection) that the engine calls from its own
- * thread. */
+ * stops soon after its token is requested: `cancel` is the task's own
+ * token (a child of the engine's), requested with ING_ETIMEOUT when the
+ * task's timeout passes and with ING_ECANCELED when a shutdown's grace
+ * period ends. Hand it to the work (load_opts.cancel,
+ * transform_opts.cancel, wh_conn_set_cancel), which then returns the
+ * token's status. */
 struct orch_task_ctx {
 	const char *project_dir;
 	const char *pipeline, *run_key, *task;
@@ -82,13 +84,9 @@ struct orch_task_ctx {
 	const struct orch_vars *params;
 	FILE *log;
 	const char *log_path;
-	/* engine-owned */
-	atomic_bool cancelled;
-	pthread_mutex_t mu;
-	void (*cancel_fn)(void *);
-	void *cancel_arg;
+	struct cancel *cancel; /* engine-owned */
 };
-void orch_ctx_set_cancel(struct orch_task_ctx *c, void (*fn)(void *), void *arg);
+/* cancel_requested(c->cancel) */
 bool orch_ctx_cancelled(struct orch_task_ctx *c);
 
 /* The host (src/cmd) fills these in; orchestrate never calls the loader,

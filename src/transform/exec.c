@@ -16,6 +16,7 @@
  * (dbt_project.yml's log-path, default the target path).
  */
 #include "transform/tf_int.h"
+#include "core/cancel.h"
 #include "core/digest.h"
 #include "core/dtime.h"
 #include "core/fs.h"
@@ -284,9 +285,12 @@ static void *worker_main(void *arg)
 	struct tf_proj *tp = r->tp;
 	struct wh_conn *c = NULL;
 	struct err e = ERR_INIT;
+	struct cancel *tok = tp->opts ? tp->opts->cancel : NULL;
 	if (wh_connect(tp->db, &c, &e)) {
 		con_line(&r->con, "could not connect: %s", e.msg ? e.msg : "");
 		note_conn_err(r, &e);
+	} else {
+		wh_conn_set_cancel(c, tok);
 	}
 	struct graph_job job;
 	while (graph_sched_take(r->sched, &job)) {
@@ -294,11 +298,14 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&r->lock);
 		int idx = ++r->counter;
 		pthread_mutex_unlock(&r->lock);
-		if (job.skip || !c) {
+		bool cancelled = cancel_requested(tok);
+		if (job.skip || !c || cancelled) {
 			n->status = c ? TF_ST_SKIPPED : TF_ST_ERROR;
 			if (!c)
 				n->message = xstrdup("not run: no connection to the warehouse (see the "
 						     "connection error)");
+			else if (cancelled && !job.skip)
+				n->message = xasprintf("not run: %s", cancel_reason(tok));
 			struct arena *a = arena_new(0);
 			const char *label = n->rtype == TF_TEST ? arena_printf(a, "test %s", n->name)
 						: arena_printf(a, "relation %s.%s", n->schema, n->alias);
@@ -316,6 +323,8 @@ static void *worker_main(void *arg)
 				con_line(&r->con, "could not reconnect: %s", e.msg ? e.msg : "");
 				note_conn_err(r, &e);
 				c = NULL;
+			} else {
+				wh_conn_set_cancel(c, tok);
 			}
 		}
 		bool failed = n->status == TF_ST_ERROR || n->status == TF_ST_FAIL;
@@ -850,6 +859,7 @@ static int run_hooks_global(struct run *r, const char *key, struct err *e)
 	int rc = wh_connect(tp->db, &c, e);
 	if (rc)
 		return rc;
+	wh_conn_set_cancel(c, tp->opts ? tp->opts->cancel : NULL);
 	size_t n = h->type == Y_SEQ ? h->n : 1;
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct ynode *it = h->type == Y_SEQ ? h->items[i] : h;
@@ -1117,6 +1127,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	{
 		struct wh_conn *sc = NULL;
 		if (!(rc = wh_connect(db, &sc, e))) {
+			wh_conn_set_cancel(sc, o->cancel);
 			for (uint32_t i = graph_set_next(&run_set, 0); !rc && i != GRAPH_NONE;
 			     i = graph_set_next(&run_set, i + 1)) {
 				struct tf_node *n = tp->nodes.items[i];
@@ -1171,7 +1182,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	{
 		struct err he = ERR_INIT;
-		if (run_hooks_global(&r, "on-run-end", &he)) {
+		if (!cancel_requested(o->cancel) && run_hooks_global(&r, "on-run-end", &he)) {
 			con_line(&r.con, "on-run-end failed: %s", he.msg ? he.msg : "");
 			rep.error++;
 		}
@@ -1189,7 +1200,13 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	if (rep.error)
 		rc = ING_EFAIL;
-	if (r.conn_err.code) { /* as every command that cannot reach the warehouse */
+	if (cancel_requested(o->cancel)) {
+		int st = cancel_status(o->cancel) == ING_ETIMEOUT ? ING_ETIMEOUT : ING_ECANCELED;
+		con_line(&r.con, "%s: %s; the nodes not finished were rolled back or skipped",
+			 st == ING_ETIMEOUT ? "Timed out" : "Cancelled", cancel_reason(o->cancel));
+		rc = err_set(e, st, "%s", *cancel_reason(o->cancel) ? cancel_reason(o->cancel)
+				 : st == ING_ETIMEOUT ? "timed out" : "cancelled");
+	} else if (r.conn_err.code) { /* as every command that cannot reach the warehouse */
 		err_move(e, &r.conn_err);
 		rc = ING_ECONNECT;
 	}

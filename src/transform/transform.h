@@ -69,6 +69,12 @@ struct transform_opts {
 	bool write_artifacts;  /* default true (see TRANSFORM_OPTS_INIT) */
 	FILE *console;         /* progress lines; NULL = silent */
 	bool color;
+	/* Cancellation (core/cancel.h), NULL = none. A request interrupts the
+	 * running nodes' statements (each rolls back: the model stays as it
+	 * was), nodes not started are skipped, on-run-end does not run, and
+	 * transform_invoke returns the token's status (ING_ECANCELED /
+	 * ING_ETIMEOUT) with its reason, after the summary and artifacts. */
+	struct cancel *cancel;
 };
 
 #define TRANSFORM_OPTS_INIT                                                   \

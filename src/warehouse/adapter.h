@@ -24,9 +24,12 @@ struct wh_db {
 	unsigned caps; /* ad->caps less ad->caps_lacking(); set by wh_open */
 };
 
+struct wh_guard;
+
 struct wh_conn {
 	const struct wh_adapter *ad;
 	struct wh_db *db;
+	struct wh_guard *guard; /* wh_conn_set_cancel; NULL = none (registry.c) */
 };
 
 struct wh_appender {

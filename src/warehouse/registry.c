@@ -16,6 +16,7 @@
  * TIMESTAMP is an instant, DATETIME a civil time).
  */
 #include "warehouse/adapter.h"
+#include "core/cancel.h"
 #include "core/map.h"
 #include "core/dtime.h"
 #include "core/dtoa.h"
@@ -24,9 +25,11 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- registry ---- */
 
@@ -453,8 +456,128 @@ int wh_connect(struct wh_db *db, struct wh_conn **out, struct err *e)
 
 void wh_disconnect(struct wh_conn *c)
 {
-	if (c)
+	if (c) {
+		wh_conn_set_cancel(c, NULL);
 		c->ad->disconnect(c);
+	}
+}
+
+/* ---- cancellation: a token tied to a connection ----
+ *
+ * The token's hook (guard_fire) interrupts the running statement at once
+ * and starts a re-sender thread: an interrupt that reaches the engine
+ * between our "not cancelled yet" check and the engine starting the
+ * statement (DuckDB's interrupt flag is reset when a query starts; a
+ * PQcancel for an idle backend does nothing) would otherwise be lost, and
+ * a 60 s query would run to its end. The re-sender interrupts only while a
+ * statement is running (never the ROLLBACK that follows) and stops when the
+ * tie is undone. */
+struct wh_guard {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct wh_conn *conn;
+	struct cancel *tok;
+	int hook;
+	bool running;  /* a statement is in the engine */
+	bool stop;     /* untie: the re-sender ends */
+	bool resender; /* started */
+	pthread_t thr;
+};
+
+static void *guard_resend(void *arg)
+{
+	struct wh_guard *g = arg;
+	pthread_mutex_lock(&g->mu);
+	while (!g->stop) {
+		if (g->running)
+			wh_cancel(g->conn);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+static void guard_fire(void *arg)
+{
+	struct wh_guard *g = arg;
+	pthread_mutex_lock(&g->mu);
+	if (g->running)
+		wh_cancel(g->conn);
+	if (!g->resender && !g->stop)
+		g->resender = !pthread_create(&g->thr, NULL, guard_resend, g);
+	pthread_mutex_unlock(&g->mu);
+}
+
+void wh_conn_set_cancel(struct wh_conn *c, struct cancel *tok)
+{
+	struct wh_guard *g = c->guard;
+	if (g) {
+		cancel_hook_remove(g->tok, g->hook); /* waits for a running guard_fire */
+		pthread_mutex_lock(&g->mu);
+		g->stop = true;
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		if (g->resender)
+			pthread_join(g->thr, NULL);
+		pthread_cond_destroy(&g->cv);
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		c->guard = NULL;
+	}
+	if (!tok)
+		return;
+	g = xcalloc(1, sizeof(*g));
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->conn = c;
+	g->tok = tok;
+	c->guard = g;
+	g->hook = cancel_hook_add(tok, guard_fire, g);
+}
+
+static int guard_status(struct wh_guard *g, struct err *e)
+{
+	int st = cancel_status(g->tok);
+	const char *why = cancel_reason(g->tok);
+	if (st != ING_ETIMEOUT)
+		st = ING_ECANCELED;
+	/* the engine's "interrupted" message says less than the reason */
+	err_clear(e);
+	return err_set(e, st, "%s", *why ? why : st == ING_ETIMEOUT ? "timed out" : "cancelled");
+}
+
+/* Before a statement: refuse it when cancelled, else mark it running. */
+static int guard_enter(struct wh_conn *c, struct err *e)
+{
+	struct wh_guard *g = c->guard;
+	if (!g)
+		return 0;
+	pthread_mutex_lock(&g->mu);
+	bool req = cancel_requested(g->tok);
+	if (!req)
+		g->running = true;
+	pthread_mutex_unlock(&g->mu);
+	return req ? guard_status(g, e) : 0;
+}
+
+static int guard_leave(struct wh_conn *c, int rc, struct err *e)
+{
+	struct wh_guard *g = c->guard;
+	if (!g)
+		return rc;
+	pthread_mutex_lock(&g->mu);
+	g->running = false;
+	pthread_mutex_unlock(&g->mu);
+	if (rc && cancel_requested(g->tok))
+		return guard_status(g, e);
+	return rc;
 }
 
 struct wh_db *wh_conn_db(const struct wh_conn *c)
@@ -471,14 +594,16 @@ int wh_version(struct wh_conn *c, struct buf *out, struct err *e)
 
 int wh_exec(struct wh_conn *c, const char *sql, struct err *e)
 {
-	return c->ad->exec(c, sql, NULL, e);
+	int rc = guard_enter(c, e);
+	return rc ? rc : guard_leave(c, c->ad->exec(c, sql, NULL, e), e);
 }
 
 int wh_exec_count(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e)
 {
 	if (rows_affected)
 		*rows_affected = -1;
-	return c->ad->exec(c, sql, rows_affected, e);
+	int rc = guard_enter(c, e);
+	return rc ? rc : guard_leave(c, c->ad->exec(c, sql, rows_affected, e), e);
 }
 
 int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, size_t nparams,
@@ -487,7 +612,9 @@ int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, 
 	*out = NULL;
 	if (nparams && !params)
 		BUG("wh_query: %zu parameters but no array", nparams);
-	int rc = c->ad->query(c, sql, params, nparams, out, e);
+	int rc = guard_enter(c, e);
+	if (!rc)
+		rc = guard_leave(c, c->ad->query(c, sql, params, nparams, out, e), e);
 	if (rc) {
 		wh_result_free(*out);
 		*out = NULL;
@@ -497,7 +624,8 @@ int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, 
 
 int wh_begin(struct wh_conn *c, struct err *e)
 {
-	return c->ad->exec(c, "BEGIN", NULL, e);
+	int rc = guard_enter(c, e);
+	return rc ? rc : guard_leave(c, c->ad->exec(c, "BEGIN", NULL, e), e);
 }
 
 int wh_commit(struct wh_conn *c, struct err *e)
@@ -507,10 +635,12 @@ int wh_commit(struct wh_conn *c, struct err *e)
 	if (fail && *fail)
 		rc = err_set(e, ING_EIO, "COMMIT failed: No space left on device "
 			     "(simulated by INGOT_TEST_FAIL_COMMIT)");
+	else if ((rc = guard_enter(c, e)))
+		; /* cancelled before COMMIT: roll back below */
 	else if (c->ad->commit)
-		rc = c->ad->commit(c, e);
+		rc = guard_leave(c, c->ad->commit(c, e), e);
 	else
-		rc = c->ad->exec(c, "COMMIT", NULL, e);
+		rc = guard_leave(c, c->ad->exec(c, "COMMIT", NULL, e), e);
 	if (rc) {
 		/* the transaction may still be open (DuckDB keeps it after a
 		 * failed COMMIT): never let the next statement run inside it */
@@ -528,7 +658,9 @@ int wh_lock_relation(struct wh_conn *c, const char *schema, const char *name, st
 	if (!c->ad->lock_xact)
 		return 0;
 	char *key = xasprintf("ingot:%s.%s", schema ? schema : "", name);
-	int rc = c->ad->lock_xact(c, key, e);
+	int rc = guard_enter(c, e);
+	if (!rc)
+		rc = guard_leave(c, c->ad->lock_xact(c, key, e), e);
 	free(key);
 	return rc;
 }
@@ -792,7 +924,8 @@ int wh_append_batch(struct wh_appender *ap, const struct wh_batch *b, struct err
 {
 	if (!b->nrows)
 		return 0;
-	return ap->ad->append_batch(ap, b, e);
+	int rc = guard_enter(ap->conn, e);
+	return rc ? rc : guard_leave(ap->conn, ap->ad->append_batch(ap, b, e), e);
 }
 
 int wh_append_close(struct wh_appender *ap, bool ok, struct err *e)
@@ -810,5 +943,6 @@ int wh_stream_insert(struct wh_conn *c, const char *schema, const char *table,
 		return err_set(e, ING_EUNSUPPORTED, "%s has no stream insert", c->ad->name);
 	if (!ncols)
 		return err_set(e, ING_EINVAL, "stream insert into '%s' with no columns", table);
-	return c->ad->stream_insert(c, schema, table, cols, ncols, src, e);
+	int rc = guard_enter(c, e);
+	return rc ? rc : guard_leave(c, c->ad->stream_insert(c, schema, table, cols, ncols, src, e), e);
 }

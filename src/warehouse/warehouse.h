@@ -41,6 +41,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 
+struct cancel;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,6 +177,16 @@ int wh_lock_relation(struct wh_conn *c, const char *schema, const char *name, st
 int wh_rollback(struct wh_conn *c, struct err *e); /* never fails silently; safe to call after an error */
 /* Interrupt what is running on c (from another thread). */
 int wh_cancel(struct wh_conn *c);
+/* Tie c to a cancel token (core/cancel.h), or untie it (tok NULL). While
+ * tied, a request on tok interrupts the statement running on c (wh_cancel),
+ * and keeps re-sending the interrupt every 100 ms while that statement
+ * runs, so a request that lands just before the engine starts a statement
+ * is not lost. Every later statement, append batch or stream insert on c
+ * fails at once; a statement that fails after the request returns the
+ * token's status (ING_ECANCELED / ING_ETIMEOUT) with its reason. Only
+ * wh_rollback still runs: a cancelled unit of work rolls back and stops.
+ * The token must outlive the tie; wh_disconnect unties. */
+void wh_conn_set_cancel(struct wh_conn *c, struct cancel *tok);
 
 /* ---- dialect ---- */
 void wh_quote_ident(const struct wh_db *db, const char *ident, struct buf *out);

@@ -10,6 +10,7 @@
 #include "test.h"
 #include "config/project.h"
 #include "core/buf.h"
+#include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/mem.h"
 #include "warehouse/adapter.h"
@@ -1202,3 +1203,62 @@ static void stream_insert_every_type(const struct target *t)
 	env_close(&v);
 }
 BOTH(stream_insert_every_type)
+
+/* ---- a cancel token tied to a connection ---- */
+
+struct later_cancel {
+	struct cancel *tok;
+	int ms;
+};
+
+static void *request_later(void *arg)
+{
+	struct later_cancel *l = arg;
+	usleep((useconds_t)l->ms * 1000);
+	cancel_request(l->tok, ING_ETIMEOUT, "timed out after 0.3s");
+	return NULL;
+}
+
+static void cancel_token(const struct target *t)
+{
+	struct env v;
+	if (!env_open(&v, t))
+		return;
+	struct err e = ERR_INIT;
+	/* requested before: every statement is refused, ROLLBACK still runs */
+	struct cancel *tok = cancel_new();
+	wh_conn_set_cancel(v.c, tok);
+	cancel_request(tok, ING_ECANCELED, "cancelled by Ctrl-C");
+	CHECK(wh_exec(v.c, "select 1", &e) == ING_ECANCELED);
+	CHECK_STR(e.msg, "cancelled by Ctrl-C");
+	err_clear(&e);
+	CHECK(wh_begin(v.c, &e) == ING_ECANCELED);
+	err_clear(&e);
+	CHECK_OK(wh_rollback(v.c, &e), &e);
+	err_clear(&e);
+	wh_conn_set_cancel(v.c, NULL);
+	cancel_free(tok);
+	exec_ok(&v, "select 1");
+
+	/* requested while a long statement runs: interrupted, the token's status */
+	tok = cancel_new();
+	wh_conn_set_cancel(v.c, tok);
+	struct later_cancel l = {tok, 300};
+	pthread_t th;
+	REQUIRE(pthread_create(&th, NULL, request_later, &l) == 0);
+	double t0 = mono_seconds();
+	int rc = wh_exec(v.c, v.pg ? "select pg_sleep(60)"
+			      : "select count(*) from range(300000) a cross join range(300000) b "
+				"where a.range + b.range = 17", &e);
+	double took = mono_seconds() - t0;
+	pthread_join(th, NULL);
+	CHECK(rc == ING_ETIMEOUT);
+	CHECK_STR(e.msg, "timed out after 0.3s");
+	CHECK(took < 15.0);
+	err_clear(&e);
+	wh_conn_set_cancel(v.c, NULL);
+	cancel_free(tok);
+	exec_ok(&v, "select 1"); /* the connection is usable again */
+	env_close(&v);
+}
+BOTH(cancel_token)
