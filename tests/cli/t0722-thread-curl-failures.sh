@@ -38,6 +38,15 @@ void *curl_easy_init(void)
 EOF2
 cc -shared -fPIC -O1 -o shim.so shim.c -ldl || fail "cannot build the shim"
 SHIM=$T/shim.so
+# Under ASan its runtime must come first, and its own pthread_create
+# interceptor calls libc directly (a versioned lookup that skips the shim),
+# with its own start routine: thread failures can only be simulated in the
+# normal build, so the ASan run checks the curl case alone.
+threads=1
+if [ -n "${INGOT_ASAN:-}" ]; then
+  SHIM="$(cc -print-file-name=libasan.so) $SHIM"
+  threads=
+fi
 
 mkdir -p pipelines
 cat > pipelines/p.yml <<'EOF2'
@@ -49,16 +58,21 @@ tasks:
 EOF2
 
 # 1. no worker thread for the pipeline engine: an error, at once
+if [ -n "$threads" ]; then
 run timeout -k 5 60 env LD_PRELOAD="$SHIM" SHIM_FAIL_THREADS=1 "$INGOT" pipeline run p
 [ "$RC" -ne 124 ] || fail "pipeline run hung without worker threads"
 expect_rc 2
 expect_err "cannot start worker thread 1 of"
 expect_err "lower --parallelism"
 
+fi
+
 # 2. curl_easy_init fails: the alert says it was not sent
 run timeout -k 5 60 env LD_PRELOAD="$SHIM" SHIM_FAIL_CURL=1 "$INGOT" pipeline run p
 expect_rc 1
 expect_err "alert webhook http://127.0.0.1:9/unreachable not sent: libcurl could not make a request"
+
+[ -n "$threads" ] || exit 0
 
 # 3. no thread for the transform engine: an error, not a crash or a hang
 mkdir proj
