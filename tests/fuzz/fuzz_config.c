@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "orchestrate/pipeline.h"
 #include "transform/tf_int.h"
+#include "fuzz_scratch.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -45,25 +46,13 @@ static const char cfg_profiles[] =
 
 static void cfg_write(const char *rel, const void *data, size_t n)
 {
-	char *p = xasprintf("%s/%s", cfg_dir, rel);
-	struct err e = ERR_INIT;
-	fs_write_atomic(p, data, n, &e);
-	err_clear(&e);
-	free(p);
+	fuzz_scratch_write(cfg_dir, rel, data, n);
 }
 
 static void cfg_setup(void)
 {
 	log_setup(LOG_LVL_ERROR, false); /* log() and warnings: noise here */
-	const char *tmp = getenv("TMPDIR");
-	snprintf(cfg_dir, sizeof(cfg_dir), "%s/ingot-fuzz-config-XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(cfg_dir))
-		abort();
-	char *m = xasprintf("%s/models", cfg_dir);
-	struct err e = ERR_INIT;
-	fs_mkdir_p(m, &e);
-	err_clear(&e);
-	free(m);
+	fuzz_scratch_dir(cfg_dir, sizeof(cfg_dir), "config");
 	cfg_write("models/m.sql", "select 1 as id\n", 15);
 	setenv("FUZZ_SET", "value", 1);
 }

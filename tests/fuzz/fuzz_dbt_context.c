@@ -18,6 +18,7 @@
 #include "core/mem.h"
 #include "jinja/jinja.h"
 #include "transform/tf_int.h"
+#include "fuzz_scratch.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -58,23 +59,14 @@ static const struct {
 static void ctx_setup(void)
 {
 	log_setup(LOG_LVL_ERROR, false); /* log() and warnings: noise here */
-	const char *tmp = getenv("TMPDIR");
-	snprintf(ctx_dir, sizeof(ctx_dir), "%s/ingot-fuzz-ctx-XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(ctx_dir))
-		abort();
+	fuzz_scratch_dir(ctx_dir, sizeof(ctx_dir), "ctx");
+	for (size_t i = 0; i < sizeof(ctx_files) / sizeof(ctx_files[0]); i++)
+		fuzz_scratch_write(ctx_dir, ctx_files[i].rel, ctx_files[i].text,
+				   strlen(ctx_files[i].text));
 	struct err e = ERR_INIT;
-	for (size_t i = 0; i < sizeof(ctx_files) / sizeof(ctx_files[0]); i++) {
-		char *p = xasprintf("%s/%s", ctx_dir, ctx_files[i].rel);
-		char *d = xstrdup(p);
-		*strrchr(d, '/') = 0;
-		fs_mkdir_p(d, &e);
-		fs_write_atomic(p, ctx_files[i].text, strlen(ctx_files[i].text), &e);
-		free(d);
-		free(p);
-	}
 	setenv("FUZZ_SET", "value", 1);
 	struct project_opts po = {.project_dir = ctx_dir, .profiles_dir = ctx_dir};
-	if (e.code || project_load(&po, &ctx_project, &e)) {
+	if (project_load(&po, &ctx_project, &e)) {
 		fprintf(stderr, "fuzz_dbt_context: %s\n", e.msg ? e.msg : "setup failed");
 		abort();
 	}
