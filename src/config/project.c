@@ -7,6 +7,7 @@
  */
 #include "config/project.h"
 #include "core/buf.h"
+#include "core/dtime.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -280,32 +281,21 @@ static int duckdb_extensions(struct arena *a, const struct ynode *out, struct ta
 	return 0;
 }
 
-/* "30000" (milliseconds) or a number with a unit: ms, s, min, h. */
+/* "30000" (milliseconds, PostgreSQL's own unit for a bare number) or a
+ * duration with a unit (core/dtime: 30s, 5min, 1h, ...). */
 static int parse_duration_ms(const char *s, const struct ynode *out, const char *key, int *dst,
 			     struct err *e)
 {
 	if (!s)
 		return 0;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	long long mul = 0;
-	const char *u = skip_ws(end);
-	if (end != s && isdigit((unsigned char)*s)) {
-		if (!*u || !strcmp(u, "ms"))
-			mul = 1;
-		else if (!strcmp(u, "s"))
-			mul = 1000;
-		else if (!strcmp(u, "min"))
-			mul = 60000;
-		else if (!strcmp(u, "h"))
-			mul = 3600000;
-	}
-	if (!mul || errno || v > INT_MAX / mul)
+	size_t n = strlen(s);
+	bool bare = n && strspn(s, "0123456789") == n;
+	int64_t us = bare ? (n <= 12 ? strtoll(s, NULL, 10) * 1000 : -1) : duration_parse(s);
+	if (us < 0 || us / 1000 > INT_MAX)
 		return yerr(e, ymap_get(out, key), ING_ECONFIG,
 			    "'%s' must be milliseconds or a number with a unit (ms, s, min, h), "
 			    "like 30s, not '%s'", key, s);
-	*dst = (int)(v * mul);
+	*dst = (int)(us / 1000);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  */
 #include "config/sources.h"
 #include "core/buf.h"
+#include "core/dtime.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
@@ -75,30 +76,17 @@ static int set_format(const struct ynode *v, void *dst, struct arena *a, struct 
 	return 0;
 }
 
-/* "30s", "5m", "1h", "1d", "250ms" or a number of seconds. */
+/* min_file_age: a duration (core/dtime's syntax: 30s, 5m, 1h, 1d, 250ms,
+ * or a number of seconds). */
 static int set_age(const struct ynode *v, void *dst, struct arena *a, struct err *e)
 {
 	(void)a;
-	const char *s = v->type == Y_SCALAR ? v->str : "";
-	char *end = NULL;
-	double x = strtod(s, &end);
-	double mul = 1e6;
-	if (end && !strcmp(end, "ms"))
-		mul = 1e3;
-	else if (end && (!strcmp(end, "s") || !*end))
-		mul = 1e6;
-	else if (end && !strcmp(end, "m"))
-		mul = 60e6;
-	else if (end && !strcmp(end, "h"))
-		mul = 3600e6;
-	else if (end && !strcmp(end, "d"))
-		mul = 86400e6;
-	else
-		end = NULL;
-	if (!end || end == s || !(x >= 0) || x * mul > 9e18)
+	int64_t d = v->type == Y_SCALAR ? duration_parse(v->str) : -1;
+	if (d < 0)
 		return yerr(e, v, ING_ECONFIG,
-			    "min_file_age must be a duration such as 30s, 5m or 1h, not '%s'", s);
-	*(int64_t *)dst = (int64_t)(x * mul);
+			    "min_file_age must be a duration such as 30s, 5m or 1h, not '%s'",
+			    v->type == Y_SCALAR ? v->str : "");
+	*(int64_t *)dst = d;
 	return 0;
 }
 

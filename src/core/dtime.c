@@ -8,7 +8,10 @@
  */
 #include "core/dtime.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int64_t days_from_civil(int y, unsigned m, unsigned d)
@@ -262,4 +265,64 @@ double mono_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int64_t duration_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -1;
+	int64_t total = 0;
+	while (*s) {
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return -1;
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || v < 0 || v > 1e9)
+			return -1;
+		s = end;
+		int64_t unit = US_PER_SEC;
+		if (!strncmp(s, "ms", 2)) {
+			unit = 1000;
+			s += 2;
+		} else if (*s == 's') {
+			s++;
+		} else if (!strncmp(s, "min", 3)) {
+			unit = 60 * US_PER_SEC;
+			s += 3;
+		} else if (*s == 'm') {
+			unit = 60 * US_PER_SEC;
+			s++;
+		} else if (*s == 'h') {
+			unit = 3600 * US_PER_SEC;
+			s++;
+		} else if (*s == 'd') {
+			unit = 86400 * US_PER_SEC;
+			s++;
+		} else if (*s) {
+			return -1;
+		}
+		total += (int64_t)(v * (double)unit);
+	}
+	return total;
+}
+
+void duration_format(int64_t us, char *out)
+{
+	if (us < 0)
+		us = 0;
+	if (us < US_PER_SEC) {
+		snprintf(out, 32, "%lldms", (long long)(us / 1000));
+		return;
+	}
+	int64_t s = us / US_PER_SEC;
+	if (s < 60)
+		snprintf(out, 32, "%.2fs", (double)us / 1e6);
+	else if (s < 3600)
+		snprintf(out, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
 }

@@ -51,4 +51,11 @@ size_t ts_format_iso(int64_t us, char *out);
 int64_t now_us(void);
 double mono_seconds(void);
 
+/* "30s", "250ms", "5m" or "5min", "2h", "1d", sums like "1h30m", or a
+ * bare number of seconds → µs; -1 on a bad duration. The one duration
+ * syntax of pipelines, source options and profiles. */
+int64_t duration_parse(const char *s);
+/* "1h30m" style text for a µs duration; out needs 32 bytes. */
+void duration_format(int64_t us, char *out);
+
 #endif

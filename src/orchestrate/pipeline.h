@@ -177,9 +177,5 @@ struct pipeline_catalog {
 int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, struct err *e);
 /* Index of a task by id, or -1. */
 int pipeline_task_index(const struct pipeline *p, const char *id);
-/* "30s" etc. → µs; -1 on a bad duration. */
-int64_t duration_parse(const char *s);
-/* "1h30m" style text for a µs duration; out needs 32 bytes. */
-void duration_format(int64_t us, char *out);
 
 #endif

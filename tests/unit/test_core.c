@@ -197,6 +197,23 @@ TEST(dtoa_repr_shortest_python_style)
 	}
 }
 
+TEST(duration_parse_units)
+{
+	CHECK(duration_parse("90") == 90 * US_PER_SEC);
+	CHECK(duration_parse("250ms") == 250000);
+	CHECK(duration_parse("5m") == 300 * US_PER_SEC);
+	CHECK(duration_parse("5min") == 300 * US_PER_SEC);
+	CHECK(duration_parse("1h30m") == 5400 * US_PER_SEC);
+	CHECK(duration_parse("1.5s") == 1500000);
+	CHECK(duration_parse("1d") == 86400 * US_PER_SEC);
+	CHECK(duration_parse("") == -1);
+	CHECK(duration_parse("5 parsecs") == -1);
+	CHECK(duration_parse("-3s") == -1);
+	char out[32];
+	duration_format(5400 * US_PER_SEC, out);
+	CHECK_STR(out, "1h30m");
+}
+
 TEST(utf8_valid_len_is_strict)
 {
 	static const struct {
