@@ -546,9 +546,10 @@ void platform_project_release(struct platform *pl, struct project *p)
 
 /* ------------------------------------------------------------ warehouse */
 
-/* Under pl->mu: another open handle on the same database file. One
- * process must not open a DuckDB file twice, so a changed target on the
- * same path waits until the old handle's last user is done. */
+/* Under pl->mu: another open handle on the same database file. DuckDB
+ * shares one instance per file in a process and refuses a second open of
+ * it with another configuration, so a changed target on the same path
+ * waits until the old handle's last user is done. */
 static bool path_busy(struct platform *pl, struct pdb *d)
 {
 	const char *path = d->owner->p->target.path;
