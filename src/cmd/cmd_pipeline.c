@@ -18,13 +18,11 @@
 #include "cmd/commands.h"
 #include "cmd/cmd_pipeline.h"
 #include "config/project.h"
-#include "config/sources.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "load/load.h"
 #include "orchestrate/orchestrate.h"
 #include "platform/platform.h"
 

@@ -29,10 +29,10 @@
  * made of changed on disk: dbt_project.yml, the profiles.yml in use,
  * selectors.yml, packages.yml, dependencies.yml, every .yml/.yaml under
  * the model, seed, snapshot and analysis paths (sources and properties),
- * the .yml files in pipelines/ and dashboards/. The check is a stat fingerprint
- * (path, size, mtime in ns, inode, device), never a read. When it changed,
- * the project is loaded again and becomes current for new work; work
- * holding the old version keeps it until it releases it, and the last
+ * the .yml files in pipelines/ and dashboards/. The check is a stat
+ * fingerprint (path, size, mtime in ns, inode, device), never a read. When
+ * it changed, the project is loaded again and becomes current for new work;
+ * work holding the old version keeps it until it releases it, and the last
  * release frees it. A version that fails to load is logged once (with its
  * file:line:col) and the old one stays current until the files change
  * again. SQL model files are not fingerprinted: transform reads them on
@@ -125,7 +125,9 @@ int platform_db(struct platform *pl, struct project *p, struct wh_db **db, struc
  * back with platform_conn_put (kept idle when there is room and its target
  * is still current) or platform_conn_discard (closed: after an error or a
  * cancellation, when its session state is unknown). The connection keeps
- * its target's handle alive while it is out. */
+ * its target's handle alive while it is out. Release any project version
+ * you hold first: when a reload changed the target on the same database
+ * file, the new handle waits for the old one's users. */
 int platform_conn_get(struct platform *pl, struct wh_conn **conn, struct err *e);
 void platform_conn_put(struct platform *pl, struct wh_conn *conn);
 void platform_conn_discard(struct platform *pl, struct wh_conn *conn);
