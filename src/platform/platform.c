@@ -344,7 +344,7 @@ int platform_project_check(struct platform *pl, bool *reloaded, struct err *e)
 		if (load_project(pl, &pp, &le)) {
 			char *msg = err_string(&le);
 			log_error("the project changed (%s) but does not load; still using the version "
-				  "loaded before: %s", what, msg);
+				  "loaded before: %s (fix it: it is read again when it changes)", what, msg);
 			free(msg);
 			err_move(e, &le);
 			rc = ING_ECONFIG;
