@@ -9,6 +9,10 @@
  * change or on SIGHUP, and drains on SIGTERM/SIGINT: no new tasks, running
  * ones get --grace seconds, then are stopped and left to run again on the
  * next start. It sleeps until the next due time or event.
+ *
+ * The project (dbt_project.yml, profiles, sources, ...) is the platform's:
+ * each run's first task looks at its files and a changed project is loaded
+ * then, without a restart (platform/platform.h).
  */
 #include "cmd/commands.h"
 #include "cmd/cmd_pipeline.h"
@@ -16,6 +20,7 @@
 #include "core/dtime.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "platform/platform.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,13 +41,17 @@ static int run(struct cmd_ctx *c)
 		return 2;
 	}
 	char *dir = pipeline_project_dir(c);
-	void *host = pipeline_host_new(c->project);
+	struct platform *pl;
+	if (pipeline_platform(c, dir, &pl, &c->err)) {
+		free(dir);
+		return 2;
+	}
 	struct orch_opts o = {
 		.project_dir = dir,
-		.lake_root = c->project ? c->project->target.lake_root : NULL,
+		.lake_root = platform_lake_root(pl),
 		.parallelism = (int)par,
-		.hooks = pipeline_hooks(),
-		.host = host,
+		.hooks = platform_hooks(),
+		.host = pl,
 		.schedule = true,
 		.resume = true,
 		.watch = true,
@@ -59,7 +68,7 @@ static int run(struct cmd_ctx *c)
 		log_info("scheduler stopped");
 		orch_close(x);
 	}
-	pipeline_host_free(host);
+	platform_close(pl);
 	free(dir);
 	return rc;
 }
