@@ -4,8 +4,12 @@
  */
 #include "test.h"
 
+#include "config/project.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "platform/catalog.h"
 #include "platform/results.h"
 
 #include <stdint.h>
@@ -233,4 +237,175 @@ TEST(re_sink_error_stops)
 	CHECK_INT(re_format_parse("xml", &f, &e), ING_EINVAL);
 	CHECK(strstr(e.msg, "table, csv or json") != NULL);
 	err_clear(&e);
+}
+
+/* ---- the catalog over the tinyshop fixture ---- */
+
+static struct project *shop_project(void)
+{
+	char *cmd = xasprintf("cp -r '%s/tests/fixtures/dbt/tinyshop' '%s/shop'",
+			      getenv("INGOT_ROOT") ? getenv("INGOT_ROOT") : ".", test_tmpdir());
+	int rc = system(cmd);
+	free(cmd);
+	if (rc != 0) {
+		test_fail(__FILE__, __LINE__, "cannot copy the fixture");
+		return NULL;
+	}
+	char *db = xasprintf("%s/shop.duckdb", test_tmpdir());
+	setenv("TINYSHOP_DB", db, 1);
+	free(db);
+	char *dir = xasprintf("%s/shop", test_tmpdir());
+	struct project_opts po = {dir, dir, NULL, NULL};
+	struct project *p = NULL;
+	struct err e = ERR_INIT;
+	if (project_load(&po, &p, &e)) {
+		test_fail(__FILE__, __LINE__, "project_load: %s", e.msg);
+		p = NULL;
+	}
+	err_clear(&e);
+	free(dir);
+	return p;
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char *path = path_join(dir, name);
+	struct err e = ERR_INIT;
+	CHECK_OK(fs_write_atomic(path, text, strlen(text), &e), &e);
+	err_clear(&e);
+	free(path);
+}
+
+TEST(cat_nodes_search_find)
+{
+	struct project *p = shop_project();
+	REQUIRE(p);
+	struct catalog *cat = NULL;
+	struct err e = ERR_INIT;
+	CHECK_OK(cat_load(p, NULL, &cat, &e), &e); /* no manifest yet: parses */
+	REQUIRE(cat);
+	CHECK_STR(cat->project_name, "tinyshop");
+	const struct cat_node *co = cat_node(cat, "model.tinyshop.customer_orders");
+	REQUIRE(co);
+	CHECK(co->type == CAT_MODEL);
+	CHECK_STR(co->description, "One row per customer.");
+	CHECK_STR(co->path, "models/marts/customer_orders.sql");
+	CHECK_STR(co->materialized, "table");
+	CHECK(co->raw_sql && strstr(co->raw_sql, "ref('stg_payments')"));
+	CHECK(co->compiled_sql && strstr(co->compiled_sql, "__dbt__cte__stg_payments"));
+	CHECK_INT(co->ncolumns, 2);
+	CHECK_STR(co->columns[0].name, "customer_id");
+	CHECK_INT(co->columns[0].ntests, 2);
+	CHECK_INT(co->ntests, 3);
+	CHECK(co->columns[0].wh_type == NULL); /* no warehouse, no catalog.json */
+	CHECK_INT(co->row_count, -1);
+	CHECK(!co->last.present);
+	const struct cat_node *ex = cat_node(cat, "exposure.tinyshop.weekly_report");
+	REQUIRE(ex);
+	CHECK(ex->type == CAT_EXPOSURE);
+	CHECK_INT(ex->nparents, 1);
+	CHECK(ex->parents[0] == co);
+
+	struct cat_hit *hits = NULL;
+	size_t n = 0;
+	cat_search(cat, "ORDER", 0, 0, &hits, &n);
+	REQUIRE(n >= 4);
+	CHECK_STR(hits[0].node->unique_id, "model.tinyshop.order_facts"); /* prefix */
+	CHECK_INT(hits[0].rank, 1);
+	CHECK_STR(hits[1].node->unique_id, "model.tinyshop.customer_orders"); /* substring */
+	CHECK_INT(hits[1].rank, 2);
+	free(hits);
+	cat_search(cat, "stg_orders", CAT_MODEL | CAT_SEED, 1, &hits, &n);
+	CHECK_INT(n, 1);
+	CHECK_STR(hits[0].node->unique_id, "model.tinyshop.stg_orders");
+	CHECK_INT(hits[0].rank, 0);
+	free(hits);
+	cat_search(cat, "customer report", 0, 0, &hits, &n);
+	REQUIRE(n == 1);
+	CHECK(hits[0].node == ex);
+	CHECK_INT(hits[0].rank, 3);
+	free(hits);
+
+	const struct cat_node *f = NULL;
+	CHECK_OK(cat_find(cat, "stg_orders", &f, &e), &e);
+	CHECK(f && f->type == CAT_MODEL);
+	CHECK_INT(cat_find(cat, "nosuch", &f, &e), ING_ENOTFOUND);
+	CHECK(e.msg && strstr(e.msg, "no node named 'nosuch'"));
+	err_clear(&e);
+
+	/* last results from run_results.json; test status on its column */
+	const struct cat_node *t = co->columns[0].tests[0];
+	char *rr = xasprintf(
+		"{\"metadata\": {\"generated_at\": \"2024-01-02T03:04:05Z\"}, \"results\": ["
+		"{\"unique_id\": \"%s\", \"status\": \"fail\", \"failures\": 2, \"message\": "
+		"\"Got 2 results\", \"execution_time\": 0.5, \"timing\": [{\"name\": \"execute\", "
+		"\"completed_at\": \"2024-01-02T03:04:05.000000Z\"}]},"
+		"{\"unique_id\": \"model.tinyshop.customer_orders\", \"status\": \"success\", "
+		"\"failures\": null, \"execution_time\": 1.25, \"timing\": []}]}",
+		t->unique_id);
+	write_text(p->target_path, "run_results.json", rr);
+	free(rr);
+	cat_free(cat);
+	CHECK_OK(cat_load(p, NULL, &cat, &e), &e);
+	REQUIRE(cat);
+	co = cat_node(cat, "model.tinyshop.customer_orders");
+	REQUIRE(co);
+	CHECK(co->last.present);
+	CHECK_STR(co->last.status, "success");
+	CHECK_INT(co->last.failures, -1);
+	CHECK(co->last.execution_time == 1.25);
+	t = co->columns[0].tests[0];
+	CHECK(t->last.present);
+	CHECK_STR(t->last.status, "fail");
+	CHECK_INT(t->last.failures, 2);
+	CHECK_STR(t->last.completed_at, "2024-01-02T03:04:05.000000Z");
+	CHECK(t->attached == co);
+
+	/* a project edit is seen without an explicit compile */
+	char *mdir = path_join(p->dir, "models");
+	write_text(mdir, "fresh_model.sql", "select 1 as x from {{ ref('customer_orders') }}\n");
+	free(mdir);
+	cat_free(cat);
+	CHECK_OK(cat_load(p, NULL, &cat, &e), &e);
+	REQUIRE(cat);
+	CHECK(cat_node(cat, "model.tinyshop.fresh_model") != NULL);
+	cat_free(cat);
+	project_free(p);
+}
+
+TEST(cat_lineage_depths)
+{
+	struct project *p = shop_project();
+	REQUIRE(p);
+	struct catalog *cat = NULL;
+	struct err e = ERR_INIT;
+	CHECK_OK(cat_load(p, NULL, &cat, &e), &e);
+	REQUIRE(cat);
+	struct cat_lineage l;
+	CHECK_OK(cat_lineage(cat, "model.tinyshop.customer_orders", 1, 1, &l, &e), &e);
+	/* 3 staging models above, the exposure below; tests left out */
+	CHECK_INT(l.nnodes, 5);
+	CHECK_INT(l.nedges, 4);
+	CHECK_INT(l.nodes[0].depth, -1);
+	CHECK_STR(l.nodes[0].node->unique_id, "model.tinyshop.stg_customers");
+	CHECK_INT(l.nodes[3].depth, 0);
+	CHECK_STR(l.nodes[4].node->unique_id, "exposure.tinyshop.weekly_report");
+	CHECK_INT(l.nodes[4].depth, 1);
+	cat_lineage_free(&l);
+	CHECK_OK(cat_lineage(cat, "model.tinyshop.customer_orders", -1, 0, &l, &e), &e);
+	CHECK_INT(l.nnodes, 7); /* + the 3 seeds at depth -2 */
+	CHECK_INT(l.nodes[0].depth, -2);
+	CHECK_STR(l.nodes[0].node->unique_id, "seed.tinyshop.shop_customers");
+	CHECK_INT(l.nedges, 6);
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b, false);
+	cat_lineage_json(&l, &w);
+	CHECK(strstr(buf_cstr(&b), "{\"from\":\"seed.tinyshop.shop_orders\",\"to\":\"model.tinyshop.stg_orders\"}"));
+	buf_free(&b);
+	cat_lineage_free(&l);
+	CHECK_INT(cat_lineage(cat, "model.tinyshop.nope", 1, 1, &l, &e), ING_ENOTFOUND);
+	err_clear(&e);
+	cat_free(cat);
+	project_free(p);
 }
