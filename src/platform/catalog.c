@@ -400,8 +400,15 @@ static int introspect(struct loader *l, struct wh_db *db, struct err *e)
 			for (size_t j = 0; j < n->ncolumns; j++)
 				n->columns[j].wh_type = NULL; /* the live types replace catalog.json's */
 			size_t cap = n->ncolumns + 1;
-			for (size_t j = 0; j < nc; j++)
-				merge_column(l, n, cols[j].name, cols[j].data_type, &cap);
+			for (size_t j = 0; j < nc; j++) {
+				const char *ty = cols[j].data_type ? cols[j].data_type : "";
+				/* PostgreSQL says "numeric" and keeps (p,s) apart */
+				if (cols[j].ltype.type == WH_DECIMAL && cols[j].ltype.precision > 0 &&
+				    !strchr(ty, '('))
+					ty = arena_printf(l->a, "%s(%d,%d)", ty, cols[j].ltype.precision,
+							  cols[j].ltype.scale);
+				merge_column(l, n, cols[j].name, ty, &cap);
+			}
 		}
 		err_clear(&ig);
 		if (k != WH_REL_TABLE)
