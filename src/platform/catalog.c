@@ -472,19 +472,48 @@ static bool newer_than(const struct project *p, const char *dir, const struct ti
 	return newer;
 }
 
+/* dbt_project.yml, properties, the *-paths folders and installed packages:
+ * what a parse reads (not the lake's files, which change on every load). */
+static bool project_changed(const struct project *p, const struct timespec *t)
+{
+	struct stat st;
+	if (!stat(p->file, &st) && ts_after(&st.st_mtim, t))
+		return true;
+	if (p->target.profiles_file && !stat(p->target.profiles_file, &st) &&
+	    ts_after(&st.st_mtim, t))
+		return true; /* the target's schema and database are in the manifest */
+	const struct ystrlist *lists[] = {&p->paths.model,    &p->paths.seed,
+					  &p->paths.test,     &p->paths.macro,
+					  &p->paths.snapshot, &p->paths.analysis,
+					  &p->paths.docs};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (size_t j = 0; j < lists[i]->n; j++) {
+			char *dir = path_join(p->dir, lists[i]->items[j]);
+			bool newer = newer_than(p, dir, t, 0);
+			free(dir);
+			if (newer)
+				return true;
+		}
+	return p->packages_install_path && newer_than(p, p->packages_install_path, t, 0);
+}
+
 static int fresh_manifest(struct project *p, const char *path, struct err *e)
 {
 	struct stat st;
-	if (!stat(path, &st) && !newer_than(p, p->dir, &st.st_mtim, 0))
+	if (!stat(path, &st) && !project_changed(p, &st.st_mtim))
 		return 0;
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
 	o.verb = TF_VERB_COMPILE;
 	struct transform_report rep = {0};
-	int rc = transform_invoke(p, NULL, &o, &rep, e);
+	struct err ce = ERR_INIT;
+	int rc = transform_invoke(p, NULL, &o, &rep, &ce);
 	if (rc == ING_EFAIL && fs_exists(path)) /* some node did not compile: still listed */
 		rc = 0;
-	if (rc)
-		err_prefix(e, "parsing the project for the catalog");
+	if (rc) {
+		err_prefix(&ce, "parsing the project for the catalog");
+		err_move(e, &ce);
+	}
+	err_clear(&ce);
 	return rc;
 }
 
@@ -624,6 +653,8 @@ static bool icontains(const char *hay, const char *needle, size_t nn)
 
 static int rank_of(const struct cat_node *n, const char *text, size_t len)
 {
+	if (!len)
+		return 4; /* no text: every node, listed */
 	int best = -1;
 	const char *names[2] = {n->name, n->label};
 	for (int i = 0; i < 2; i++) {
@@ -879,7 +910,7 @@ void cat_node_json(const struct cat_node *n, struct jw *w)
 
 void cat_hits_json(const struct cat_hit *hits, size_t n, struct jw *w)
 {
-	static const char *const ranks[] = {"exact", "prefix", "name", "description"};
+	static const char *const ranks[] = {"exact", "prefix", "name", "description", "listed"};
 	jw_arr_begin(w);
 	for (size_t i = 0; i < n; i++) {
 		jw_obj_begin(w);

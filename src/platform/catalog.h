@@ -8,10 +8,11 @@
  * columns, SQL and edges; run_results.json for the last results;
  * catalog.json (from `docs generate`) for warehouse column types when no
  * warehouse is given. cat_load makes a fresh manifest first when there is
- * none, or when a project file (.sql .yml .yaml .csv .md outside target/
- * and hidden folders) is newer than it: transform's `compile` verb, run
- * without a warehouse (is_incremental() is false there; nothing in the
- * warehouse is read or written). Its manifest has no compiled code, so
+ * none, or when dbt_project.yml, profiles.yml or a file (.sql .yml .yaml
+ * .csv .md) under the project's *-paths folders or installed packages is
+ * newer than it (the lake's files are not looked at): transform's
+ * `compile` verb, run without a warehouse (is_incremental() is false
+ * there; nothing in the warehouse is read or written). Its manifest has no compiled code, so
  * compiled SQL then comes from target/compiled/ (compile writes it).
  *
  * With a warehouse (db not NULL), each source, model, seed and snapshot
@@ -136,7 +137,8 @@ int cat_find(const struct catalog *cat, const char *id_or_name, const struct cat
 	     struct err *e);
 
 /* Search, ranked: exact name (case-insensitive) 0 > name prefix 1 > name
- * substring 2 > description substring 3; ties by resource type (sources,
+ * substring 2 > description substring 3 (empty text: every node, rank 4);
+ * ties by resource type (sources,
  * models, seeds, snapshots, exposures, analyses, tests) then unique_id.
  * types: CAT_* bits, 0 = all. limit 0 = all. *hits is malloc'd. */
 struct cat_hit {

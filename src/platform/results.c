@@ -220,7 +220,7 @@ struct re_enc *re_begin(enum re_format fmt, const char *const *names, const enum
 	} else if (fmt == RE_JSON) {
 		jw_init(&enc->jw, &enc->pending, true);
 		jw_obj_begin(&enc->jw);
-		jw_key(&enc->jw, "show");
+		jw_key(&enc->jw, opts && opts->json_key ? opts->json_key : "show");
 		jw_arr_begin(&enc->jw);
 	}
 	return enc;

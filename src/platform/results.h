@@ -28,7 +28,8 @@
  *             a row); re_end's stats say so, for an HTTP header or a note on
  *             stderr.
  *   RE_JSON   {"show": [{"col": value, ...}, ...]} pretty-printed (two-space
- *             indent), then a newline. Streamed. Truncated: the object gets
+ *             indent; the key is re_opts.json_key when given, e.g. "rows"
+ *             for the API), then a newline. Streamed. Truncated: the object gets
  *             a second key after the rows, "truncated": true (absent
  *             otherwise).
  *
@@ -89,7 +90,8 @@ struct re_sink re_sink_file(FILE *f);
 struct re_sink re_sink_buf(struct buf *b);
 
 struct re_opts {
-	size_t max_rows; /* 0 = no cap */
+	size_t max_rows;      /* 0 = no cap */
+	const char *json_key; /* RE_JSON: the rows' key, NULL = "show" (copied) */
 };
 
 struct re_stats {

@@ -62,7 +62,7 @@ static char *encode(enum re_format f, size_t cap, size_t step, struct re_stats *
 	struct wh_result r = sample();
 	struct buf b = BUF_INIT;
 	struct err e = ERR_INIT;
-	struct re_opts o = {cap};
+	struct re_opts o = {.max_rows = cap};
 	struct re_enc *enc = re_begin(f, names, types, NC, &o, re_sink_buf(&b));
 	for (size_t i = 0; i < NR; i += step)
 		CHECK_OK(re_rows(enc, &r, i, step, &e), &e);
@@ -178,6 +178,16 @@ TEST(re_cap_truncates)
 	CHECK(strstr(s, "03:04:05.123456") == NULL);
 	CHECK_INT(st.rows, 2);
 	free(s);
+
+	/* the API names the rows its own way */
+	struct buf b = BUF_INIT;
+	struct wh_result r = sample();
+	struct re_opts o = {.max_rows = 0, .json_key = "rows"};
+	struct err e = ERR_INIT;
+	r.nrows = 0;
+	CHECK_OK(re_encode(RE_JSON, &r, &o, re_sink_buf(&b), &st, &e), &e);
+	CHECK_STR(buf_cstr(&b), "{\n  \"rows\": []\n}\n");
+	buf_free(&b);
 
 	/* exactly the cap is not truncation */
 	s = encode(RE_JSON, 3, NR, &st);
