@@ -139,6 +139,8 @@ int wh_adapter_register(const struct wh_adapter *ad, struct err *e);
 extern const struct wh_adapter wh_duckdb_adapter;
 #ifdef HAVE_LIBPQ
 extern const struct wh_adapter wh_postgres_adapter;
+#else
+extern const struct wh_adapter wh_postgres_dialect_only; /* wh_adapter_for only */
 #endif
 
 /* Helpers shared by engines (result building). */

@@ -105,7 +105,12 @@ const char *wh_engines_available(void)
 
 const struct wh_adapter *wh_adapter_for(const char *type)
 {
-	return wh_adapter_find(type);
+	const struct wh_adapter *ad = wh_adapter_find(type);
+#ifndef HAVE_LIBPQ
+	if (!ad && type && !strcmp(type, "postgres"))
+		ad = &wh_postgres_dialect_only; /* its dialect without its library */
+#endif
+	return ad;
 }
 
 const struct wh_adapter *wh_db_adapter(const struct wh_db *db)

@@ -226,12 +226,13 @@ void wh_type_sql(const struct wh_db *db, const struct wh_ltype *t, struct buf *o
  * engine (`struct wh_adapter`, opaque outside warehouse/) rather than a db:
  * wh_adapter_for(target->type) or wh_db_adapter(db). Each engine writes
  * only what differs from the standard SQL defaults in dialect.c; a NULL
- * adapter (an engine not compiled into this ingot) gets the defaults. The
- * returned strings are static; the rendering functions append to out.
+ * adapter (an unknown type) gets the defaults. PostgreSQL's dialect is
+ * known even in an ingot built without libpq. The returned strings are
+ * static; the rendering functions append to out.
  */
 struct wh_adapter;
-/* The engine of a profile type ("duckdb"), or NULL when none is compiled
- * in (or registered, see adapter.h). */
+/* The engine of a profile type ("duckdb"), or NULL when no such engine is
+ * compiled in or registered (adapter.h). */
 const struct wh_adapter *wh_adapter_for(const char *type);
 const struct wh_adapter *wh_db_adapter(const struct wh_db *db);
 /* The profile type an adapter answers to ("duckdb"); "" for NULL. */
