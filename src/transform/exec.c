@@ -780,7 +780,7 @@ static void ls_print(struct run *r, const struct graph_set *sel, const struct tr
 	}
 	if (v.len)
 		qsort(v.items, v.len, sizeof(*v.items), node_uid_cmp);
-	for (size_t i = 0; i < v.len; i++) {
+	for (size_t i = 0; fp && i < v.len; i++) {
 		struct tf_node *n = v.items[i];
 		if (o->ls_output == TF_LS_NAME) {
 			if (n->rtype == TF_SOURCE && n->src)
@@ -940,10 +940,9 @@ static int do_compile(struct run *r, const struct graph_set *sel, const struct t
 	if (o->inline_sql) {
 		struct buf sql = BUF_INIT;
 		rc = tf_render_string(tp, NULL, "inline", o->inline_sql, c, c != NULL, &sql, e);
-		if (!rc) {
-			FILE *fp = o->console ? o->console : stdout;
+		FILE *fp = o->out ? o->out : o->console;
+		if (!rc && fp)
 			fprintf(fp, "%s\n", str_trim(sql.data ? sql.data : (char *)""));
-		}
 		buf_free(&sql);
 		wh_disconnect(c);
 		return rc;
@@ -1055,7 +1054,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		err_clear(&me);
 	}
 	if (o->verb == TF_VERB_LS) {
-		ls_print(&r, &sel, o, o->console ? o->console : stdout);
+		ls_print(&r, &sel, o, o->out ? o->out : o->console); /* NULL: count only */
 		rep.no_op = r.counter;
 		goto out;
 	}

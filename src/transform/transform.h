@@ -68,6 +68,8 @@ struct transform_opts {
 	const char *inline_sql; /* compile --inline */
 	bool write_artifacts;  /* default true (see TRANSFORM_OPTS_INIT) */
 	FILE *console;         /* progress lines; NULL = silent */
+	FILE *out;             /* the verb's result: ls's listing, compile --inline's
+				* SQL, Jinja print(); NULL = console (both NULL: silent) */
 	bool color;
 	/* Cancellation (core/cancel.h), NULL = none. A request interrupts the
 	 * running nodes' statements (each rolls back: the model stays as it
