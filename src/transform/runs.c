@@ -24,7 +24,8 @@
  *     that moment, never a mixed one).
  * Publishing is serialised by a process-wide mutex and an flock on
  * <target-path>/.publish.lock (other processes), so the run that finishes
- * last is the latest, and never a mix of two runs.
+ * last is the latest, and never a mix of two runs. The temporaries of a
+ * publish that died half-way are swept by the next one.
  *
  * Pruning: after publishing, run directories beyond the newest
  * TF_RUNS_TO_KEEP are deleted, except runs still in progress: a run holds
@@ -283,6 +284,38 @@ out:
 	return rc;
 }
 
+/* Temporaries of a publish that died (a crash between link and rename):
+ * under the publish lock no other publish is in flight, so every
+ * ".<name>.<id>.tmp", ".<tree>.<id>.new" and ".new.old" in target/ is
+ * left over. */
+static void sweep(const char *target)
+{
+	DIR *d = opendir(target);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *nm = de->d_name;
+		size_t n = strlen(nm);
+		if (nm[0] != '.' || !strcmp(nm, ".") || !strcmp(nm, ".."))
+			continue;
+		bool stale = (n > 4 && !strcmp(nm + n - 4, ".tmp")) ||
+			     (n > 4 && !strcmp(nm + n - 4, ".new")) ||
+			     (n > 8 && !strcmp(nm + n - 8, ".new.old"));
+		if (!stale)
+			continue;
+		char *path = path_join(target, nm);
+		struct err ig = ERR_INIT;
+		if (fs_is_dir(path))
+			fs_remove_tree(path, &ig);
+		else
+			unlink(path);
+		err_clear(&ig);
+		free(path);
+	}
+	closedir(d);
+}
+
 static int cmp_desc(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)b, *(char *const *)a);
@@ -336,6 +369,7 @@ int tf_run_publish(struct tf_run_dir *rd, const char *target, struct err *e)
 		return lfd;
 	static const char *const files[] = {"manifest.json", "run_results.json", "catalog.json"};
 	int rc = 0;
+	sweep(target);
 	/* the trees first: a reader that sees the new run_results.json finds
 	 * the listings it names */
 	rc = publish_tree(rd, target, "compiled", e);
