@@ -1080,8 +1080,10 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	if (o->write_artifacts && o->verb != TF_VERB_LS) {
 		/* this run's own artifacts (and log), published at the end */
-		if ((rc = tf_run_begin(&r.rd, p->target_path, e)))
+		if ((rc = tf_run_begin(&r.rd, p->target_path, e))) {
+			err_prefix(e, "target-path in %s", p->file);
 			goto out;
+		}
 		tp->art_dir = r.rd.dir;
 		char *rl = path_join(r.rd.dir, "ingot.log");
 		r.con.runlogfd = open(rl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
