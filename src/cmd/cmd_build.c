@@ -63,6 +63,7 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 	o.inline_sql = has_opt(c, "inline") ? cmd_str(c, "inline", NULL) : NULL;
 	o.vars = c->g.vars;
 	o.console = c->g.quiet && verb != TF_VERB_LS ? NULL : stdout;
+	o.out = stdout; /* ls's listing, compile --inline's SQL, print(): shown with -q too */
 	o.color = c->g.color;
 	if (has_opt(c, "output")) {
 		const char *out = cmd_str(c, "output", "selector");

@@ -10,7 +10,9 @@
  * are written whole to a temporary name and renamed (core/fs.h), so a
  * reader never sees half an artifact; the compiled/ and run/ listings are
  * plain writes (they are per-node listings for humans, and fsyncing
- * thousands of files would cost more than building the models).
+ * thousands of files would cost more than building the models). Every
+ * file goes to the run's own directory (tp->art_dir, <target>/runs/<id>/);
+ * runs.c publishes them as the latest in target/.
  */
 #include "transform/tf_int.h"
 #include "core/digest.h"
@@ -486,10 +488,12 @@ static void id_list(struct jw *w, struct tf_proj *tp, const int *idx, size_t n)
 
 static int write_file(struct tf_proj *tp, const char *name, struct buf *b, struct err *e)
 {
-	int rc = fs_mkdir_p(tp->p->target_path, e);
+	if (!tp->art_dir)
+		return 0;
+	int rc = fs_mkdir_p(tp->art_dir, e);
 	if (rc)
 		return rc;
-	char *path = path_join(tp->p->target_path, name);
+	char *path = path_join(tp->art_dir, name);
 	rc = fs_write_atomic(path, b->data ? b->data : "", b->len, e);
 	free(path);
 	return rc;
@@ -785,34 +789,15 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 static int write_plain(const char *path, const char *sql, size_t len, struct err *e)
 {
 	char *dir = path_dirname(path);
-	/* compiled/ and run/ are per-node listings, rewritten on every run:
-	 * a plain write (no fsync per file: a build writes thousands) */
+	/* compiled/ and run/ are per-node listings: a plain write (no fsync
+	 * per file: a build writes thousands). They go to the run's own
+	 * fresh directory, never over a file a reader may hold (publishing
+	 * hard-links them into target/, runs.c) */
 	int rc = fs_is_dir(dir) ? 0 : fs_mkdir_p(dir, e);
 	free(dir);
 	if (rc)
 		return rc;
-	/* unchanged listings are left alone: rewriting a file in place makes
-	 * ext4 flush it on close (auto_da_alloc), which costs more than
-	 * reading it back */
-	FILE *f = fopen(path, "r");
-	if (f) {
-		bool same = false;
-		if (!fseek(f, 0, SEEK_END) && ftell(f) == (long)len) {
-			rewind(f);
-			char chunk[4096];
-			size_t off = 0, got;
-			same = true;
-			while (same && (got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-				same = off + got <= len && !memcmp(chunk, sql + off, got);
-				off += got;
-			}
-			same = same && off == len;
-		}
-		fclose(f);
-		if (same)
-			return 0;
-	}
-	f = fopen(path, "w");
+	FILE *f = fopen(path, "w");
 	if (!f || fwrite(sql, 1, len, f) != len)
 		rc = err_set(e, ING_EIO, "cannot write %s", path);
 	if (f && fclose(f) && !rc)
@@ -911,7 +896,11 @@ int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, 
 		rel = xasprintf("%s/%s/%s/%s", tree, n->package, n->original_file_path, n->path);
 	else
 		rel = xasprintf("%s/%s/%s", tree, n->package, n->original_file_path);
-	char *path = path_join(tp->p->target_path, rel);
+	if (!tp->art_dir) {
+		free(rel);
+		return 0;
+	}
+	char *path = path_join(tp->art_dir, rel);
 	free(rel);
 	size_t len = strlen(sql);
 	struct tf_writer *w = tp->writer;

@@ -571,8 +571,11 @@ static int fn_print(const struct jinja_call *c, struct jinja_value *ret)
 	if (jinja_call_arg(c, 0, "msg", &m))
 		jinja_value_str(c->rt, m, &b);
 	struct tf_render *r = RT_R(c);
-	FILE *fp = r->tp->opts && r->tp->opts->console ? r->tp->opts->console : stdout;
-	fprintf(fp, "%s\n", buf_cstr(&b));
+	/* dbt's print() shows even with --quiet: the result stream first */
+	const struct transform_opts *o = r->tp->opts;
+	FILE *fp = o ? (o->out ? o->out : o->console) : NULL;
+	if (fp)
+		fprintf(fp, "%s\n", buf_cstr(&b));
 	buf_free(&b);
 	*ret = jinja_str_static("", 0);
 	return 0;

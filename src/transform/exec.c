@@ -13,7 +13,16 @@
  * Console lines follow dbt's ("3 of 28 OK created sql view model
  * main.stg_orders .... [OK in 0.01s]", "Done. PASS=.. WARN=.. ERROR=..
  * SKIP=.. TOTAL=.."), and the same lines go to <log-path>/ingot.log
- * (dbt_project.yml's log-path, default the target path).
+ * (dbt_project.yml's log-path, default the target path) and to the run's
+ * own runs/<id>/ingot.log. The shared log is appended one whole line per
+ * write(2) (O_APPEND), so runs at once interleave lines, never characters.
+ *
+ * Artifacts go to the run's directory <target>/runs/<id>/ and are
+ * published as the latest in target/ when the run ends (runs.c), so
+ * several transform_invoke calls may run at once on one project and one
+ * wh_db. Nothing here prints to the process's stdout: console lines go to
+ * opts->console, results (ls, compile's SQL, print()) to opts->out, and
+ * NULL means silent.
  */
 #include "transform/tf_int.h"
 #include "core/cancel.h"
@@ -27,11 +36,13 @@
 #include "graph/graph.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void tf__context_finish(struct tf_proj *tp);
 
@@ -58,10 +69,26 @@ static const char *verb_name(enum transform_verb v)
 
 struct console {
 	FILE *fp;
-	FILE *logf;
+	int logfd;    /* <log-path>/ingot.log (O_APPEND), or -1 */
+	int runlogfd; /* runs/<id>/ingot.log, or -1 */
 	pthread_mutex_t lock;
 	bool color;
 };
+
+/* One whole line per write(2): with O_APPEND, lines of runs writing the
+ * same log at once do not mix. */
+static void write_line(int fd, const char *line, size_t len)
+{
+	while (fd >= 0 && len) {
+		ssize_t w = write(fd, line, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		line += w;
+		len -= (size_t)w;
+	}
+}
 
 static void con_line(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void con_line(struct console *c, const char *fmt, ...)
@@ -76,14 +103,20 @@ static void con_line(struct console *c, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
+	char *line = NULL;
+	int ll = asprintf(&line, "%s  %s\n", ts, msg ? msg : "");
 	pthread_mutex_lock(&c->lock);
-	if (c->fp) {
-		fprintf(c->fp, "%s  %s\n", ts, msg ? msg : "");
+	if (c->fp && ll > 0) {
+		fputs(line, c->fp);
 		fflush(c->fp);
 	}
-	if (c->logf)
-		fprintf(c->logf, "%s  %s\n", ts, msg ? msg : "");
+	if (ll > 0) {
+		write_line(c->logfd, line, (size_t)ll);
+		write_line(c->runlogfd, line, (size_t)ll);
+	}
 	pthread_mutex_unlock(&c->lock);
+	if (ll > 0)
+		free(line);
 	free(msg);
 }
 
@@ -114,6 +147,7 @@ struct run {
 	pthread_mutex_t lock;
 	bool fail_fast_hit;
 	struct err conn_err; /* a worker could not (re)connect (under lock) */
+	struct tf_run_dir rd; /* this run's artifact directory (runs.c) */
 };
 
 static void note_conn_err(struct run *r, struct err *e)
@@ -779,7 +813,7 @@ static void ls_print(struct run *r, const struct graph_set *sel, const struct tr
 	}
 	if (v.len)
 		qsort(v.items, v.len, sizeof(*v.items), node_uid_cmp);
-	for (size_t i = 0; i < v.len; i++) {
+	for (size_t i = 0; fp && i < v.len; i++) {
 		struct tf_node *n = v.items[i];
 		if (o->ls_output == TF_LS_NAME) {
 			if (n->rtype == TF_SOURCE && n->src)
@@ -939,10 +973,9 @@ static int do_compile(struct run *r, const struct graph_set *sel, const struct t
 	if (o->inline_sql) {
 		struct buf sql = BUF_INIT;
 		rc = tf_render_string(tp, NULL, "inline", o->inline_sql, c, c != NULL, &sql, e);
-		if (!rc) {
-			FILE *fp = o->console ? o->console : stdout;
+		FILE *fp = o->out ? o->out : o->console;
+		if (!rc && fp)
 			fprintf(fp, "%s\n", str_trim(sql.data ? sql.data : (char *)""));
-		}
 		buf_free(&sql);
 		wh_disconnect(c);
 		return rc;
@@ -1018,6 +1051,8 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_mutex_init(&r.con.lock, NULL);
 	r.con.fp = o->console;
+	r.con.logfd = r.con.runlogfd = -1;
+	r.rd.lock_fd = -1;
 	r.verb = o->verb;
 	int rc = tf_parse(p, db, o, &tp, e);
 	r.tp = tp;
@@ -1031,7 +1066,8 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		/* the log is asked for (log-path): failing to write it is an error */
 		char *lp = path_join(p->log_path, "ingot.log");
 		struct err le = ERR_INIT;
-		if (fs_mkdir_p(p->log_path, &le) == 0 && !(r.con.logf = fopen(lp, "a")))
+		if (fs_mkdir_p(p->log_path, &le) == 0 &&
+		    (r.con.logfd = open(lp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
 			err_set(&le, ING_EIO, "cannot open %s: %s", lp, strerror(errno));
 		free(lp);
 		if (le.code) {
@@ -1040,6 +1076,17 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 			rc = ING_EIO;
 			goto out;
 		}
+	}
+	if (o->write_artifacts && o->verb != TF_VERB_LS) {
+		/* this run's own artifacts (and log), published at the end */
+		if ((rc = tf_run_begin(&r.rd, p->target_path, e))) {
+			err_prefix(e, "target-path in %s", p->file);
+			goto out;
+		}
+		tp->art_dir = r.rd.dir;
+		char *rl = path_join(r.rd.dir, "ingot.log");
+		r.con.runlogfd = open(rl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		free(rl);
 	}
 	if ((rc = build_graph(tp, &r.g, e)))
 		goto out;
@@ -1054,7 +1101,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		err_clear(&me);
 	}
 	if (o->verb == TF_VERB_LS) {
-		ls_print(&r, &sel, o, o->console ? o->console : stdout);
+		ls_print(&r, &sel, o, o->out ? o->out : o->console); /* NULL: count only */
 		rep.no_op = r.counter;
 		goto out;
 	}
@@ -1210,6 +1257,16 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		rc = ING_ECONNECT;
 	}
 out:
+	if (r.rd.dir) {
+		struct err pe = ERR_INIT;
+		if (tf_run_publish(&r.rd, p->target_path, &pe))
+			con_line(&r.con, "could not publish the artifacts of run %s in %s: %s", r.rd.id,
+				 p->target_path, pe.msg ? pe.msg : "");
+		err_clear(&pe);
+		snprintf(rep.run_id, sizeof(rep.run_id), "%s", r.rd.id);
+		snprintf(rep.run_dir, sizeof(rep.run_dir), "%s", r.rd.dir);
+	}
+	tf_run_end(&r.rd);
 	rep.elapsed = mono_seconds() - t0;
 	if (out)
 		*out = rep;
@@ -1218,8 +1275,10 @@ out:
 	graph_set_free(&sel);
 	if (r.g)
 		graph_free(r.g);
-	if (r.con.logf)
-		fclose(r.con.logf);
+	if (r.con.logfd >= 0)
+		close(r.con.logfd);
+	if (r.con.runlogfd >= 0)
+		close(r.con.runlogfd);
 	strmap_free(&results, NULL);
 	err_clear(&r.conn_err);
 	pthread_mutex_destroy(&r.lock);

@@ -194,6 +194,9 @@ struct tf_proj {
 	bool have_generate_schema, have_generate_alias, have_generate_database;
 	struct strmap deferred;    /* --defer: unique_id -> struct tf_deferred (from --state) */
 	struct tf_writer *writer; /* background writer of compiled/ and run/, or NULL */
+	/* where this run's artifacts go (<target>/runs/<id>, runs.c); NULL:
+	 * the run writes none (ls, write_artifacts false) */
+	const char *art_dir;
 	struct err parse_errors; /* first non-fatal parse error */
 	int nparse_errors;
 	/* dbt's parse warnings (unused config paths, properties of missing
@@ -289,6 +292,20 @@ struct tf_writer *tf_writer_start(void);
 int tf_writer_finish(struct tf_writer *w, struct err *e);
 int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, const char *sql,
 		       struct err *e);
+
+/* ---- runs.c ---- */
+/* One run's artifact directory <target>/runs/<id>/ (see runs.c). */
+struct tf_run_dir {
+	char id[64];
+	char *dir;   /* malloc'd; NULL when the run writes no artifacts */
+	int lock_fd; /* the flock on <dir>/.running while the run lives, or -1 */
+};
+/* Create the run id and directory (and hold its in-progress lock). */
+int tf_run_begin(struct tf_run_dir *rd, const char *target, struct err *e);
+/* Publish the run's artifacts as the latest in target/ and prune old runs. */
+int tf_run_publish(struct tf_run_dir *rd, const char *target, struct err *e);
+/* Release the in-progress lock and free (the directory stays). */
+void tf_run_end(struct tf_run_dir *rd);
 
 
 #endif

@@ -6,13 +6,18 @@
  * way `dbt <verb>` would: parse the project (models, seeds, snapshots,
  * tests, macros, analyses, docs, exposures, properties files), select nodes,
  * render them with the dbt Jinja context, materialize them in DAG order on
- * `threads` workers, run tests, and write the artifacts under target/
- * (manifest.json, run_results.json, compiled/, run/, ingot.log).
+ * `threads` workers, run tests, and write the artifacts (manifest.json,
+ * run_results.json, catalog.json, compiled/, run/, ingot.log) under the
+ * run's own directory <target-path>/runs/<run-id>/; when the run ends they
+ * are published as the latest in <target-path>/ itself (each file replaced
+ * atomically, compiled/ and run/ swapped whole), where dbt users and
+ * --state target/ expect them. The last 10 run directories are kept.
  *
  * The CLI commands (src/cmd/cmd_{seed,run,test,build,...}.c) and the
  * orchestrator's build:/run:/test:/seed:/snapshot: tasks both call
  * transform_invoke; the orchestrator passes its own console stream (or
- * NULL for silence) and reads the counts from the report.
+ * NULL for silence) and reads the counts from the report. The library
+ * never prints to the process's stdout: NULL streams mean silent.
  *
  * Calling sequence:
  *     struct transform_opts o = TRANSFORM_OPTS_INIT;
@@ -25,9 +30,14 @@
  *     //                where: file:line and node)
  *
  * Ownership: the project and db are borrowed and must outlive the call;
- * opts strings are borrowed; the report holds counts only.
- * Thread-safety: one transform_invoke at a time per db file for DuckDB
- * (one process owns the file); the call itself starts its own workers.
+ * opts strings are borrowed; the report holds counts and the run's id and
+ * directory (copies).
+ * Thread-safety: transform_invoke may run on several threads at once with
+ * the same project and the same wh_db (each call parses its own copy of
+ * the project and opens its own connections; artifacts are per run). For
+ * DuckDB those threads must be in the process that owns the file. As with
+ * two dbt processes, runs at once should not build (or test) a relation
+ * another of them replaces: the warehouse, not ingot, orders those.
  */
 #ifndef INGOT_TRANSFORM_H
 #define INGOT_TRANSFORM_H
@@ -36,6 +46,7 @@
 #include "core/err.h"
 #include "warehouse/warehouse.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -68,6 +79,8 @@ struct transform_opts {
 	const char *inline_sql; /* compile --inline */
 	bool write_artifacts;  /* default true (see TRANSFORM_OPTS_INIT) */
 	FILE *console;         /* progress lines; NULL = silent */
+	FILE *out;             /* the verb's result: ls's listing, compile --inline's
+				* SQL, Jinja print(); NULL = console (both NULL: silent) */
 	bool color;
 	/* Cancellation (core/cancel.h), NULL = none. A request interrupts the
 	 * running nodes' statements (each rolls back: the model stays as it
@@ -84,6 +97,10 @@ struct transform_report {
 	int pass, warn, error, skip, total;
 	int no_op; /* ls/compile: nodes listed/compiled */
 	double elapsed; /* seconds */
+	/* the run that wrote artifacts (empty strings when none did): its id
+	 * ("20261202T150301.123Z-4711-3") and directory <target>/runs/<id> */
+	char run_id[64];
+	char run_dir[PATH_MAX];
 };
 
 /* Run one verb. See the calling sequence above. */

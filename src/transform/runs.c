@@ -1,0 +1,398 @@
+/*
+ * transform/runs.c — per-run artifact directories and publishing the latest.
+ *
+ * Several transform_invoke calls may run at once in one process (scheduler
+ * tasks, handed-off commands, a server) or in several processes on one
+ * project. Each call that writes artifacts gets a run id
+ * ("20261202T150301.123Z-4711-3": UTC start to the ms, pid, a process-wide
+ * counter; sortable by time, unique within and across processes) and writes
+ * manifest.json, run_results.json, catalog.json, compiled/, run/ and its own
+ * ingot.log under <target-path>/runs/<id>/, so no run sees another's files.
+ *
+ * When it ends, the run publishes its artifacts as the latest in
+ * <target-path>/ itself, where dbt users and --state target/ expect them:
+ *   - each JSON file is hard-linked to a temporary name beside it and
+ *     renamed over the old one (a copy when the file system has no hard
+ *     links), so a reader sees the old file or the new one;
+ *   - compiled/ and run/ are rebuilt beside the published tree as hard
+ *     links (the published tree's files, then this run's over them: as in
+ *     dbt, a listing of a node this run did not touch stays) and exchanged
+ *     with it in one renameat2(RENAME_EXCHANGE), then the old tree is
+ *     deleted; a reader sees the old tree or the new one, never half. On a
+ *     file system without RENAME_EXCHANGE the old tree is renamed away and
+ *     the new one renamed in (two renames; a reader may find no tree for
+ *     that moment, never a mixed one).
+ * Publishing is serialised by a process-wide mutex and an flock on
+ * <target-path>/.publish.lock (other processes), so the run that finishes
+ * last is the latest, and never a mix of two runs. The temporaries of a
+ * publish that died half-way are swept by the next one.
+ *
+ * Pruning: after publishing, run directories beyond the newest
+ * TF_RUNS_TO_KEEP are deleted, except runs still in progress: a run holds
+ * an flock on runs/<id>/.running for its whole life (flock conflicts
+ * between open files, so between threads of one process too).
+ *
+ * The walking and hard-linking below is plain POSIX (openat/linkat/
+ * renameat2): no library in the build offers a tree copy by hard links or
+ * an atomic directory exchange.
+ */
+#include "transform/tf_int.h"
+#include "core/fs.h"
+#include "core/mem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How many run directories stay under <target-path>/runs/: enough to
+ * compare the last few builds, few enough that target/ stays small (each
+ * run holds a manifest and its compiled/run listings; the listings share
+ * their storage with the published tree through hard links). */
+#define TF_RUNS_TO_KEEP 10
+
+static pthread_mutex_t publish_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_uint run_seq;
+
+/* Take the publish lock: the process mutex, then the flock other
+ * processes see. Returns the lock fd (>= 0) or an error. */
+static int publish_lock(const char *target, struct err *e)
+{
+	pthread_mutex_lock(&publish_mu);
+	int rc = fs_mkdir_p(target, e);
+	if (rc) {
+		pthread_mutex_unlock(&publish_mu);
+		return rc;
+	}
+	char *lp = path_join(target, ".publish.lock");
+	int fd = fs_lock(lp, true, e);
+	free(lp);
+	if (fd < 0)
+		pthread_mutex_unlock(&publish_mu);
+	return fd;
+}
+
+static void publish_unlock(int fd)
+{
+	close(fd);
+	pthread_mutex_unlock(&publish_mu);
+}
+
+int tf_run_begin(struct tf_run_dir *rd, const char *target, struct err *e)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->lock_fd = -1;
+	int lfd = publish_lock(target, e); /* a pruner must not see the dir before its lock */
+	if (lfd < 0)
+		return lfd;
+	char *runs = path_join(target, "runs");
+	int rc = fs_mkdir_p(runs, e);
+	for (int attempt = 0; !rc; attempt++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(rd->id, sizeof(rd->id), "%04d%02d%02dT%02d%02d%02d.%03ldZ-%ld-%u",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000, (long)getpid(), atomic_fetch_add(&run_seq, 1) + 1);
+		rd->dir = path_join(runs, rd->id);
+		if (mkdir(rd->dir, 0755) == 0)
+			break;
+		int en = errno;
+		free(rd->dir);
+		rd->dir = NULL;
+		/* EEXIST: a reused pid within the same ms; the counter moves on */
+		if (en != EEXIST || attempt > 100)
+			rc = err_set(e, ING_EIO, "cannot create the run directory %s/%s: %s (check that "
+				     "the target path is writable)", runs, rd->id, strerror(en));
+	}
+	if (!rc) {
+		char *lp = path_join(rd->dir, ".running");
+		rd->lock_fd = fs_lock(lp, true, e);
+		free(lp);
+		if (rd->lock_fd < 0) {
+			rc = rd->lock_fd;
+			rd->lock_fd = -1;
+			struct err ig = ERR_INIT;
+			fs_remove_tree(rd->dir, &ig);
+			err_clear(&ig);
+			free(rd->dir);
+			rd->dir = NULL;
+		}
+	}
+	free(runs);
+	publish_unlock(lfd);
+	return rc;
+}
+
+/* ---- publishing ---- */
+
+/* Hard-link every file under src (an open directory) into dst (created),
+ * replacing what dst holds under the same name. */
+static int link_tree(int sfd, int dfd, const char *where, struct err *e)
+{
+	DIR *d = fdopendir(sfd);
+	if (!d) {
+		close(sfd);
+		return err_set(e, ING_EIO, "cannot read %s: %s", where, strerror(errno));
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (!rc && (errno = 0, de = readdir(d))) {
+		const char *nm = de->d_name;
+		if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = err_set(e, ING_EIO, "cannot read %s/%s: %s", where, nm, strerror(errno));
+			break;
+		}
+		char *sub = xasprintf("%s/%s", where, nm);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(dfd, nm, 0755) < 0 && errno != EEXIST) {
+				rc = err_set(e, ING_EIO, "cannot create %s: %s", sub, strerror(errno));
+			} else {
+				int s2 = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				int d2 = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (s2 < 0 || d2 < 0)
+					rc = err_set(e, ING_EIO, "cannot open %s: %s", sub, strerror(errno));
+				else
+					rc = link_tree(s2, d2, sub, e), s2 = -1;
+				if (s2 >= 0)
+					close(s2);
+				if (d2 >= 0)
+					close(d2);
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			if (unlinkat(dfd, nm, 0) < 0 && errno != ENOENT)
+				rc = err_set(e, ING_EIO, "cannot replace %s: %s", sub, strerror(errno));
+			else if (linkat(dirfd(d), nm, dfd, nm, 0) < 0)
+				rc = err_set(e, ING_EIO, "cannot link %s: %s (the target path needs a "
+					     "file system with hard links)", sub, strerror(errno));
+		}
+		free(sub);
+	}
+	if (!rc && errno)
+		rc = err_set(e, ING_EIO, "cannot read %s: %s", where, strerror(errno));
+	closedir(d);
+	return rc;
+}
+
+static int link_into(const char *src, int dfd, struct err *e)
+{
+	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return err_set(e, ING_EIO, "cannot open %s: %s", src, strerror(errno));
+	return link_tree(sfd, dfd, src, e);
+}
+
+/* Replace target/<tree> by (target/<tree> overlaid with run/<tree>). */
+static int publish_tree(const struct tf_run_dir *rd, const char *target, const char *tree,
+			struct err *e)
+{
+	char *from = path_join(rd->dir, tree);
+	char *live = path_join(target, tree);
+	char *tmpn = xasprintf(".%s.%s.new", tree, rd->id);
+	char *next = path_join(target, tmpn);
+	free(tmpn);
+	int rc = 0;
+	if (!fs_is_dir(from))
+		goto out;
+	if (fs_exists(next) && (rc = fs_remove_tree(next, e)))
+		goto out;
+	if (mkdir(next, 0755) < 0) {
+		rc = err_set(e, ING_EIO, "cannot create %s: %s", next, strerror(errno));
+		goto out;
+	}
+	int nfd = open(next, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (nfd < 0) {
+		rc = err_set(e, ING_EIO, "cannot open %s: %s", next, strerror(errno));
+		goto out;
+	}
+	bool had = fs_is_dir(live);
+	if (had)
+		rc = link_into(live, nfd, e);
+	if (!rc)
+		rc = link_into(from, nfd, e);
+	close(nfd);
+	if (rc) {
+		struct err ig = ERR_INIT;
+		fs_remove_tree(next, &ig);
+		err_clear(&ig);
+		goto out;
+	}
+	if (!had) {
+		if (rename(next, live) < 0)
+			rc = err_set(e, ING_EIO, "cannot rename %s to %s: %s", next, live, strerror(errno));
+	} else if (renameat2(AT_FDCWD, next, AT_FDCWD, live, RENAME_EXCHANGE) == 0) {
+		rc = fs_remove_tree(next, e); /* now the old tree */
+	} else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+		char *oldn = xasprintf("%s.old", next);
+		if (rename(live, oldn) < 0 || rename(next, live) < 0)
+			rc = err_set(e, ING_EIO, "cannot replace %s: %s", live, strerror(errno));
+		else
+			rc = fs_remove_tree(oldn, e);
+		free(oldn);
+	} else {
+		rc = err_set(e, ING_EIO, "cannot exchange %s with %s: %s", next, live, strerror(errno));
+	}
+out:
+	free(from);
+	free(live);
+	free(next);
+	return rc;
+}
+
+/* Replace target/<name> by run/<name> in one rename. */
+static int publish_file(const struct tf_run_dir *rd, const char *target, const char *name,
+			struct err *e)
+{
+	char *from = path_join(rd->dir, name);
+	char *live = path_join(target, name);
+	char *tmpn = xasprintf(".%s.%s.tmp", name, rd->id);
+	char *tmp = path_join(target, tmpn);
+	free(tmpn);
+	int rc = 0;
+	if (!fs_exists(from))
+		goto out;
+	unlink(tmp);
+	if (link(from, tmp) == 0) {
+		if (rename(tmp, live) < 0) {
+			rc = err_set(e, ING_EIO, "cannot rename %s to %s: %s", tmp, live, strerror(errno));
+			unlink(tmp);
+		}
+	} else {
+		/* no hard links here: copy (fs_write_atomic renames too) */
+		struct buf b = BUF_INIT;
+		rc = fs_read_file(from, &b, 0, e);
+		if (!rc)
+			rc = fs_write_atomic(live, b.data ? b.data : "", b.len, e);
+		buf_free(&b);
+	}
+out:
+	free(from);
+	free(live);
+	free(tmp);
+	return rc;
+}
+
+/* Temporaries of a publish that died (a crash between link and rename):
+ * under the publish lock no other publish is in flight, so every
+ * ".<name>.<id>.tmp", ".<tree>.<id>.new" and ".new.old" in target/ is
+ * left over. */
+static void sweep(const char *target)
+{
+	DIR *d = opendir(target);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *nm = de->d_name;
+		size_t n = strlen(nm);
+		if (nm[0] != '.' || !strcmp(nm, ".") || !strcmp(nm, ".."))
+			continue;
+		bool stale = (n > 4 && !strcmp(nm + n - 4, ".tmp")) ||
+			     (n > 4 && !strcmp(nm + n - 4, ".new")) ||
+			     (n > 8 && !strcmp(nm + n - 8, ".new.old"));
+		if (!stale)
+			continue;
+		char *path = path_join(target, nm);
+		struct err ig = ERR_INIT;
+		if (fs_is_dir(path))
+			fs_remove_tree(path, &ig);
+		else
+			unlink(path);
+		err_clear(&ig);
+		free(path);
+	}
+	closedir(d);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Delete runs beyond the newest TF_RUNS_TO_KEEP that are not in progress
+ * (under the publish lock). Best effort: a run that cannot be deleted
+ * now is deleted by a later run. */
+static void prune(const char *target)
+{
+	char *runs = path_join(target, "runs");
+	DIR *d = opendir(runs);
+	if (!d) {
+		free(runs);
+		return;
+	}
+	VEC(char *) names = VEC_INIT;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			vec_push(&names, xstrdup(de->d_name));
+	closedir(d);
+	if (names.len)
+		qsort(names.items, names.len, sizeof(char *), cmp_desc);
+	for (size_t i = TF_RUNS_TO_KEEP; i < names.len; i++) {
+		char *dir = path_join(runs, names.items[i]);
+		char *lp = path_join(dir, ".running");
+		int fd = open(lp, O_RDONLY | O_CLOEXEC);
+		bool busy = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
+		struct err ig = ERR_INIT;
+		if (!busy && fs_is_dir(dir))
+			fs_remove_tree(dir, &ig);
+		err_clear(&ig);
+		if (fd >= 0)
+			close(fd);
+		free(lp);
+		free(dir);
+	}
+	for (size_t i = 0; i < names.len; i++)
+		free(names.items[i]);
+	vec_free(&names);
+	free(runs);
+}
+
+int tf_run_publish(struct tf_run_dir *rd, const char *target, struct err *e)
+{
+	if (!rd->dir)
+		return 0;
+	int lfd = publish_lock(target, e);
+	if (lfd < 0)
+		return lfd;
+	static const char *const files[] = {"manifest.json", "run_results.json", "catalog.json"};
+	int rc = 0;
+	sweep(target);
+	/* the trees first: a reader that sees the new run_results.json finds
+	 * the listings it names */
+	rc = publish_tree(rd, target, "compiled", e);
+	if (!rc)
+		rc = publish_tree(rd, target, "run", e);
+	for (size_t i = 0; !rc && i < sizeof(files) / sizeof(files[0]); i++)
+		rc = publish_file(rd, target, files[i], e);
+	prune(target);
+	publish_unlock(lfd);
+	return rc;
+}
+
+void tf_run_end(struct tf_run_dir *rd)
+{
+	if (rd->lock_fd >= 0) {
+		if (rd->dir) {
+			char *lp = path_join(rd->dir, ".running");
+			unlink(lp);
+			free(lp);
+		}
+		close(rd->lock_fd);
+	}
+	free(rd->dir);
+	rd->dir = NULL;
+	rd->lock_fd = -1;
+}
