@@ -26,6 +26,7 @@
  */
 #include "transform/tf_int.h"
 #include "core/cancel.h"
+#include "core/keylock.h"
 #include "core/digest.h"
 #include "core/dtime.h"
 #include "core/fs.h"
@@ -242,6 +243,18 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 				   n->original_file_path);
 	}
 	n->compiled_us = now_us();
+	/* Another unit of work in this process (a scheduler task, a command
+	 * handed to the warehouse's owner) may be writing the same relation:
+	 * writers of one relation take turns (core/keylock.h). */
+	struct keylock *wl = NULL;
+	if (!rc && n->rtype != TF_TEST && strcmp(mat_label(n), "ephemeral")) {
+		const struct target *t = &tp->p->target;
+		const char *key = arena_printf(a, "relation:%s:%s:%s:%d/%s:%s.%s.%s", tp->engine,
+					       t->path ? t->path : "", t->host ? t->host : "", t->port,
+					       t->dbname ? t->dbname : "", n->database ? n->database : "",
+					       n->schema ? n->schema : "", n->alias ? n->alias : n->name);
+		rc = keylock_acquire(key, tp->opts ? tp->opts->cancel : NULL, &wl, NULL, &e);
+	}
 	if (!rc) {
 		switch (n->rtype) {
 		case TF_MODEL: rc = tf_materialize(tp, n, c, &e); break;
@@ -259,6 +272,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 			err_clear(&ig);
 		}
 	}
+	keylock_release(wl);
 	n->done_us = now_us();
 	n->exec_time = mono_seconds() - t0;
 	const char *status;

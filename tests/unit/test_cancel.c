@@ -8,6 +8,7 @@
 #include "core/err.h"
 
 #include <pthread.h>
+#include <string.h>
 #include <unistd.h>
 
 static void bump(void *arg)
@@ -108,4 +109,92 @@ TEST(cancel_interrupts_a_wait_from_another_thread)
 	cancel_free(w.c);
 	pthread_mutex_destroy(&w.mu);
 	pthread_cond_destroy(&w.cv);
+}
+
+/* ---- core/keylock: writers of one relation take turns ---- */
+
+#include "core/keylock.h"
+#include <stdatomic.h>
+
+struct kl_arg {
+	atomic_int inside, max_inside, done;
+	struct cancel *tok;
+	int rc;
+};
+
+static void *kl_worker(void *p)
+{
+	struct kl_arg *a = p;
+	for (int i = 0; i < 50; i++) {
+		struct keylock *k;
+		struct err e = ERR_INIT;
+		if (keylock_acquire("relation:x", NULL, &k, NULL, &e)) {
+			a->rc = 1;
+			break;
+		}
+		int now = atomic_fetch_add(&a->inside, 1) + 1;
+		int m = atomic_load(&a->max_inside);
+		while (now > m && !atomic_compare_exchange_weak(&a->max_inside, &m, now))
+			;
+		usleep(200);
+		atomic_fetch_sub(&a->inside, 1);
+		keylock_release(k);
+	}
+	atomic_fetch_add(&a->done, 1);
+	return NULL;
+}
+
+TEST(keylock_one_holder_at_a_time)
+{
+	struct kl_arg a = {0};
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		REQUIRE(!pthread_create(&t[i], NULL, kl_worker, &a));
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	CHECK(a.rc == 0);
+	CHECK(atomic_load(&a.max_inside) == 1);
+	CHECK(atomic_load(&a.done) == 4);
+	/* other names do not wait */
+	struct keylock *k1, *k2;
+	struct err e = ERR_INIT;
+	bool waited = true;
+	REQUIRE(!keylock_acquire("relation:a", NULL, &k1, &waited, &e));
+	CHECK(!waited);
+	REQUIRE(!keylock_acquire("relation:b", NULL, &k2, &waited, &e));
+	CHECK(!waited);
+	keylock_release(k2);
+	keylock_release(k1);
+}
+
+static void *kl_cancel_later(void *p)
+{
+	usleep(150 * 1000);
+	cancel_request(p, ING_ETIMEOUT, "timed out after 2s");
+	return NULL;
+}
+
+TEST(keylock_wait_is_cancellable)
+{
+	struct keylock *held, *k = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(!keylock_acquire("relation:y", NULL, &held, NULL, &e));
+	struct cancel *tok = cancel_new();
+	pthread_t t;
+	REQUIRE(!pthread_create(&t, NULL, kl_cancel_later, tok));
+	bool waited = false;
+	int rc = keylock_acquire("relation:y", tok, &k, &waited, &e);
+	pthread_join(t, NULL);
+	CHECK(rc == ING_ETIMEOUT);
+	CHECK(waited);
+	CHECK(k == NULL);
+	CHECK(e.msg && strstr(e.msg, "timed out after 2s while waiting for relation:y"));
+	err_clear(&e);
+	keylock_release(held);
+	/* free again once released: a free lock is taken even by a cancelled
+	 * token (only waits are cancelled) */
+	CHECK(!keylock_acquire("relation:y", tok, &k, &waited, &e));
+	CHECK(!waited);
+	keylock_release(k);
+	cancel_free(tok);
 }
