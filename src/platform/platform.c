@@ -86,7 +86,6 @@ struct platform {
 	struct buf fp;           /* fingerprint of the files of the current version */
 	_Atomic int64_t last_check; /* µs */
 
-	pthread_mutex_t tmu; /* transform runs one at a time */
 };
 
 static int64_t clock_now(struct platform *pl)
@@ -399,7 +398,6 @@ int platform_open(const struct platform_opts *o, struct platform **out, struct e
 	pthread_mutex_init(&pl->mu, NULL);
 	pthread_cond_init(&pl->cv, NULL);
 	pthread_mutex_init(&pl->checkmu, NULL);
-	pthread_mutex_init(&pl->tmu, NULL);
 
 	struct pproj *pp = NULL;
 	int rc = 0;
@@ -443,7 +441,6 @@ void platform_close(struct platform *pl)
 	pthread_mutex_destroy(&pl->mu);
 	pthread_cond_destroy(&pl->cv);
 	pthread_mutex_destroy(&pl->checkmu);
-	pthread_mutex_destroy(&pl->tmu);
 	free(pl->dir);
 	free(pl->profiles_dir);
 	free(pl->target);
@@ -767,9 +764,9 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	o.console = c->log;
 	o.cancel = c->cancel;
 	struct transform_report rep = {0};
-	pthread_mutex_lock(&pl->tmu);
+	/* builds run at once: each writes its own target/runs/<id>/, and
+	 * writers of one relation take turns (transform, core/keylock.h) */
 	rc = note_conn(pl, transform_invoke(p, db, &o, &rep, e), e);
-	pthread_mutex_unlock(&pl->tmu);
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
 	platform_project_release(pl, p);
@@ -881,9 +878,7 @@ static int check_select(void *arg, const char *verb, const char *select, const c
 		return err_set(e, ING_EIO, "cannot open /dev/null");
 	o.console = null;
 	struct transform_report rep = {0};
-	/* not under pl->tmu: this runs on the engine's thread, which must not
-	 * wait for a running build; an ls without a warehouse or artifacts
-	 * shares nothing with it */
+	/* an ls without a warehouse or artifacts: cheap, on the engine's thread */
 	int rc = transform_invoke(k->p, NULL, &o, &rep, e);
 	fclose(null);
 	if (!rc && rep.no_op == 0)

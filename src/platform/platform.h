@@ -47,8 +47,8 @@
  * PLATFORM_POOL_IDLE idle connections to the current target.
  *
  * Threads: every function may be called from any thread. The orchestrator
- * hooks run on its worker threads; transform invocations are serialized
- * (one at a time per platform) until transform is reentrant.
+ * hooks run on its worker threads; builds run at once (each writes its own
+ * target/runs/<id>/; writers of one relation take turns in transform).
  *
  * Errors name the file and what to do; nothing here exits or prints to
  * stdout (reload failures go to the log).
