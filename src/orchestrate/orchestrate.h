@@ -41,6 +41,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "orchestrate/history.h"
 #include "orchestrate/pipeline.h"
 #include "orchestrate/state.h"
 

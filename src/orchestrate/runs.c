@@ -8,6 +8,7 @@
  * queued runs when woken.
  */
 #include "orchestrate/orchestrate.h"
+#include "orchestrate/state_int.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -145,7 +146,7 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 	struct arena *a = arena_new(0);
 	struct pipeline *p = NULL;
 	bool *sel = NULL;
-	int rc = st_prepare(s, "SELECT definition, def_file, state FROM runs WHERE id=?", &q, e);
+	int rc = st_prepare(s, "SELECT definition, def_file, state, cancel_requested_at IS NOT NULL FROM runs WHERE id=?", &q, e);
 	if (rc)
 		goto done;
 	sqlite3_bind_int64(q, 1, run);
@@ -162,6 +163,9 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 			     (long long)run, rstate);
 		goto done;
 	}
+	/* a cancelled run's tasks that never started were skipped: with
+	 * --failed-only they run again too */
+	bool cancelled = sqlite3_column_int(q, 3);
 	sqlite3_finalize(q);
 	q = NULL;
 	sel = xcalloc(p->ntasks, sizeof(bool));
@@ -197,7 +201,8 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 			sqlite3_bind_text(t, 2, p->tasks[i].id, -1, SQLITE_STATIC);
 			bool failed = sqlite3_step(t) == SQLITE_ROW &&
 				      (!strcmp((const char *)sqlite3_column_text(t, 0), "failed") ||
-				       !strcmp((const char *)sqlite3_column_text(t, 0), "upstream_failed"));
+				       !strcmp((const char *)sqlite3_column_text(t, 0), "upstream_failed") ||
+				       (cancelled && !strcmp((const char *)sqlite3_column_text(t, 0), "skipped")));
 			sqlite3_finalize(t);
 			if (!failed)
 				continue;
@@ -217,6 +222,15 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 	}
 	if (!rc)
 		rc = st_run_set_state(s, run, "queued", 0, e);
+	if (!rc) { /* a cleared run starts afresh: no cancel request, no reason */
+		sqlite3_stmt *u;
+		if (!(rc = st_prepare(s, "UPDATE runs SET cancel_requested_at=NULL, reason=NULL WHERE id=?", &u, e))) {
+			sqlite3_bind_int64(u, 1, run);
+			if (sqlite3_step(u) != SQLITE_DONE)
+				rc = err_set(e, ING_EDB, "clear: %s", sqlite3_errmsg(s->db));
+			sqlite3_finalize(u);
+		}
+	}
 	if (!rc)
 		rc = st_commit(s, e);
 	else
