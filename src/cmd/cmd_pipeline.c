@@ -355,6 +355,38 @@ static const struct opt list_opts[] = {
 	{0},
 };
 
+/* The history's summary of each pipeline (none when there is no history
+ * yet: listing never creates it). */
+static int list_history(const char *dir, struct arena *a, struct hist_pipeline **ps, size_t *n,
+			struct err *e)
+{
+	char *path = orch_state_path(dir);
+	struct st *s = NULL;
+	int rc = 0;
+	*ps = NULL;
+	*n = 0;
+	if (fs_exists(path)) {
+		rc = st_open(path, &s, e);
+		/* a run whose `pipeline run` process was killed is not running */
+		if (!rc)
+			rc = orch_reap_orphans(s, NULL, e);
+		if (!rc)
+			rc = st_pipeline_summary(s, 5, a, ps, n, e);
+	}
+	st_close(s);
+	free(path);
+	return rc;
+}
+
+static const struct hist_pipeline *find_summary(const struct hist_pipeline *ps, size_t n,
+						const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ps[i].pipeline, id))
+			return &ps[i];
+	return NULL;
+}
+
 static int run_list(struct cmd_ctx *c)
 {
 	const char *fmt = cmd_str(c, "output", "table");
@@ -378,13 +410,20 @@ static int run_list(struct cmd_ctx *c)
 	struct buf out = BUF_INIT;
 	struct jw w;
 	bool json = !strcmp(fmt, "json");
+	struct hist_pipeline *hs;
+	size_t nh;
+	if (list_history(dir, a, &hs, &nh, &c->err)) {
+		rc = 2;
+		goto done;
+	}
 	if (json) {
 		jw_init(&w, &out, true);
 		jw_obj_begin(&w);
 		jw_key(&w, "pipelines");
 		jw_arr_begin(&w);
 	} else {
-		fprintf(c->out, "%-24s %-16s %-18s %6s  %s\n", "pipeline", "schedule", "timezone", "tasks", "next run");
+		fprintf(c->out, "%-24s %-16s %-18s %6s  %-20s  %s\n", "pipeline", "schedule", "timezone", "tasks",
+			"next run", "last run");
 	}
 	int64_t now = now_us() / US_PER_SEC;
 	for (size_t i = 0; i < n; i++) {
@@ -419,10 +458,35 @@ static int run_list(struct cmd_ctx *c)
 			jw_str(&w, p->schedule ? next : NULL);
 			jw_key(&w, "description");
 			jw_str(&w, p->description);
+			const struct hist_pipeline *h = find_summary(hs, nh, p->id);
+			jw_key(&w, "last_run");
+			if (!h) {
+				jw_null(&w);
+			} else {
+				jw_obj_begin(&w);
+				jw_key(&w, "id");
+				jw_int(&w, h->last.id);
+				jw_key(&w, "state");
+				jw_str(&w, h->last.state);
+				char ld[40];
+				ts_format_iso(h->last.logical_date, ld);
+				jw_key(&w, "logical_date");
+				jw_str(&w, ld);
+				jw_obj_end(&w);
+			}
+			jw_key(&w, "recent_states"); /* newest first */
+			jw_arr_begin(&w);
+			for (size_t k = 0; h && k < h->nrecent; k++)
+				jw_str(&w, h->recent[k]);
+			jw_arr_end(&w);
 			jw_obj_end(&w);
 		} else {
-			fprintf(c->out, "%-24s %-16s %-18s %6zu  %s\n", p->id, p->schedule ? p->schedule : "none",
-			       p->timezone, p->ntasks, next);
+			const struct hist_pipeline *h = find_summary(hs, nh, p->id);
+			char last[48] = "-";
+			if (h)
+				snprintf(last, sizeof(last), "%lld %s", (long long)h->last.id, h->last.state);
+			fprintf(c->out, "%-24s %-16s %-18s %6zu  %-20s  %s\n", p->id,
+				p->schedule ? p->schedule : "none", p->timezone, p->ntasks, next, last);
 		}
 	}
 	if (json) {
@@ -430,6 +494,7 @@ static int run_list(struct cmd_ctx *c)
 		jw_obj_end(&w);
 		fprintf(c->out, "%s\n", buf_cstr(&out));
 	}
+done:
 	buf_free(&out);
 	fs_glob_free(files, n);
 	arena_free(a);
@@ -1080,7 +1145,7 @@ done:
 
 const struct cmd_spec cmd_pipeline_list = {
 	.name = "pipeline list",
-	.summary = "list the pipelines in pipelines/*.yml",
+	.summary = "list the pipelines in pipelines/*.yml, with their last run",
 	.usage = "ingot pipeline list [--output table|json]",
 	.opts = list_opts,
 	.flags = CMD_OPT_PROJECT,
@@ -1089,7 +1154,7 @@ const struct cmd_spec cmd_pipeline_list = {
 
 const struct cmd_spec cmd_pipeline_run = {
 	.name = "pipeline run",
-	.summary = "run a pipeline now (in the foreground when no scheduler runs)",
+	.summary = "run a pipeline now (here, or in the scheduler when one runs) and print its tasks",
 	.usage = "ingot pipeline run NAME [--param K=V ...] [--logical-date D] [--no-wait] [--parallelism N] [--grace SECONDS]",
 	.opts = run_opts,
 	.flags = CMD_OPT_PROJECT | CMD_POSITIONAL,
