@@ -605,7 +605,7 @@ static void finish_attempt(struct orch *x, struct orun *r, struct otask *t, bool
 	int64_t now = now_of(x);
 	struct err e = ERR_INIT;
 	release_slot(x, r, t);
-	if (t->cancelled) { /* no retry: the run is being cancelled */
+	if (t->cancelled && !ok) { /* no retry: the run is being cancelled */
 		st_attempt_end(x->st, t->attempt_id, "failed", exit_code, "cancelled", now, &e);
 		db_warn(&e);
 		set_task(x, r, t, T_FAILED, now);

@@ -1127,3 +1127,35 @@ TEST(engine_cancel_run)
 	fx_close(&f);
 }
 
+/* An in-process task (a load here) is cancelled through its token, as a
+ * timeout cancels it; it is not retried. */
+TEST(engine_cancel_inprocess)
+{
+	fake_now = 1700000000 * US_PER_SEC;
+	struct fx f;
+	REQUIRE(fx_open(&f,
+			"pipeline: p\n"
+			"tasks:\n"
+			"  - {id: q, load: sleepy, retries: 2}\n"
+			"  - {id: next, load: ok, depends_on: [q]}\n",
+			2, false));
+	int64_t run = fx_run(&f);
+	struct err e = ERR_INIT;
+	int64_t due;
+	orch_step(f.x, &due, &e);
+	orch_wait(f.x, 50000, &e);
+	orch_step(f.x, &due, &e);
+	CHECK_TASK(&f, run, "q", "running");
+	bool applied = false;
+	CHECK_OK(st_run_request_cancel(orch_state(f.x), run, fake_now, &applied, &e), &e);
+	CHECK(applied);
+	fake_now += 11 * US_PER_SEC; /* the next heartbeat looks */
+	settle(&f, run);
+	CHECK_STR(orch_run_state(f.x, run), "failed");
+	CHECK_TASK(&f, run, "q", "failed");
+	CHECK_TASK(&f, run, "next", "skipped");
+	CHECK_Q(&f, "SELECT group_concat(error) FROM attempts WHERE run=?1 AND task=?2", run, "q", "cancelled");
+	CHECK_Q(&f, "SELECT reason FROM runs WHERE id=?1", run, NULL, "cancelled");
+	fx_close(&f);
+}
+
