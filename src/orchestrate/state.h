@@ -26,7 +26,8 @@
  *
  * One writer: the process holding .ingot/scheduler.lock (the scheduler or a
  * foreground `pipeline run`). Other processes read, and may insert queued
- * runs (`pipeline trigger`), which the writer picks up.
+ * runs (`pipeline trigger`) and ask for a run's cancel (`pipeline cancel`,
+ * cancel_requested_at), which the writer picks up.
  *
  * Thread use: a struct st is used by one thread at a time.
  *
