@@ -1120,6 +1120,18 @@ static int run_cancel(struct cmd_ctx *c)
 		goto done;
 	}
 	orch_wakeup(dir);
+	if (!strcmp(r.state, "queued") && !orch_scheduler_running(dir, NULL)) {
+		/* nobody would run it: cancel it here */
+		bool now_done = false;
+		if (orch_run_cancel_unheld(dir, s, run, &now_done, &c->err)) {
+			rc = 2;
+			goto done;
+		}
+		if (now_done) {
+			fprintf(c->out, "run %lld: failed (cancelled)\n", (long long)run);
+			goto done;
+		}
+	}
 	if (!run_has_engine(dir, &r)) {
 		fprintf(c->out, "run %lld: cancel requested; no scheduler is running: it is cancelled when"
 			" 'ingot scheduler' starts\n", (long long)run);

@@ -244,3 +244,49 @@ done:
 	arena_free(a);
 	return rc;
 }
+
+int orch_run_cancel_unheld(const char *project_dir, struct st *s, int64_t run, bool *done,
+			   struct err *e)
+{
+	*done = false;
+	char *lock = orch_lock_path(project_dir);
+	int fd = fs_lock(lock, false, e);
+	free(lock);
+	if (fd == ING_EAGAIN) { /* an engine runs: it sees the request */
+		err_clear(e);
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	int64_t now = now_us();
+	static const char *const upd[] = {
+		"UPDATE runs SET state='failed', ended_at=?1, reason='cancelled' WHERE id=?2 AND state='queued'",
+		"UPDATE tasks SET state='skipped', ended_at=?1 WHERE run=?2 AND"
+		" state IN ('queued','scheduled','up_for_retry')",
+	};
+	int rc = st_begin(s, e);
+	for (size_t i = 0; i < 2 && !rc; i++) {
+		sqlite3_stmt *q;
+		if ((rc = st_prepare(s, upd[i], &q, e)))
+			break;
+		sqlite3_bind_int64(q, 1, now);
+		sqlite3_bind_int64(q, 2, run);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = err_set(e, ING_EDB, "cancel run %lld: %s", (long long)run, sqlite3_errmsg(s->db));
+		bool changed = sqlite3_changes(s->db) > 0;
+		sqlite3_finalize(q);
+		if (rc || (i == 0 && !changed)) /* not queued (any more): nothing to do */
+			break;
+		if (i == 0)
+			*done = true;
+	}
+	if (!rc)
+		rc = st_commit(s, e);
+	else
+		st_rollback(s);
+	if (rc)
+		*done = false;
+	close(fd);
+	return rc;
+}
+

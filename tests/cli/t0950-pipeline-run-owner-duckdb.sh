@@ -174,3 +174,13 @@ EOF
 
 kill -TERM $S
 wait $S || fail "scheduler exit status: $(cat s.log)"
+
+# no scheduler: a queued run is cancelled at once (nobody would run it)
+run "$INGOT" pipeline trigger good
+expect_out "queued run 9"
+run "$INGOT" pipeline cancel 9
+expect_rc 0
+expect_out "run 9: failed (cancelled)"
+run "$INGOT" pipeline status 9 -o json
+/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; assert r["state"]=="failed" and r["reason"]=="cancelled" and {t["state"] for t in r["tasks"]}=={"skipped"}, r' "$T/.out" ||
+  fail "run 9 after cancel: $OUT"

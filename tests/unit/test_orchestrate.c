@@ -1159,3 +1159,51 @@ TEST(engine_cancel_inprocess)
 	fx_close(&f);
 }
 
+/* A queued run no engine holds is cancelled at once by the caller (tasks
+ * skipped, run failed "cancelled"); while an engine holds the project's
+ * lock, it is left to that engine. */
+TEST(run_cancel_unheld)
+{
+	char *dir = xasprintf("%s/unheld", test_tmpdir());
+	char *path = orch_state_path(dir);
+	struct arena *a = arena_new(0);
+	struct err e = ERR_INIT;
+	struct st *s = NULL;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	struct pipeline *p = parse("pipeline: p\ntasks:\n  - {id: a, shell: \"true\"}\n"
+				   "  - {id: b, shell: \"true\", depends_on: [a]}\n", a, &e);
+	REQUIRE(p != NULL);
+	struct orch_run_req req = {.kind = "manual", .logical_date = 1};
+	int64_t run = 0;
+	CHECK_OK(orch_run_create(s, p, &req, 5, &run, NULL, &e), &e);
+	/* an engine holds the project: not done here */
+	char *lock = orch_lock_path(dir);
+	int fd = fs_lock(lock, false, &e);
+	REQUIRE(fd >= 0);
+	bool done = true;
+	CHECK_OK(orch_run_cancel_unheld(dir, s, run, &done, &e), &e);
+	CHECK(!done);
+	close(fd);
+	CHECK_OK(orch_run_cancel_unheld(dir, s, run, &done, &e), &e);
+	CHECK(done);
+	struct hist_run r;
+	CHECK_OK(st_get_run(s, run, a, &r, &e), &e);
+	CHECK_STR(r.state, "failed");
+	CHECK_STR(r.reason, "cancelled");
+	CHECK(r.ended_at > 0);
+	struct hist_task *t;
+	size_t n;
+	CHECK_OK(st_run_tasks(s, run, a, &t, &n, &e), &e);
+	REQUIRE(n == 2);
+	CHECK_STR(t[0].state, "skipped");
+	CHECK_STR(t[1].state, "skipped");
+	/* once ended, nothing more happens */
+	CHECK_OK(orch_run_cancel_unheld(dir, s, run, &done, &e), &e);
+	CHECK(!done);
+	st_close(s);
+	free(lock);
+	arena_free(a);
+	free(path);
+	free(dir);
+}
+
