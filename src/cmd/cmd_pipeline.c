@@ -1,11 +1,16 @@
 /*
  * cmd/cmd_pipeline.c — `ingot pipeline list|run|status|logs|backfill|clear|
- * trigger`: pipelines by hand, and their history.
+ * trigger|cancel`: pipelines by hand, and their history.
  *
  * Runs happen in the foreground when no scheduler holds the project
- * (.ingot/scheduler.lock); when one does, the run is queued in the state db
- * and the scheduler is woken (`--wait` then follows it to the end). The
- * engine's hooks (load/build/.../sql tasks in-process) are the platform's
+ * (.ingot/scheduler.lock); when one does, `pipeline run` queues the run in
+ * the state db, wakes the scheduler and follows the run to its end, then
+ * prints what a foreground run prints and exits with its code (--no-wait
+ * returns at once). Ctrl-C while following, and `pipeline cancel`, ask the
+ * engine running the run to cancel it through the history (a cancel
+ * request it notices on its wakeup). History is read through
+ * orchestrate/history.h only: no SQL here. The engine's hooks
+ * (load/build/.../sql tasks in-process) are the platform's
  * (platform/platform.h): the warehouse is opened on first use, so
  * shell-only pipelines never touch it.
  *
@@ -18,6 +23,7 @@
 #include "cmd/commands.h"
 #include "cmd/cmd_pipeline.h"
 #include "config/project.h"
+#include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -167,43 +173,55 @@ static void fmt_dur(int64_t a, int64_t b, char *out)
 	duration_format(b - a, out);
 }
 
-/* Print one run's tasks after it ran (foreground). */
-static void print_run_summary(struct st *s, int64_t run)
+/* Print one run's tasks after it ran (foreground, or followed in the
+ * scheduler): the same table either way. */
+static void print_run_summary(FILE *out, struct st *s, int64_t run)
 {
-	sqlite3_stmt *q;
+	struct arena *a = arena_new(0);
+	struct hist_task *t;
+	size_t n;
 	struct err e = ERR_INIT;
-	if (st_prepare(s,
-		       "SELECT task, state, (SELECT count(*) FROM attempts a WHERE a.run=t.run AND a.task=t.task),"
-		       " coalesce(started_at, 0), coalesce(ended_at, 0) FROM tasks t WHERE run=? ORDER BY rowid",
-		       &q, &e)) {
+	if (st_run_tasks(s, run, a, &t, &n, &e)) {
+		err_print(&e, stderr);
 		err_clear(&e);
+		arena_free(a);
 		return;
 	}
-	sqlite3_bind_int64(q, 1, run);
-	printf("%-28s %-16s %8s %10s\n", "task", "state", "attempts", "duration");
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	fprintf(out, "%-28s %-16s %8s %10s\n", "task", "state", "attempts", "duration");
+	for (size_t i = 0; i < n; i++) {
 		char d[32];
-		fmt_dur(sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4), d);
-		printf("%-28s %-16s %8d %10s\n", sqlite3_column_text(q, 0), sqlite3_column_text(q, 1),
-		       sqlite3_column_int(q, 2), d);
+		fmt_dur(t[i].started_at, t[i].ended_at, d);
+		fprintf(out, "%-28s %-16s %8d %10s\n", t[i].task, t[i].state, t[i].attempts, d);
 	}
-	sqlite3_finalize(q);
+	arena_free(a);
 }
 
+/* A run's state, "" when it cannot be read. */
 static const char *db_run_state(struct st *s, int64_t run, char *buf, size_t n)
 {
-	sqlite3_stmt *q;
+	struct arena *a = arena_new(0);
+	struct hist_run r;
 	struct err e = ERR_INIT;
 	buf[0] = 0;
-	if (st_prepare(s, "SELECT state FROM runs WHERE id=?", &q, &e)) {
-		err_clear(&e);
-		return buf;
-	}
-	sqlite3_bind_int64(q, 1, run);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		snprintf(buf, n, "%s", sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
+	if (!st_get_run(s, run, a, &r, &e))
+		snprintf(buf, n, "%s", r.state);
+	err_clear(&e);
+	arena_free(a);
 	return buf;
+}
+
+/* The last line of a finished run: "run 7: failed (cancelled)". */
+static void print_run_end(FILE *out, struct st *s, int64_t run, const char *state)
+{
+	struct arena *a = arena_new(0);
+	struct hist_run r;
+	struct err e = ERR_INIT;
+	if (!st_get_run(s, run, a, &r, &e) && r.reason && !strcmp(r.reason, "cancelled"))
+		fprintf(out, "run %lld: %s (cancelled)\n", (long long)run, state);
+	else
+		fprintf(out, "run %lld: %s\n", (long long)run, state);
+	err_clear(&e);
+	arena_free(a);
 }
 
 /* Run queued runs in this process until they end. */
@@ -233,8 +251,8 @@ int pipeline_foreground(struct cmd_ctx *c, const char *dir, const int64_t *runs,
 		char st[32];
 		db_run_state(orch_state(x), runs[i], st, sizeof(st));
 		if (nruns == 1)
-			print_run_summary(orch_state(x), runs[i]);
-		printf("run %lld: %s\n", (long long)runs[i], st);
+			print_run_summary(c->out, orch_state(x), runs[i]);
+		print_run_end(c->out, orch_state(x), runs[i], st);
 		if (strcmp(st, "success"))
 			rc = 1;
 	}
@@ -242,38 +260,6 @@ int pipeline_foreground(struct cmd_ctx *c, const char *dir, const int64_t *runs,
 		rc = 2;
 	orch_close(x);
 	platform_close(pl);
-	return rc;
-}
-
-/* Wait (reading the db) until the runs end; a scheduler runs them. */
-static int follow(const char *dir, const int64_t *runs, size_t n)
-{
-	char *path = orch_state_path(dir);
-	struct st *s;
-	struct err e = ERR_INIT;
-	int rc = 0;
-	if (st_open(path, &s, &e)) {
-		err_print(&e, stderr);
-		err_clear(&e);
-		free(path);
-		return 2;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char st[32];
-		for (;;) {
-			db_run_state(s, runs[i], st, sizeof(st));
-			if (!strcmp(st, "success") || !strcmp(st, "failed") || !st[0])
-				break;
-			usleep(100000);
-		}
-		if (n == 1)
-			print_run_summary(s, runs[i]);
-		printf("run %lld: %s\n", (long long)runs[i], st);
-		if (strcmp(st, "success"))
-			rc = 1;
-	}
-	st_close(s);
-	free(path);
 	return rc;
 }
 
@@ -285,22 +271,80 @@ static int open_state(const char *dir, struct st **s, struct err *e)
 	return rc;
 }
 
-/* Find a run by numeric id or run key. */
-static int resolve_run(struct st *s, const char *arg, int64_t *id, struct err *e)
+/* Ask the engine running these runs to cancel them, and wake it. */
+static void request_cancel(const char *dir, struct st *s, const int64_t *runs, size_t n)
 {
-	char *end;
-	long long v = strtoll(arg, &end, 10);
-	sqlite3_stmt *q;
-	if (st_prepare(s, "SELECT id FROM runs WHERE id=? OR run_key=?", &q, e))
-		return ING_EDB;
-	sqlite3_bind_int64(q, 1, *end ? -1 : v);
-	sqlite3_bind_text(q, 2, arg, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < n; i++) {
+		struct err e = ERR_INIT;
+		bool applied;
+		if (st_run_request_cancel(s, runs[i], now_us(), &applied, &e)) {
+			err_print(&e, stderr);
+			err_clear(&e);
+		} else if (applied) {
+			log_info("run %lld: cancel requested", (long long)runs[i]);
+		}
+	}
+	orch_wakeup(dir);
+}
+
+/* Is someone running (or about to run) this run? A queued run waits for a
+ * scheduler; a running one for the process recorded as its owner. */
+static bool run_has_engine(const char *dir, const struct hist_run *r)
+{
+	if (!strcmp(r->state, "queued"))
+		return orch_scheduler_running(dir, NULL);
+	return r->owner_pid && !orch_owner_dead(r->owner_pid, r->owner_host, r->owner_start);
+}
+
+/* Follow runs that another process (the scheduler) runs, reading the
+ * history, until they end; then print what a foreground run prints and
+ * return its exit code. When tok is given, a Ctrl-C (tok requested by
+ * cmd_sigcancel) asks the owner to cancel the runs, and following goes on
+ * until they end. Without an engine to run them it stops (2). */
+static int follow(struct cmd_ctx *c, const char *dir, const int64_t *runs, size_t n,
+		  struct cancel *tok)
+{
+	struct st *s;
+	if (open_state(dir, &s, &c->err))
+		return 2;
 	int rc = 0;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
-	else
-		rc = err_set(e, ING_ENOTFOUND, "no run '%s' (see 'ingot pipeline status')", arg);
-	sqlite3_finalize(q);
+	bool asked = false;
+	struct arena *a = arena_new(0);
+	for (size_t i = 0; i < n && rc != 2; i++) {
+		struct hist_run r;
+		for (int tick = 0;; tick++) {
+			if (tok && cancel_requested(tok) && !asked) {
+				asked = true;
+				request_cancel(dir, s, runs + i, n - i);
+			}
+			arena_reset(a);
+			if (st_get_run(s, runs[i], a, &r, &c->err)) {
+				rc = 2;
+				break;
+			}
+			if (hist_run_ended(r.state))
+				break;
+			/* every 2 s: is anyone still going to run it? */
+			if (tick % 20 == 19 && !run_has_engine(dir, &r)) {
+				err_set(&c->err, ING_ECONFLICT,
+					"run %lld is %s but no scheduler runs it any more; it goes on when"
+					" 'ingot scheduler' starts (see 'ingot pipeline status %lld')",
+					(long long)runs[i], r.state, (long long)runs[i]);
+				rc = 2;
+				break;
+			}
+			usleep(100000);
+		}
+		if (rc == 2)
+			break;
+		if (n == 1)
+			print_run_summary(c->out, s, runs[i]);
+		print_run_end(c->out, s, runs[i], r.state);
+		if (strcmp(r.state, "success"))
+			rc = 1;
+	}
+	arena_free(a);
+	st_close(s);
 	return rc;
 }
 
@@ -310,6 +354,38 @@ static const struct opt list_opts[] = {
 	{"output", 'o', OPT_STR, "table|json", "output format (default table)"},
 	{0},
 };
+
+/* The history's summary of each pipeline (none when there is no history
+ * yet: listing never creates it). */
+static int list_history(const char *dir, struct arena *a, struct hist_pipeline **ps, size_t *n,
+			struct err *e)
+{
+	char *path = orch_state_path(dir);
+	struct st *s = NULL;
+	int rc = 0;
+	*ps = NULL;
+	*n = 0;
+	if (fs_exists(path)) {
+		rc = st_open(path, &s, e);
+		/* a run whose `pipeline run` process was killed is not running */
+		if (!rc)
+			rc = orch_reap_orphans(s, NULL, e);
+		if (!rc)
+			rc = st_pipeline_summary(s, 5, a, ps, n, e);
+	}
+	st_close(s);
+	free(path);
+	return rc;
+}
+
+static const struct hist_pipeline *find_summary(const struct hist_pipeline *ps, size_t n,
+						const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ps[i].pipeline, id))
+			return &ps[i];
+	return NULL;
+}
 
 static int run_list(struct cmd_ctx *c)
 {
@@ -334,13 +410,20 @@ static int run_list(struct cmd_ctx *c)
 	struct buf out = BUF_INIT;
 	struct jw w;
 	bool json = !strcmp(fmt, "json");
+	struct hist_pipeline *hs;
+	size_t nh;
+	if (list_history(dir, a, &hs, &nh, &c->err)) {
+		rc = 2;
+		goto done;
+	}
 	if (json) {
 		jw_init(&w, &out, true);
 		jw_obj_begin(&w);
 		jw_key(&w, "pipelines");
 		jw_arr_begin(&w);
 	} else {
-		printf("%-24s %-16s %-18s %6s  %s\n", "pipeline", "schedule", "timezone", "tasks", "next run");
+		fprintf(c->out, "%-24s %-16s %-18s %6s  %-20s  %s\n", "pipeline", "schedule", "timezone", "tasks",
+			"next run", "last run");
 	}
 	int64_t now = now_us() / US_PER_SEC;
 	for (size_t i = 0; i < n; i++) {
@@ -375,17 +458,43 @@ static int run_list(struct cmd_ctx *c)
 			jw_str(&w, p->schedule ? next : NULL);
 			jw_key(&w, "description");
 			jw_str(&w, p->description);
+			const struct hist_pipeline *h = find_summary(hs, nh, p->id);
+			jw_key(&w, "last_run");
+			if (!h) {
+				jw_null(&w);
+			} else {
+				jw_obj_begin(&w);
+				jw_key(&w, "id");
+				jw_int(&w, h->last.id);
+				jw_key(&w, "state");
+				jw_str(&w, h->last.state);
+				char ld[40];
+				ts_format_iso(h->last.logical_date, ld);
+				jw_key(&w, "logical_date");
+				jw_str(&w, ld);
+				jw_obj_end(&w);
+			}
+			jw_key(&w, "recent_states"); /* newest first */
+			jw_arr_begin(&w);
+			for (size_t k = 0; h && k < h->nrecent; k++)
+				jw_str(&w, h->recent[k]);
+			jw_arr_end(&w);
 			jw_obj_end(&w);
 		} else {
-			printf("%-24s %-16s %-18s %6zu  %s\n", p->id, p->schedule ? p->schedule : "none",
-			       p->timezone, p->ntasks, next);
+			const struct hist_pipeline *h = find_summary(hs, nh, p->id);
+			char last[48] = "-";
+			if (h)
+				snprintf(last, sizeof(last), "%lld %s", (long long)h->last.id, h->last.state);
+			fprintf(c->out, "%-24s %-16s %-18s %6zu  %-20s  %s\n", p->id,
+				p->schedule ? p->schedule : "none", p->timezone, p->ntasks, next, last);
 		}
 	}
 	if (json) {
 		jw_arr_end(&w);
 		jw_obj_end(&w);
-		puts(buf_cstr(&out));
+		fprintf(c->out, "%s\n", buf_cstr(&out));
 	}
+done:
 	buf_free(&out);
 	fs_glob_free(files, n);
 	arena_free(a);
@@ -400,7 +509,9 @@ static int run_list(struct cmd_ctx *c)
 static const struct opt run_opts[] = {
 	{"param", 0, OPT_LIST, "K=V", "override a param (repeatable)"},
 	{"logical-date", 0, OPT_STR, "DATE", "the run's logical date (default: now)"},
-	{"wait", 0, OPT_FLAG, NULL, "when a scheduler runs it, wait for the run to end"},
+	{"no-wait", 0, OPT_FLAG, NULL,
+	 "when a scheduler runs it, queue it and return (default: follow it to its end)"},
+	{"wait", 0, OPT_FLAG, NULL, "follow a run the scheduler runs to its end (the default)"},
 	{"parallelism", 0, OPT_INT, "N", "tasks at once in the foreground (default: cores)"},
 	{"grace", 0, OPT_INT, "SECONDS",
 	 "on SIGTERM/Ctrl-C, how long running tasks may finish before they are cancelled (default 30)"},
@@ -453,15 +564,31 @@ static int run_run(struct cmd_ctx *c)
 		free(dir);
 		return 2;
 	}
+	if (cmd_flag(c, "no-wait") && cmd_flag(c, "wait")) {
+		err_set(&c->err, ING_EINVAL, "--wait and --no-wait contradict each other; give one");
+		arena_free(a);
+		free(dir);
+		return 2;
+	}
 	int pid = 0;
 	bool sched = orch_scheduler_running(dir, &pid);
 	int rc = create_from_args(c, dir, a, &run, &key);
 	if (!rc) {
-		if (sched) {
+		if (sched && cmd_flag(c, "no-wait")) {
 			orch_wakeup(dir);
-			printf("queued run %lld (%s) for the scheduler (pid %d)\n", (long long)run, key, pid);
-			if (cmd_flag(c, "wait"))
-				rc = follow(dir, &run, 1);
+			fprintf(c->out, "queued run %lld (%s) for the scheduler (pid %d)\n", (long long)run, key, pid);
+		} else if (sched) {
+			/* the same output and exit code as a foreground run; Ctrl-C
+			 * cancels the run in the scheduler */
+			orch_wakeup(dir);
+			log_info("run %lld: %s (in the scheduler, pid %d)", (long long)run, key, pid);
+			struct cancel *tok = cancel_new();
+			struct cmd_sigcancel *sc = cmd_sigcancel_start(tok);
+			rc = follow(c, dir, &run, 1, tok);
+			int sig = cmd_sigcancel_stop(sc);
+			cancel_free(tok);
+			if (sig)
+				rc = sig;
 		} else {
 			log_info("run %lld: %s", (long long)run, key);
 			rc = pipeline_foreground(c, dir, &run, 1, (int)par, (int)grace);
@@ -483,9 +610,9 @@ static int run_trigger(struct cmd_ctx *c)
 		int pid = 0;
 		orch_wakeup(dir);
 		if (orch_scheduler_running(dir, &pid))
-			printf("queued run %lld (%s) for the scheduler (pid %d)\n", (long long)run, key, pid);
+			fprintf(c->out, "queued run %lld (%s) for the scheduler (pid %d)\n", (long long)run, key, pid);
 		else
-			printf("queued run %lld (%s); no scheduler is running: it runs when 'ingot scheduler' starts\n",
+			fprintf(c->out, "queued run %lld (%s); no scheduler is running: it runs when 'ingot scheduler' starts\n",
 			       (long long)run, key);
 	}
 	free(key);
@@ -562,14 +689,14 @@ static int run_backfill(struct cmd_ctx *c)
 			goto done;
 		}
 	}
-	printf("backfill %s: %d run(s) created%s\n", p->id, created,
+	fprintf(c->out, "backfill %s: %d run(s) created%s\n", p->id, created,
 	       existed ? " (some intervals already had a backfill run)" : "");
 	st_close(s);
 	s = NULL;
 	if (runs.len) {
 		if (orch_scheduler_running(dir, NULL)) {
 			orch_wakeup(dir);
-			printf("queued for the scheduler\n");
+			fprintf(c->out, "queued for the scheduler\n");
 		} else {
 			rc = pipeline_foreground(c, dir, runs.items, runs.len, (int)cmd_int(c, "parallelism", 0), -1);
 		}
@@ -604,18 +731,18 @@ static int run_clear(struct cmd_ctx *c)
 	int64_t run;
 	int n = 0, rc = 0;
 	if (open_state(dir, &s, &c->err) || orch_reap_orphans(s, NULL, &c->err) ||
-	    resolve_run(s, c->pos.items[0], &run, &c->err) ||
+	    st_resolve_run(s, c->pos.items[0], &run, &c->err) ||
 	    orch_run_clear(s, run, cmd_str(c, "task", NULL), cmd_flag(c, "downstream"),
 			   cmd_flag(c, "failed-only"), &n, &c->err)) {
 		rc = 2;
 	} else {
-		printf("cleared %d task(s) of run %lld\n", n, (long long)run);
+		fprintf(c->out, "cleared %d task(s) of run %lld\n", n, (long long)run);
 	}
 	st_close(s);
 	if (!rc) {
 		if (orch_scheduler_running(dir, NULL)) {
 			orch_wakeup(dir);
-			printf("queued for the scheduler\n");
+			fprintf(c->out, "queued for the scheduler\n");
 		} else {
 			rc = pipeline_foreground(c, dir, &run, 1, (int)cmd_int(c, "parallelism", 0), -1);
 		}
@@ -632,120 +759,177 @@ static const struct opt status_opts[] = {
 	{0},
 };
 
-static void json_time(struct jw *w, const char *k, sqlite3_stmt *q, int col)
+/* A time field: ISO text, or null when not yet. */
+static void json_time(struct jw *w, const char *k, int64_t us)
 {
 	jw_key(w, k);
-	if (sqlite3_column_type(q, col) == SQLITE_NULL) {
+	if (!us) {
 		jw_null(w);
 	} else {
 		char b[40];
-		ts_format_iso(sqlite3_column_int64(q, col), b);
+		ts_format_iso(us, b);
 		jw_str(w, b);
 	}
 }
 
-static void json_dur(struct jw *w, sqlite3_stmt *q, int a, int b)
+static void json_dur(struct jw *w, int64_t a, int64_t b)
 {
 	jw_key(w, "duration_s");
-	if (sqlite3_column_type(q, a) == SQLITE_NULL || sqlite3_column_type(q, b) == SQLITE_NULL)
+	if (!a || !b)
 		jw_null(w);
 	else
-		jw_double(w, (double)(sqlite3_column_int64(q, b) - sqlite3_column_int64(q, a)) / 1e6);
+		jw_double(w, (double)(b - a) / 1e6);
 }
 
-static void status_run_detail(struct st *s, int64_t run, bool json, struct jw *w)
+static void json_attempt(struct jw *w, const struct hist_attempt *at, int64_t now)
 {
-	sqlite3_stmt *t, *at;
-	struct err e = ERR_INIT;
-	if (st_prepare(s, "SELECT task, state, tries, next_try_at, started_at, ended_at FROM tasks WHERE run=? ORDER BY rowid",
-		       &t, &e)) {
-		err_clear(&e);
-		return;
-	}
-	sqlite3_bind_int64(t, 1, run);
-	if (json) {
+	jw_obj_begin(w);
+	jw_key(w, "attempt");
+	jw_int(w, at->attempt);
+	jw_key(w, "state");
+	jw_str(w, at->state);
+	json_time(w, "started_at", at->started_at);
+	json_time(w, "ended_at", at->ended_at);
+	json_dur(w, at->started_at, at->ended_at);
+	jw_key(w, "exit_code");
+	if (!at->has_exit_code)
+		jw_null(w);
+	else
+		jw_int(w, at->exit_code);
+	jw_key(w, "error");
+	jw_str(w, at->error);
+	jw_key(w, "log");
+	jw_str(w, at->log_path);
+	jw_key(w, "pid");
+	jw_int(w, at->pid);
+	jw_key(w, "lease_expired");
+	jw_bool(w, !strcmp(at->state, "running") && at->lease_until < now);
+	jw_obj_end(w);
+}
+
+static int status_run_detail(FILE *out, struct st *s, int64_t run, struct jw *w, struct err *e)
+{
+	struct arena *a = arena_new(0);
+	struct hist_task *tasks;
+	size_t nt;
+	int rc = st_run_tasks(s, run, a, &tasks, &nt, e);
+	if (rc)
+		goto done;
+	if (w) {
 		jw_key(w, "tasks");
 		jw_arr_begin(w);
 	} else {
-		printf("  %-24s %-16s %-4s %-20s %10s  %s\n", "task", "state", "try", "started", "duration", "error");
+		fprintf(out, "  %-24s %-16s %-4s %-20s %10s  %s\n", "task", "state", "try", "started",
+			"duration", "error");
 	}
-	while (sqlite3_step(t) == SQLITE_ROW) {
-		const char *task = (const char *)sqlite3_column_text(t, 0);
-		if (st_prepare(s,
-			       "SELECT attempt, state, started_at, ended_at, exit_code, error, log_path, pid,"
-			       " lease_until FROM attempts WHERE run=? AND task=? ORDER BY attempt",
-			       &at, &e)) {
-			err_clear(&e);
+	for (size_t i = 0; i < nt && !rc; i++) {
+		const struct hist_task *t = &tasks[i];
+		struct hist_attempt *at;
+		size_t na;
+		if ((rc = st_task_attempts(s, run, t->task, a, &at, &na, e)))
 			break;
-		}
-		sqlite3_bind_int64(at, 1, run);
-		sqlite3_bind_text(at, 2, task, -1, SQLITE_STATIC);
-		if (json) {
+		int64_t now = now_us();
+		if (w) {
 			jw_obj_begin(w);
 			jw_key(w, "task");
-			jw_str(w, task);
+			jw_str(w, t->task);
 			jw_key(w, "state");
-			jw_str(w, (const char *)sqlite3_column_text(t, 1));
+			jw_str(w, t->state);
 			jw_key(w, "tries");
-			jw_int(w, sqlite3_column_int(t, 2));
-			json_time(w, "next_try_at", t, 3);
-			json_time(w, "started_at", t, 4);
-			json_time(w, "ended_at", t, 5);
-			json_dur(w, t, 4, 5);
+			jw_int(w, t->tries);
+			json_time(w, "next_try_at", t->next_try_at);
+			json_time(w, "started_at", t->started_at);
+			json_time(w, "ended_at", t->ended_at);
+			json_dur(w, t->started_at, t->ended_at);
 			jw_key(w, "attempts");
 			jw_arr_begin(w);
-			while (sqlite3_step(at) == SQLITE_ROW) {
-				jw_obj_begin(w);
-				jw_key(w, "attempt");
-				jw_int(w, sqlite3_column_int(at, 0));
-				jw_key(w, "state");
-				jw_str(w, (const char *)sqlite3_column_text(at, 1));
-				json_time(w, "started_at", at, 2);
-				json_time(w, "ended_at", at, 3);
-				json_dur(w, at, 2, 3);
-				jw_key(w, "exit_code");
-				if (sqlite3_column_type(at, 4) == SQLITE_NULL)
-					jw_null(w);
-				else
-					jw_int(w, sqlite3_column_int(at, 4));
-				jw_key(w, "error");
-				jw_str(w, (const char *)sqlite3_column_text(at, 5));
-				jw_key(w, "log");
-				jw_str(w, (const char *)sqlite3_column_text(at, 6));
-				jw_key(w, "pid");
-				jw_int(w, sqlite3_column_int(at, 7));
-				jw_key(w, "lease_expired");
-				jw_bool(w, !strcmp((const char *)sqlite3_column_text(at, 1), "running") &&
-						   sqlite3_column_int64(at, 8) < now_us());
-				jw_obj_end(w);
-			}
+			for (size_t k = 0; k < na; k++)
+				json_attempt(w, &at[k], now);
 			jw_arr_end(w);
 			jw_obj_end(w);
-		} else {
-			bool any = false;
-			while (sqlite3_step(at) == SQLITE_ROW) {
-				char st[32], d[32];
-				fmt_time(sqlite3_column_int64(at, 2), st);
-				fmt_dur(sqlite3_column_int64(at, 2), sqlite3_column_int64(at, 3), d);
-				const char *state = (const char *)sqlite3_column_text(at, 1);
-				bool stale = !strcmp(state, "running") && sqlite3_column_int64(at, 8) < now_us();
-				printf("  %-24s %-16s %-4d %-20s %10s  %s%s\n", any ? "" : task, state,
-				       sqlite3_column_int(at, 0), st, d,
-				       sqlite3_column_text(at, 5) ? (const char *)sqlite3_column_text(at, 5) : "",
-				       stale ? "(lease expired)" : "");
-				any = true;
-			}
-			if (!any)
-				printf("  %-24s %-16s\n", task, sqlite3_column_text(t, 1));
-			else if (strcmp((const char *)sqlite3_column_text(t, 1), "success") &&
-				 strcmp((const char *)sqlite3_column_text(t, 1), "failed"))
-				printf("  %-24s -> %s\n", "", sqlite3_column_text(t, 1));
+			continue;
 		}
-		sqlite3_finalize(at);
+		for (size_t k = 0; k < na; k++) {
+			char st[32], d[32];
+			fmt_time(at[k].started_at, st);
+			fmt_dur(at[k].started_at, at[k].ended_at, d);
+			bool stale = !strcmp(at[k].state, "running") && at[k].lease_until < now;
+			fprintf(out, "  %-24s %-16s %-4d %-20s %10s  %s%s\n", k ? "" : t->task, at[k].state,
+				at[k].attempt, st, d, at[k].error ? at[k].error : "",
+				stale ? "(lease expired)" : "");
+		}
+		if (!na)
+			fprintf(out, "  %-24s %-16s\n", t->task, t->state);
+		else if (strcmp(t->state, "success") && strcmp(t->state, "failed"))
+			fprintf(out, "  %-24s -> %s\n", "", t->state);
 	}
-	sqlite3_finalize(t);
-	if (json)
+	if (w)
 		jw_arr_end(w);
+done:
+	arena_free(a);
+	return rc;
+}
+
+static void json_run(struct jw *w, const struct hist_run *r)
+{
+	jw_key(w, "id");
+	jw_int(w, r->id);
+	jw_key(w, "run_id");
+	jw_str(w, r->run_key);
+	jw_key(w, "pipeline");
+	jw_str(w, r->pipeline);
+	jw_key(w, "kind");
+	jw_str(w, r->kind);
+	jw_key(w, "state");
+	jw_str(w, r->state);
+	char b[40];
+	ts_format_iso(r->logical_date, b);
+	jw_key(w, "logical_date");
+	jw_str(w, b);
+	json_time(w, "started_at", r->started_at);
+	json_time(w, "ended_at", r->ended_at);
+	json_dur(w, r->started_at, r->ended_at);
+	jw_key(w, "reason");
+	jw_str(w, r->reason);
+	jw_key(w, "owner");
+	if (!r->owner_pid) {
+		jw_null(w);
+	} else {
+		jw_obj_begin(w);
+		jw_key(w, "pid");
+		jw_int(w, r->owner_pid);
+		jw_key(w, "host");
+		jw_str(w, r->owner_host);
+		jw_key(w, "kind");
+		jw_str(w, r->owner_kind);
+		jw_key(w, "gone");
+		jw_bool(w, orch_owner_dead(r->owner_pid, r->owner_host, r->owner_start));
+		jw_obj_end(w);
+	}
+}
+
+static void text_run(FILE *out, const struct hist_run *r, bool detail)
+{
+	char ld[40], st[40], d[32];
+	fmt_time(r->logical_date, ld);
+	fmt_time(r->started_at, st);
+	fmt_dur(r->started_at, r->ended_at, d);
+	if (!detail) {
+		fprintf(out, "%-5lld %-20s %-10s %-8s %-20s %-20s %10s\n", (long long)r->id, r->pipeline,
+			r->kind, r->state, ld, st, d);
+		return;
+	}
+	fprintf(out, "run %lld  %s\n  pipeline %s  kind %s  state %s\n  logical date %s  started %s  duration %s\n",
+		(long long)r->id, r->run_key, r->pipeline, r->kind, r->state, ld, st, d);
+	if (r->reason)
+		fprintf(out, "  %s\n", r->reason);
+	if (!strcmp(r->state, "running") && r->owner_pid &&
+	    orch_owner_dead(r->owner_pid, r->owner_host, r->owner_start))
+		fprintf(out, "  its %s (pid %d) is gone: the next 'ingot scheduler' resumes it\n",
+			r->owner_kind, r->owner_pid);
+	else if (!hist_run_ended(r->state) && r->cancel_requested_at)
+		fprintf(out, "  cancel requested\n");
+	fprintf(out, "\n");
 }
 
 static int run_status(struct cmd_ctx *c)
@@ -760,12 +944,11 @@ static int run_status(struct cmd_ctx *c)
 	char *dir = pipeline_project_dir(c);
 	char *path = orch_state_path(dir);
 	struct st *s = NULL;
+	struct arena *a = arena_new(0);
+	struct buf out = BUF_INIT;
 	int rc = 0;
 	if (!fs_exists(path)) {
-		if (json)
-			puts("{\"runs\": []}");
-		else
-			printf("no runs yet\n");
+		fprintf(c->out, json ? "{\"runs\": []}\n" : "no runs yet\n");
 		goto done;
 	}
 	if (st_open(path, &s, &c->err)) {
@@ -782,27 +965,27 @@ static int run_status(struct cmd_ctx *c)
 	bool detail = false;
 	if (arg) {
 		struct err e = ERR_INIT;
-		if (!resolve_run(s, arg, &one, &e))
+		if (!st_resolve_run(s, arg, &one, &e))
 			detail = true;
 		err_clear(&e);
 	}
-	sqlite3_stmt *q;
-	const char *cols = "SELECT id, run_key, pipeline, kind, state, logical_date, started_at, ended_at,"
-			   " reason, owner_pid, owner_host, owner_start, owner_kind FROM runs";
-	char *sql = detail ? xasprintf("%s WHERE id=?", cols)
-		    : arg  ? xasprintf("%s WHERE pipeline=? ORDER BY id DESC LIMIT %lld", cols, limit)
-			   : xasprintf("%s ORDER BY id DESC LIMIT %lld", cols, limit);
-	if (st_prepare(s, sql, &q, &c->err)) {
-		free(sql);
+	struct hist_run *runs = NULL;
+	size_t nruns = 0;
+	if (detail) {
+		runs = arena_alloc(a, sizeof(*runs));
+		nruns = 1;
+		rc = st_get_run(s, one, a, runs, &c->err);
+	} else {
+		struct hist_filter f = {.pipeline = arg, .limit = limit > 0 ? limit : -1};
+		if (limit == 0)
+			nruns = 0; /* --limit 0: none, as asked */
+		else
+			rc = st_list_runs(s, &f, a, &runs, &nruns, &c->err);
+	}
+	if (rc) {
 		rc = 2;
 		goto done;
 	}
-	free(sql);
-	if (detail)
-		sqlite3_bind_int64(q, 1, one);
-	else if (arg)
-		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
-	struct buf out = BUF_INIT;
 	struct jw w;
 	if (json) {
 		jw_init(&w, &out, true);
@@ -810,88 +993,39 @@ static int run_status(struct cmd_ctx *c)
 		jw_key(&w, "runs");
 		jw_arr_begin(&w);
 	} else if (!detail) {
-		printf("%-5s %-20s %-10s %-8s %-20s %-20s %10s\n", "id", "pipeline", "kind", "state",
-		       "logical date", "started", "duration");
+		fprintf(c->out, "%-5s %-20s %-10s %-8s %-20s %-20s %10s\n", "id", "pipeline", "kind", "state",
+			"logical date", "started", "duration");
 	}
-	int nrows = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		nrows++;
-		int64_t id = sqlite3_column_int64(q, 0);
+	for (size_t i = 0; i < nruns && !rc; i++) {
 		if (json) {
 			jw_obj_begin(&w);
-			jw_key(&w, "id");
-			jw_int(&w, id);
-			jw_key(&w, "run_id");
-			jw_str(&w, (const char *)sqlite3_column_text(q, 1));
-			jw_key(&w, "pipeline");
-			jw_str(&w, (const char *)sqlite3_column_text(q, 2));
-			jw_key(&w, "kind");
-			jw_str(&w, (const char *)sqlite3_column_text(q, 3));
-			jw_key(&w, "state");
-			jw_str(&w, (const char *)sqlite3_column_text(q, 4));
-			json_time(&w, "logical_date", q, 5);
-			json_time(&w, "started_at", q, 6);
-			json_time(&w, "ended_at", q, 7);
-			json_dur(&w, q, 6, 7);
-			jw_key(&w, "reason");
-			jw_str(&w, (const char *)sqlite3_column_text(q, 8));
-			jw_key(&w, "owner");
-			if (sqlite3_column_type(q, 9) == SQLITE_NULL) {
-				jw_null(&w);
-			} else {
-				jw_obj_begin(&w);
-				jw_key(&w, "pid");
-				jw_int(&w, sqlite3_column_int(q, 9));
-				jw_key(&w, "host");
-				jw_str(&w, (const char *)sqlite3_column_text(q, 10));
-				jw_key(&w, "kind");
-				jw_str(&w, (const char *)sqlite3_column_text(q, 12));
-				jw_key(&w, "gone");
-				jw_bool(&w, orch_owner_dead(sqlite3_column_int(q, 9),
-							    (const char *)sqlite3_column_text(q, 10),
-							    (const char *)sqlite3_column_text(q, 11)));
-				jw_obj_end(&w);
-			}
+			json_run(&w, &runs[i]);
 			if (detail)
-				status_run_detail(s, id, true, &w);
+				rc = status_run_detail(c->out, s, runs[i].id, &w, &c->err);
 			jw_obj_end(&w);
 		} else {
-			char ld[40], st[40], d[32];
-			fmt_time(sqlite3_column_int64(q, 5), ld);
-			fmt_time(sqlite3_column_int64(q, 6), st);
-			fmt_dur(sqlite3_column_int64(q, 6), sqlite3_column_int64(q, 7), d);
-			if (detail) {
-				printf("run %lld  %s\n  pipeline %s  kind %s  state %s\n  logical date %s  started %s  duration %s\n",
-				       (long long)id, sqlite3_column_text(q, 1), sqlite3_column_text(q, 2),
-				       sqlite3_column_text(q, 3), sqlite3_column_text(q, 4), ld, st, d);
-				if (sqlite3_column_type(q, 8) != SQLITE_NULL)
-					printf("  %s\n", sqlite3_column_text(q, 8));
-				if (!strcmp((const char *)sqlite3_column_text(q, 4), "running") &&
-				    sqlite3_column_type(q, 9) != SQLITE_NULL &&
-				    orch_owner_dead(sqlite3_column_int(q, 9),
-						    (const char *)sqlite3_column_text(q, 10),
-						    (const char *)sqlite3_column_text(q, 11)))
-					printf("  its %s (pid %d) is gone: the next 'ingot scheduler' resumes it\n",
-					       sqlite3_column_text(q, 12), sqlite3_column_int(q, 9));
-				printf("\n");
-				status_run_detail(s, id, false, NULL);
-			} else {
-				printf("%-5lld %-20s %-10s %-8s %-20s %-20s %10s\n", (long long)id,
-				       sqlite3_column_text(q, 2), sqlite3_column_text(q, 3),
-				       sqlite3_column_text(q, 4), ld, st, d);
-			}
+			text_run(c->out, &runs[i], detail);
+			if (detail)
+				rc = status_run_detail(c->out, s, runs[i].id, NULL, &c->err);
 		}
 	}
-	sqlite3_finalize(q);
+	if (rc) {
+		rc = 2;
+		goto done;
+	}
 	if (json) {
 		jw_arr_end(&w);
 		jw_obj_end(&w);
-		puts(buf_cstr(&out));
-	} else if (!nrows) {
-		printf(arg ? "no runs of '%s'\n" : "no runs yet\n", arg);
+		fprintf(c->out, "%s\n", buf_cstr(&out));
+	} else if (!nruns) {
+		if (arg)
+			fprintf(c->out, "no runs of '%s'\n", arg);
+		else
+			fprintf(c->out, "no runs yet\n");
 	}
-	buf_free(&out);
 done:
+	buf_free(&out);
+	arena_free(a);
 	st_close(s);
 	free(path);
 	free(dir);
@@ -913,39 +1047,107 @@ static int run_logs(struct cmd_ctx *c)
 	}
 	char *dir = pipeline_project_dir(c);
 	struct st *s = NULL;
-	int64_t run;
-	int rc = 0;
-	sqlite3_stmt *q = NULL;
-	if (open_state(dir, &s, &c->err) || resolve_run(s, c->pos.items[0], &run, &c->err) ||
-	    st_prepare(s,
-		       "SELECT log_path, attempt FROM attempts WHERE run=? AND task=? AND (?3 = 0 OR attempt = ?3)"
-		       " ORDER BY attempt DESC LIMIT 1",
-		       &q, &c->err)) {
-		rc = 2;
-		goto done;
-	}
-	sqlite3_bind_int64(q, 1, run);
-	sqlite3_bind_text(q, 2, c->pos.items[1], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, cmd_int(c, "attempt", 0));
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		err_set(&c->err, ING_ENOTFOUND, "run %lld has no attempt%s of task '%s'", (long long)run,
-			cmd_int(c, "attempt", 0) ? " with that number" : "", c->pos.items[1]);
-		rc = 2;
-		goto done;
-	}
+	struct arena *a = arena_new(0);
 	struct buf b = BUF_INIT;
-	const char *lp = (const char *)sqlite3_column_text(q, 0);
-	if (!lp || fs_read_file(lp, &b, 0, &c->err)) {
+	struct hist_attempt *at = NULL;
+	size_t na = 0;
+	int64_t run;
+	long long want = cmd_int(c, "attempt", 0);
+	int rc = 0;
+	if (open_state(dir, &s, &c->err) || st_resolve_run(s, c->pos.items[0], &run, &c->err) ||
+	    st_task_attempts(s, run, c->pos.items[1], a, &at, &na, &c->err)) {
+		rc = 2;
+		goto done;
+	}
+	const struct hist_attempt *pick = NULL;
+	for (size_t i = 0; i < na; i++) /* first to last: the latest, or the one asked for */
+		if (!want || at[i].attempt == want)
+			pick = &at[i];
+	if (!pick) {
+		err_set(&c->err, ING_ENOTFOUND, "run %lld has no attempt%s of task '%s'", (long long)run,
+			want ? " with that number" : "", c->pos.items[1]);
+		rc = 2;
+		goto done;
+	}
+	if (!pick->log_path || fs_read_file(pick->log_path, &b, 0, &c->err)) {
 		if (!c->err.code)
 			err_set(&c->err, ING_ENOTFOUND, "attempt has no log");
 		rc = 2;
 	} else {
-		fwrite(b.data ? b.data : "", 1, b.len, stdout);
+		fwrite(b.data ? b.data : "", 1, b.len, c->out);
 	}
-	buf_free(&b);
 done:
-	if (q)
-		sqlite3_finalize(q);
+	buf_free(&b);
+	arena_free(a);
+	st_close(s);
+	free(dir);
+	return rc;
+}
+
+/* ---------------------------------------------------------- cancel */
+
+static const struct opt cancel_opts[] = {
+	{"no-wait", 0, OPT_FLAG, NULL, "ask for the cancel and return (default: wait for the run to end)"},
+	{0},
+};
+
+/* Cancel through the history: the engine that runs the run (a scheduler,
+ * or a foreground `pipeline run`) notices the request on its next wakeup,
+ * stops running tasks, skips the rest and fails the run ("cancelled"). */
+static int run_cancel(struct cmd_ctx *c)
+{
+	if (c->pos.len != 1) {
+		err_set(&c->err, ING_EINVAL, "usage: ingot pipeline cancel RUN_ID [--no-wait]");
+		return 2;
+	}
+	char *dir = pipeline_project_dir(c);
+	struct st *s = NULL;
+	struct arena *a = arena_new(0);
+	struct hist_run r;
+	int64_t run;
+	bool applied = false;
+	int rc = 0;
+	if (open_state(dir, &s, &c->err) || orch_reap_orphans(s, NULL, &c->err) ||
+	    st_resolve_run(s, c->pos.items[0], &run, &c->err) ||
+	    st_run_request_cancel(s, run, now_us(), &applied, &c->err) || st_get_run(s, run, a, &r, &c->err)) {
+		rc = 2;
+		goto done;
+	}
+	if (!applied) {
+		err_set(&c->err, ING_ECONFLICT, "run %lld has already ended (%s): nothing to cancel",
+			(long long)run, r.state);
+		rc = 2;
+		goto done;
+	}
+	orch_wakeup(dir);
+	if (!strcmp(r.state, "queued") && !orch_scheduler_running(dir, NULL)) {
+		/* nobody would run it: cancel it here */
+		bool now_done = false;
+		if (orch_run_cancel_unheld(dir, s, run, &now_done, &c->err)) {
+			rc = 2;
+			goto done;
+		}
+		if (now_done) {
+			fprintf(c->out, "run %lld: failed (cancelled)\n", (long long)run);
+			goto done;
+		}
+	}
+	if (!run_has_engine(dir, &r)) {
+		fprintf(c->out, "run %lld: cancel requested; no scheduler is running: it is cancelled when"
+			" 'ingot scheduler' starts\n", (long long)run);
+		goto done;
+	}
+	if (cmd_flag(c, "no-wait")) {
+		fprintf(c->out, "run %lld: cancel requested\n", (long long)run);
+		goto done;
+	}
+	st_close(s);
+	s = NULL;
+	rc = follow(c, dir, &run, 1, NULL);
+	if (rc == 1) /* it ended failed, as asked */
+		rc = 0;
+done:
+	arena_free(a);
 	st_close(s);
 	free(dir);
 	return rc;
@@ -955,7 +1157,7 @@ done:
 
 const struct cmd_spec cmd_pipeline_list = {
 	.name = "pipeline list",
-	.summary = "list the pipelines in pipelines/*.yml",
+	.summary = "list the pipelines in pipelines/*.yml, with their last run",
 	.usage = "ingot pipeline list [--output table|json]",
 	.opts = list_opts,
 	.flags = CMD_OPT_PROJECT,
@@ -964,8 +1166,8 @@ const struct cmd_spec cmd_pipeline_list = {
 
 const struct cmd_spec cmd_pipeline_run = {
 	.name = "pipeline run",
-	.summary = "run a pipeline now (in the foreground when no scheduler runs)",
-	.usage = "ingot pipeline run NAME [--param K=V ...] [--logical-date D] [--wait] [--parallelism N] [--grace SECONDS]",
+	.summary = "run a pipeline now (here, or in the scheduler when one runs) and print its tasks",
+	.usage = "ingot pipeline run NAME [--param K=V ...] [--logical-date D] [--no-wait] [--parallelism N] [--grace SECONDS]",
 	.opts = run_opts,
 	.flags = CMD_OPT_PROJECT | CMD_POSITIONAL,
 	.run = run_run,
@@ -1014,4 +1216,13 @@ const struct cmd_spec cmd_pipeline_clear = {
 	.opts = clear_opts,
 	.flags = CMD_OPT_PROJECT | CMD_POSITIONAL,
 	.run = run_clear,
+};
+
+const struct cmd_spec cmd_pipeline_cancel = {
+	.name = "pipeline cancel",
+	.summary = "cancel a queued or running run (running tasks are stopped)",
+	.usage = "ingot pipeline cancel RUN_ID [--no-wait]",
+	.opts = cancel_opts,
+	.flags = CMD_OPT_PROJECT | CMD_POSITIONAL,
+	.run = run_cancel,
 };

@@ -35,6 +35,7 @@ extern const struct cmd_spec cmd_pipeline_logs;
 extern const struct cmd_spec cmd_pipeline_backfill;
 extern const struct cmd_spec cmd_pipeline_clear;
 extern const struct cmd_spec cmd_pipeline_trigger;
+extern const struct cmd_spec cmd_pipeline_cancel;
 extern const struct cmd_spec cmd_scheduler;
 extern const struct cmd_spec cmd_jinja_render;
 extern const struct cmd_spec cmd_jinja_bench;
@@ -46,6 +47,7 @@ extern const struct cmd_spec cmd_version;
 	&cmd_docs_generate, &cmd_catalog, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
 	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
+	&cmd_pipeline_cancel,                                                      \
 	&cmd_scheduler, &cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
 
 #endif

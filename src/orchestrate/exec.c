@@ -40,6 +40,7 @@
  * Not here: what load/build/sql tasks do (the host's hooks), the CLI.
  */
 #include "orchestrate/orch_int.h"
+#include "orchestrate/state_int.h"
 #include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/fs.h"
@@ -97,6 +98,7 @@ struct otask {
 	pid_t pid;
 	int pidfd;
 	bool timed_out, interrupted, holds_slot;
+	bool cancelled; /* its run was cancelled while it ran */
 	struct job *job;
 	int64_t next_poke, sensor_deadline;
 	char *log_path;
@@ -114,6 +116,7 @@ struct orun {
 	struct otask *t;
 	int active; /* slot-holding tasks running */
 	int live;   /* tasks running of any kind */
+	bool cancelled;
 };
 
 struct job {
@@ -602,6 +605,13 @@ static void finish_attempt(struct orch *x, struct orun *r, struct otask *t, bool
 	int64_t now = now_of(x);
 	struct err e = ERR_INIT;
 	release_slot(x, r, t);
+	if (t->cancelled && !ok) { /* no retry: the run is being cancelled */
+		st_attempt_end(x->st, t->attempt_id, "failed", exit_code, "cancelled", now, &e);
+		db_warn(&e);
+		set_task(x, r, t, T_FAILED, now);
+		log_warn("task %s %s: cancelled (attempt %d)", r->key, t->def->id, t->attempt_seq);
+		return;
+	}
 	if (t->interrupted) {
 		st_attempt_end(x->st, t->attempt_id, "failed", exit_code,
 			       "interrupted: the scheduler shut down", now, &e);
@@ -1392,6 +1402,7 @@ static void finish_run_if_done(struct orch *x, struct orun *r, int64_t now)
 			return;
 		failed |= r->t[i].st == T_FAILED || r->t[i].st == T_UPSTREAM_FAILED;
 	}
+	failed |= r->cancelled;
 	set_run(x, r, failed ? R_FAILED : R_SUCCESS, now);
 	alert(x, failed ? &r->p->alerts.on_failure : &r->p->alerts.on_success,
 	      failed ? "run_failure" : "run_success", r, NULL, NULL);
@@ -1406,6 +1417,47 @@ static void interrupt_task(struct orch *x, struct otask *t, int64_t now, int sta
 			t->kill_at = now + x->o.kill_grace_us;
 	} else if (t->job) {
 		ctx_cancel(&t->job->ctx, status, reason);
+	}
+}
+
+/* A cancel asked for through the history (`pipeline cancel`, Ctrl-C on a
+ * `pipeline run` following the run): running tasks are stopped the way a
+ * timeout stops them (SIGTERM to a shell task's group, then SIGKILL; the
+ * cancel token of an in-process task), tasks not started are skipped, and
+ * the run ends failed with reason "cancelled" once nothing of it runs. */
+static void cancel_run(struct orch *x, struct orun *r, int64_t now)
+{
+	struct err e = ERR_INIT;
+	r->cancelled = true;
+	log_warn("run %s: cancelled", r->key);
+	st_run_set_reason(x->st, r->id, "cancelled", &e);
+	db_warn(&e);
+	for (size_t i = 0; i < r->p->ntasks; i++) {
+		struct otask *t = &r->t[i];
+		if (t->st == T_RUNNING) {
+			t->cancelled = true;
+			if (t->def->kind == TK_SENSOR)
+				finish_attempt(x, r, t, false, INT32_MIN, "cancelled");
+			else
+				interrupt_task(x, t, now, ING_ECANCELED, "cancelled");
+		} else if (!t_terminal(t->st)) {
+			set_task(x, r, t, T_SKIPPED, now);
+		}
+	}
+	if (r->st == R_QUEUED)
+		set_run(x, r, R_FAILED, now);
+	else if (r->st == R_RUNNING)
+		finish_run_if_done(x, r, now);
+}
+
+/* Act on cancel requests for the runs this engine holds. */
+static void check_cancels(struct orch *x, int64_t now)
+{
+	for (size_t i = 0; i < x->runs.len; i++) {
+		struct orun *r = x->runs.items[i];
+		if ((r->st == R_QUEUED || r->st == R_RUNNING) && !r->cancelled &&
+		    st_run_cancel_requested(x->st, r->id))
+			cancel_run(x, r, now);
 	}
 }
 
@@ -1553,6 +1605,8 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 		x->want_scan = false;
 		if (x->o.resume)
 			scan_runs(x);
+		/* a wakeup may also be a cancel request */
+		check_cancels(x, now);
 	}
 	if (x->o.schedule && !x->draining) {
 		for (size_t i = 0; i < x->pipes.len; i++) {
@@ -1604,6 +1658,7 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 	x->runs.len = w;
 	if (live) {
 		if (now >= x->next_heartbeat) {
+			check_cancels(x, now); /* a missed wakeup costs one heartbeat */
 			struct err he = ERR_INIT;
 			st_heartbeat(x->st, (int)getpid(), now, 3 * x->o.heartbeat_us, &he);
 			db_warn(&he);
@@ -1878,8 +1933,10 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 	orch_reap_orphans(x->st, NULL, &oe);
 	db_warn(&oe);
 	recover_zombies(x);
-	if (o->resume)
+	if (o->resume) {
 		scan_runs(x);
+		check_cancels(x, now_of(x)); /* asked for while no scheduler ran */
+	}
 	free(ingot);
 	free(lock);
 	free(state);

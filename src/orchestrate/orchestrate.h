@@ -41,6 +41,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "orchestrate/history.h"
 #include "orchestrate/pipeline.h"
 #include "orchestrate/state.h"
 
@@ -189,6 +190,15 @@ bool orch_owner_dead(int pid, const char *host, const char *start);
  * scheduler to resume. Safe to call from any process, any number of times.
  * *nreaped (may be NULL) gets the count. */
 int orch_reap_orphans(struct st *s, int *nreaped, struct err *e);
+
+/* Cancel a queued run that no engine holds (`pipeline cancel` with no
+ * scheduler running): with the project's scheduler lock taken for the
+ * moment, so no engine can adopt it meanwhile, its unfinished tasks are
+ * skipped and it ends failed, reason "cancelled". *done is false when the
+ * lock is held (the engine holding it acts on the cancel request itself)
+ * or the run is no longer queued. */
+int orch_run_cancel_unheld(const char *project_dir, struct st *s, int64_t run, bool *done,
+			   struct err *e);
 
 /* Paths. malloc'd. */
 char *orch_state_path(const char *project_dir);

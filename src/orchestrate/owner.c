@@ -23,6 +23,7 @@
  * Runs from before owners were recorded have none and are left alone.
  */
 #include "orchestrate/orch_int.h"
+#include "orchestrate/state_int.h"
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/fs.h"

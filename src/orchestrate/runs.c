@@ -8,6 +8,7 @@
  * queued runs when woken.
  */
 #include "orchestrate/orchestrate.h"
+#include "orchestrate/state_int.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -145,7 +146,7 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 	struct arena *a = arena_new(0);
 	struct pipeline *p = NULL;
 	bool *sel = NULL;
-	int rc = st_prepare(s, "SELECT definition, def_file, state FROM runs WHERE id=?", &q, e);
+	int rc = st_prepare(s, "SELECT definition, def_file, state, cancel_requested_at IS NOT NULL FROM runs WHERE id=?", &q, e);
 	if (rc)
 		goto done;
 	sqlite3_bind_int64(q, 1, run);
@@ -162,6 +163,9 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 			     (long long)run, rstate);
 		goto done;
 	}
+	/* a cancelled run's tasks that never started were skipped: with
+	 * --failed-only they run again too */
+	bool cancelled = sqlite3_column_int(q, 3);
 	sqlite3_finalize(q);
 	q = NULL;
 	sel = xcalloc(p->ntasks, sizeof(bool));
@@ -197,7 +201,8 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 			sqlite3_bind_text(t, 2, p->tasks[i].id, -1, SQLITE_STATIC);
 			bool failed = sqlite3_step(t) == SQLITE_ROW &&
 				      (!strcmp((const char *)sqlite3_column_text(t, 0), "failed") ||
-				       !strcmp((const char *)sqlite3_column_text(t, 0), "upstream_failed"));
+				       !strcmp((const char *)sqlite3_column_text(t, 0), "upstream_failed") ||
+				       (cancelled && !strcmp((const char *)sqlite3_column_text(t, 0), "skipped")));
 			sqlite3_finalize(t);
 			if (!failed)
 				continue;
@@ -217,6 +222,15 @@ int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 	}
 	if (!rc)
 		rc = st_run_set_state(s, run, "queued", 0, e);
+	if (!rc) { /* a cleared run starts afresh: no cancel request, no reason */
+		sqlite3_stmt *u;
+		if (!(rc = st_prepare(s, "UPDATE runs SET cancel_requested_at=NULL, reason=NULL WHERE id=?", &u, e))) {
+			sqlite3_bind_int64(u, 1, run);
+			if (sqlite3_step(u) != SQLITE_DONE)
+				rc = err_set(e, ING_EDB, "clear: %s", sqlite3_errmsg(s->db));
+			sqlite3_finalize(u);
+		}
+	}
 	if (!rc)
 		rc = st_commit(s, e);
 	else
@@ -230,3 +244,49 @@ done:
 	arena_free(a);
 	return rc;
 }
+
+int orch_run_cancel_unheld(const char *project_dir, struct st *s, int64_t run, bool *done,
+			   struct err *e)
+{
+	*done = false;
+	char *lock = orch_lock_path(project_dir);
+	int fd = fs_lock(lock, false, e);
+	free(lock);
+	if (fd == ING_EAGAIN) { /* an engine runs: it sees the request */
+		err_clear(e);
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	int64_t now = now_us();
+	static const char *const upd[] = {
+		"UPDATE runs SET state='failed', ended_at=?1, reason='cancelled' WHERE id=?2 AND state='queued'",
+		"UPDATE tasks SET state='skipped', ended_at=?1 WHERE run=?2 AND"
+		" state IN ('queued','scheduled','up_for_retry')",
+	};
+	int rc = st_begin(s, e);
+	for (size_t i = 0; i < 2 && !rc; i++) {
+		sqlite3_stmt *q;
+		if ((rc = st_prepare(s, upd[i], &q, e)))
+			break;
+		sqlite3_bind_int64(q, 1, now);
+		sqlite3_bind_int64(q, 2, run);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = err_set(e, ING_EDB, "cancel run %lld: %s", (long long)run, sqlite3_errmsg(s->db));
+		bool changed = sqlite3_changes(s->db) > 0;
+		sqlite3_finalize(q);
+		if (rc || (i == 0 && !changed)) /* not queued (any more): nothing to do */
+			break;
+		if (i == 0)
+			*done = true;
+	}
+	if (!rc)
+		rc = st_commit(s, e);
+	else
+		st_rollback(s);
+	if (rc)
+		*done = false;
+	close(fd);
+	return rc;
+}
+

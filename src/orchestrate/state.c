@@ -10,7 +10,7 @@
  * Not here: any decision about states (exec.c makes them); the PostgreSQL
  * history store DESIGN.md mentions for several workers.
  */
-#include "orchestrate/state.h"
+#include "orchestrate/state_int.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
@@ -38,7 +38,8 @@ static const char *const schema_sql =
 	" owner_host TEXT,"
 	" owner_start TEXT,"
 	" owner_kind TEXT,"
-	" reason TEXT);"
+	" reason TEXT,"
+	" cancel_requested_at INTEGER);"
 	"CREATE INDEX IF NOT EXISTS runs_pipeline ON runs(pipeline, logical_date);"
 	"CREATE INDEX IF NOT EXISTS runs_state ON runs(state);"
 	"CREATE TABLE IF NOT EXISTS tasks("
@@ -112,13 +113,14 @@ void st_rollback(struct st *s)
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Version 1 → 2: the owner and reason columns of runs. Idempotent, and
- * safe when two processes open an old file at once (the check and the
- * change happen under one write lock). */
+/* Version 1 → 2: the owner and reason columns of runs; 2 → 3: the cancel
+ * request. Idempotent, and safe when two processes open an old file at
+ * once (the check and the change happen under one write lock). */
 static int migrate(struct st *s, struct err *e)
 {
 	static const char *const cols[] = {"owner_pid INTEGER", "owner_host TEXT",
-					   "owner_start TEXT", "owner_kind TEXT", "reason TEXT"};
+					   "owner_start TEXT", "owner_kind TEXT", "reason TEXT",
+					   "cancel_requested_at INTEGER"};
 	int rc = st_begin(s, e);
 	if (rc)
 		return rc;
@@ -137,7 +139,7 @@ static int migrate(struct st *s, struct err *e)
 		}
 	}
 	if (!rc)
-		rc = st_exec(s, "DELETE FROM schema_version; INSERT INTO schema_version VALUES (2)", e);
+		rc = st_exec(s, "DELETE FROM schema_version; INSERT INTO schema_version VALUES (3)", e);
 	if (!rc)
 		return st_commit(s, e);
 	st_rollback(s);
@@ -147,6 +149,7 @@ static int migrate(struct st *s, struct err *e)
 int st_open(const char *path, struct st **out, struct err *e)
 {
 	struct st *s = xcalloc(1, sizeof(*s));
+	s->ops = &hist_sqlite_ops;
 	s->path = xstrdup(path);
 	char *dir = path_dirname(path);
 	int rc = fs_mkdir_p(dir, e);
@@ -396,4 +399,54 @@ bool st_run_exists(struct st *s, const char *run_key)
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
+}
+
+int st_run_set_reason(struct st *s, int64_t run, const char *reason, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s, "UPDATE runs SET reason=? WHERE id=?", &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, run);
+	return step_done(s, st, e, "update run reason");
+}
+
+int st_run_request_cancel(struct st *s, int64_t run, int64_t now, bool *applied, struct err *e)
+{
+	sqlite3_stmt *st;
+	*applied = false;
+	if (st_prepare(s,
+		       "UPDATE runs SET cancel_requested_at=coalesce(cancel_requested_at, ?1)"
+		       " WHERE id=?2 AND state IN ('queued','running')",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, run);
+	int rc = step_done(s, st, e, "request cancel");
+	if (rc)
+		return rc;
+	if (sqlite3_changes(s->db)) {
+		*applied = true;
+		return 0;
+	}
+	if (st_prepare(s, "SELECT 1 FROM runs WHERE id=?", &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!found)
+		return err_set(e, ING_ENOTFOUND, "no run %lld (see 'ingot pipeline status')", (long long)run);
+	return 0;
+}
+
+int64_t st_run_cancel_requested(struct st *s, int64_t run)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT cancel_requested_at FROM runs WHERE id=?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, run);
+	int64_t at = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return at;
 }

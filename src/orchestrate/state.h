@@ -1,15 +1,16 @@
 /*
  * orchestrate/state.h — run history in SQLite (<project>/.ingot/state.db).
  *
- * Tables (schema_version 2):
+ * Tables (schema_version 3):
  *   runs      one row per pipeline run: run_key (pipeline__kind__logical),
  *             pipeline, kind (scheduled|manual|backfill), state
  *             (queued|running|success|failed), logical date, data interval,
  *             params (JSON), the pipeline definition text it started with,
  *             queued/started/ended times; the owner that set it running
  *             (pid, host, process start token, scheduler|foreground) and
- *             the reason a run was failed from outside (interrupted).
- *             Version 1 files gain the owner columns when opened.
+ *             the reason a run was failed from outside (interrupted,
+ *             cancelled); when a cancel was asked for (cancel_requested_at).
+ *             Version 1 and 2 files gain the missing columns when opened.
  *   tasks     one row per task of a run: state (queued|scheduled|running|
  *             success|failed|up_for_retry|upstream_failed|skipped), tries,
  *             next_try_at, times.
@@ -25,25 +26,26 @@
  *
  * One writer: the process holding .ingot/scheduler.lock (the scheduler or a
  * foreground `pipeline run`). Other processes read, and may insert queued
- * runs (`pipeline trigger`), which the writer picks up.
+ * runs (`pipeline trigger`) and ask for a run's cancel (`pipeline cancel`,
+ * cancel_requested_at), which the writer picks up.
  *
  * Thread use: a struct st is used by one thread at a time.
+ *
+ * struct st is opaque: only the .c files of src/orchestrate see SQLite
+ * (state_int.h).
+ * Reads for the CLI and the UI are in history.h.
  */
 #ifndef INGOT_ORCH_STATE_H
 #define INGOT_ORCH_STATE_H
 
 #include "core/err.h"
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ST_SCHEMA_VERSION 2
+#define ST_SCHEMA_VERSION 3
 
-struct st {
-	sqlite3 *db;
-	char *path;
-};
+struct st;
 
 struct st_run {
 	int64_t id;
@@ -89,7 +91,13 @@ int st_last_logical(struct st *s, const char *pipeline, const char *kind, int64_
 /* Whether a run with this key exists. */
 bool st_run_exists(struct st *s, const char *run_key);
 
-/* Prepare a statement (for reads); finalize it yourself. */
-int st_prepare(struct st *s, const char *sql, sqlite3_stmt **out, struct err *e);
+/* Record why a run ended from outside its tasks ("cancelled"). */
+int st_run_set_reason(struct st *s, int64_t run, const char *reason, struct err *e);
+/* Ask whoever runs a run to cancel it (the engine notices on its next
+ * wakeup or heartbeat). *applied is false when the run had already ended
+ * (it is left as it is). ING_ENOTFOUND when there is no such run. */
+int st_run_request_cancel(struct st *s, int64_t run, int64_t now, bool *applied, struct err *e);
+/* When a cancel was asked for (0: never). */
+int64_t st_run_cancel_requested(struct st *s, int64_t run);
 
 #endif

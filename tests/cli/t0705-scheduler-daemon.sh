@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0705: the scheduler daemon — queued runs from `pipeline run --wait` and
+# t0705: the scheduler daemon — runs from `pipeline run` (followed) and
 # `pipeline trigger`, reload when a pipeline file appears, scheduled runs
 # (latest interval without catchup), SIGTERM drain that leaves the
 # interrupted task to run again.
@@ -19,7 +19,7 @@ for i in $(seq 100); do grep -q "scheduler started" s.log && break; sleep 0.1; d
 
 run "$INGOT" pipeline run quick --param x=given --wait
 expect_rc 0
-expect_out "queued run 1"
+expect_err "in the scheduler, pid $S"
 expect_out "run 1: success"
 run "$INGOT" pipeline logs 1 b
 expect_out "b given"

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "orchestrate/orchestrate.h"
+#include "orchestrate/state_int.h" /* white-box: raw SQL on the store */
 
 #include <dirent.h>
 #include <signal.h>
@@ -899,7 +900,7 @@ TEST(state_migrates_v1)
 		REQUIRE(st_prepare(s, "SELECT (SELECT group_concat(version) FROM schema_version),"
 				      " run_key, state, owner_pid IS NULL, reason IS NULL FROM runs", &q, &e) == 0);
 		REQUIRE(sqlite3_step(q) == SQLITE_ROW);
-		CHECK_STR((const char *)sqlite3_column_text(q, 0), "2");
+		CHECK_STR((const char *)sqlite3_column_text(q, 0), "3");
 		CHECK_STR((const char *)sqlite3_column_text(q, 1), "k");
 		CHECK_STR((const char *)sqlite3_column_text(q, 2), "running");
 		CHECK(sqlite3_column_int(q, 3) == !pass && sqlite3_column_int(q, 4) == 1);
@@ -909,3 +910,300 @@ TEST(state_migrates_v1)
 	}
 	free(path);
 }
+
+/* A version-2 history (no cancel request column) gains it when opened. */
+TEST(state_migrates_v2)
+{
+	char *path = xasprintf("%s/v2/state.db", test_tmpdir());
+	struct st *s = NULL;
+	struct err e = ERR_INIT;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	struct st_run r = {.run_key = "k", .pipeline = "p", .kind = "manual", .state = "queued",
+			   .definition = "pipeline: p", .def_file = "p.yml", .queued_at = 1};
+	CHECK_OK(st_run_insert(s, &r, &e), &e);
+	CHECK_OK(st_exec(s, "ALTER TABLE runs DROP COLUMN cancel_requested_at; UPDATE schema_version SET version=2",
+			 &e),
+		 &e);
+	st_close(s);
+	REQUIRE(st_open(path, &s, &e) == 0);
+	CHECK_INT(st_run_cancel_requested(s, r.id), 0);
+	bool applied = false;
+	CHECK_OK(st_run_request_cancel(s, r.id, 42, &applied, &e), &e);
+	CHECK(applied);
+	CHECK_INT(st_run_cancel_requested(s, r.id), 42);
+	sqlite3_stmt *q = NULL;
+	REQUIRE(st_prepare(s, "SELECT group_concat(version) FROM schema_version", &q, &e) == 0);
+	REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(q, 0), "3");
+	sqlite3_finalize(q);
+	st_close(s);
+	free(path);
+}
+
+/* The history reads return what the engine wrote: runs (filtered, newest
+ * first, paged), tasks in pipeline order with their attempt counts,
+ * attempts with exit codes, errors and logs, run lookup by id or key, and
+ * the per-pipeline summary. */
+TEST(history_reads)
+{
+	fake_now = 1700000000 * US_PER_SEC;
+	atomic_store(&flaky_calls, 0);
+	struct fx f;
+	REQUIRE(fx_open(&f,
+			"pipeline: p\n"
+			"tasks:\n"
+			"  - {id: a, load: ok}\n"
+			"  - {id: b, load: flaky1, retries: 1, retry_delay: 10s}\n"
+			"  - {id: c, load: fail, depends_on: [a]}\n"
+			"  - {id: d, empty: true, depends_on: [c]}\n",
+			2, false));
+	int64_t r1 = fx_run(&f);
+	settle(&f, r1);
+	fake_now += 11 * US_PER_SEC;
+	settle(&f, r1);
+	REQUIRE(!strcmp(orch_run_state(f.x, r1), "failed"));
+	struct st *s = orch_state(f.x);
+	struct arena *a = arena_new(0);
+	struct err e = ERR_INIT;
+
+	struct hist_run run;
+	CHECK_OK(st_get_run(s, r1, a, &run, &e), &e);
+	CHECK_INT(run.id, r1);
+	CHECK_STR(run.pipeline, "p");
+	CHECK_STR(run.kind, "manual");
+	CHECK_STR(run.state, "failed");
+	CHECK(run.started_at > 0 && run.ended_at >= run.started_at && run.queued_at > 0);
+	CHECK_INT(run.owner_pid, getpid());
+	CHECK_STR(run.owner_kind, "foreground");
+	CHECK(run.reason == NULL && run.cancel_requested_at == 0);
+	CHECK(st_get_run(s, 9999, a, &run, &e) == ING_ENOTFOUND);
+	CHECK(e.msg && strstr(e.msg, "no run 9999"));
+	err_clear(&e);
+
+	struct hist_task *t;
+	size_t nt;
+	CHECK_OK(st_run_tasks(s, r1, a, &t, &nt, &e), &e);
+	REQUIRE(nt == 4);
+	CHECK_STR(t[0].task, "a");
+	CHECK_STR(t[0].state, "success");
+	CHECK_INT(t[0].attempts, 1);
+	CHECK_STR(t[1].task, "b");
+	CHECK_STR(t[1].state, "success");
+	CHECK_INT(t[1].attempts, 2);
+	CHECK_INT(t[1].tries, 2);
+	CHECK_STR(t[2].state, "failed");
+	CHECK_STR(t[3].task, "d");
+	CHECK_STR(t[3].state, "upstream_failed");
+	CHECK_INT(t[3].attempts, 0);
+	CHECK(t[0].started_at > 0 && t[0].ended_at >= t[0].started_at);
+
+	struct hist_attempt *at;
+	size_t na;
+	CHECK_OK(st_task_attempts(s, r1, "b", a, &at, &na, &e), &e);
+	REQUIRE(na == 2);
+	CHECK_INT(at[0].attempt, 1);
+	CHECK_STR(at[0].state, "failed");
+	CHECK_STR(at[0].error, "flaky failure 1");
+	CHECK(at[0].has_exit_code && at[0].exit_code == 1);
+	CHECK(at[0].log_path && strstr(at[0].log_path, ".log"));
+	CHECK_INT(at[1].attempt, 2);
+	CHECK_STR(at[1].state, "success");
+	CHECK(at[1].error == NULL);
+	CHECK(at[1].started_at >= at[0].ended_at);
+	CHECK_OK(st_task_attempts(s, r1, "nope", a, &at, &na, &e), &e);
+	CHECK_INT(na, 0);
+
+	int64_t id = 0;
+	char num[24];
+	snprintf(num, sizeof(num), "%lld", (long long)r1);
+	CHECK_OK(st_resolve_run(s, num, &id, &e), &e);
+	CHECK_INT(id, r1);
+	CHECK_OK(st_get_run(s, r1, a, &run, &e), &e);
+	id = 0;
+	CHECK_OK(st_resolve_run(s, run.run_key, &id, &e), &e);
+	CHECK_INT(id, r1);
+	CHECK(st_resolve_run(s, "p__manual__nope", &id, &e) == ING_ENOTFOUND);
+	CHECK(e.msg && strstr(e.msg, "'p__manual__nope'") && strstr(e.msg, "pipeline status"));
+	err_clear(&e);
+
+	int64_t r2 = fx_run(&f);
+	settle(&f, r2);
+	struct hist_run *runs;
+	size_t n;
+	CHECK_OK(st_list_runs(s, NULL, a, &runs, &n, &e), &e);
+	REQUIRE(n == 2);
+	CHECK_INT(runs[0].id, r2);
+	CHECK_INT(runs[1].id, r1);
+	struct hist_filter fl = {.limit = 1};
+	CHECK_OK(st_list_runs(s, &fl, a, &runs, &n, &e), &e);
+	CHECK(n == 1 && runs[0].id == r2);
+	fl = (struct hist_filter){.before_id = r2};
+	CHECK_OK(st_list_runs(s, &fl, a, &runs, &n, &e), &e);
+	CHECK(n == 1 && runs[0].id == r1);
+	fl = (struct hist_filter){.pipeline = "other"};
+	CHECK_OK(st_list_runs(s, &fl, a, &runs, &n, &e), &e);
+	CHECK_INT(n, 0);
+	fl = (struct hist_filter){.pipeline = "p", .state = "queued"};
+	CHECK_OK(st_list_runs(s, &fl, a, &runs, &n, &e), &e);
+	CHECK_INT(n, 0);
+
+	struct hist_pipeline *ps;
+	CHECK_OK(st_pipeline_summary(s, 5, a, &ps, &n, &e), &e);
+	REQUIRE(n == 1);
+	CHECK_STR(ps[0].pipeline, "p");
+	CHECK_INT(ps[0].runs, 2);
+	CHECK_INT(ps[0].last.id, r2);
+	REQUIRE(ps[0].nrecent == 2);
+	CHECK_STR(ps[0].recent[0], ps[0].last.state);
+	CHECK_STR(ps[0].recent[1], "failed");
+	CHECK(hist_run_ended("failed") && hist_run_ended("success") && !hist_run_ended("running"));
+	arena_free(a);
+	fx_close(&f);
+}
+
+/* A cancel request through the history: the running shell task is stopped
+ * (its process group gone), tasks not started are skipped, the run fails
+ * with reason "cancelled"; a queued run fails at once; an ended run is left
+ * alone; clear starts afresh. */
+TEST(engine_cancel_run)
+{
+	fake_now = 1700000000 * US_PER_SEC;
+	struct fx f;
+	REQUIRE(fx_open(&f,
+			"pipeline: p\n"
+			"max_active_runs: 1\n"
+			"tasks:\n"
+			"  - {id: slow, shell: \"sleep 30\", retries: 3}\n"
+			"  - {id: after, load: ok, depends_on: [slow], trigger_rule: all_done}\n",
+			2, false));
+	int64_t run = fx_run(&f), queued = fx_run(&f);
+	struct err e = ERR_INIT;
+	int64_t due;
+	orch_step(f.x, &due, &e);
+	CHECK_TASK(&f, run, "slow", "running");
+	CHECK_STR(orch_run_state(f.x, queued), "queued");
+	char *pid = q1(&f, "SELECT pid FROM attempts WHERE run=?1 AND task=?2", run, "slow");
+	pid_t pg = (pid_t)atoi(pid);
+	free(pid);
+	CHECK(pg > 0 && group_alive(pg));
+	struct st *s = orch_state(f.x);
+	bool applied = false;
+	CHECK_OK(st_run_request_cancel(s, run, fake_now, &applied, &e), &e);
+	CHECK(applied);
+	CHECK_OK(st_run_request_cancel(s, queued, fake_now, &applied, &e), &e);
+	CHECK(applied);
+	CHECK(st_run_request_cancel(s, 9999, fake_now, &applied, &e) == ING_ENOTFOUND);
+	err_clear(&e);
+	/* noticed on the next heartbeat (no wakeup file watch in this test) */
+	fake_now += 11 * US_PER_SEC;
+	settle(&f, run);
+	CHECK_STR(orch_run_state(f.x, run), "failed");
+	CHECK_TASK(&f, run, "slow", "failed");
+	CHECK_TASK(&f, run, "after", "skipped");
+	CHECK_Q(&f, "SELECT error FROM attempts WHERE run=?1 AND task=?2", run, "slow", "cancelled");
+	CHECK_Q(&f, "SELECT count(*) FROM attempts WHERE run=?1 AND task=?2", run, "slow", "1");
+	CHECK_Q(&f, "SELECT reason FROM runs WHERE id=?1", run, NULL, "cancelled");
+	bool gone = false;
+	for (int i = 0; i < 100 && !gone; i++) {
+		gone = !group_alive(pg);
+		if (!gone)
+			usleep(20000);
+	}
+	CHECK(gone);
+	settle(&f, queued);
+	CHECK_STR(orch_run_state(f.x, queued), "failed");
+	CHECK_TASK(&f, queued, "slow", "skipped");
+	CHECK_Q(&f, "SELECT reason FROM runs WHERE id=?1", queued, NULL, "cancelled");
+	CHECK_Q(&f, "SELECT count(*) FROM attempts WHERE run=?1", queued, NULL, "0");
+	/* an ended run: nothing to cancel */
+	CHECK_OK(st_run_request_cancel(s, run, fake_now, &applied, &e), &e);
+	CHECK(!applied);
+	/* clear: the request and the reason go, the skipped task runs again */
+	int n = 0;
+	CHECK_OK(orch_run_clear(s, queued, NULL, false, true, &n, &e), &e);
+	CHECK_INT(n, 2); /* both were skipped by the cancel */
+	CHECK_Q(&f, "SELECT coalesce(cancel_requested_at, 0) || coalesce(reason, '-') FROM runs WHERE id=?1",
+		queued, NULL, "0-");
+	fx_close(&f);
+}
+
+/* An in-process task (a load here) is cancelled through its token, as a
+ * timeout cancels it; it is not retried. */
+TEST(engine_cancel_inprocess)
+{
+	fake_now = 1700000000 * US_PER_SEC;
+	struct fx f;
+	REQUIRE(fx_open(&f,
+			"pipeline: p\n"
+			"tasks:\n"
+			"  - {id: q, load: sleepy, retries: 2}\n"
+			"  - {id: next, load: ok, depends_on: [q]}\n",
+			2, false));
+	int64_t run = fx_run(&f);
+	struct err e = ERR_INIT;
+	int64_t due;
+	orch_step(f.x, &due, &e);
+	orch_wait(f.x, 50000, &e);
+	orch_step(f.x, &due, &e);
+	CHECK_TASK(&f, run, "q", "running");
+	bool applied = false;
+	CHECK_OK(st_run_request_cancel(orch_state(f.x), run, fake_now, &applied, &e), &e);
+	CHECK(applied);
+	fake_now += 11 * US_PER_SEC; /* the next heartbeat looks */
+	settle(&f, run);
+	CHECK_STR(orch_run_state(f.x, run), "failed");
+	CHECK_TASK(&f, run, "q", "failed");
+	CHECK_TASK(&f, run, "next", "skipped");
+	CHECK_Q(&f, "SELECT group_concat(error) FROM attempts WHERE run=?1 AND task=?2", run, "q", "cancelled");
+	CHECK_Q(&f, "SELECT reason FROM runs WHERE id=?1", run, NULL, "cancelled");
+	fx_close(&f);
+}
+
+/* A queued run no engine holds is cancelled at once by the caller (tasks
+ * skipped, run failed "cancelled"); while an engine holds the project's
+ * lock, it is left to that engine. */
+TEST(run_cancel_unheld)
+{
+	char *dir = xasprintf("%s/unheld", test_tmpdir());
+	char *path = orch_state_path(dir);
+	struct arena *a = arena_new(0);
+	struct err e = ERR_INIT;
+	struct st *s = NULL;
+	REQUIRE(st_open(path, &s, &e) == 0);
+	struct pipeline *p = parse("pipeline: p\ntasks:\n  - {id: a, shell: \"true\"}\n"
+				   "  - {id: b, shell: \"true\", depends_on: [a]}\n", a, &e);
+	REQUIRE(p != NULL);
+	struct orch_run_req req = {.kind = "manual", .logical_date = 1};
+	int64_t run = 0;
+	CHECK_OK(orch_run_create(s, p, &req, 5, &run, NULL, &e), &e);
+	/* an engine holds the project: not done here */
+	char *lock = orch_lock_path(dir);
+	int fd = fs_lock(lock, false, &e);
+	REQUIRE(fd >= 0);
+	bool done = true;
+	CHECK_OK(orch_run_cancel_unheld(dir, s, run, &done, &e), &e);
+	CHECK(!done);
+	close(fd);
+	CHECK_OK(orch_run_cancel_unheld(dir, s, run, &done, &e), &e);
+	CHECK(done);
+	struct hist_run r;
+	CHECK_OK(st_get_run(s, run, a, &r, &e), &e);
+	CHECK_STR(r.state, "failed");
+	CHECK_STR(r.reason, "cancelled");
+	CHECK(r.ended_at > 0);
+	struct hist_task *t;
+	size_t n;
+	CHECK_OK(st_run_tasks(s, run, a, &t, &n, &e), &e);
+	REQUIRE(n == 2);
+	CHECK_STR(t[0].state, "skipped");
+	CHECK_STR(t[1].state, "skipped");
+	/* once ended, nothing more happens */
+	CHECK_OK(orch_run_cancel_unheld(dir, s, run, &done, &e), &e);
+	CHECK(!done);
+	st_close(s);
+	free(lock);
+	arena_free(a);
+	free(path);
+	free(dir);
+}
+
