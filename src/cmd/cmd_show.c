@@ -199,7 +199,7 @@ static int run(struct cmd_ctx *c)
 	} else {
 		char cwd[PATH_MAX];
 		a = arena_new(0);
-		struct project_opts po = {NULL, c->g.profiles_dir, c->g.target, NULL};
+		struct project_opts po = {.profiles_dir = c->g.profiles_dir, .target = c->g.target};
 		if (!getcwd(cwd, sizeof(cwd)) ||
 		    target_resolve(a, cwd, "default", &po, &tgt, &c->err)) {
 			arena_free(a);
