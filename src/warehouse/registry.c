@@ -57,6 +57,12 @@ const char *wh_engines_available(void)
 #endif
 }
 
+bool wh_engine_has(const char *type, unsigned caps)
+{
+	const struct wh_adapter *ad = wh_adapter_find(type);
+	return ad && (ad->caps & caps) == caps;
+}
+
 /* ---- type names ---- */
 
 const char *wh_type_name(enum wh_type t)
