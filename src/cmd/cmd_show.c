@@ -249,6 +249,6 @@ const struct cmd_spec cmd_show = {
 	.summary = "run a query against the target and print the rows",
 	.usage = "ingot show (--inline \"SQL\" | --select MODEL) [--limit N] [--output table|csv|json]",
 	.opts = opts,
-	.flags = CMD_OPT_PROJECT,
+	.flags = CMD_OPT_PROJECT | CMD_HANDOFF,
 	.run = run,
 };
