@@ -309,7 +309,7 @@ TEST(project_errors_have_locations)
 	err_clear(&e);
 
 	char *none = path_join(d, "nothing-here");
-	struct project_opts o2 = {none, NULL, NULL, NULL};
+	struct project_opts o2 = {.project_dir = none};
 	CHECK(project_load(&o2, &p, &e) == ING_ECONFIG);
 	CHECK(strstr(e.msg, "no dbt_project.yml") != NULL);
 	err_clear(&e);
