@@ -2,15 +2,17 @@
  * cmd/cmd.h — the command table's vocabulary.
  *
  * Each subcommand lives in src/cmd/cmd_<name>.c and exports one
- * `const struct cmd_spec cmd_<name>`; main.c lists them in its table. A spec
- * declares its options as data (struct opt), from which one shared parser
- * reads argv and `--help` is generated. Flags in the spec ask main.c for
- * shared setup (load the project, open the warehouse) so commands do not
- * repeat it.
+ * `const struct cmd_spec cmd_<name>`; cmd/dispatch.c lists them in its
+ * table. A spec declares its options as data (struct opt), from which one
+ * shared parser reads argv and `--help` is generated. Flags in the spec ask
+ * the dispatcher for shared setup (load the project, hand the command to
+ * the process that owns the warehouse) so commands do not repeat it.
  *
  * run() returns the process exit code: 0 success, 1 a node/task/test or
  * query failed, 2 usage or project error. It may leave detail in ctx->err;
- * main.c prints it. Only main.c and src/cmd/ call exit().
+ * the dispatcher prints it. A command may run in another process's thread
+ * (handed off): it writes to ctx->out, never stdout, and never exits. Only
+ * main.c and src/cmd/ call exit().
  */
 #ifndef INGOT_CMD_H
 #define INGOT_CMD_H

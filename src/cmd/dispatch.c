@@ -292,10 +292,20 @@ int cmd_main(int argc, char **argv, const struct cmd_io *io)
 	}
 	ctx.g.color = !json && color_on(fileno(out), io->env);
 
-	/* a relative --profiles-dir is the client's */
-	char *profiles_abs = NULL;
+	/* relative paths on a client's command line are relative to its working
+	 * directory: --profiles-dir, and every DIR or FILE option (--state,
+	 * --lake) */
+	size_t npaths = ctx.nvals;
+	char *profiles_abs = NULL, **paths_abs = xcalloc(npaths + 1, sizeof(char *));
 	if (io->cwd && ctx.g.profiles_dir && ctx.g.profiles_dir[0] != '/')
 		ctx.g.profiles_dir = profiles_abs = path_join(io->cwd, ctx.g.profiles_dir);
+	for (size_t k = 0; io->cwd && k < ctx.nvals; k++) {
+		struct opt_value *v = &ctx.vals[k];
+		const char *an = v->opt->argname;
+		if (v->set && v->opt->type == OPT_STR && v->str && v->str[0] != '/' && an &&
+		    (!strncmp(an, "DIR", 3) || !strncmp(an, "FILE", 4)))
+			v->str = paths_abs[k] = path_join(io->cwd, v->str);
+	}
 	rc = -1;
 	if (spec->flags & (CMD_NEEDS_PROJECT | CMD_OPT_PROJECT)) {
 		struct project_opts po = {
@@ -327,6 +337,9 @@ int cmd_main(int argc, char **argv, const struct cmd_io *io)
 	project_free(ctx.project);
 	cmd_ctx_release(&ctx);
 	free(profiles_abs);
+	for (size_t k = 0; k < npaths; k++)
+		free(paths_abs[k]);
+	free(paths_abs);
 	free(rest);
 	fflush(out);
 	fflush(errf);
@@ -352,7 +365,11 @@ int cmd_serve_request(void *ud, const struct ctl_request *req, struct ctl_sessio
 		log_error("a handed-off command: cannot open the client's streams");
 		return 2;
 	}
-	log_info("running for pid %d: %s", req->pid, req->argc > 1 ? req->argv[1] : "");
+	struct buf line = BUF_INIT;
+	for (int i = 1; i < req->argc && line.len < 200; i++)
+		buf_printf(&line, "%s%s", i > 1 ? " " : "", req->argv[i]);
+	log_info("running for pid %d: ingot %.200s", req->pid, buf_cstr(&line));
+	buf_free(&line);
 	struct cmd_io io = {
 		.out = out,
 		.err = errf,
