@@ -55,10 +55,11 @@ static int run(struct cmd_ctx *c)
 	int rc = 0;
 	/* the warehouse's owner: commands of other processes run in here */
 	struct ctl_server *ctl = NULL;
-	if (c->project && !wh_engine_has(c->project->target.type, WH_CAP_MULTI_PROCESS) &&
-	    ctl_server_start(c->project->dir, cmd_serve_request, NULL, &ctl, &c->err)) {
+	if (orch_open(&o, &x, &c->err)) {
 		rc = 2;
-	} else if (orch_open(&o, &x, &c->err)) {
+	} else if (c->project && !wh_engine_has(c->project->target.type, WH_CAP_MULTI_PROCESS) &&
+		   ctl_server_start(c->project->dir, cmd_serve_request, NULL, &ctl, &c->err)) {
+		orch_close(x);
 		rc = 2;
 	} else {
 		log_info("scheduler started for %s (pid %d)", dir, (int)getpid());

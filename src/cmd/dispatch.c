@@ -365,6 +365,9 @@ int cmd_serve_request(void *ud, const struct ctl_request *req, struct ctl_sessio
 		log_error("a handed-off command: cannot open the client's streams");
 		return 2;
 	}
+	/* buffered as this process's own stdout and stderr would be */
+	setvbuf(out, NULL, isatty(ofd) ? _IOLBF : _IOFBF, 0);
+	setvbuf(errf, NULL, _IONBF, 0);
 	struct buf line = BUF_INIT;
 	for (int i = 1; i < req->argc && line.len < 200; i++)
 		buf_printf(&line, "%s%s", i > 1 ? " " : "", req->argv[i]);

@@ -106,6 +106,21 @@ set +e; wait "$P"; RC=$?; set -e
 [ "$RC" -eq 130 ] || fail "Ctrl-C: exit $RC, want 130: $(cat "$T/b.log")"
 grep -q "cancelled by Ctrl-C" "$T/b.log" || fail "Ctrl-C: no message: $(cat "$T/b.log"; tail -5 "$T/s.log")"
 kill -0 $S || fail "the scheduler died: $(cat "$T/s.log")"
+# a second Ctrl-C stops waiting at once, whatever the owner does (here:
+# nothing, it is stopped); the owner then rolls back on its own
+python3 -c 'import signal,os,sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+  "$INGOT" build -s slow > "$T/b2.log" 2>&1 &
+P=$!
+for i in $(seq 200); do grep -q "START sql table model main.slow" "$T/b2.log" && break; sleep 0.1; done
+kill -STOP $S
+kill -INT "$P"
+for i in $(seq 50); do grep -q "press Ctrl-C again" "$T/b2.log" && break; sleep 0.1; done
+kill -INT "$P" 2>/dev/null || fail "the client ended after one Ctrl-C: $(cat "$T/b2.log")"
+set +e; wait "$P"; RC=$?; set -e
+kill -CONT $S
+[ "$RC" -eq 130 ] || fail "second Ctrl-C: exit $RC, want 130: $(cat "$T/b2.log")"
+grep -q "not waiting for the owner" "$T/b2.log" || fail "second Ctrl-C: $(cat "$T/b2.log")"
+kill -0 $S || fail "the scheduler died: $(cat "$T/s.log")"
 run "$INGOT" build -s order_totals
 expect_rc 0
 expect_out "OK created"
