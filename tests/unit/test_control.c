@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "platform/control.h"
+#include "warehouse/warehouse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -335,4 +336,34 @@ TEST(control_log_sink_is_per_thread_and_inherited)
 	CHECK(strstr(buf, "to the sink 42") != NULL);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* The owner's handed-off command opens the warehouse the owner holds: the
+ * same database (DuckDB's instance cache), not a second one that would
+ * meet the file lock; closing one handle leaves the other working. */
+TEST(control_owner_opens_the_same_duckdb)
+{
+	const struct target *t = test_duckdb_target();
+	CHECK(!wh_engine_has("duckdb", WH_CAP_MULTI_PROCESS));
+	CHECK(!wh_engine_has("no-such-engine", 0));
+	CHECK(wh_engine_has("duckdb", WH_CAP_SCHEMAS));
+	struct wh_db *a, *b;
+	struct wh_conn *ca, *cb;
+	struct err e = ERR_INIT;
+	CHECK_OK(wh_open(t, &a, &e), &e);
+	CHECK_OK(wh_open(t, &b, &e), &e);
+	CHECK_OK(wh_connect(a, &ca, &e), &e);
+	CHECK_OK(wh_connect(b, &cb, &e), &e);
+	CHECK_OK(wh_exec(ca, "create or replace table ctl_shared as select 41 + 1 as n", &e), &e);
+	struct wh_result *r = NULL;
+	CHECK_OK(wh_query(cb, "select n from ctl_shared", NULL, 0, &r, &e), &e);
+	CHECK(r && r->nrows == 1);
+	if (r && r->nrows)
+		CHECK_INT(wh_cell(r, 0, 0)->v.i, 42);
+	wh_result_free(r);
+	wh_disconnect(ca);
+	wh_close(a);
+	CHECK_OK(wh_exec(cb, "drop table ctl_shared", &e), &e);
+	wh_disconnect(cb);
+	wh_close(b);
 }
