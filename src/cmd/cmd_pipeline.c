@@ -4,10 +4,10 @@
  *
  * Runs happen in the foreground when no scheduler holds the project
  * (.ingot/scheduler.lock); when one does, the run is queued in the state db
- * and the scheduler is woken (`--wait` then follows it to the end). This
- * file also wires the engine's hooks to the loader, the transform engine
- * and the warehouse (load/build/.../sql tasks in-process): the warehouse is
- * opened on first use, so shell-only pipelines never touch it.
+ * and the scheduler is woken (`--wait` then follows it to the end). The
+ * engine's hooks (load/build/.../sql tasks in-process) are the platform's
+ * (platform/platform.h): the warehouse is opened on first use, so
+ * shell-only pipelines never touch it.
  *
  * `status` and `clear` first fail the runs of a killed foreground `pipeline
  * run` (orch_reap_orphans), so a run never shows "running" with no one
@@ -18,256 +18,19 @@
 #include "cmd/commands.h"
 #include "cmd/cmd_pipeline.h"
 #include "config/project.h"
-#include "config/sources.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "load/load.h"
 #include "orchestrate/orchestrate.h"
-#include "transform/transform.h"
-#include "warehouse/warehouse.h"
+#include "platform/platform.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---------------------------------------------------------- hooks */
-
-struct host {
-	struct project *p;
-	pthread_mutex_t mu;  /* opening the db */
-	pthread_mutex_t tmu; /* transform runs one at a time */
-	struct wh_db *db;
-	struct err conn_err; /* the first failure to reach the warehouse (under mu) */
-};
-
-/* A task that could not reach the warehouse: remembered so that the run
- * ends like every other command that cannot connect (exit 2, same message). */
-static int note_conn(struct host *h, int rc, const struct err *e)
-{
-	if (rc == ING_ECONNECT) {
-		pthread_mutex_lock(&h->mu);
-		err_set(&h->conn_err, rc, "%s", e && e->msg ? e->msg : "cannot connect to the warehouse");
-		pthread_mutex_unlock(&h->mu);
-	}
-	return rc;
-}
-
-static int host_db(struct host *h, struct wh_db **db, struct err *e)
-{
-	int rc = 0;
-	pthread_mutex_lock(&h->mu);
-	if (!h->p)
-		rc = err_set(e, ING_ECONFIG, "this task needs a dbt project (dbt_project.yml)");
-	else if (!h->db)
-		rc = wh_open(&h->p->target, &h->db, e);
-	*db = h->db;
-	pthread_mutex_unlock(&h->mu);
-	return rc;
-}
-
-static int hook_load(void *hp, const char *const *tables, size_t n, struct orch_task_ctx *c,
-		     struct err *e)
-{
-	struct host *h = hp;
-	struct wh_db *db;
-	if (host_db(h, &db, e))
-		return ING_ECONFIG;
-	struct load_opts o = {0};
-	o.tables = tables;
-	o.ntables = n;
-	o.threads = 1;
-	o.out = c->log;
-	o.cancel = c->cancel;
-	struct load_report rep;
-	int rc = load_run(h->p, db, &o, &rep, e);
-	load_report_free(&rep);
-	return note_conn(h, rc, e);
-}
-
-static int hook_dbt(void *hp, const char *verb, const char *select, const char *exclude,
-		    bool full_refresh, struct orch_task_ctx *c, struct err *e)
-{
-	struct host *h = hp;
-	struct wh_db *db;
-	if (host_db(h, &db, e))
-		return ING_ECONFIG;
-	struct transform_opts o = TRANSFORM_OPTS_INIT;
-	int v = transform_verb_parse(verb);
-	if (v < 0)
-		return err_set(e, ING_EINVAL, "unknown verb '%s'", verb);
-	o.verb = (enum transform_verb)v;
-	o.select = select;
-	o.exclude = exclude;
-	o.full_refresh = full_refresh;
-	o.console = c->log;
-	o.cancel = c->cancel;
-	struct transform_report rep = {0};
-	pthread_mutex_lock(&h->tmu);
-	int rc = note_conn(h, transform_invoke(h->p, db, &o, &rep, e), e);
-	pthread_mutex_unlock(&h->tmu);
-	if (!rc && rep.error > 0)
-		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
-	return rc;
-}
-
-static int hook_sql(void *hp, const char *sql, struct orch_task_ctx *c, struct err *e)
-{
-	struct host *h = hp;
-	struct wh_db *db;
-	struct wh_conn *conn = NULL;
-	if (host_db(h, &db, e))
-		return ING_EDB;
-	int crc = wh_connect(db, &conn, e);
-	if (crc)
-		return note_conn(h, crc, e);
-	wh_conn_set_cancel(conn, c->cancel);
-	int rc = wh_exec(conn, sql, e);
-	wh_disconnect(conn);
-	return rc;
-}
-
-/* ---- validation at load: what the tasks name must exist ---- */
-
-struct check_ctx {
-	struct host *h;
-	struct arena *a;
-	struct source_set ss;
-	int ss_rc; /* 1 = not loaded yet */
-};
-
-static int need_project(struct check_ctx *k, const char *what, struct err *e)
-{
-	if (k->h->p)
-		return 0;
-	return err_set(e, ING_ECONFIG, "%s needs a dbt project (dbt_project.yml): run in one, pass "
-		       "--project-dir, or create one with 'ingot init'", what);
-}
-
-static int check_table(void *arg, const char *name, struct err *e)
-{
-	struct check_ctx *k = arg;
-	if (need_project(k, "a load: task", e))
-		return ING_ECONFIG;
-	if (k->ss_rc == 1)
-		k->ss_rc = sources_load(k->h->p, k->a, &k->ss, e);
-	if (k->ss_rc)
-		return k->ss_rc;
-	const char *n = str_startswith(name, "source:") ? name + 7 : name;
-	if (str_startswith(n, "tag:"))
-		return 0; /* a tag may select nothing yet; load reports it */
-	const char *dot = strchr(n, '.');
-	const struct src_table *t = NULL;
-	if (dot) {
-		char *src = xstrndup(n, (size_t)(dot - n));
-		t = sources_find(&k->ss, src, dot + 1);
-		free(src);
-		if (t && !t->external)
-			return err_set(e, ING_ECONFIG,
-				       "load: source table '%s' has no external: location to load from", n);
-	} else if (sources_find_source(&k->ss, n)) {
-		return 0;
-	}
-	if (t)
-		return 0;
-	/* the nearest loadable table, for a typo */
-	const char *best = NULL;
-	int bd = 3;
-	for (size_t i = 0; i < k->ss.n; i++)
-		for (size_t j = 0; j < k->ss.items[i].ntables; j++) {
-			const struct src_table *c = &k->ss.items[i].tables[j];
-			char *full = xasprintf("%s.%s", k->ss.items[i].name, c->name);
-			int d = str_edit_distance(n, full);
-			if (c->external && d < bd) {
-				bd = d;
-				best = arena_strdup(k->a, full);
-			}
-			free(full);
-		}
-	if (best)
-		return err_set(e, ING_ENOTFOUND, "load: unknown source table '%s' (did you mean '%s'?)",
-			       n, best);
-	return err_set(e, ING_ENOTFOUND,
-		       "load: unknown source table '%s'; declare it under sources: with an external: "
-		       "location", n);
-}
-
-static int check_select(void *arg, const char *verb, const char *select, const char *exclude,
-			struct err *e)
-{
-	struct check_ctx *k = arg;
-	if (need_project(k, "a dbt task", e))
-		return ING_ECONFIG;
-	struct transform_opts o = TRANSFORM_OPTS_INIT;
-	o.verb = TF_VERB_LS;
-	o.select = select;
-	o.exclude = exclude;
-	o.write_artifacts = false;
-	o.resource_types = !strcmp(verb, "run")	  ? "model"
-			   : !strcmp(verb, "test")	  ? "test"
-			   : !strcmp(verb, "seed")	  ? "seed"
-			   : !strcmp(verb, "snapshot") ? "snapshot"
-						      : NULL;
-	FILE *null = fopen("/dev/null", "w"); /* ls prints the names; only the count matters */
-	if (!null)
-		return err_set(e, ING_EIO, "cannot open /dev/null");
-	o.console = null;
-	struct transform_report rep = {0};
-	/* not under h->tmu: this runs on the engine's thread, which must not
-	 * wait for a running build; an ls without a warehouse or artifacts
-	 * shares nothing with it */
-	int rc = transform_invoke(k->h->p, NULL, &o, &rep, e);
-	fclose(null);
-	if (!rc && rep.no_op == 0)
-		rc = err_set(e, ING_ENOTFOUND, "%s: the selector '%s'%s%s matches %s%s", verb,
-			     select ? select : "*", exclude ? " excluding " : "", exclude ? exclude : "",
-			     o.resource_types ? "no " : "nothing",
-			     o.resource_types ? o.resource_types : "");
-	return rc;
-}
-
-static int hook_check(void *hp, const struct pipeline *p, struct err *e)
-{
-	struct check_ctx k = {hp, arena_new(0), {0}, 1};
-	struct pipeline_catalog cat = {&k, check_table, check_select};
-	int rc = pipeline_check(p, &cat, e);
-	arena_free(k.a);
-	return rc;
-}
-
-static const struct orch_hooks hooks = {
-	.load = hook_load, .dbt = hook_dbt, .sql = hook_sql, .check = hook_check};
-
-void *pipeline_host_new(struct project *p)
-{
-	struct host *h = xcalloc(1, sizeof(*h));
-	h->p = p;
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_mutex_init(&h->tmu, NULL);
-	return h;
-}
-
-void pipeline_host_free(void *hp)
-{
-	struct host *h = hp;
-	if (!h)
-		return;
-	if (h->db)
-		wh_close(h->db);
-	err_clear(&h->conn_err);
-	pthread_mutex_destroy(&h->mu);
-	pthread_mutex_destroy(&h->tmu);
-	free(h);
-}
-
-const struct orch_hooks *pipeline_hooks(void)
-{
-	return &hooks;
-}
 
 /* ---------------------------------------------------------- helpers */
 
@@ -286,9 +49,14 @@ char *pipeline_project_dir(struct cmd_ctx *c)
 	return xstrdup(cwd);
 }
 
-static const char *lake_root(struct cmd_ctx *c)
+int pipeline_platform(struct cmd_ctx *c, const char *dir, struct platform **pl, struct err *e)
 {
-	return c->project ? c->project->target.lake_root : NULL;
+	struct platform_opts po = {.project_dir = dir,
+				   .profiles_dir = c->g.profiles_dir,
+				   .target = c->g.target,
+				   .vars = c->g.vars,
+				   .project = c->project};
+	return platform_open(&po, pl, e) ? 2 : 0;
 }
 
 /* Load one pipeline by id from <dir>/pipelines, checked against the
@@ -325,12 +93,12 @@ static int find_pipeline(struct cmd_ctx *c, const char *dir, const char *id, str
 	}
 	if (rc == ING_ENOTFOUND)
 		err_set(e, ING_ENOTFOUND, "no pipeline '%s' in %s", id, pdir);
-	if (!rc) {
-		void *host = pipeline_host_new(c->project);
-		if (hook_check(host, *out, e))
-			rc = ING_ECONFIG;
-		pipeline_host_free(host);
-	}
+	struct platform *pl = NULL;
+	if (!rc && pipeline_platform(c, dir, &pl, e))
+		rc = ING_ECONFIG;
+	if (!rc && platform_hooks()->check(pl, *out, e))
+		rc = ING_ECONFIG;
+	platform_close(pl);
 	fs_glob_free(files, n);
 	free(pdir);
 	return rc;
@@ -442,15 +210,18 @@ static const char *db_run_state(struct st *s, int64_t run, char *buf, size_t n)
 int pipeline_foreground(struct cmd_ctx *c, const char *dir, const int64_t *runs, size_t nruns,
 			int parallelism, int grace_s)
 {
-	void *host = pipeline_host_new(c->project);
-	struct orch_opts o = {.project_dir = dir, .lake_root = lake_root(c), .parallelism = parallelism,
-			      .hooks = &hooks, .host = host, .watch = true};
+	struct platform *pl;
+	if (pipeline_platform(c, dir, &pl, &c->err))
+		return 2;
+	struct orch_opts o = {.project_dir = dir, .lake_root = platform_lake_root(pl),
+			      .parallelism = parallelism, .hooks = platform_hooks(), .host = pl,
+			      .watch = true};
 	if (grace_s >= 0) /* 0 = the default in orch_opts: 1 µs is "none" */
 		o.grace_us = grace_s ? (int64_t)grace_s * US_PER_SEC : 1;
 	struct orch *x;
 	int rc = 0;
 	if (orch_open(&o, &x, &c->err)) {
-		pipeline_host_free(host);
+		platform_close(pl);
 		return 2;
 	}
 	for (size_t i = 0; i < nruns && !rc; i++)
@@ -467,17 +238,10 @@ int pipeline_foreground(struct cmd_ctx *c, const char *dir, const int64_t *runs,
 		if (strcmp(st, "success"))
 			rc = 1;
 	}
-	if (rc == 1) {
-		struct host *h = host;
-		pthread_mutex_lock(&h->mu);
-		if (h->conn_err.code) {
-			rc = 2;
-			err_move(&c->err, &h->conn_err);
-		}
-		pthread_mutex_unlock(&h->mu);
-	}
+	if (rc == 1 && platform_take_conn_error(pl, &c->err))
+		rc = 2;
 	orch_close(x);
-	pipeline_host_free(host);
+	platform_close(pl);
 	return rc;
 }
 
@@ -558,7 +322,14 @@ static int run_list(struct cmd_ctx *c)
 		fs_glob(pdir, "*.yml", &files, &n, &ge);
 	err_clear(&ge);
 	struct arena *a = arena_new(0);
-	void *host = pipeline_host_new(c->project);
+	struct platform *pl;
+	if (pipeline_platform(c, dir, &pl, &c->err)) {
+		arena_free(a);
+		fs_glob_free(files, n);
+		free(pdir);
+		free(dir);
+		return 2;
+	}
 	int rc = 0;
 	struct buf out = BUF_INIT;
 	struct jw w;
@@ -576,7 +347,7 @@ static int run_list(struct cmd_ctx *c)
 		char *path = path_join(pdir, files[i]);
 		struct pipeline *p;
 		struct err pe = ERR_INIT;
-		if (pipeline_load_file(path, a, &p, &pe) || hook_check(host, p, &pe)) {
+		if (pipeline_load_file(path, a, &p, &pe) || platform_hooks()->check(pl, p, &pe)) {
 			err_print(&pe, stderr);
 			err_clear(&pe);
 			rc = 2;
@@ -618,7 +389,7 @@ static int run_list(struct cmd_ctx *c)
 	buf_free(&out);
 	fs_glob_free(files, n);
 	arena_free(a);
-	pipeline_host_free(host);
+	platform_close(pl);
 	free(pdir);
 	free(dir);
 	return rc;

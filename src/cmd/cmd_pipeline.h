@@ -1,8 +1,8 @@
 /*
  * cmd/cmd_pipeline.h — what `pipeline ...` and `scheduler` share: the
- * engine's hooks wired to the loader, the transform engine and the
- * warehouse (one host per process, warehouse opened on first use), the
- * project directory, and running queued runs in the foreground.
+ * platform (platform/platform.h: the project, the warehouse and the
+ * engine's hooks) opened from the command line, the project directory, and
+ * running queued runs in the foreground.
  */
 #ifndef INGOT_CMD_PIPELINE_H
 #define INGOT_CMD_PIPELINE_H
@@ -10,11 +10,12 @@
 #include "cmd/cmd.h"
 #include "orchestrate/orchestrate.h"
 
-struct project;
+struct platform;
 
-void *pipeline_host_new(struct project *p); /* p may be NULL */
-void pipeline_host_free(void *host);
-const struct orch_hooks *pipeline_hooks(void);
+/* Open the platform for dir with the command's options (--profiles-dir,
+ * --target, --vars; the project main.c loaded is its first version).
+ * 0, or 2 with e set. */
+int pipeline_platform(struct cmd_ctx *c, const char *dir, struct platform **pl, struct err *e);
 /* malloc'd: the project's directory, else --project-dir, else cwd. */
 char *pipeline_project_dir(struct cmd_ctx *c);
 /* Run queued runs here until they end; exit code 0/1/2. On SIGTERM or

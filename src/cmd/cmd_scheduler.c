@@ -9,6 +9,10 @@
  * change or on SIGHUP, and drains on SIGTERM/SIGINT: no new tasks, running
  * ones get --grace seconds, then are stopped and left to run again on the
  * next start. It sleeps until the next due time or event.
+ *
+ * The project (dbt_project.yml, profiles, sources, ...) is the platform's:
+ * each run's first task looks at its files and a changed project is loaded
+ * then, without a restart (platform/platform.h).
  */
 #include "cmd/commands.h"
 #include "cmd/cmd_pipeline.h"
@@ -17,6 +21,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "platform/control.h"
+#include "platform/platform.h"
 #include "warehouse/warehouse.h"
 
 #include <stdlib.h>
@@ -38,13 +43,17 @@ static int run(struct cmd_ctx *c)
 		return 2;
 	}
 	char *dir = pipeline_project_dir(c);
-	void *host = pipeline_host_new(c->project);
+	struct platform *pl;
+	if (pipeline_platform(c, dir, &pl, &c->err)) {
+		free(dir);
+		return 2;
+	}
 	struct orch_opts o = {
 		.project_dir = dir,
-		.lake_root = c->project ? c->project->target.lake_root : NULL,
+		.lake_root = platform_lake_root(pl),
 		.parallelism = (int)par,
-		.hooks = pipeline_hooks(),
-		.host = host,
+		.hooks = platform_hooks(),
+		.host = pl,
 		.schedule = true,
 		.resume = true,
 		.watch = true,
@@ -68,7 +77,7 @@ static int run(struct cmd_ctx *c)
 		orch_close(x);
 	}
 	ctl_server_stop(ctl);
-	pipeline_host_free(host);
+	platform_close(pl);
 	free(dir);
 	return rc;
 }

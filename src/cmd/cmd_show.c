@@ -9,14 +9,17 @@
  * With --select NAME (dbt show --select): the model is compiled with the
  * project's context (transform_compile_node) and its rows are shown.
  *
+ * The rows are encoded by platform/results (the encoders the server shares)
+ * and written to c->out.
+ *
  * Exit 1 when the query fails (the engine's message is shown), 2 for
  * usage or connection problems.
  */
 #include "cmd/commands.h"
 #include "config/project.h"
 #include "core/buf.h"
-#include "core/json.h"
 #include "core/mem.h"
+#include "platform/results.h"
 #include "transform/transform.h"
 #include "warehouse/warehouse.h"
 
@@ -33,131 +36,6 @@ static const struct opt opts[] = {
 	{"output", 'o', OPT_STR, "table|csv|json", "output format (default table)"},
 	{0},
 };
-
-/* Display width of UTF-8 text (code points; good enough for tables). */
-static size_t u8width(const char *s, size_t n)
-{
-	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return w;
-}
-
-static bool numeric(enum wh_type t)
-{
-	return t == WH_INT64 || t == WH_DOUBLE || t == WH_DECIMAL;
-}
-
-static void print_table(const struct wh_result *r)
-{
-	size_t *w = xcalloc(r->ncols, sizeof(size_t));
-	struct buf cell = BUF_INIT;
-	for (size_t c = 0; c < r->ncols; c++)
-		w[c] = u8width(r->names[c], strlen(r->names[c]));
-	for (size_t row = 0; row < r->nrows; row++)
-		for (size_t c = 0; c < r->ncols; c++) {
-			buf_reset(&cell);
-			wh_value_text(wh_cell(r, row, c), &cell);
-			size_t cw = u8width(buf_cstr(&cell), cell.len);
-			if (cw > w[c])
-				w[c] = cw;
-		}
-	for (size_t c = 0; c < r->ncols; c++)
-		printf("| %s%*s ", r->names[c], (int)(w[c] - u8width(r->names[c], strlen(r->names[c]))), "");
-	printf("|\n");
-	for (size_t c = 0; c < r->ncols; c++) {
-		printf("| ");
-		for (size_t k = 0; k < w[c]; k++)
-			putchar('-');
-		printf(" ");
-	}
-	printf("|\n");
-	for (size_t row = 0; row < r->nrows; row++) {
-		for (size_t c = 0; c < r->ncols; c++) {
-			buf_reset(&cell);
-			wh_value_text(wh_cell(r, row, c), &cell);
-			int pad = (int)(w[c] - u8width(buf_cstr(&cell), cell.len));
-			if (numeric(r->types[c]))
-				printf("| %*s%s ", pad, "", buf_cstr(&cell));
-			else
-				printf("| %s%*s ", buf_cstr(&cell), pad, "");
-		}
-		printf("|\n");
-	}
-	buf_free(&cell);
-	free(w);
-}
-
-static void csv_field(const char *s, size_t n)
-{
-	if (strcspn(s, ",\"\r\n") == n) {
-		fwrite(s, 1, n, stdout);
-		return;
-	}
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			putchar('"');
-		putchar(s[i]);
-	}
-	putchar('"');
-}
-
-static void print_csv(const struct wh_result *r)
-{
-	struct buf cell = BUF_INIT;
-	for (size_t c = 0; c < r->ncols; c++) {
-		if (c)
-			putchar(',');
-		csv_field(r->names[c], strlen(r->names[c]));
-	}
-	putchar('\n');
-	for (size_t row = 0; row < r->nrows; row++) {
-		for (size_t c = 0; c < r->ncols; c++) {
-			if (c)
-				putchar(',');
-			buf_reset(&cell);
-			wh_value_text(wh_cell(r, row, c), &cell);
-			csv_field(buf_cstr(&cell), cell.len);
-		}
-		putchar('\n');
-	}
-	buf_free(&cell);
-}
-
-static void print_json(const struct wh_result *r)
-{
-	struct buf out = BUF_INIT, cell = BUF_INIT;
-	struct jw w;
-	jw_init(&w, &out, true);
-	jw_obj_begin(&w);
-	jw_key(&w, "show");
-	jw_arr_begin(&w);
-	for (size_t row = 0; row < r->nrows; row++) {
-		jw_obj_begin(&w);
-		for (size_t c = 0; c < r->ncols; c++) {
-			const struct wh_value *v = wh_cell(r, row, c);
-			jw_key(&w, r->names[c]);
-			switch (v->type) {
-			case WH_NULL: jw_null(&w); break;
-			case WH_BOOL: jw_bool(&w, v->v.b); break;
-			case WH_INT64: jw_int(&w, v->v.i); break;
-			case WH_DOUBLE: jw_double(&w, v->v.d); break;
-			case WH_DECIMAL: jw_raw(&w, v->v.s.p); break;
-			default:
-				buf_reset(&cell);
-				wh_value_text(v, &cell);
-				jw_strn(&w, buf_cstr(&cell), cell.len);
-			}
-		}
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
-	jw_obj_end(&w);
-	puts(buf_cstr(&out));
-	buf_free(&out);
-	buf_free(&cell);
-}
 
 static char *strip_sql(const char *sql)
 {
@@ -187,10 +65,9 @@ static int run(struct cmd_ctx *c)
 		err_set(&c->err, ING_ECONFIG, "--select needs a dbt project (dbt_project.yml)");
 		return 2;
 	}
-	if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
-		err_set(&c->err, ING_EINVAL, "--output must be table, csv or json, not '%s'", fmt);
+	enum re_format rf;
+	if (re_format_parse(fmt, &rf, &c->err))
 		return 2;
-	}
 	struct arena *a = NULL;
 	struct target tgt;
 	const struct target *t;
@@ -227,12 +104,8 @@ static int run(struct cmd_ctx *c)
 	} else if (wh_query(conn, q, NULL, 0, &res, &c->err)) {
 		err_prefix(&c->err, "query failed");
 		rc = c->err.code == ING_ECONNECT ? 2 : 1; /* the session was lost */
-	} else if (!strcmp(fmt, "csv")) {
-		print_csv(res);
-	} else if (!strcmp(fmt, "json")) {
-		print_json(res);
-	} else {
-		print_table(res);
+	} else if (re_encode(rf, res, NULL, re_sink_file(c->out), NULL, &c->err)) {
+		rc = 1; /* the output could not be written */
 	}
 	wh_result_free(res);
 	wh_disconnect(conn);

@@ -6,7 +6,10 @@
  * in the "dbt" namespace (so both `dbt.dateadd(...)` and the bare
  * `dateadd(...)` resolve, and a project's own macro of the same name still
  * wins, as in dbt). Each function renders SQL text for the engine the
- * project runs on; the SQL is written from the engines' documentation.
+ * project runs on: what differs per engine comes from the warehouse
+ * adapter (wh_sql_* in warehouse.h), so a new engine needs no edit here;
+ * what every engine writes alike (date_trunc, concat, split_part, ...) is
+ * here.
  *
  * What they do not do: validate the SQL fragments they are given — like
  * dbt's macros they splice text.
@@ -19,7 +22,7 @@
 
 struct xdb {
 	struct tf_proj *tp;
-	bool pg;
+	const struct wh_adapter *ad; /* the engine's dialect; NULL: standard SQL */
 };
 
 static const char *arg(const struct jinja_call *c, size_t i, const char *name, const char *dflt)
@@ -34,15 +37,23 @@ static const char *arg(const struct jinja_call *c, size_t i, const char *name, c
 	return s;
 }
 
-static bool is_pg(const struct jinja_call *c)
+static const struct wh_adapter *ad_of(const struct jinja_call *c)
 {
-	return ((struct xdb *)c->user)->pg;
+	return ((struct xdb *)c->user)->ad;
 }
 
 static int ret_str(const struct jinja_call *c, struct jinja_value *ret, const char *s)
 {
 	*ret = jinja_str(jinja_rt_arena(c->rt), s, (size_t)-1);
 	return 0;
+}
+
+/* return the text in b, and free b */
+static int ret_buf(const struct jinja_call *c, struct jinja_value *ret, struct buf *b)
+{
+	int rc = ret_str(c, ret, buf_cstr(b));
+	buf_free(b);
+	return rc;
 }
 
 static int need(const struct jinja_call *c, const char *fn, const char *s)
@@ -57,31 +68,31 @@ static int need(const struct jinja_call *c, const char *fn, const char *s)
 
 static int x_type_string(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, is_pg(c) ? "text" : "VARCHAR");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_STRING));
 }
 static int x_type_int(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, is_pg(c) ? "integer" : "INTEGER");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_INT));
 }
 static int x_type_bigint(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, is_pg(c) ? "bigint" : "BIGINT");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_BIGINT));
 }
 static int x_type_float(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, is_pg(c) ? "float" : "DOUBLE");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_FLOAT));
 }
 static int x_type_numeric(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, "numeric(28,6)");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_NUMERIC));
 }
 static int x_type_timestamp(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, is_pg(c) ? "timestamp without time zone" : "TIMESTAMP");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_TIMESTAMP));
 }
 static int x_type_boolean(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, "boolean");
+	return ret_str(c, ret, wh_sql_macro_type(ad_of(c), WH_SQLT_BOOLEAN));
 }
 
 /* datepart names arrive as bare words or quoted: strip quotes */
@@ -108,10 +119,9 @@ static int x_dateadd(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "dateadd", p && n && d ? p : NULL);
 	if (rc)
 		return rc;
-	p = part(ARENA, p);
-	if (is_pg(c))
-		return ret_str(c, ret, arena_printf(ARENA, "%s + ((interval '1 %s') * (%s))", d, p, n));
-	return ret_str(c, ret, arena_printf(ARENA, "date_add(%s, interval (%s) %s)", d, n, p));
+	struct buf b = BUF_INIT;
+	wh_sql_dateadd(ad_of(c), part(ARENA, p), n, d, &b);
+	return ret_buf(c, ret, &b);
 }
 
 static int x_datediff(const struct jinja_call *c, struct jinja_value *ret)
@@ -120,29 +130,15 @@ static int x_datediff(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "datediff", f && s && p ? p : NULL);
 	if (rc)
 		return rc;
-	p = part(ARENA, p);
-	if (!is_pg(c))
-		return ret_str(c, ret, arena_printf(ARENA, "date_diff('%s', (%s)::timestamp, (%s)::timestamp)", p, f, s));
-	const char *sql;
-	if (!strcmp(p, "year"))
-		sql = arena_printf(ARENA, "(date_part('year', (%s)::date) - date_part('year', (%s)::date))", s, f);
-	else if (!strcmp(p, "quarter"))
-		sql = arena_printf(ARENA, "((date_part('year', (%s)::date) - date_part('year', (%s)::date)) * 4 + date_part('quarter', (%s)::date) - date_part('quarter', (%s)::date))", s, f, s, f);
-	else if (!strcmp(p, "month"))
-		sql = arena_printf(ARENA, "((date_part('year', (%s)::date) - date_part('year', (%s)::date)) * 12 + date_part('month', (%s)::date) - date_part('month', (%s)::date))", s, f, s, f);
-	else if (!strcmp(p, "day"))
-		sql = arena_printf(ARENA, "((%s)::date - (%s)::date)", s, f);
-	else if (!strcmp(p, "week"))
-		sql = arena_printf(ARENA, "case when ((%s)::date - (%s)::date) < 0 then ceil(((%s)::date - (%s)::date) / 7.0) else floor(((%s)::date - (%s)::date) / 7.0) end", s, f, s, f, s, f);
-	else if (!strcmp(p, "hour"))
-		sql = arena_printf(ARENA, "((((%s)::date - (%s)::date) * 24 + date_part('hour', (%s)::timestamp)) - date_part('hour', (%s)::timestamp))", s, f, s, f);
-	else if (!strcmp(p, "minute"))
-		sql = arena_printf(ARENA, "floor(extract(epoch from (date_trunc('minute', (%s)::timestamp) - date_trunc('minute', (%s)::timestamp))) / 60)", s, f);
-	else if (!strcmp(p, "second"))
-		sql = arena_printf(ARENA, "floor(extract(epoch from (date_trunc('second', (%s)::timestamp) - date_trunc('second', (%s)::timestamp))))", s, f);
-	else
-		return jinja_rt_error(c->rt, ING_EINVAL, "datediff(): unsupported datepart '%s'", p);
-	return ret_str(c, ret, sql);
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+	if (wh_sql_datediff(ad_of(c), f, s, part(ARENA, p), &b, &e)) {
+		buf_free(&b);
+		rc = jinja_rt_error(c->rt, e.code, "%s", e.msg ? e.msg : "datediff()");
+		err_clear(&e);
+		return rc;
+	}
+	return ret_buf(c, ret, &b);
 }
 
 static int x_last_day(const struct jinja_call *c, struct jinja_value *ret)
@@ -178,7 +174,9 @@ static int x_hash(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "hash", f);
 	if (rc)
 		return rc;
-	return ret_str(c, ret, arena_printf(ARENA, "md5(cast(%s as %s))", f, is_pg(c) ? "text" : "VARCHAR"));
+	struct buf b = BUF_INIT;
+	wh_sql_hash(ad_of(c), f, &b);
+	return ret_buf(c, ret, &b);
 }
 
 static int x_safe_cast(const struct jinja_call *c, struct jinja_value *ret)
@@ -187,7 +185,9 @@ static int x_safe_cast(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "safe_cast", f && t ? f : NULL);
 	if (rc)
 		return rc;
-	return ret_str(c, ret, arena_printf(ARENA, "%s(%s as %s)", is_pg(c) ? "cast" : "try_cast", f, t));
+	struct buf b = BUF_INIT;
+	wh_sql_safe_cast(ad_of(c), f, t, &b);
+	return ret_buf(c, ret, &b);
 }
 
 static int x_cast_bool_to_text(const struct jinja_call *c, struct jinja_value *ret)
@@ -196,7 +196,8 @@ static int x_cast_bool_to_text(const struct jinja_call *c, struct jinja_value *r
 	int rc = need(c, "cast_bool_to_text", f);
 	if (rc)
 		return rc;
-	return ret_str(c, ret, arena_printf(ARENA, "cast(%s as %s)", f, is_pg(c) ? "text" : "VARCHAR"));
+	return ret_str(c, ret, arena_printf(ARENA, "cast(%s as %s)", f,
+					   wh_sql_macro_type(ad_of(c), WH_SQLT_STRING)));
 }
 
 static int x_split_part(const struct jinja_call *c, struct jinja_value *ret)
@@ -215,13 +216,9 @@ static int x_listagg(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "listagg", m);
 	if (rc)
 		return rc;
-	if (l && is_pg(c))
-		return ret_str(c, ret, arena_printf(ARENA,
-			"array_to_string((array_agg(%s %s))[1:%s], %s)", m, o ? o : "", l, d));
-	if (l)
-		return ret_str(c, ret, arena_printf(ARENA,
-			"array_to_string(list_slice(array_agg(%s %s), 1, %s), %s)", m, o ? o : "", l, d));
-	return ret_str(c, ret, arena_printf(ARENA, "string_agg(%s, %s%s%s)", m, d, o ? " " : "", o ? o : ""));
+	struct buf b = BUF_INIT;
+	wh_sql_listagg(ad_of(c), m, d, o, l, &b);
+	return ret_buf(c, ret, &b);
 }
 
 static int x_any_value(const struct jinja_call *c, struct jinja_value *ret)
@@ -230,7 +227,9 @@ static int x_any_value(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "any_value", e);
 	if (rc)
 		return rc;
-	return ret_str(c, ret, arena_printf(ARENA, "%s(%s)", is_pg(c) ? "min" : "any_value", e));
+	struct buf b = BUF_INIT;
+	wh_sql_any_value(ad_of(c), e, &b);
+	return ret_buf(c, ret, &b);
 }
 
 static int x_bool_or(const struct jinja_call *c, struct jinja_value *ret)
@@ -244,7 +243,7 @@ static int x_bool_or(const struct jinja_call *c, struct jinja_value *ret)
 
 static int x_current_timestamp(const struct jinja_call *c, struct jinja_value *ret)
 {
-	return ret_str(c, ret, is_pg(c) ? "now()" : "current_timestamp");
+	return ret_str(c, ret, wh_sql_current_timestamp(ad_of(c)));
 }
 
 static int x_string_literal(const struct jinja_call *c, struct jinja_value *ret)
@@ -364,7 +363,7 @@ void tf_crossdb_register(struct tf_proj *tp)
 	struct arena *a = jinja_env_arena(tp->env);
 	struct xdb *x = arena_zalloc(a, sizeof(*x));
 	x->tp = tp;
-	x->pg = !strcmp(tp->engine ? tp->engine : "", "postgres");
+	x->ad = wh_adapter_for(tp->engine);
 	for (size_t i = 0; i < ARRAY_SIZE(xfns); i++)
 		jinja_env_define_macro(tp->env, "dbt", xfns[i].name,
 				       jinja_func(a, xfns[i].name, xfns[i].fn, x));

@@ -253,15 +253,14 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 	} else {
 		n->status = TF_ST_SUCCESS;
 		const char *code = n->adapter_code ? n->adapter_code : "OK";
-		bool pg = !strcmp(tp->engine, "postgres");
-		if (n->rtype == TF_SEED)
+		if (n->rtype == TF_SEED) {
 			snprintf(st, sizeof(st), "INSERT %lld in %.2fs", (long long)n->rows_affected, n->exec_time);
-		else if (pg && n->rows_affected >= 0)
-			snprintf(st, sizeof(st), "%s %lld in %.2fs", code, (long long)n->rows_affected, n->exec_time);
-		else if (pg)
-			snprintf(st, sizeof(st), "%s in %.2fs", code, n->exec_time);
-		else
-			snprintf(st, sizeof(st), "OK in %.2fs", n->exec_time);
+		} else {
+			struct buf sb = BUF_INIT; /* the engine's status text (dbt's per adapter) */
+			wh_sql_status(wh_adapter_for(tp->engine), code, n->rows_affected, &sb);
+			snprintf(st, sizeof(st), "%s in %.2fs", buf_cstr(&sb), n->exec_time);
+			buf_free(&sb);
+		}
 		status = st;
 		msg = n->rtype == TF_SEED ? arena_printf(a, "OK loaded seed file %s", label)
 		      : n->rtype == TF_SNAPSHOT ? arena_printf(a, "OK snapshotted %s", label)

@@ -354,7 +354,8 @@ static int temp_columns(struct tf_proj *tp, struct wh_conn *c, const char *tmp, 
 	out->c = arena_zalloc(a, (r->ncols + 1) * sizeof(*out->c));
 	for (size_t i = 0; i < r->ncols; i++) {
 		out->c[i].name = arena_strdup(a, r->names[i]);
-		out->c[i].data_type = arena_strdup(a, r->type_names && r->type_names[i] ? r->type_names[i] : "text");
+		out->c[i].data_type = arena_strdup(a, r->type_names && r->type_names[i] ? r->type_names[i]
+						   : wh_sql_column_type(wh_db_adapter(tp->db), WH_SQLT_STRING));
 	}
 	wh_result_free(r);
 	return 0;

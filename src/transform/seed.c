@@ -58,20 +58,14 @@ static unsigned classify(const char *s, size_t n)
 
 static const char *type_for(struct tf_proj *tp, unsigned ok)
 {
-	bool pg = !strcmp(tp->engine, "postgres");
-	if (ok & SC_INT)
-		return "integer";
-	if (ok & SC_BIGINT)
-		return "bigint";
-	if (ok & SC_NUM)
-		return pg ? "float8" : "double";
-	if (ok & SC_DATE)
-		return "date";
-	if (ok & SC_TS)
-		return pg ? "timestamp without time zone" : "timestamp";
-	if (ok & SC_BOOL)
-		return "boolean";
-	return pg ? "text" : "varchar";
+	const struct wh_adapter *ad = wh_adapter_for(tp->engine);
+	enum wh_sqltype t = ok & SC_INT ? WH_SQLT_INT
+			    : ok & SC_BIGINT ? WH_SQLT_BIGINT
+			    : ok & SC_NUM ? WH_SQLT_FLOAT
+			    : ok & SC_DATE ? WH_SQLT_DATE
+			    : ok & SC_TS ? WH_SQLT_TIMESTAMP
+			    : ok & SC_BOOL ? WH_SQLT_BOOLEAN : WH_SQLT_STRING;
+	return wh_sql_column_type(ad, t);
 }
 
 static int read_seed(struct tf_proj *tp, struct tf_node *n, struct arena *a, struct seed_data *sd,

@@ -95,8 +95,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	const char *strategy = tf_cfg_str(n, "strategy", NULL);
 	const char *updated_at = tf_cfg_str(n, "updated_at", NULL);
 	const char *hard = tf_cfg_str(n, "hard_deletes", NULL);
-	bool pg = !strcmp(tp->engine, "postgres");
-	const char *vtype = pg ? "text" : "varchar";
+	const char *vtype = wh_sql_column_type(wh_adapter_for(tp->engine), WH_SQLT_STRING);
 	const char **keys = NULL;
 	size_t nk = 0;
 	int rc = 0;

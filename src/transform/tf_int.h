@@ -164,7 +164,7 @@ struct tf_proj {
 	struct arena *arena;
 	struct jinja_env *env;
 	const struct target *target;
-	const char *engine; /* "duckdb" | "postgres" */
+	const char *engine; /* the target's type: adapter.dispatch prefix; the dialect via wh_adapter_for */
 	struct wh_db *db;
 	struct source_set sources;
 	VEC(struct tf_node *) nodes;

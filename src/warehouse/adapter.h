@@ -8,8 +8,14 @@
  * `ad` and engines can downcast (checking ad matches, BUG() otherwise).
  *
  * Optional operations may be NULL; the wrapper then returns
- * ING_EUNSUPPORTED or uses the generic path (introspection defaults to
- * information_schema queries through ->query).
+ * ING_EUNSUPPORTED or uses the generic path: introspection defaults to
+ * information_schema queries through ->query (registry.c), the dialect to
+ * standard SQL (dialect.c). A new engine (ClickHouse, BigQuery) writes the
+ * required operations plus only what differs; nothing outside warehouse/
+ * names an engine.
+ *
+ * Required: name, db_open, db_close, connect, disconnect, version, exec,
+ * query, append_batch/append_close when append_open is set, type_sql.
  */
 #ifndef INGOT_WAREHOUSE_ADAPTER_H
 #define INGOT_WAREHOUSE_ADAPTER_H
@@ -35,6 +41,27 @@ struct wh_conn {
 struct wh_appender {
 	const struct wh_adapter *ad;
 	struct wh_conn *conn;
+};
+
+/* The engine's SQL dialect for what transform/ writes (warehouse.h,
+ * "dialect of models"). Every member is optional: NULL (or a NULL entry)
+ * means the standard SQL default in dialect.c. */
+struct wh_dialect {
+	const char *macro_types[WH_SQLT_N];  /* dbt's type_* macros */
+	const char *column_types[WH_SQLT_N]; /* columns ingot declares itself */
+	const char *current_timestamp;       /* default "current_timestamp" */
+	const char *safe_cast_fn;            /* cast-syntax function returning NULL on
+						failure ("try_cast"); default "cast" */
+	const char *any_value_fn;            /* aggregate; default "min" (every engine) */
+	/* SQL naming the current catalog in information_schema filters;
+	 * default "current_database()". */
+	const char *current_catalog;
+	void (*dateadd)(const char *part, const char *n, const char *d, struct buf *out);
+	int (*datediff)(const char *first, const char *second, const char *part,
+			struct buf *out, struct err *e);
+	void (*listagg)(const char *measure, const char *delim, const char *order_by,
+			const char *limit, struct buf *out);
+	void (*status)(const char *code, int64_t rows, struct buf *out);
 };
 
 struct wh_adapter {
@@ -80,15 +107,40 @@ struct wh_adapter {
 
 	/* DDL type name for a logical type. */
 	void (*type_sql)(const struct wh_ltype *t, struct buf *out);
+
+	struct wh_dialect dialect;
+
+	/* Optional introspection (contracts in warehouse.h); NULL: the
+	 * information_schema default in registry.c. Override only where the
+	 * engine lacks information_schema or reports it differently. Output
+	 * goes into arena a. */
+	int (*list_schemas)(struct wh_conn *c, struct arena *a, const char ***names, size_t *n,
+			    struct err *e);
+	int (*list_relations)(struct wh_conn *c, const char *schema, struct arena *a,
+			      struct wh_relation_info **rels, size_t *n, struct err *e);
+	int (*list_columns)(struct wh_conn *c, const char *schema, const char *rel,
+			    struct arena *a, struct wh_column_info **cols, size_t *n,
+			    struct err *e);
+	int (*relation_kind)(struct wh_conn *c, const char *schema, const char *rel,
+			     enum wh_rel_kind *kind, struct err *e);
 };
 
-/* Registry (registry.c). */
+/* Registry (registry.c). The engines compiled in are found by name; more
+ * can be registered at startup, before any wh_open: for tests (an adapter
+ * that wraps another engine) and for engines built outside this directory.
+ * 0, or ING_EINVAL when the name is taken, a required operation is missing
+ * or the registry is full (WH_MAX_REGISTERED). The adapter must outlive
+ * the process's use of the warehouse. */
+#define WH_MAX_REGISTERED 4
 const struct wh_adapter *wh_adapter_find(const char *name);
+int wh_adapter_register(const struct wh_adapter *ad, struct err *e);
 
 /* Engines (each file compiled in when its library is present). */
 extern const struct wh_adapter wh_duckdb_adapter;
 #ifdef HAVE_LIBPQ
 extern const struct wh_adapter wh_postgres_adapter;
+#else
+extern const struct wh_adapter wh_postgres_dialect_only; /* wh_adapter_for only */
 #endif
 
 /* Helpers shared by engines (result building). */

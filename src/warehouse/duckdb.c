@@ -1680,11 +1680,44 @@ static void d_type_sql(const struct wh_ltype *t, struct buf *out)
 	}
 }
 
+/* ---- dialect of models (where DuckDB differs from dialect.c's defaults) ---- */
+
+static void d_dateadd(const char *part, const char *n, const char *d, struct buf *out)
+{
+	buf_printf(out, "date_add(%s, interval (%s) %s)", d, n, part);
+}
+
+static int d_datediff(const char *first, const char *second, const char *part, struct buf *out,
+		      struct err *e)
+{
+	(void)e; /* date_diff takes every part DuckDB knows; it reports the others */
+	buf_printf(out, "date_diff('%s', (%s)::timestamp, (%s)::timestamp)", part, first, second);
+	return 0;
+}
+
+static void d_listagg(const char *measure, const char *delim, const char *order_by,
+		      const char *limit, struct buf *out)
+{
+	if (limit)
+		buf_printf(out, "array_to_string(list_slice(array_agg(%s %s), 1, %s), %s)", measure,
+			   order_by ? order_by : "", limit, delim);
+	else
+		buf_printf(out, "string_agg(%s, %s%s%s)", measure, delim, order_by ? " " : "",
+			   order_by ? order_by : "");
+}
+
+/* dbt-duckdb reports every statement as "OK" */
+static void d_status(const char *code, int64_t rows, struct buf *out)
+{
+	(void)code;
+	(void)rows;
+	buf_puts(out, "OK");
+}
+
 const struct wh_adapter wh_duckdb_adapter = {
 	.name = "duckdb",
-	.caps = WH_CAP_MERGE | WH_CAP_TRANSACTIONAL_DDL | WH_CAP_BULK_APPEND | WH_CAP_SCHEMAS |
-		WH_CAP_COMMENTS | WH_CAP_CANCEL | WH_CAP_CREATE_OR_REPLACE_TABLE |
-		WH_CAP_DELETE_USING | WH_CAP_STREAM_INSERT,
+	.caps = WH_CAP_MERGE | WH_CAP_BULK_APPEND | WH_CAP_COMMENTS | WH_CAP_CANCEL |
+		WH_CAP_STREAM_INSERT,
 	.ident_quote = '"',
 	.caps_lacking = d_caps_lacking,
 	.db_open = d_open,
@@ -1701,4 +1734,20 @@ const struct wh_adapter wh_duckdb_adapter = {
 	.append_close = d_append_close,
 	.stream_insert = d_stream_insert,
 	.type_sql = d_type_sql,
+	.dialect = {
+		.macro_types = {
+			[WH_SQLT_STRING] = "VARCHAR",
+			[WH_SQLT_INT] = "INTEGER",
+			[WH_SQLT_BIGINT] = "BIGINT",
+			[WH_SQLT_FLOAT] = "DOUBLE",
+			[WH_SQLT_TIMESTAMP] = "TIMESTAMP",
+		},
+		.column_types = {[WH_SQLT_FLOAT] = "double"},
+		.safe_cast_fn = "try_cast",
+		.any_value_fn = "any_value",
+		.dateadd = d_dateadd,
+		.datediff = d_datediff,
+		.listagg = d_listagg,
+		.status = d_status,
+	},
 };

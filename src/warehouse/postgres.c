@@ -20,9 +20,26 @@
  * cancel covers the need to stop a running statement), and passwords in
  * messages: driver text is passed through wh__redact.
  */
+#include "warehouse/adapter.h"
+
+/* The dialect, known even when libpq is not (see the end of the file):
+ * dialect.c's defaults are dbt-postgres's macros; only names differ. */
+#define PG_DIALECT                                                          \
+	{                                                                   \
+		.macro_types = {                                            \
+			[WH_SQLT_STRING] = "text",                          \
+			[WH_SQLT_TIMESTAMP] = "timestamp without time zone", \
+		},                                                          \
+		.column_types = {                                           \
+			[WH_SQLT_STRING] = "text",                          \
+			[WH_SQLT_FLOAT] = "float8",                         \
+			[WH_SQLT_TIMESTAMP] = "timestamp without time zone", \
+		},                                                          \
+		.current_timestamp = "now()",                               \
+	}
+
 #ifdef HAVE_LIBPQ
 
-#include "warehouse/adapter.h"
 #include "core/dtime.h"
 #include "core/dtoa.h"
 #include "core/log.h"
@@ -960,10 +977,8 @@ static void p_type_sql(const struct wh_ltype *t, struct buf *out)
 
 const struct wh_adapter wh_postgres_adapter = {
 	.name = "postgres",
-	.caps = WH_CAP_MERGE | WH_CAP_TRANSACTIONAL_DDL | WH_CAP_BULK_APPEND | WH_CAP_SCHEMAS |
-		WH_CAP_BOUND_VIEWS |
-		WH_CAP_MULTI_PROCESS | WH_CAP_COMMENTS | WH_CAP_GRANTS | WH_CAP_CANCEL |
-		WH_CAP_DELETE_USING,
+	.caps = WH_CAP_MERGE | WH_CAP_BULK_APPEND | WH_CAP_BOUND_VIEWS | WH_CAP_MULTI_PROCESS |
+		WH_CAP_COMMENTS | WH_CAP_GRANTS | WH_CAP_CANCEL,
 	.ident_quote = '"',
 	.max_ident = 63, /* NAMEDATALEN - 1; longer names are truncated silently */
 	.db_open = p_open,
@@ -980,6 +995,17 @@ const struct wh_adapter wh_postgres_adapter = {
 	.append_batch = p_append_batch,
 	.append_close = p_append_close,
 	.type_sql = p_type_sql,
+	.dialect = PG_DIALECT,
+};
+
+#else /* !HAVE_LIBPQ */
+
+/* Built without libpq: the name and dialect only, so `ingot compile` for a
+ * PostgreSQL target still writes PostgreSQL's SQL (wh_adapter_for); wh_open
+ * does not see it and says how to build with postgres. */
+const struct wh_adapter wh_postgres_dialect_only = {
+	.name = "postgres",
+	.dialect = PG_DIALECT,
 };
 
 #endif /* HAVE_LIBPQ */

@@ -4,14 +4,14 @@
  * The public functions are the only callers of an engine's ops: they check
  * arguments and capabilities, then delegate. What is the same for every
  * SQL engine lives here once: logical type names (wh_type_parse), value
- * rendering, identifier and literal quoting, result building, and
- * introspection through information_schema with bound parameters (both
- * DuckDB and PostgreSQL implement the standard views, so an engine needs no
- * catalog code of its own).
+ * rendering, identifier and literal quoting, result building, and the
+ * default introspection through information_schema with bound parameters
+ * (both DuckDB and PostgreSQL implement the standard views, so they need
+ * no catalog code of their own; an engine that lacks them sets the
+ * optional list_* / relation_kind operations).
  *
  * Deliberately not here: anything that knows an engine's wire or C API
- * (duckdb.c, postgres.c), and SQL dialect helpers for models (later, in
- * transform). The type-name table is written out by hand: it is small,
+ * (duckdb.c, postgres.c), and the SQL dialect of models (dialect.c). The type-name table is written out by hand: it is small,
  * and each entry is a decision (BigQuery NUMERIC is DECIMAL(38,9), BigQuery
  * TIMESTAMP is an instant, DATETIME a civil time).
  */
@@ -40,21 +40,87 @@ static const struct wh_adapter *const adapters[] = {
 #endif
 };
 
+/* Registered at startup (wh_adapter_register); read without the lock
+ * afterwards: nreg only grows, and a slot is written before nreg counts it. */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static const struct wh_adapter *registered[WH_MAX_REGISTERED];
+static size_t nreg;
+static char available[256]; /* wh_engines_available once one is registered */
+
+#ifdef HAVE_LIBPQ
+#define BUILTIN_ENGINES "duckdb, postgres"
+#else
+#define BUILTIN_ENGINES "duckdb"
+#endif
+
 const struct wh_adapter *wh_adapter_find(const char *name)
 {
 	for (size_t i = 0; name && i < ARRAY_SIZE(adapters); i++)
 		if (!strcmp(adapters[i]->name, name))
 			return adapters[i];
+	size_t n = __atomic_load_n(&nreg, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; name && i < n; i++)
+		if (!strcmp(registered[i]->name, name))
+			return registered[i];
 	return NULL;
+}
+
+int wh_adapter_register(const struct wh_adapter *ad, struct err *e)
+{
+	const char *miss = !ad || !ad->name || !*ad->name ? "name"
+			   : !ad->db_open ? "db_open" : !ad->db_close ? "db_close"
+			   : !ad->connect ? "connect" : !ad->disconnect ? "disconnect"
+			   : !ad->version ? "version" : !ad->exec ? "exec" : !ad->query ? "query"
+			   : !ad->type_sql ? "type_sql"
+			   : ad->append_open && (!ad->append_batch || !ad->append_close) ? "append_batch/append_close"
+			   : NULL;
+	if (miss)
+		return err_set(e, ING_EINVAL, "warehouse adapter '%s' lacks the required operation %s",
+			       ad && ad->name ? ad->name : "?", miss);
+	pthread_mutex_lock(&reg_mu);
+	int rc = 0;
+	if (wh_adapter_find(ad->name))
+		rc = err_set(e, ING_EINVAL, "a warehouse adapter named '%s' is already registered: "
+			     "choose another name", ad->name);
+	else if (nreg == WH_MAX_REGISTERED)
+		rc = err_set(e, ING_EINVAL, "cannot register warehouse adapter '%s': %d are "
+			     "registered already (WH_MAX_REGISTERED)", ad->name, WH_MAX_REGISTERED);
+	else {
+		registered[nreg] = ad;
+		size_t len = (size_t)snprintf(available, sizeof(available), "%s", BUILTIN_ENGINES);
+		for (size_t i = 0; i <= nreg && len < sizeof(available); i++)
+			len += (size_t)snprintf(available + len, sizeof(available) - len, ", %s",
+						registered[i]->name);
+		__atomic_store_n(&nreg, nreg + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&reg_mu);
+	return rc;
 }
 
 const char *wh_engines_available(void)
 {
-#ifdef HAVE_LIBPQ
-	return "duckdb, postgres";
-#else
-	return "duckdb";
+	/* `available` is written (under reg_mu) before nreg counts the new one */
+	return __atomic_load_n(&nreg, __ATOMIC_ACQUIRE) ? available : BUILTIN_ENGINES;
+}
+
+const struct wh_adapter *wh_adapter_for(const char *type)
+{
+	const struct wh_adapter *ad = wh_adapter_find(type);
+#ifndef HAVE_LIBPQ
+	if (!ad && type && !strcmp(type, "postgres"))
+		ad = &wh_postgres_dialect_only; /* its dialect without its library */
 #endif
+	return ad;
+}
+
+const struct wh_adapter *wh_db_adapter(const struct wh_db *db)
+{
+	return db ? db->ad : NULL;
+}
+
+const char *wh_adapter_name(const struct wh_adapter *ad)
+{
+	return ad ? ad->name : "";
 }
 
 bool wh_engine_has(const char *type, unsigned caps)
@@ -754,7 +820,15 @@ void wh_type_sql(const struct wh_db *db, const struct wh_ltype *t, struct buf *o
 	db->ad->type_sql(t, out);
 }
 
-/* ---- introspection (information_schema, both engines) ---- */
+/* ---- introspection ----
+ * The engine's operation when it has one, else information_schema (the
+ * standard views; DuckDB and PostgreSQL both use these defaults). */
+
+static const char *catalog_sql(const struct wh_conn *c)
+{
+	const char *s = c->ad->dialect.current_catalog;
+	return s ? s : "current_database()";
+}
 
 static char *cell_str(struct arena *a, const struct wh_value *v)
 {
@@ -776,19 +850,17 @@ static int64_t cell_int(const struct wh_value *v, int64_t dflt)
 	return dflt;
 }
 
-int wh_list_schemas(struct wh_conn *c, struct arena *a, const char ***names, size_t *n,
-		    struct err *e)
+static int is_list_schemas(struct wh_conn *c, struct arena *a, const char ***names, size_t *n,
+			   struct err *e)
 {
 	struct wh_result *r = NULL;
-	*names = NULL;
-	*n = 0;
-	int rc = wh_query(c,
-			  "select cast(schema_name as varchar) from information_schema.schemata"
-			  " where catalog_name = current_database()"
-			  " and schema_name <> 'information_schema'"
-			  " and substr(schema_name, 1, 3) <> 'pg_'"
-			  " order by 1",
-			  NULL, 0, &r, e);
+	char *sql = xasprintf("select cast(schema_name as varchar) from information_schema.schemata"
+			      " where catalog_name = %s"
+			      " and schema_name <> 'information_schema'"
+			      " and substr(schema_name, 1, 3) <> 'pg_'"
+			      " order by 1", catalog_sql(c));
+	int rc = wh_query(c, sql, NULL, 0, &r, e);
+	free(sql);
 	if (rc)
 		return rc;
 	const char **v = arena_zalloc(a, (r->nrows + 1) * sizeof(*v));
@@ -809,19 +881,22 @@ static enum wh_rel_kind kind_of(const struct wh_value *v)
 	return WH_REL_TABLE; /* BASE TABLE, LOCAL TEMPORARY */
 }
 
-#define RELATIONS_SQL                                                           \
-	"select cast(table_name as varchar), cast(table_type as varchar)"       \
-	" from information_schema.tables"                                       \
-	" where table_catalog = current_database() and table_schema = $1"
+/* the relations of schema $1 (and name $2 when `tail` says so) */
+static char *relations_sql(const struct wh_conn *c, const char *tail)
+{
+	return xasprintf("select cast(table_name as varchar), cast(table_type as varchar)"
+			 " from information_schema.tables"
+			 " where table_catalog = %s and table_schema = $1%s", catalog_sql(c), tail);
+}
 
-int wh_list_relations(struct wh_conn *c, const char *schema, struct arena *a,
-		      struct wh_relation_info **rels, size_t *n, struct err *e)
+static int is_list_relations(struct wh_conn *c, const char *schema, struct arena *a,
+			     struct wh_relation_info **rels, size_t *n, struct err *e)
 {
 	struct wh_result *r = NULL;
 	struct wh_value p = wh_text(schema);
-	*rels = NULL;
-	*n = 0;
-	int rc = wh_query(c, RELATIONS_SQL " order by 1", &p, 1, &r, e);
+	char *sql = relations_sql(c, " order by 1");
+	int rc = wh_query(c, sql, &p, 1, &r, e);
+	free(sql);
 	if (rc)
 		return rc;
 	struct wh_relation_info *v = arena_zalloc(a, (r->nrows + 1) * sizeof(*v));
@@ -837,13 +912,14 @@ int wh_list_relations(struct wh_conn *c, const char *schema, struct arena *a,
 	return 0;
 }
 
-int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
-		     enum wh_rel_kind *kind, struct err *e)
+static int is_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
+			    enum wh_rel_kind *kind, struct err *e)
 {
 	struct wh_result *r = NULL;
 	struct wh_value p[2] = {wh_text(schema), wh_text(rel)};
-	*kind = WH_REL_NONE;
-	int rc = wh_query(c, RELATIONS_SQL " and table_name = $2", p, 2, &r, e);
+	char *sql = relations_sql(c, " and table_name = $2");
+	int rc = wh_query(c, sql, p, 2, &r, e);
+	free(sql);
 	if (rc)
 		return rc;
 	if (r->nrows)
@@ -852,23 +928,21 @@ int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
 	return 0;
 }
 
-int wh_list_columns(struct wh_conn *c, const char *schema, const char *rel, struct arena *a,
-		    struct wh_column_info **cols, size_t *n, struct err *e)
+static int is_list_columns(struct wh_conn *c, const char *schema, const char *rel,
+			   struct arena *a, struct wh_column_info **cols, size_t *n, struct err *e)
 {
 	struct wh_result *r = NULL;
 	struct wh_value p[2] = {wh_text(schema), wh_text(rel)};
-	*cols = NULL;
-	*n = 0;
-	int rc = wh_query(c,
-			  "select cast(column_name as varchar), cast(data_type as varchar),"
-			  " cast(is_nullable as varchar),"
-			  " cast(character_maximum_length as bigint),"
-			  " cast(numeric_precision as bigint), cast(numeric_scale as bigint)"
-			  " from information_schema.columns"
-			  " where table_catalog = current_database()"
-			  " and table_schema = $1 and table_name = $2"
-			  " order by ordinal_position",
-			  p, 2, &r, e);
+	char *sql = xasprintf("select cast(column_name as varchar), cast(data_type as varchar),"
+			      " cast(is_nullable as varchar),"
+			      " cast(character_maximum_length as bigint),"
+			      " cast(numeric_precision as bigint), cast(numeric_scale as bigint)"
+			      " from information_schema.columns"
+			      " where table_catalog = %s"
+			      " and table_schema = $1 and table_name = $2"
+			      " order by ordinal_position", catalog_sql(c));
+	int rc = wh_query(c, sql, p, 2, &r, e);
+	free(sql);
 	if (rc)
 		return rc;
 	struct wh_column_info *v = arena_zalloc(a, (r->nrows + 1) * sizeof(*v));
@@ -897,6 +971,58 @@ int wh_list_columns(struct wh_conn *c, const char *schema, const char *rel, stru
 	*n = r->nrows;
 	wh_result_free(r);
 	return 0;
+}
+
+int wh_list_schemas(struct wh_conn *c, struct arena *a, const char ***names, size_t *n,
+		    struct err *e)
+{
+	*names = NULL;
+	*n = 0;
+	int rc = (c->ad->list_schemas ? c->ad->list_schemas : is_list_schemas)(c, a, names, n, e);
+	if (rc) {
+		*names = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int wh_list_relations(struct wh_conn *c, const char *schema, struct arena *a,
+		      struct wh_relation_info **rels, size_t *n, struct err *e)
+{
+	*rels = NULL;
+	*n = 0;
+	int rc = (c->ad->list_relations ? c->ad->list_relations : is_list_relations)(c, schema, a,
+										    rels, n, e);
+	if (rc) {
+		*rels = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int wh_list_columns(struct wh_conn *c, const char *schema, const char *rel, struct arena *a,
+		    struct wh_column_info **cols, size_t *n, struct err *e)
+{
+	*cols = NULL;
+	*n = 0;
+	int rc = (c->ad->list_columns ? c->ad->list_columns : is_list_columns)(c, schema, rel, a,
+										  cols, n, e);
+	if (rc) {
+		*cols = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
+		     enum wh_rel_kind *kind, struct err *e)
+{
+	*kind = WH_REL_NONE;
+	int rc = (c->ad->relation_kind ? c->ad->relation_kind : is_relation_kind)(c, schema, rel,
+										     kind, e);
+	if (rc)
+		*kind = WH_REL_NONE;
+	return rc;
 }
 
 int wh_create_schema(struct wh_conn *c, const char *schema, struct err *e)

@@ -4,7 +4,9 @@
  * Callers use only the wh_* functions below; each engine (duckdb.c,
  * postgres.c) is a `const struct wh_adapter` reached through them
  * (see adapter.h). Differences between engines are capability bits
- * (wh_has), never `if duckdb` checks in callers.
+ * (wh_has) and the dialect functions (wh_sql_*), never `if duckdb` checks
+ * in callers: a new engine is a new adapter, with no edit outside
+ * warehouse/ (the profile validation in config/ aside).
  *
  * Objects and their lifetimes:
  *   struct wh_db    one per process per target. DuckDB: the open database
@@ -116,20 +118,25 @@ void wh_result_free(struct wh_result *r);
  * timestamps "YYYY-MM-DD HH:MM:SS[.ffffff]", doubles shortest round-trip. */
 void wh_value_text(const struct wh_value *v, struct buf *out);
 
-/* ---- capabilities ---- */
+/* ---- capabilities ----
+ * What an engine can do that another cannot; callers ask wh_has instead of
+ * comparing engine names. Every bit has a reader: the comment names it. A
+ * bit nobody reads is removed rather than kept "for later" (TRANSACTIONAL_DDL,
+ * SCHEMAS, CREATE_OR_REPLACE_TABLE and DELETE_USING went that way: every
+ * engine so far has the first two, and transform writes neither of the
+ * last two); an engine that lacks something callers rely on adds its bit
+ * together with the caller that reads it. Values are stable. */
 enum wh_caps {
-	WH_CAP_MERGE = 1 << 0,             /* MERGE INTO */
-	WH_CAP_TRANSACTIONAL_DDL = 1 << 1, /* DDL inside BEGIN..COMMIT rolls back */
-	WH_CAP_BULK_APPEND = 1 << 2,       /* native bulk path (appender / COPY) */
-	WH_CAP_SCHEMAS = 1 << 3,
-	WH_CAP_MULTI_PROCESS = 1 << 4,     /* several processes may write at once */
+	WH_CAP_MERGE = 1 << 0,             /* MERGE INTO (incremental merge strategy) */
+	WH_CAP_BULK_APPEND = 1 << 2,       /* native bulk path (appender / COPY): wh_append_* */
+	WH_CAP_MULTI_PROCESS = 1 << 4,     /* several processes may write at once (else one
+					      process owns the database: the warehouse hand-off) */
 	WH_CAP_COMMENTS = 1 << 5,          /* COMMENT ON (persist_docs) */
-	WH_CAP_GRANTS = 1 << 6,            /* GRANT/REVOKE, roles */
-	WH_CAP_CANCEL = 1 << 7,
-	WH_CAP_CREATE_OR_REPLACE_TABLE = 1 << 8,
-	WH_CAP_DELETE_USING = 1 << 9,      /* DELETE ... USING */
+	WH_CAP_GRANTS = 1 << 6,            /* GRANT/REVOKE, roles (grants config) */
+	WH_CAP_CANCEL = 1 << 7,            /* wh_cancel interrupts a running statement */
 	WH_CAP_BOUND_VIEWS = 1 << 10,      /* views bind to the tables they read: such a
-					      table cannot be dropped or swapped under them */
+					      table cannot be dropped or swapped under them
+					      (loads and seeds drop dependents ... cascade) */
 	WH_CAP_STREAM_INSERT = 1 << 11,    /* wh_stream_insert: one INSERT fed by batches,
 					      the engine's storage work on its own threads */
 };
@@ -142,7 +149,7 @@ struct wh_appender;
  * outlive the db. */
 int wh_open(const struct target *t, struct wh_db **out, struct err *e);
 void wh_close(struct wh_db *db);
-const char *wh_engine_name(const struct wh_db *db); /* "duckdb" | "postgres" */
+const char *wh_engine_name(const struct wh_db *db); /* the adapter's name: the profile type ("duckdb") */
 /* The linked DuckDB library's version ("v1.4.4"), without opening anything. */
 const char *wh_duckdb_library_version(void);
 /* Names of the engines compiled in, comma-separated ("duckdb, postgres"). */
@@ -211,7 +218,80 @@ int wh_check_ident(const struct wh_db *db, const char *what, const char *name, s
 void wh_relation_sql(const struct wh_db *db, const char *schema, const char *name, struct buf *out);
 void wh_type_sql(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
 
-/* ---- introspection ---- */
+/* ---- dialect of models (dialect.c) ----
+ *
+ * The SQL text that differs per engine in what transform/ writes: dbt's
+ * cross-database macros (type_string, dateadd, datediff, hash, safe_cast,
+ * listagg, any_value, current_timestamp), the column types ingot declares
+ * itself (seed columns inferred from CSV, snapshot metadata), and the
+ * status text of a finished statement. transform/ renders SQL before or
+ * without opening the warehouse (`ingot compile`), so these take the
+ * engine (`struct wh_adapter`, opaque outside warehouse/) rather than a db:
+ * wh_adapter_for(target->type) or wh_db_adapter(db). Each engine writes
+ * only what differs from the standard SQL defaults in dialect.c; a NULL
+ * adapter (an unknown type) gets the defaults. PostgreSQL's dialect is
+ * known even in an ingot built without libpq. The returned strings are
+ * static; the rendering functions append to out.
+ */
+struct wh_adapter;
+/* The engine of a profile type ("duckdb"), or NULL when no such engine is
+ * compiled in or registered (adapter.h). */
+const struct wh_adapter *wh_adapter_for(const char *type);
+const struct wh_adapter *wh_db_adapter(const struct wh_db *db);
+/* The profile type an adapter answers to ("duckdb"); "" for NULL. */
+const char *wh_adapter_name(const struct wh_adapter *ad);
+
+enum wh_sqltype {
+	WH_SQLT_STRING,
+	WH_SQLT_INT,
+	WH_SQLT_BIGINT,
+	WH_SQLT_FLOAT,
+	WH_SQLT_NUMERIC,
+	WH_SQLT_TIMESTAMP, /* without time zone */
+	WH_SQLT_BOOLEAN,
+	WH_SQLT_DATE,
+	WH_SQLT_N
+};
+/* What dbt's type_string(), type_int(), ... macros return ("VARCHAR"). */
+const char *wh_sql_macro_type(const struct wh_adapter *ad, enum wh_sqltype t);
+/* The type of a column ingot creates itself (dbt's adapter.convert_*_type:
+ * seed columns inferred from CSV, snapshot metadata). */
+const char *wh_sql_column_type(const struct wh_adapter *ad, enum wh_sqltype t);
+/* current_timestamp(): an expression for "now". */
+const char *wh_sql_current_timestamp(const struct wh_adapter *ad);
+/* dateadd(datepart, interval, from): part is a bare word ("day"), n and d
+ * SQL expressions. */
+void wh_sql_dateadd(const struct wh_adapter *ad, const char *part, const char *n, const char *d,
+		    struct buf *out);
+/* datediff(first, second, datepart): second - first in whole parts.
+ * ING_EINVAL (naming the part) when the engine cannot express the part. */
+int wh_sql_datediff(const struct wh_adapter *ad, const char *first, const char *second,
+		    const char *part, struct buf *out, struct err *e);
+/* hash(field): md5 hex text of the field cast to the string type. */
+void wh_sql_hash(const struct wh_adapter *ad, const char *field, struct buf *out);
+/* safe_cast(field, type): NULL instead of an error where the engine can. */
+void wh_sql_safe_cast(const struct wh_adapter *ad, const char *field, const char *type,
+		      struct buf *out);
+/* any_value(expr): one value of the group. */
+void wh_sql_any_value(const struct wh_adapter *ad, const char *expr, struct buf *out);
+/* listagg(measure, delimiter, order_by_clause, limit_num); order_by and
+ * limit may be NULL. */
+void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char *delim,
+		    const char *order_by, const char *limit, struct buf *out);
+/* The status of a finished statement as dbt prints it per adapter after
+ * "OK created ..." (adapter_response._message): code is "SELECT",
+ * "INSERT", "CREATE VIEW", ... and rows the rows affected (-1 unknown).
+ * Default "SELECT 3" / "CREATE VIEW"; DuckDB says "OK". */
+void wh_sql_status(const struct wh_adapter *ad, const char *code, int64_t rows, struct buf *out);
+
+/* ---- introspection ----
+ * Each is an optional engine operation (adapter.h); an engine without it
+ * gets the default: a standard information_schema query with bound
+ * parameters, filtered to the current catalog. DuckDB and PostgreSQL use
+ * the default. Kinds: "VIEW" is WH_REL_VIEW, any other table_type (BASE
+ * TABLE, LOCAL TEMPORARY) WH_REL_TABLE. Schemas omit information_schema
+ * and pg_*. Columns come in ordinal order with ltype parsed from the
+ * engine's type text (WH_OTHER when unknown). */
 enum wh_rel_kind { WH_REL_NONE = 0, WH_REL_TABLE, WH_REL_VIEW };
 
 struct wh_column_info {

@@ -59,6 +59,8 @@ commands() {
   golden test "$INGOT" test --threads 1
   golden bad "$INGOT" build -s bad
   golden vars "$INGOT" run -s order_totals --vars '{unclosed'
+  golden show "$INGOT" show --inline "select status, n from main.order_totals order by status"
+  golden showjson "$INGOT" show -o json --inline "select status, n from main.order_totals order by status"
   golden showerr "$INGOT" show --inline "select no_such_column from main.order_totals"
   golden help "$INGOT" build --help
 }
@@ -66,6 +68,7 @@ MODE=local commands
 grep -q -- "--- rc 1" "$T/bad.local" || fail "bad model: $(cat "$T/bad.local")"
 grep -q -- "--- rc 2" "$T/vars.local" || fail "bad --vars: $(cat "$T/vars.local")"
 grep -q -- "--- rc 1" "$T/showerr.local" || fail "bad query: $(cat "$T/showerr.local")"
+grep -q "| shipped" "$T/show.local" || fail "show: $(cat "$T/show.local")"
 
 "$INGOT" scheduler --grace 1 > "$T/s.log" 2>&1 &
 S=$!
@@ -82,11 +85,11 @@ done
 
 export T0900_WHO=handed
 MODE=owner commands
-for g in load build test bad vars showerr help; do
+for g in load build test bad vars show showjson showerr help; do
   diff -u "$T/$g.local" "$T/$g.owner" > "$T/diff" || fail "$g differs through the owner: $(cat "$T/diff")"
 done
 # they ran in the scheduler, with the client's environment
-[ "$(grep -c "running for pid" "$T/s.log")" -ge 6 ] || fail "not handed off: $(cat "$T/s.log")"
+[ "$(grep -c "running for pid" "$T/s.log")" -ge 8 ] || fail "not handed off: $(cat "$T/s.log")"
 run "$INGOT" build -s order_totals
 expect_rc 0
 

@@ -730,10 +730,12 @@ static void dialect_and_caps(const struct target *t)
 	CHECK_STR(wh_engine_name(v.db), v.pg ? "postgres" : "duckdb");
 	CHECK(wh_target(v.db) == t);
 	CHECK(wh_conn_db(v.c) == v.db);
-	CHECK(wh_has(v.db, WH_CAP_BULK_APPEND | WH_CAP_SCHEMAS | WH_CAP_TRANSACTIONAL_DDL));
+	CHECK(wh_has(v.db, WH_CAP_BULK_APPEND | WH_CAP_MERGE | WH_CAP_CANCEL | WH_CAP_COMMENTS));
 	CHECK(wh_has(v.db, WH_CAP_MULTI_PROCESS) == v.pg);
 	CHECK(wh_has(v.db, WH_CAP_GRANTS) == v.pg);
-	CHECK(wh_has(v.db, WH_CAP_CREATE_OR_REPLACE_TABLE) == !v.pg);
+	CHECK(wh_has(v.db, WH_CAP_BOUND_VIEWS) == v.pg);
+	CHECK(wh_db_adapter(v.db) == wh_adapter_for(t->type));
+	CHECK_STR(wh_adapter_name(wh_db_adapter(v.db)), t->type);
 	struct {
 		struct wh_ltype lt;
 		const char *duck, *pg;
@@ -762,14 +764,6 @@ static void dialect_and_caps(const struct target *t)
 			    " when matched then update set v = src.v"
 			    " when not matched then insert values (src.id, src.v)");
 		CHECK_Q(&v, "select string_agg(v, ',' order by id) from m", 0, "a,B,C");
-	}
-	if (wh_has(v.db, WH_CAP_DELETE_USING)) {
-		exec_ok(&v, "delete from m using src where m.id = src.id");
-		CHECK_Q(&v, "select count(*) from m", 0, "1");
-	}
-	if (wh_has(v.db, WH_CAP_CREATE_OR_REPLACE_TABLE)) {
-		exec_ok(&v, "create or replace table m as select 5 as five");
-		CHECK_Q(&v, "select five from m", 0, "5");
 	}
 	if (wh_has(v.db, WH_CAP_COMMENTS))
 		exec_ok(&v, "comment on table src is 'the source'");
@@ -1262,3 +1256,341 @@ static void cancel_token(const struct target *t)
 	env_close(&v);
 }
 BOTH(cancel_token)
+
+/* ---- the dialect of models (wh_sql_*) ---- */
+
+/* Each engine's spelling, and the standard SQL defaults for an engine
+ * that states nothing (NULL: not compiled in). */
+TEST(wh_dialect_per_engine)
+{
+	const struct wh_adapter *dk = wh_adapter_for("duckdb"), *pg = wh_adapter_for("postgres");
+	REQUIRE(dk && pg);
+	CHECK(!wh_adapter_for("oracle"));
+	CHECK_STR(wh_adapter_name(dk), "duckdb");
+	CHECK_STR(wh_adapter_name(NULL), "");
+	CHECK_STR(wh_sql_macro_type(dk, WH_SQLT_STRING), "VARCHAR");
+	CHECK_STR(wh_sql_macro_type(pg, WH_SQLT_STRING), "text");
+	CHECK_STR(wh_sql_macro_type(NULL, WH_SQLT_STRING), "varchar");
+	CHECK_STR(wh_sql_macro_type(pg, WH_SQLT_FLOAT), "float");
+	CHECK_STR(wh_sql_macro_type(dk, WH_SQLT_NUMERIC), "numeric(28,6)");
+	CHECK_STR(wh_sql_macro_type(pg, WH_SQLT_TIMESTAMP), "timestamp without time zone");
+	CHECK_STR(wh_sql_column_type(dk, WH_SQLT_FLOAT), "double");
+	CHECK_STR(wh_sql_column_type(pg, WH_SQLT_FLOAT), "float8");
+	CHECK_STR(wh_sql_column_type(NULL, WH_SQLT_FLOAT), "double precision");
+	CHECK_STR(wh_sql_column_type(dk, WH_SQLT_STRING), "varchar");
+	CHECK_STR(wh_sql_current_timestamp(pg), "now()");
+	CHECK_STR(wh_sql_current_timestamp(dk), "current_timestamp");
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+	wh_sql_dateadd(dk, "day", "3", "d", &b);
+	CHECK_STR(buf_cstr(&b), "date_add(d, interval (3) day)");
+	buf_reset(&b);
+	wh_sql_dateadd(pg, "day", "3", "d", &b);
+	CHECK_STR(buf_cstr(&b), "d + ((interval '1 day') * (3))");
+	buf_reset(&b);
+	CHECK_OK(wh_sql_datediff(pg, "a", "b", "day", &b, &e), &e);
+	CHECK_STR(buf_cstr(&b), "((b)::date - (a)::date)");
+	buf_reset(&b);
+	CHECK(wh_sql_datediff(pg, "a", "b", "fortnight", &b, &e) == ING_EINVAL);
+	CHECK(e.msg && strstr(e.msg, "'fortnight'") && strstr(e.msg, "use year"));
+	err_clear(&e);
+	buf_reset(&b);
+	wh_sql_hash(pg, "x", &b);
+	CHECK_STR(buf_cstr(&b), "md5(cast(x as text))");
+	buf_reset(&b);
+	wh_sql_safe_cast(dk, "x", "int", &b);
+	CHECK_STR(buf_cstr(&b), "try_cast(x as int)");
+	buf_reset(&b);
+	wh_sql_safe_cast(NULL, "x", "int", &b);
+	CHECK_STR(buf_cstr(&b), "cast(x as int)");
+	buf_reset(&b);
+	wh_sql_any_value(pg, "x", &b);
+	CHECK_STR(buf_cstr(&b), "min(x)");
+	buf_reset(&b);
+	wh_sql_listagg(dk, "m", "','", "order by m", "2", &b);
+	CHECK_STR(buf_cstr(&b), "array_to_string(list_slice(array_agg(m order by m), 1, 2), ',')");
+	buf_reset(&b);
+	wh_sql_listagg(pg, "m", "','", NULL, NULL, &b);
+	CHECK_STR(buf_cstr(&b), "string_agg(m, ',')");
+	/* status text: dbt-duckdb says OK, dbt-postgres the command tag */
+	buf_reset(&b);
+	wh_sql_status(dk, "SELECT", 3, &b);
+	CHECK_STR(buf_cstr(&b), "OK");
+	buf_reset(&b);
+	wh_sql_status(pg, "SELECT", 3, &b);
+	CHECK_STR(buf_cstr(&b), "SELECT 3");
+	buf_reset(&b);
+	wh_sql_status(pg, "CREATE VIEW", -1, &b);
+	CHECK_STR(buf_cstr(&b), "CREATE VIEW");
+	buf_free(&b);
+}
+
+/* The SQL each engine's dialect writes runs there and means the same. */
+static void dialect_runs(const struct target *t)
+{
+	struct env v;
+	if (!env_open(&v, t))
+		return;
+	const struct wh_adapter *ad = wh_db_adapter(v.db);
+	struct buf b = BUF_INIT, x = BUF_INIT;
+	struct err e = ERR_INIT;
+	buf_puts(&b, "select cast(");
+	wh_sql_dateadd(ad, "month", "2", "cast('2024-01-31' as date)", &b);
+	buf_puts(&b, " as date)");
+	CHECK_Q(&v, buf_cstr(&b), 0, "2024-03-31");
+	static const struct {
+		const char *part, *want;
+	} diffs[] = {{"day", "3"}, {"month", "2"}, {"year", "1"}, {"hour", "72"}};
+	for (size_t i = 0; i < ARRAY_SIZE(diffs); i++) {
+		buf_reset(&b);
+		buf_puts(&b, "select cast(");
+		CHECK_OK(wh_sql_datediff(ad, "cast('2023-12-29' as date)", "cast('2024-01-01' as date)",
+					 diffs[i].part, &x, &e), &e);
+		if (!strcmp(diffs[i].part, "day") || !strcmp(diffs[i].part, "hour")) {
+			buf_puts(&b, buf_cstr(&x));
+		} else {
+			buf_reset(&x);
+			CHECK_OK(wh_sql_datediff(ad, "cast('2023-11-30' as date)",
+						 "cast('2024-01-01' as date)", diffs[i].part, &x, &e), &e);
+			buf_puts(&b, buf_cstr(&x));
+		}
+		buf_reset(&x);
+		buf_printf(&b, " as %s)", wh_sql_macro_type(ad, WH_SQLT_BIGINT));
+		CHECK_Q(&v, buf_cstr(&b), 0, diffs[i].want);
+	}
+	buf_reset(&b);
+	buf_puts(&b, "select ");
+	wh_sql_hash(ad, "'abc'", &b);
+	CHECK_Q(&v, buf_cstr(&b), 0, "900150983cd24fb0d6963f7d28e17f72");
+	buf_reset(&b);
+	buf_puts(&b, "select ");
+	wh_sql_safe_cast(ad, "'42'", wh_sql_macro_type(ad, WH_SQLT_INT), &b);
+	CHECK_Q(&v, buf_cstr(&b), 0, "42");
+	buf_reset(&b);
+	buf_puts(&b, "select ");
+	wh_sql_listagg(ad, "s", "'|'", "order by s", "2", &b);
+	buf_puts(&b, ", ");
+	wh_sql_any_value(ad, "k", &b);
+	buf_puts(&b, " from (values ('c', 1), ('a', 1), ('b', 1)) as t(s, k)");
+	CHECK_Q(&v, buf_cstr(&b), 0, "a|b");
+	CHECK_Q(&v, buf_cstr(&b), 1, "1");
+	buf_reset(&b);
+	buf_printf(&b, "select %s is not null", wh_sql_current_timestamp(ad));
+	CHECK_Q(&v, buf_cstr(&b), 0, "true");
+	/* the column types ingot declares exist on the engine */
+	buf_reset(&b);
+	buf_puts(&b, "create temporary table dtypes (");
+	for (int i = 0; i < WH_SQLT_N; i++)
+		buf_printf(&b, "%sc%d %s", i ? ", " : "", i,
+			   wh_sql_column_type(ad, (enum wh_sqltype)i));
+	buf_puts(&b, ")");
+	exec_ok(&v, buf_cstr(&b));
+	buf_free(&b);
+	buf_free(&x);
+	env_close(&v);
+}
+BOTH(dialect_runs)
+
+/* ---- a third engine: only the required operations ----
+ *
+ * "fakesql" wraps DuckDB through the public API and leaves every optional
+ * operation NULL (no introspection, no dialect, no caps): introspection
+ * must come from the information_schema defaults, the dialect from the
+ * standard SQL ones. */
+
+struct fake_db {
+	struct wh_db base;
+	struct wh_db *inner;
+	struct target t;
+};
+
+struct fake_conn {
+	struct wh_conn base;
+	struct wh_conn *inner;
+};
+
+static const struct wh_adapter fake_adapter;
+
+static int fk_open(const struct target *t, struct wh_db **out, struct err *e)
+{
+	struct fake_db *d = xcalloc(1, sizeof(*d));
+	d->t = *t;
+	d->t.type = "duckdb";
+	int rc = wh_open(&d->t, &d->inner, e);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	d->base.ad = wh_adapter_for(t->type); /* fake_adapter or a variant of it */
+	d->base.target = t;
+	*out = &d->base;
+	return 0;
+}
+
+static void fk_close(struct wh_db *db)
+{
+	struct fake_db *d = (struct fake_db *)db;
+	wh_close(d->inner);
+	free(d);
+}
+
+static int fk_connect(struct wh_db *db, struct wh_conn **out, struct err *e)
+{
+	struct fake_conn *c = xcalloc(1, sizeof(*c));
+	int rc = wh_connect(((struct fake_db *)db)->inner, &c->inner, e);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	c->base.ad = db->ad;
+	c->base.db = db;
+	*out = &c->base;
+	return 0;
+}
+
+static void fk_disconnect(struct wh_conn *c)
+{
+	wh_disconnect(((struct fake_conn *)c)->inner);
+	free(c);
+}
+
+static int fk_version(struct wh_conn *c, struct buf *out, struct err *e)
+{
+	return wh_version(((struct fake_conn *)c)->inner, out, e);
+}
+
+static int fk_exec(struct wh_conn *c, const char *sql, int64_t *rows, struct err *e)
+{
+	return wh_exec_count(((struct fake_conn *)c)->inner, sql, rows, e);
+}
+
+static int fk_query(struct wh_conn *c, const char *sql, const struct wh_value *params,
+		    size_t nparams, struct wh_result **out, struct err *e)
+{
+	return wh_query(((struct fake_conn *)c)->inner, sql, params, nparams, out, e);
+}
+
+static void fk_type_sql(const struct wh_ltype *t, struct buf *out)
+{
+	wh_duckdb_adapter.type_sql(t, out);
+}
+
+static const struct wh_adapter fake_adapter = {
+	.name = "fakesql",
+	.ident_quote = '"',
+	.db_open = fk_open,
+	.db_close = fk_close,
+	.connect = fk_connect,
+	.disconnect = fk_disconnect,
+	.version = fk_version,
+	.exec = fk_exec,
+	.query = fk_query,
+	.type_sql = fk_type_sql,
+};
+
+static const struct target *fake_target(void)
+{
+	struct err e = ERR_INIT;
+	CHECK_OK(wh_adapter_register(&fake_adapter, &e), &e);
+	err_clear(&e);
+	static struct target t;
+	t = *test_duckdb_target();
+	t.type = "fakesql";
+	return &t;
+}
+
+TEST(fake_engine_registers)
+{
+	struct err e = ERR_INIT;
+	const struct target *t = fake_target();
+	CHECK(wh_adapter_for("fakesql") == &fake_adapter);
+	CHECK(strstr(wh_engines_available(), "duckdb") && strstr(wh_engines_available(), "fakesql"));
+	/* a name taken, a required operation missing */
+	CHECK(wh_adapter_register(&fake_adapter, &e) == ING_EINVAL);
+	CHECK(e.msg && strstr(e.msg, "'fakesql' is already registered"));
+	err_clear(&e);
+	struct wh_adapter half = {.name = "half", .db_open = fk_open};
+	CHECK(wh_adapter_register(&half, &e) == ING_EINVAL);
+	CHECK(e.msg && strstr(e.msg, "'half' lacks the required operation db_close"));
+	err_clear(&e);
+	CHECK(!wh_adapter_for("half"));
+	/* it opens; no capability is claimed, so none is used */
+	struct env v;
+	REQUIRE(env_open(&v, t));
+	CHECK_STR(wh_engine_name(v.db), "fakesql");
+	CHECK(!wh_has(v.db, WH_CAP_BULK_APPEND) && !wh_has(v.db, WH_CAP_MERGE));
+	struct wh_appender *ap = NULL;
+	struct wh_coldef cd = {"a", {WH_INT64, 0, 0, 0}};
+	CHECK(wh_append_open(v.c, "main", "t", &cd, 1, &ap, &e) == ING_EUNSUPPORTED);
+	err_clear(&e);
+	CHECK(wh_cancel(v.c) == ING_EUNSUPPORTED);
+	/* the dialect is the standard one */
+	const struct wh_adapter *ad = wh_db_adapter(v.db);
+	CHECK_STR(wh_sql_macro_type(ad, WH_SQLT_STRING), "varchar");
+	struct buf b = BUF_INIT;
+	wh_sql_status(ad, "INSERT", 2, &b);
+	CHECK_STR(buf_cstr(&b), "INSERT 2");
+	buf_free(&b);
+	exec_ok(&v, "create table n (a integer)");
+	CHECK_Q(&v, "select count(*) from n", 0, "0");
+	env_close(&v);
+}
+
+/* the whole introspection test, through information_schema */
+TEST(fake_engine_introspection)
+{
+	introspection_and_quoting(fake_target());
+}
+
+/* an engine's own operation wins over the default */
+static int fk_list_schemas(struct wh_conn *c, struct arena *a, const char ***names, size_t *n,
+			   struct err *e)
+{
+	const char **v = arena_zalloc(a, 2 * sizeof(*v));
+	v[0] = arena_strdup(a, "only_this");
+	*names = v;
+	*n = 1;
+	return 0;
+}
+
+static int fk_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
+			    enum wh_rel_kind *kind, struct err *e)
+{
+	return err_set(e, ING_EDB, "no catalog for %s.%s", schema, rel);
+}
+
+TEST(fake_engine_overrides)
+{
+	static struct wh_adapter over;
+	over = fake_adapter;
+	over.name = "fakesql2";
+	over.list_schemas = fk_list_schemas;
+	over.relation_kind = fk_relation_kind;
+	over.dialect.current_catalog = "'no such catalog'";
+	struct err e = ERR_INIT;
+	CHECK_OK(wh_adapter_register(&over, &e), &e);
+	err_clear(&e);
+	static struct target t;
+	t = *test_duckdb_target();
+	t.type = "fakesql2";
+	struct env v;
+	REQUIRE(env_open(&v, &t));
+	exec_ok(&v, "create table r (a integer)");
+	struct arena *a = arena_new(0);
+	const char **names = NULL;
+	size_t n = 0;
+	CHECK_OK(wh_list_schemas(v.c, a, &names, &n, &e), &e);
+	REQUIRE(n == 1);
+	CHECK_STR(names[0], "only_this");
+	enum wh_rel_kind k = WH_REL_TABLE;
+	CHECK(wh_relation_kind(v.c, "main", "r", &k, &e) == ING_EDB);
+	CHECK_STR(e.msg, "no catalog for main.r");
+	CHECK_INT(k, WH_REL_NONE);
+	err_clear(&e);
+	/* the defaults that remain use the engine's catalog expression */
+	struct wh_relation_info *rels = NULL;
+	CHECK_OK(wh_list_relations(v.c, "main", a, &rels, &n, &e), &e);
+	CHECK_INT(n, 0);
+	arena_free(a);
+	env_close(&v);
+}
