@@ -346,7 +346,7 @@ TEST(control_owner_opens_the_same_duckdb)
 	const struct target *t = test_duckdb_target();
 	CHECK(!wh_engine_has("duckdb", WH_CAP_MULTI_PROCESS));
 	CHECK(!wh_engine_has("no-such-engine", 0));
-	CHECK(wh_engine_has("duckdb", WH_CAP_SCHEMAS));
+	CHECK(wh_engine_has("duckdb", WH_CAP_MERGE | WH_CAP_CANCEL));
 	struct wh_db *a, *b;
 	struct wh_conn *ca, *cb;
 	struct err e = ERR_INIT;
