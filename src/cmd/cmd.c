@@ -355,7 +355,8 @@ int cmd_sigcancel_stop(struct cmd_sigcancel *s)
 	int code = 0;
 	if (s->session) {
 		ctl_session_bind_cancel(s->session, NULL);
-		code = ctl_session_cancelled(s->session) ? 128 + SIGINT : 0;
+		int sig = ctl_session_signal(s->session);
+		code = sig ? 128 + sig : 0;
 	} else if (s->started) {
 		if (s->have_int)
 			sigaction(SIGINT, &s->old_int, NULL);

@@ -272,6 +272,7 @@ struct ctl_session {
 	pthread_mutex_t mu;
 	struct cancel *tok;
 	atomic_bool cancelled;
+	atomic_int sig; /* the client's signal (SIGINT when it went away) */
 	struct ctl_session *next;
 };
 
@@ -291,12 +292,20 @@ struct ctl_server {
 	bool stopping;
 };
 
-static void session_cancel(struct ctl_session *s)
+static const char *sig_reason(int sig)
+{
+	return sig == SIGTERM ? "cancelled by SIGTERM" : "cancelled by Ctrl-C";
+}
+
+static void session_cancel(struct ctl_session *s, int sig)
 {
 	pthread_mutex_lock(&s->mu);
 	bool first = !atomic_exchange(&s->cancelled, true);
-	if (first && s->tok)
-		cancel_request(s->tok, ING_ECANCELED, "cancelled by Ctrl-C");
+	if (first) {
+		atomic_store(&s->sig, sig);
+		if (s->tok)
+			cancel_request(s->tok, ING_ECANCELED, sig_reason(sig));
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -305,13 +314,18 @@ void ctl_session_bind_cancel(struct ctl_session *s, struct cancel *tok)
 	pthread_mutex_lock(&s->mu);
 	s->tok = tok;
 	if (tok && atomic_load(&s->cancelled))
-		cancel_request(tok, ING_ECANCELED, "cancelled by Ctrl-C");
+		cancel_request(tok, ING_ECANCELED, sig_reason(atomic_load(&s->sig)));
 	pthread_mutex_unlock(&s->mu);
 }
 
 bool ctl_session_cancelled(const struct ctl_session *s)
 {
 	return atomic_load(&s->cancelled);
+}
+
+int ctl_session_signal(const struct ctl_session *s)
+{
+	return atomic_load(&s->cancelled) ? atomic_load(&s->sig) : 0;
 }
 
 /* Reads the client's frames while the command runs: CANCEL, or the
@@ -331,12 +345,13 @@ static void *watch_main(void *arg)
 		uint32_t type, len;
 		char *pl;
 		if (ctl_recv_frame(s->sock, &type, &pl, &len, NULL, 0, NULL)) {
-			session_cancel(s);
+			session_cancel(s, SIGINT);
 			break;
 		}
-		free(pl);
+		/* CANCEL's payload: the signal the client got (one byte) */
 		if (type == CTL_F_CANCEL)
-			session_cancel(s);
+			session_cancel(s, len == 1 && (unsigned char)pl[0] == SIGTERM ? SIGTERM : SIGINT);
+		free(pl);
 	}
 	return NULL;
 }
@@ -427,6 +442,7 @@ static void *accept_main(void *arg)
 		s->wake[0] = s->wake[1] = -1;
 		pthread_mutex_init(&s->mu, NULL);
 		atomic_init(&s->cancelled, false);
+		atomic_init(&s->sig, 0);
 		pthread_mutex_lock(&srv->mu);
 		s->next = srv->sessions;
 		srv->sessions = s;
@@ -548,7 +564,7 @@ void ctl_server_stop(struct ctl_server *srv)
 	pthread_mutex_lock(&srv->mu);
 	srv->stopping = true;
 	for (struct ctl_session *s = srv->sessions; s; s = s->next)
-		session_cancel(s);
+		session_cancel(s, SIGTERM);
 	while (srv->active)
 		pthread_cond_wait(&srv->idle, &srv->mu);
 	pthread_mutex_unlock(&srv->mu);
@@ -652,7 +668,7 @@ enum ctl_handoff ctl_try_handoff(const char *project_dir, int argc, char **argv,
 							"(press Ctrl-C again to stop waiting)\n";
 				ssize_t w = write(STDERR_FILENO, m, sizeof(m) - 1);
 				(void)w;
-				ctl_send_frame(s, CTL_F_CANCEL, NULL, 0, NULL, 0);
+				ctl_send_frame(s, CTL_F_CANCEL, &b, 1, NULL, 0);
 			}
 			continue;
 		}

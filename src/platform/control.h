@@ -12,7 +12,8 @@
  *   client -> owner  one REQUEST frame, sent with SCM_RIGHTS carrying the
  *                    client's stdout and stderr (output goes straight to
  *                    the user's terminal: isatty and colour work)
- *   client -> owner  CANCEL frames (Ctrl-C); closing the connection cancels
+ *   client -> owner  CANCEL frames (Ctrl-C: payload one byte, the signal);
+ *                    closing the connection cancels
  *   owner -> client  one EXIT frame with the exit code
  * A frame is a 4-byte type and a 4-byte payload length (host order: both
  * ends are on this machine) followed by the payload. A REQUEST's payload is
@@ -47,11 +48,14 @@ struct ctl_request {
 struct ctl_session;
 
 /* Bind tok to the session: a CANCEL frame or the client going away
- * requests it (ING_ECANCELED, "cancelled by Ctrl-C"). NULL unbinds. A cancel
- * that came before the bind requests tok at once. */
+ * requests it (ING_ECANCELED, "cancelled by Ctrl-C" or "... by SIGTERM").
+ * NULL unbinds. A cancel that came before the bind requests tok at once. */
 void ctl_session_bind_cancel(struct ctl_session *s, struct cancel *tok);
 /* Did the client cancel (a CANCEL frame or gone)? */
 bool ctl_session_cancelled(const struct ctl_session *s);
+/* The signal behind the cancel (SIGINT, SIGTERM; SIGINT for a client that
+ * went away, SIGTERM for an owner shutting down), 0 when none. */
+int ctl_session_signal(const struct ctl_session *s);
 
 typedef int (*ctl_run_fn)(void *ud, const struct ctl_request *req, struct ctl_session *s);
 

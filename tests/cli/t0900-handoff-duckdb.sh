@@ -109,6 +109,14 @@ set +e; wait "$P"; RC=$?; set -e
 [ "$RC" -eq 130 ] || fail "Ctrl-C: exit $RC, want 130: $(cat "$T/b.log")"
 grep -q "cancelled by Ctrl-C" "$T/b.log" || fail "Ctrl-C: no message: $(cat "$T/b.log"; tail -5 "$T/s.log")"
 kill -0 $S || fail "the scheduler died: $(cat "$T/s.log")"
+# SIGTERM on the client: the same, with SIGTERM's code
+"$INGOT" build -s slow > "$T/b3.log" 2>&1 &
+P=$!
+for i in $(seq 200); do grep -q "START sql table model main.slow" "$T/b3.log" && break; sleep 0.1; done
+kill -TERM "$P" 2>/dev/null || fail "build ended before SIGTERM: $(cat "$T/b3.log")"
+set +e; wait "$P"; RC=$?; set -e
+[ "$RC" -eq 143 ] || fail "SIGTERM: exit $RC, want 143: $(cat "$T/b3.log")"
+grep -q "cancelled by SIGTERM" "$T/b3.log" || fail "SIGTERM: no message: $(cat "$T/b3.log")"
 # a second Ctrl-C stops waiting at once, whatever the owner does (here:
 # nothing, it is stopped); the owner then rolls back on its own
 python3 -c 'import signal,os,sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
