@@ -11,6 +11,7 @@
 #include "core/cancel.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "platform/control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,7 +224,7 @@ void cmd_ctx_release(struct cmd_ctx *c)
 	err_clear(&c->err);
 }
 
-static void print_opts(const struct opt *opts)
+static void print_opts(const struct opt *opts, FILE *out)
 {
 	for (const struct opt *o = opts; o && o->name; o++) {
 		char left[64];
@@ -232,19 +233,19 @@ static void print_opts(const struct opt *opts)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shortc, o->name, *arg ? " " : "", arg);
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, *arg ? " " : "", arg);
-		printf("  %-30s %s\n", left, o->help ? o->help : "");
+		fprintf(out, "  %-30s %s\n", left, o->help ? o->help : "");
 	}
 }
 
-void cmd_print_help(const struct cmd_spec *spec)
+void cmd_print_help(const struct cmd_spec *spec, FILE *out)
 {
-	printf("usage: %s\n\n%s\n", spec->usage ? spec->usage : spec->name, spec->summary);
+	fprintf(out, "usage: %s\n\n%s\n", spec->usage ? spec->usage : spec->name, spec->summary);
 	if (spec->opts && spec->opts->name) {
-		printf("\noptions:\n");
-		print_opts(spec->opts);
+		fprintf(out, "\noptions:\n");
+		print_opts(spec->opts, out);
 	}
-	printf("\nglobal options:\n");
-	print_opts(cmd_global_opts);
+	fprintf(out, "\nglobal options:\n");
+	print_opts(cmd_global_opts, out);
 }
 
 /* ---- Ctrl-C cancels the work ----
@@ -258,6 +259,7 @@ void cmd_print_help(const struct cmd_spec *spec)
 
 struct cmd_sigcancel {
 	struct cancel *tok;
+	struct ctl_session *session; /* a handed-off command's: its client cancels */
 	int pipe[2];
 	struct sigaction old_int, old_term;
 	bool have_int, have_term;
@@ -323,6 +325,12 @@ struct cmd_sigcancel *cmd_sigcancel_start(struct cancel *tok)
 	struct cmd_sigcancel *s = xcalloc(1, sizeof(*s));
 	s->tok = tok;
 	s->pipe[0] = s->pipe[1] = -1;
+	/* in the warehouse's owner the signals are the owner's, not this
+	 * command's: the client's CANCEL frame requests tok */
+	if ((s->session = cmd_session())) {
+		ctl_session_bind_cancel(s->session, tok);
+		return s;
+	}
 	atomic_init(&s->stop, false);
 	atomic_init(&s->sig, 0);
 	if (sigcancel_fd >= 0 || pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK))
@@ -345,7 +353,11 @@ int cmd_sigcancel_stop(struct cmd_sigcancel *s)
 	if (!s)
 		return 0;
 	int code = 0;
-	if (s->started) {
+	if (s->session) {
+		ctl_session_bind_cancel(s->session, NULL);
+		int sig = ctl_session_signal(s->session);
+		code = sig ? 128 + sig : 0;
+	} else if (s->started) {
 		if (s->have_int)
 			sigaction(SIGINT, &s->old_int, NULL);
 		if (s->have_term)

@@ -2,15 +2,17 @@
  * cmd/cmd.h — the command table's vocabulary.
  *
  * Each subcommand lives in src/cmd/cmd_<name>.c and exports one
- * `const struct cmd_spec cmd_<name>`; main.c lists them in its table. A spec
- * declares its options as data (struct opt), from which one shared parser
- * reads argv and `--help` is generated. Flags in the spec ask main.c for
- * shared setup (load the project, open the warehouse) so commands do not
- * repeat it.
+ * `const struct cmd_spec cmd_<name>`; cmd/dispatch.c lists them in its
+ * table. A spec declares its options as data (struct opt), from which one
+ * shared parser reads argv and `--help` is generated. Flags in the spec ask
+ * the dispatcher for shared setup (load the project, hand the command to
+ * the process that owns the warehouse) so commands do not repeat it.
  *
  * run() returns the process exit code: 0 success, 1 a node/task/test or
  * query failed, 2 usage or project error. It may leave detail in ctx->err;
- * main.c prints it. Only main.c and src/cmd/ call exit().
+ * the dispatcher prints it. A command may run in another process's thread
+ * (handed off): it writes to ctx->out, never stdout, and never exits. Only
+ * main.c and src/cmd/ call exit().
  */
 #ifndef INGOT_CMD_H
 #define INGOT_CMD_H
@@ -41,6 +43,8 @@ enum cmd_flags {
 	CMD_NEEDS_PROJECT = 1 << 0, /* load dbt_project.yml before run() */
 	CMD_OPT_PROJECT = 1 << 1,   /* load it when there is one */
 	CMD_POSITIONAL = 1 << 2,    /* accepts positional arguments */
+	CMD_HANDOFF = 1 << 3,       /* needs the warehouse: when another process owns
+				     * it (DuckDB), run inside that process */
 };
 
 struct cmd_ctx;
@@ -97,8 +101,8 @@ long long cmd_int(const struct cmd_ctx *c, const char *name, long long dflt);
 /* NULL-free list; count in *n. */
 const char *const *cmd_list(const struct cmd_ctx *c, const char *name, size_t *n);
 
-/* Print the generated help of a command to stdout. */
-void cmd_print_help(const struct cmd_spec *spec);
+/* Print the generated help of a command. */
+void cmd_print_help(const struct cmd_spec *spec, FILE *out);
 
 /* Parse argv (after the command words) into ctx: options of the spec and
  * the global options, anywhere on the line. 0, or 2 with ctx->err set. */
@@ -107,7 +111,30 @@ void cmd_ctx_release(struct cmd_ctx *ctx);
 
 /* Print ingot's version, the DuckDB library's, the engines and the features
  * compiled in and left out (`ingot --version`, `ingot version`). */
-void cmd_print_version(void);
+void cmd_print_version(FILE *out);
+
+/* ---- dispatch (cmd/dispatch.c) ----
+ *
+ * How one command line runs: in this process (main.c), or in the process
+ * that owns the warehouse for a client that handed it over. */
+struct ctl_session;
+struct ctl_request;
+struct cmd_io {
+	FILE *out, *err;        /* the command's stdout and stderr */
+	int err_fd;             /* -1: log through the process's stderr; else a
+				 * thread-local log sink on this descriptor */
+	const char *cwd;        /* NULL: this process's working directory */
+	char *const *env;       /* NULL: this process's environment */
+	struct ctl_session *session; /* a handed-off command's, else NULL */
+	bool may_handoff;       /* hand CMD_HANDOFF commands to the warehouse's owner */
+};
+/* Run argv (argv[0] is the program name) and return its exit code. */
+int cmd_main(int argc, char **argv, const struct cmd_io *io);
+/* The owner's control-server callback (platform/control.h ctl_run_fn):
+ * runs a client's command with its streams, cwd and environment. */
+int cmd_serve_request(void *ud, const struct ctl_request *req, struct ctl_session *s);
+/* The session of the handed-off command this thread runs, or NULL. */
+struct ctl_session *cmd_session(void);
 
 /* Ctrl-C (SIGINT) and SIGTERM while a foreground command works: instead of
  * killing the process mid-transaction, the first one requests tok

@@ -62,8 +62,8 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 	o.defer = has_opt(c, "defer") && cmd_flag(c, "defer");
 	o.inline_sql = has_opt(c, "inline") ? cmd_str(c, "inline", NULL) : NULL;
 	o.vars = c->g.vars;
-	o.console = c->g.quiet && verb != TF_VERB_LS ? NULL : stdout;
-	o.out = stdout; /* ls's listing, compile --inline's SQL, print(): shown with -q too */
+	o.console = c->g.quiet && verb != TF_VERB_LS ? NULL : c->out;
+	o.out = c->out; /* ls's listing, compile --inline's SQL, print(): shown with -q too */
 	o.color = c->g.color;
 	if (has_opt(c, "output")) {
 		const char *out = cmd_str(c, "output", "selector");
@@ -151,6 +151,6 @@ const struct cmd_spec cmd_build = {
 	.summary = "seed, run, snapshot and test the project in DAG order (dbt build)",
 	.usage = "ingot build [-s SELECTOR ...] [--exclude ...] [--threads N] [--full-refresh]",
 	.opts = cmd__transform_opts,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

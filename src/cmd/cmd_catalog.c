@@ -354,6 +354,6 @@ const struct cmd_spec cmd_catalog = {
 	.usage = "ingot catalog [--search TEXT] [--node ID|NAME [--lineage] [--depth N]] "
 		 "[--type TYPES] [-o table|json]",
 	.opts = opts,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

@@ -22,7 +22,7 @@ static int clean_one(struct cmd_ctx *c, const char *dir, const char *t)
 	char real[PATH_MAX], rdir[PATH_MAX];
 	int rc = 0;
 	if (!fs_exists(path)) {
-		printf("  %s: not there\n", t);
+		fprintf(c->out, "  %s: not there\n", t);
 	} else if (!realpath(path, real) || !realpath(dir, rdir) || !str_startswith(real, rdir) ||
 		   strlen(real) <= strlen(rdir) || real[strlen(rdir)] != '/') {
 		err_set(&c->err, ING_EINVAL,
@@ -31,7 +31,7 @@ static int clean_one(struct cmd_ctx *c, const char *dir, const char *t)
 	} else if (fs_remove_tree(real, &c->err)) {
 		rc = 2;
 	} else {
-		printf("  removed %s\n", t);
+		fprintf(c->out, "  removed %s\n", t);
 	}
 	free(path);
 	return rc;
@@ -40,7 +40,7 @@ static int clean_one(struct cmd_ctx *c, const char *dir, const char *t)
 static int run(struct cmd_ctx *c)
 {
 	struct project *p = c->project;
-	printf("Cleaning:\n");
+	fprintf(c->out, "Cleaning:\n");
 	int rc = 0;
 	if (p->clean_targets.n) {
 		for (size_t i = 0; i < p->clean_targets.n && !rc; i++)
@@ -53,7 +53,7 @@ static int run(struct cmd_ctx *c)
 			rc = clean_one(c, p->dir, "dbt_packages");
 	}
 	if (!rc)
-		printf("Finished cleaning all paths.\n");
+		fprintf(c->out, "Finished cleaning all paths.\n");
 	return rc;
 }
 

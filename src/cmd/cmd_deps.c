@@ -51,7 +51,7 @@ static int install_local(struct cmd_ctx *c, struct project *p, struct arena *a, 
 			err_set(&c->err, ING_EIO, "cannot link %s to %s", dst, real);
 			rc = 2;
 		} else {
-			printf("  Installed from %s: %s\n", rel, name);
+			fprintf(c->out, "  Installed from %s: %s\n", rel, name);
 		}
 		free(dst);
 	}
@@ -79,7 +79,7 @@ static int run(struct cmd_ctx *c)
 	}
 	if (rc || !found) {
 		if (!rc)
-			printf("No packages.yml: nothing to install.\n");
+			fprintf(c->out, "No packages.yml: nothing to install.\n");
 		arena_free(a);
 		return rc;
 	}

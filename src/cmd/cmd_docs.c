@@ -26,6 +26,6 @@ const struct cmd_spec cmd_docs_generate = {
 	.summary = "write target/catalog.json from the warehouse (dbt docs generate)",
 	.usage = "ingot docs generate [-s SELECTOR ...]",
 	.opts = opts,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

@@ -129,7 +129,7 @@ static int run(struct cmd_ctx *c)
 			continue;
 		char hb[32];
 		human_bytes(st.t[t].bytes, hb, sizeof(hb));
-		printf("%-22s %4u file%s %12llu rows %12s\n", gen_tables[t].name, st.t[t].files,
+		fprintf(c->out, "%-22s %4u file%s %12llu rows %12s\n", gen_tables[t].name, st.t[t].files,
 		       st.t[t].files == 1 ? " " : "s", (unsigned long long)st.t[t].rows, hb);
 		tb += st.t[t].bytes;
 		tr += st.t[t].rows;
@@ -137,10 +137,10 @@ static int run(struct cmd_ctx *c)
 	char hb[32];
 	human_bytes(tb, hb, sizeof(hb));
 	double s = st.seconds > 0 ? st.seconds : 1e-9;
-	printf("wrote %llu rows, %s%s to %s in %.2f s (%.0f MB/s)\n", (unsigned long long)tr, hb,
+	fprintf(c->out, "wrote %llu rows, %s%s to %s in %.2f s (%.0f MB/s)\n", (unsigned long long)tr, hb,
 	       o.gzip ? " compressed" : "", o.out, st.seconds, tb / s / 1e6);
 	if (o.dirty > 0)
-		printf("%llu defects listed in %s/_defects.csv\n", (unsigned long long)st.defects, o.out);
+		fprintf(c->out, "%llu defects listed in %s/_defects.csv\n", (unsigned long long)st.defects, o.out);
 	return 0;
 }
 

@@ -100,8 +100,8 @@ static int run(struct cmd_ctx *c)
 	struct jinja_render_opts ro = {.arena = a};
 	if (jinja_render(t, ctx.type == JINJA_DICT ? &ctx : NULL, &ro, &out, &c->err))
 		goto out;
-	fwrite(buf_cstr(&out), 1, out.len, stdout);
-	fflush(stdout);
+	fwrite(buf_cstr(&out), 1, out.len, c->out);
+	fflush(c->out);
 	rc = 0;
 out:
 	buf_free(&src);
@@ -183,7 +183,7 @@ static int run_bench(struct cmd_ctx *c)
 			arena_reset(ra);
 		}
 	double render_s = mono_seconds() - r0;
-	printf("templates %zu\nrounds %lld\noutput_bytes %zu\ncompile_us_per_template %.2f\n"
+	fprintf(c->out, "templates %zu\nrounds %lld\noutput_bytes %zu\ncompile_us_per_template %.2f\n"
 	       "render_us_per_template %.2f\n",
 	       ntpl, rounds, bytes / (size_t)rounds, ntpl ? compile_s * 1e6 / (double)ntpl : 0.0,
 	       ntpl ? render_s * 1e6 / ((double)ntpl * (double)rounds) : 0.0);

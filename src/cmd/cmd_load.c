@@ -2,7 +2,7 @@
  * cmd/cmd_load.c — `ingot load`: lake files into bronze tables.
  *
  * A thin shell over load_run (load/load.h): options to struct load_opts,
- * the summary table on stdout, exit 0 when every table loaded or had
+ * the summary table on the command's output, exit 0 when every table loaded or had
  * nothing new, 1 when a table failed (its load rolled back), 2 for usage,
  * project or connection errors.
  */
@@ -47,7 +47,7 @@ static int run(struct cmd_ctx *c)
 		return 2;
 	}
 	o.threads = (int)th;
-	o.out = c->g.quiet && !o.dry_run ? NULL : stdout; /* -q: nothing on success */
+	o.out = c->g.quiet && !o.dry_run ? NULL : c->out; /* -q: nothing on success */
 	o.color = c->g.color;
 	o.progress = !c->g.quiet;
 	char *lake = NULL;
@@ -92,6 +92,6 @@ const struct cmd_spec cmd_load = {
 	.usage = "ingot load [SOURCE.TABLE ...] [--select SEL ...] [--full-refresh] [--dry-run] "
 		 "[--threads N] [--lake DIR]",
 	.opts = opts,
-	.flags = CMD_NEEDS_PROJECT | CMD_POSITIONAL,
+	.flags = CMD_NEEDS_PROJECT | CMD_POSITIONAL | CMD_HANDOFF,
 	.run = run,
 };

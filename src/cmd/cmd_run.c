@@ -17,6 +17,6 @@ const struct cmd_spec cmd_run = {
 	.summary = "build the selected models (dbt run)",
 	.usage = "ingot run [-s SELECTOR ...] [--full-refresh]",
 	.opts = cmd__transform_opts,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

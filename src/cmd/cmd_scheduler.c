@@ -20,7 +20,9 @@
 #include "core/dtime.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "platform/control.h"
 #include "platform/platform.h"
+#include "warehouse/warehouse.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -60,7 +62,13 @@ static int run(struct cmd_ctx *c)
 	};
 	struct orch *x;
 	int rc = 0;
+	/* the warehouse's owner: commands of other processes run in here */
+	struct ctl_server *ctl = NULL;
 	if (orch_open(&o, &x, &c->err)) {
+		rc = 2;
+	} else if (c->project && !wh_engine_has(c->project->target.type, WH_CAP_MULTI_PROCESS) &&
+		   ctl_server_start(c->project->dir, cmd_serve_request, NULL, &ctl, &c->err)) {
+		orch_close(x);
 		rc = 2;
 	} else {
 		log_info("scheduler started for %s (pid %d)", dir, (int)getpid());
@@ -68,6 +76,7 @@ static int run(struct cmd_ctx *c)
 		log_info("scheduler stopped");
 		orch_close(x);
 	}
+	ctl_server_stop(ctl);
 	platform_close(pl);
 	free(dir);
 	return rc;

@@ -17,6 +17,6 @@ const struct cmd_spec cmd_seed = {
 	.summary = "load the seed CSV files (dbt seed)",
 	.usage = "ingot seed [-s SELECTOR ...] [--full-refresh]",
 	.opts = cmd__transform_opts,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

@@ -76,7 +76,7 @@ static int run(struct cmd_ctx *c)
 	} else {
 		char cwd[PATH_MAX];
 		a = arena_new(0);
-		struct project_opts po = {NULL, c->g.profiles_dir, c->g.target, NULL};
+		struct project_opts po = {.profiles_dir = c->g.profiles_dir, .target = c->g.target};
 		if (!getcwd(cwd, sizeof(cwd)) ||
 		    target_resolve(a, cwd, "default", &po, &tgt, &c->err)) {
 			arena_free(a);
@@ -122,6 +122,6 @@ const struct cmd_spec cmd_show = {
 	.summary = "run a query against the target and print the rows",
 	.usage = "ingot show (--inline \"SQL\" | --select MODEL) [--limit N] [--output table|csv|json]",
 	.opts = opts,
-	.flags = CMD_OPT_PROJECT,
+	.flags = CMD_OPT_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

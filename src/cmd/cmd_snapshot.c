@@ -17,6 +17,6 @@ const struct cmd_spec cmd_snapshot = {
 	.summary = "run the snapshots (dbt snapshot)",
 	.usage = "ingot snapshot [-s SELECTOR ...]",
 	.opts = cmd__transform_opts_nofr,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

@@ -17,6 +17,6 @@ const struct cmd_spec cmd_test = {
 	.summary = "run the selected data tests (dbt test)",
 	.usage = "ingot test [-s SELECTOR ...]",
 	.opts = cmd__transform_opts_nofr,
-	.flags = CMD_NEEDS_PROJECT,
+	.flags = CMD_NEEDS_PROJECT | CMD_HANDOFF,
 	.run = run,
 };

@@ -10,27 +10,26 @@
 
 #include <stdio.h>
 
-void cmd_print_version(void)
+void cmd_print_version(FILE *out)
 {
-	printf("ingot %s\ndbt-compatible %s\nduckdb %s\nengines: %s\n", INGOT_VERSION,
+	fprintf(out, "ingot %s\ndbt-compatible %s\nduckdb %s\nengines: %s\n", INGOT_VERSION,
 	       INGOT_DBT_VERSION, wh_duckdb_library_version(), wh_engines_available());
 	const char *built = ingot_features_built(), *missing = ingot_features_missing();
-	printf("features: %s\n", *built ? built : "(none)");
+	fprintf(out, "features: %s\n", *built ? built : "(none)");
 	if (!*missing)
 		return;
-	printf("built without: %s\n", missing);
+	fprintf(out, "built without: %s\n", missing);
 	size_t n;
 	const struct ingot_feature *f = ingot_features(&n);
 	for (size_t i = 0; i < n; i++)
 		if (!f[i].built)
-			printf("  %s: no %s (built with %s=0; install %s and rebuild with make)\n",
+			fprintf(out, "  %s: no %s (built with %s=0; install %s and rebuild with make)\n",
 			       f[i].name, f[i].what, f[i].with, f[i].debian);
 }
 
 static int run(struct cmd_ctx *c)
 {
-	(void)c;
-	cmd_print_version();
+	cmd_print_version(c->out);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "config/project.h"
 #include "core/buf.h"
 #include "core/dtime.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -116,6 +117,10 @@ static const char *parse_lit(const char *p, struct buf *out)
 	return *p == q ? p + 1 : NULL;
 }
 
+/* The environment env_var() reads while this thread resolves a target
+ * (target_resolve sets it from project_opts.env; NULL: the process's). */
+static _Thread_local char *const *render_env;
+
 const char *config_render_env(struct arena *a, const char *s, const struct ynode *at,
 			      struct err *e)
 {
@@ -168,7 +173,7 @@ const char *config_render_env(struct arena *a, const char *s, const struct ynode
 			yerr(e, at, ING_ECONFIG, "expected '}}' after env_var(...) in '%s'", s);
 			goto done;
 		}
-		const char *v = getenv(buf_cstr(&name));
+		const char *v = env_get(render_env, buf_cstr(&name));
 		if (!v && !has_dflt) {
 			yerr(e, at, ING_ECONFIG, "environment variable %s is not set and has no default",
 			     buf_cstr(&name));
@@ -366,10 +371,11 @@ static int parse_int_field(const char *s, const struct ynode *out, const char *k
 static const char *find_profiles(struct arena *a, const char *project_dir,
 				 const struct project_opts *o)
 {
-	const char *dirs[4] = {o ? o->profiles_dir : NULL, getenv("DBT_PROFILES_DIR"), project_dir,
-			       NULL};
+	char *const *env = o ? o->env : NULL;
+	const char *dirs[4] = {o ? o->profiles_dir : NULL, env_get(env, "DBT_PROFILES_DIR"),
+			       project_dir, NULL};
 	char *home = NULL;
-	const char *h = getenv("HOME");
+	const char *h = env_get(env, "HOME");
 	if (h)
 		dirs[3] = home = path_join(h, ".dbt");
 	const char *found = NULL;
@@ -401,8 +407,21 @@ static int default_target(struct arena *a, const char *project_dir, const char *
 	return 0;
 }
 
+static int resolve_target(struct arena *a, const char *project_dir, const char *profile,
+			  const struct project_opts *o, struct target *t, struct err *e);
+
 int target_resolve(struct arena *a, const char *project_dir, const char *profile,
 		   const struct project_opts *o, struct target *t, struct err *e)
+{
+	char *const *saved = render_env;
+	render_env = o ? o->env : NULL;
+	int rc = resolve_target(a, project_dir, profile, o, t, e);
+	render_env = saved;
+	return rc;
+}
+
+static int resolve_target(struct arena *a, const char *project_dir, const char *profile,
+			  const struct project_opts *o, struct target *t, struct err *e)
 {
 	const char *pf = find_profiles(a, project_dir, o);
 	int rc;
@@ -623,7 +642,10 @@ int project_load(const struct project_opts *o, struct project **out, struct err 
 	int rc = 0;
 	char cwd[PATH_MAX];
 	const char *dir = o && o->project_dir ? o->project_dir : NULL;
-	if (!getcwd(cwd, sizeof(cwd))) {
+	p->env = o ? o->env : NULL;
+	if (o && o->cwd)
+		snprintf(cwd, sizeof(cwd), "%s", o->cwd);
+	else if (!getcwd(cwd, sizeof(cwd))) {
 		rc = err_set(e, ING_EIO, "cannot read the current directory");
 		goto fail;
 	}

@@ -95,6 +95,7 @@ struct project {
 	struct ystrlist clean_targets;
 	const struct ynode *yml; /* the whole dbt_project.yml */
 	struct target target;
+	char *const *env; /* project_opts.env: for env_var() in templates; NULL = the process's */
 };
 
 struct project_opts {
@@ -102,6 +103,11 @@ struct project_opts {
 	const char *profiles_dir; /* --profiles-dir */
 	const char *target;       /* --target */
 	const char *lake_root;    /* --lake overrides the target's */
+	/* A command handed to the warehouse's owner is resolved against the
+	 * client's working directory and environment (env_var(), HOME,
+	 * DBT_PROFILES_DIR); NULL: this process's. */
+	const char *cwd;
+	char *const *env;
 };
 
 int project_load(const struct project_opts *o, struct project **out, struct err *e);

@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,45 @@
 static struct log_config cfg = {LOG_LVL_INFO, false, false};
 static FILE *tee_fp;
 static pthread_mutex_t tee_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local const struct log_sink *sink;
+
+void log_set_sink(const struct log_sink *s)
+{
+	sink = s;
+}
+
+const struct log_sink *log_get_sink(void)
+{
+	return sink;
+}
+
+struct thread_start {
+	const struct log_sink *sink;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *thread_start_main(void *arg)
+{
+	struct thread_start ts = *(struct thread_start *)arg;
+	free(arg);
+	sink = ts.sink;
+	return ts.fn(ts.arg);
+}
+
+int log_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	if (!sink)
+		return pthread_create(t, attr, fn, arg);
+	struct thread_start *ts = malloc(sizeof(*ts));
+	if (!ts)
+		return ENOMEM;
+	*ts = (struct thread_start){sink, fn, arg};
+	int rc = pthread_create(t, attr, thread_start_main, ts);
+	if (rc)
+		free(ts);
+	return rc;
+}
 
 bool term_color(int fd)
 {
@@ -38,7 +78,7 @@ void log_setup(enum log_level level, bool json)
 
 const struct log_config *log_config(void)
 {
-	return &cfg;
+	return sink ? &sink->cfg : &cfg;
 }
 
 int log_tee(const char *path)
@@ -56,7 +96,8 @@ static const char *lvl_color[] = {"\033[31m", "\033[33m", "", "\033[2m"};
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	if (lvl > cfg.level && !tee_fp)
+	const struct log_config *c = log_config();
+	if (lvl > c->level && !tee_fp)
 		return;
 	char msg[4096];
 	va_list ap;
@@ -73,7 +114,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
 
 	struct buf b = BUF_INIT;
-	if (cfg.json) {
+	if (c->json) {
 		struct jw w;
 		jw_init(&w, &b, false);
 		jw_obj_begin(&w);
@@ -88,14 +129,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	} else {
 		const char *tag = lvl <= LOG_LVL_WARN ? lvl_name[lvl] : "";
 		const char *sep = lvl <= LOG_LVL_WARN ? ": " : "";
-		if (cfg.color)
+		if (c->color)
 			buf_printf(&b, "\033[2m%.8s\033[0m  %s%s%s%s\033[0m\n", ts + 11,
 				   lvl_color[lvl], tag, sep, msg);
 		else
 			buf_printf(&b, "%.8s  %s%s%s\n", ts + 11, tag, sep, msg);
 	}
-	if (lvl <= cfg.level) {
-		ssize_t w = write(2, b.data, b.len);
+	if (lvl <= c->level) {
+		ssize_t w = write(sink ? sink->fd : 2, b.data, b.len);
 		(void)w;
 	}
 	if (tee_fp) {

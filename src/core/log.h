@@ -10,6 +10,7 @@
 #ifndef INGOT_CORE_LOG_H
 #define INGOT_CORE_LOG_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
@@ -21,7 +22,23 @@ struct log_config {
 };
 
 void log_setup(enum log_level level, bool json);
+/* The configuration in effect for this thread (its sink's, or the process's). */
 const struct log_config *log_config(void);
+
+/* A thread-local sink: where this thread's records and progress line go
+ * instead of the process's stderr. The process that owns the warehouse
+ * runs a command handed to it with the client's stderr as the sink, at the
+ * client's level. Threads started with log_thread_create inherit their
+ * creator's sink; the sink must outlive them. */
+struct log_sink {
+	int fd;
+	struct log_config cfg;
+	bool progress; /* draw progress lines on fd */
+};
+void log_set_sink(const struct log_sink *s); /* NULL: the process's stderr */
+const struct log_sink *log_get_sink(void);
+/* pthread_create whose thread starts with the creator's sink. */
+int log_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 /* True when stdout should carry colour (TTY and no NO_COLOR). */
 bool term_color(int fd);
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -3,6 +3,7 @@
  */
 #include "core/progress.h"
 #include "core/dtime.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 #include <pthread.h>
@@ -20,6 +21,7 @@ struct progress {
 	_Atomic uint64_t rows, bytes;
 	double start;
 	_Atomic long long last_draw_ms;
+	int fd; /* the starting thread's log sink's, or stderr */
 	pthread_mutex_t mu;
 };
 
@@ -30,9 +32,11 @@ void progress_enable(bool on)
 
 struct progress *progress_start(const char *label, uint64_t total_bytes)
 {
-	if (!enabled)
+	const struct log_sink *s = log_get_sink();
+	if (s ? !s->progress : !enabled)
 		return NULL;
 	struct progress *p = xcalloc(1, sizeof(*p));
+	p->fd = s ? s->fd : 2;
 	snprintf(p->label, sizeof(p->label), "%s", label);
 	p->total = total_bytes;
 	p->start = mono_seconds();
@@ -70,9 +74,8 @@ static void draw(struct progress *p, double now)
 		bar[w + 1] = ']';
 		bar[w + 2] = 0;
 	}
-	fprintf(stderr, "\r\033[K%s %s %llu rows  %s  %s  %.1fs", p->label, bar,
+	dprintf(p->fd, "\r\033[K%s %s %llu rows  %s  %s  %.1fs", p->label, bar,
 		(unsigned long long)r, rs, bs, el);
-	fflush(stderr);
 }
 
 void progress_add(struct progress *p, uint64_t rows, uint64_t bytes)
@@ -97,8 +100,7 @@ void progress_done(struct progress *p)
 {
 	if (!p)
 		return;
-	fprintf(stderr, "\r\033[K");
-	fflush(stderr);
+	dprintf(p->fd, "\r\033[K");
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }

@@ -2,7 +2,8 @@
  * core/progress.h — a one-line progress display for long work.
  *
  * Shown only when stderr is a TTY (and not with --log-format json or -q);
- * otherwise every call is a cheap no-op. Redraws at most every 100 ms.
+ * otherwise every call is a cheap no-op. When the starting thread has a log
+ * sink (core/log.h), the sink decides and the line is drawn on its fd. Redraws at most every 100 ms.
  * Thread-safe: loader threads add rows/bytes with atomics; the drawing is
  * done by whichever caller crosses the throttle.
  *

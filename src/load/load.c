@@ -908,7 +908,7 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 		pthread_t *th = xcalloc((size_t)threads, sizeof(*th));
 		int started = 0, err = 0;
 		for (int i = 0; i < threads; i++)
-			if ((err = pthread_create(&th[started], NULL, worker, &pool)) == 0)
+			if ((err = log_thread_create(&th[started], NULL, worker, &pool)) == 0)
 				started++;
 		/* the queue is shared: fewer threads (or this one) still load
 		 * every table, only slower */

@@ -878,7 +878,7 @@ static int run_pipeline(struct tload *tl, struct err *e)
 {
 	struct apx x = {.tl = tl, .c = tl->c};
 	pthread_t prod;
-	int terr = pthread_create(&prod, NULL, producer, tl);
+	int terr = log_thread_create(&prod, NULL, producer, tl);
 	if (terr)
 		return err_set(e, ING_EIO, "cannot start the file reader thread: %s", strerror(terr));
 	int rc = tl->stream ? stream_consume(&x, e) : consume(&x, e);

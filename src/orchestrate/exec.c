@@ -470,7 +470,7 @@ static void alert(struct orch *x, const struct alert *al, const char *event, str
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &attr, alert_main, a)) {
+	if (log_thread_create(&th, &attr, alert_main, a)) {
 		log_warn("cannot start an alert thread");
 		pthread_mutex_lock(&x->amu);
 		x->alerts_inflight--;
@@ -1915,7 +1915,7 @@ int orch_open(const struct orch_opts *o, struct orch **out, struct err *e)
 #endif
 	x->workers = xcalloc((size_t)x->parallelism, sizeof(pthread_t));
 	for (int i = 0; i < x->parallelism; i++) {
-		int pe = pthread_create(&x->workers[i], NULL, worker_main, x);
+		int pe = log_thread_create(&x->workers[i], NULL, worker_main, x);
 		if (pe) { /* without workers, in-process tasks would wait forever */
 			rc = err_set(e, ING_EFAIL, "cannot start worker thread %d of %d: %s"
 				     " (lower --parallelism, or raise the process limit)",

@@ -306,7 +306,8 @@ static int load_project(struct platform *pl, struct pproj **out, struct err *e)
 	free(file);
 	if (!exists)
 		return 0;
-	struct project_opts po = {pl->dir, pl->profiles_dir, pl->target, pl->lake_opt};
+	struct project_opts po = {.project_dir = pl->dir, .profiles_dir = pl->profiles_dir,
+				  .target = pl->target, .lake_root = pl->lake_opt};
 	struct project *p = NULL;
 	int rc = project_load(&po, &p, e);
 	if (rc) {

@@ -23,6 +23,7 @@
 #include "transform/tf_int.h"
 #include "core/digest.h"
 #include "core/dtime.h"
+#include "core/env.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -513,7 +514,8 @@ static int fn_env_var(const struct jinja_call *c, struct jinja_value *ret)
 	const char *name = arg_cstr(c, 0, "var");
 	if (!name)
 		return jinja_rt_error(c->rt, ING_EINVAL, "env_var() takes a variable name");
-	const char *v = getenv(name);
+	/* the command's environment: a handed-off command's is the client's */
+	const char *v = env_get(RT_R(c)->tp->p->env, name);
 	if (v) {
 		*ret = jinja_str(jinja_rt_arena(c->rt), v, (size_t)-1);
 		return 0;

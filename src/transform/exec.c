@@ -1214,7 +1214,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	int started = 0, terr = 0;
 	for (int i = 0; i < threads && !terr; i++) {
 		ws[i] = (struct worker){&r, i};
-		if ((terr = pthread_create(&th[i], NULL, worker_main, &ws[i])) == 0)
+		if ((terr = log_thread_create(&th[i], NULL, worker_main, &ws[i])) == 0)
 			started++;
 	}
 	if (terr && started) /* the ones running take every node: fewer, not none */

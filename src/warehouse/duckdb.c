@@ -275,6 +275,48 @@ static struct dconn *dconn_of(struct wh_conn *c)
 
 static void load_extensions(struct ddb *d, const struct target *t);
 
+/* DuckDB's "Could not set lock on file ...: Conflicting lock is held in
+ * PROGRAM (PID n)": the file is another process's. Say which, and what to
+ * do; the original text stays in the debug log (-v). 0 when msg is
+ * something else. */
+static int lock_conflict(const char *path, const char *msg, struct err *e)
+{
+	const char *p = msg ? strstr(msg, "Conflicting lock is held") : NULL;
+	const char *pidp = p ? strstr(p, "(PID ") : NULL;
+	if (!pidp)
+		return 0;
+	long pid = strtol(pidp + 5, NULL, 10);
+	if (pid <= 0)
+		return 0;
+	log_debug("DuckDB: %s", msg);
+	char prog[256] = "";
+	char f[64];
+	snprintf(f, sizeof(f), "/proc/%ld/cmdline", pid);
+	FILE *fp = fopen(f, "r");
+	if (fp) {
+		size_t n = fread(prog, 1, sizeof(prog) - 1, fp);
+		fclose(fp);
+		while (n && !prog[n - 1])
+			n--;
+		prog[n] = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!prog[i])
+				prog[i] = ' ';
+	}
+	if (!prog[0]) {
+		/* not readable (another user's, or gone): DuckDB's name for it */
+		const char *in = strstr(p, " in ");
+		if (in && in < pidp)
+			snprintf(prog, sizeof(prog), "%.*s", (int)(pidp - in - 5), in + 4);
+	}
+	return err_set(e, ING_ECONFLICT,
+		       "the DuckDB warehouse %s is locked by process %ld (%s), which does not take "
+		       "commands from other ingot processes. Stop that process or wait for it to "
+		       "finish, then run the command again; if it is an ingot scheduler or serve of "
+		       "an older version, restart it: a current one runs this command for you",
+		       path, pid, prog[0] ? prog : "program unknown");
+}
+
 static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 {
 	int rc = need_library(e);
@@ -311,6 +353,12 @@ static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 	else
 		st = dk.duckdb_get_or_create_from_cache(icache, path, &d->db, cfg, &msg);
 	dk.duckdb_destroy_config(&cfg);
+	if (st != DuckDBSuccess && (rc = lock_conflict(path, msg, e))) {
+		if (msg)
+			dk.duckdb_free(msg);
+		free(d);
+		return rc;
+	}
 	if (st != DuckDBSuccess && t->nsettings && t->settings_node) {
 		/* DuckDB checks option names only here: point at settings: */
 		const struct ynode *at = t->settings_node;

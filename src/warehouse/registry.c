@@ -123,6 +123,12 @@ const char *wh_adapter_name(const struct wh_adapter *ad)
 	return ad ? ad->name : "";
 }
 
+bool wh_engine_has(const char *type, unsigned caps)
+{
+	const struct wh_adapter *ad = wh_adapter_find(type);
+	return ad && (ad->caps & caps) == caps;
+}
+
 /* ---- type names ---- */
 
 const char *wh_type_name(enum wh_type t)

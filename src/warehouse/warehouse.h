@@ -154,6 +154,9 @@ const char *wh_engine_name(const struct wh_db *db); /* the adapter's name: the p
 const char *wh_duckdb_library_version(void);
 /* Names of the engines compiled in, comma-separated ("duckdb, postgres"). */
 const char *wh_engines_available(void);
+/* Has the engine named type ("duckdb", "postgres") all of caps, without
+ * opening anything? false for an engine not compiled in. */
+bool wh_engine_has(const char *type, unsigned caps);
 bool wh_has(const struct wh_db *db, unsigned caps);
 const struct target *wh_target(const struct wh_db *db);
 

@@ -21,6 +21,18 @@ EOF
 }
 profile w1.duckdb > profiles.yml
 profile w1.duckdb > one/profiles.yml
+# FILE is write-locked by some process (DuckDB holds an fcntl lock on the
+# whole file while it has it open; a command would hand off rather than
+# fail, so ask the lock itself)
+locked() {
+  python3 -c 'import fcntl, sys
+f = open(sys.argv[1], "r+b")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$1"
+}
 cat > models/mart.sql <<'EOF'
 {{ config(materialized='table') }}
 select '{{ target.path.split("/")[-1] }}' as built_in
@@ -39,9 +51,12 @@ grep -q "scheduler started" s.log || fail "scheduler did not start: $(cat s.log)
 run "$INGOT" pipeline run p --wait
 expect_rc 0
 expect_out "run 1: success"
-# the scheduler holds w1
-run "$INGOT" show --profiles-dir one --inline "select built_in from main.mart"
-[ "$RC" -ne 0 ] || fail "w1.duckdb was readable while the scheduler held it: $OUT"
+# the scheduler holds w1; a query hands off to it
+locked w1.duckdb || fail "the scheduler does not hold w1.duckdb"
+run "$INGOT" show --profiles-dir one -o csv --inline "select built_in from main.mart"
+expect_rc 0
+expect_out "w1.duckdb"
+grep -q "running for pid .*show --profiles-dir one" s.log || fail "not handed off: $(cat s.log)"
 
 profile w2.duckdb > profiles.yml
 run "$INGOT" pipeline run p --wait
@@ -49,8 +64,9 @@ expect_rc 0
 expect_out "run 2: success"
 grep -q "project reloaded (.*profiles.yml changed" s.log || fail "no reload logged: $(cat s.log)"
 kill -0 $S || fail "the scheduler died: $(cat s.log)"
-# the old file was let go when its last user was done: readable now, with
-# the first run's mart
+# the old file was let go when its last user was done: unlocked now, and
+# readable with the first run's mart
+locked w1.duckdb && fail "the scheduler still holds w1.duckdb"
 expect_q_one() { # PROFILES_DIR WANT
   "$INGOT" show --profiles-dir "$1" -o csv --inline "select built_in from main.mart" >q.out 2>q.err ||
     fail "query in $1 failed: $(cat q.err)"

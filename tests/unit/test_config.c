@@ -213,7 +213,7 @@ TEST(project_default_embedded_duckdb)
 	setenv("HOME", d, 1); /* no ~/.dbt/profiles.yml */
 	unsetenv("DBT_PROFILES_DIR");
 	char *pd = path_join(d, "proj");
-	struct project_opts o = {pd, NULL, NULL, NULL};
+	struct project_opts o = {.project_dir = pd};
 	struct project *p = NULL;
 	struct err e = ERR_INIT;
 	CHECK_OK(project_load(&o, &p, &e), &e);
@@ -241,7 +241,7 @@ TEST(profiles_targets_and_env_var)
 		   "      user: etl\n      password: \"{{ env_var('SHOP_PW', 'x') }}\"\n      dbname: wh\n      schema: analytics\n");
 	setenv("HOME", d, 1);
 	char *pd = path_join(d, "p2");
-	struct project_opts o = {pd, NULL, NULL, NULL};
+	struct project_opts o = {.project_dir = pd};
 	struct project *p = NULL;
 	struct err e = ERR_INIT;
 	unsetenv("SHOP_TARGET");
@@ -288,7 +288,7 @@ TEST(project_errors_have_locations)
 	write_file(d, "p3/dbt_project.yml", "name: shop\nmodel-path: [m]\n");
 	setenv("HOME", d, 1);
 	char *pd = path_join(d, "p3");
-	struct project_opts o = {pd, NULL, NULL, NULL};
+	struct project_opts o = {.project_dir = pd};
 	struct project *p = NULL;
 	struct err e = ERR_INIT;
 	CHECK(project_load(&o, &p, &e) == ING_ECONFIG);
@@ -309,7 +309,7 @@ TEST(project_errors_have_locations)
 	err_clear(&e);
 
 	char *none = path_join(d, "nothing-here");
-	struct project_opts o2 = {none, NULL, NULL, NULL};
+	struct project_opts o2 = {.project_dir = none};
 	CHECK(project_load(&o2, &p, &e) == ING_ECONFIG);
 	CHECK(strstr(e.msg, "no dbt_project.yml") != NULL);
 	err_clear(&e);
@@ -336,7 +336,7 @@ TEST(profile_keys_used_or_refused)
 		   "      settings: {threads: 2, memory_limit: 1GB}\n");
 	setenv("HOME", d, 1);
 	char *pd = path_join(d, "p4");
-	struct project_opts o = {pd, NULL, NULL, NULL};
+	struct project_opts o = {.project_dir = pd};
 	struct project *p = NULL;
 	struct err e = ERR_INIT;
 	CHECK_OK(project_load(&o, &p, &e), &e);

@@ -740,7 +740,7 @@ TEST(sources_load_walks_model_paths)
 	fs_write_atomic(f1, y1, strlen(y1), &e);
 	fs_write_atomic(f2, y2, strlen(y2), &e);
 	fs_write_atomic(p, yp, strlen(yp), &e);
-	struct project_opts po = {dir, NULL, NULL, NULL};
+	struct project_opts po = {.project_dir = dir};
 	struct project *pr = NULL;
 	CHECK_OK(project_load(&po, &pr, &e), &e);
 	REQUIRE(pr);

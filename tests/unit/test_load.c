@@ -51,7 +51,7 @@ static bool setup(struct fixture *f)
 	put(dir, "models/sources.yml", SOURCES);
 	put(dir, "lake/t/1.csv", "id,v\n1,a\n2,b\nx,c\n");
 	put(dir, "lake/a/1.csv", "id,v\n10,x\n");
-	struct project_opts po = {dir, NULL, NULL, NULL};
+	struct project_opts po = {.project_dir = dir};
 	struct err e = ERR_INIT;
 	if (project_load(&po, &f->p, &e) || wh_open(&f->p->target, &f->db, &e)) {
 		test_fail(__FILE__, __LINE__, "setup: %s", e.msg ? e.msg : "");

@@ -265,7 +265,7 @@ static struct project *shop_project(void)
 	setenv("TINYSHOP_DB", db, 1);
 	free(db);
 	char *dir = xasprintf("%s/shop", test_tmpdir());
-	struct project_opts po = {dir, dir, NULL, NULL};
+	struct project_opts po = {.project_dir = dir, .profiles_dir = dir};
 	struct project *p = NULL;
 	struct err e = ERR_INIT;
 	if (project_load(&po, &p, &e)) {
