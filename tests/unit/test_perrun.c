@@ -51,7 +51,7 @@ static struct project *load_shop(const char *profile_yml)
 		setenv("TINYSHOP_DB", db, 1);
 		free(db);
 	}
-	struct project_opts po = {dir, dir, NULL, NULL};
+	struct project_opts po = {.project_dir = dir, .profiles_dir = dir};
 	struct project *p = NULL;
 	struct err e = ERR_INIT;
 	if (project_load(&po, &p, &e)) {
