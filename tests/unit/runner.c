@@ -66,6 +66,43 @@ const char *test_tmpdir(void)
 	return tmpdir;
 }
 
+/* A copy of the tinyshop fixture (tests/fixtures/dbt/tinyshop) in the
+ * test's scratch dir, loaded: with profile_yml as its profiles.yml, or its
+ * own DuckDB profile pointed at <tmpdir>/shop.duckdb when NULL. */
+struct project *test_load_shop(const char *profile_yml)
+{
+	char *cmd = xasprintf("cp -r '%s/tests/fixtures/dbt/tinyshop' '%s/shop'",
+			      getenv("INGOT_ROOT") ? getenv("INGOT_ROOT") : ".", test_tmpdir());
+	int rc = system(cmd);
+	free(cmd);
+	if (rc != 0) {
+		test_fail(__FILE__, __LINE__, "cannot copy the fixture");
+		return NULL;
+	}
+	char *dir = xasprintf("%s/shop", test_tmpdir());
+	if (profile_yml) {
+		char *pf = xasprintf("%s/profiles.yml", dir);
+		struct err e = ERR_INIT;
+		fs_write_atomic(pf, profile_yml, strlen(profile_yml), &e);
+		err_clear(&e);
+		free(pf);
+	} else {
+		char *db = xasprintf("%s/shop.duckdb", test_tmpdir());
+		setenv("TINYSHOP_DB", db, 1);
+		free(db);
+	}
+	struct project_opts po = {.project_dir = dir, .profiles_dir = dir};
+	struct project *p = NULL;
+	struct err e = ERR_INIT;
+	if (project_load(&po, &p, &e)) {
+		test_fail(__FILE__, __LINE__, "project_load: %s", e.msg);
+		p = NULL;
+	}
+	err_clear(&e);
+	free(dir);
+	return p;
+}
+
 static struct arena *targ_arena;
 
 const struct target *test_duckdb_target(void)

@@ -31,6 +31,9 @@ extern int test_failures;
 
 /* A scratch directory for this test (removed afterwards). */
 const char *test_tmpdir(void);
+/* The tinyshop fixture copied into the scratch dir and loaded (runner.c). */
+struct project;
+struct project *test_load_shop(const char *profile_yml);
 /* A PostgreSQL target for the server tests/run-all.sh started, in a fresh
  * schema; NULL + failure when there is none. */
 const struct target *test_pg_target(void);

@@ -28,41 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A copy of the tinyshop fixture in the test's scratch dir. */
-static struct project *load_shop(const char *profile_yml)
-{
-	char *cmd = xasprintf("cp -r '%s/tests/fixtures/dbt/tinyshop' '%s/shop'",
-			      getenv("INGOT_ROOT") ? getenv("INGOT_ROOT") : ".", test_tmpdir());
-	int rc = system(cmd);
-	free(cmd);
-	if (rc != 0) {
-		test_fail(__FILE__, __LINE__, "cannot copy the fixture");
-		return NULL;
-	}
-	char *dir = xasprintf("%s/shop", test_tmpdir());
-	if (profile_yml) {
-		char *pf = xasprintf("%s/profiles.yml", dir);
-		struct err e = ERR_INIT;
-		fs_write_atomic(pf, profile_yml, strlen(profile_yml), &e);
-		err_clear(&e);
-		free(pf);
-	} else {
-		char *db = xasprintf("%s/shop.duckdb", test_tmpdir());
-		setenv("TINYSHOP_DB", db, 1);
-		free(db);
-	}
-	struct project_opts po = {.project_dir = dir, .profiles_dir = dir};
-	struct project *p = NULL;
-	struct err e = ERR_INIT;
-	if (project_load(&po, &p, &e)) {
-		test_fail(__FILE__, __LINE__, "project_load: %s", e.msg);
-		p = NULL;
-	}
-	err_clear(&e);
-	free(dir);
-	return p;
-}
-
 struct job {
 	struct project *p;
 	struct wh_db *db;
@@ -241,7 +206,7 @@ static void concurrent_builds(struct project *p, const char *schema)
 
 TEST(perrun_concurrent_builds_duckdb)
 {
-	struct project *p = load_shop(NULL);
+	struct project *p = test_load_shop(NULL);
 	REQUIRE(p);
 	concurrent_builds(p, "main");
 	project_free(p);
@@ -259,7 +224,7 @@ TEST(perrun_concurrent_builds_postgres)
 			       "      host: \"%s\"\n      port: %d\n      user: \"%s\"\n"
 			       "      dbname: \"%s\"\n      schema: \"%s\"\n      threads: 3\n",
 			       t->host, t->port, t->user, t->dbname, t->schema);
-	struct project *p = load_shop(prof);
+	struct project *p = test_load_shop(prof);
 	free(prof);
 	REQUIRE(p);
 	concurrent_builds(p, t->schema);
@@ -270,7 +235,7 @@ TEST(perrun_concurrent_builds_postgres)
  * run in progress alone, deletes a crashed one; ls writes none. */
 TEST(perrun_prunes_old_runs_and_ls_writes_none)
 {
-	struct project *p = load_shop(NULL);
+	struct project *p = test_load_shop(NULL);
 	REQUIRE(p);
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
 	o.verb = TF_VERB_COMPILE;

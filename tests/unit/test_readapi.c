@@ -251,32 +251,6 @@ TEST(re_sink_error_stops)
 
 /* ---- the catalog over the tinyshop fixture ---- */
 
-static struct project *shop_project(void)
-{
-	char *cmd = xasprintf("cp -r '%s/tests/fixtures/dbt/tinyshop' '%s/shop'",
-			      getenv("INGOT_ROOT") ? getenv("INGOT_ROOT") : ".", test_tmpdir());
-	int rc = system(cmd);
-	free(cmd);
-	if (rc != 0) {
-		test_fail(__FILE__, __LINE__, "cannot copy the fixture");
-		return NULL;
-	}
-	char *db = xasprintf("%s/shop.duckdb", test_tmpdir());
-	setenv("TINYSHOP_DB", db, 1);
-	free(db);
-	char *dir = xasprintf("%s/shop", test_tmpdir());
-	struct project_opts po = {.project_dir = dir, .profiles_dir = dir};
-	struct project *p = NULL;
-	struct err e = ERR_INIT;
-	if (project_load(&po, &p, &e)) {
-		test_fail(__FILE__, __LINE__, "project_load: %s", e.msg);
-		p = NULL;
-	}
-	err_clear(&e);
-	free(dir);
-	return p;
-}
-
 static void write_text(const char *dir, const char *name, const char *text)
 {
 	char *path = path_join(dir, name);
@@ -288,7 +262,7 @@ static void write_text(const char *dir, const char *name, const char *text)
 
 TEST(cat_nodes_search_find)
 {
-	struct project *p = shop_project();
+	struct project *p = test_load_shop(NULL);
 	REQUIRE(p);
 	struct catalog *cat = NULL;
 	struct err e = ERR_INIT;
@@ -385,7 +359,7 @@ TEST(cat_nodes_search_find)
 
 TEST(cat_lineage_depths)
 {
-	struct project *p = shop_project();
+	struct project *p = test_load_shop(NULL);
 	REQUIRE(p);
 	struct catalog *cat = NULL;
 	struct err e = ERR_INIT;

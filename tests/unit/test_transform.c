@@ -150,44 +150,9 @@ TEST(quality_wrap_and_status)
 	CHECK(quality_status("ERROR", false, false) == QT_PASS);
 }
 
-/* A copy of the tinyshop fixture in the test's scratch dir. */
-static struct project *load_shop(const char *profile_yml)
-{
-	char *cmd = xasprintf("cp -r '%s/tests/fixtures/dbt/tinyshop' '%s/shop'",
-			      getenv("INGOT_ROOT") ? getenv("INGOT_ROOT") : ".", test_tmpdir());
-	int rc = system(cmd);
-	free(cmd);
-	if (rc != 0) {
-		test_fail(__FILE__, __LINE__, "cannot copy the fixture");
-		return NULL;
-	}
-	char *dir = xasprintf("%s/shop", test_tmpdir());
-	if (profile_yml) {
-		char *pf = xasprintf("%s/profiles.yml", dir);
-		struct err e = ERR_INIT;
-		fs_write_atomic(pf, profile_yml, strlen(profile_yml), &e);
-		err_clear(&e);
-		free(pf);
-	} else {
-		char *db = xasprintf("%s/shop.duckdb", test_tmpdir());
-		setenv("TINYSHOP_DB", db, 1);
-		free(db);
-	}
-	struct project_opts po = {.project_dir = dir, .profiles_dir = dir};
-	struct project *p = NULL;
-	struct err e = ERR_INIT;
-	if (project_load(&po, &p, &e)) {
-		test_fail(__FILE__, __LINE__, "project_load: %s", e.msg);
-		p = NULL;
-	}
-	err_clear(&e);
-	free(dir);
-	return p;
-}
-
 TEST(transform_ls_and_compile)
 {
-	struct project *p = load_shop(NULL);
+	struct project *p = test_load_shop(NULL);
 	REQUIRE(p);
 	char *path = xasprintf("%s/out.txt", test_tmpdir());
 	FILE *fp = fopen(path, "w+");
@@ -272,7 +237,7 @@ static void build_shop(struct project *p, const char *schema_check)
 
 TEST(transform_build_duckdb)
 {
-	struct project *p = load_shop(NULL);
+	struct project *p = test_load_shop(NULL);
 	REQUIRE(p);
 	build_shop(p, "main");
 	project_free(p);
@@ -286,7 +251,7 @@ TEST(transform_build_postgres)
 			       "      host: \"%s\"\n      port: %d\n      user: \"%s\"\n"
 			       "      dbname: \"%s\"\n      schema: \"%s\"\n      threads: 3\n",
 			       t->host, t->port, t->user, t->dbname, t->schema);
-	struct project *p = load_shop(prof);
+	struct project *p = test_load_shop(prof);
 	free(prof);
 	REQUIRE(p);
 	build_shop(p, t->schema);
