@@ -143,17 +143,34 @@ wait $S || fail "scheduler exit status: $(cat "$T/s.log")"
 expect_q "select n from main.slow" "1"
 expect_q "select distinct who from main.order_totals" "handed"
 
-# a process that holds the file and does not listen is named
-"$INGOT" show --inline "select count(*) + 7 - count(*) as n from range(300000) a cross join range(300000) b where a.range + b.range = 17" > /dev/null 2>&1 &
-H=$!
+# a process that holds the file and does not listen is named. It takes the
+# lock first (a builder racing it would make it fail to open the file):
+# wait until the file is locked, starting the holder again if it lost.
+locked() {
+  python3 -c 'import fcntl, sys
+f = open(sys.argv[1], "r+b")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$PWD/warehouse.duckdb"
+}
+start_holder() {
+  "$INGOT" show --inline "select count(*) + 7 - count(*) as n from range(300000) a cross join range(300000) b where a.range + b.range = 17" > /dev/null 2>&1 &
+  H=$!
+}
+start_holder
 trap 'kill -9 $S $H 2>/dev/null || true; rm -rf "$T"' EXIT
-for i in $(seq 50); do
-  run "$INGOT" build -s order_totals
-  [ "$RC" -ne 0 ] && break; sleep 0.1
+for i in $(seq 600); do
+  locked && break
+  kill -0 $H 2>/dev/null || start_holder
+  sleep 0.1
 done
+locked || fail "the holder never took the warehouse's lock"
+run "$INGOT" build -s order_totals
 expect_rc 2
 expect_err "is locked by process $H ("
-expect_err "ingot show --inline"
+expect_err " show --inline select count(*) + 7"
 expect_err "Stop that process"
 expect_no "Conflicting lock"
 run "$INGOT" build -s order_totals -v
