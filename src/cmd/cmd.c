@@ -288,8 +288,8 @@ static void *sigcancel_main(void *arg)
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		unsigned char b;
-		if (read(s->pipe[0], &b, 1) != 1)
-			continue;
+		if (read(s->pipe[0], &b, 1) != 1 || !b)
+			continue; /* a 0 byte: stop (cmd_sigcancel_stop) */
 		int sig = b, first = 0;
 		if (!atomic_compare_exchange_strong(&s->sig, &first, sig)) {
 			/* a second one: the user means it */
@@ -363,6 +363,11 @@ int cmd_sigcancel_stop(struct cmd_sigcancel *s)
 		if (s->have_term)
 			sigaction(SIGTERM, &s->old_term, NULL);
 		atomic_store(&s->stop, true);
+		/* wake the watcher now rather than at its next poll timeout:
+		 * every command would otherwise end up to 100 ms late */
+		unsigned char zero = 0;
+		ssize_t w = write(s->pipe[1], &zero, 1);
+		(void)w;
 		pthread_join(s->thr, NULL);
 		int sig = atomic_load(&s->sig);
 		code = sig ? 128 + sig : 0;
