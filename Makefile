@@ -191,6 +191,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libingot.a
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 fuzz-%: $(FUZZ_BUILD)/fuzz_%
 	@mkdir -p $(FUZZ_BUILD)/corpus-$*
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	$< -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=$(FUZZ_BUILD)/$*- $(FUZZ_BUILD)/corpus-$* \
 		$(wildcard tests/fuzz/corpus/$* tests/fuzz/regressions/$*)
@@ -210,6 +211,7 @@ asan:
 	$(MAKE) BUILD=build-asan BIN=ingot-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		ingot-asan build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 INGOT_ASAN=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		tests/run-all.sh build-asan/unit-tests ./ingot-asan
 
 # memcheck over the unit tests and a CLI tour (tests/valgrind.sh)

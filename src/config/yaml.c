@@ -61,41 +61,17 @@ static struct ynode *new_node(struct builder *b, enum ytype t, struct fy_event *
 	return n;
 }
 
-/* A token's text, copied into the arena (NULL when it has none).
- *
- * Why not fy_token_get_text: in libfyaml 0.7.12 (Debian 12) it leaks the
- * atom iterator's chunk array when a scalar needs many chunks (a quoted
- * scalar with many '' escapes; found by fuzz_config). A token iterator
- * that we finish and destroy ourselves frees it. */
-static const char *tok_text(struct arena *a, struct fy_token *t, size_t *lenp)
-{
-	*lenp = 0;
-	if (!t)
-		return NULL;
-	struct fy_token_iter *it = fy_token_iter_create(t);
-	if (!it)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	while ((n = fy_token_iter_read(it, chunk, sizeof(chunk))) > 0)
-		buf_add(&b, chunk, (size_t)n);
-	fy_token_iter_destroy(it);
-	const char *out = n < 0 ? NULL : arena_strndup(a, b.data ? b.data : "", b.len);
-	if (out)
-		*lenp = b.len;
-	buf_free(&b);
-	return out;
-}
-
 static void add_anchor(struct builder *b, struct fy_token *anchor, struct ynode *n)
 {
 	if (!anchor)
 		return;
 	size_t len;
-	const char *t = tok_text(b->a, anchor, &len);
-	if (t)
-		strmap_put(&b->anchors, t, n);
+	const char *t = fy_token_get_text(anchor, &len);
+	if (!t)
+		return;
+	char *k = xstrndup(t, len);
+	strmap_put(&b->anchors, k, n);
+	free(k);
 }
 
 static int build(struct builder *b, struct fy_event *ev, struct ynode **out);
@@ -236,9 +212,9 @@ static int build(struct builder *b, struct fy_event *ev, struct ynode **out)
 	case FYET_SCALAR: {
 		n = new_node(b, Y_SCALAR, ev);
 		size_t len = 0;
-		const char *t = tok_text(b->a, ev->scalar.value, &len);
-		n->str = t ? t : "";
-		n->len = len;
+		const char *t = fy_token_get_text(ev->scalar.value, &len);
+		n->str = arena_strndup(b->a, t ? t : "", t ? len : 0);
+		n->len = t ? len : 0;
 		enum fy_scalar_style st = fy_token_scalar_style(ev->scalar.value);
 		n->quoted = st != FYSS_PLAIN && st != FYSS_ANY;
 		if (!n->quoted && yscalar_is_null(n))
@@ -249,8 +225,8 @@ static int build(struct builder *b, struct fy_event *ev, struct ynode **out)
 	}
 	case FYET_ALIAS: {
 		size_t len = 0;
-		const char *t = tok_text(b->a, ev->alias.anchor, &len);
-		char *k = xstrndup(t ? t : "", len);
+		const char *t = fy_token_get_text(ev->alias.anchor, &len);
+		char *k = xstrndup(t ? t : "", t ? len : 0);
 		n = strmap_get(&b->anchors, k);
 		if (!n) {
 			struct ynode tmp = {0};
