@@ -1,5 +1,8 @@
 -- One row per customer: who they are, how they came, what they bought,
 -- and an RFM segment (recency, frequency, monetary quintiles).
+-- Reproducible: every ntile breaks ties by user_id, so customers with equal
+-- values do not change segment between builds of the same data; lifetime
+-- revenue and profit are exact DECIMAL(38,2) sums.
 
 with customers as (
     select * from {{ ref('stg_users') }}
@@ -11,8 +14,8 @@ orders as (
         min(order_created_at)                               as first_order_at,
         max(order_created_at)                               as last_order_at,
         count(distinct order_id)                            as order_count,
-        sum(case when is_revenue then sale_price else 0 end)  as lifetime_revenue,
-        sum(case when is_revenue then item_profit else 0 end) as lifetime_profit
+        cast(sum(case when is_revenue then sale_price else 0 end) as decimal(38,2))  as lifetime_revenue,
+        cast(sum(case when is_revenue then item_profit else 0 end) as decimal(38,2)) as lifetime_profit
     from {{ ref('fct_orders') }}
     group by user_id
 ),
@@ -25,9 +28,9 @@ scored as (
     select
         o.*,
         (select as_of_date from as_of) - cast(o.last_order_at as date) as recency_days,
-        ntile(5) over (order by cast(o.last_order_at as date))        as r_score,
-        ntile(5) over (order by o.order_count, o.lifetime_revenue)    as f_score,
-        ntile(5) over (order by o.lifetime_revenue)                   as m_score
+        ntile(5) over (order by cast(o.last_order_at as date), o.user_id)       as r_score,
+        ntile(5) over (order by o.order_count, o.lifetime_revenue, o.user_id)   as f_score,
+        ntile(5) over (order by o.lifetime_revenue, o.user_id)                  as m_score
     from orders o
 ),
 
@@ -60,8 +63,8 @@ select
     s.first_order_at,
     s.last_order_at,
     coalesce(s.order_count, 0)                            as order_count,
-    coalesce(s.lifetime_revenue, 0)                       as lifetime_revenue,
-    coalesce(s.lifetime_profit, 0)                        as lifetime_profit,
+    cast(coalesce(s.lifetime_revenue, 0) as decimal(38,2)) as lifetime_revenue,
+    cast(coalesce(s.lifetime_profit, 0) as decimal(38,2))  as lifetime_profit,
     s.recency_days,
     case
         when s.user_id is null then 'No orders'

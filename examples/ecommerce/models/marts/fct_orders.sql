@@ -8,6 +8,7 @@
 }}
 
 -- One row per order item: what was sold, to whom, when, for how much, at what profit.
+-- Money is exact in cents: sale_price, item_cost and item_profit are DECIMAL(18,2).
 -- Incremental: each run merges the items created since the newest one already built,
 -- re-checking a few days back so that late status changes are picked up.
 
@@ -51,9 +52,9 @@ select
     coalesce(o.order_status, i.item_status)                  as order_status,
     coalesce(o.order_created_at, i.item_created_at)          as order_created_at,
     cast(coalesce(o.order_created_at, i.item_created_at) as date) as order_date,
-    i.sale_price,
-    coalesce(inv.inventory_cost, p.product_cost)             as item_cost,
-    i.sale_price - coalesce(inv.inventory_cost, p.product_cost) as item_profit,
+    cast(i.sale_price as decimal(18,2))                      as sale_price,
+    cast(coalesce(inv.inventory_cost, p.product_cost) as decimal(18,2)) as item_cost,
+    cast(i.sale_price - coalesce(inv.inventory_cost, p.product_cost) as decimal(18,2)) as item_profit,
     {{ hours_between('i.item_created_at', 'i.shipped_at') }}  as hours_to_ship,
     {{ is_revenue_status('i.item_status') }}                 as is_revenue
 from items i

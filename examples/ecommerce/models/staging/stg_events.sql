@@ -1,5 +1,6 @@
 -- Web events; user_id is null for anonymous visitors. Duplicated ids (a
--- re-sent file) are dropped: the first record of an id wins.
+-- re-sent file) are dropped: the first record of an id wins (the other
+-- columns break ties, so the pick does not depend on row order).
 select distinct on (id)
     id                                  as event_id,
     user_id,
@@ -13,4 +14,4 @@ select distinct on (id)
     trim(event_type)                    as event_type
 from {{ source('raw', 'events') }}
 where id is not null
-order by id, created_at, sequence_number
+order by id, created_at, sequence_number, session_id, user_id, event_type, uri, browser, traffic_source

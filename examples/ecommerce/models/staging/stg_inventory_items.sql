@@ -1,13 +1,15 @@
 -- One row per physical item in stock; sold_at is null while it is on the shelf.
--- A re-sent file can repeat an id: the latest record wins.
+-- A re-sent file can repeat an id: the latest record wins (the other columns
+-- break ties, so the pick does not depend on row order). Cost is money, exact
+-- in cents (DECIMAL(18,2)).
 select distinct on (id)
     id                              as inventory_item_id,
     product_id,
     created_at                      as stocked_at,
     sold_at,
-    cost,
+    cast(cost as decimal(18,2))     as cost,
     product_distribution_center_id  as distribution_center_id,
     sold_at is not null             as is_sold
 from {{ source('raw', 'inventory_items') }}
 where id is not null
-order by id, created_at desc, sold_at desc nulls last
+order by id, created_at desc, sold_at desc nulls last, cost, product_id, product_distribution_center_id

@@ -1,16 +1,35 @@
--- One row per product with its margin at list price.
-select distinct on (id)
-    id                                  as product_id,
-    trim(name)                          as product_name,
-    trim(brand)                         as brand,
-    trim(category)                      as category,
-    trim(department)                    as department,
-    trim(sku)                           as sku,
+-- One row per product with its margin at list price. Cost and price are
+-- money, exact in cents (DECIMAL(18,2)); margin_pct is a ratio (DOUBLE).
+-- A repeated id keeps one record, chosen by every column so that the pick
+-- does not depend on row order.
+with products as (
+    select distinct on (id)
+        id                                  as product_id,
+        trim(name)                          as product_name,
+        trim(brand)                         as brand,
+        trim(category)                      as category,
+        trim(department)                    as department,
+        trim(sku)                           as sku,
+        cast(cost as decimal(18,2))         as cost,
+        cast(retail_price as decimal(18,2)) as retail_price,
+        distribution_center_id
+    from {{ source('raw', 'products') }}
+    where id is not null
+    order by id, name, brand, category, department, sku, cost, retail_price, distribution_center_id
+)
+
+select
+    product_id,
+    product_name,
+    brand,
+    category,
+    department,
+    sku,
     cost,
     retail_price,
     retail_price - cost                 as unit_margin,
-    case when retail_price > 0 then (retail_price - cost) / retail_price end as margin_pct,
+    case when retail_price > 0
+         then cast(retail_price - cost as double precision) / cast(retail_price as double precision)
+    end                                 as margin_pct,
     distribution_center_id
-from {{ source('raw', 'products') }}
-where id is not null
-order by id, id
+from products

@@ -1,5 +1,6 @@
 -- One row per customer. Keys renamed, text trimmed, email lower-cased.
--- The raw export can repeat an id (a re-sent file); the latest created_at wins.
+-- The raw export can repeat an id (a re-sent file); the latest created_at wins
+-- (the other columns break ties, so the pick does not depend on row order).
 select distinct on (id)
     id                                   as user_id,
     trim(first_name)                     as first_name,
@@ -17,4 +18,5 @@ select distinct on (id)
     created_at                           as user_created_at
 from {{ source('raw', 'users') }}
 where id is not null
-order by id, created_at desc
+order by id, created_at desc, email, first_name, last_name, age, gender, state, city, country,
+         postal_code, traffic_source
