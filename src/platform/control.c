@@ -328,20 +328,27 @@ int ctl_session_signal(const struct ctl_session *s)
 	return atomic_load(&s->cancelled) ? atomic_load(&s->sig) : 0;
 }
 
+/* Wait until fd is readable (true) or the wake pipe is written or poll
+ * fails (false: the thread should end). */
+static bool wait_readable(int fd, int wake)
+{
+	for (;;) {
+		struct pollfd p[2] = {{fd, POLLIN, 0}, {wake, POLLIN, 0}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		return !p[1].revents;
+	}
+}
+
 /* Reads the client's frames while the command runs: CANCEL, or the
  * connection closing (the client is gone), cancels. */
 static void *watch_main(void *arg)
 {
 	struct ctl_session *s = arg;
-	for (;;) {
-		struct pollfd p[2] = {{s->sock, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
+	while (wait_readable(s->sock, s->wake[0])) {
 		uint32_t type, len;
 		char *pl;
 		if (ctl_recv_frame(s->sock, &type, &pl, &len, NULL, 0, NULL)) {
@@ -424,15 +431,7 @@ static void *conn_main(void *arg)
 static void *accept_main(void *arg)
 {
 	struct ctl_server *srv = arg;
-	for (;;) {
-		struct pollfd p[2] = {{srv->lsock, POLLIN, 0}, {srv->wake[0], POLLIN, 0}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
+	while (wait_readable(srv->lsock, srv->wake[0])) {
 		int c = accept4(srv->lsock, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
