@@ -26,6 +26,8 @@ extern const struct cmd_spec cmd_ls;
 extern const struct cmd_spec cmd_ls_list;
 extern const struct cmd_spec cmd_docs_generate;
 extern const struct cmd_spec cmd_catalog;
+extern const struct cmd_spec cmd_dashboards_check;
+extern const struct cmd_spec cmd_dashboards_query;
 extern const struct cmd_spec cmd_clean;
 extern const struct cmd_spec cmd_deps;
 extern const struct cmd_spec cmd_pipeline_list;
@@ -44,7 +46,7 @@ extern const struct cmd_spec cmd_version;
 #define COMMAND_LIST                                                               \
 	&cmd_init, &cmd_debug, &cmd_show, &cmd_gen_thelook, &cmd_load, &cmd_seed, &cmd_run,   \
 	&cmd_test, &cmd_build, &cmd_snapshot, &cmd_compile, &cmd_ls, &cmd_ls_list, \
-	&cmd_docs_generate, &cmd_catalog, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
+	&cmd_docs_generate, &cmd_catalog, &cmd_dashboards_check, &cmd_dashboards_query, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
 	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
 	&cmd_pipeline_cancel,                                                      \
