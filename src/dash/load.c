@@ -237,6 +237,24 @@ static void add_expr(struct ld *l, const struct dash_view *v, struct buf *sql, c
 	buf_printf(sql, "(%s)", expr);
 }
 
+/* The engine's message on one line, without the echo of our query (the
+ * file's line:col points at the expression already). */
+static const char *engine_msg(struct arena *a, const char *m)
+{
+	if (!m)
+		return "invalid expression";
+	char *s = arena_strdup(a, m);
+	char *cut = strstr(s, "\n\nLINE ");
+	if (!cut)
+		cut = strstr(s, "\nLINE ");
+	if (cut)
+		*cut = 0;
+	for (char *p = s; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return s;
+}
+
 static bool has_col(const char **cn, size_t nc, const char *name)
 {
 	for (size_t i = 0; i < nc; i++)
@@ -278,9 +296,9 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 		const struct dash_dim *d = &v->dims[i];
 		if (!d->expr && !has_col(cn, nc, d->name)) {
 			cols_ok = false;
-			diag(l, ymap_get(d->at, "name"), false,
-			     "view '%s': model '%s' has no column '%s' (give the dimension an expr:, or "
-			     "use a column)%s",
+			const struct ynode *at = d->at->type == Y_MAP ? ymap_get(d->at, "name") : d->at;
+			diag(l, at, false,
+			     "view '%s': model '%s' has no column '%s'%s (or give the dimension an expr:)",
 			     v->name, v->model, d->name, suggest(l->a, d->name, cn, nc));
 		}
 	}
@@ -319,7 +337,7 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 						const struct ynode *en = ymap_get(at, "expr");
 						diag(l, en ? en : at, false, "view '%s': %s '%s': %s",
 						     v->name, pass ? "measure" : "dimension", nm,
-						     e.msg ? e.msg : "invalid expression");
+						     engine_msg(l->a, e.msg));
 						err_clear(&e);
 					}
 					wh_result_free(r1);
@@ -877,6 +895,16 @@ static void load_file(struct ld *l, const char *rel, const char *abs, bool views
 	}
 }
 
+static int diag_cmp(const struct dash_diag *a, const struct dash_diag *b)
+{
+	int c = strcmp(a->file, b->file);
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->col < b->col ? -1 : a->col > b->col;
+}
+
 int dash_load(const struct project *p, struct wh_conn *conn, struct dash_set **out, struct err *e)
 {
 	struct dash_set *s = xcalloc(1, sizeof(*s));
@@ -916,6 +944,17 @@ int dash_load(const struct project *p, struct wh_conn *conn, struct dash_set **o
 			}
 	}
 done:
+	/* in file order, as a reader goes through them (stable: a node with
+	 * two problems keeps their order) */
+	for (size_t i = 1; i < s->diags.len; i++) {
+		struct dash_diag x = s->diags.items[i];
+		size_t j = i;
+		while (j > 0 && diag_cmp(&s->diags.items[j - 1], &x) > 0) {
+			s->diags.items[j] = s->diags.items[j - 1];
+			j--;
+		}
+		s->diags.items[j] = x;
+	}
 	fs_glob_free(files, nf);
 	free(dir);
 	cat_free(l.cat);

@@ -471,7 +471,11 @@ static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_
 		const struct dash_dim *d = t->dims[0];
 		const struct dash_dim *bd = t->type == T_BAR ? t->breakdown : NULL;
 		const char *str = wh_sql_macro_type(wh_db_adapter(q->db), WH_SQLT_STRING);
-		buf_puts(&q->sql, "with ingot_b as (select *, ");
+		/* materialized: the rows are read once; and DuckDB 1.4 fails an
+		 * internal assertion on this shape inlined with a filter
+		 * parameter and a LIMIT ("Expected unified vector format of type
+		 * VARCHAR") */
+		buf_puts(&q->sql, "with ingot_b as materialized (select *, ");
 		dim_sql(q, d);
 		buf_puts(&q->sql, " as ingot_d");
 		if (bd) {
