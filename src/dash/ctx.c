@@ -4,9 +4,10 @@
  *
  * Reload. Each call looks at the platform's project (acquire checks the
  * files at most once a second; dashboards/ is among them): when its
- * generation changed, dashboards/ is loaded and checked again (columns
- * and expressions through a connection of its own) and the new set
- * becomes current; callers holding the old one keep it until they release
+ * generation or the data epoch changed (a build may have made a model the
+ * set could not check yet), dashboards/ is loaded and checked again
+ * (columns and expressions through a connection of its own) and the new
+ * set becomes current; callers holding the old one keep it until they release
  * it. A file with errors stays current too: its errors are in the list
  * and spec JSON ("errors"), and the tiles that did check still answer.
  *
@@ -57,6 +58,7 @@ struct dash_ctx {
 	pthread_mutex_t mu;
 	struct dash_set *cur;
 	unsigned gen;      /* the platform generation cur was loaded from */
+	uint64_t epoch;    /* ... and the data epoch */
 	bool loaded;
 	struct strmap cache; /* key -> struct centry * */
 	struct centry *head, *tail;
@@ -133,8 +135,9 @@ struct dash_set *dash_ctx_set_acquire(struct dash_ctx *d, struct err *e)
 	/* let the platform look at the files (throttled), then compare */
 	platform_project_release(d->pl, platform_project_acquire(d->pl));
 	unsigned g = platform_project_generation(d->pl);
+	uint64_t ep = platform_data_epoch(d->pl);
 	pthread_mutex_lock(&d->mu);
-	if (d->loaded && d->gen == g && d->cur) {
+	if (d->loaded && d->gen == g && d->epoch == ep && d->cur) {
 		struct dash_set *s = d->cur;
 		s->refs++;
 		pthread_mutex_unlock(&d->mu);
@@ -146,12 +149,13 @@ struct dash_set *dash_ctx_set_acquire(struct dash_ctx *d, struct err *e)
 	if (!s)
 		return NULL;
 	pthread_mutex_lock(&d->mu);
-	if (!d->loaded || d->gen != lg || !d->cur) {
+	if (!d->loaded || d->gen != lg || d->epoch != ep || !d->cur) {
 		if (d->cur && --d->cur->refs == 0)
 			dash_set_free(d->cur);
 		s->refs = 1; /* the context's */
 		d->cur = s;
 		d->gen = lg;
+		d->epoch = ep;
 		d->loaded = true;
 		size_t nd;
 		const struct dash_diag *dg = dash_diags(s, &nd);

@@ -79,7 +79,6 @@ struct dash_set {
 	VEC(struct dash_board *) boards;
 	VEC(struct dash_diag) diags;
 	size_t nerrors;
-	char *engine; /* the target type the set was checked against */
 	int refs;     /* dash_ctx: holders (under its mutex) */
 };
 

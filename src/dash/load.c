@@ -909,7 +909,6 @@ int dash_load(const struct project *p, struct wh_conn *conn, struct dash_set **o
 {
 	struct dash_set *s = xcalloc(1, sizeof(*s));
 	s->a = arena_new(0);
-	s->engine = xstrdup(p->target.type ? p->target.type : "");
 	struct ld l = {.s = s, .a = s->a, .views = STRMAP_INIT, .boards = STRMAP_INIT, .conn = conn};
 	char *dir = path_join(p->dir, "dashboards");
 	char **files = NULL;
@@ -975,7 +974,6 @@ void dash_set_free(struct dash_set *s)
 	vec_free(&s->views);
 	vec_free(&s->boards);
 	vec_free(&s->diags);
-	free(s->engine);
 	arena_free(s->a);
 	free(s);
 }
