@@ -504,9 +504,11 @@ static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_
 		} else {
 			/* Others: the rows of every value past N, aggregated again
 			 * (top comes from the file: a number, written inline so
-			 * the select and group by expressions are one) */
+			 * the select and group by expressions are one). A group
+			 * of rank <= N has one value: its min is that value, cast
+			 * first (PostgreSQL has no min(boolean)). */
 			buf_printf(&q->sql, "select case when min(ingot_r.ingot_rk) <= %d then "
-					    "cast(min(ingot_b.ingot_d) as %s) else 'Others' end",
+					    "min(cast(ingot_b.ingot_d as %s)) else 'Others' end",
 				   t->top, str);
 			measures_sql(q, t);
 			buf_printf(&q->sql, " from ingot_b join ingot_r on ingot_b.ingot_d is not distinct "
