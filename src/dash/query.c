@@ -635,7 +635,9 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		return 0;
 	}
 	if (!t->view->schema)
-		return err_set(e, ING_ENOTFOUND, "tile '%s': the model of view '%s' has no relation",
+		return err_set(e, ING_ECONFIG,
+			       "tile '%s': the model of view '%s' has no relation (run `ingot dashboards "
+			       "check`)",
 			       t->name, t->view->name);
 	if ((rc = run_begin(&rn, e)))
 		goto done;
@@ -819,7 +821,9 @@ int dq_tile_csv(struct wh_conn *conn, const struct dash_tile *t, const struct dq
 	if (t->type == T_TEXT)
 		return err_set(e, ING_EINVAL, "tile '%s' is text: it has no rows to export", t->name);
 	if (!t->view->schema)
-		return err_set(e, ING_ENOTFOUND, "tile '%s': the model of view '%s' has no relation",
+		return err_set(e, ING_ECONFIG,
+			       "tile '%s': the model of view '%s' has no relation (run `ingot dashboards "
+			       "check`)",
 			       t->name, t->view->name);
 	struct run rn = {.conn = conn, .o = o};
 	struct qb q = {.db = wh_conn_db(conn), .v = t->view};

@@ -208,3 +208,45 @@ TEST(dash_reloads_a_changed_file_and_shows_its_errors)
 	dash_ctx_close(d);
 	platform_close(pl);
 }
+
+TEST(dash_row_cap_truncates_charts_not_tables_or_csv)
+{
+	const char *dir = test_tmpdir();
+	struct platform *pl = setup(dir);
+	REQUIRE(pl);
+	put(dir, "dashboards/d.yml",
+	    "views:\n  - name: sales\n    model: fct\n    time: day\n    dimensions: [category]\n"
+	    "    measures: [{name: revenue, expr: sum(amount)}]\n"
+	    "dashboards:\n  - name: d\n    pages:\n      - name: p\n        tiles:\n"
+	    "          - {name: l, type: line, view: sales, measures: [revenue]}\n"
+	    "          - {name: t, type: table, view: sales, dimensions: [category], measures: [revenue]}\n");
+	struct dash_ctx_opts o = {.row_cap = 1};
+	struct dash_ctx *d = NULL;
+	struct err e = ERR_INIT;
+	CHECK_OK(dash_ctx_open_opts(pl, &o, &d, &e), &e);
+	REQUIRE(d);
+	struct buf out = BUF_INIT;
+	char etag[72];
+	CHECK_OK(dash_tile_json(d, "d", "l", NULL, 0, &out, etag, &e), &e);
+	CHECK(has(&out, "\"rows\":[[\"2026-01-01\",10.0]],\"total\":1,\"truncated\":true"));
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "t", NULL, 0, &out, etag, &e), &e);
+	CHECK(has(&out, "\"rows\":[[\"A\",15.0],[\"B\",7.0]]"));
+	CHECK(!has(&out, "truncated"));
+	buf_free(&out);
+	err_clear(&e);
+	dash_ctx_close(d);
+	platform_close(pl);
+}
+
+TEST(dash_statement_timeout_per_engine)
+{
+	/* dashboard queries limit themselves where the engine can */
+	struct buf b = BUF_INIT;
+	CHECK_INT(wh_sql_local_timeout(wh_adapter_for("postgres"), 30000, &b), 0);
+	CHECK_STR(buf_cstr(&b), "set local statement_timeout = 30000");
+	buf_reset(&b);
+	CHECK_INT(wh_sql_local_timeout(wh_adapter_for("duckdb"), 30000, &b), ING_EUNSUPPORTED);
+	CHECK_INT(b.len, 0);
+	buf_free(&b);
+}
