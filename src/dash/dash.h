@@ -11,8 +11,9 @@
  * Safety. A request carries names and values only. Every identifier in a
  * query comes from the file (a name not in it is ING_EINVAL: the server's
  * 400); every value is bound as a parameter ($1..). Queries run in a
- * read-only transaction (PostgreSQL also with a statement timeout), with a
- * row cap on everything but paged tables and CSV.
+ * read-only transaction under a statement timeout (the engine's, or a
+ * watchdog that interrupts the statement), with a row cap on everything
+ * but paged tables and CSV.
  *
  * Calling sequence (the server, `ingot dashboards query`):
  *
@@ -56,9 +57,9 @@ struct dash_diag {
 /* Load and validate dashboards/ of project p (warehouse checks through conn
  * when non-NULL: columns, expressions). Problems in the files are
  * diagnostics, not a failure: 0 with *out set (read them with dash_diags;
- * a set with errors serves no tile). < 0 only when the directory cannot be
- * read or the project's nodes cannot be listed. A project without a
- * dashboards/ directory gives an empty set. */
+ * a tile with an error is left out, the others answer). < 0 only when the
+ * project's nodes cannot be listed. A project without a dashboards/
+ * directory gives an empty set. */
 int dash_load(const struct project *p, struct wh_conn *conn, struct dash_set **out, struct err *e);
 void dash_set_free(struct dash_set *s);
 /* The diagnostics, in file order (errors and warnings mixed). */
@@ -75,7 +76,7 @@ struct dash_ctx; /* long-lived: the current dash_set (reloaded when the
 struct dash_ctx_opts {
 	size_t cache_bytes;      /* 0 = 64 MiB */
 	size_t row_cap;          /* 0 = 100000 (tables and CSV are not capped) */
-	int statement_timeout_ms; /* 0 = 30000 (engines that have one) */
+	int statement_timeout_ms; /* 0 = 30000 */
 };
 int dash_ctx_open(struct platform *pl, struct dash_ctx **out, struct err *e);
 int dash_ctx_open_opts(struct platform *pl, const struct dash_ctx_opts *o, struct dash_ctx **out,

@@ -23,17 +23,27 @@
  * type, so every value is bound as text. Dates are bound as text and cast.
  *
  * Every order is total: ties are broken by the dimension values.
+ *
+ * Each tile runs in `begin transaction read only` (both engines refuse a
+ * write there) and under a statement timeout: the engine's own when it has
+ * one (wh_sql_local_timeout: PostgreSQL), else a watchdog thread that
+ * cancels the connection's statement at the deadline (wh_conn_set_cancel;
+ * DuckDB's interrupt).
  */
 #include "dash/query.h"
 
+#include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/json.h"
 #include "core/mem.h"
 #include "platform/results.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- request */
 
@@ -348,17 +358,64 @@ struct run {
 	struct wh_conn *conn;
 	const struct dq_opts *o;
 	bool in_tx;
+	/* engines without a statement timeout: a watchdog thread requests a
+	 * cancel token tied to the connection at the deadline */
+	struct cancel *tok;
+	pthread_t th;
+	bool watching, done;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 };
+
+static void *watchdog(void *arg)
+{
+	struct run *rn = arg;
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	int ms = rn->o->statement_timeout_ms;
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&rn->mu);
+	int rc = 0;
+	while (!rn->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&rn->cv, &rn->mu, &dl);
+	bool fire = !rn->done;
+	pthread_mutex_unlock(&rn->mu);
+	if (fire) {
+		char why[96];
+		snprintf(why, sizeof(why), "the dashboard query ran longer than %d ms", ms);
+		cancel_request(rn->tok, ING_ETIMEOUT, why);
+	}
+	return NULL;
+}
 
 static int run_begin(struct run *rn, struct err *e)
 {
-	int rc = wh_exec(rn->conn, "begin transaction read only", e);
-	if (rc)
-		return rc;
-	rn->in_tx = true;
+	struct wh_db *db = wh_conn_db(rn->conn);
 	struct buf b = BUF_INIT;
-	if (!wh_sql_local_timeout(wh_db_adapter(wh_conn_db(rn->conn)), rn->o->statement_timeout_ms, &b))
-		rc = wh_exec(rn->conn, buf_cstr(&b), e);
+	bool server_timeout =
+		!wh_sql_local_timeout(wh_db_adapter(db), rn->o->statement_timeout_ms, &b);
+	if (!server_timeout && rn->o->statement_timeout_ms > 0 && wh_has(db, WH_CAP_CANCEL)) {
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&rn->cv, &ca);
+		pthread_condattr_destroy(&ca);
+		pthread_mutex_init(&rn->mu, NULL);
+		rn->tok = cancel_new();
+		wh_conn_set_cancel(rn->conn, rn->tok);
+		rn->watching = !pthread_create(&rn->th, NULL, watchdog, rn);
+	}
+	int rc = wh_exec(rn->conn, "begin transaction read only", e);
+	if (!rc) {
+		rn->in_tx = true;
+		if (server_timeout)
+			rc = wh_exec(rn->conn, buf_cstr(&b), e);
+	}
 	buf_free(&b);
 	return rc;
 }
@@ -370,6 +427,20 @@ static void run_end(struct run *rn)
 		wh_rollback(rn->conn, &ig); /* read only: nothing to undo */
 		err_clear(&ig);
 		rn->in_tx = false;
+	}
+	if (rn->tok) {
+		if (rn->watching) {
+			pthread_mutex_lock(&rn->mu);
+			rn->done = true;
+			pthread_cond_signal(&rn->cv);
+			pthread_mutex_unlock(&rn->mu);
+			pthread_join(rn->th, NULL);
+		}
+		wh_conn_set_cancel(rn->conn, NULL);
+		cancel_free(rn->tok);
+		rn->tok = NULL;
+		pthread_cond_destroy(&rn->cv);
+		pthread_mutex_destroy(&rn->mu);
 	}
 }
 

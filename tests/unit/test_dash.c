@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include "core/buf.h"
+#include "core/dtime.h"
 #include "core/fs.h"
 #include "core/mem.h"
 #include "dash/dash.h"
@@ -249,4 +250,37 @@ TEST(dash_statement_timeout_per_engine)
 	CHECK_INT(wh_sql_local_timeout(wh_adapter_for("duckdb"), 30000, &b), ING_EUNSUPPORTED);
 	CHECK_INT(b.len, 0);
 	buf_free(&b);
+}
+
+TEST(dash_query_times_out_on_an_engine_without_statement_timeout)
+{
+	const char *dir = test_tmpdir();
+	struct platform *pl = setup(dir);
+	REQUIRE(pl);
+	put(dir, "dashboards/d.yml",
+	    "views:\n  - name: slow\n    model: fct\n    measures:\n"
+	    "      - {name: n, expr: \"sum((select count(*) from range(50000000000) as r(x) where r.x > amount))\"}\n"
+	    "dashboards:\n  - name: d\n    pages: [{name: p, tiles: [{name: n, type: funnel, view: slow, measures: [n]}]}]\n");
+	struct dash_ctx_opts o = {.statement_timeout_ms = 300};
+	struct dash_ctx *d = NULL;
+	struct err e = ERR_INIT;
+	CHECK_OK(dash_ctx_open_opts(pl, &o, &d, &e), &e);
+	REQUIRE(d);
+	struct buf out = BUF_INIT;
+	char etag[72];
+	int64_t t0 = now_us();
+	CHECK_INT(dash_tile_json(d, "d", "n", NULL, 0, &out, etag, &e), ING_ETIMEOUT);
+	CHECK(e.msg && strstr(e.msg, "longer than 300 ms"));
+	CHECK(now_us() - t0 < 20000000); /* generous: the statement was interrupted */
+	CHECK_INT(out.len, 0);
+	err_clear(&e);
+	/* the pool is usable afterwards: a quick tile answers */
+	put(dir, "dashboards/d.yml", views_yml);
+	fake_now += 2000000;
+	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag, &e), &e);
+	CHECK(has(&out, "\"rows\":[[22.0]]"));
+	buf_free(&out);
+	err_clear(&e);
+	dash_ctx_close(d);
+	platform_close(pl);
 }
