@@ -143,7 +143,7 @@ int dq_req_parse(const struct dash_board *b, const struct dash_page *pg, const s
 	r->sort_desc = t->sort_desc;
 	r->limit = t->page_size;
 	const char *range = NULL, *from = NULL, *to = NULL;
-	/* the normalized request: sorted name=value lines (the cache key) */
+	/* the normalized request: sorted name=value pairs (the cache key) */
 	struct dash_param *sorted = xcalloc(n + 1, sizeof(*sorted));
 	for (size_t i = 0; i < n; i++) {
 		sorted[i].name = params[i].name ? params[i].name : "";
@@ -154,7 +154,9 @@ int dq_req_parse(const struct dash_board *b, const struct dash_page *pg, const s
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		const char *k = sorted[i].name, *v = sorted[i].value;
-		buf_printf(&r->norm, "%s=%s\n", k, v);
+		/* length-prefixed: a value holding "\nf.x=" cannot spell another
+		 * request's key (and be served its cached answer) */
+		buf_printf(&r->norm, "%zu:%s=%zu:%s\n", strlen(k), k, strlen(v), v);
 		int64_t x;
 		if (!strncmp(k, "f.", 2)) {
 			const char *dim = k + 2;

@@ -152,6 +152,17 @@ TEST(dash_cache_hits_then_misses_after_data_change)
 	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag1, &e), &e);
 	CHECK(has(&out, "\"cached\":false"));
 	CHECK(strcmp(etag1, etag2) != 0);
+	/* a value that spells another request's parameters is not that request */
+	struct dash_param spelled[] = {{"f.category", "A\nf.category=B"}};
+	struct dash_param two[] = {{"f.category", "A"}, {"f.category", "B"}};
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", spelled, 1, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"rows\":[[null]]"));
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", two, 2, &out, etag2, &e), &e);
+	CHECK(has(&out, "\"rows\":[[22.0]]"));
+	CHECK(has(&out, "\"cached\":false"));
+	CHECK(strcmp(etag1, etag2) != 0);
 	/* bad names and values: ING_EINVAL / ING_ENOTFOUND, nothing cached */
 	struct dash_param bad[][1] = {{{"f.nope", "x"}}, {{"sort", "amount"}}, {{"limit", "1001"}},
 				      {{"grain", "hour"}}, {{"range", "last_8_days"}}, {{"offset", "-1"}},
