@@ -238,21 +238,52 @@ static void add_expr(struct ld *l, const struct dash_view *v, struct buf *sql, c
 }
 
 /* The engine's message on one line, without the echo of our query (the
- * file's line:col points at the expression already). */
+ * file's line:col points at the expression already); a hint after the
+ * echo (PostgreSQL's "HINT: Perhaps you meant ...") is kept. */
 static const char *engine_msg(struct arena *a, const char *m)
 {
 	if (!m)
 		return "invalid expression";
-	char *s = arena_strdup(a, m);
-	char *cut = strstr(s, "\n\nLINE ");
-	if (!cut)
-		cut = strstr(s, "\nLINE ");
-	if (cut)
-		*cut = 0;
-	for (char *p = s; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
+	struct buf b = BUF_INIT;
+	const char *echo = strstr(m, "LINE 1: ");
+	if (echo && echo > m && (echo[-1] == '\n' || echo[-1] == ' ')) {
+		buf_add(&b, m, (size_t)(echo - m));
+		const char *hint = strstr(echo, "HINT:");
+		if (hint)
+			buf_printf(&b, " %s", hint);
+	} else {
+		buf_puts(&b, m);
+	}
+	/* one line, single spaces */
+	char *s = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	char *w = s;
+	for (char *p = s; *p; p++) {
+		bool sp = *p == '\n' || *p == ' ' || *p == '\t';
+		if (sp && (w == s || w[-1] == ' '))
+			continue;
+		*w++ = sp ? ' ' : *p;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = 0;
 	return s;
+}
+
+/* Run sql in a read-only transaction of its own (as the tiles' queries
+ * run: checking runs nothing that writes; and a failure leaves no aborted
+ * transaction behind for the next check). */
+static int try_sql(struct wh_conn *c, const char *sql, struct err *e)
+{
+	int rc = wh_exec(c, "begin transaction read only", e);
+	struct wh_result *r = NULL;
+	if (!rc)
+		rc = wh_query(c, sql, NULL, 0, &r, e);
+	wh_result_free(r);
+	struct err ig = ERR_INIT;
+	wh_rollback(c, &ig);
+	err_clear(&ig);
+	return rc;
 }
 
 static bool has_col(const char **cn, size_t nc, const char *name)
@@ -319,8 +350,7 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 	if (sql.len) {
 		buf_reset(&q);
 		buf_printf(&q, "select %s from %s where false", buf_cstr(&sql), buf_cstr(&rel));
-		struct wh_result *r = NULL;
-		if (wh_query(l->conn, buf_cstr(&q), NULL, 0, &r, &e)) {
+		if (try_sql(l->conn, buf_cstr(&q), &e)) {
 			err_clear(&e);
 			for (size_t pass = 0; pass < 2; pass++) {
 				size_t n = pass ? v->nmeasures : v->ndims;
@@ -332,19 +362,16 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 						continue;
 					buf_reset(&q);
 					buf_printf(&q, "select (%s) from %s where false", ex, buf_cstr(&rel));
-					struct wh_result *r1 = NULL;
-					if (wh_query(l->conn, buf_cstr(&q), NULL, 0, &r1, &e)) {
+					if (try_sql(l->conn, buf_cstr(&q), &e)) {
 						const struct ynode *en = ymap_get(at, "expr");
 						diag(l, en ? en : at, false, "view '%s': %s '%s': %s",
 						     v->name, pass ? "measure" : "dimension", nm,
 						     engine_msg(l->a, e.msg));
 						err_clear(&e);
 					}
-					wh_result_free(r1);
 				}
 			}
 		}
-		wh_result_free(r);
 	}
 	buf_free(&rel);
 	buf_free(&sql);
