@@ -480,13 +480,17 @@ int dash_tile_json(struct dash_ctx *d, const char *dashboard, const char *tile,
 	pthread_mutex_unlock(&d->mu);
 	struct wh_conn *conn = NULL;
 	struct buf js = BUF_INIT;
-	if ((rc = platform_conn_get(d->pl, &conn, e)))
-		goto done;
-	rc = dq_tile_json(conn, t, &r, &d->qo, &js, e);
-	if (rc)
-		platform_conn_discard(d->pl, conn);
-	else
-		platform_conn_put(d->pl, conn);
+	if (t->type == T_TEXT) { /* no query: no connection either */
+		rc = dq_tile_json(NULL, t, &r, &d->qo, &js, e);
+	} else {
+		if ((rc = platform_conn_get(d->pl, &conn, e)))
+			goto done;
+		rc = dq_tile_json(conn, t, &r, &d->qo, &js, e);
+		if (rc)
+			platform_conn_discard(d->pl, conn);
+		else
+			platform_conn_put(d->pl, conn);
+	}
 	if (rc) {
 		buf_free(&js);
 		goto done;

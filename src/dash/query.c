@@ -681,7 +681,7 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		 const struct dq_opts *o, struct buf *out, struct err *e)
 {
 	struct run rn = {.conn = conn, .o = o};
-	struct qb q = {.db = wh_conn_db(conn), .v = t->view};
+	struct qb q = {.db = conn ? wh_conn_db(conn) : NULL, .v = t->view};
 	struct qb q2 = {.db = q.db, .v = t->view};
 	struct wh_result *res = NULL, *res2 = NULL;
 	struct dates ds;

@@ -43,7 +43,8 @@ void dq_req_free(struct dq_req *r);
 
 /* The tile's JSON object, the contract's shape but for "cached" and "ms"
  * (ctx.c puts them before the closing brace). Runs in a read-only
- * transaction. ING_EDB for a query the engine refused. */
+ * transaction. ING_EDB for a query the engine refused. conn may be NULL
+ * for a text tile (it runs no query). */
 int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct dq_req *r,
 		 const struct dq_opts *o, struct buf *out, struct err *e);
 int dq_tile_csv(struct wh_conn *conn, const struct dash_tile *t, const struct dq_req *r,
