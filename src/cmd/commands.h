@@ -46,10 +46,11 @@ extern const struct cmd_spec cmd_version;
 #define COMMAND_LIST                                                               \
 	&cmd_init, &cmd_debug, &cmd_show, &cmd_gen_thelook, &cmd_load, &cmd_seed, &cmd_run,   \
 	&cmd_test, &cmd_build, &cmd_snapshot, &cmd_compile, &cmd_ls, &cmd_ls_list, \
-	&cmd_docs_generate, &cmd_catalog, &cmd_dashboards_check, &cmd_dashboards_query, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
+	&cmd_docs_generate, &cmd_catalog, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
 	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
 	&cmd_pipeline_cancel,                                                      \
+	&cmd_dashboards_check, &cmd_dashboards_query,                              \
 	&cmd_scheduler, &cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
 
 #endif
