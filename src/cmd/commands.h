@@ -26,6 +26,8 @@ extern const struct cmd_spec cmd_ls;
 extern const struct cmd_spec cmd_ls_list;
 extern const struct cmd_spec cmd_docs_generate;
 extern const struct cmd_spec cmd_catalog;
+extern const struct cmd_spec cmd_dashboards_check;
+extern const struct cmd_spec cmd_dashboards_query;
 extern const struct cmd_spec cmd_clean;
 extern const struct cmd_spec cmd_deps;
 extern const struct cmd_spec cmd_pipeline_list;
@@ -48,6 +50,7 @@ extern const struct cmd_spec cmd_version;
 	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
 	&cmd_pipeline_cancel,                                                      \
+	&cmd_dashboards_check, &cmd_dashboards_query,                              \
 	&cmd_scheduler, &cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
 
 #endif

@@ -27,6 +27,7 @@
 #include "core/mem.h"
 #include "core/progress.h"
 #include "platform/control.h"
+#include "platform/platform.h"
 #include "warehouse/warehouse.h"
 
 #include <stdio.h>
@@ -383,6 +384,7 @@ int cmd_serve_request(void *ud, const struct ctl_request *req, struct ctl_sessio
 		.may_handoff = false,
 	};
 	int rc = cmd_main(req->argc, req->argv, &io);
+	platform_data_changed(); /* it may have loaded or built: caches miss */
 	fclose(out);
 	fclose(errf);
 	return rc;

@@ -686,6 +686,19 @@ int platform_take_conn_error(struct platform *pl, struct err *e)
 
 /* ------------------------------------------------------------ hooks */
 
+static _Atomic uint64_t data_epoch = 1;
+
+uint64_t platform_data_epoch(struct platform *pl)
+{
+	(void)pl;
+	return data_epoch;
+}
+
+void platform_data_changed(void)
+{
+	data_epoch++;
+}
+
 /* A task that could not reach the warehouse: remembered so that a
  * foreground run ends like every other command that cannot connect. */
 static int note_conn(struct platform *pl, int rc, const struct err *e)
@@ -735,6 +748,7 @@ static int hook_load(void *host, const char *const *tables, size_t n, struct orc
 		struct load_report rep;
 		rc = note_conn(pl, load_run(p, db, &o, &rep, e), e);
 		load_report_free(&rep);
+		platform_data_changed();
 	} else {
 		rc = ING_ECONFIG;
 	}
@@ -768,6 +782,7 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	/* builds run at once: each writes its own target/runs/<id>/, and
 	 * writers of one relation take turns (transform, core/keylock.h) */
 	rc = note_conn(pl, transform_invoke(p, db, &o, &rep, e), e);
+	platform_data_changed();
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
 	platform_project_release(pl, p);
@@ -786,6 +801,7 @@ static int hook_sql(void *host, const char *sql, struct orch_task_ctx *c, struct
 		return note_conn(pl, rc, e);
 	wh_conn_set_cancel(conn, c->cancel);
 	rc = wh_exec(conn, sql, e);
+	platform_data_changed();
 	if (rc)
 		platform_conn_discard(pl, conn); /* its session state is unknown */
 	else

@@ -117,6 +117,15 @@ int platform_project_check(struct platform *pl, bool *reloaded, struct err *e);
 /* How many versions were loaded so far (1 after open); for logs and tests. */
 unsigned platform_project_generation(struct platform *pl);
 
+/* The data version: a counter bumped after every load, dbt verb and sql
+ * task the hooks run and every command handed to this process (cmd/
+ * calls platform_data_changed), whether it succeeded or not (a failed
+ * build may have changed some relations). Caches of query results
+ * (dash/) key on it. Process-wide: every platform of a process writes the
+ * same warehouses, so they share one counter. */
+uint64_t platform_data_epoch(struct platform *pl);
+void platform_data_changed(void);
+
 /* The warehouse handle of the target of p (an acquired version), opened on
  * first use; valid while p is held. ING_ECONFIG when p is NULL. */
 int platform_db(struct platform *pl, struct project *p, struct wh_db **db, struct err *e);

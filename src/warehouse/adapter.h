@@ -56,6 +56,10 @@ struct wh_dialect {
 	/* SQL naming the current catalog in information_schema filters;
 	 * default "current_database()". */
 	const char *current_catalog;
+	/* printf format (one %d: milliseconds) of a statement that limits how
+	 * long each later statement of the current transaction may run; NULL:
+	 * the engine has none (wh_sql_local_timeout). */
+	const char *local_timeout_fmt;
 	void (*dateadd)(const char *part, const char *n, const char *d, struct buf *out);
 	int (*datediff)(const char *first, const char *second, const char *part,
 			struct buf *out, struct err *e);

@@ -69,6 +69,15 @@ const char *wh_sql_current_timestamp(const struct wh_adapter *ad)
 	return s ? s : "current_timestamp";
 }
 
+int wh_sql_local_timeout(const struct wh_adapter *ad, int ms, struct buf *out)
+{
+	const char *f = dl(ad)->local_timeout_fmt;
+	if (!f)
+		return ING_EUNSUPPORTED;
+	buf_printf(out, f, ms);
+	return 0;
+}
+
 void wh_sql_dateadd(const struct wh_adapter *ad, const char *part, const char *n, const char *d,
 		    struct buf *out)
 {

@@ -36,6 +36,7 @@
 			[WH_SQLT_TIMESTAMP] = "timestamp without time zone", \
 		},                                                          \
 		.current_timestamp = "now()",                               \
+		.local_timeout_fmt = "set local statement_timeout = %d",    \
 	}
 
 #ifdef HAVE_LIBPQ

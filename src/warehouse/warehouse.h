@@ -259,6 +259,11 @@ const char *wh_sql_macro_type(const struct wh_adapter *ad, enum wh_sqltype t);
 const char *wh_sql_column_type(const struct wh_adapter *ad, enum wh_sqltype t);
 /* current_timestamp(): an expression for "now". */
 const char *wh_sql_current_timestamp(const struct wh_adapter *ad);
+/* A statement limiting each later statement of the current transaction
+ * to ms milliseconds (PostgreSQL: SET LOCAL statement_timeout), appended
+ * to out; ING_EUNSUPPORTED (out untouched) when the engine has none. Read
+ * by dash/ (dashboard queries). */
+int wh_sql_local_timeout(const struct wh_adapter *ad, int ms, struct buf *out);
 /* dateadd(datepart, interval, from): part is a bare word ("day"), n and d
  * SQL expressions. */
 void wh_sql_dateadd(const struct wh_adapter *ad, const char *part, const char *n, const char *d,

@@ -1,0 +1,580 @@
+/*
+ * dash/ctx.c — the long-lived dashboards context of a platform: the
+ * current dash_set, the tile cache, and the JSON of the list and spec.
+ *
+ * Reload. Each call looks at the platform's project (acquire checks the
+ * files at most once a second; dashboards/ is among them): when its
+ * generation or the data epoch changed (a build may have made a model the
+ * set could not check yet), dashboards/ is loaded and checked again
+ * (columns and expressions through a connection of its own) and the new
+ * set becomes current; callers holding the old one keep it until they release
+ * it. A file with errors stays current too: its errors are in the list
+ * and spec JSON ("errors"), and the tiles that did check still answer.
+ *
+ * Cache. A tile's JSON is kept under the sha256 of (dashboard, tile, the
+ * normalized request, the set's generation, the platform's data epoch,
+ * size and mtime of target/run_results.json). A load or build this
+ * process runs bumps the epoch; a build by another process rewrites
+ * run_results.json: either way the next request misses. The hash is also
+ * the strong ETag. Entries are evicted least recently used first when the
+ * bytes exceed the budget. The epoch invalidates every tile, not only the
+ * tiles over the relations a build changed: per-relation versions would
+ * need the loads and builds to say which relations they wrote.
+ *
+ * Threads: one mutex for the set and the cache; queries run outside it,
+ * each on its own pooled connection.
+ */
+#include "dash/dash.h"
+#include "dash/dash_int.h"
+#include "dash/query.h"
+
+#include "config/project.h"
+#include "core/digest.h"
+#include "core/dtime.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/map.h"
+#include "core/mem.h"
+#include "platform/platform.h"
+#include "warehouse/warehouse.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct centry {
+	char *key;
+	char *json;
+	size_t len;
+	struct centry *prev, *next; /* most recent first */
+};
+
+struct dash_ctx {
+	struct platform *pl;
+	struct dq_opts qo;
+	size_t cache_max;
+	pthread_mutex_t mu;
+	struct dash_set *cur;
+	unsigned gen;      /* the platform generation cur was loaded from */
+	uint64_t epoch;    /* ... and the data epoch */
+	bool loaded;
+	struct strmap cache; /* key -> struct centry * */
+	struct centry *head, *tail;
+	size_t bytes;
+};
+
+int dash_ctx_open(struct platform *pl, struct dash_ctx **out, struct err *e)
+{
+	return dash_ctx_open_opts(pl, NULL, out, e);
+}
+
+int dash_ctx_open_opts(struct platform *pl, const struct dash_ctx_opts *o, struct dash_ctx **out,
+		       struct err *e)
+{
+	(void)e;
+	struct dash_ctx *d = xcalloc(1, sizeof(*d));
+	d->pl = pl;
+	d->cache_max = o && o->cache_bytes ? o->cache_bytes : (size_t)64 << 20;
+	d->qo.row_cap = o && o->row_cap ? o->row_cap : 100000;
+	d->qo.statement_timeout_ms = o && o->statement_timeout_ms ? o->statement_timeout_ms : 30000;
+	pthread_mutex_init(&d->mu, NULL);
+	*out = d;
+	return 0;
+}
+
+static void centry_free(void *p)
+{
+	struct centry *c = p;
+	free(c->key);
+	free(c->json);
+	free(c);
+}
+
+void dash_ctx_close(struct dash_ctx *d)
+{
+	if (!d)
+		return;
+	if (d->cur && --d->cur->refs == 0)
+		dash_set_free(d->cur);
+	strmap_free(&d->cache, centry_free);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+/* Load the set of the current project version (outside the mutex). */
+static struct dash_set *load_set(struct dash_ctx *d, unsigned *gen, struct err *e)
+{
+	struct project *p = platform_project_acquire(d->pl);
+	*gen = platform_project_generation(d->pl);
+	if (!p) {
+		err_set(e, ING_ECONFIG, "no dbt project in %s: dashboards need one (dbt_project.yml)",
+			platform_dir(d->pl));
+		return NULL;
+	}
+	struct wh_db *db = NULL;
+	struct wh_conn *conn = NULL;
+	struct err we = ERR_INIT;
+	if (platform_db(d->pl, p, &db, &we) || wh_connect(db, &conn, &we)) {
+		log_warn("dashboards: checked without the warehouse: %s", we.msg ? we.msg : "");
+		conn = NULL;
+	}
+	err_clear(&we);
+	struct dash_set *s = NULL;
+	if (dash_load(p, conn, &s, e))
+		s = NULL;
+	if (conn)
+		wh_disconnect(conn);
+	platform_project_release(d->pl, p);
+	return s;
+}
+
+struct dash_set *dash_ctx_set_acquire(struct dash_ctx *d, struct err *e)
+{
+	/* let the platform look at the files (throttled), then compare */
+	platform_project_release(d->pl, platform_project_acquire(d->pl));
+	unsigned g = platform_project_generation(d->pl);
+	uint64_t ep = platform_data_epoch(d->pl);
+	pthread_mutex_lock(&d->mu);
+	if (d->loaded && d->gen == g && d->epoch == ep && d->cur) {
+		struct dash_set *s = d->cur;
+		s->refs++;
+		pthread_mutex_unlock(&d->mu);
+		return s;
+	}
+	pthread_mutex_unlock(&d->mu);
+	unsigned lg = 0;
+	struct dash_set *s = load_set(d, &lg, e);
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&d->mu);
+	if (!d->loaded || d->gen != lg || d->epoch != ep || !d->cur) {
+		if (d->cur && --d->cur->refs == 0)
+			dash_set_free(d->cur);
+		s->refs = 1; /* the context's */
+		d->cur = s;
+		d->gen = lg;
+		d->epoch = ep;
+		d->loaded = true;
+		size_t nd;
+		const struct dash_diag *dg = dash_diags(s, &nd);
+		for (size_t i = 0; i < nd; i++) {
+			if (dg[i].warning)
+				log_warn("%s:%d:%d: %s", dg[i].file, dg[i].line, dg[i].col, dg[i].message);
+			else
+				log_error("%s:%d:%d: %s", dg[i].file, dg[i].line, dg[i].col, dg[i].message);
+		}
+	} else {
+		dash_set_free(s); /* another thread loaded it first */
+	}
+	s = d->cur;
+	s->refs++;
+	pthread_mutex_unlock(&d->mu);
+	return s;
+}
+
+void dash_ctx_set_release(struct dash_ctx *d, struct dash_set *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&d->mu);
+	if (--s->refs == 0)
+		dash_set_free(s);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+int dash_list_json(struct dash_ctx *d, struct buf *out, struct err *e)
+{
+	struct dash_set *s = dash_ctx_set_acquire(d, e);
+	if (!s)
+		return e->code ? e->code : ING_EFAIL;
+	struct jw w;
+	jw_init(&w, out, false);
+	jw_obj_begin(&w);
+	jw_key(&w, "dashboards");
+	jw_arr_begin(&w);
+	for (size_t i = 0; i < s->boards.len; i++) {
+		const struct dash_board *b = s->boards.items[i];
+		jw_obj_begin(&w);
+		jw_key(&w, "name");
+		jw_str(&w, b->name);
+		jw_key(&w, "title");
+		jw_str(&w, b->title);
+		jw_key(&w, "pages");
+		jw_arr_begin(&w);
+		for (size_t p = 0; p < b->npages; p++) {
+			jw_obj_begin(&w);
+			jw_key(&w, "name");
+			jw_str(&w, b->pages[p].name);
+			jw_key(&w, "title");
+			jw_str(&w, b->pages[p].title);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	dash_diags_json(s, &w);
+	jw_obj_end(&w);
+	dash_ctx_set_release(d, s);
+	return 0;
+}
+
+static void names_json(struct jw *w, const char *key, const struct dash_dim *const *dims, size_t n)
+{
+	jw_key(w, key);
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, dims[i]->name);
+		jw_key(w, "label");
+		jw_str(w, dims[i]->label);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void tile_spec(struct jw *w, const struct dash_tile *t)
+{
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, t->name);
+	jw_key(w, "type");
+	jw_str(w, t->type_name);
+	jw_key(w, "title");
+	jw_str(w, t->title);
+	jw_key(w, "width");
+	jw_int(w, t->width);
+	jw_key(w, "view");
+	jw_str(w, t->view ? t->view->name : NULL);
+	jw_key(w, "measures");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < t->nmeasures; i++) {
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, t->measures[i]->name);
+		jw_key(w, "label");
+		jw_str(w, t->measures[i]->label);
+		jw_key(w, "format");
+		jw_str(w, t->measures[i]->format);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	names_json(w, "dimensions", t->dims, t->ndims);
+	bool timed = t->type == T_LINE || t->type == T_AREA;
+	jw_key(w, "grain");
+	jw_str(w, timed ? t->grain : NULL);
+	jw_key(w, "top");
+	if (t->type == T_PIE || t->type == T_DONUT || t->type == T_BAR)
+		jw_int(w, t->top);
+	else
+		jw_null(w);
+	jw_key(w, "orientation");
+	jw_str(w, t->orientation);
+	jw_key(w, "breakdown");
+	jw_str(w, t->breakdown ? t->breakdown->name : NULL);
+	jw_key(w, "page_size");
+	if (t->type == T_TABLE)
+		jw_int(w, t->page_size);
+	else
+		jw_null(w);
+	jw_key(w, "sort");
+	if (t->sort_col >= 0) {
+		int c = t->sort_col;
+		const char *nm = c < (int)t->ndims ? t->dims[c]->name : t->measures[c - (int)t->ndims]->name;
+		char *s = xasprintf("%s%s", t->sort_desc ? "-" : "", nm);
+		jw_str(w, s);
+		free(s);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "x");
+	jw_str(w, t->x ? t->x->name : NULL);
+	jw_key(w, "y");
+	jw_str(w, t->y ? t->y->name : NULL);
+	jw_key(w, "markdown");
+	jw_str(w, t->markdown);
+	jw_key(w, "description");
+	jw_str(w, t->description);
+	jw_obj_end(w);
+}
+
+int dash_spec_json(struct dash_ctx *d, const char *dashboard, struct buf *out, struct err *e)
+{
+	struct dash_set *s = dash_ctx_set_acquire(d, e);
+	if (!s)
+		return e->code ? e->code : ING_EFAIL;
+	const struct dash_board *b = dash__board(s, dashboard);
+	if (!b) {
+		dash_ctx_set_release(d, s);
+		return err_set(e, ING_ENOTFOUND, "no dashboard named '%s'", dashboard);
+	}
+	struct jw w;
+	jw_init(&w, out, false);
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, b->name);
+	jw_key(&w, "title");
+	jw_str(&w, b->title);
+	jw_key(&w, "pages");
+	jw_arr_begin(&w);
+	for (size_t i = 0; i < b->npages; i++) {
+		const struct dash_page *p = &b->pages[i];
+		jw_obj_begin(&w);
+		jw_key(&w, "name");
+		jw_str(&w, p->name);
+		jw_key(&w, "title");
+		jw_str(&w, p->title);
+		jw_key(&w, "default_range");
+		jw_str(&w, p->default_range);
+		jw_key(&w, "filters");
+		jw_arr_begin(&w);
+		for (size_t f = 0; f < p->nfilters; f++) {
+			jw_obj_begin(&w);
+			jw_key(&w, "name");
+			jw_str(&w, p->filters[f].name);
+			jw_key(&w, "label");
+			jw_str(&w, p->filters[f].label);
+			jw_key(&w, "kind");
+			jw_str(&w, p->filters[f].is_date ? "date" : "dimension");
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_key(&w, "tiles");
+		jw_arr_begin(&w);
+		for (size_t t = 0; t < p->ntiles; t++)
+			tile_spec(&w, p->tiles[t]);
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	dash_diags_json(s, &w);
+	jw_obj_end(&w);
+	dash_ctx_set_release(d, s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- tiles */
+
+static int32_t today_utc(void)
+{
+	const char *t = getenv("INGOT_TEST_TODAY"); /* tests pin the day presets resolve against */
+	int32_t d;
+	if (t && strlen(t) == 10 && !date_parse(t, 10, &d))
+		return d;
+	int64_t us = now_us();
+	return (int32_t)(us / 86400000000LL - (us < 0 && us % 86400000000LL ? 1 : 0));
+}
+
+/* Find the tile and parse the request. */
+static int prepare(struct dash_ctx *d, const char *dashboard, const char *tile,
+		   const struct dash_param *params, size_t n, struct dash_set **sp,
+		   const struct dash_tile **tp, struct dq_req *r, struct err *e)
+{
+	struct dash_set *s = dash_ctx_set_acquire(d, e);
+	if (!s)
+		return e->code ? e->code : ING_EFAIL;
+	const struct dash_board *b = dash__board(s, dashboard);
+	const struct dash_page *pg = NULL;
+	const struct dash_tile *t = b ? dash__tile(b, tile, &pg) : NULL;
+	int rc = 0;
+	if (!b)
+		rc = err_set(e, ING_ENOTFOUND, "no dashboard named '%s'", dashboard);
+	else if (!t)
+		rc = err_set(e, ING_ENOTFOUND, "dashboard '%s' has no tile named '%s'", dashboard, tile);
+	else
+		rc = dq_req_parse(b, pg, t, params, n, today_utc(), r, e);
+	if (rc) {
+		dash_ctx_set_release(d, s);
+		return rc;
+	}
+	*sp = s;
+	*tp = t;
+	return 0;
+}
+
+static void cache_key(struct dash_ctx *d, const struct dash_set *s, const char *dashboard,
+		      const char *tile, const struct dq_req *r, char hex[DIGEST_SHA256_HEX])
+{
+	struct buf k = BUF_INIT;
+	pthread_mutex_lock(&d->mu);
+	unsigned gen = d->gen;
+	pthread_mutex_unlock(&d->mu);
+	buf_printf(&k, "%s%c%s%c%s%cgen=%u epoch=%llu", dashboard, 0, tile, 0, buf_cstr(&r->norm), 0,
+		   gen, (unsigned long long)platform_data_epoch(d->pl));
+	(void)s;
+	struct project *p = platform_project_acquire(d->pl);
+	if (p) {
+		char *rr = xasprintf("%s/run_results.json", p->target_path);
+		struct stat st;
+		if (!stat(rr, &st))
+			buf_printf(&k, " rr=%lld.%lld.%ld", (long long)st.st_size,
+				   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		free(rr);
+	}
+	platform_project_release(d->pl, p);
+	digest_sha256_hex(k.data, k.len, hex);
+	buf_free(&k);
+}
+
+static void lru_unlink(struct dash_ctx *d, struct centry *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		d->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void lru_front(struct dash_ctx *d, struct centry *c)
+{
+	c->next = d->head;
+	c->prev = NULL;
+	if (d->head)
+		d->head->prev = c;
+	d->head = c;
+	if (!d->tail)
+		d->tail = c;
+}
+
+static void finish_json(struct buf *out, const char *json, size_t len, bool cached, double ms)
+{
+	/* json is an object: put "cached" and "ms" before its closing brace */
+	buf_add(out, json, len - 1);
+	char num[64];
+	snprintf(num, sizeof(num), "%.3f", ms);
+	buf_printf(out, ",\"cached\":%s,\"ms\":%s}", cached ? "true" : "false", num);
+}
+
+int dash_tile_json(struct dash_ctx *d, const char *dashboard, const char *tile,
+		   const struct dash_param *params, size_t n, struct buf *out, char etag[72],
+		   struct err *e)
+{
+	double t0 = mono_seconds();
+	struct dash_set *s = NULL;
+	const struct dash_tile *t = NULL;
+	struct dq_req r;
+	int rc = prepare(d, dashboard, tile, params, n, &s, &t, &r, e);
+	if (rc)
+		return rc;
+	char key[DIGEST_SHA256_HEX];
+	cache_key(d, s, dashboard, tile, &r, key);
+	snprintf(etag, 72, "\"%.40s\"", key);
+	pthread_mutex_lock(&d->mu);
+	struct centry *c = strmap_get(&d->cache, key);
+	if (c) {
+		lru_unlink(d, c);
+		lru_front(d, c);
+		finish_json(out, c->json, c->len, true, (mono_seconds() - t0) * 1000);
+		pthread_mutex_unlock(&d->mu);
+		goto done;
+	}
+	pthread_mutex_unlock(&d->mu);
+	struct wh_conn *conn = NULL;
+	struct buf js = BUF_INIT;
+	if (t->type == T_TEXT) { /* no query: no connection either */
+		rc = dq_tile_json(NULL, t, &r, &d->qo, &js, e);
+	} else {
+		if ((rc = platform_conn_get(d->pl, &conn, e)))
+			goto done;
+		rc = dq_tile_json(conn, t, &r, &d->qo, &js, e);
+		if (rc)
+			platform_conn_discard(d->pl, conn);
+		else
+			platform_conn_put(d->pl, conn);
+	}
+	if (rc) {
+		buf_free(&js);
+		goto done;
+	}
+	finish_json(out, js.data, js.len, false, (mono_seconds() - t0) * 1000);
+	if (js.len <= d->cache_max / 4) {
+		pthread_mutex_lock(&d->mu);
+		if (!strmap_has(&d->cache, key)) {
+			c = xcalloc(1, sizeof(*c));
+			c->key = xstrdup(key);
+			c->json = buf_detach(&js, &c->len);
+			strmap_put(&d->cache, key, c);
+			lru_front(d, c);
+			d->bytes += c->len + sizeof(*c) + 2 * DIGEST_SHA256_HEX;
+			while (d->bytes > d->cache_max && d->tail) {
+				struct centry *old = d->tail;
+				lru_unlink(d, old);
+				strmap_del(&d->cache, old->key);
+				d->bytes -= old->len + sizeof(*old) + 2 * DIGEST_SHA256_HEX;
+				centry_free(old);
+			}
+		}
+		pthread_mutex_unlock(&d->mu);
+	}
+	buf_free(&js);
+done:
+	dq_req_free(&r);
+	dash_ctx_set_release(d, s);
+	return rc;
+}
+
+int dash_tile_csv(struct dash_ctx *d, const char *dashboard, const char *tile,
+		  const struct dash_param *params, size_t n,
+		  int (*write)(void *arg, const char *p, size_t n), void *arg, struct err *e)
+{
+	struct dash_set *s = NULL;
+	const struct dash_tile *t = NULL;
+	struct dq_req r;
+	int rc = prepare(d, dashboard, tile, params, n, &s, &t, &r, e);
+	if (rc)
+		return rc;
+	struct wh_conn *conn = NULL;
+	if (!(rc = platform_conn_get(d->pl, &conn, e))) {
+		rc = dq_tile_csv(conn, t, &r, &d->qo, write, arg, e);
+		if (rc)
+			platform_conn_discard(d->pl, conn);
+		else
+			platform_conn_put(d->pl, conn);
+	}
+	dq_req_free(&r);
+	dash_ctx_set_release(d, s);
+	return rc;
+}
+
+int dash_filter_values_json(struct dash_ctx *d, const char *dashboard, const char *filter,
+			    const char *q, struct buf *out, struct err *e)
+{
+	struct dash_set *s = dash_ctx_set_acquire(d, e);
+	if (!s)
+		return e->code ? e->code : ING_EFAIL;
+	const struct dash_board *b = dash__board(s, dashboard);
+	const struct dash_view *v = NULL;
+	const struct dash_dim *dim = NULL;
+	int rc = 0;
+	/* the first view (in tile order) that has the dimension */
+	for (size_t p = 0; b && p < b->npages && !dim; p++)
+		for (size_t i = 0; i < b->pages[p].ntiles && !dim; i++) {
+			v = b->pages[p].tiles[i]->view;
+			dim = v && v->schema ? dash__view_dim(v, filter) : NULL;
+		}
+	if (!b)
+		rc = err_set(e, ING_ENOTFOUND, "no dashboard named '%s'", dashboard);
+	else if (!dim)
+		rc = err_set(e, ING_ENOTFOUND, "dashboard '%s' has no filter '%s'", dashboard, filter);
+	else if (q && strlen(q) > 200)
+		rc = err_set(e, ING_EINVAL, "q: at most 200 bytes");
+	struct wh_conn *conn = NULL;
+	if (!rc && !(rc = platform_conn_get(d->pl, &conn, e))) {
+		rc = dq_filter_values(conn, v, dim, q, &d->qo, out, e);
+		if (rc)
+			platform_conn_discard(d->pl, conn);
+		else
+			platform_conn_put(d->pl, conn);
+	}
+	dash_ctx_set_release(d, s);
+	return rc;
+}

@@ -1,0 +1,92 @@
+/*
+ * dash/dash_int.h — the parsed dashboard files, shared by the loader
+ * (load.c), the query compiler (query.c) and the context (ctx.c).
+ * Everything lives in the set's arena and is immutable after dash_load.
+ */
+#ifndef INGOT_DASH_INT_H
+#define INGOT_DASH_INT_H
+
+#include "config/yaml.h"
+#include "core/arena.h"
+#include "core/vec.h"
+#include "dash/dash.h"
+
+struct dash_dim {
+	const char *name, *label;
+	const char *expr; /* NULL: the column of that name */
+	const struct ynode *at;
+};
+
+struct dash_measure {
+	const char *name, *label, *expr, *format;
+	const struct ynode *at;
+};
+
+struct dash_view {
+	const char *name, *model, *time, *label;
+	bool pre_aggregated;
+	struct dash_dim *dims;
+	size_t ndims;
+	struct dash_measure *measures;
+	size_t nmeasures;
+	/* the model's relation (resolved from the project's nodes) */
+	const char *schema, *alias;
+	const struct ynode *at;
+};
+
+enum dash_tile_type { T_KPI, T_LINE, T_AREA, T_BAR, T_PIE, T_DONUT, T_TABLE, T_FUNNEL, T_HEATMAP, T_TEXT };
+
+struct dash_tile {
+	const char *name, *title, *description;
+	enum dash_tile_type type;
+	const char *type_name;
+	const struct dash_view *view;
+	const struct dash_measure **measures; /* kpi/pie/heatmap: one */
+	size_t nmeasures;
+	const struct dash_dim **dims;         /* bar/pie: one; table: many */
+	size_t ndims;
+	const struct dash_dim *breakdown, *x, *y;
+	const char *grain, *orientation, *markdown;
+	int top, width, page_size;
+	int sort_col;   /* table: index into dims then measures; -1 none */
+	bool sort_desc;
+	const struct ynode *at;
+};
+
+struct dash_filter {
+	const char *name, *label;
+	bool is_date;
+};
+
+struct dash_page {
+	const char *name, *title, *default_range;
+	struct dash_filter *filters;
+	size_t nfilters;
+	struct dash_tile **tiles;
+	size_t ntiles;
+};
+
+struct dash_board {
+	const char *name, *title;
+	struct dash_page *pages;
+	size_t npages;
+	const struct ynode *at;
+};
+
+struct dash_set {
+	struct arena *a;
+	VEC(struct dash_view *) views;
+	VEC(struct dash_board *) boards;
+	VEC(struct dash_diag) diags;
+	size_t nerrors;
+	int refs;     /* dash_ctx: holders (under its mutex) */
+};
+
+const struct dash_board *dash__board(const struct dash_set *s, const char *name);
+const struct dash_tile *dash__tile(const struct dash_board *b, const char *name,
+				   const struct dash_page **page);
+const struct dash_dim *dash__view_dim(const struct dash_view *v, const char *name);
+const struct dash_measure *dash__view_measure(const struct dash_view *v, const char *name);
+const char *dash__tile_type_name(enum dash_tile_type t);
+
+#endif
