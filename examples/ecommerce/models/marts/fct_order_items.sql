@@ -1,0 +1,84 @@
+-- One row per order item, with everything a sales dashboard filters or groups
+-- by on the row itself: product (name, category, department, brand,
+-- distribution centre), customer (RFM segment, country, traffic source, new
+-- or returning), status, money and fulfilment times. The dashboards read this
+-- one relation so that every measure, distinct counts and ratios included, is
+-- computed at its grain for the filtered set (issue 13): the average order
+-- value is sum(revenue) / count(distinct order_id) over these rows, never a
+-- sum of per-day averages or of per-category order counts.
+--
+-- Money comes from fct_orders (one definition of cost and profit), exact in
+-- cents: sale_price, cost, profit are DECIMAL(18,2); revenue and
+-- revenue_profit are the same amounts for items that count as revenue
+-- (is_revenue_status: not cancelled, not returned) and 0 otherwise, so a
+-- plain sum() is the revenue. Hours are item created -> shipped / delivered.
+-- Reproducible: the first order of a customer breaks ties by order_id.
+
+with items as (
+    select * from {{ ref('fct_orders') }}
+),
+
+lines as (
+    select order_item_id, item_status, item_created_at, shipped_at, delivered_at, returned_at
+    from {{ ref('stg_order_items') }}
+),
+
+products as (
+    select product_id, distribution_center_name from {{ ref('dim_products') }}
+),
+
+customers as (
+    select user_id, rfm_segment, country, acquisition_source from {{ ref('dim_customers') }}
+),
+
+first_orders as (
+    select user_id, order_id as first_order_id
+    from (
+        select user_id, order_id,
+               row_number() over (partition by user_id order by order_created_at, order_id) as n
+        from {{ ref('stg_orders') }}
+    ) o
+    where n = 1
+)
+
+select
+    i.order_item_id,
+    i.order_id,
+    i.user_id,
+    i.product_id,
+    i.order_created_at                                          as created_at,
+    i.order_date,
+    i.product_name,
+    i.category,
+    i.department,
+    i.brand,
+    coalesce(p.distribution_center_name, 'Unknown')             as distribution_center,
+    coalesce(c.rfm_segment, 'Unknown')                          as customer_segment,
+    coalesce(c.country, 'Unknown')                              as country,
+    coalesce(c.acquisition_source, 'Unknown')                   as traffic_source,
+    case when f.first_order_id = i.order_id then 'New' else 'Returning' end as customer_type,
+    l.item_status                                               as status,
+    i.sale_price,
+    i.item_cost                                                 as cost,
+    i.item_profit                                               as profit,
+    cast(case when i.is_revenue then i.sale_price else 0 end as decimal(18,2))  as revenue,
+    cast(case when i.is_revenue then i.item_profit else 0 end as decimal(18,2)) as revenue_profit,
+    i.is_revenue,
+    l.item_status = 'Returned'                                  as is_returned,
+    l.item_status = 'Cancelled'                                 as is_cancelled,
+    l.shipped_at is not null                                    as is_shipped,
+    l.delivered_at is not null                                  as is_delivered,
+    l.shipped_at,
+    l.delivered_at,
+    {{ hours_between('l.item_created_at', 'l.shipped_at') }}    as hours_to_ship,
+    {{ hours_between('l.item_created_at', 'l.delivered_at') }}  as hours_to_deliver,
+    case
+        when l.shipped_at is null then null
+        when {{ hours_between('l.item_created_at', 'l.shipped_at') }} <= {{ var('on_time_ship_hours') }} then true
+        else false
+    end                                                         as shipped_on_time
+from items i
+left join lines l on l.order_item_id = i.order_item_id
+left join products p on p.product_id = i.product_id
+left join customers c on c.user_id = i.user_id
+left join first_orders f on f.user_id = i.user_id

@@ -1,0 +1,45 @@
+-- One row per web session: when it started, where it came from, on which
+-- browser, and how far down the funnel it went (home -> department ->
+-- product -> cart -> purchase; each reached_* is true when the session had an
+-- event of that type). Sessions of signed-in customers carry the customer's
+-- RFM segment and country; anonymous ones are 'Anonymous' / 'Unknown'.
+-- Counts and conversion rates are sums and ratios of sums over these rows,
+-- right for any filter (the daily fct_marketing_funnel is for analysts).
+-- A session's source and browser are the smallest of its events' values, so
+-- the pick does not depend on row order.
+
+with sessions as (
+    select
+        session_id,
+        min(event_at)                                                   as session_start,
+        min(traffic_source)                                             as traffic_source,
+        min(browser)                                                    as browser,
+        max(user_id)                                                    as user_id,
+        count(*)                                                        as events,
+        bool_or(event_type = 'home')                                    as reached_home,
+        bool_or(event_type = 'department')                              as reached_department,
+        bool_or(event_type = 'product')                                 as reached_product,
+        bool_or(event_type = 'cart')                                    as reached_cart,
+        bool_or(event_type = 'purchase')                                as reached_purchase
+    from {{ ref('stg_events') }}
+    where session_id is not null
+    group by session_id
+)
+
+select
+    s.session_id,
+    s.session_start,
+    cast(s.session_start as date)                                       as session_date,
+    s.traffic_source,
+    coalesce(s.browser, 'Unknown')                                      as browser,
+    s.user_id,
+    case when s.user_id is null then 'Anonymous' else coalesce(c.rfm_segment, 'Unknown') end as customer_segment,
+    case when s.user_id is null then 'Unknown' else coalesce(c.country, 'Unknown') end       as country,
+    s.events,
+    s.reached_home,
+    s.reached_department,
+    s.reached_product,
+    s.reached_cart,
+    s.reached_purchase
+from sessions s
+left join {{ ref('dim_customers') }} c on c.user_id = s.user_id
