@@ -329,6 +329,8 @@ int dash_spec_json(struct dash_ctx *d, const char *dashboard, struct buf *out, s
 		jw_str(&w, p->name);
 		jw_key(&w, "title");
 		jw_str(&w, p->title);
+		jw_key(&w, "anchor");
+		jw_str(&w, b->anchor_latest ? "latest" : "today");
 		jw_key(&w, "default_range");
 		jw_str(&w, p->default_range);
 		jw_key(&w, "filters");
@@ -370,6 +372,19 @@ static int32_t today_utc(void)
 	return (int32_t)(us / 86400000000LL - (us < 0 && us % 86400000000LL ? 1 : 0));
 }
 
+static int latest_day(struct dash_ctx *d, const struct dash_set *s, const struct dash_board *b,
+		      const struct dash_page *pg, int32_t *day, struct err *e);
+
+/* Does the request ask for a date preset (a range other than all)? */
+static bool wants_preset(const struct dash_param *params, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (params[i].name && !strcmp(params[i].name, "range") && params[i].value &&
+		    strcmp(params[i].value, "all"))
+			return true;
+	return false;
+}
+
 /* Find the tile and parse the request. */
 static int prepare(struct dash_ctx *d, const char *dashboard, const char *tile,
 		   const struct dash_param *params, size_t n, struct dash_set **sp,
@@ -386,8 +401,15 @@ static int prepare(struct dash_ctx *d, const char *dashboard, const char *tile,
 		rc = err_set(e, ING_ENOTFOUND, "no dashboard named '%s'", dashboard);
 	else if (!t)
 		rc = err_set(e, ING_ENOTFOUND, "dashboard '%s' has no tile named '%s'", dashboard, tile);
-	else
-		rc = dq_req_parse(b, pg, t, params, n, today_utc(), r, e);
+	int32_t today = today_utc();
+	if (!rc && b->anchor_latest && wants_preset(params, n)) {
+		int32_t last;
+		rc = latest_day(d, s, b, pg, &last, e);
+		if (!rc)
+			today = last + 1; /* "last 7 days" = the 7 days up to the last day with data */
+	}
+	if (!rc)
+		rc = dq_req_parse(b, pg, t, params, n, today, r, e);
 	if (rc) {
 		dash_ctx_set_release(d, s);
 		return rc;
@@ -443,6 +465,68 @@ static void lru_front(struct dash_ctx *d, struct centry *c)
 	d->head = c;
 	if (!d->tail)
 		d->tail = c;
+}
+
+/* The last day with data over the page's views (max of their time
+ * columns), cached like a tile: under the same generation, epoch and
+ * run_results stamp. A page whose views are all empty anchors at today. */
+static int latest_day(struct dash_ctx *d, const struct dash_set *s, const struct dash_board *b,
+		      const struct dash_page *pg, int32_t *day, struct err *e)
+{
+	struct dq_req none;
+	memset(&none, 0, sizeof(none));
+	buf_printf(&none.norm, "latest-day of page %s", pg->name);
+	char key[DIGEST_SHA256_HEX];
+	cache_key(d, s, b->name, "", &none, key);
+	buf_free(&none.norm);
+	pthread_mutex_lock(&d->mu);
+	struct centry *c = strmap_get(&d->cache, key);
+	if (c) {
+		*day = (int32_t)strtol(c->json, NULL, 10);
+		pthread_mutex_unlock(&d->mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&d->mu);
+	bool any = false;
+	int32_t best = 0;
+	struct wh_conn *conn = NULL;
+	int rc = platform_conn_get(d->pl, &conn, e);
+	for (size_t i = 0; !rc && i < pg->ntiles; i++) {
+		const struct dash_view *v = pg->tiles[i]->view;
+		bool seen = false;
+		for (size_t j = 0; v && j < i; j++)
+			seen |= pg->tiles[j]->view == v;
+		if (!v || seen || !v->time || !v->schema)
+			continue;
+		int32_t x;
+		bool found;
+		rc = dq_latest_day(conn, v, &d->qo, &x, &found, e);
+		if (!rc && found && (!any || x > best)) {
+			best = x;
+			any = true;
+		}
+	}
+	if (conn) {
+		if (rc)
+			platform_conn_discard(d->pl, conn);
+		else
+			platform_conn_put(d->pl, conn);
+	}
+	if (rc)
+		return rc;
+	*day = any ? best : today_utc() - 1;
+	pthread_mutex_lock(&d->mu);
+	if (!strmap_has(&d->cache, key)) {
+		c = xcalloc(1, sizeof(*c));
+		c->key = xstrdup(key);
+		c->json = xasprintf("%ld", (long)*day);
+		c->len = strlen(c->json);
+		strmap_put(&d->cache, key, c);
+		lru_front(d, c);
+		d->bytes += c->len + sizeof(*c) + 2 * DIGEST_SHA256_HEX;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return 0;
 }
 
 static void finish_json(struct buf *out, const char *json, size_t len, bool cached, double ms)

@@ -68,6 +68,7 @@ struct dash_page {
 
 struct dash_board {
 	const char *name, *title;
+	bool anchor_latest; /* presets end at the data's last day, not today */
 	struct dash_page *pages;
 	size_t npages;
 	const struct ynode *at;

@@ -758,7 +758,8 @@ static struct dash_tile *load_tile(struct ld *l, const struct ynode *m, struct s
 	return ok ? t : NULL;
 }
 
-static const char *const board_keys[] = {"name", "title", "pages", "description", NULL};
+static const char *const board_keys[] = {"name", "title", "pages", "description", "anchor", NULL};
+static const char *const anchors[] = {"today", "latest", NULL};
 static const char *const page_keys[] = {"name", "title", "filters", "default_range", "tiles",
 					"description", NULL};
 static const char *const filter_keys[] = {"name", "label", NULL};
@@ -790,6 +791,14 @@ static void load_board(struct ld *l, const struct ynode *m)
 	b->at = m;
 	const char *t = get_str(l, m, "title", false, "dashboard");
 	b->title = t ? t : label_of(l, name);
+	/* where date presets end: today (UTC, as Looker Studio) or the last
+	 * day with data in the page's views (as Rill: a lake that stopped
+	 * yesterday still has a "last 7 days") */
+	const char *an = get_str(l, m, "anchor", false, "dashboard");
+	if (an && !in_list(an, anchors))
+		diag(l, ymap_get(m, "anchor"), false, "dashboard '%s': unknown anchor '%s'%s", name, an,
+		     suggest(l->a, an, anchors, list_len(anchors)));
+	b->anchor_latest = an && !strcmp(an, "latest");
 	const struct ynode *ps = seq_of(l, m, "pages");
 	if (!ps) {
 		if (!ymap_get(m, "pages"))

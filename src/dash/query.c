@@ -962,6 +962,34 @@ done:
 	return rc;
 }
 
+int dq_latest_day(struct wh_conn *conn, const struct dash_view *v, const struct dq_opts *o,
+		  int32_t *day, bool *found, struct err *e)
+{
+	struct run rn = {.conn = conn, .o = o};
+	struct qb q = {.db = wh_conn_db(conn), .v = v};
+	struct wh_result *res = NULL;
+	*found = false;
+	int rc = run_begin(&rn, e);
+	if (rc)
+		goto done;
+	buf_puts(&q.sql, "select cast(max(");
+	ident(&q, v->time);
+	buf_puts(&q.sql, ") as date) from ");
+	rel(&q);
+	if ((rc = query(&rn, &q, &res, e)))
+		goto done;
+	if (res->nrows == 1 && res->ncols == 1 && wh_cell(res, 0, 0)->type == WH_DATE) {
+		*day = wh_cell(res, 0, 0)->v.date;
+		*found = true;
+	}
+done:
+	run_end(&rn);
+	wh_result_free(res);
+	qb_reset(&q);
+	buf_free(&q.sql);
+	return rc;
+}
+
 int dq_filter_values(struct wh_conn *conn, const struct dash_view *v, const struct dash_dim *d,
 		     const char *prefix, const struct dq_opts *o, struct buf *out, struct err *e)
 {

@@ -50,6 +50,10 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 int dq_tile_csv(struct wh_conn *conn, const struct dash_tile *t, const struct dq_req *r,
 		const struct dq_opts *o, int (*write)(void *arg, const char *p, size_t n), void *arg,
 		struct err *e);
+/* The last day with data in view v's time column (max, as a date);
+ * *found false when the relation is empty. */
+int dq_latest_day(struct wh_conn *conn, const struct dash_view *v, const struct dq_opts *o,
+		  int32_t *day, bool *found, struct err *e);
 int dq_filter_values(struct wh_conn *conn, const struct dash_view *v, const struct dash_dim *d,
 		     const char *prefix, const struct dq_opts *o, struct buf *out, struct err *e);
 
