@@ -188,9 +188,13 @@ int dq_req_parse(const struct dash_board *b, const struct dash_page *pg, const s
 		} else if (!strcmp(k, "to")) {
 			to = v;
 		} else if (!strcmp(k, "compare")) {
-			if (strcmp(v, "1") && strcmp(v, "0") && strcmp(v, "true") && strcmp(v, "false"))
-				rc = err_set(e, ING_EINVAL, "compare must be 1 or 0");
-			r->compare = !strcmp(v, "1") || !strcmp(v, "true");
+			/* "previous" (the previous period of equal length) is the
+			 * one comparison there is; 1/true say the same */
+			bool on = !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "previous");
+			if (!on && strcmp(v, "0") && strcmp(v, "false"))
+				rc = err_set(e, ING_EINVAL,
+					     "compare takes previous (or 1), or 0 to turn it off");
+			r->compare = on;
 		} else if (!strcmp(k, "grain")) {
 			size_t g = 0;
 			while (grains[g] && strcmp(grains[g], v))
