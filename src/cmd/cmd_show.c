@@ -19,6 +19,7 @@
 #include "config/project.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/relver.h"
 #include "platform/results.h"
 #include "transform/transform.h"
 #include "warehouse/warehouse.h"
@@ -107,6 +108,8 @@ static int run(struct cmd_ctx *c)
 	} else if (re_encode(rf, res, NULL, re_sink_file(c->out), NULL, &c->err)) {
 		rc = 1; /* the output could not be written */
 	}
+	if (q && relver_sql_writes(q))
+		relver_bump_all(); /* --limit -1 runs the text as given: caches miss */
 	wh_result_free(res);
 	wh_disconnect(conn);
 	wh_close(db);

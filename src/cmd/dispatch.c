@@ -384,7 +384,9 @@ int cmd_serve_request(void *ud, const struct ctl_request *req, struct ctl_sessio
 		.may_handoff = false,
 	};
 	int rc = cmd_main(req->argc, req->argv, &io);
-	platform_data_changed(); /* it may have loaded or built: caches miss */
+	/* what it wrote moved those relations' versions as it went: loads and
+	 * node runs name their relations, anything else moves them all
+	 * (core/relver.h) */
 	fclose(out);
 	fclose(errf);
 	return rc;

@@ -12,14 +12,16 @@
  * and spec JSON ("errors"), and the tiles that did check still answer.
  *
  * Cache. A tile's JSON is kept under the sha256 of (dashboard, tile, the
- * normalized request, the set's generation, the platform's data epoch,
- * size and mtime of target/run_results.json). A load or build this
- * process runs bumps the epoch; a build by another process rewrites
- * run_results.json: either way the next request misses. The hash is also
- * the strong ETag. Entries are evicted least recently used first when the
- * bytes exceed the budget. The epoch invalidates every tile, not only the
- * tiles over the relations a build changed: per-relation versions would
- * need the loads and builds to say which relations they wrote.
+ * normalized request, the set's generation, and the data version of the
+ * relation its view reads: core/relver.h). Each load bumps the versions
+ * of the tables it loaded and each dbt node run its relation; a write
+ * ingot cannot attribute (a hook, a run_query that is not a plain read, a
+ * sql task) bumps them all. A build by another process rewrites
+ * target/run_results.json: the relations it names are bumped when this
+ * process sees the file change (rr_sync). So a load or build invalidates
+ * exactly the tiles over the relations it wrote. The hash is also the
+ * strong ETag. Entries are evicted least recently used first when the
+ * bytes exceed the budget.
  *
  * Threads: one mutex for the set and the cache; queries run outside it,
  * each on its own pooled connection.
@@ -35,9 +37,11 @@
 #include "core/log.h"
 #include "core/map.h"
 #include "core/mem.h"
+#include "core/relver.h"
 #include "platform/platform.h"
 #include "warehouse/warehouse.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +64,11 @@ struct dash_ctx {
 	unsigned gen;      /* the platform generation cur was loaded from */
 	uint64_t epoch;    /* ... and the data epoch */
 	bool loaded;
+	/* target/run_results.json as last seen (another process's build
+	 * rewrites it: the relations it names have moved) */
+	long long rr_size, rr_sec;
+	long rr_nsec;
+	bool rr_seen;
 	struct strmap cache; /* key -> struct centry * */
 	struct centry *head, *tail;
 	size_t bytes;
@@ -419,26 +428,70 @@ static int prepare(struct dash_ctx *d, const char *dashboard, const char *tile,
 	return 0;
 }
 
-static void cache_key(struct dash_ctx *d, const struct dash_set *s, const char *dashboard,
-		      const char *tile, const struct dq_req *r, char hex[DIGEST_SHA256_HEX])
+/* A build by another process (PostgreSQL: builds need no owner) rewrites
+ * target/run_results.json: bump the version of every relation it names,
+ * so the tiles over them miss (core/relver.h). Unreadable: bump all. The
+ * first look only records the stamp: what was there before this process
+ * started is what its first queries read. A build in this process also
+ * rewrites it and bumps the same relations again: a needless miss, no
+ * wrong hit. */
+static void rr_sync(struct dash_ctx *d)
 {
+	struct project *p = platform_project_acquire(d->pl);
+	if (!p)
+		return;
+	char *rr = xasprintf("%s/run_results.json", p->target_path);
+	platform_project_release(d->pl, p);
+	struct stat st;
+	bool have = !stat(rr, &st);
+	long long size = have ? (long long)st.st_size : -1, sec = have ? (long long)st.st_mtim.tv_sec : 0;
+	long nsec = have ? (long)st.st_mtim.tv_nsec : 0;
+	pthread_mutex_lock(&d->mu);
+	bool changed = d->rr_seen && (size != d->rr_size || sec != d->rr_sec || nsec != d->rr_nsec);
+	bool first = !d->rr_seen;
+	d->rr_seen = true;
+	d->rr_size = size;
+	d->rr_sec = sec;
+	d->rr_nsec = nsec;
+	pthread_mutex_unlock(&d->mu);
+	if (first || !changed || !have) {
+		free(rr);
+		return;
+	}
+	json_t *j = json_load_file(rr, 0, NULL);
+	json_t *res = j ? json_object_get(j, "results") : NULL;
+	if (!json_is_array(res)) {
+		relver_bump_all();
+	} else {
+		size_t i;
+		json_t *it;
+		json_array_foreach (res, i, it) {
+			const char *rel = json_string_value(json_object_get(it, "relation_name"));
+			if (rel)
+				relver_bump_text(rel);
+		}
+	}
+	json_decref(j);
+	free(rr);
+}
+
+/* The key of a cached answer: what was asked, of which set, and the data
+ * versions of the relations of the views it reads (nv of them). */
+static void cache_key(struct dash_ctx *d, const char *dashboard, const char *tile,
+		      const struct dq_req *r, const struct dash_view *const *views, size_t nv,
+		      char hex[DIGEST_SHA256_HEX])
+{
+	rr_sync(d);
 	struct buf k = BUF_INIT;
 	pthread_mutex_lock(&d->mu);
 	unsigned gen = d->gen;
 	pthread_mutex_unlock(&d->mu);
-	buf_printf(&k, "%s%c%s%c%s%cgen=%u epoch=%llu", dashboard, 0, tile, 0, buf_cstr(&r->norm), 0,
-		   gen, (unsigned long long)platform_data_epoch(d->pl));
-	(void)s;
-	struct project *p = platform_project_acquire(d->pl);
-	if (p) {
-		char *rr = xasprintf("%s/run_results.json", p->target_path);
-		struct stat st;
-		if (!stat(rr, &st))
-			buf_printf(&k, " rr=%lld.%lld.%ld", (long long)st.st_size,
-				   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
-		free(rr);
-	}
-	platform_project_release(d->pl, p);
+	buf_printf(&k, "%s%c%s%c%s%cgen=%u", dashboard, 0, tile, 0, buf_cstr(&r->norm), 0, gen);
+	for (size_t i = 0; i < nv; i++)
+		if (views[i])
+			buf_printf(&k, " %s.%s=%llu", views[i]->schema ? views[i]->schema : "",
+				   views[i]->alias ? views[i]->alias : "",
+				   (unsigned long long)relver_get(views[i]->schema, views[i]->alias));
 	digest_sha256_hex(k.data, k.len, hex);
 	buf_free(&k);
 }
@@ -477,7 +530,11 @@ static int latest_day(struct dash_ctx *d, const struct dash_set *s, const struct
 	memset(&none, 0, sizeof(none));
 	buf_printf(&none.norm, "latest-day of page %s", pg->name);
 	char key[DIGEST_SHA256_HEX];
-	cache_key(d, s, b->name, "", &none, key);
+	const struct dash_view **vs = xcalloc(pg->ntiles + 1, sizeof(*vs));
+	for (size_t i = 0; i < pg->ntiles; i++)
+		vs[i] = pg->tiles[i]->view;
+	cache_key(d, b->name, "", &none, vs, pg->ntiles, key);
+	free(vs);
 	buf_free(&none.norm);
 	pthread_mutex_lock(&d->mu);
 	struct centry *c = strmap_get(&d->cache, key);
@@ -550,7 +607,7 @@ int dash_tile_json(struct dash_ctx *d, const char *dashboard, const char *tile,
 	if (rc)
 		return rc;
 	char key[DIGEST_SHA256_HEX];
-	cache_key(d, s, dashboard, tile, &r, key);
+	cache_key(d, dashboard, tile, &r, &t->view, 1, key);
 	snprintf(etag, 72, "\"%.40s\"", key);
 	pthread_mutex_lock(&d->mu);
 	struct centry *c = strmap_get(&d->cache, key);

@@ -62,6 +62,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
+#include "core/relver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -999,7 +1000,11 @@ int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct
 		return rc;
 	}
 	pl->rep->files_skipped = pl->replace ? 0 : pl->nloaded;
-	return load_locked(lc, c, pl, e);
+	rc = load_locked(lc, c, pl, e);
+	/* the table may have changed, whether the load committed or not
+	 * (a cache of its queries must miss): core/relver.h */
+	relver_bump(pl->schema, pl->identifier);
+	return rc;
 }
 
 /* The load itself, inside the transaction load__table opened. */

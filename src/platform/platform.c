@@ -33,6 +33,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/relver.h"
 #include "load/load.h"
 #include "transform/transform.h"
 #include "warehouse/warehouse.h"
@@ -686,17 +687,15 @@ int platform_take_conn_error(struct platform *pl, struct err *e)
 
 /* ------------------------------------------------------------ hooks */
 
-static _Atomic uint64_t data_epoch = 1;
-
 uint64_t platform_data_epoch(struct platform *pl)
 {
 	(void)pl;
-	return data_epoch;
+	return relver_now();
 }
 
 void platform_data_changed(void)
 {
-	data_epoch++;
+	relver_bump_all();
 }
 
 /* A task that could not reach the warehouse: remembered so that a
@@ -747,8 +746,7 @@ static int hook_load(void *host, const char *const *tables, size_t n, struct orc
 		o.cancel = c->cancel;
 		struct load_report rep;
 		rc = note_conn(pl, load_run(p, db, &o, &rep, e), e);
-		load_report_free(&rep);
-		platform_data_changed();
+		load_report_free(&rep); /* the loader bumped each table's version */
 	} else {
 		rc = ING_ECONFIG;
 	}
@@ -781,8 +779,9 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	struct transform_report rep = {0};
 	/* builds run at once: each writes its own target/runs/<id>/, and
 	 * writers of one relation take turns (transform, core/keylock.h) */
+	/* each node run bumps its relation's version, a hook or statement
+	 * that may write anything bumps them all (core/relver.h) */
 	rc = note_conn(pl, transform_invoke(p, db, &o, &rep, e), e);
-	platform_data_changed();
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
 	platform_project_release(pl, p);

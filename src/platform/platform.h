@@ -117,12 +117,13 @@ int platform_project_check(struct platform *pl, bool *reloaded, struct err *e);
 /* How many versions were loaded so far (1 after open); for logs and tests. */
 unsigned platform_project_generation(struct platform *pl);
 
-/* The data version: a counter bumped after every load, dbt verb and sql
- * task the hooks run and every command handed to this process (cmd/
- * calls platform_data_changed), whether it succeeded or not (a failed
- * build may have changed some relations). Caches of query results
- * (dash/) key on it. Process-wide: every platform of a process writes the
- * same warehouses, so they share one counter. */
+/* The data version: the clock of core/relver.h, which moves whenever a
+ * relation is written — each table a load loads, each node a dbt verb
+ * runs (failed or not), and everything at once for a write ingot cannot
+ * attribute (a sql task, a hook, a command handed to this process whose
+ * writes are not reported: platform_data_changed). Caches of query
+ * results (dash/) key on the versions of the relations they read
+ * (relver_get); this is for "anything changed". Process-wide. */
 uint64_t platform_data_epoch(struct platform *pl);
 void platform_data_changed(void);
 

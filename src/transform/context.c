@@ -27,6 +27,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/relver.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -814,6 +815,8 @@ static int run_sql(const struct jinja_call *c, const char *sql, struct wh_result
 	if (r->log)
 		buf_printf(r->log, "%s;\n", sql);
 	int rc = wh_query(r->conn, sql, NULL, 0, res, &e);
+	if (relver_sql_writes(sql))
+		relver_bump_all(); /* run_query/statement: anything (core/relver.h) */
 	if (rc) {
 		rc = jinja_rt_error(c->rt, ING_EDB, "Database Error: %s", e.msg ? e.msg : "");
 		err_clear(&e);

@@ -33,6 +33,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/relver.h"
 #include "core/version.h"
 #include "graph/graph.h"
 
@@ -263,6 +264,10 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		case TF_TEST: rc = tf_run_test(tp, n, c, &e); break;
 		default: break;
 		}
+		/* its relation may have changed, failed or not (core/relver.h);
+		 * a test writes one only when it stores its failures */
+		if (n->rtype != TF_TEST || tf_test_store_as(n))
+			relver_bump(n->schema, n->alias ? n->alias : n->name);
 		if (rc && n->rtype != TF_SEED)
 			err_prefix(&e, "Database Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
 				   n->original_file_path);
@@ -916,8 +921,11 @@ static int run_hooks_global(struct run *r, const char *key, struct err *e)
 		struct buf sql = BUF_INIT;
 		rc = tf_render_string(tp, NULL, key, src, c, true, &sql, e);
 		char *t = str_trim(sql.data ? sql.data : (char *)"");
-		if (!rc && *t)
+		if (!rc && *t) {
 			rc = wh_exec(c, t, e);
+			if (relver_sql_writes(t))
+				relver_bump_all(); /* a hook writes what it likes */
+		}
 		if (rc)
 			err_prefix(e, "%s hook %zu", key, i + 1);
 		buf_free(&sql);

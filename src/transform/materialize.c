@@ -31,6 +31,7 @@
 #include "core/dtime.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/relver.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -124,8 +125,11 @@ int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const
 		int rc = tf_render_string(tp, n, key, src, c, execute, &sql, e);
 		arena_free(a);
 		char *t = str_trim(sql.data ? sql.data : (char *)"");
-		if (!rc && *t && execute)
+		if (!rc && *t && execute) {
 			rc = tf_exec_sql(tp, n, c, t, NULL, e);
+			if (relver_sql_writes(t))
+				relver_bump_all(); /* a hook writes what it likes */
+		}
 		buf_free(&sql);
 		if (rc) {
 			err_prefix(e, "%s", key);

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/map.h"
 #include "core/mem.h"
+#include "core/relver.h"
 #include "core/vec.h"
 
 #include <math.h>
@@ -335,4 +336,37 @@ TEST(vec_push_pop)
 	CHECK_INT(vec_pop(&v), 999);
 	CHECK_INT(vec_last(&v), 998);
 	vec_free(&v);
+}
+
+TEST(relver_versions_and_sql_that_writes)
+{
+	uint64_t a0 = relver_get("s", "a"), b0 = relver_get("s", "b"), now = relver_now();
+	relver_bump("S", "\"A\"");
+	uint64_t a1 = relver_get("s", "a");
+	CHECK(a1 > a0);
+	CHECK(relver_now() > now);
+	CHECK(relver_get("s", "b") == b0); /* another relation stays */
+	relver_bump_text("\"db\".\"s\".\"b.c\""); /* a dot inside quotes */
+	CHECK(relver_get("s", "b.c") > a1);
+	CHECK(relver_get("s", "b") == b0);
+	relver_bump_all();
+	CHECK(relver_get("s", "b") > b0);
+	CHECK(relver_get("s", "a") > a1);
+	CHECK(relver_get("x", "never") == relver_get("s", "b"));
+	/* reads */
+	CHECK(!relver_sql_writes(NULL));
+	CHECK(!relver_sql_writes("  "));
+	CHECK(!relver_sql_writes("select 1"));
+	CHECK(!relver_sql_writes("-- c\n/* d */ ( SELECT a, 'drop table x' from t where s = 'it''s')"));
+	CHECK(!relver_sql_writes("with x as (select 1) select * from x"));
+	CHECK(!relver_sql_writes("select createdate, dropped from t"));
+	/* writes, or may */
+	CHECK(relver_sql_writes("create table t as select 1"));
+	CHECK(relver_sql_writes("/* c */ insert into t values (1)"));
+	CHECK(relver_sql_writes("with x as (select 1) insert into t select * from x"));
+	CHECK(relver_sql_writes("select 1; drop table t"));
+	CHECK(relver_sql_writes("select * into t2 from t"));
+	CHECK(relver_sql_writes("select nextval('s')"));
+	CHECK(relver_sql_writes("vacuum"));
+	CHECK(relver_sql_writes("grant select on t to r"));
 }

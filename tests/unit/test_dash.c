@@ -11,6 +11,7 @@
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "core/relver.h"
 #include "dash/dash.h"
 #include "platform/platform.h"
 #include "warehouse/warehouse.h"
@@ -146,12 +147,42 @@ TEST(dash_cache_hits_then_misses_after_data_change)
 	buf_reset(&out);
 	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag2, &e), &e);
 	CHECK(has(&out, "\"cached\":true"));
-	/* a build by another process rewrites target/run_results.json */
-	put(dir, "target/run_results.json", "{\"results\": []}\n");
+	/* a write of another relation leaves the tile cached; of its own
+	 * relation (any spelling), it misses */
+	relver_bump("main", "other_model");
+	relver_bump_text("\"w\".\"main_gold\".\"fct\"");
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"cached\":true"));
+	CHECK_STR(etag1, etag2);
+	relver_bump("MAIN", "\"Fct\"");
 	buf_reset(&out);
 	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag1, &e), &e);
 	CHECK(has(&out, "\"cached\":false"));
 	CHECK(strcmp(etag1, etag2) != 0);
+	/* a build by another process rewrites target/run_results.json: the
+	 * relations it names move, the others stay */
+	put(dir, "target/run_results.json",
+	    "{\"results\": [{\"relation_name\": \"\\\"w\\\".\\\"main\\\".\\\"other\\\"\"}]}\n");
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag2, &e), &e);
+	CHECK(has(&out, "\"cached\":true"));
+	CHECK_STR(etag1, etag2);
+	put(dir, "target/run_results.json",
+	    "{\"results\": [{\"relation_name\": null}, "
+	    "{\"relation_name\": \"\\\"w\\\".\\\"main\\\".\\\"fct\\\"\"}]}\n");
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"cached\":false"));
+	CHECK(strcmp(etag1, etag2) != 0);
+	/* unreadable: everything moves */
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag2, &e), &e);
+	CHECK(has(&out, "\"cached\":true"));
+	put(dir, "target/run_results.json", "{\"results\": [truncated\n");
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", NULL, 0, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"cached\":false"));
 	/* a value that spells another request's parameters is not that request */
 	struct dash_param spelled[] = {{"f.category", "A\nf.category=B"}};
 	struct dash_param two[] = {{"f.category", "A"}, {"f.category", "B"}};
