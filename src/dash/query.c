@@ -22,7 +22,10 @@
  * dimension filters compare the dimension cast to the engine's string
  * type, so every value is bound as text. Dates are bound as text and cast.
  *
- * Every order is total: ties are broken by the dimension values.
+ * Every order is total: ties are broken by the dimension values. A tile's
+ * JSON has its main query ("sql", "params") and every query it ran, in
+ * order ("queries": the KPI's previous period and sparkline, the table's
+ * count), for "View SQL" and bench/serve.sh.
  *
  * Each tile runs in `begin transaction read only` (both engines refuse a
  * write there) and under a statement timeout: the engine's own when it has
@@ -512,6 +515,13 @@ static void sql_json(struct jw *w, const struct qb *q)
 	jw_arr_end(w);
 }
 
+static void query_json(struct jw *w, const struct qb *q)
+{
+	jw_obj_begin(w);
+	sql_json(w, q);
+	jw_obj_end(w);
+}
+
 /* ---------------------------------------------------------------- tiles */
 
 /* Build the tile's main query into q (dims/measures in column order).
@@ -689,8 +699,12 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 	struct qb q2 = {.db = q.db, .v = t->view};
 	struct wh_result *res = NULL, *res2 = NULL;
 	struct dates ds;
-	struct jw w;
+	struct jw w, qw;
 	int rc = 0;
+	/* every query the tile ran, in order ("queries": View SQL, bench) */
+	struct buf qs = BUF_INIT;
+	jw_init(&qw, &qs, false);
+	jw_arr_begin(&qw);
 	jw_init(&w, out, false);
 	jw_obj_begin(&w);
 	jw_key(&w, "tile");
@@ -728,6 +742,7 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 	}
 	if ((rc = query(&rn, &q, &res, e)))
 		goto done;
+	query_json(&qw, &q);
 	columns_json(&w, t);
 	jw_key(&w, "rows");
 	size_t total = res->nrows;
@@ -774,6 +789,7 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		buf_puts(&q2.sql, ") as ingot_groups");
 		if ((rc = query(&rn, &q2, &res2, e)))
 			goto done;
+		query_json(&qw, &q2);
 		total = res2->nrows ? (size_t)wh_cell(res2, 0, 0)->v.i : 0;
 		jw_key(&w, "offset");
 		jw_int(&w, r->offset);
@@ -814,6 +830,7 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		res2 = NULL;
 		if ((rc = query(&rn, &q2, &res2, e)))
 			goto done;
+		query_json(&qw, &q2);
 		jw_key(&w, "previous");
 		jw_obj_begin(&w);
 		jw_key(&w, "from");
@@ -842,6 +859,7 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		res2 = NULL;
 		if ((rc = query(&rn, &q2, &res2, e)))
 			goto done;
+		query_json(&qw, &q2);
 		jw_key(&w, "sparkline");
 		rows_json(&w, res2, 0, res2->ncols, res2->nrows);
 	}
@@ -855,8 +873,12 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		jw_str(&w, d);
 	}
 	sql_json(&w, &q);
+	jw_arr_end(&qw);
+	jw_key(&w, "queries");
+	jw_raw(&w, buf_cstr(&qs));
 	jw_obj_end(&w);
 done:
+	buf_free(&qs);
 	run_end(&rn);
 	wh_result_free(res);
 	wh_result_free(res2);
