@@ -50,6 +50,10 @@ struct dash_tile {
 	int top, width, page_size;
 	int sort_col;   /* table: index into dims then measures; -1 none */
 	bool sort_desc;
+	/* bar: the order of its bars (and which are the top N): the
+	 * dimension ("ingot_d") or a measure's expression of the view; NULL:
+	 * the first measure, descending */
+	const char *bar_sort;
 	const struct ynode *at;
 };
 

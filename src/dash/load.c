@@ -589,7 +589,9 @@ static bool type_takes(enum dash_tile_type t, const char *key)
 		return true;
 	switch (t) {
 	case T_LINE: case T_AREA: return !strcmp(key, "grain");
-	case T_BAR: return !strcmp(key, "orientation") || !strcmp(key, "breakdown") || !strcmp(key, "top");
+	case T_BAR:
+		return !strcmp(key, "orientation") || !strcmp(key, "breakdown") || !strcmp(key, "top") ||
+		       !strcmp(key, "sort");
 	case T_PIE: case T_DONUT: return !strcmp(key, "top");
 	case T_TABLE: return !strcmp(key, "sort") || !strcmp(key, "page_size");
 	default: return false;
@@ -726,7 +728,33 @@ static struct dash_tile *load_tile(struct ld *l, const struct ynode *m, struct s
 	get_int(l, m, "top", 1, 1000, &t->top);
 	t->page_size = 100;
 	get_int(l, m, "page_size", 1, 1000, &t->page_size);
-	if ((s = get_str(l, m, "sort", false, what))) {
+	if (t->type == T_BAR && (s = get_str(l, m, "sort", false, what))) {
+		/* the dimension (its values' order: buckets, months) or any
+		 * measure of the view, shown or not (`sort: lowest_revenue` with
+		 * min(x) orders buckets of x) */
+		bool desc = *s == '-';
+		const char *col = desc ? s + 1 : s;
+		const struct dash_view *tv = t->view;
+		if (t->ndims && !strcmp(t->dims[0]->name, col))
+			t->bar_sort = "ingot_d";
+		for (size_t i = 0; tv && !t->bar_sort && i < tv->nmeasures; i++)
+			if (!strcmp(tv->measures[i].name, col))
+				t->bar_sort = tv->measures[i].expr;
+		if (!t->bar_sort && tv) {
+			const char **nm = arena_alloc(l->a, (tv->nmeasures + 2) * sizeof(*nm));
+			size_t k = 0;
+			if (t->ndims)
+				nm[k++] = t->dims[0]->name;
+			for (size_t i = 0; i < tv->nmeasures; i++)
+				nm[k++] = tv->measures[i].name;
+			diag(l, ymap_get(m, "sort"), false,
+			     "tile '%s': sort '%s' is neither the tile's dimension nor a measure of view "
+			     "'%s'%s",
+			     name, col, tv->name, suggest(l->a, col, nm, k));
+			ok = false;
+		}
+		t->sort_desc = desc;
+	} else if ((s = get_str(l, m, "sort", false, what))) {
 		bool desc = *s == '-';
 		const char *col = desc ? s + 1 : s;
 		for (size_t i = 0; i < t->ndims; i++)

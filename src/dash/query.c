@@ -573,10 +573,20 @@ static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_
 		buf_puts(&q->sql, " from ");
 		rel(q);
 		where(q, r, r->has_range, r->from, r->to, ds, 0);
-		buf_printf(&q->sql,
-			   "), ingot_r as (select ingot_d, row_number() over (order by (%s) desc nulls "
-			   "last, ingot_d nulls last) as ingot_rk from ingot_b group by ingot_d) ",
-			   t->measures[0]->expr);
+		/* the rank: by the first measure, descending, or by the bar's
+		 * sort (its dimension or a measure of the view); ties by value */
+		if (t->type == T_BAR && t->bar_sort)
+			buf_printf(&q->sql,
+				   "), ingot_r as (select ingot_d, row_number() over (order by (%s) %s "
+				   "nulls last, ingot_d nulls last) as ingot_rk from ingot_b group by "
+				   "ingot_d) ",
+				   t->bar_sort, t->sort_desc ? "desc" : "asc");
+		else
+			buf_printf(&q->sql,
+				   "), ingot_r as (select ingot_d, row_number() over (order by (%s) desc "
+				   "nulls last, ingot_d nulls last) as ingot_rk from ingot_b group by "
+				   "ingot_d) ",
+				   t->measures[0]->expr);
 		if (t->type == T_BAR) {
 			buf_puts(&q->sql, "select ingot_b.ingot_d");
 			if (bd)

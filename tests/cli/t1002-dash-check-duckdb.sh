@@ -50,6 +50,7 @@ dashboards:
           - {name: d, type: text, markdown: hi}
           - {name: e, type: line, view: daily2, measures: [orders], grain: hourly}
           - {name: f, type: kpi, view: daily2, measure: orders, dimension: dept}
+          - {name: g, type: bar, view: daily2, dimension: dept, measures: [orders], sort: revnue}
 YML
 run "$INGOT" dashboards check
 expect_rc 1
@@ -70,17 +71,18 @@ dashboards/bad.yml:32:96: error: tile 'd': sort 'order' is not a column of the t
 dashboards/bad.yml:33:20: error: duplicate tile name 'd' in this dashboard
 dashboards/bad.yml:34:76: error: tile 'e': unknown grain 'hourly'
 dashboards/bad.yml:35:65: error: tile 'f': a kpi tile has no 'dimension'
-dashboards: 15 errors, 1 warning
+dashboards/bad.yml:36:91: error: tile 'g': sort 'revnue' is neither the tile's dimension nor a measure of view 'daily2' (did you mean 'revenue'?)
+dashboards: 16 errors, 1 warning
 EXP
 # the lines come in file order
-expect_eq "$(echo "$OUT" | grep -c '^dashboards/bad.yml:')" 16 "diagnostics"
+expect_eq "$(echo "$OUT" | grep -c '^dashboards/bad.yml:')" 17 "diagnostics"
 expect_eq "$(echo "$OUT" | grep '^dashboards/bad.yml:' | cut -d: -f2 | tr '\n' ' ')" \
-  "3 7 10 12 16 20 21 26 27 29 30 31 32 33 34 35 " "file order"
+  "3 7 10 12 16 20 21 26 27 29 30 31 32 33 34 35 36 " "file order"
 
 run "$INGOT" dashboards check --json
 expect_rc 1
 got=$(echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)["errors"]; print(len(d), sum(x["severity"]=="warning" for x in d)); print(d[0]["file"], d[0]["line"], d[0]["column"])')
-expect_eq "$got" "16 1
+expect_eq "$got" "17 1
 dashboards/bad.yml 3 12" "--json"
 
 # the good dashboard still answers while bad.yml is broken
