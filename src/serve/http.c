@@ -719,8 +719,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			}
 			return queue(r, 405, resp);
 		}
+		/* answer on the next call, once the whole request is in: an
+		 * answer queued before that closes the connection (no keep-alive) */
 		if (strcmp(method, "POST"))
-			return dispatch(r, method);
+			return MHD_YES;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
 			return answer_error(r, 413, "the request body is too large (at most 16 KiB)");
