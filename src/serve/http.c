@@ -80,7 +80,7 @@ struct serve_req {
 	double t0;
 	char method[16];
 	char *logpath; /* the raw path, query values left out */
-	bool url_too_long;
+	bool url_too_long, nul_in_path;
 	bool started; /* the handler has seen the request */
 	int status;   /* 0 until answered */
 	struct serve_route rt;
@@ -697,6 +697,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&r->srv->inflight, 1);
 		if (r->url_too_long)
 			return answer_error(r, 414, "the URL is too long");
+		if (r->nul_in_path) /* "%00": a C string would end there */
+			return answer_error(r, 400, "the path holds a NUL byte (%00)");
 		serve_route_parse(url, &r->rt);
 		const char *allow;
 		if (!serve_route_method_ok(r->rt.kind, method, &allow)) {
@@ -731,15 +733,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->status)
 		return MHD_YES; /* answered already: the rest of the body is dropped */
 	if (*upload_size) {
-		if (r->body.len + *upload_size > SERVE_BODY_MAX)
+		/* past the limit the rest is read and dropped (libmicrohttpd
+		 * takes no answer in the middle of a body); 413 at its end */
+		if (r->body_too_big || r->body.len + *upload_size > SERVE_BODY_MAX)
 			r->body_too_big = true;
 		else
 			buf_add(&r->body, upload, *upload_size);
 		*upload_size = 0;
-		if (r->body_too_big)
-			return answer_error(r, 413, "the request body is too large (at most 16 KiB)");
 		return MHD_YES;
 	}
+	if (r->body_too_big)
+		return answer_error(r, 413, "the request body is too large (at most 16 KiB)");
 	return dispatch(r, method);
 }
 
@@ -756,6 +760,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	struct buf b = BUF_INIT;
 	const char *q = uri ? strchr(uri, '?') : NULL;
 	size_t pl = q ? (size_t)(q - uri) : n;
+	for (size_t i = 0; i + 2 < pl && !r->nul_in_path; i++)
+		r->nul_in_path = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
 	if (pl > 512)
 		pl = 512;
 	buf_add(&b, uri ? uri : "", pl);
@@ -875,11 +881,12 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(
-		flags, (uint16_t)o->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, (uint16_t)o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!s->mhd) {
 		int errn = errno;
