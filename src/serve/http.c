@@ -71,6 +71,7 @@ struct serve {
 	struct serve_sessions *sessions;
 	struct serve_ratelimit *rl;
 	atomic_int inflight;
+	atomic_int producers; /* CSV producer threads still running */
 	int port;
 };
 
@@ -329,6 +330,7 @@ struct csv_job {
 	int rc;
 	struct err e;
 	struct dash_ctx *dash;
+	struct serve *srv;
 	char board[ROUTE_NAME_MAX], tile[ROUTE_NAME_MAX];
 	struct dash_param *params;
 	char **strs;
@@ -392,7 +394,9 @@ static void *csv_main(void *arg)
 	j->wfd = -1;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
+	struct serve *s = j->srv;
 	csv_unref(j);
+	atomic_fetch_sub(&s->producers, 1); /* last: serve_stop waits for it */
 	return NULL;
 }
 
@@ -440,6 +444,7 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 	pthread_cond_init(&j->cv, NULL);
 	j->refs = 2;
 	j->dash = r->srv->dash;
+	j->srv = r->srv;
 	snprintf(j->board, sizeof(j->board), "%s", r->rt.board);
 	snprintf(j->tile, sizeof(j->tile), "%s", r->rt.name);
 	j->n = p.n;
@@ -463,9 +468,11 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 	pthread_attr_t at;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	atomic_fetch_add(&r->srv->producers, 1);
 	int pe = log_thread_create(&t, &at, csv_main, j);
 	pthread_attr_destroy(&at);
 	if (pe) {
+		atomic_fetch_sub(&r->srv->producers, 1);
 		j->refs = 1;
 		csv_unref(j);
 		return answer_error(r, 503, "cannot start the export (no thread): try again");
@@ -924,6 +931,15 @@ void serve_stop(struct serve *s, int64_t grace_us)
 	if (left > 0)
 		log_warn("http: %d request(s) still running after the grace period: stopping anyway", left);
 	MHD_stop_daemon(s->mhd);
+	/* a CSV producer whose client is gone stops at its next write; one
+	 * still inside its query stops at the statement timeout at the latest.
+	 * The dash context must outlive them all. */
+	for (int i = 0; atomic_load(&s->producers) > 0; i++) {
+		if (i == 250)
+			log_warn("http: waiting for %d CSV export(s) to stop", atomic_load(&s->producers));
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	serve_ratelimit_free(s->rl);
 	serve_sessions_free(s->sessions);
 	serve_assets_close(s->assets);
