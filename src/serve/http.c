@@ -126,6 +126,8 @@ static enum MHD_Result answer_buf(struct serve_req *r, int status, const char *t
 	if (resp) {
 		MHD_add_response_header(resp, "Content-Type", type);
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		if (status == 413 || status == 414) /* a client that oversteps once: no more on this connection */
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
 	return queue(r, status, resp);
 }
