@@ -895,8 +895,9 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	/* (no MHD_OPTION_LISTENING_ADDRESS_REUSE: on Linux it is SO_REUSEPORT,
+	 * which would let a second server share the port silently) */
 	if (!s->mhd) {
 		int errn = errno;
 		serve_ratelimit_free(s->rl);

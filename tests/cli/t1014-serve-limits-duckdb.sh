@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1014: `ingot serve` with its scheduler owns the DuckDB warehouse: `ingot show` and `dashboards query` in other processes are handed to it; a slow client (half a request) is cut off by the connection timeout while others are served; SIGTERM stops accepting, lets the request in flight finish and exits 0; a second server on the same project is refused.
+# t1014: `ingot serve` with its scheduler owns the DuckDB warehouse: `ingot show` and `dashboards query` in other processes are handed to it; a slow client (half a request) is cut off by the connection timeout while others are served; SIGTERM stops accepting, lets the request in flight finish and exits 0; a second server on the same project or port is refused.
 . ./lib.sh
 . "$ROOT/tests/fixtures/serve/lib.sh"
 cp -r "$ROOT/tests/fixtures/dash/project" p && cd p
@@ -31,6 +31,12 @@ run "$INGOT" serve --port 0 --no-scheduler
 expect_rc 2
 run "$INGOT" scheduler
 expect_rc 2
+# another project's server on the same port is refused (no port sharing)
+cp -r "$ROOT/tests/fixtures/dash/project" "$T/p2"
+engine_profile duckdb dashshop > "$T/p2/profiles.yml"
+run "$INGOT" --project-dir "$T/p2" serve --no-scheduler --port "$PORT"
+expect_rc 2
+expect_err "Address already in use"
 
 # a slow client: half a request, then silence; it is cut off, others are served meanwhile
 /usr/bin/python3 - "$BASE" <<'PY' || fail "slow client check failed; log: $(tail -5 "$T/serve.log")"
