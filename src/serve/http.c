@@ -604,7 +604,15 @@ static enum MHD_Result api_login(struct serve_req *r)
 	bool ok = serve_verify_password(u ? u->hash : serve_dummy_hash(), pw, pwlen) && u;
 	if (!ok) {
 		serve_ratelimit_fail(s->rl, addr, now);
-		log_info("login failed for '%s' from %s", user, addr);
+		char shown[65]; /* the name as typed, without control characters (no forged log lines) */
+		size_t k = 0;
+		const char *p = user;
+		for (; *p && k < sizeof(shown) - 1; p++)
+			shown[k++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+		while (k && ((unsigned char)*p & 0xC0) == 0x80) /* cut at a character boundary */
+			p--, k--;
+		shown[k] = 0;
+		log_info("login failed for '%s' from %s", shown, addr);
 		json_decref(j);
 		return answer_error(r, 401, "wrong user name or password");
 	}
