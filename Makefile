@@ -166,7 +166,7 @@ $(BUILD)/gen/assets.c: scripts/embed-assets $(BUILD)/gen/asset-list $(WEB_FILES)
 	@mkdir -p $(dir $@)
 	scripts/embed-assets $@ web $(ECHARTS_JS)
 $(ASSET_OBJ): $(BUILD)/gen/assets.c $(BUILD)/build-flags
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libingot.a: $(LIB_OBJ) $(ASSET_OBJ)
 	@rm -f $@
@@ -258,4 +258,4 @@ install: all
 clean:
 	rm -rf build build-asan ingot ingot-asan
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(ASSET_OBJ:.o=.d)
