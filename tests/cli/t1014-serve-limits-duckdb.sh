@@ -8,7 +8,7 @@ run "$INGOT" build
 expect_rc 0
 rows=$(q1 "select count(*) from main.fct_order_items")
 
-serve_start --timeout 2 --threads 2
+serve_start --timeout 2 --threads 1
 grep -q "scheduler: on" "$T/serve.log" || fail "start-up line: $(cat "$T/serve.log")"
 grep -q "scheduler started" "$T/serve.log" || fail "scheduler: $(cat "$T/serve.log")"
 
@@ -63,13 +63,17 @@ grep -q "closed: timeout" "$T/serve.log" || fail "the timeout is logged: $(grep 
 # SIGTERM with a request in flight (a POST whose body is half sent): it is answered, then exit 0
 /usr/bin/python3 - "$BASE" "$SPID" <<'PY' || fail "drain check failed; log: $(tail -8 "$T/serve.log")"
 import os, signal, socket, sys, time
+sys.path.insert(0, os.environ["INGOT_ROOT"] + "/tests/fixtures/serve")
+from ht import req
 base, pid = sys.argv[1], int(sys.argv[2])
 host, port = base.split("//")[1].split(":")
 s = socket.create_connection((host, int(port)), timeout=30)
 body = b'{"user": "x", "password": "y"}'
 s.sendall(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
 s.sendall(body[:5])
-time.sleep(0.5)  # the handler has the request (it is in flight)
+# one polling thread (--threads 1): once a request sent after it is answered,
+# the server has read the POST's headers (it is in flight)
+assert req(base, "GET", "/healthz")[0] == 200
 os.kill(pid, signal.SIGTERM)
 # the listening socket closes: new connections are refused
 for i in range(100):
