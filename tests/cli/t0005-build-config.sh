@@ -43,7 +43,8 @@ echo "demo INGOT=\$INGOT" >> "$T/log"
 EOF
 chmod +x bin/*
 export PATH="$T/bin:$PATH"
-nsrc=$(ls "$ROOT"/src/*.c "$ROOT"/src/*/*.c | wc -l)
+# every source, plus the page's assets generated into $(BUILD)/gen/assets.c
+nsrc=$(( $(ls "$ROOT"/src/*.c "$ROOT"/src/*/*.c | wc -l) + 1 ))
 mk() { run make -C "$ROOT" --no-print-directory BUILD="$T/b" BIN="$T/ingot-t" BOOTSTRAP="$T/bin/bootstrap" "$@"; }
 
 # 1. the default build requires libcurl and says how to get it
