@@ -146,7 +146,29 @@ $(BUILD)/%.o: %.c $(DUCKDB_DIR)/include/duckdb.h $(BUILD)/build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/libingot.a: $(LIB_OBJ)
+# The page's static files (web/ and ECharts), embedded: scripts/embed-assets
+# writes $(BUILD)/gen/assets.c. The list of files is kept in
+# $(BUILD)/gen/asset-list (rewritten only when it changes), so an added,
+# changed or deleted file under web/ rebuilds the binary.
+ECHARTS_JS := third_party/echarts/echarts.min.js
+WEB_FILES := $(shell find web -type f ! -path '*/.*' 2>/dev/null | LC_ALL=C sort)
+ASSET_OBJ := $(BUILD)/gen/assets.o
+ifeq ($(READ_CONFIG),1)
+ifneq (files: $(strip $(WEB_FILES)),$(strip $(shell cat $(BUILD)/gen/asset-list 2>/dev/null)))
+$(BUILD)/gen/asset-list: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'files: $(WEB_FILES)' >$@
+endif
+endif
+$(ECHARTS_JS):
+	$(BOOTSTRAP) --echarts
+$(BUILD)/gen/assets.c: scripts/embed-assets $(BUILD)/gen/asset-list $(WEB_FILES) $(ECHARTS_JS)
+	@mkdir -p $(dir $@)
+	scripts/embed-assets $@ web $(ECHARTS_JS)
+$(ASSET_OBJ): $(BUILD)/gen/assets.c $(BUILD)/build-flags
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libingot.a: $(LIB_OBJ) $(ASSET_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 

@@ -39,6 +39,8 @@ extern const struct cmd_spec cmd_pipeline_clear;
 extern const struct cmd_spec cmd_pipeline_trigger;
 extern const struct cmd_spec cmd_pipeline_cancel;
 extern const struct cmd_spec cmd_scheduler;
+extern const struct cmd_spec cmd_serve;
+extern const struct cmd_spec cmd_serve_hash_password;
 extern const struct cmd_spec cmd_jinja_render;
 extern const struct cmd_spec cmd_jinja_bench;
 extern const struct cmd_spec cmd_version;
@@ -51,6 +53,7 @@ extern const struct cmd_spec cmd_version;
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
 	&cmd_pipeline_cancel,                                                      \
 	&cmd_dashboards_check, &cmd_dashboards_query,                              \
-	&cmd_scheduler, &cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
+	&cmd_scheduler, &cmd_serve, &cmd_serve_hash_password,                      \
+	&cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
 
 #endif

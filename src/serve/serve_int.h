@@ -1,0 +1,109 @@
+/*
+ * serve/serve_int.h — the serve module's parts, shared between its files and
+ * the unit tests: URL routing, header parsing, sessions, the login rate
+ * limit. Pure functions except where a struct with a lock is named.
+ */
+#ifndef INGOT_SERVE_INT_H
+#define INGOT_SERVE_INT_H
+
+#include "serve/serve.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- routing (route.c) ---- */
+
+enum route_kind {
+	RT_NOT_FOUND = 0, /* no such page or file: 404 */
+	RT_API_NOT_FOUND, /* an unknown /api path: 404 JSON */
+	RT_INDEX,         /* /, /d/..., /login: index.html */
+	RT_ASSET,         /* /assets/<name> */
+	RT_FAVICON,       /* /favicon.ico */
+	RT_HEALTHZ,
+	RT_LIST,          /* /api/v1/dashboards */
+	RT_SPEC,          /* /api/v1/dashboards/{board} */
+	RT_TILE,          /* .../tiles/{tile} */
+	RT_TILE_CSV,      /* .../tiles/{tile}.csv */
+	RT_FILTER_VALUES, /* .../filters/{filter}/values */
+	RT_ME,
+	RT_LOGIN,  /* POST */
+	RT_LOGOUT, /* POST */
+};
+
+#define ROUTE_NAME_MAX 128
+struct serve_route {
+	enum route_kind kind;
+	char board[ROUTE_NAME_MAX], name[ROUTE_NAME_MAX]; /* name: the tile or filter */
+	const char *asset; /* RT_ASSET: points into the path */
+};
+/* Route a decoded URL path (no query string). */
+enum route_kind serve_route_parse(const char *path, struct serve_route *r);
+/* Does the route take this method? POST routes take POST; the others GET
+ * and HEAD. *allow is set to the Allow header's value. */
+bool serve_route_method_ok(enum route_kind k, const char *method, const char **allow);
+/* Is the route under /api (errors as JSON)? */
+bool serve_route_is_api(enum route_kind k);
+
+/* ---- headers (route.c) ---- */
+
+/* The value of cookie name in a Cookie header, copied into out (cap bytes
+ * with the NUL); false when absent or too long. */
+bool serve_cookie_get(const char *header, const char *name, char *out, size_t cap);
+/* Does an Accept-Encoding header allow gzip (not "gzip;q=0")? */
+bool serve_accepts_gzip(const char *ae);
+/* Does an If-None-Match header match the strong etag (a list, "*", W/)? */
+bool serve_etag_match(const char *inm, const char *etag);
+/* Constant-time equality of two NUL-terminated tokens (length leaks). */
+bool serve_token_equal(const char *a, const char *b);
+/* Is origin ("scheme://host[:port]") the same site as the Host header? A
+ * missing Origin (NULL) is fine; "null" or another host is not. */
+bool serve_origin_ok(const char *origin, const char *host);
+/* The first line of msg, at most cap-1 bytes, into out. */
+void serve_first_line(const char *msg, char *out, size_t cap);
+
+/* ---- users (auth.c) ---- */
+
+struct serve_user {
+	const char *name, *hash;
+	enum serve_role role;
+};
+const struct serve_user *serve_users_find(const struct serve_users *u, const char *name);
+/* A hash to verify against for an unknown user (equal time). */
+const char *serve_dummy_hash(void);
+
+/* ---- sessions (auth.c) ---- */
+
+#define SESSION_ID_HEX 65 /* 32 random bytes as hex + NUL */
+#define SESSION_IDLE_US (12LL * 3600 * 1000000)
+#define SESSION_MAX 10000
+struct serve_session {
+	char id[SESSION_ID_HEX], csrf[SESSION_ID_HEX];
+	char user[ROUTE_NAME_MAX]; /* "" for an anonymous session */
+	enum serve_role role;
+	int64_t last_us; /* last use (wall clock) */
+};
+struct serve_sessions;
+struct serve_sessions *serve_sessions_new(void);
+void serve_sessions_free(struct serve_sessions *ss);
+/* Look id up at time now; a live one is touched and copied to *out. */
+bool serve_sessions_get(struct serve_sessions *ss, const char *id, int64_t now, struct serve_session *out);
+/* A new session (random id and CSRF token); the oldest is dropped past SESSION_MAX. */
+void serve_sessions_create(struct serve_sessions *ss, const char *user, enum serve_role role, int64_t now,
+			   struct serve_session *out);
+void serve_sessions_delete(struct serve_sessions *ss, const char *id);
+/* 32 random bytes as 64 hex digits (OpenSSL's RAND_bytes). */
+void serve_random_hex(char out[SESSION_ID_HEX]);
+
+/* ---- login rate limit (auth.c): failures per client address ---- */
+
+#define LOGIN_FAIL_MAX 5
+#define LOGIN_WINDOW_US (60LL * 1000000)
+struct serve_ratelimit;
+struct serve_ratelimit *serve_ratelimit_new(void);
+void serve_ratelimit_free(struct serve_ratelimit *rl);
+/* Has addr failed LOGIN_FAIL_MAX times in the last window? */
+bool serve_ratelimit_blocked(struct serve_ratelimit *rl, const char *addr, int64_t now);
+void serve_ratelimit_fail(struct serve_ratelimit *rl, const char *addr, int64_t now);
+
+#endif
