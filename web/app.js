@@ -74,7 +74,7 @@
     switch (format) {
       case 'currency':
         if (short && Math.abs(v) >= 1e6) return (v < 0 ? '-$' : '$') + compact(Math.abs(v));
-        if (short === 'axis' && Math.abs(v) >= 1e3) return (v < 0 ? '-$' : '$') + compact(Math.abs(v));
+        if (short === 'axis') return (v < 0 ? '-$' : '$') + (Math.abs(v) >= 1e3 ? compact(Math.abs(v)) : nfNum.format(Math.abs(v)));
         return (v < 0 ? '-$' : '$') + nf2.format(Math.abs(v));
       case 'percent':
         return nfPct.format(v * 100) + '%';
@@ -595,7 +595,8 @@
     card.dataset.type = t.type;
     card.dataset.state = 'loading';
     var head = el('div', 'card-head');
-    var title = el('h2', 'card-title', t.title || t.name);
+    var title = el('h2', 'card-title', t.title || (t.type === 'text' ? '' : t.name));
+    if (t.type === 'text' && !t.title) head.classList.add('card-head-bare');
     if (t.description) {
       var info = el('span', 'info', 'i');
       info.title = t.description;
@@ -1166,7 +1167,13 @@
     var vmax = rest.length ? Math.max.apply(null, rest.map(function (r) { return r[2]; })) : max;
     var data = rows.map(function (r) { return [xi[String(r[0])], yi[String(r[1])], r[2]]; });
     function ylab(y) { var s = String(y); return /^\d{4}-\d{2}-01$/.test(s) ? fmtTime(s, 'month') : s; }
+    // about 9px a cohort (a year of months = 110px), labels thinned to fit
+    var h = Math.max(300, Math.min(760, ys.length * 9 + 90));
+    var step = Math.max(0, Math.ceil(14 / ((h - 90) / ys.length)) - 1);
+    var xstep = Math.max(0, Math.ceil(22 / (Math.max(400, v.body.clientWidth - 120) / xs.length)) - 1);
     var host = chartIn(v, 'chart chart-tall');
+    v.chartHost.style.height = h + 'px';
+    host.resize();
     host.setOption({
       animation: false,
       grid: { left: 12, right: 24, top: 12, bottom: 56, containLabel: true },
@@ -1178,8 +1185,8 @@
         }
       }),
       xAxis: { type: 'category', data: xs.map(String), name: j.columns[0].label, nameLocation: 'middle', nameGap: 28,
-        nameTextStyle: { color: '#5b6675' }, axisLabel: Object.assign({ hideOverlap: true }, AXIS), splitArea: { show: false } },
-      yAxis: { type: 'category', data: ys.map(ylab), inverse: true, axisLabel: Object.assign({ hideOverlap: true }, AXIS) },
+        nameTextStyle: { color: '#5b6675' }, axisLabel: Object.assign({ interval: xstep }, AXIS), splitArea: { show: false } },
+      yAxis: { type: 'category', data: ys.map(ylab), inverse: true, axisLabel: Object.assign({ interval: step }, AXIS) },
       visualMap: { min: Math.min(min, 0), max: vmax || 1, calculable: false, orient: 'horizontal', right: 24, bottom: 0,
         itemHeight: 140, itemWidth: 10, textStyle: { color: '#5b6675', fontSize: 10 },
         formatter: function (x) { return fmt(x, m.format); },
