@@ -943,6 +943,9 @@
     if (horizontal) catAxis.inverse = true;
     var showLegend = series.length > 1;
     var c = chartIn(v, 'chart');
+    // horizontal bars get the height their labels need (a row per value)
+    var want = horizontal ? Math.max(300, Math.min(900, cats.length * (breakdown ? 22 : 14 + 8 * series.length) + 70)) : 300;
+    if (v.chartHost.offsetHeight !== want) { v.chartHost.style.height = want + 'px'; c.resize(); }
     c.setOption({
       color: PALETTE, animationDuration: 300,
       grid: { left: 12, right: 24, top: showLegend ? 36 : 12, bottom: 8, containLabel: true },

@@ -47,4 +47,19 @@ n=${summary#web: }; n=${n%% passed*}
 [ "$n" -ge 15 ] || fail "too few browser checks ran: $summary"
 serve_stop
 [ "$SRC" -eq 0 ] || fail "ingot serve exited $SRC on SIGTERM"
-echo "t1020: $n browser checks passed (screenshots in tests/artifacts/web)"
+
+# with --auth: the login form, then the page
+hash=$(echo 'pa55-word' | "$INGOT" serve hash-password) || fail "hash-password"
+printf 'users:\n  - name: ana\n    role: viewer\n    password_hash: "%s"\n' "$hash" >"$T/users.yml"
+serve_start --no-scheduler --auth "$T/users.yml"
+set +e
+(cd "$T/web" && INGOT_WEB_URL="$BASE" INGOT_WEB_AUTH=ana:pa55-word INGOT_WEB_ARTIFACTS="$art" timeout 300 node dashboard.spec.mjs) >"$T/auth.log" 2>&1
+rc=$?
+set -e
+cat "$T/auth.log"
+asum=$(grep -E '^web: [0-9]+ passed, [0-9]+ failed$' "$T/auth.log" | tail -1)
+[ -n "$asum" ] && [ "$rc" -eq 0 ] || fail "login checks failed (exit $rc): ${asum:-no summary}; serve log: $(tail -20 "$T/serve.log")"
+a=${asum#web: }; a=${a%% passed*}
+serve_stop
+[ "$SRC" -eq 0 ] || fail "ingot serve --auth exited $SRC on SIGTERM"
+echo "t1020: $((n + a)) browser checks passed ($n on the page, $a with --auth; screenshots in tests/artifacts/web)"

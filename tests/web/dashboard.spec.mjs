@@ -97,8 +97,8 @@ async function settle(page) {
     const cards = [...document.querySelectorAll('.card[data-tile]')];
     return cards.length > 0 && cards.every((c) => c.dataset.state !== 'loading');
   }, null, { timeout: 60000 });
-  // the charts draw on the next frame
-  await page.waitForTimeout(150);
+  // the charts animate for 300 ms: let them finish before a screenshot
+  await page.waitForTimeout(600);
   return page.evaluate(() => Object.fromEntries(
     [...document.querySelectorAll('.card[data-tile]')].map((c) => [c.dataset.tile, c.dataset.state])));
 }
@@ -109,6 +109,42 @@ const column = (page, tile, col) => page.$$eval(`.card[data-tile="${tile}"] tbod
   (tds) => tds.map((td) => td.textContent));
 const chips = (page) => page.$$eval('.chips .chip', (cs) => cs.map((c) => c.dataset.dim + '=' + c.querySelector('.chip-value').textContent));
 const num = (s) => Number(String(s).replace(/[^0-9.\-]/g, ''));
+
+// ---- with --auth: INGOT_WEB_AUTH=user:password runs only the login checks
+if (process.env.INGOT_WEB_AUTH) {
+  const [user, pass] = process.env.INGOT_WEB_AUTH.split(':');
+  const pg = await newPage();
+  await check('with --auth and no session the page shows a login form, not the dashboard', async () => {
+    await pg.goto(`${BASE}/d/${BOARD}/sales`);
+    await pg.waitForSelector('form.login #login-user');
+    eq(await pg.$$eval('.card[data-tile]', (c) => c.length), 0, 'tiles before login');
+  });
+  await check('a wrong password is refused with a message', async () => {
+    await pg.fill('#login-user', user);
+    await pg.fill('#login-password', pass + 'x');
+    await pg.click('form.login button[type=submit]');
+    await pg.waitForFunction(() => /Wrong user or password/.test(document.querySelector('form.login .error-text').textContent));
+  });
+  await check('signing in (POST /api/v1/login with the CSRF token) shows the dashboard', async () => {
+    pg.problems.length = 0;
+    await pg.fill('#login-password', pass);
+    await pg.click('form.login button[type=submit]');
+    const states = await settle(pg);
+    assert(Object.values(states).every((s) => s === 'loaded' || s === 'empty'), `tiles: ${JSON.stringify(states)}`);
+    assert(new URL(pg.url()).pathname === `/d/${BOARD}/sales`, `the page asked for: ${pg.url()}`);
+    assert((await pg.$eval('.user', (e) => e.textContent)).includes(user), 'the user in the header');
+    await pg.reload();
+    await settle(pg);
+    noProblems(pg, 'after login');
+  });
+  await check('signing out shows the login form again', async () => {
+    await pg.click('.user button');
+    await pg.waitForSelector('form.login #login-user');
+  });
+  await browser.close();
+  console.log(`web: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
 
 const spec = await api(`/api/v1/dashboards/${BOARD}`);
 const pages = spec.pages;
