@@ -89,6 +89,10 @@
     }
   }
 
+  function dayNum(s) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(s));
+    return m ? Math.round(Date.UTC(+m[1], +m[2] - 1, +m[3]) / 864e5) : NaN;
+  }
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   function fmtDay(s) {
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s || '');
@@ -414,6 +418,9 @@
     var apply = el('button', 'btn', 'Apply');
     custom.appendChild(f); custom.appendChild(el('span', 'muted', '–')); custom.appendChild(t); custom.appendChild(apply);
     date.appendChild(custom);
+    var dates = el('span', 'range-dates muted');
+    dates.id = 'range-dates';
+    date.appendChild(dates);
     on(sel, 'change', function () {
       if (sel.value === 'custom') { custom.classList.remove('hidden'); f.focus(); return; }
       go(function () { S.range = sel.value; S.from = S.to = null; S.rangeExplicit = true; resetOffsets(); });
@@ -431,7 +438,8 @@
     var cmp = el('label', 'control toggle');
     var cb = el('input'); cb.type = 'checkbox'; cb.id = 'compare'; cb.checked = S.compare;
     cmp.appendChild(cb);
-    cmp.appendChild(el('span', '', 'Compare to previous period'));
+    cmp.appendChild(el('span', '', 'Compare to previous'));
+    cmp.title = 'Compare each number with the previous period of equal length';
     on(cb, 'change', function () { go(function () { S.compare = cb.checked; }); });
     barEl.appendChild(cmp);
 
@@ -701,6 +709,8 @@
     getJson(url, { signal: v.ctl && v.ctl.signal }).then(function (j) {
       if (my !== v.seq) return;
       v.data = j;
+      var rd = document.getElementById('range-dates');
+      if (rd && j.from && j.to) rd.textContent = fmtDay(j.from) + ' – ' + fmtDay(j.to);
       try {
         var empty = renderTile(v, j);
         setState(v, empty ? 'empty' : 'loaded');
@@ -787,7 +797,8 @@
       delta.classList.add(cls);
       delta.appendChild(el('span', 'arrow', cls === 'up' ? '▲' : cls === 'down' ? '▼' : '■'));
       delta.appendChild(el('span', 'delta-value', txt));
-      delta.appendChild(el('span', 'muted', ' vs ' + fmt(prev, col.format, true) + ' (' + fmtDay(j.previous.from) + ' – ' + fmtDay(j.previous.to) + ')'));
+      delta.appendChild(el('span', 'muted', ' vs ' + fmt(prev, col.format, true) + ' the period before'));
+      delta.title = 'Previous period: ' + fmtDay(j.previous.from) + ' – ' + fmtDay(j.previous.to) + ' (' + fmt(prev, col.format) + ')';
     } else if (j.previous) {
       delta.appendChild(el('span', 'muted', 'no data in the previous period'));
     } else {
@@ -809,7 +820,7 @@
         tooltip: Object.assign(tooltipBase(), {
           trigger: 'axis', formatter: function (ps) { var p = ps[0]; return tip(fmtDay(p.name), [[null, '', fmt(p.value, col.format)]]); }
         }),
-        series: [{ type: 'line', data: sp.map(function (r) { return r[1]; }), showSymbol: false, smooth: 0.3,
+        series: [{ type: 'line', data: sp.map(function (r) { return r[1]; }), showSymbol: false, smooth: 0.3, connectNulls: true,
           lineStyle: { width: 1.5, color: PALETTE[0] }, areaStyle: { color: 'rgba(59,111,182,0.10)' } }]
       });
     }
@@ -857,10 +868,17 @@
     });
     var prevRows = j.previous && j.previous.rows;
     if (prevRows && prevRows.length) {
+      // the previous period drawn over this one: by day, its dates moved
+      // forward by the periods' distance
+      // (days); weeks, months and quarters pair by position
+      var shift = grain === 'day' && j.from && j.previous.from ? dayNum(j.from) - dayNum(j.previous.from) : null;
+      var byDay = {};
+      if (shift !== null) prevRows.forEach(function (r) { byDay[dayNum(r[0]) + shift] = r; });
+      var prevAt = function (k) { return shift === null ? prevRows[k] : byDay[dayNum(x[k])]; };
       ms.forEach(function (m, i) {
         series.push({
           name: (m.label || m.name) + ' (previous period)', type: 'line', yAxisIndex: twoAxes ? i : 0,
-          data: x.map(function (_, k) { return prevRows[k] ? prevRows[k][i + 1] : null; }),
+          data: x.map(function (_, k) { var r = prevAt(k); return r ? r[i + 1] : null; }), connectNulls: true,
           showSymbol: false, lineStyle: { width: 1.5, type: 'dashed', opacity: 0.7 }, itemStyle: { opacity: 0.7 },
           color: PALETTE[i % PALETTE.length]
         });
@@ -873,7 +891,7 @@
     var c = chartIn(v, 'chart');
     c.setOption({
       color: PALETTE, animationDuration: 300,
-      grid: { left: 12, right: twoAxes ? 12 : 20, top: 36, bottom: 56, containLabel: true },
+      grid: { left: 12, right: twoAxes ? 16 : 32, top: 36, bottom: 56, containLabel: true },
       legend: { top: 0, left: 0, type: 'scroll', textStyle: { color: '#3d4752', fontSize: 12 }, icon: 'roundRect', itemWidth: 12, itemHeight: 8 },
       tooltip: Object.assign(tooltipBase(), {
         trigger: 'axis',
@@ -1076,7 +1094,7 @@
       var chosen = false;
       cols.forEach(function (c, i) {
         var td = el('td', c.type === 'measure' ? 'num' : 'dim', fmt(r[i], c.type === 'measure' ? c.format : null));
-        if (c.type === 'dimension' && S.filters[c.name] && S.filters[c.name].indexOf(String(r[i])) >= 0) chosen = true;
+        if (c.type === 'dimension' && S.src[c.name] === t.name && (S.filters[c.name] || []).indexOf(String(r[i])) >= 0) chosen = true;
         if (c.type === 'dimension') td.title = r[i] === null ? '' : String(r[i]);
         td.dataset.col = c.name;
         row.appendChild(td);
