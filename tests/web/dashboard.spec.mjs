@@ -392,6 +392,65 @@ await check('a filter control lists values from the server and filters the page'
   await pg.context().close();
 });
 
+await check('a filter matching nothing gives declared-empty tiles, not errors', async () => {
+  const pg = await newPage();
+  await pg.goto(`${BASE}/d/${BOARD}/sales?f.category=${encodeURIComponent('no such category')}`);
+  const states = await settle(pg);
+  for (const t of [pieTile, tableTile, lineTile]) eq(states[t], 'empty', `tile ${t}`);
+  assert(Object.values(states).every((s) => s === 'loaded' || s === 'empty'), `no errors: ${JSON.stringify(states)}`);
+  assert(/No data/.test(await pg.$eval(`.card[data-tile="${pieTile}"] .card-status`, (e) => e.textContent)), 'the empty message');
+  noProblems(pg, 'empty');
+  await pg.context().close();
+});
+
+await check('the charts follow the window size', async () => {
+  const pg = await newPage();
+  await pg.goto(`${BASE}/d/${BOARD}/sales`);
+  await settle(pg);
+  const w = () => pg.$eval(`.card[data-tile="${lineTile}"] .chart canvas`, (c) => c.getBoundingClientRect().width);
+  const wide = await w();
+  await pg.setViewportSize({ width: 900, height: 900 });
+  await pg.waitForFunction((args) => {
+    const c = document.querySelector(`.card[data-tile="${args[0]}"] .chart canvas`);
+    return c && c.getBoundingClientRect().width < args[1] - 200;
+  }, [lineTile, wide], { timeout: 5000 });
+  const host = await pg.$eval(`.card[data-tile="${lineTile}"] .chart`, (h) => h.getBoundingClientRect().width);
+  const narrow = await w();
+  assert(Math.abs(narrow - host) < 2, `the canvas fills its card (${narrow} vs ${host})`);
+  noProblems(pg, 'resize');
+  await pg.context().close();
+});
+
+// INGOT_WEB_PROJECT: the served project; a dashboard file with an error shows
+// in a banner (the server reloads the file) and the other tiles still answer
+if (process.env.INGOT_WEB_PROJECT) {
+  await check('a dashboard file error shows in a banner; the other tiles still render', async () => {
+    const file = path.join(process.env.INGOT_WEB_PROJECT, 'dashboards', 'ecommerce.yml');
+    const good = fs.readFileSync(file, 'utf8');
+    const bad = good.replace(/(name: total_profit\n(?:.*\n)*?\s+measure: )profit/, '$1proft');
+    assert(bad !== good, 'the test could break the file');
+    fs.writeFileSync(file, bad);
+    const pg = await newPage();
+    try {
+      let text = '';
+      for (let i = 0; i < 40 && !/proft/.test(text); i++) {
+        await pg.waitForTimeout(i ? 500 : 1100); // the server looks at the files at most once a second
+        await pg.goto(`${BASE}/d/${BOARD}/sales`);
+        await pg.waitForSelector('.banners');
+        text = await pg.$$eval('.banner-error', (bs) => bs.map((b) => b.textContent).join(' '));
+      }
+      assert(/ecommerce\.yml:\d+:\d+: .*proft/.test(text), `the banner names file:line:col and the problem: ${text}`);
+      const states = await settle(pg);
+      const ok = Object.entries(states).filter(([, s]) => s === 'loaded' || s === 'empty');
+      assert(ok.length >= 5, `the other tiles render: ${JSON.stringify(states)}`);
+      await pg.screenshot({ path: path.join(ART, 'file-error.png') });
+    } finally {
+      fs.writeFileSync(file, good);
+      await pg.context().close();
+    }
+  });
+}
+
 await browser.close();
 console.log(`web: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
