@@ -6,6 +6,8 @@
 //
 // INGOT_WEB_ARTIFACTS: where the screenshots go (default tests/artifacts/web).
 // CHROMIUM: the browser (default /usr/bin/chromium).
+// INGOT_WEB_PROJECT: the served project directory (turns on the file-error check).
+// INGOT_WEB_AUTH=user:password: the server runs with --auth; only the login checks run.
 // The project must have the example's `ecommerce` dashboard and at least one
 // page whose default_range is not "all" (t1020 sets one on its copy).
 // Prints one line per check and ends with "web: N passed, M failed".
