@@ -440,6 +440,12 @@
     cmp.appendChild(cb);
     cmp.appendChild(el('span', '', 'Compare to previous'));
     cmp.title = 'Compare each number with the previous period of equal length';
+    if (eff === 'all') {
+      // all time has no previous period
+      cb.disabled = true;
+      cmp.classList.add('disabled');
+      cmp.title = 'Choose a date range to compare it with the period before';
+    }
     on(cb, 'change', function () { go(function () { S.compare = cb.checked; }); });
     barEl.appendChild(cmp);
 
