@@ -71,6 +71,7 @@ struct serve {
 	struct serve_sessions *sessions;
 	struct serve_ratelimit *rl;
 	atomic_int inflight;
+	atomic_int producers; /* CSV producer threads still running */
 	int port;
 };
 
@@ -80,7 +81,7 @@ struct serve_req {
 	double t0;
 	char method[16];
 	char *logpath; /* the raw path, query values left out */
-	bool url_too_long;
+	bool url_too_long, nul_in_path;
 	bool started; /* the handler has seen the request */
 	int status;   /* 0 until answered */
 	struct serve_route rt;
@@ -125,6 +126,8 @@ static enum MHD_Result answer_buf(struct serve_req *r, int status, const char *t
 	if (resp) {
 		MHD_add_response_header(resp, "Content-Type", type);
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		if (status == 413 || status == 414) /* a client that oversteps once: no more on this connection */
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
 	return queue(r, status, resp);
 }
@@ -329,6 +332,7 @@ struct csv_job {
 	int rc;
 	struct err e;
 	struct dash_ctx *dash;
+	struct serve *srv;
 	char board[ROUTE_NAME_MAX], tile[ROUTE_NAME_MAX];
 	struct dash_param *params;
 	char **strs;
@@ -392,7 +396,9 @@ static void *csv_main(void *arg)
 	j->wfd = -1;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
+	struct serve *s = j->srv;
 	csv_unref(j);
+	atomic_fetch_sub(&s->producers, 1); /* last: serve_stop waits for it */
 	return NULL;
 }
 
@@ -440,6 +446,7 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 	pthread_cond_init(&j->cv, NULL);
 	j->refs = 2;
 	j->dash = r->srv->dash;
+	j->srv = r->srv;
 	snprintf(j->board, sizeof(j->board), "%s", r->rt.board);
 	snprintf(j->tile, sizeof(j->tile), "%s", r->rt.name);
 	j->n = p.n;
@@ -463,9 +470,11 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 	pthread_attr_t at;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	atomic_fetch_add(&r->srv->producers, 1);
 	int pe = log_thread_create(&t, &at, csv_main, j);
 	pthread_attr_destroy(&at);
 	if (pe) {
+		atomic_fetch_sub(&r->srv->producers, 1);
 		j->refs = 1;
 		csv_unref(j);
 		return answer_error(r, 503, "cannot start the export (no thread): try again");
@@ -697,6 +706,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&r->srv->inflight, 1);
 		if (r->url_too_long)
 			return answer_error(r, 414, "the URL is too long");
+		if (r->nul_in_path) /* "%00": a C string would end there */
+			return answer_error(r, 400, "the path holds a NUL byte (%00)");
 		serve_route_parse(url, &r->rt);
 		const char *allow;
 		if (!serve_route_method_ok(r->rt.kind, method, &allow)) {
@@ -731,15 +742,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->status)
 		return MHD_YES; /* answered already: the rest of the body is dropped */
 	if (*upload_size) {
-		if (r->body.len + *upload_size > SERVE_BODY_MAX)
+		/* past the limit the rest is read and dropped (libmicrohttpd
+		 * takes no answer in the middle of a body); 413 at its end */
+		if (r->body_too_big || r->body.len + *upload_size > SERVE_BODY_MAX)
 			r->body_too_big = true;
 		else
 			buf_add(&r->body, upload, *upload_size);
 		*upload_size = 0;
-		if (r->body_too_big)
-			return answer_error(r, 413, "the request body is too large (at most 16 KiB)");
 		return MHD_YES;
 	}
+	if (r->body_too_big)
+		return answer_error(r, 413, "the request body is too large (at most 16 KiB)");
 	return dispatch(r, method);
 }
 
@@ -756,6 +769,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	struct buf b = BUF_INIT;
 	const char *q = uri ? strchr(uri, '?') : NULL;
 	size_t pl = q ? (size_t)(q - uri) : n;
+	for (size_t i = 0; i + 2 < pl && !r->nul_in_path; i++)
+		r->nul_in_path = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
 	if (pl > 512)
 		pl = 512;
 	buf_add(&b, uri ? uri : "", pl);
@@ -875,11 +890,12 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(
-		flags, (uint16_t)o->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, (uint16_t)o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!s->mhd) {
 		int errn = errno;
@@ -917,6 +933,15 @@ void serve_stop(struct serve *s, int64_t grace_us)
 	if (left > 0)
 		log_warn("http: %d request(s) still running after the grace period: stopping anyway", left);
 	MHD_stop_daemon(s->mhd);
+	/* a CSV producer whose client is gone stops at its next write; one
+	 * still inside its query stops at the statement timeout at the latest.
+	 * The dash context must outlive them all. */
+	for (int i = 0; atomic_load(&s->producers) > 0; i++) {
+		if (i == 250)
+			log_warn("http: waiting for %d CSV export(s) to stop", atomic_load(&s->producers));
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	serve_ratelimit_free(s->rl);
 	serve_sessions_free(s->sessions);
 	serve_assets_close(s->assets);

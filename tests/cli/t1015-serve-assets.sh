@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# t1015: `ingot serve` serves the page's files from the binary: every file under web/ and ECharts byte for byte, gzip'd when asked, strong ETag (sha256) and 304, no-cache, the right types, index.html for / and /d/...; INGOT_WEB_DIR serves a directory instead (edits show without a restart; still no traversal).
+. ./lib.sh
+. "$ROOT/tests/fixtures/serve/lib.sh"
+cp -r "$ROOT/tests/fixtures/dash/project" p && cd p
+engine_profile duckdb dashshop > profiles.yml
+run "$INGOT" build
+expect_rc 0
+
+serve_start --no-scheduler
+/usr/bin/python3 - "$BASE" "$ROOT" <<'PY' || fail "asset checks failed (above)"
+import gzip, hashlib, os, sys
+sys.path.insert(0, os.environ["INGOT_ROOT"] + "/tests/fixtures/serve")
+from ht import req
+base, root = sys.argv[1], sys.argv[2]
+bad = []
+files = {}
+for d, _, fs in os.walk(root + "/web"):
+    for f in fs:
+        p = os.path.join(d, f)
+        rel = os.path.relpath(p, root + "/web")
+        if not any(part.startswith(".") for part in rel.split(os.sep)):
+            files[rel] = p
+assert "index.html" in files, files
+files["echarts.min.js"] = root + "/third_party/echarts/echarts.min.js"
+types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+for name, path in sorted(files.items()):
+    raw = open(path, "rb").read()
+    etag = '"%s"' % hashlib.sha256(raw).hexdigest()
+    st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "identity"})
+    if (st, b) != (200, raw):
+        bad.append("%s: %d, %d bytes, want %d" % (name, st, len(b), len(raw)))
+        continue
+    if "content-encoding" in h:
+        bad.append("%s: encoded without Accept-Encoding gzip" % name)
+    if h.get("etag") != etag:
+        bad.append("%s: ETag %s, want %s" % (name, h.get("etag"), etag))
+    if h.get("cache-control") != "no-cache":
+        bad.append("%s: Cache-Control %s" % (name, h.get("cache-control")))
+    ext = os.path.splitext(name)[1]
+    if ext in types and not h.get("content-type", "").startswith(types[ext]):
+        bad.append("%s: Content-Type %s" % (name, h.get("content-type")))
+    # gzip'd (the client decompresses in ht.req): the same bytes, smaller on the wire
+    st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "gzip, deflate"})
+    if (st, h.get("content-encoding"), b) != (200, "gzip", raw):
+        bad.append("%s: gzip'd answer %d %s" % (name, st, h.get("content-encoding")))
+    if int(h.get("content-length", "0")) >= len(raw) > 4096:
+        bad.append("%s: gzip'd is not smaller" % name)
+    st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "gzip;q=0"})
+    if "content-encoding" in h:
+        bad.append("%s: gzip;q=0 still gzip'd" % name)
+    st, h, b = req(base, "GET", "/assets/" + name, {"If-None-Match": etag})
+    if (st, b) != (304, b""):
+        bad.append("%s: If-None-Match gave %d" % (name, st))
+    if h.get("etag") != etag:
+        bad.append("%s: 304 without its ETag" % name)
+    st, h, b = req(base, "HEAD", "/assets/" + name)
+    if (st, b) != (200, b""):
+        bad.append("%s: HEAD %d with %d bytes" % (name, st, len(b)))
+index = open(files["index.html"], "rb").read()
+for p in ["/", "/d/shop/sales", "/d/shop/sales?f.category=Jeans&range=last_30_days", "/login"]:
+    st, h, b = req(base, "GET", p)
+    if (st, b) != (200, index) or not h.get("content-type", "").startswith("text/html"):
+        bad.append("%s: not index.html (%d)" % (p, st))
+    if "frame-ancestors 'none'" not in h.get("content-security-policy", ""):
+        bad.append("%s: CSP %s" % (p, h))
+st, h, b = req(base, "GET", "/favicon.ico")
+if "favicon.svg" in files:
+    if (st, b) != (200, open(files["favicon.svg"], "rb").read()):
+        bad.append("favicon.ico: %d" % st)
+elif st != 404:
+    bad.append("favicon.ico without web/favicon.svg: %d" % st)
+for b_ in bad:
+    print("FAIL:", b_, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+serve_stop
+expect_eq "$SRC" 0 "exit code after SIGTERM"
+
+# developer mode: files from a directory, read on each request
+mkdir -p "$T/web/sub"
+echo 'one' > "$T/web/app.js"
+echo '<p>dev</p>' > "$T/web/index.html"
+echo 'deep' > "$T/web/sub/x.css"
+echo 'secret' > "$T/secret.txt"
+INGOT_WEB_DIR="$T/web" serve_start --no-scheduler
+grep -q "developer mode" "$T/serve.log" || fail "developer mode is announced: $(cat "$T/serve.log")"
+[ "$(http /assets/app.js | tail -1)" = one ] || fail "INGOT_WEB_DIR app.js: $(http /assets/app.js)"
+echo 'two' > "$T/web/app.js"
+[ "$(http /assets/app.js | tail -1)" = two ] || fail "an edit shows without a restart"
+[ "$(http /assets/sub/x.css | tail -1)" = deep ] || fail "a file in a subdirectory"
+[ "$(http / | tail -1)" = '<p>dev</p>' ] || fail "index.html from the directory"
+for p in "/assets/../secret.txt" "/assets/..%2Fsecret.txt" "/assets/sub/../../secret.txt" "/assets/%2e%2e/secret.txt"; do
+  [ "$(http "$p" | head -1)" = 404 ] || fail "$p: $(http "$p")"
+done
+serve_stop
+expect_eq "$SRC" 0 "exit code after SIGTERM"
