@@ -701,7 +701,12 @@
       if (v.grainSel) v.grainSel.value = S.grain[t.name] || S.globalGrain || t.grain || 'day';
       if (v.csvLink) v.csvLink.href = tileUrl(t, true);
       var url = tileUrl(t, false);
-      if (!force && url === v.key) { highlight(v); return; }
+      if (!force && url === v.key) {
+        // same answer: only the cross-filter marks of the clicked tile change
+        if (t.type === 'table' && v.data && v.card.dataset.state === 'loaded') renderTable(v, v.data);
+        else highlight(v);
+        return;
+      }
       v.key = url;
       loadTile(v, url);
     });

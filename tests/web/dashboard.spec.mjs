@@ -156,6 +156,7 @@ const pieTile = sales.tiles.find((t) => t.type === 'pie').name;
 const tableTile = sales.tiles.find((t) => t.type === 'table').name;
 const kpiTile = sales.tiles.find((t) => t.type === 'kpi' && t.measures[0].name === 'revenue').name;
 const lineTile = sales.tiles.find((t) => t.type === 'line').name;
+const barTile = sales.tiles.find((t) => t.type === 'bar').name;
 
 // ---- 1. every page renders: every tile loaded (or declared empty), no errors
 for (const p of pages) {
@@ -191,6 +192,7 @@ await check('clicking a pie slice filters the table (total changes, a chip appea
   assert(total0 > 100, `the table has rows (${total0})`);
   // the first slice's middle, from the chart's own layout, clicked with the mouse
   const pt = await page.$eval(`.card[data-tile="${pieTile}"] .chart`, (host) => {
+    host.scrollIntoView({ block: 'center' });
     const c = window.echarts.getInstanceByDom(host);
     const data = c.getModel().getSeriesByIndex(0).getData();
     const l = data.getItemLayout(0);
@@ -240,6 +242,58 @@ await check('removing the chip clears the filter', async () => {
   await settle(page);
   eq(await total(page, tableTile), total0, 'the table total');
   assert(!new URL(page.url()).searchParams.has('f.category'), 'no filter in the URL');
+});
+
+await check('clicking a bar cross-filters the other tiles; the bar chart keeps every bar', async () => {
+  const pg = await newPage();
+  await pg.goto(`${BASE}/d/${BOARD}/sales`);
+  await settle(pg);
+  const before = await kpi(pg, kpiTile);
+  const pt = await pg.$eval(`.card[data-tile="${barTile}"] .chart`, (host) => {
+    host.scrollIntoView({ block: 'center' });
+    const c = window.echarts.getInstanceByDom(host);
+    const o = c.getOption();
+    const name = o.xAxis[0].data[0], val = o.series[0].data[0];
+    const v = typeof val === 'object' && val !== null ? val.value : val;
+    const [x, y] = c.convertToPixel({ xAxisIndex: 0, yAxisIndex: 0 }, [name, v / 2]);
+    const box = host.getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y, name, bars: o.xAxis[0].data.length };
+  });
+  await pg.mouse.click(pt.x, pt.y);
+  await pg.waitForSelector('.chips .chip');
+  await settle(pg);
+  eq(await chips(pg), [`department=${pt.name}`], 'the chip');
+  eq(new URL(pg.url()).searchParams.get('x.department'), barTile, 'the URL names the tile the click came from');
+  const after = await kpi(pg, kpiTile);
+  assert(Number(after) > 0 && Number(after) < Number(before), `the KPI is filtered (${before} -> ${after})`);
+  const bars = await pg.$eval(`.card[data-tile="${barTile}"] .chart`, (h) => window.echarts.getInstanceByDom(h).getOption().xAxis[0].data.length);
+  eq(bars, pt.bars, 'the clicked chart still shows every bar');
+  noProblems(pg, 'bar click');
+  await pg.context().close();
+});
+
+await check('clicking a table cell cross-filters on that column', async () => {
+  const pg = await newPage();
+  await pg.goto(`${BASE}/d/${BOARD}/sales`);
+  await settle(pg);
+  const n = await total(pg, tableTile);
+  const cell = `.card[data-tile="${tableTile}"] tbody tr:nth-child(1) td[data-col="brand"]`;
+  const brand = await pg.$eval(cell, (e) => e.title);
+  const pieSum = () => pg.$eval(`.card[data-tile="${pieTile}"] .chart`, (h) =>
+    window.echarts.getInstanceByDom(h).getOption().series[0].data.reduce((a, d) => a + d.value, 0));
+  const before = await pieSum();
+  await pg.click(cell);
+  await pg.waitForSelector('.chips .chip');
+  await settle(pg);
+  eq(await chips(pg), [`brand=${brand}`], 'the chip');
+  eq(await total(pg, tableTile), n, 'the clicked table keeps its rows');
+  assert(await pg.$eval(`.card[data-tile="${tableTile}"] tbody tr:nth-child(1)`, (r) => r.classList.contains('chosen')), 'the clicked row is marked');
+  const after = await pieSum();
+  assert(after > 0 && after < before, `the pie shows only ${brand}'s revenue (${before} -> ${after})`);
+  await pg.goBack();
+  await pg.waitForFunction(() => !document.querySelector('.chips .chip'));
+  noProblems(pg, 'table click');
+  await pg.context().close();
 });
 
 // ---- 5. a date preset changes the KPIs
