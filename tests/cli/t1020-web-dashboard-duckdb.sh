@@ -44,7 +44,7 @@ summary=$(grep -E '^web: [0-9]+ passed, [0-9]+ failed$' "$T/web.log" | tail -1)
 [ -n "$summary" ] || fail "the browser test did not finish (exit $rc); serve log: $(tail -20 "$T/serve.log")"
 [ "$rc" -eq 0 ] || fail "browser checks failed: $summary; serve log: $(tail -20 "$T/serve.log")"
 n=${summary#web: }; n=${n%% passed*}
-[ "$n" -ge 22 ] || fail "too few browser checks ran: $summary"
+[ "$n" -ge 24 ] || fail "too few browser checks ran: $summary"
 serve_stop
 [ "$SRC" -eq 0 ] || fail "ingot serve exited $SRC on SIGTERM"
 

@@ -480,6 +480,57 @@ await check('the charts follow the window size', async () => {
 // INGOT_WEB_PROJECT: the served project; a dashboard file with an error shows
 // in a banner (the server reloads the file) and the other tiles still answer
 if (process.env.INGOT_WEB_PROJECT) {
+  await check('a text tile renders markdown safely (escaped HTML, http(s) links only)', async () => {
+    const file = path.join(process.env.INGOT_WEB_PROJECT, 'dashboards', 'ecommerce.yml');
+    const good = fs.readFileSync(file, 'utf8');
+    const md = [
+      '## Notes <img src=x onerror=alert(1)>',
+      '',
+      'Plain **bold** and *italic* and `code <b>`, a [safe link](https://example.com/a?b=1)',
+      'and a [bad link](javascript:alert(1)) and <script>window.pwned = 1</script>.',
+      '',
+      '- one',
+      '- two',
+    ].map((l) => '              ' + l).join('\n');
+    const bad = good.replace(/(name: sales_notes\n\s+type: text\n\s+markdown: \|\n)(?:\s{14}.*\n|\s*\n)+/, `$1${md}\n\n`);
+    assert(bad !== good, 'the test could rewrite the markdown');
+    fs.writeFileSync(file, bad);
+    const pg = await newPage();
+    try {
+      let html = '';
+      for (let i = 0; i < 40 && !/safe link/.test(html); i++) {
+        await pg.waitForTimeout(i ? 500 : 1100);
+        await pg.goto(`${BASE}/d/${BOARD}/sales`);
+        await settle(pg);
+        html = await pg.$eval('.card[data-tile="sales_notes"] .markdown', (e) => e.innerHTML);
+      }
+      const r = await pg.$eval('.card[data-tile="sales_notes"] .markdown', (e) => ({
+        h: [...e.querySelectorAll('h3,h4')].map((x) => x.textContent),
+        strong: [...e.querySelectorAll('strong')].map((x) => x.textContent),
+        em: [...e.querySelectorAll('em')].map((x) => x.textContent),
+        code: [...e.querySelectorAll('code')].map((x) => x.textContent),
+        links: [...e.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+        li: [...e.querySelectorAll('li')].map((x) => x.textContent),
+        tags: [...e.querySelectorAll('script,img,b')].length,
+        text: e.textContent,
+        pwned: window.pwned === 1,
+      }));
+      eq(r.h, ['Notes <img src=x onerror=alert(1)>'], 'the heading, its HTML as text');
+      eq(r.strong, ['bold'], 'bold');
+      eq(r.em, ['italic'], 'italic');
+      eq(r.code, ['code <b>'], 'inline code');
+      eq(r.links, ['https://example.com/a?b=1'], 'only the http(s) link is a link');
+      eq(r.li, ['one', 'two'], 'the list');
+      eq(r.tags, 0, 'no element from the markdown\'s HTML');
+      assert(r.text.includes('<script>window.pwned = 1</script>') && r.text.includes('[bad link](javascript:alert(1))'), 'the rest shown as text');
+      assert(!r.pwned, 'no script ran');
+      noProblems(pg, 'markdown');
+    } finally {
+      fs.writeFileSync(file, good);
+      await pg.context().close();
+    }
+  });
+
   await check('a dashboard file error shows in a banner; the other tiles still render', async () => {
     const file = path.join(process.env.INGOT_WEB_PROJECT, 'dashboards', 'ecommerce.yml');
     const good = fs.readFileSync(file, 'utf8');
