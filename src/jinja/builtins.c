@@ -1683,7 +1683,11 @@ static int t_number(const struct jinja_call *c, struct jinja_value *ret)
 }
 static int t_integer(const struct jinja_call *c, struct jinja_value *ret) { TEST_RET(A(0).type == JINJA_INT); }
 static int t_float(const struct jinja_call *c, struct jinja_value *ret) { TEST_RET(A(0).type == JINJA_FLOAT); }
-static int t_mapping(const struct jinja_call *c, struct jinja_value *ret) { TEST_RET(A(0).type == JINJA_DICT); }
+static int t_mapping(const struct jinja_call *c, struct jinja_value *ret)
+{
+	TEST_RET(A(0).type == JINJA_DICT ||
+		 (A(0).type == JINJA_OBJ && (A(0).u.obj->ops->flags & JINJA_OBJF_MAPPING)));
+}
 static int t_sequence(const struct jinja_call *c, struct jinja_value *ret)
 {
 	int t = A(0).type;

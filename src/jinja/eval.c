@@ -1522,6 +1522,9 @@ static int loop_items(struct jinja_rt *rt, struct jframe *f, const struct jnode 
 	lp->depth = depth;
 	struct jinja_value lv = jinja_obj(rt->arena, &jinja__loop_ops, lp);
 	uint32_t len = items.u.list->len;
+	/* Jinja2 runs `else` unless one iteration ran its body to the end: a
+	 * loop whose every iteration broke or continued runs it too */
+	bool completed = false;
 	for (uint32_t i = 0; i < len && i < items.u.list->len; i++) {
 		if (++rt->iterations > rt->env->limits.max_iterations) {
 			rt->at = n;
@@ -1536,10 +1539,16 @@ static int loop_items(struct jinja_rt *rt, struct jframe *f, const struct jnode 
 			lf->vars[lf->n++] = (struct jvar){n->a->name, items.u.list->items[i]};
 		else if ((rc = assign(rt, lf, n->a, items.u.list->items[i])))
 			return rc;
-		if ((rc = exec_body(rt, lf, n->d)))
+		if ((rc = exec_body(rt, lf, n->d))) {
+			if (rc == JINJA__CONTINUE)
+				continue;
+			if (rc == JINJA__BREAK)
+				break;
 			return rc;
+		}
+		completed = true;
 	}
-	if (!len && n->next) {
+	if (!completed && n->next) {
 		struct jframe *ef = frame_new(rt, f);
 		return exec_body(rt, ef, n->next);
 	}
@@ -1667,6 +1676,10 @@ static int exec_stmt(struct jinja_rt *rt, struct jframe *f, const struct jnode *
 	}
 	case N_CUSTOM:
 		return 0;
+	case N_BREAK:
+		return JINJA__BREAK;
+	case N_CONTINUE:
+		return JINJA__CONTINUE;
 	case N_WITH: {
 		struct jframe *wf = frame_new(rt, f);
 		for (uint32_t i = 0; i + 1 < n->n; i += 2) {

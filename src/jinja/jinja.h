@@ -187,7 +187,16 @@ struct jinja_obj_ops {
 	/* for x in obj / obj|list / length: produce a list (or tuple). */
 	int (*iter)(struct jinja_rt *rt, void *self, struct jinja_value *list_out);
 	bool (*truth)(void *self);
+	/* JINJA_OBJF_MAPPING: `x is mapping` is true (a Python Mapping, as
+	 * dbt's Relation). */
+	unsigned flags;
+	/* Hashable objects (dict keys, sets, `x in dict`): equal objects
+	 * must hash equal. NULL: unhashable. */
+	uint64_t (*hash)(void *self);
+	/* a == b for two objects of these ops (NULL: identity). */
+	bool (*eq)(void *self, void *other);
 };
+enum { JINJA_OBJF_MAPPING = 1 };
 
 struct jinja_value jinja_obj(struct arena *a, const struct jinja_obj_ops *ops, void *user);
 /* The user pointer of an object made with ops (NULL if v is not one). */

@@ -21,6 +21,7 @@
  * relations (rename_relation, drop_relation: materializations are native).
  */
 #include "transform/tf_int.h"
+#include "transform/objmodel.h"
 #include "core/digest.h"
 #include "core/dtime.h"
 #include "core/env.h"
@@ -36,23 +37,6 @@
 #define RT_R(c) ((struct tf_render *)jinja_rt_user((c)->rt))
 
 /* ------------------------------------------------------------ relations */
-
-struct tf_rel {
-	const char *database, *schema, *identifier;
-	const char *type; /* "table" | "view" | "cte" | NULL */
-	bool inc_db, inc_schema, inc_ident;
-};
-
-static int rel_str(struct jinja_rt *rt, void *self, struct buf *out);
-static int rel_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out);
-static int rel_method(const struct jinja_call *c, const char *name, struct jinja_value *ret);
-
-static const struct jinja_obj_ops rel_ops = {
-	.type_name = "Relation",
-	.getattr = rel_getattr,
-	.method = rel_method,
-	.str = rel_str,
-};
 
 /* one quoting rule, the adapter's (tp may be NULL: a relation rendered
  * outside a project gets the standard double quotes) */
@@ -87,65 +71,22 @@ void tf_node_relation(struct tf_proj *tp, const struct tf_node *n, struct buf *o
 	tf_relation_text(tp, n->database, n->schema, n->alias, out);
 }
 
-static int rel_str(struct jinja_rt *rt, void *self, struct buf *out)
-{
-	struct tf_rel *r = self;
-	if (r->type && !strcmp(r->type, "cte")) {
-		buf_puts(out, r->identifier);
-		return 0;
-	}
-	(void)rt;
-	tf_relation_text(NULL, r->inc_db ? r->database : NULL, r->inc_schema ? r->schema : NULL,
-			 r->inc_ident ? r->identifier : NULL, out);
-	return 0;
-}
-
 static struct jinja_value strv(struct arena *a, const char *s)
 {
 	return s ? jinja_str(a, s, (size_t)-1) : jinja_none();
 }
 
-static int rel_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
+static const struct wh_adapter *tp_ad(const struct tf_proj *tp)
 {
-	struct tf_rel *r = self;
-	struct arena *a = jinja_rt_arena(rt);
-	if (!strcmp(name, "database"))
-		*out = strv(a, r->database);
-	else if (!strcmp(name, "schema"))
-		*out = strv(a, r->schema);
-	else if (!strcmp(name, "identifier") || !strcmp(name, "name") || !strcmp(name, "table"))
-		*out = strv(a, r->identifier);
-	else if (!strcmp(name, "type"))
-		*out = strv(a, r->type);
-	else if (!strcmp(name, "is_table"))
-		*out = jinja_bool(r->type && !strcmp(r->type, "table"));
-	else if (!strcmp(name, "is_view"))
-		*out = jinja_bool(r->type && !strcmp(r->type, "view"));
-	else if (!strcmp(name, "is_cte"))
-		*out = jinja_bool(r->type && !strcmp(r->type, "cte"));
-	else if (!strcmp(name, "is_materialized_view"))
-		*out = jinja_bool(false);
-	else if (!strcmp(name, "path")) {
-		struct jinja_value d = jinja_dict_new(a);
-		jinja_dict_set_str(d, "database", strv(a, r->database));
-		jinja_dict_set_str(d, "schema", strv(a, r->schema));
-		jinja_dict_set_str(d, "identifier", strv(a, r->identifier));
-		*out = d;
-	} else
-		return ING_ENOTFOUND;
-	return 0;
+	return wh_adapter_for(tp->engine);
 }
 
-static struct jinja_value rel_value(struct arena *a, const char *db, const char *schema,
-				    const char *ident, const char *type)
+/* A relation of this project's engine (type NULL: None, as dbt's ref,
+ * source and this have it). */
+static struct jinja_value rel_value(struct tf_proj *tp, struct arena *a, const char *db,
+				    const char *schema, const char *ident, const char *type)
 {
-	struct tf_rel *r = arena_zalloc(a, sizeof(*r));
-	r->database = db;
-	r->schema = schema;
-	r->identifier = ident;
-	r->type = type;
-	r->inc_db = r->inc_schema = r->inc_ident = true;
-	return jinja_obj(a, &rel_ops, r);
+	return tf_rel_new(a, tp_ad(tp), db, schema, ident, type);
 }
 
 static const char *arg_cstr(const struct jinja_call *c, size_t i, const char *name)
@@ -160,59 +101,6 @@ static const char *arg_cstr(const struct jinja_call *c, size_t i, const char *na
 	const char *s = arena_strdup(jinja_rt_arena(c->rt), buf_cstr(&b));
 	buf_free(&b);
 	return s;
-}
-
-static int rel_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_rel *r = jinja_obj_user(c->self, &rel_ops);
-	struct arena *a = jinja_rt_arena(c->rt);
-	if (!strcmp(name, "render")) {
-		struct buf b = BUF_INIT;
-		rel_str(c->rt, r, &b);
-		*ret = jinja_str(a, buf_cstr(&b), b.len);
-		buf_free(&b);
-		return 0;
-	}
-	if (!strcmp(name, "include") || !strcmp(name, "quote") || !strcmp(name, "incorporate") ||
-	    !strcmp(name, "replace_path")) {
-		struct tf_rel *n = arena_alloc(a, sizeof(*n));
-		*n = *r;
-		for (size_t i = 0; i < c->nkwargs; i++) {
-			const struct jinja_kwarg *k = &c->kwargs[i];
-			if (!strcmp(name, "include")) {
-				bool on = jinja_truthy(k->value);
-				if (!strcmp(k->name, "database"))
-					n->inc_db = on;
-				else if (!strcmp(k->name, "schema"))
-					n->inc_schema = on;
-				else if (!strcmp(k->name, "identifier"))
-					n->inc_ident = on;
-			} else if (!strcmp(k->name, "type") && k->value.type == JINJA_STR) {
-				n->type = jinja_str_cstr(a, k->value);
-			} else if (!strcmp(k->name, "path") && k->value.type == JINJA_DICT) {
-				struct jinja_value v;
-				if (jinja_dict_get_str(k->value, "database", &v) && v.type == JINJA_STR)
-					n->database = jinja_str_cstr(a, v);
-				if (jinja_dict_get_str(k->value, "schema", &v) && v.type == JINJA_STR)
-					n->schema = jinja_str_cstr(a, v);
-				if (jinja_dict_get_str(k->value, "identifier", &v) && v.type == JINJA_STR)
-					n->identifier = jinja_str_cstr(a, v);
-			} else if (k->value.type == JINJA_STR &&
-				   (!strcmp(k->name, "database") || !strcmp(k->name, "schema") ||
-				    !strcmp(k->name, "identifier"))) {
-				const char *s = jinja_str_cstr(a, k->value);
-				if (!strcmp(k->name, "database"))
-					n->database = s;
-				else if (!strcmp(k->name, "schema"))
-					n->schema = s;
-				else
-					n->identifier = s;
-			}
-		}
-		*ret = jinja_obj(a, &rel_ops, n);
-		return 0;
-	}
-	return ING_ENOTFOUND;
 }
 
 /* ----------------------------------------------------- relation cache */
@@ -275,10 +163,9 @@ enum wh_rel_kind tf_rel_kind(struct tf_proj *tp, struct wh_conn *c, const char *
 
 /* ------------------------------------------------------------- ref/source */
 
-static struct jinja_value node_rel(struct arena *a, struct tf_node *t)
+static struct jinja_value node_rel(struct tf_proj *tp, struct arena *a, struct tf_node *t)
 {
-	const char *type = !strcmp(t->materialized ? t->materialized : "", "view") ? "view" : "table";
-	return rel_value(a, t->database, t->schema, t->alias ? t->alias : t->name, type);
+	return rel_value(tp, a, t->database, t->schema, t->alias ? t->alias : t->name, NULL);
 }
 
 static const char *suggestion(struct arena *a, const char *best)
@@ -323,8 +210,8 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 			vec_push(&self->refs, rf);
 		}
 		struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
-		*ret = t ? node_rel(a, t)
-			 : rel_value(a, r->tp->target->database, r->tp->target->schema, name, "table");
+		*ret = t ? node_rel(r->tp, a, t)
+			 : rel_value(r->tp, a, r->tp->target->database, r->tp->target->schema, name, NULL);
 		return 0;
 	}
 	struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
@@ -342,7 +229,7 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 			if (!have)
 				vec_push(&self->ephemerals, t->idx);
 		}
-		*ret = rel_value(a, NULL, NULL, arena_printf(a, "__dbt__cte__%s", t->name), "cte");
+		*ret = tf_rel_cte(a, tp_ad(r->tp), t->name);
 		return 0;
 	}
 	/* --defer: an unselected model not built in this target resolves to
@@ -351,10 +238,10 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 	if (!t->selected && strmap_count(&r->tp->deferred) &&
 	    (d = strmap_get(&r->tp->deferred, t->unique_id)) &&
 	    tf_rel_kind(r->tp, r->conn, t->schema, t->alias) == WH_REL_NONE) {
-		*ret = rel_value(a, d->database, d->schema, d->alias, "table");
+		*ret = rel_value(r->tp, a, d->database, d->schema, d->alias, NULL);
 		return 0;
 	}
-	*ret = node_rel(a, t);
+	*ret = node_rel(r->tp, a, t);
 	return 0;
 }
 
@@ -379,8 +266,8 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 				at.file = arena_strdup(r->tp->arena, at.file);
 			vec_push(&r->node->src_at, at);
 		}
-		*ret = n ? rel_value(a, n->database, n->schema, n->alias, "table")
-			 : rel_value(a, r->tp->target->database, s, t, "table");
+		*ret = n ? rel_value(r->tp, a, n->database, n->schema, n->alias, NULL)
+			 : rel_value(r->tp, a, r->tp->target->database, s, t, NULL);
 		return 0;
 	}
 	if (!n)
@@ -389,7 +276,7 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 				      r->node ? tf_rtype_name(r->node->rtype) : "template",
 				      r->node ? r->node->unique_id : "", s, t,
 				      suggestion(a, tf__nearest_source(r->tp, s, t)));
-	*ret = rel_value(a, n->database, n->schema, n->alias, "table");
+	*ret = rel_value(r->tp, a, n->database, n->schema, n->alias, NULL);
 	return 0;
 }
 
@@ -610,201 +497,6 @@ static const struct jinja_obj_ops exc_ops = {.type_name = "exceptions", .method 
 
 /* --------------------------------------------------- query results */
 
-static struct jinja_value cell_value(struct arena *a, const struct wh_value *v)
-{
-	struct buf b = BUF_INIT;
-	struct jinja_value out;
-	switch (v->type) {
-	case WH_NULL: return jinja_none();
-	case WH_BOOL: return jinja_bool(v->v.b);
-	case WH_INT64: return jinja_int(v->v.i);
-	case WH_DOUBLE: return jinja_float(v->v.d);
-	case WH_DECIMAL: {
-		char *s = arena_strndup(a, v->v.s.p, v->v.s.n);
-		if (!strchr(s, '.'))
-			return jinja_int(strtoll(s, NULL, 10));
-		return jinja_float(strtod(s, NULL));
-	}
-	default:
-		wh_value_text(v, &b);
-		out = jinja_str(a, buf_cstr(&b), b.len);
-		buf_free(&b);
-		return out;
-	}
-}
-
-struct tf_table {
-	struct jinja_value rows;         /* list of row objects */
-	struct jinja_value column_names; /* tuple of str */
-	struct jinja_value columns;      /* list of column objects */
-};
-
-struct tf_row {
-	struct jinja_value names; /* shared tuple */
-	struct jinja_value vals;  /* tuple */
-};
-
-struct tf_col {
-	const char *name;
-	struct jinja_value values; /* tuple */
-};
-
-static int row_getitem(struct jinja_rt *rt, void *self, struct jinja_value key,
-		       struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_row *r = self;
-	if (key.type == JINJA_INT) {
-		int64_t i = key.u.i, n = (int64_t)jinja_list_len(r->vals);
-		if (i < 0)
-			i += n;
-		if (i < 0 || i >= n)
-			return ING_ENOTFOUND;
-		*out = jinja_list_get(r->vals, (size_t)i);
-		return 0;
-	}
-	for (size_t i = 0; i < jinja_list_len(r->names); i++)
-		if (jinja_value_eq(jinja_list_get(r->names, i), key)) {
-			*out = jinja_list_get(r->vals, i);
-			return 0;
-		}
-	return ING_ENOTFOUND;
-}
-
-static int row_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
-{
-	return row_getitem(rt, self, jinja_str_static(name, strlen(name)), out);
-}
-
-static int row_iter(struct jinja_rt *rt, void *self, struct jinja_value *list_out)
-{
-	(void)rt;
-	*list_out = ((struct tf_row *)self)->vals;
-	return 0;
-}
-
-static int row_str(struct jinja_rt *rt, void *self, struct buf *out)
-{
-	return jinja_value_repr(rt, ((struct tf_row *)self)->vals, out);
-}
-
-static const struct jinja_obj_ops row_ops = {
-	.type_name = "Row", .getitem = row_getitem, .getattr = row_getattr, .iter = row_iter,
-	.str = row_str,
-};
-
-static int col_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
-{
-	struct tf_col *c = self;
-	if (!strcmp(name, "name")) {
-		*out = jinja_str(jinja_rt_arena(rt), c->name, (size_t)-1);
-		return 0;
-	}
-	return ING_ENOTFOUND;
-}
-
-static int col_values(const struct jinja_call *c, const char *name, struct jinja_value *ret);
-
-static const struct jinja_obj_ops col_ops = {
-	.type_name = "Column", .getattr = col_getattr, .method = col_values,
-};
-
-static int col_values(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_col *col = jinja_obj_user(c->self, &col_ops);
-	if (!col || (strcmp(name, "values") && strcmp(name, "values_distinct")))
-		return ING_ENOTFOUND;
-	*ret = col->values;
-	return 0;
-}
-
-static int table_getattr(struct jinja_rt *rt, void *self, const char *name,
-			 struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_table *t = self;
-	if (!strcmp(name, "rows"))
-		*out = t->rows;
-	else if (!strcmp(name, "columns"))
-		*out = t->columns;
-	else if (!strcmp(name, "column_names"))
-		*out = t->column_names;
-	else
-		return ING_ENOTFOUND;
-	return 0;
-}
-
-static int table_getitem(struct jinja_rt *rt, void *self, struct jinja_value key,
-			 struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_table *t = self;
-	if (key.type != JINJA_INT)
-		return ING_ENOTFOUND;
-	int64_t i = key.u.i, n = (int64_t)jinja_list_len(t->rows);
-	if (i < 0)
-		i += n;
-	if (i < 0 || i >= n)
-		return ING_ENOTFOUND;
-	*out = jinja_list_get(t->rows, (size_t)i);
-	return 0;
-}
-
-static int table_iter(struct jinja_rt *rt, void *self, struct jinja_value *list_out)
-{
-	(void)rt;
-	*list_out = ((struct tf_table *)self)->rows;
-	return 0;
-}
-
-static bool table_truth(void *self)
-{
-	return jinja_list_len(((struct tf_table *)self)->rows) > 0;
-}
-
-static int table_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_table *t = jinja_obj_user(c->self, NULL);
-	if (!strcmp(name, "print_table")) {
-		*ret = jinja_str_static("", 0);
-		return 0;
-	}
-	(void)t;
-	return ING_ENOTFOUND;
-}
-
-static const struct jinja_obj_ops table_ops = {
-	.type_name = "Table", .getattr = table_getattr, .getitem = table_getitem,
-	.iter = table_iter, .truth = table_truth, .method = table_method,
-};
-
-static struct jinja_value make_table(struct arena *a, const struct wh_result *res)
-{
-	struct tf_table *t = arena_zalloc(a, sizeof(*t));
-	t->column_names = jinja_tuple_new(a, res->ncols);
-	for (size_t c = 0; c < res->ncols; c++)
-		jinja_list_set(t->column_names, c, jinja_str(a, res->names[c], (size_t)-1));
-	t->rows = jinja_list_new(a, res->nrows);
-	for (size_t r = 0; r < res->nrows; r++) {
-		struct tf_row *row = arena_alloc(a, sizeof(*row));
-		row->names = t->column_names;
-		row->vals = jinja_tuple_new(a, res->ncols);
-		for (size_t c = 0; c < res->ncols; c++)
-			jinja_list_set(row->vals, c, cell_value(a, wh_cell(res, r, c)));
-		jinja_list_push(t->rows, jinja_obj(a, &row_ops, row));
-	}
-	t->columns = jinja_list_new(a, res->ncols);
-	for (size_t c = 0; c < res->ncols; c++) {
-		struct tf_col *col = arena_alloc(a, sizeof(*col));
-		col->name = arena_strdup(a, res->names[c]);
-		col->values = jinja_tuple_new(a, res->nrows);
-		for (size_t r = 0; r < res->nrows; r++)
-			jinja_list_set(col->values, r, cell_value(a, wh_cell(res, r, c)));
-		jinja_list_push(t->columns, jinja_obj(a, &col_ops, col));
-	}
-	return jinja_obj(a, &table_ops, t);
-}
-
 static int run_sql(const struct jinja_call *c, const char *sql, struct wh_result **res)
 {
 	struct tf_render *r = RT_R(c);
@@ -835,7 +527,7 @@ static int fn_run_query(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = run_sql(c, sql, &res);
 	if (rc)
 		return rc;
-	*ret = make_table(jinja_rt_arena(c->rt), res);
+	*ret = tf_agate_table(jinja_rt_arena(c->rt), res);
 	wh_result_free(res);
 	return 0;
 }
@@ -873,13 +565,8 @@ static int fn_statement(const struct jinja_call *c, struct jinja_value *ret)
 		jinja_dict_set_str(resp, "rows_affected", jinja_int(res->rows_affected));
 		jinja_dict_set_str(d, "response", resp);
 		if (fetch) {
-			struct jinja_value t = make_table(a, res);
-			struct tf_table *tt = jinja_obj_user(t, &table_ops);
-			struct jinja_value data = jinja_list_new(a, res->nrows);
-			for (size_t i = 0; i < jinja_list_len(tt->rows); i++)
-				jinja_list_push(data, ((struct tf_row *)jinja_obj_user(
-							      jinja_list_get(tt->rows, i), &row_ops))->vals);
-			jinja_dict_set_str(d, "data", data);
+			struct jinja_value t = tf_agate_table(a, res);
+			jinja_dict_set_str(d, "data", tf_agate_matrix(a, t));
 			jinja_dict_set_str(d, "table", t);
 		} else {
 			jinja_dict_set_str(d, "data", jinja_list_new(a, 0));
@@ -952,18 +639,8 @@ static struct jinja_value columns_value(struct tf_proj *tp, struct arena *a,
 					const struct wh_column_info *cols, size_t n)
 {
 	struct jinja_value l = jinja_list_new(a, n);
-	for (size_t i = 0; i < n; i++) {
-		struct jinja_value d = jinja_dict_new(a);
-		jinja_dict_set_str(d, "name", jinja_str(a, cols[i].name, (size_t)-1));
-		jinja_dict_set_str(d, "column", jinja_str(a, cols[i].name, (size_t)-1));
-		jinja_dict_set_str(d, "data_type", jinja_str(a, cols[i].data_type, (size_t)-1));
-		jinja_dict_set_str(d, "dtype", jinja_str(a, cols[i].data_type, (size_t)-1));
-		struct buf q = BUF_INIT;
-		quote_part(tp, &q, cols[i].name);
-		jinja_dict_set_str(d, "quoted", jinja_str(a, buf_cstr(&q), q.len));
-		buf_free(&q);
-		jinja_list_push(l, d);
-	}
+	for (size_t i = 0; i < n; i++)
+		jinja_list_push(l, tf_column_from_info(a, tp_ad(tp), &cols[i]));
 	return l;
 }
 
@@ -973,7 +650,7 @@ static int rel_parts(const struct jinja_call *c, size_t i, const char *kw, const
 	struct jinja_value v;
 	if (!jinja_call_arg(c, i, kw, &v))
 		return jinja_rt_error(c->rt, ING_EINVAL, "expected a relation");
-	struct tf_rel *r = jinja_obj_user(v, &rel_ops);
+	struct tf_rel *r = tf_rel_of(v);
 	if (!r)
 		return jinja_rt_error(c->rt, ING_EINVAL, "expected a relation, got %s",
 				      jinja_type_name(v));
@@ -1017,7 +694,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 			*ret = jinja_bool(k != WH_REL_NONE);
 		else
 			*ret = k == WH_REL_NONE ? jinja_none()
-						: rel_value(a, db ? db : r->tp->target->database, schema, ident,
+						: rel_value(r->tp, a, db ? db : r->tp->target->database, schema, ident,
 							    k == WH_REL_VIEW ? "view" : "table");
 		return 0;
 	}
@@ -1071,19 +748,6 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 
 static const struct jinja_obj_ops adapter_ops = {.type_name = "adapter", .method = adapter_method};
 
-/* api.Relation.create(...) */
-static int relation_api_method(const struct jinja_call *c, const char *name,
-			       struct jinja_value *ret)
-{
-	if (strcmp(name, "create"))
-		return ING_ENOTFOUND;
-	struct arena *a = jinja_rt_arena(c->rt);
-	*ret = rel_value(a, arg_cstr(c, 99, "database"), arg_cstr(c, 99, "schema"),
-			 arg_cstr(c, 99, "identifier"), arg_cstr(c, 99, "type"));
-	return 0;
-}
-static const struct jinja_obj_ops relation_api_ops = {.type_name = "Relation",
-						      .method = relation_api_method};
 
 /* ---------------------------------------------------------- datetime */
 
@@ -1373,7 +1037,8 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	jinja_env_set_global(env, "exceptions", jinja_obj(a, &exc_ops, tp));
 	jinja_env_set_global(env, "adapter", jinja_obj(a, &adapter_ops, tp));
 	struct jinja_value api = jinja_dict_new(a);
-	jinja_dict_set_str(api, "Relation", jinja_obj(a, &relation_api_ops, tp));
+	jinja_dict_set_str(api, "Relation", tf_relation_api(a, tp_ad(tp)));
+	jinja_dict_set_str(api, "Column", tf_column_api(a, tp_ad(tp)));
 	jinja_env_set_global(env, "api", api);
 	struct jinja_value modules = jinja_dict_new(a);
 	struct jinja_value dtm = jinja_dict_new(a);
@@ -1489,9 +1154,8 @@ static struct jinja_value render_ctx(struct tf_render *r, struct arena *a)
 	if (n) {
 		if (n->rtype == TF_MODEL || n->rtype == TF_SEED || n->rtype == TF_SNAPSHOT ||
 		    n->rtype == TF_TEST || n->rtype == TF_ANALYSIS) {
-			const char *type = n->materialized && !strcmp(n->materialized, "view") ? "view" : "table";
-			jinja_dict_set_str(ctx, "this", rel_value(a, n->database, n->schema,
-								 n->alias ? n->alias : n->name, type));
+			jinja_dict_set_str(ctx, "this", rel_value(r->tp, a, n->database, n->schema,
+								 n->alias ? n->alias : n->name, NULL));
 		}
 		jinja_dict_set_str(ctx, "model", node_dict(r->tp, n, a));
 	}
@@ -1583,15 +1247,15 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 					have |= n->ephemerals.items[j] == t->idx;
 				if (!have)
 					vec_push(&n->ephemerals, t->idx);
-				rel = rel_value(a, NULL, NULL, arena_printf(a, "__dbt__cte__%s", t->name), "cte");
+				rel = tf_rel_cte(a, tp_ad(tp), t->name);
 			} else {
-				rel = t->rtype == TF_SOURCE ? rel_value(a, t->database, t->schema, t->alias, "table")
-							    : node_rel(a, t);
+				rel = t->rtype == TF_SOURCE ? rel_value(tp, a, t->database, t->schema, t->alias, NULL)
+							    : node_rel(tp, a, t);
 			}
 			const char *where = tf_cfg_str(n, "where", NULL);
 			if (where && *where) {
 				struct buf rs = BUF_INIT, out = BUF_INIT;
-				struct tf_rel *rr = jinja_obj_user(rel, &rel_ops);
+				struct tf_rel *rr = tf_rel_of(rel);
 				if (rr->type && !strcmp(rr->type, "cte"))
 					buf_puts(&rs, rr->identifier);
 				else
