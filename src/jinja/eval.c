@@ -901,6 +901,11 @@ int jinja__call(struct jinja_rt *rt, struct jinja_value callee, const struct jin
 	return jinja_rt_error(rt, ING_EINVAL, "'%s' object is not callable", jinja_type_name(callee));
 }
 
+int jinja_rt_iter(struct jinja_rt *rt, struct jinja_value v, struct jinja_value *list)
+{
+	return jinja__iter(rt, v, list);
+}
+
 int jinja_rt_call(struct jinja_rt *rt, struct jinja_value callee, const struct jinja_value *args, size_t nargs,
 		  const struct jinja_kwarg *kwargs, size_t nkwargs, struct jinja_value caller,
 		  struct jinja_value *ret)

@@ -358,6 +358,10 @@ int jinja_rt_error(struct jinja_rt *rt, int code, const char *fmt, ...)
 /* Look a name up as the template's top level would (its variables, the
  * context, globals, macros); a native does not see the caller's locals. */
 bool jinja_rt_lookup(struct jinja_rt *rt, const char *name, struct jinja_value *out);
+/* The items of an iterable as for-loops see them (a dict's keys, a
+ * string's characters, an object's iter hook) in *list; an error when v
+ * is not iterable. */
+int jinja_rt_iter(struct jinja_rt *rt, struct jinja_value v, struct jinja_value *list);
 /* Call any callable (macro, function, object, caller) from a native. */
 int jinja_rt_call(struct jinja_rt *rt, struct jinja_value callee, const struct jinja_value *args,
 		  size_t nargs, const struct jinja_kwarg *kwargs, size_t nkwargs,

@@ -2,7 +2,10 @@
  * transform/context.c — the dbt Jinja context: ref, source, this, config,
  * var, env_var, target, is_incremental, run_query, statement/load_result,
  * log, print, exceptions, adapter (dispatch, quote, get_relation, ...),
- * api.Relation, modules.datetime, invocation_id, run_started_at, graph.
+ * api.Relation / api.Column (relation.c, column.c), run_query's agate
+ * tables (agate.c), modules.datetime, invocation_id, run_started_at,
+ * graph, load_relation; the smaller functions (set, zip, toyaml, ...) are
+ * in ctxfns.c.
  *
  * Each render carries a struct tf_render (the render's user pointer) that
  * says which node is rendered, whether this is the parse pass (config()
@@ -10,15 +13,13 @@
  * (ref() resolves to the built relation, run_query reaches the warehouse
  * through the worker's connection).
  *
- * Relations are host objects (struct tf_rel) that print as
- * "database"."schema"."identifier", as dbt's do, with the attributes and
- * methods macros use (database, schema, identifier, name, type, is_table,
- * is_view, include(), incorporate(), render()).
+ * Relations (relation.c) print as "database"."schema"."identifier", as
+ * dbt's do; ref(), source() and this have type None as dbt's create_from
+ * gives them, an ephemeral ref is a CTE.
  *
- * Not provided: agate's full Table API (run_query returns a table with
- * rows, columns, column_names, columns[i].values(), rows[i][j|name] and
- * iteration, which is what projects use), adapter methods that alter
- * relations (rename_relation, drop_relation: materializations are native).
+ * Not provided: agate's table computations (select, where, group_by ...),
+ * adapter methods that alter relations (rename_relation, drop_relation:
+ * materializations are native).
  */
 #include "transform/tf_int.h"
 #include "transform/objmodel.h"
@@ -748,6 +749,28 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 
 static const struct jinja_obj_ops adapter_ops = {.type_name = "adapter", .method = adapter_method};
 
+/* load_relation(relation): adapter.get_relation(relation.database,
+ * relation.schema, relation.identifier) */
+static int fn_load_relation(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct jinja_value rel;
+	struct tf_rel *r = jinja_call_arg(c, 0, "relation", &rel) ? tf_rel_of(rel) : NULL;
+	if (!r)
+		return jinja_rt_error(c->rt, ING_EINVAL, "load_relation() takes a relation");
+	struct arena *a = jinja_rt_arena(c->rt);
+	struct jinja_value args[3] = {
+		r->database ? jinja_str(a, r->database, (size_t)-1) : jinja_none(),
+		r->schema ? jinja_str(a, r->schema, (size_t)-1) : jinja_none(),
+		r->identifier ? jinja_str(a, r->identifier, (size_t)-1) : jinja_none(),
+	};
+	struct jinja_call gc = *c;
+	gc.args = args;
+	gc.nargs = 3;
+	gc.kwargs = NULL;
+	gc.nkwargs = 0;
+	return adapter_method(&gc, "get_relation", ret);
+}
+
 
 /* ---------------------------------------------------------- datetime */
 
@@ -1033,6 +1056,12 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	jinja_env_define_macro(env, "dbt", "get_where_subquery",
 			       jinja_func(a, "get_where_subquery", fn_where_subquery, tp));
 	jinja_env_set_global(env, "return", jinja_return_func(env));
+	struct jinja_value builtins = jinja_dict_new(a);
+	jinja_dict_set_str(builtins, "ref", jinja_func(a, "ref", fn_ref, tp));
+	jinja_dict_set_str(builtins, "source", jinja_func(a, "source", fn_source, tp));
+	jinja_dict_set_str(builtins, "config", jinja_obj(a, &config_ops, tp));
+	jinja_env_set_global(env, "load_relation", jinja_func(a, "load_relation", fn_load_relation, tp));
+	tf_ctxfns_register(tp, builtins);
 	jinja_env_set_global(env, "config", jinja_obj(a, &config_ops, tp));
 	jinja_env_set_global(env, "exceptions", jinja_obj(a, &exc_ops, tp));
 	jinja_env_set_global(env, "adapter", jinja_obj(a, &adapter_ops, tp));

@@ -65,4 +65,11 @@ struct jinja_value tf_agate_matrix(struct arena *a, struct jinja_value table);
 /* A cell as agate gives it (numbers, strings, booleans, None). */
 struct jinja_value tf_agate_cell(struct arena *a, const struct wh_value *v);
 
+/* ---- ctxfns.c: set, zip, fromyaml, toyaml, dbt_version, context ... ---- */
+
+struct tf_proj;
+/* builtins: the {ref, source, config} dict the context keeps for macros
+ * that override them. */
+void tf_ctxfns_register(struct tf_proj *tp, struct jinja_value builtins);
+
 #endif
