@@ -583,6 +583,16 @@ static int seq_repeat(struct jinja_rt *rt, struct jinja_value s, int64_t n, stru
 
 int jinja__binop(struct jinja_rt *rt, int op, struct jinja_value a, struct jinja_value b, struct jinja_value *out)
 {
+	_Static_assert((int)OP_ADD == (int)JINJA_OP_ADD && (int)OP_SUB == (int)JINJA_OP_SUB, "public operator codes");
+	if ((op == OP_ADD || op == OP_SUB) && (a.type == JINJA_OBJ || b.type == JINJA_OBJ)) {
+		const struct jinja_value *o = a.type == JINJA_OBJ && a.u.obj->ops->binop ? &a
+					      : b.type == JINJA_OBJ && b.u.obj->ops->binop ? &b : NULL;
+		if (o) {
+			int rc = o->u.obj->ops->binop(rt, op, a, b, out);
+			if (rc != ING_ENOTFOUND)
+				return rc;
+		}
+	}
 	if (numeric(a) && numeric(b)) {
 		bool fl = a.type == JINJA_FLOAT || b.type == JINJA_FLOAT;
 		if (!fl) {

@@ -195,7 +195,16 @@ struct jinja_obj_ops {
 	uint64_t (*hash)(void *self);
 	/* a == b for two objects of these ops (NULL: identity). */
 	bool (*eq)(void *self, void *other);
+	/* a < b ordering of two objects of these ops: -1, 0, 1 (NULL: not
+	 * orderable, a type error as in Python). */
+	int (*cmp)(void *self, void *other);
+	/* a + b, a - b where a or b is an object of these ops (datetime +
+	 * timedelta): op is JINJA_OP_ADD or JINJA_OP_SUB; ING_ENOTFOUND
+	 * (without an error) when the operands are not theirs. */
+	int (*binop)(struct jinja_rt *rt, int op, struct jinja_value a, struct jinja_value b,
+		     struct jinja_value *out);
 };
+enum { JINJA_OP_ADD = 0, JINJA_OP_SUB = 1 };
 enum { JINJA_OBJF_MAPPING = 1 };
 
 struct jinja_value jinja_obj(struct arena *a, const struct jinja_obj_ops *ops, void *user);

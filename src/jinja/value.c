@@ -516,6 +516,11 @@ static int compare_d(struct jinja_value a, struct jinja_value b, int *res, int d
 		*res = a.u.list->len < b.u.list->len ? -1 : a.u.list->len > b.u.list->len ? 1 : 0;
 		return 0;
 	}
+	if (a.type == JINJA_OBJ && b.type == JINJA_OBJ && a.u.obj->ops == b.u.obj->ops &&
+	    a.u.obj->ops->cmp) {
+		*res = a.u.obj->ops->cmp(a.u.obj->user, b.u.obj->user);
+		return 0;
+	}
 	return ING_EINVAL;
 }
 

@@ -3,7 +3,7 @@
  * var, env_var, target, is_incremental, run_query, statement/load_result,
  * log, print, exceptions, adapter (dispatch, quote, get_relation, ...),
  * api.Relation / api.Column (relation.c, column.c), run_query's agate
- * tables (agate.c), modules.datetime, invocation_id, run_started_at,
+ * tables (agate.c), modules.datetime / itertools (dtmod.c), invocation_id, run_started_at,
  * graph, load_relation; the smaller functions (set, zip, toyaml, ...) are
  * in ctxfns.c.
  *
@@ -772,107 +772,6 @@ static int fn_load_relation(const struct jinja_call *c, struct jinja_value *ret)
 }
 
 
-/* ---------------------------------------------------------- datetime */
-
-struct tf_dt {
-	int64_t us; /* UTC µs */
-};
-
-static int dt_str(struct jinja_rt *rt, void *self, struct buf *out)
-{
-	(void)rt;
-	char s[40];
-	int64_t us = ((struct tf_dt *)self)->us;
-	ts_format(us, s);
-	buf_puts(out, s);
-	if (us % 1000000 == 0)
-		return 0;
-	return 0;
-}
-
-static const struct jinja_obj_ops dt_ops;
-
-static int dt_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_dt *d = jinja_obj_user(c->self, &dt_ops);
-	struct arena *a = jinja_rt_arena(c->rt);
-	if (!d)
-		return ING_ENOTFOUND;
-	if (!strcmp(name, "isoformat")) {
-		char s[40];
-		ts_format(d->us, s);
-		char *t = strchr(s, ' ');
-		if (t)
-			*t = 'T';
-		*ret = jinja_str(a, s, (size_t)-1);
-		return 0;
-	}
-	if (!strcmp(name, "strftime")) {
-		const char *f = arg_cstr(c, 0, "format");
-		struct buf b = BUF_INIT;
-		int64_t days = d->us >= 0 ? d->us / 86400000000LL : -((-d->us + 86399999999LL) / 86400000000LL);
-		int64_t rem = d->us - days * 86400000000LL;
-		int y;
-		unsigned m, dd;
-		civil_from_days(days, &y, &m, &dd);
-		for (const char *p = f ? f : ""; *p; p++) {
-			if (*p != '%' || !p[1]) {
-				buf_putc(&b, *p);
-				continue;
-			}
-			switch (*++p) {
-			case 'Y': buf_printf(&b, "%04d", y); break;
-			case 'm': buf_printf(&b, "%02u", m); break;
-			case 'd': buf_printf(&b, "%02u", dd); break;
-			case 'H': buf_printf(&b, "%02d", (int)(rem / 3600000000LL)); break;
-			case 'M': buf_printf(&b, "%02d", (int)(rem / 60000000LL % 60)); break;
-			case 'S': buf_printf(&b, "%02d", (int)(rem / 1000000LL % 60)); break;
-			case 'f': buf_printf(&b, "%06d", (int)(rem % 1000000LL)); break;
-			case '%': buf_putc(&b, '%'); break;
-			default: buf_putc(&b, '%'); buf_putc(&b, *p);
-			}
-		}
-		*ret = jinja_str(a, buf_cstr(&b), b.len);
-		buf_free(&b);
-		return 0;
-	}
-	return ING_ENOTFOUND;
-}
-
-static int dt_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_dt *d = self;
-	int64_t days = d->us >= 0 ? d->us / 86400000000LL : -((-d->us + 86399999999LL) / 86400000000LL);
-	int y;
-	unsigned m, dd;
-	civil_from_days(days, &y, &m, &dd);
-	if (!strcmp(name, "year"))
-		*out = jinja_int(y);
-	else if (!strcmp(name, "month"))
-		*out = jinja_int(m);
-	else if (!strcmp(name, "day"))
-		*out = jinja_int(dd);
-	else
-		return ING_ENOTFOUND;
-	return 0;
-}
-
-static const struct jinja_obj_ops dt_ops = {
-	.type_name = "datetime", .str = dt_str, .method = dt_method, .getattr = dt_getattr,
-};
-
-static int dtmod_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	if (strcmp(name, "now") && strcmp(name, "utcnow"))
-		return ING_ENOTFOUND;
-	struct tf_dt *d = arena_alloc(jinja_rt_arena(c->rt), sizeof(*d));
-	d->us = now_us();
-	*ret = jinja_obj(jinja_rt_arena(c->rt), &dt_ops, d);
-	return 0;
-}
-static const struct jinja_obj_ops dtmod_ops = {.type_name = "datetime", .method = dtmod_method};
-
 /* ---------------------------------------------------- get_where_subquery */
 
 static int fn_where_subquery(const struct jinja_call *c, struct jinja_value *ret)
@@ -1070,16 +969,14 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	jinja_dict_set_str(api, "Column", tf_column_api(a, tp_ad(tp)));
 	jinja_env_set_global(env, "api", api);
 	struct jinja_value modules = jinja_dict_new(a);
-	struct jinja_value dtm = jinja_dict_new(a);
-	jinja_dict_set_str(dtm, "datetime", jinja_obj(a, &dtmod_ops, tp));
-	jinja_dict_set_str(modules, "datetime", dtm);
+	jinja_dict_set_str(modules, "datetime", tf_datetime_module(a));
+	jinja_dict_set_str(modules, "itertools", tf_itertools_module(a));
 	jinja_env_set_global(env, "modules", modules);
 	jinja_env_set_global(env, "target", target_value(tp, a));
 	jinja_env_set_global(env, "project_name", jinja_str(a, tp->p->name, (size_t)-1));
 	jinja_env_set_global(env, "invocation_id", jinja_str(a, tp->invocation_id, (size_t)-1));
-	struct tf_dt *dt = arena_alloc(a, sizeof(*dt));
-	dt->us = tp->run_started_us;
-	jinja_env_set_global(env, "run_started_at", jinja_obj(a, &dt_ops, dt));
+	/* dbt's run_started_at is aware, in UTC */
+	jinja_env_set_global(env, "run_started_at", tf_datetime_value(a, tp->run_started_us, true));
 	struct jinja_value flags = jinja_dict_new(a);
 	jinja_dict_set_str(flags, "FULL_REFRESH", jinja_bool(tp->full_refresh));
 	jinja_dict_set_str(flags, "WHICH", jinja_str_static("build", 5));

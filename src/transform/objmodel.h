@@ -65,6 +65,13 @@ struct jinja_value tf_agate_matrix(struct arena *a, struct jinja_value table);
 /* A cell as agate gives it (numbers, strings, booleans, None). */
 struct jinja_value tf_agate_cell(struct arena *a, const struct wh_value *v);
 
+/* ---- dtmod.c: modules.datetime, modules.itertools ---- */
+
+/* A datetime (aware: in UTC, prints +00:00) at us µs since the epoch. */
+struct jinja_value tf_datetime_value(struct arena *a, int64_t us, bool aware);
+struct jinja_value tf_datetime_module(struct arena *a);
+struct jinja_value tf_itertools_module(struct arena *a);
+
 /* ---- ctxfns.c: set, zip, fromyaml, toyaml, dbt_version, context ... ---- */
 
 struct tf_proj;
