@@ -3,7 +3,8 @@
  * var, env_var, target, is_incremental, run_query, statement/load_result,
  * log, print, exceptions, adapter (dispatch, quote, get_relation, ...),
  * api.Relation / api.Column (relation.c, column.c), run_query's agate
- * tables (agate.c), modules.datetime / itertools (dtmod.c), invocation_id, run_started_at,
+ * tables (agate.c), modules.datetime / itertools (dtmod.c), modules.re
+ * (pyre.c), invocation_id, run_started_at,
  * graph, load_relation; the smaller functions (set, zip, toyaml, ...) are
  * in ctxfns.c.
  *
@@ -971,6 +972,7 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	struct jinja_value modules = jinja_dict_new(a);
 	jinja_dict_set_str(modules, "datetime", tf_datetime_module(a));
 	jinja_dict_set_str(modules, "itertools", tf_itertools_module(a));
+	jinja_dict_set_str(modules, "re", tf_re_module(a));
 	jinja_env_set_global(env, "modules", modules);
 	jinja_env_set_global(env, "target", target_value(tp, a));
 	jinja_env_set_global(env, "project_name", jinja_str(a, tp->p->name, (size_t)-1));

@@ -4,7 +4,7 @@
  *
  * modules.datetime
  *   datetime(year, month, day, hour=0, minute=0, second=0, microsecond=0,
- *            tzinfo=None), datetime.now(tz=None) / utcnow() / today(),
+ *            tzinfo=None), datetime.now(tz=None), .utcnow, .today,
  *            strptime(s, fmt), fromisoformat(s), fromtimestamp(ts, tz=None)
  *   date(year, month, day), date.today(), date.fromisoformat(s)
  *   timedelta(days, seconds, microseconds, milliseconds, minutes, hours,
@@ -16,7 +16,7 @@
  * (strftime, replace, date, weekday, isoweekday, timestamp, astimezone,
  * total_seconds), + and - (datetime ± timedelta, datetime - datetime,
  * date ± timedelta, date - date, timedelta ± timedelta), comparisons and
- * hashing. The machine's clock is UTC: now() and today() are UTC wall
+ * hashing. The machine's clock is UTC: now and today are UTC wall
  * time, as dbt's are on a UTC host.
  *
  * modules.itertools: chain, product, combinations,

@@ -72,6 +72,10 @@ struct jinja_value tf_datetime_value(struct arena *a, int64_t us, bool aware);
 struct jinja_value tf_datetime_module(struct arena *a);
 struct jinja_value tf_itertools_module(struct arena *a);
 
+/* ---- pyre.c: modules.re ---- */
+
+struct jinja_value tf_re_module(struct arena *a);
+
 /* ---- ctxfns.c: set, zip, fromyaml, toyaml, dbt_version, context ... ---- */
 
 struct tf_proj;
