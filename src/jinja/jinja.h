@@ -40,7 +40,8 @@
  * from one thread first; after that, renders (each with its own arena and
  * out buf) may run concurrently on the same env — a render only reads it.
  *
- * Semantics follow Jinja2 with `jinja2.ext.do`, no autoescape, the default
+ * Semantics follow Jinja2 with `jinja2.ext.do` and `jinja2.ext.loopcontrols`
+ * ({% break %}, {% continue %}: dbt enables both), no autoescape, the default
  * Undefined (renders as "", attribute of undefined is an error), trim_blocks
  * and lstrip_blocks off, keep_trailing_newline off — the defaults of dbt.
  * Not supported: template inheritance (extends/block/include/import), which

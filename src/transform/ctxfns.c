@@ -264,6 +264,23 @@ static int fn_zip_strict(const struct jinja_call *c, struct jinja_value *ret)
 
 /* ------------------------------------------------------------ yaml */
 
+/* A document fromyaml can turn into values: bounded depth and size (an
+ * alias that refers to itself makes an endless tree; aliases of aliases a
+ * huge one). */
+static bool ytree_ok(const struct ynode *n, int depth, size_t *budget)
+{
+	if (depth > 200 || !*budget)
+		return false;
+	(*budget)--;
+	if (n->type != Y_SEQ && n->type != Y_MAP)
+		return true;
+	for (size_t i = 0; i < n->n; i++)
+		if (!ytree_ok(n->items[i], depth + 1, budget) ||
+		    (n->type == Y_MAP && n->keys && n->keys[i] && !ytree_ok(n->keys[i], depth + 1, budget)))
+			return false;
+	return true;
+}
+
 static int fn_fromyaml(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct jinja_value v;
@@ -282,6 +299,11 @@ static int fn_fromyaml(const struct jinja_call *c, struct jinja_value *ret)
 		*ret = jinja_none(); /* dbt: None on a parse error without a default */
 		return 0;
 	}
+	size_t budget = 1000000;
+	if (root && !ytree_ok(root, 0, &budget))
+		return jinja_rt_error(c->rt, ING_ELIMIT,
+				      "fromyaml: the document nests deeper than 200 levels, holds more than "
+				      "1,000,000 values, or an alias refers to itself");
 	*ret = root ? tf_yaml_value(a, root) : jinja_none();
 	return 0;
 }
