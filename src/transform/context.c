@@ -19,8 +19,7 @@
  * gives them, an ephemeral ref is a CTE.
  *
  * Not provided: agate's table computations (select, where, group_by ...),
- * adapter methods that alter relations (rename_relation, drop_relation:
- * materializations are native).
+ * adapter.drop_schema and the cache methods (materializations are native).
  */
 #include "transform/tf_int.h"
 #include "transform/objmodel.h"
@@ -661,6 +660,71 @@ static int rel_parts(const struct jinja_call *c, size_t i, const char *kw, const
 	return 0;
 }
 
+/* adapter.drop_relation / truncate_relation / rename_relation /
+ * create_schema, as dbt's default macros write them; the relation cache
+ * follows. Parsing (execute False): nothing happens. */
+static int adapter_alter(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	bool rename = !strcmp(name, "rename_relation");
+	struct jinja_value v, v2;
+	struct tf_rel *rel = jinja_call_arg(c, 0, rename ? "from_relation" : "relation", &v) ? tf_rel_of(v) : NULL;
+	struct tf_rel *to = rename && jinja_call_arg(c, 1, "to_relation", &v2) ? tf_rel_of(v2) : NULL;
+	*ret = jinja_none();
+	if (!rel || (rename && !to))
+		return jinja_rt_error(c->rt, ING_EINVAL, "adapter.%s() takes %s", name,
+				      rename ? "two relations (from_relation, to_relation)" : "a relation");
+	if (!r->execute || !r->conn)
+		return 0;
+	struct buf sql = BUF_INIT, rs = BUF_INIT;
+	tf_rel_render(rel, &rs);
+	const char *kind = rel->type && !strcmp(rel->type, "view") ? "view" : "table";
+	if (!strcmp(name, "drop_relation")) {
+		if (!rel->type) {
+			buf_free(&rs);
+			return jinja_rt_error(c->rt, ING_EINVAL,
+					      "Tried to drop relation %s, but its type is null.", buf_cstr(&rs));
+		}
+		if (strcmp(rel->type, "table") && strcmp(rel->type, "view")) {
+			int rc = jinja_rt_error(c->rt, ING_EUNSUPPORTED, "adapter.drop_relation: cannot drop a %s (%s)",
+						rel->type, buf_cstr(&rs));
+			buf_free(&rs);
+			return rc;
+		}
+		buf_printf(&sql, "drop %s if exists %s cascade", kind, buf_cstr(&rs));
+	} else if (!strcmp(name, "truncate_relation")) {
+		buf_printf(&sql, "truncate table %s", buf_cstr(&rs));
+	} else if (rename) {
+		buf_printf(&sql, "alter %s %s rename to ", kind, buf_cstr(&rs));
+		quote_part(r->tp, &sql, to->identifier ? to->identifier : "");
+	} else {
+		if (!rel->schema) {
+			buf_free(&rs);
+			return jinja_rt_error(c->rt, ING_EINVAL, "adapter.create_schema: the relation has no schema");
+		}
+		struct err e = ERR_INIT;
+		int rc = tf_ensure_schema(r->tp, r->conn, rel->schema, &e);
+		if (rc)
+			rc = jinja_rt_error(c->rt, ING_EDB, "Database Error: %s", e.msg ? e.msg : "");
+		err_clear(&e);
+		buf_free(&rs);
+		return rc;
+	}
+	buf_free(&rs);
+	struct wh_result *res = NULL;
+	int rc = run_sql(c, arena_strdup(a, buf_cstr(&sql)), &res);
+	buf_free(&sql);
+	if (rc)
+		return rc;
+	wh_result_free(res);
+	if (rel->schema && rel->identifier && strcmp(name, "truncate_relation"))
+		tf_rel_set(r->tp, rel->schema, rel->identifier, WH_REL_NONE);
+	if (rename && to->schema && to->identifier)
+		tf_rel_set(r->tp, to->schema, to->identifier, !strcmp(kind, "view") ? WH_REL_VIEW : WH_REL_TABLE);
+	return 0;
+}
+
 static int adapter_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
 {
 	struct tf_render *r = RT_R(c);
@@ -745,6 +809,9 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 		*ret = jinja_bool(true);
 		return 0;
 	}
+	if (!strcmp(name, "drop_relation") || !strcmp(name, "truncate_relation") ||
+	    !strcmp(name, "rename_relation") || !strcmp(name, "create_schema"))
+		return adapter_alter(c, name, ret);
 	return ING_ENOTFOUND;
 }
 
