@@ -289,6 +289,28 @@ static int config_call(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct tf_render *r = RT_R(c);
 	*ret = jinja_str_static("", 0);
+	if (!r->parsing && r->node && r->node->rtype == TF_TEST && r->node->test &&
+	    r->node->config.type == JINJA_DICT) {
+		/* config() in a generic test's definition (fail_calc, warn_if,
+		 * severity ...): generic tests render only here, so it applies
+		 * now, below what the test's properties and dbt_project.yml set
+		 * (a value still at the test default is replaced) */
+		static const char *const dflt[][2] = {{"severity", "ERROR"}, {"warn_if", "!= 0"},
+						       {"error_if", "!= 0"}, {"fail_calc", "count(*)"}};
+		struct arena *ea = jinja_env_arena(r->tp->env);
+		struct jinja_value have;
+		for (size_t i = 0; i < c->nkwargs; i++) {
+			const char *k = c->kwargs[i].name;
+			bool set = !jinja_dict_get_str(r->node->config, k, &have);
+			for (size_t d = 0; !set && d < ARRAY_SIZE(dflt); d++)
+				set = !strcmp(k, dflt[d][0]) &&
+				      jinja_value_eq(have, jinja_str_static(dflt[d][1], strlen(dflt[d][1])));
+			if (set)
+				tf__cfg_merge(ea, r->node->config, arena_strdup(ea, k),
+					      jinja_value_copy(ea, c->kwargs[i].value));
+		}
+		return 0;
+	}
 	if (!r->parsing || !r->node)
 		return 0;
 	struct arena *ea = jinja_env_arena(r->tp->env);
