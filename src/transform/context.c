@@ -1235,6 +1235,78 @@ int tf__parse_render(struct tf_proj *tp, struct tf_node *n)
 	return rc;
 }
 
+/* A rendered string as dbt's native rendering gives it back: Python
+ * literals (ints, floats, True/False/None) become values, the rest stays
+ * text. */
+static struct jinja_value native_value(struct arena *a, const char *s, size_t n)
+{
+	char *t = arena_strndup(a, s, n), *end;
+	if (!strcmp(t, "True") || !strcmp(t, "False"))
+		return jinja_bool(t[0] == 'T');
+	if (!strcmp(t, "None"))
+		return jinja_none();
+	bool lead0 = (t[0] == '0' && isdigit((unsigned char)t[1])) ||
+		     (t[0] == '-' && t[1] == '0' && isdigit((unsigned char)t[2]));
+	if (*t && !isspace((unsigned char)*t) && !lead0) {
+		long long i = strtoll(t, &end, 10);
+		if (!*end && end != t)
+			return jinja_int(i);
+		double d = strtod(t, &end);
+		if (!*end && end != t && strchr(t, '.') && !strchr(t, 'x') && !strchr(t, 'X') &&
+		    !strchr(t, 'n') && !strchr(t, 'N'))
+			return jinja_float(d);
+	}
+	return jinja_str(a, s, n);
+}
+
+/* A test argument that is a list or a mapping: strings holding Jinja are
+ * rendered in the test's context, as dbt renders nested arguments. */
+static int nested_kwarg(struct tf_render *r, struct arena *a, const struct ynode *n, int depth,
+			struct jinja_value *out, struct err *e)
+{
+	if (depth > 100)
+		return err_set(e, ING_ELIMIT, "test argument nests deeper than 100 levels");
+	if (n->type == Y_SCALAR && n->str && (memmem(n->str, n->len, "{{", 2) || memmem(n->str, n->len, "{%", 2))) {
+		struct jinja_template *t = NULL;
+		struct buf b = BUF_INIT;
+		int rc = jinja_compile(r->tp->env, "test argument", NULL, n->str, n->len, &t, e);
+		struct jinja_render_opts ro = {.arena = a, .user = r};
+		struct jinja_value ctx = render_ctx(r, a);
+		if (!rc)
+			rc = jinja_render(t, &ctx, &ro, &b, e);
+		if (!rc)
+			*out = native_value(a, buf_cstr(&b), b.len);
+		buf_free(&b);
+		return rc;
+	}
+	if (n->type == Y_SEQ) {
+		*out = jinja_list_new(a, n->n);
+		for (size_t i = 0; i < n->n; i++) {
+			struct jinja_value v;
+			int rc = nested_kwarg(r, a, n->items[i], depth + 1, &v, e);
+			if (rc)
+				return rc;
+			jinja_list_push(*out, v);
+		}
+		return 0;
+	}
+	if (n->type == Y_MAP) {
+		*out = jinja_dict_new(a);
+		for (size_t i = 0; i < n->n; i++) {
+			struct jinja_value v;
+			int rc = nested_kwarg(r, a, n->items[i], depth + 1, &v, e);
+			if (rc)
+				return rc;
+			struct jinja_value key = tf_yaml_value(a, n->keys[i]);
+			if (jinja_dict_set(*out, key, v))
+				return err_set(e, ING_EINVAL, "a test argument's mapping has an unhashable key");
+		}
+		return 0;
+	}
+	*out = tf_yaml_value(a, n);
+	return 0;
+}
+
 /* Render the keyword arguments of a generic test, as dbt does: strings
  * that look like a function call are evaluated, other strings rendered. */
 static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
@@ -1332,6 +1404,10 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 			} else {
 				v = tf_yaml_value(a, k->val);
 			}
+		} else if (k->val && (k->val->type == Y_SEQ || k->val->type == Y_MAP)) {
+			int rc = nested_kwarg(r, a, k->val, 0, &v, e);
+			if (rc)
+				return rc;
 		} else {
 			v = tf_yaml_value(a, k->val);
 		}
