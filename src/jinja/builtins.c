@@ -747,6 +747,12 @@ static int f_upper(const struct jinja_call *c, struct jinja_value *ret)
 static int f_map(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct jinja_value l, attr, dflt, fname;
+	if (!jinja_truthy(A(0))) {
+		/* Jinja2's map yields nothing for a false value (None, [], ''),
+		 * before it looks at its arguments */
+		*ret = jinja_list_new(RT->arena, 0);
+		return 0;
+	}
 	int rc = iter(c, A(0), &l);
 	if (rc)
 		return rc;
@@ -826,6 +832,10 @@ static int f_pprint(const struct jinja_call *c, struct jinja_value *ret)
 static int select_common(const struct jinja_call *c, struct jinja_value *ret, bool want, bool by_attr)
 {
 	struct jinja_value l, attr = jinja_undefined(), tname = jinja_undefined();
+	if (!jinja_truthy(A(0))) { /* as map: nothing for a false value */
+		*ret = jinja_list_new(RT->arena, 4);
+		return 0;
+	}
 	int rc = iter(c, A(0), &l);
 	if (rc)
 		return rc;
@@ -1683,7 +1693,11 @@ static int t_number(const struct jinja_call *c, struct jinja_value *ret)
 }
 static int t_integer(const struct jinja_call *c, struct jinja_value *ret) { TEST_RET(A(0).type == JINJA_INT); }
 static int t_float(const struct jinja_call *c, struct jinja_value *ret) { TEST_RET(A(0).type == JINJA_FLOAT); }
-static int t_mapping(const struct jinja_call *c, struct jinja_value *ret) { TEST_RET(A(0).type == JINJA_DICT); }
+static int t_mapping(const struct jinja_call *c, struct jinja_value *ret)
+{
+	TEST_RET(A(0).type == JINJA_DICT ||
+		 (A(0).type == JINJA_OBJ && (A(0).u.obj->ops->flags & JINJA_OBJF_MAPPING)));
+}
 static int t_sequence(const struct jinja_call *c, struct jinja_value *ret)
 {
 	int t = A(0).type;

@@ -583,6 +583,16 @@ static int seq_repeat(struct jinja_rt *rt, struct jinja_value s, int64_t n, stru
 
 int jinja__binop(struct jinja_rt *rt, int op, struct jinja_value a, struct jinja_value b, struct jinja_value *out)
 {
+	_Static_assert((int)OP_ADD == (int)JINJA_OP_ADD && (int)OP_SUB == (int)JINJA_OP_SUB, "public operator codes");
+	if ((op == OP_ADD || op == OP_SUB) && (a.type == JINJA_OBJ || b.type == JINJA_OBJ)) {
+		const struct jinja_value *o = a.type == JINJA_OBJ && a.u.obj->ops->binop ? &a
+					      : b.type == JINJA_OBJ && b.u.obj->ops->binop ? &b : NULL;
+		if (o) {
+			int rc = o->u.obj->ops->binop(rt, op, a, b, out);
+			if (rc != ING_ENOTFOUND)
+				return rc;
+		}
+	}
 	if (numeric(a) && numeric(b)) {
 		bool fl = a.type == JINJA_FLOAT || b.type == JINJA_FLOAT;
 		if (!fl) {
@@ -899,6 +909,11 @@ int jinja__call(struct jinja_rt *rt, struct jinja_value callee, const struct jin
 	default: break;
 	}
 	return jinja_rt_error(rt, ING_EINVAL, "'%s' object is not callable", jinja_type_name(callee));
+}
+
+int jinja_rt_iter(struct jinja_rt *rt, struct jinja_value v, struct jinja_value *list)
+{
+	return jinja__iter(rt, v, list);
 }
 
 int jinja_rt_call(struct jinja_rt *rt, struct jinja_value callee, const struct jinja_value *args, size_t nargs,
@@ -1522,6 +1537,9 @@ static int loop_items(struct jinja_rt *rt, struct jframe *f, const struct jnode 
 	lp->depth = depth;
 	struct jinja_value lv = jinja_obj(rt->arena, &jinja__loop_ops, lp);
 	uint32_t len = items.u.list->len;
+	/* Jinja2 runs `else` unless one iteration ran its body to the end: a
+	 * loop whose every iteration broke or continued runs it too */
+	bool completed = false;
 	for (uint32_t i = 0; i < len && i < items.u.list->len; i++) {
 		if (++rt->iterations > rt->env->limits.max_iterations) {
 			rt->at = n;
@@ -1536,10 +1554,16 @@ static int loop_items(struct jinja_rt *rt, struct jframe *f, const struct jnode 
 			lf->vars[lf->n++] = (struct jvar){n->a->name, items.u.list->items[i]};
 		else if ((rc = assign(rt, lf, n->a, items.u.list->items[i])))
 			return rc;
-		if ((rc = exec_body(rt, lf, n->d)))
+		if ((rc = exec_body(rt, lf, n->d))) {
+			if (rc == JINJA__CONTINUE)
+				continue;
+			if (rc == JINJA__BREAK)
+				break;
 			return rc;
+		}
+		completed = true;
 	}
-	if (!len && n->next) {
+	if (!completed && n->next) {
 		struct jframe *ef = frame_new(rt, f);
 		return exec_body(rt, ef, n->next);
 	}
@@ -1667,6 +1691,10 @@ static int exec_stmt(struct jinja_rt *rt, struct jframe *f, const struct jnode *
 	}
 	case N_CUSTOM:
 		return 0;
+	case N_BREAK:
+		return JINJA__BREAK;
+	case N_CONTINUE:
+		return JINJA__CONTINUE;
 	case N_WITH: {
 		struct jframe *wf = frame_new(rt, f);
 		for (uint32_t i = 0; i + 1 < n->n; i += 2) {

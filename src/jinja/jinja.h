@@ -40,7 +40,8 @@
  * from one thread first; after that, renders (each with its own arena and
  * out buf) may run concurrently on the same env — a render only reads it.
  *
- * Semantics follow Jinja2 with `jinja2.ext.do`, no autoescape, the default
+ * Semantics follow Jinja2 with `jinja2.ext.do` and `jinja2.ext.loopcontrols`
+ * ({% break %}, {% continue %}: dbt enables both), no autoescape, the default
  * Undefined (renders as "", attribute of undefined is an error), trim_blocks
  * and lstrip_blocks off, keep_trailing_newline off — the defaults of dbt.
  * Not supported: template inheritance (extends/block/include/import), which
@@ -187,7 +188,25 @@ struct jinja_obj_ops {
 	/* for x in obj / obj|list / length: produce a list (or tuple). */
 	int (*iter)(struct jinja_rt *rt, void *self, struct jinja_value *list_out);
 	bool (*truth)(void *self);
+	/* JINJA_OBJF_MAPPING: `x is mapping` is true (a Python Mapping, as
+	 * dbt's Relation). */
+	unsigned flags;
+	/* Hashable objects (dict keys, sets, `x in dict`): equal objects
+	 * must hash equal. NULL: unhashable. */
+	uint64_t (*hash)(void *self);
+	/* a == b for two objects of these ops (NULL: identity). */
+	bool (*eq)(void *self, void *other);
+	/* a < b ordering of two objects of these ops: -1, 0, 1 (NULL: not
+	 * orderable, a type error as in Python). */
+	int (*cmp)(void *self, void *other);
+	/* a + b, a - b where a or b is an object of these ops (datetime +
+	 * timedelta): op is JINJA_OP_ADD or JINJA_OP_SUB; ING_ENOTFOUND
+	 * (without an error) when the operands are not theirs. */
+	int (*binop)(struct jinja_rt *rt, int op, struct jinja_value a, struct jinja_value b,
+		     struct jinja_value *out);
 };
+enum { JINJA_OP_ADD = 0, JINJA_OP_SUB = 1 };
+enum { JINJA_OBJF_MAPPING = 1 };
 
 struct jinja_value jinja_obj(struct arena *a, const struct jinja_obj_ops *ops, void *user);
 /* The user pointer of an object made with ops (NULL if v is not one). */
@@ -349,6 +368,10 @@ int jinja_rt_error(struct jinja_rt *rt, int code, const char *fmt, ...)
 /* Look a name up as the template's top level would (its variables, the
  * context, globals, macros); a native does not see the caller's locals. */
 bool jinja_rt_lookup(struct jinja_rt *rt, const char *name, struct jinja_value *out);
+/* The items of an iterable as for-loops see them (a dict's keys, a
+ * string's characters, an object's iter hook) in *list; an error when v
+ * is not iterable. */
+int jinja_rt_iter(struct jinja_rt *rt, struct jinja_value v, struct jinja_value *list);
 /* Call any callable (macro, function, object, caller) from a native. */
 int jinja_rt_call(struct jinja_rt *rt, struct jinja_value callee, const struct jinja_value *args,
 		  size_t nargs, const struct jinja_kwarg *kwargs, size_t nkwargs,

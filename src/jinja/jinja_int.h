@@ -63,7 +63,7 @@ enum jnode_kind {
 	N_TUPLE, N_DICT, N_CONCAT,
 	/* statements */
 	N_BODY, N_TEXT, N_EMIT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_CALLBLOCK,
-	N_FILTERBLOCK, N_DO, N_CUSTOM, N_WITH,
+	N_FILTERBLOCK, N_DO, N_CUSTOM, N_WITH, N_BREAK, N_CONTINUE,
 };
 
 enum jop {
@@ -182,6 +182,10 @@ struct jinja_rt {
 
 /* internal status: return() unwinding */
 #define JINJA__RETURN 1
+/* {% break %} / {% continue %}: unwind to the innermost loop (the parser
+ * allows them only inside a loop body of the same macro) */
+#define JINJA__BREAK 2
+#define JINJA__CONTINUE 3
 
 /* value.c */
 uint64_t jinja__hash(struct jinja_value v);

@@ -49,6 +49,7 @@ struct parser {
 	size_t pos;
 	uint8_t *macro_flags; /* of the macro being parsed */
 	int depth;
+	int loops; /* for-loop bodies open around the statement (0 in a macro body) */
 };
 
 /* ------------------------------------------------------------ errors */
@@ -1352,10 +1353,13 @@ static struct jnode *parse_macro_like(struct parser *p, struct tok *t, int kind,
 	if (parse_macro_sig(p, m) || expect_bend(p))
 		return NULL;
 	uint8_t *saved = p->macro_flags;
+	int saved_loops = p->loops;
+	p->loops = 0; /* a macro body is a function: break/continue cannot leave it */
 	p->macro_flags = &m->flag;
 	const char *ends[] = {endtag, NULL};
 	m->a = parse_body(p, ends);
 	p->macro_flags = saved;
+	p->loops = saved_loops;
 	if (!m->a)
 		return NULL;
 	next(p); /* end tag name */
@@ -1418,10 +1422,13 @@ static struct jnode *parse_custom(struct parser *p, struct tok *t, const char *t
 		return NULL;
 	const char *body_start = cur(p)->s;
 	uint8_t *saved = p->macro_flags;
+	int saved_loops = p->loops;
+	p->loops = 0; /* a macro body is a function: break/continue cannot leave it */
 	p->macro_flags = &m->flag;
 	const char *ends[] = {iend, NULL};
 	m->a = parse_body(p, ends);
 	p->macro_flags = saved;
+	p->loops = saved_loops;
 	if (!m->a)
 		return NULL;
 	/* raw text: from the first body token to the '{%' before the end tag */
@@ -1518,7 +1525,10 @@ static struct jnode *parse_stmt(struct parser *p)
 		if (expect_bend(p))
 			return NULL;
 		static const char *const ends[] = {"endfor", "else", NULL};
-		if (!(n->d = parse_body(p, ends)))
+		p->loops++;
+		n->d = parse_body(p, ends);
+		p->loops--;
+		if (!n->d)
 			return NULL;
 		if (at_tag(p, "else")) {
 			next(p);
@@ -1592,9 +1602,12 @@ static struct jnode *parse_stmt(struct parser *p)
 			return NULL;
 		static const char *const ends[] = {"endcall", NULL};
 		uint8_t *saved = p->macro_flags;
+		int saved_loops = p->loops;
+		p->loops = 0;
 		p->macro_flags = &n->flag;
 		n->a = parse_body(p, ends);
 		p->macro_flags = saved;
+		p->loops = saved_loops;
 		if (!n->a)
 			return NULL;
 		next(p);
@@ -1641,6 +1654,19 @@ static struct jnode *parse_stmt(struct parser *p)
 		if (!(n->a = parse_body(p, ends)))
 			return NULL;
 		next(p);
+		if (expect_bend(p))
+			return NULL;
+		return n;
+	}
+	if (is_name(t, "break") || is_name(t, "continue")) {
+		/* jinja2.ext.loopcontrols (dbt enables it) */
+		bool brk = is_name(t, "break");
+		if (!p->loops) {
+			perr_at(p, t->line, t->col, "'%s' outside loop", brk ? "break" : "continue");
+			return NULL;
+		}
+		next(p);
+		struct jnode *n = nn(p, brk ? N_BREAK : N_CONTINUE, t);
 		if (expect_bend(p))
 			return NULL;
 		return n;

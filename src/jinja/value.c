@@ -131,6 +131,8 @@ static bool hashable_d(struct jinja_value v, int depth)
 	switch (v.type) {
 	case JINJA_NONE: case JINJA_BOOL: case JINJA_INT: case JINJA_FLOAT: case JINJA_STR:
 		return true;
+	case JINJA_OBJ:
+		return v.u.obj->ops->hash != NULL;
 	case JINJA_TUPLE:
 		for (uint32_t i = 0; i < v.u.list->len; i++)
 			if (!hashable_d(v.u.list->items[i], depth + 1))
@@ -168,6 +170,8 @@ static uint64_t hash_d(struct jinja_value v, int depth)
 			h = mix(h ^ hash_d(v.u.list->items[i], depth + 1)) + i;
 		return h;
 	}
+	case JINJA_OBJ:
+		return v.u.obj->ops->hash ? v.u.obj->ops->hash(v.u.obj->user) : 0;
 	default: return 0;
 	}
 }
@@ -464,7 +468,12 @@ static bool eq_d(struct jinja_value a, struct jinja_value b, int depth)
 	}
 	case JINJA_MACRO: return a.u.macro == b.u.macro;
 	case JINJA_FUNC: return a.u.func == b.u.func;
-	case JINJA_OBJ: return a.u.obj->user == b.u.obj->user && a.u.obj->ops == b.u.obj->ops;
+	case JINJA_OBJ:
+		if (a.u.obj->ops != b.u.obj->ops)
+			return false;
+		if (a.u.obj->user == b.u.obj->user)
+			return true;
+		return a.u.obj->ops->eq && a.u.obj->ops->eq(a.u.obj->user, b.u.obj->user);
 	default: return false;
 	}
 }
@@ -505,6 +514,11 @@ static int compare_d(struct jinja_value a, struct jinja_value b, int *res, int d
 			return compare_d(x, y, res, depth + 1);
 		}
 		*res = a.u.list->len < b.u.list->len ? -1 : a.u.list->len > b.u.list->len ? 1 : 0;
+		return 0;
+	}
+	if (a.type == JINJA_OBJ && b.type == JINJA_OBJ && a.u.obj->ops == b.u.obj->ops &&
+	    a.u.obj->ops->cmp) {
+		*res = a.u.obj->ops->cmp(a.u.obj->user, b.u.obj->user);
 		return 0;
 	}
 	return ING_EINVAL;

@@ -2,7 +2,11 @@
  * transform/context.c — the dbt Jinja context: ref, source, this, config,
  * var, env_var, target, is_incremental, run_query, statement/load_result,
  * log, print, exceptions, adapter (dispatch, quote, get_relation, ...),
- * api.Relation, modules.datetime, invocation_id, run_started_at, graph.
+ * api.Relation / api.Column (relation.c, column.c), run_query's agate
+ * tables (agate.c), modules.datetime / itertools (dtmod.c), modules.re
+ * (pyre.c), invocation_id, run_started_at,
+ * graph, load_relation; the smaller functions (set, zip, toyaml, ...) are
+ * in ctxfns.c.
  *
  * Each render carries a struct tf_render (the render's user pointer) that
  * says which node is rendered, whether this is the parse pass (config()
@@ -10,17 +14,15 @@
  * (ref() resolves to the built relation, run_query reaches the warehouse
  * through the worker's connection).
  *
- * Relations are host objects (struct tf_rel) that print as
- * "database"."schema"."identifier", as dbt's do, with the attributes and
- * methods macros use (database, schema, identifier, name, type, is_table,
- * is_view, include(), incorporate(), render()).
+ * Relations (relation.c) print as "database"."schema"."identifier", as
+ * dbt's do; ref(), source() and this have type None as dbt's create_from
+ * gives them, an ephemeral ref is a CTE.
  *
- * Not provided: agate's full Table API (run_query returns a table with
- * rows, columns, column_names, columns[i].values(), rows[i][j|name] and
- * iteration, which is what projects use), adapter methods that alter
- * relations (rename_relation, drop_relation: materializations are native).
+ * Not provided: agate's table computations (select, where, group_by ...),
+ * adapter.drop_schema and the cache methods (materializations are native).
  */
 #include "transform/tf_int.h"
+#include "transform/objmodel.h"
 #include "core/digest.h"
 #include "core/dtime.h"
 #include "core/env.h"
@@ -37,23 +39,6 @@
 #define RT_R(c) ((struct tf_render *)jinja_rt_user((c)->rt))
 
 /* ------------------------------------------------------------ relations */
-
-struct tf_rel {
-	const char *database, *schema, *identifier;
-	const char *type; /* "table" | "view" | "cte" | NULL */
-	bool inc_db, inc_schema, inc_ident;
-};
-
-static int rel_str(struct jinja_rt *rt, void *self, struct buf *out);
-static int rel_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out);
-static int rel_method(const struct jinja_call *c, const char *name, struct jinja_value *ret);
-
-static const struct jinja_obj_ops rel_ops = {
-	.type_name = "Relation",
-	.getattr = rel_getattr,
-	.method = rel_method,
-	.str = rel_str,
-};
 
 /* one quoting rule, the adapter's (tp may be NULL: a relation rendered
  * outside a project gets the standard double quotes) */
@@ -88,65 +73,22 @@ void tf_node_relation(struct tf_proj *tp, const struct tf_node *n, struct buf *o
 	tf_relation_text(tp, n->database, n->schema, n->alias, out);
 }
 
-static int rel_str(struct jinja_rt *rt, void *self, struct buf *out)
-{
-	struct tf_rel *r = self;
-	if (r->type && !strcmp(r->type, "cte")) {
-		buf_puts(out, r->identifier);
-		return 0;
-	}
-	(void)rt;
-	tf_relation_text(NULL, r->inc_db ? r->database : NULL, r->inc_schema ? r->schema : NULL,
-			 r->inc_ident ? r->identifier : NULL, out);
-	return 0;
-}
-
 static struct jinja_value strv(struct arena *a, const char *s)
 {
 	return s ? jinja_str(a, s, (size_t)-1) : jinja_none();
 }
 
-static int rel_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
+static const struct wh_adapter *tp_ad(const struct tf_proj *tp)
 {
-	struct tf_rel *r = self;
-	struct arena *a = jinja_rt_arena(rt);
-	if (!strcmp(name, "database"))
-		*out = strv(a, r->database);
-	else if (!strcmp(name, "schema"))
-		*out = strv(a, r->schema);
-	else if (!strcmp(name, "identifier") || !strcmp(name, "name") || !strcmp(name, "table"))
-		*out = strv(a, r->identifier);
-	else if (!strcmp(name, "type"))
-		*out = strv(a, r->type);
-	else if (!strcmp(name, "is_table"))
-		*out = jinja_bool(r->type && !strcmp(r->type, "table"));
-	else if (!strcmp(name, "is_view"))
-		*out = jinja_bool(r->type && !strcmp(r->type, "view"));
-	else if (!strcmp(name, "is_cte"))
-		*out = jinja_bool(r->type && !strcmp(r->type, "cte"));
-	else if (!strcmp(name, "is_materialized_view"))
-		*out = jinja_bool(false);
-	else if (!strcmp(name, "path")) {
-		struct jinja_value d = jinja_dict_new(a);
-		jinja_dict_set_str(d, "database", strv(a, r->database));
-		jinja_dict_set_str(d, "schema", strv(a, r->schema));
-		jinja_dict_set_str(d, "identifier", strv(a, r->identifier));
-		*out = d;
-	} else
-		return ING_ENOTFOUND;
-	return 0;
+	return wh_adapter_for(tp->engine);
 }
 
-static struct jinja_value rel_value(struct arena *a, const char *db, const char *schema,
-				    const char *ident, const char *type)
+/* A relation of this project's engine (type NULL: None, as dbt's ref,
+ * source and this have it). */
+static struct jinja_value rel_value(struct tf_proj *tp, struct arena *a, const char *db,
+				    const char *schema, const char *ident, const char *type)
 {
-	struct tf_rel *r = arena_zalloc(a, sizeof(*r));
-	r->database = db;
-	r->schema = schema;
-	r->identifier = ident;
-	r->type = type;
-	r->inc_db = r->inc_schema = r->inc_ident = true;
-	return jinja_obj(a, &rel_ops, r);
+	return tf_rel_new(a, tp_ad(tp), db, schema, ident, type);
 }
 
 static const char *arg_cstr(const struct jinja_call *c, size_t i, const char *name)
@@ -161,59 +103,6 @@ static const char *arg_cstr(const struct jinja_call *c, size_t i, const char *na
 	const char *s = arena_strdup(jinja_rt_arena(c->rt), buf_cstr(&b));
 	buf_free(&b);
 	return s;
-}
-
-static int rel_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_rel *r = jinja_obj_user(c->self, &rel_ops);
-	struct arena *a = jinja_rt_arena(c->rt);
-	if (!strcmp(name, "render")) {
-		struct buf b = BUF_INIT;
-		rel_str(c->rt, r, &b);
-		*ret = jinja_str(a, buf_cstr(&b), b.len);
-		buf_free(&b);
-		return 0;
-	}
-	if (!strcmp(name, "include") || !strcmp(name, "quote") || !strcmp(name, "incorporate") ||
-	    !strcmp(name, "replace_path")) {
-		struct tf_rel *n = arena_alloc(a, sizeof(*n));
-		*n = *r;
-		for (size_t i = 0; i < c->nkwargs; i++) {
-			const struct jinja_kwarg *k = &c->kwargs[i];
-			if (!strcmp(name, "include")) {
-				bool on = jinja_truthy(k->value);
-				if (!strcmp(k->name, "database"))
-					n->inc_db = on;
-				else if (!strcmp(k->name, "schema"))
-					n->inc_schema = on;
-				else if (!strcmp(k->name, "identifier"))
-					n->inc_ident = on;
-			} else if (!strcmp(k->name, "type") && k->value.type == JINJA_STR) {
-				n->type = jinja_str_cstr(a, k->value);
-			} else if (!strcmp(k->name, "path") && k->value.type == JINJA_DICT) {
-				struct jinja_value v;
-				if (jinja_dict_get_str(k->value, "database", &v) && v.type == JINJA_STR)
-					n->database = jinja_str_cstr(a, v);
-				if (jinja_dict_get_str(k->value, "schema", &v) && v.type == JINJA_STR)
-					n->schema = jinja_str_cstr(a, v);
-				if (jinja_dict_get_str(k->value, "identifier", &v) && v.type == JINJA_STR)
-					n->identifier = jinja_str_cstr(a, v);
-			} else if (k->value.type == JINJA_STR &&
-				   (!strcmp(k->name, "database") || !strcmp(k->name, "schema") ||
-				    !strcmp(k->name, "identifier"))) {
-				const char *s = jinja_str_cstr(a, k->value);
-				if (!strcmp(k->name, "database"))
-					n->database = s;
-				else if (!strcmp(k->name, "schema"))
-					n->schema = s;
-				else
-					n->identifier = s;
-			}
-		}
-		*ret = jinja_obj(a, &rel_ops, n);
-		return 0;
-	}
-	return ING_ENOTFOUND;
 }
 
 /* ----------------------------------------------------- relation cache */
@@ -276,10 +165,9 @@ enum wh_rel_kind tf_rel_kind(struct tf_proj *tp, struct wh_conn *c, const char *
 
 /* ------------------------------------------------------------- ref/source */
 
-static struct jinja_value node_rel(struct arena *a, struct tf_node *t)
+static struct jinja_value node_rel(struct tf_proj *tp, struct arena *a, struct tf_node *t)
 {
-	const char *type = !strcmp(t->materialized ? t->materialized : "", "view") ? "view" : "table";
-	return rel_value(a, t->database, t->schema, t->alias ? t->alias : t->name, type);
+	return rel_value(tp, a, t->database, t->schema, t->alias ? t->alias : t->name, NULL);
 }
 
 static const char *suggestion(struct arena *a, const char *best)
@@ -324,8 +212,8 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 			vec_push(&self->refs, rf);
 		}
 		struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
-		*ret = t ? node_rel(a, t)
-			 : rel_value(a, r->tp->target->database, r->tp->target->schema, name, "table");
+		*ret = t ? node_rel(r->tp, a, t)
+			 : rel_value(r->tp, a, r->tp->target->database, r->tp->target->schema, name, NULL);
 		return 0;
 	}
 	struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
@@ -343,7 +231,7 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 			if (!have)
 				vec_push(&self->ephemerals, t->idx);
 		}
-		*ret = rel_value(a, NULL, NULL, arena_printf(a, "__dbt__cte__%s", t->name), "cte");
+		*ret = tf_rel_cte(a, tp_ad(r->tp), t->name);
 		return 0;
 	}
 	/* --defer: an unselected model not built in this target resolves to
@@ -352,10 +240,10 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 	if (!t->selected && strmap_count(&r->tp->deferred) &&
 	    (d = strmap_get(&r->tp->deferred, t->unique_id)) &&
 	    tf_rel_kind(r->tp, r->conn, t->schema, t->alias) == WH_REL_NONE) {
-		*ret = rel_value(a, d->database, d->schema, d->alias, "table");
+		*ret = rel_value(r->tp, a, d->database, d->schema, d->alias, NULL);
 		return 0;
 	}
-	*ret = node_rel(a, t);
+	*ret = node_rel(r->tp, a, t);
 	return 0;
 }
 
@@ -380,8 +268,8 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 				at.file = arena_strdup(r->tp->arena, at.file);
 			vec_push(&r->node->src_at, at);
 		}
-		*ret = n ? rel_value(a, n->database, n->schema, n->alias, "table")
-			 : rel_value(a, r->tp->target->database, s, t, "table");
+		*ret = n ? rel_value(r->tp, a, n->database, n->schema, n->alias, NULL)
+			 : rel_value(r->tp, a, r->tp->target->database, s, t, NULL);
 		return 0;
 	}
 	if (!n)
@@ -390,7 +278,7 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 				      r->node ? tf_rtype_name(r->node->rtype) : "template",
 				      r->node ? r->node->unique_id : "", s, t,
 				      suggestion(a, tf__nearest_source(r->tp, s, t)));
-	*ret = rel_value(a, n->database, n->schema, n->alias, "table");
+	*ret = rel_value(r->tp, a, n->database, n->schema, n->alias, NULL);
 	return 0;
 }
 
@@ -402,6 +290,28 @@ static int config_call(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct tf_render *r = RT_R(c);
 	*ret = jinja_str_static("", 0);
+	if (!r->parsing && r->node && r->node->rtype == TF_TEST && r->node->test &&
+	    r->node->config.type == JINJA_DICT) {
+		/* config() in a generic test's definition (fail_calc, warn_if,
+		 * severity ...): generic tests render only here, so it applies
+		 * now, below what the test's properties and dbt_project.yml set
+		 * (a value still at the test default is replaced) */
+		static const char *const dflt[][2] = {{"severity", "ERROR"}, {"warn_if", "!= 0"},
+						       {"error_if", "!= 0"}, {"fail_calc", "count(*)"}};
+		struct arena *ea = jinja_env_arena(r->tp->env);
+		struct jinja_value have;
+		for (size_t i = 0; i < c->nkwargs; i++) {
+			const char *k = c->kwargs[i].name;
+			bool set = !jinja_dict_get_str(r->node->config, k, &have);
+			for (size_t d = 0; !set && d < ARRAY_SIZE(dflt); d++)
+				set = !strcmp(k, dflt[d][0]) &&
+				      jinja_value_eq(have, jinja_str_static(dflt[d][1], strlen(dflt[d][1])));
+			if (set)
+				tf__cfg_merge(ea, r->node->config, arena_strdup(ea, k),
+					      jinja_value_copy(ea, c->kwargs[i].value));
+		}
+		return 0;
+	}
 	if (!r->parsing || !r->node)
 		return 0;
 	struct arena *ea = jinja_env_arena(r->tp->env);
@@ -611,201 +521,6 @@ static const struct jinja_obj_ops exc_ops = {.type_name = "exceptions", .method 
 
 /* --------------------------------------------------- query results */
 
-static struct jinja_value cell_value(struct arena *a, const struct wh_value *v)
-{
-	struct buf b = BUF_INIT;
-	struct jinja_value out;
-	switch (v->type) {
-	case WH_NULL: return jinja_none();
-	case WH_BOOL: return jinja_bool(v->v.b);
-	case WH_INT64: return jinja_int(v->v.i);
-	case WH_DOUBLE: return jinja_float(v->v.d);
-	case WH_DECIMAL: {
-		char *s = arena_strndup(a, v->v.s.p, v->v.s.n);
-		if (!strchr(s, '.'))
-			return jinja_int(strtoll(s, NULL, 10));
-		return jinja_float(strtod(s, NULL));
-	}
-	default:
-		wh_value_text(v, &b);
-		out = jinja_str(a, buf_cstr(&b), b.len);
-		buf_free(&b);
-		return out;
-	}
-}
-
-struct tf_table {
-	struct jinja_value rows;         /* list of row objects */
-	struct jinja_value column_names; /* tuple of str */
-	struct jinja_value columns;      /* list of column objects */
-};
-
-struct tf_row {
-	struct jinja_value names; /* shared tuple */
-	struct jinja_value vals;  /* tuple */
-};
-
-struct tf_col {
-	const char *name;
-	struct jinja_value values; /* tuple */
-};
-
-static int row_getitem(struct jinja_rt *rt, void *self, struct jinja_value key,
-		       struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_row *r = self;
-	if (key.type == JINJA_INT) {
-		int64_t i = key.u.i, n = (int64_t)jinja_list_len(r->vals);
-		if (i < 0)
-			i += n;
-		if (i < 0 || i >= n)
-			return ING_ENOTFOUND;
-		*out = jinja_list_get(r->vals, (size_t)i);
-		return 0;
-	}
-	for (size_t i = 0; i < jinja_list_len(r->names); i++)
-		if (jinja_value_eq(jinja_list_get(r->names, i), key)) {
-			*out = jinja_list_get(r->vals, i);
-			return 0;
-		}
-	return ING_ENOTFOUND;
-}
-
-static int row_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
-{
-	return row_getitem(rt, self, jinja_str_static(name, strlen(name)), out);
-}
-
-static int row_iter(struct jinja_rt *rt, void *self, struct jinja_value *list_out)
-{
-	(void)rt;
-	*list_out = ((struct tf_row *)self)->vals;
-	return 0;
-}
-
-static int row_str(struct jinja_rt *rt, void *self, struct buf *out)
-{
-	return jinja_value_repr(rt, ((struct tf_row *)self)->vals, out);
-}
-
-static const struct jinja_obj_ops row_ops = {
-	.type_name = "Row", .getitem = row_getitem, .getattr = row_getattr, .iter = row_iter,
-	.str = row_str,
-};
-
-static int col_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
-{
-	struct tf_col *c = self;
-	if (!strcmp(name, "name")) {
-		*out = jinja_str(jinja_rt_arena(rt), c->name, (size_t)-1);
-		return 0;
-	}
-	return ING_ENOTFOUND;
-}
-
-static int col_values(const struct jinja_call *c, const char *name, struct jinja_value *ret);
-
-static const struct jinja_obj_ops col_ops = {
-	.type_name = "Column", .getattr = col_getattr, .method = col_values,
-};
-
-static int col_values(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_col *col = jinja_obj_user(c->self, &col_ops);
-	if (!col || (strcmp(name, "values") && strcmp(name, "values_distinct")))
-		return ING_ENOTFOUND;
-	*ret = col->values;
-	return 0;
-}
-
-static int table_getattr(struct jinja_rt *rt, void *self, const char *name,
-			 struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_table *t = self;
-	if (!strcmp(name, "rows"))
-		*out = t->rows;
-	else if (!strcmp(name, "columns"))
-		*out = t->columns;
-	else if (!strcmp(name, "column_names"))
-		*out = t->column_names;
-	else
-		return ING_ENOTFOUND;
-	return 0;
-}
-
-static int table_getitem(struct jinja_rt *rt, void *self, struct jinja_value key,
-			 struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_table *t = self;
-	if (key.type != JINJA_INT)
-		return ING_ENOTFOUND;
-	int64_t i = key.u.i, n = (int64_t)jinja_list_len(t->rows);
-	if (i < 0)
-		i += n;
-	if (i < 0 || i >= n)
-		return ING_ENOTFOUND;
-	*out = jinja_list_get(t->rows, (size_t)i);
-	return 0;
-}
-
-static int table_iter(struct jinja_rt *rt, void *self, struct jinja_value *list_out)
-{
-	(void)rt;
-	*list_out = ((struct tf_table *)self)->rows;
-	return 0;
-}
-
-static bool table_truth(void *self)
-{
-	return jinja_list_len(((struct tf_table *)self)->rows) > 0;
-}
-
-static int table_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_table *t = jinja_obj_user(c->self, NULL);
-	if (!strcmp(name, "print_table")) {
-		*ret = jinja_str_static("", 0);
-		return 0;
-	}
-	(void)t;
-	return ING_ENOTFOUND;
-}
-
-static const struct jinja_obj_ops table_ops = {
-	.type_name = "Table", .getattr = table_getattr, .getitem = table_getitem,
-	.iter = table_iter, .truth = table_truth, .method = table_method,
-};
-
-static struct jinja_value make_table(struct arena *a, const struct wh_result *res)
-{
-	struct tf_table *t = arena_zalloc(a, sizeof(*t));
-	t->column_names = jinja_tuple_new(a, res->ncols);
-	for (size_t c = 0; c < res->ncols; c++)
-		jinja_list_set(t->column_names, c, jinja_str(a, res->names[c], (size_t)-1));
-	t->rows = jinja_list_new(a, res->nrows);
-	for (size_t r = 0; r < res->nrows; r++) {
-		struct tf_row *row = arena_alloc(a, sizeof(*row));
-		row->names = t->column_names;
-		row->vals = jinja_tuple_new(a, res->ncols);
-		for (size_t c = 0; c < res->ncols; c++)
-			jinja_list_set(row->vals, c, cell_value(a, wh_cell(res, r, c)));
-		jinja_list_push(t->rows, jinja_obj(a, &row_ops, row));
-	}
-	t->columns = jinja_list_new(a, res->ncols);
-	for (size_t c = 0; c < res->ncols; c++) {
-		struct tf_col *col = arena_alloc(a, sizeof(*col));
-		col->name = arena_strdup(a, res->names[c]);
-		col->values = jinja_tuple_new(a, res->nrows);
-		for (size_t r = 0; r < res->nrows; r++)
-			jinja_list_set(col->values, r, cell_value(a, wh_cell(res, r, c)));
-		jinja_list_push(t->columns, jinja_obj(a, &col_ops, col));
-	}
-	return jinja_obj(a, &table_ops, t);
-}
-
 static int run_sql(const struct jinja_call *c, const char *sql, struct wh_result **res)
 {
 	struct tf_render *r = RT_R(c);
@@ -838,7 +553,7 @@ static int fn_run_query(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = run_sql(c, sql, &res);
 	if (rc)
 		return rc;
-	*ret = make_table(jinja_rt_arena(c->rt), res);
+	*ret = tf_agate_table(jinja_rt_arena(c->rt), res);
 	wh_result_free(res);
 	return 0;
 }
@@ -876,13 +591,8 @@ static int fn_statement(const struct jinja_call *c, struct jinja_value *ret)
 		jinja_dict_set_str(resp, "rows_affected", jinja_int(res->rows_affected));
 		jinja_dict_set_str(d, "response", resp);
 		if (fetch) {
-			struct jinja_value t = make_table(a, res);
-			struct tf_table *tt = jinja_obj_user(t, &table_ops);
-			struct jinja_value data = jinja_list_new(a, res->nrows);
-			for (size_t i = 0; i < jinja_list_len(tt->rows); i++)
-				jinja_list_push(data, ((struct tf_row *)jinja_obj_user(
-							      jinja_list_get(tt->rows, i), &row_ops))->vals);
-			jinja_dict_set_str(d, "data", data);
+			struct jinja_value t = tf_agate_table(a, res);
+			jinja_dict_set_str(d, "data", tf_agate_matrix(a, t));
 			jinja_dict_set_str(d, "table", t);
 		} else {
 			jinja_dict_set_str(d, "data", jinja_list_new(a, 0));
@@ -955,18 +665,8 @@ static struct jinja_value columns_value(struct tf_proj *tp, struct arena *a,
 					const struct wh_column_info *cols, size_t n)
 {
 	struct jinja_value l = jinja_list_new(a, n);
-	for (size_t i = 0; i < n; i++) {
-		struct jinja_value d = jinja_dict_new(a);
-		jinja_dict_set_str(d, "name", jinja_str(a, cols[i].name, (size_t)-1));
-		jinja_dict_set_str(d, "column", jinja_str(a, cols[i].name, (size_t)-1));
-		jinja_dict_set_str(d, "data_type", jinja_str(a, cols[i].data_type, (size_t)-1));
-		jinja_dict_set_str(d, "dtype", jinja_str(a, cols[i].data_type, (size_t)-1));
-		struct buf q = BUF_INIT;
-		quote_part(tp, &q, cols[i].name);
-		jinja_dict_set_str(d, "quoted", jinja_str(a, buf_cstr(&q), q.len));
-		buf_free(&q);
-		jinja_list_push(l, d);
-	}
+	for (size_t i = 0; i < n; i++)
+		jinja_list_push(l, tf_column_from_info(a, tp_ad(tp), &cols[i]));
 	return l;
 }
 
@@ -976,12 +676,77 @@ static int rel_parts(const struct jinja_call *c, size_t i, const char *kw, const
 	struct jinja_value v;
 	if (!jinja_call_arg(c, i, kw, &v))
 		return jinja_rt_error(c->rt, ING_EINVAL, "expected a relation");
-	struct tf_rel *r = jinja_obj_user(v, &rel_ops);
+	struct tf_rel *r = tf_rel_of(v);
 	if (!r)
 		return jinja_rt_error(c->rt, ING_EINVAL, "expected a relation, got %s",
 				      jinja_type_name(v));
 	*schema = r->schema;
 	*ident = r->identifier;
+	return 0;
+}
+
+/* adapter.drop_relation / truncate_relation / rename_relation /
+ * create_schema, as dbt's default macros write them; the relation cache
+ * follows. Parsing (execute False): nothing happens. */
+static int adapter_alter(const struct jinja_call *c, const char *name, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	bool rename = !strcmp(name, "rename_relation");
+	struct jinja_value v, v2;
+	struct tf_rel *rel = jinja_call_arg(c, 0, rename ? "from_relation" : "relation", &v) ? tf_rel_of(v) : NULL;
+	struct tf_rel *to = rename && jinja_call_arg(c, 1, "to_relation", &v2) ? tf_rel_of(v2) : NULL;
+	*ret = jinja_none();
+	if (!rel || (rename && !to))
+		return jinja_rt_error(c->rt, ING_EINVAL, "adapter.%s() takes %s", name,
+				      rename ? "two relations (from_relation, to_relation)" : "a relation");
+	if (!r->execute || !r->conn)
+		return 0;
+	struct buf sql = BUF_INIT, rs = BUF_INIT;
+	tf_rel_render(rel, &rs);
+	const char *kind = rel->type && !strcmp(rel->type, "view") ? "view" : "table";
+	if (!strcmp(name, "drop_relation")) {
+		if (!rel->type) {
+			buf_free(&rs);
+			return jinja_rt_error(c->rt, ING_EINVAL,
+					      "Tried to drop relation %s, but its type is null.", buf_cstr(&rs));
+		}
+		if (strcmp(rel->type, "table") && strcmp(rel->type, "view")) {
+			int rc = jinja_rt_error(c->rt, ING_EUNSUPPORTED, "adapter.drop_relation: cannot drop a %s (%s)",
+						rel->type, buf_cstr(&rs));
+			buf_free(&rs);
+			return rc;
+		}
+		buf_printf(&sql, "drop %s if exists %s cascade", kind, buf_cstr(&rs));
+	} else if (!strcmp(name, "truncate_relation")) {
+		buf_printf(&sql, "truncate table %s", buf_cstr(&rs));
+	} else if (rename) {
+		buf_printf(&sql, "alter %s %s rename to ", kind, buf_cstr(&rs));
+		quote_part(r->tp, &sql, to->identifier ? to->identifier : "");
+	} else {
+		if (!rel->schema) {
+			buf_free(&rs);
+			return jinja_rt_error(c->rt, ING_EINVAL, "adapter.create_schema: the relation has no schema");
+		}
+		struct err e = ERR_INIT;
+		int rc = tf_ensure_schema(r->tp, r->conn, rel->schema, &e);
+		if (rc)
+			rc = jinja_rt_error(c->rt, ING_EDB, "Database Error: %s", e.msg ? e.msg : "");
+		err_clear(&e);
+		buf_free(&rs);
+		return rc;
+	}
+	buf_free(&rs);
+	struct wh_result *res = NULL;
+	int rc = run_sql(c, arena_strdup(a, buf_cstr(&sql)), &res);
+	buf_free(&sql);
+	if (rc)
+		return rc;
+	wh_result_free(res);
+	if (rel->schema && rel->identifier && strcmp(name, "truncate_relation"))
+		tf_rel_set(r->tp, rel->schema, rel->identifier, WH_REL_NONE);
+	if (rename && to->schema && to->identifier)
+		tf_rel_set(r->tp, to->schema, to->identifier, !strcmp(kind, "view") ? WH_REL_VIEW : WH_REL_TABLE);
 	return 0;
 }
 
@@ -1020,7 +785,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 			*ret = jinja_bool(k != WH_REL_NONE);
 		else
 			*ret = k == WH_REL_NONE ? jinja_none()
-						: rel_value(a, db ? db : r->tp->target->database, schema, ident,
+						: rel_value(r->tp, a, db ? db : r->tp->target->database, schema, ident,
 							    k == WH_REL_VIEW ? "view" : "table");
 		return 0;
 	}
@@ -1069,125 +834,36 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 		*ret = jinja_bool(true);
 		return 0;
 	}
+	if (!strcmp(name, "drop_relation") || !strcmp(name, "truncate_relation") ||
+	    !strcmp(name, "rename_relation") || !strcmp(name, "create_schema"))
+		return adapter_alter(c, name, ret);
 	return ING_ENOTFOUND;
 }
 
 static const struct jinja_obj_ops adapter_ops = {.type_name = "adapter", .method = adapter_method};
 
-/* api.Relation.create(...) */
-static int relation_api_method(const struct jinja_call *c, const char *name,
-			       struct jinja_value *ret)
+/* load_relation(relation): adapter.get_relation(relation.database,
+ * relation.schema, relation.identifier) */
+static int fn_load_relation(const struct jinja_call *c, struct jinja_value *ret)
 {
-	if (strcmp(name, "create"))
-		return ING_ENOTFOUND;
+	struct jinja_value rel;
+	struct tf_rel *r = jinja_call_arg(c, 0, "relation", &rel) ? tf_rel_of(rel) : NULL;
+	if (!r)
+		return jinja_rt_error(c->rt, ING_EINVAL, "load_relation() takes a relation");
 	struct arena *a = jinja_rt_arena(c->rt);
-	*ret = rel_value(a, arg_cstr(c, 99, "database"), arg_cstr(c, 99, "schema"),
-			 arg_cstr(c, 99, "identifier"), arg_cstr(c, 99, "type"));
-	return 0;
-}
-static const struct jinja_obj_ops relation_api_ops = {.type_name = "Relation",
-						      .method = relation_api_method};
-
-/* ---------------------------------------------------------- datetime */
-
-struct tf_dt {
-	int64_t us; /* UTC µs */
-};
-
-static int dt_str(struct jinja_rt *rt, void *self, struct buf *out)
-{
-	(void)rt;
-	char s[40];
-	int64_t us = ((struct tf_dt *)self)->us;
-	ts_format(us, s);
-	buf_puts(out, s);
-	if (us % 1000000 == 0)
-		return 0;
-	return 0;
+	struct jinja_value args[3] = {
+		r->database ? jinja_str(a, r->database, (size_t)-1) : jinja_none(),
+		r->schema ? jinja_str(a, r->schema, (size_t)-1) : jinja_none(),
+		r->identifier ? jinja_str(a, r->identifier, (size_t)-1) : jinja_none(),
+	};
+	struct jinja_call gc = *c;
+	gc.args = args;
+	gc.nargs = 3;
+	gc.kwargs = NULL;
+	gc.nkwargs = 0;
+	return adapter_method(&gc, "get_relation", ret);
 }
 
-static const struct jinja_obj_ops dt_ops;
-
-static int dt_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	struct tf_dt *d = jinja_obj_user(c->self, &dt_ops);
-	struct arena *a = jinja_rt_arena(c->rt);
-	if (!d)
-		return ING_ENOTFOUND;
-	if (!strcmp(name, "isoformat")) {
-		char s[40];
-		ts_format(d->us, s);
-		char *t = strchr(s, ' ');
-		if (t)
-			*t = 'T';
-		*ret = jinja_str(a, s, (size_t)-1);
-		return 0;
-	}
-	if (!strcmp(name, "strftime")) {
-		const char *f = arg_cstr(c, 0, "format");
-		struct buf b = BUF_INIT;
-		int64_t days = d->us >= 0 ? d->us / 86400000000LL : -((-d->us + 86399999999LL) / 86400000000LL);
-		int64_t rem = d->us - days * 86400000000LL;
-		int y;
-		unsigned m, dd;
-		civil_from_days(days, &y, &m, &dd);
-		for (const char *p = f ? f : ""; *p; p++) {
-			if (*p != '%' || !p[1]) {
-				buf_putc(&b, *p);
-				continue;
-			}
-			switch (*++p) {
-			case 'Y': buf_printf(&b, "%04d", y); break;
-			case 'm': buf_printf(&b, "%02u", m); break;
-			case 'd': buf_printf(&b, "%02u", dd); break;
-			case 'H': buf_printf(&b, "%02d", (int)(rem / 3600000000LL)); break;
-			case 'M': buf_printf(&b, "%02d", (int)(rem / 60000000LL % 60)); break;
-			case 'S': buf_printf(&b, "%02d", (int)(rem / 1000000LL % 60)); break;
-			case 'f': buf_printf(&b, "%06d", (int)(rem % 1000000LL)); break;
-			case '%': buf_putc(&b, '%'); break;
-			default: buf_putc(&b, '%'); buf_putc(&b, *p);
-			}
-		}
-		*ret = jinja_str(a, buf_cstr(&b), b.len);
-		buf_free(&b);
-		return 0;
-	}
-	return ING_ENOTFOUND;
-}
-
-static int dt_getattr(struct jinja_rt *rt, void *self, const char *name, struct jinja_value *out)
-{
-	(void)rt;
-	struct tf_dt *d = self;
-	int64_t days = d->us >= 0 ? d->us / 86400000000LL : -((-d->us + 86399999999LL) / 86400000000LL);
-	int y;
-	unsigned m, dd;
-	civil_from_days(days, &y, &m, &dd);
-	if (!strcmp(name, "year"))
-		*out = jinja_int(y);
-	else if (!strcmp(name, "month"))
-		*out = jinja_int(m);
-	else if (!strcmp(name, "day"))
-		*out = jinja_int(dd);
-	else
-		return ING_ENOTFOUND;
-	return 0;
-}
-
-static const struct jinja_obj_ops dt_ops = {
-	.type_name = "datetime", .str = dt_str, .method = dt_method, .getattr = dt_getattr,
-};
-
-static int dtmod_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
-{
-	if (strcmp(name, "now") && strcmp(name, "utcnow"))
-		return ING_ENOTFOUND;
-	struct tf_dt *d = arena_alloc(jinja_rt_arena(c->rt), sizeof(*d));
-	d->us = now_us();
-	*ret = jinja_obj(jinja_rt_arena(c->rt), &dt_ops, d);
-	return 0;
-}
-static const struct jinja_obj_ops dtmod_ops = {.type_name = "datetime", .method = dtmod_method};
 
 /* ---------------------------------------------------- get_where_subquery */
 
@@ -1372,23 +1048,29 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	jinja_env_define_macro(env, "dbt", "get_where_subquery",
 			       jinja_func(a, "get_where_subquery", fn_where_subquery, tp));
 	jinja_env_set_global(env, "return", jinja_return_func(env));
+	struct jinja_value builtins = jinja_dict_new(a);
+	jinja_dict_set_str(builtins, "ref", jinja_func(a, "ref", fn_ref, tp));
+	jinja_dict_set_str(builtins, "source", jinja_func(a, "source", fn_source, tp));
+	jinja_dict_set_str(builtins, "config", jinja_obj(a, &config_ops, tp));
+	jinja_env_set_global(env, "load_relation", jinja_func(a, "load_relation", fn_load_relation, tp));
+	tf_ctxfns_register(tp, builtins);
 	jinja_env_set_global(env, "config", jinja_obj(a, &config_ops, tp));
 	jinja_env_set_global(env, "exceptions", jinja_obj(a, &exc_ops, tp));
 	jinja_env_set_global(env, "adapter", jinja_obj(a, &adapter_ops, tp));
 	struct jinja_value api = jinja_dict_new(a);
-	jinja_dict_set_str(api, "Relation", jinja_obj(a, &relation_api_ops, tp));
+	jinja_dict_set_str(api, "Relation", tf_relation_api(a, tp_ad(tp)));
+	jinja_dict_set_str(api, "Column", tf_column_api(a, tp_ad(tp)));
 	jinja_env_set_global(env, "api", api);
 	struct jinja_value modules = jinja_dict_new(a);
-	struct jinja_value dtm = jinja_dict_new(a);
-	jinja_dict_set_str(dtm, "datetime", jinja_obj(a, &dtmod_ops, tp));
-	jinja_dict_set_str(modules, "datetime", dtm);
+	jinja_dict_set_str(modules, "datetime", tf_datetime_module(a));
+	jinja_dict_set_str(modules, "itertools", tf_itertools_module(a));
+	jinja_dict_set_str(modules, "re", tf_re_module(a));
 	jinja_env_set_global(env, "modules", modules);
 	jinja_env_set_global(env, "target", target_value(tp, a));
 	jinja_env_set_global(env, "project_name", jinja_str(a, tp->p->name, (size_t)-1));
 	jinja_env_set_global(env, "invocation_id", jinja_str(a, tp->invocation_id, (size_t)-1));
-	struct tf_dt *dt = arena_alloc(a, sizeof(*dt));
-	dt->us = tp->run_started_us;
-	jinja_env_set_global(env, "run_started_at", jinja_obj(a, &dt_ops, dt));
+	/* dbt's run_started_at is aware, in UTC */
+	jinja_env_set_global(env, "run_started_at", tf_datetime_value(a, tp->run_started_us, true));
 	struct jinja_value flags = jinja_dict_new(a);
 	jinja_dict_set_str(flags, "FULL_REFRESH", jinja_bool(tp->full_refresh));
 	jinja_dict_set_str(flags, "WHICH", jinja_str_static("build", 5));
@@ -1492,9 +1174,8 @@ static struct jinja_value render_ctx(struct tf_render *r, struct arena *a)
 	if (n) {
 		if (n->rtype == TF_MODEL || n->rtype == TF_SEED || n->rtype == TF_SNAPSHOT ||
 		    n->rtype == TF_TEST || n->rtype == TF_ANALYSIS) {
-			const char *type = n->materialized && !strcmp(n->materialized, "view") ? "view" : "table";
-			jinja_dict_set_str(ctx, "this", rel_value(a, n->database, n->schema,
-								 n->alias ? n->alias : n->name, type));
+			jinja_dict_set_str(ctx, "this", rel_value(r->tp, a, n->database, n->schema,
+								 n->alias ? n->alias : n->name, NULL));
 		}
 		jinja_dict_set_str(ctx, "model", node_dict(r->tp, n, a));
 	}
@@ -1557,6 +1238,78 @@ int tf__parse_render(struct tf_proj *tp, struct tf_node *n)
 	return rc;
 }
 
+/* A rendered string as dbt's native rendering gives it back: Python
+ * literals (ints, floats, True/False/None) become values, the rest stays
+ * text. */
+static struct jinja_value native_value(struct arena *a, const char *s, size_t n)
+{
+	char *t = arena_strndup(a, s, n), *end;
+	if (!strcmp(t, "True") || !strcmp(t, "False"))
+		return jinja_bool(t[0] == 'T');
+	if (!strcmp(t, "None"))
+		return jinja_none();
+	bool lead0 = (t[0] == '0' && isdigit((unsigned char)t[1])) ||
+		     (t[0] == '-' && t[1] == '0' && isdigit((unsigned char)t[2]));
+	if (*t && !isspace((unsigned char)*t) && !lead0) {
+		long long i = strtoll(t, &end, 10);
+		if (!*end && end != t)
+			return jinja_int(i);
+		double d = strtod(t, &end);
+		if (!*end && end != t && strchr(t, '.') && !strchr(t, 'x') && !strchr(t, 'X') &&
+		    !strchr(t, 'n') && !strchr(t, 'N'))
+			return jinja_float(d);
+	}
+	return jinja_str(a, s, n);
+}
+
+/* A test argument that is a list or a mapping: strings holding Jinja are
+ * rendered in the test's context, as dbt renders nested arguments. */
+static int nested_kwarg(struct tf_render *r, struct arena *a, const struct ynode *n, int depth,
+			struct jinja_value *out, struct err *e)
+{
+	if (depth > 100)
+		return err_set(e, ING_ELIMIT, "test argument nests deeper than 100 levels");
+	if (n->type == Y_SCALAR && n->str && (memmem(n->str, n->len, "{{", 2) || memmem(n->str, n->len, "{%", 2))) {
+		struct jinja_template *t = NULL;
+		struct buf b = BUF_INIT;
+		int rc = jinja_compile(r->tp->env, "test argument", NULL, n->str, n->len, &t, e);
+		struct jinja_render_opts ro = {.arena = a, .user = r};
+		struct jinja_value ctx = render_ctx(r, a);
+		if (!rc)
+			rc = jinja_render(t, &ctx, &ro, &b, e);
+		if (!rc)
+			*out = native_value(a, buf_cstr(&b), b.len);
+		buf_free(&b);
+		return rc;
+	}
+	if (n->type == Y_SEQ) {
+		*out = jinja_list_new(a, n->n);
+		for (size_t i = 0; i < n->n; i++) {
+			struct jinja_value v;
+			int rc = nested_kwarg(r, a, n->items[i], depth + 1, &v, e);
+			if (rc)
+				return rc;
+			jinja_list_push(*out, v);
+		}
+		return 0;
+	}
+	if (n->type == Y_MAP) {
+		*out = jinja_dict_new(a);
+		for (size_t i = 0; i < n->n; i++) {
+			struct jinja_value v;
+			int rc = nested_kwarg(r, a, n->items[i], depth + 1, &v, e);
+			if (rc)
+				return rc;
+			struct jinja_value key = tf_yaml_value(a, n->keys[i]);
+			if (jinja_dict_set(*out, key, v))
+				return err_set(e, ING_EINVAL, "a test argument's mapping has an unhashable key");
+		}
+		return 0;
+	}
+	*out = tf_yaml_value(a, n);
+	return 0;
+}
+
 /* Render the keyword arguments of a generic test, as dbt does: strings
  * that look like a function call are evaluated, other strings rendered. */
 static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
@@ -1586,15 +1339,15 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 					have |= n->ephemerals.items[j] == t->idx;
 				if (!have)
 					vec_push(&n->ephemerals, t->idx);
-				rel = rel_value(a, NULL, NULL, arena_printf(a, "__dbt__cte__%s", t->name), "cte");
+				rel = tf_rel_cte(a, tp_ad(tp), t->name);
 			} else {
-				rel = t->rtype == TF_SOURCE ? rel_value(a, t->database, t->schema, t->alias, "table")
-							    : node_rel(a, t);
+				rel = t->rtype == TF_SOURCE ? rel_value(tp, a, t->database, t->schema, t->alias, NULL)
+							    : node_rel(tp, a, t);
 			}
 			const char *where = tf_cfg_str(n, "where", NULL);
 			if (where && *where) {
 				struct buf rs = BUF_INIT, out = BUF_INIT;
-				struct tf_rel *rr = jinja_obj_user(rel, &rel_ops);
+				struct tf_rel *rr = tf_rel_of(rel);
 				if (rr->type && !strcmp(rr->type, "cte"))
 					buf_puts(&rs, rr->identifier);
 				else
@@ -1654,6 +1407,10 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 			} else {
 				v = tf_yaml_value(a, k->val);
 			}
+		} else if (k->val && (k->val->type == Y_SEQ || k->val->type == Y_MAP)) {
+			int rc = nested_kwarg(r, a, k->val, 0, &v, e);
+			if (rc)
+				return rc;
 		} else {
 			v = tf_yaml_value(a, k->val);
 		}

@@ -66,6 +66,16 @@ struct wh_dialect {
 	void (*listagg)(const char *measure, const char *delim, const char *order_by,
 			const char *limit, struct buf *out);
 	void (*status)(const char *code, int64_t rows, struct buf *out);
+	/* dbt's adapter classes (wh_dbt_*): the Relation and Column class
+	 * names (default "BaseRelation", "Column"); the Column's integer and
+	 * float type names, lower case, NULL-terminated (default dbt's base
+	 * Column lists); sized_strings: a string column's data_type is always
+	 * "character varying(n)" (base Column) rather than PostgresColumn's
+	 * text / unsized character varying as is; no_subquery_alias: the
+	 * Relation's require_alias is False. */
+	const char *relation_class, *column_class;
+	const char *const *integer_types, *const *float_types;
+	bool sized_strings, no_subquery_alias;
 };
 
 struct wh_adapter {

@@ -18,6 +18,7 @@
 #include "core/mem.h"
 
 #include <string.h>
+#include <strings.h>
 
 static const struct wh_dialect *dl(const struct wh_adapter *ad)
 {
@@ -165,4 +166,53 @@ void wh_sql_status(const struct wh_adapter *ad, const char *code, int64_t rows, 
 		buf_printf(out, "%s %lld", code, (long long)rows);
 	else
 		buf_puts(out, code);
+}
+
+/* ---- dbt's adapter classes ---- */
+
+const char *wh_dbt_relation_class(const struct wh_adapter *ad)
+{
+	const char *s = dl(ad)->relation_class;
+	return s ? s : "BaseRelation";
+}
+
+const char *wh_dbt_column_class(const struct wh_adapter *ad)
+{
+	const char *s = dl(ad)->column_class;
+	return s ? s : "Column";
+}
+
+bool wh_dbt_require_alias(const struct wh_adapter *ad)
+{
+	return !dl(ad)->no_subquery_alias;
+}
+
+bool wh_dbt_sized_strings(const struct wh_adapter *ad)
+{
+	return dl(ad)->sized_strings;
+}
+
+/* dbt's base Column (dbt-adapters base/column.py) */
+static const char *const base_string_types[] = {"text", "character varying", "character", "varchar",
+						 NULL};
+static const char *const base_integer_types[] = {
+	"smallint", "integer", "bigint", "smallserial", "serial", "bigserial", "int2", "int4", "int8",
+	"serial2",  "serial4", "serial8", NULL};
+static const char *const base_float_types[] = {"real",   "float4",           "float",
+						"double precision", "float8", "double", NULL};
+static const char *const base_numeric_types[] = {"numeric", "decimal", NULL};
+
+bool wh_dbt_type_is(const struct wh_adapter *ad, enum wh_dbt_family f, const char *dtype)
+{
+	const char *const *set = NULL;
+	switch (f) {
+	case WH_DBT_STRING: set = base_string_types; break;
+	case WH_DBT_INTEGER: set = dl(ad)->integer_types ? dl(ad)->integer_types : base_integer_types; break;
+	case WH_DBT_FLOAT: set = dl(ad)->float_types ? dl(ad)->float_types : base_float_types; break;
+	case WH_DBT_NUMERIC: set = base_numeric_types; break;
+	}
+	for (size_t i = 0; set && dtype && set[i]; i++)
+		if (!strcasecmp(set[i], dtype))
+			return true;
+	return false;
 }

@@ -1682,6 +1682,12 @@ static void d_type_sql(const struct wh_ltype *t, struct buf *out)
 
 /* ---- dialect of models (where DuckDB differs from dialect.c's defaults) ---- */
 
+/* dbt-duckdb's DuckDBColumn type families */
+static const char *const d_dbt_integer_types[] = {
+	"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
+	"ubigint", "int1", "int2", "int4", "int8", "short", "int", "signed", "long", NULL};
+static const char *const d_dbt_float_types[] = {"real", "float", "float4", "float8", "double", NULL};
+
 static void d_dateadd(const char *part, const char *n, const char *d, struct buf *out)
 {
 	buf_printf(out, "date_add(%s, interval (%s) %s)", d, n, part);
@@ -1749,5 +1755,11 @@ const struct wh_adapter wh_duckdb_adapter = {
 		.datediff = d_datediff,
 		.listagg = d_listagg,
 		.status = d_status,
+		.relation_class = "DuckDBRelation",
+		.column_class = "DuckDBColumn",
+		.integer_types = d_dbt_integer_types,
+		.float_types = d_dbt_float_types,
+		.sized_strings = true,
+		.no_subquery_alias = true,
 	},
 };

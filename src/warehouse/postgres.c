@@ -36,6 +36,8 @@
 			[WH_SQLT_TIMESTAMP] = "timestamp without time zone", \
 		},                                                          \
 		.current_timestamp = "now()",                               \
+		.relation_class = "PostgresRelation",                      \
+		.column_class = "PostgresColumn",                          \
 		.local_timeout_fmt = "set local statement_timeout = %d",    \
 	}
 

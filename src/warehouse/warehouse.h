@@ -289,6 +289,24 @@ void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char
  * Default "SELECT 3" / "CREATE VIEW"; DuckDB says "OK". */
 void wh_sql_status(const struct wh_adapter *ad, const char *code, int64_t rows, struct buf *out);
 
+/* dbt's adapter classes of the engine, for the object model transform/
+ * gives templates (relations and columns as dbt-postgres / dbt-duckdb
+ * have them): the Relation class name ("PostgresRelation": dbt_utils
+ * checks that it ends in "Relation"), the Column class name, whether
+ * relations want a subquery alias (require_alias), and the Column's
+ * type families. */
+const char *wh_dbt_relation_class(const struct wh_adapter *ad);
+const char *wh_dbt_column_class(const struct wh_adapter *ad);
+bool wh_dbt_require_alias(const struct wh_adapter *ad);
+enum wh_dbt_family { WH_DBT_STRING, WH_DBT_INTEGER, WH_DBT_FLOAT, WH_DBT_NUMERIC };
+/* Column.is_string() / is_integer() / is_float() / is_numeric() of a
+ * column whose dtype is the engine's type text (case-insensitive). */
+bool wh_dbt_type_is(const struct wh_adapter *ad, enum wh_dbt_family f, const char *dtype);
+/* Whether Column.data_type of a string column is always sized
+ * ("character varying(256)", base Column) instead of PostgresColumn's
+ * rule (text and unsized character varying stay as they are). */
+bool wh_dbt_sized_strings(const struct wh_adapter *ad);
+
 /* ---- introspection ----
  * Each is an optional engine operation (adapter.h); an engine without it
  * gets the default: a standard information_schema query with bound

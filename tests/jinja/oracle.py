@@ -13,7 +13,7 @@ fail too).
     oracle.py --check [CORPUS]       exit 1 if a committed expectation differs
                                      from what Jinja2 renders now
 
-The environment is dbt's: Environment(extensions=['jinja2.ext.do']) with
+The environment is dbt's: Environment(extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"]) with
 every other setting at its default (no autoescape, default Undefined,
 trim_blocks/lstrip_blocks off, keep_trailing_newline off).
 
@@ -43,7 +43,7 @@ def cases(root):
 
 
 def render(base):
-    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    env = jinja2.Environment(extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
     with open(base + ".j2", encoding="utf-8", newline="") as fh:
         src = fh.read()
     ctx = {}

@@ -522,3 +522,75 @@ TEST(jinja_deep_values)
 	buf_free(&out);
 	jinja_env_free(env);
 }
+
+/* Host objects that behave as values: a mapping, hashable and equal by
+ * content, ordered, with + and - (what dbt's Relation and datetime need). */
+struct num_obj {
+	int64_t v;
+};
+static const struct jinja_obj_ops num_ops;
+static struct jinja_value num_new(struct arena *a, int64_t v)
+{
+	struct num_obj *n = arena_alloc(a, sizeof(*n));
+	n->v = v;
+	return jinja_obj(a, &num_ops, n);
+}
+static uint64_t num_hash(void *self) { return (uint64_t)((struct num_obj *)self)->v * 2654435761u; }
+static bool num_eq(void *a, void *b) { return ((struct num_obj *)a)->v == ((struct num_obj *)b)->v; }
+static int num_cmp(void *a, void *b)
+{
+	int64_t x = ((struct num_obj *)a)->v, y = ((struct num_obj *)b)->v;
+	return (x > y) - (x < y);
+}
+static int num_str(struct jinja_rt *rt, void *self, struct buf *out)
+{
+	(void)rt;
+	return buf_printf(out, "N%lld", (long long)((struct num_obj *)self)->v) < 0 ? ING_ENOMEM : 0;
+}
+static int num_binop(struct jinja_rt *rt, int op, struct jinja_value a, struct jinja_value b,
+		     struct jinja_value *out)
+{
+	struct num_obj *x = jinja_obj_user(a, &num_ops);
+	if (!x || b.type != JINJA_INT)
+		return ING_ENOTFOUND;
+	*out = num_new(jinja_rt_arena(rt), op == JINJA_OP_ADD ? x->v + b.u.i : x->v - b.u.i);
+	return 0;
+}
+static int num_getitem(struct jinja_rt *rt, void *self, struct jinja_value key, struct jinja_value *out)
+{
+	(void)rt;
+	if (key.type != JINJA_STR || key.len != 1 || key.u.s[0] != 'v')
+		return ING_ENOTFOUND;
+	*out = jinja_int(((struct num_obj *)self)->v);
+	return 0;
+}
+static int mk_num(const struct jinja_call *c, struct jinja_value *ret)
+{
+	*ret = num_new(jinja_rt_arena(c->rt), c->nargs && c->args[0].type == JINJA_INT ? c->args[0].u.i : 0);
+	return 0;
+}
+static const struct jinja_obj_ops num_ops = {
+	.type_name = "Num", .str = num_str, .getitem = num_getitem, .flags = JINJA_OBJF_MAPPING,
+	.hash = num_hash, .eq = num_eq, .cmp = num_cmp, .binop = num_binop,
+};
+
+TEST(jinja_host_objects_as_values)
+{
+	struct jinja_env *env = jinja_env_new();
+	struct arena *ea = jinja_env_arena(env);
+	jinja_env_set_global(env, "num", jinja_func(ea, "num", mk_num, NULL));
+	expect(env, "{{ num(1) is mapping }} {{ num(1)['v'] }} {{ num(1) == num(1) }} {{ num(1) == num(2) }} {{ num(1) != 1 }}",
+	       NULL, "True 1 True False True");
+	expect(env, "{% set d = {} %}{% do d.update({num(3): 'x'}) %}{{ d[num(3)] }} {{ num(3) in d }} {{ [num(1), num(1), num(2)] | unique | list | length }}",
+	       NULL, "x True 2");
+	expect(env, "{{ num(2) < num(5) }} {{ [num(3), num(1), num(2)] | sort | join(',') }} {{ num(5) + 2 }} {{ num(5) - 7 }} {{ [num(4), num(9)] | max }}",
+	       NULL, "True N1,N2,N3 N7 N-2 N9");
+	struct buf out = BUF_INIT;
+	struct err e = ERR_INIT;
+	CHECK(render(env, "{{ num(1) + 'x' }}", NULL, &out, &e) != 0); /* not theirs: a type error */
+	err_clear(&e);
+	CHECK(render(env, "{{ {num(1): 1, [1]: 2} }}", NULL, &out, &e) != 0); /* lists stay unhashable */
+	err_clear(&e);
+	buf_free(&out);
+	jinja_env_free(env);
+}
