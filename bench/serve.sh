@@ -44,7 +44,7 @@ MK
 cflags=${flags%%|*}
 mkdir -p "$build/bench"
 # shellcheck disable=SC2086
-${CC:-cc} $cflags -o "$build/bench/tile_driver" bench/tile_driver.c \
+${CC:-cc} $cflags -Wno-strict-prototypes -o "$build/bench/tile_driver" bench/tile_driver.c \
   -Lthird_party/duckdb/lib -lduckdb -ljansson -Wl,-rpath,"$root/third_party/duckdb/lib"
 
 echo "building the example at scale $scale ..." >&2
