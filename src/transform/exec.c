@@ -913,14 +913,9 @@ static int run_hooks_global(struct run *r, const char *key, struct err *e)
 		if (it->type != Y_SCALAR)
 			continue;
 		char *src = xstrndup(it->str, it->len);
-		struct buf sql = BUF_INIT;
-		rc = tf_render_string(tp, NULL, key, src, c, true, &sql, e);
-		char *t = str_trim(sql.data ? sql.data : (char *)"");
-		if (!rc && *t)
-			rc = wh_exec(c, t, e);
+		rc = tf_run_hook(tp, NULL, c, key, src, true, e);
 		if (rc)
 			err_prefix(e, "%s hook %zu", key, i + 1);
-		buf_free(&sql);
 		free(src);
 	}
 	wh_disconnect(c);
