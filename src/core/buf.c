@@ -158,14 +158,19 @@ int str_edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* Writes into s only when there is whitespace to remove: a string with
+ * none (the empty string literal callers pass for "no output" among them)
+ * is returned untouched, so read-only strings are safe. */
 char *str_trim(char *s)
 {
 	char *p = s;
 	while (*p && isspace((unsigned char)*p))
 		p++;
-	size_t n = strlen(p);
+	size_t len = strlen(p), n = len;
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
+	if (p == s && n == len)
+		return s;
 	memmove(s, p, n);
 	s[n] = 0;
 	return s;

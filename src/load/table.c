@@ -136,7 +136,7 @@ struct tload {
 	size_t qh, qn;
 	struct slot *freel[NSLOTS];
 	size_t nfree;
-	bool prod_done, stop;
+	bool prod_done, stop; /* stop: the appender failed or the load was cancelled */
 	_Atomic bool over; /* more than max_bad_records: count on, append nothing */
 	/* stream insert (engine threads pull slots), under mu */
 	bool stream;
@@ -220,6 +220,10 @@ static void slots_free(struct tload *tl)
 }
 
 /* ---- the queue between producer and appender ---- */
+
+/* Every wait below ends when stop is set: by a failing side, or by the
+ * load's cancel token (pipeline_cancel), so an interrupted load never
+ * waits for a side that will not come back. */
 
 /* Producer: a free slot to fill (NULL when the appender stopped). */
 static struct slot *take_free(struct tload *tl)
@@ -711,6 +715,11 @@ static void *producer(void *arg)
 		struct lfile *lf = &pl->files[i];
 		if ((!pl->replace && lf->state != LF_NEW) || lf->state == LF_DUP)
 			continue;
+		if (cancel_requested(tl->lc->o->cancel)) {
+			rc = err_set(e, ING_ECANCELED, "%s: %s", pl->name,
+				     cancel_reason(tl->lc->o->cancel));
+			break;
+		}
 		tl->cur_file = (uint32_t)i;
 		rc = load_file(tl, lf, tl->shas[i], &tl->rows[i], e);
 		if (rc) {
@@ -875,13 +884,27 @@ static int stream_consume(struct apx *x, struct err *e)
 /* Run the producer and append its slots on the table's connection, inside
  * the table's transaction; 0 when every file was read and every slot
  * written. */
+static void pipeline_cancel(void *arg)
+{
+	struct tload *tl = arg;
+	pthread_mutex_lock(&tl->mu);
+	tl->stop = true;
+	pthread_cond_broadcast(&tl->cv);
+	pthread_mutex_unlock(&tl->mu);
+}
+
 static int run_pipeline(struct tload *tl, struct err *e)
 {
 	struct apx x = {.tl = tl, .c = tl->c};
+	struct cancel *tok = tl->lc->o->cancel;
 	pthread_t prod;
 	int terr = log_thread_create(&prod, NULL, producer, tl);
 	if (terr)
 		return err_set(e, ING_EIO, "cannot start the file reader thread: %s", strerror(terr));
+	/* a cancel request wakes every wait of both sides (now, if it came
+	 * already); the statement in the engine is interrupted through the
+	 * connection's own token */
+	int hook = cancel_hook_add(tok, pipeline_cancel, tl);
 	int rc = tl->stream ? stream_consume(&x, e) : consume(&x, e);
 	if (rc) {
 		pthread_mutex_lock(&tl->mu);
@@ -890,8 +913,17 @@ static int run_pipeline(struct tload *tl, struct err *e)
 		pthread_mutex_unlock(&tl->mu);
 	}
 	pthread_join(prod, NULL);
+	cancel_hook_remove(tok, hook);
 	free(x.runs);
-	if (!rc && tl->prod_rc) {
+	if (cancel_requested(tok)) {
+		/* whatever each side saw, a cancelled load loads nothing */
+		if (!rc || (rc != ING_ECANCELED && rc != ING_ETIMEOUT)) {
+			err_clear(e);
+			rc = err_set(e, cancel_status(tok) == ING_ETIMEOUT ? ING_ETIMEOUT : ING_ECANCELED,
+				     "%s: %s", tl->pl->name, *cancel_reason(tok) ? cancel_reason(tok)
+				     : "cancelled");
+		}
+	} else if (!rc && tl->prod_rc) {
 		rc = tl->prod_rc;
 		err_move(e, &tl->prod_err);
 	}

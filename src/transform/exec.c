@@ -918,24 +918,19 @@ static int run_hooks_global(struct run *r, const char *key, struct err *e)
 		if (it->type != Y_SCALAR)
 			continue;
 		char *src = xstrndup(it->str, it->len);
-		struct buf sql = BUF_INIT;
-		rc = tf_render_string(tp, NULL, key, src, c, true, &sql, e);
-		char *t = str_trim(sql.data ? sql.data : (char *)"");
-		if (!rc && *t) {
-			rc = wh_exec(c, t, e);
-			if (relver_sql_writes(t))
-				relver_bump_all(); /* a hook writes what it likes */
-		}
+		rc = tf_run_hook(tp, NULL, c, key, src, true, e);
 		if (rc)
 			err_prefix(e, "%s hook %zu", key, i + 1);
-		buf_free(&sql);
 		free(src);
 	}
 	wh_disconnect(c);
 	return rc;
 }
 
-static void summary(struct run *r, struct transform_report *rep, double elapsed)
+/* hook_errs: the failures of on-run-start/end (one message a line), which
+ * count as errors as dbt counts its hook operations. */
+static void summary(struct run *r, struct transform_report *rep, double elapsed,
+		    int nhook_errs, const char *hook_errs)
 {
 	struct tf_proj *tp = r->tp;
 	int counts[8] = {0};
@@ -950,14 +945,15 @@ static void summary(struct run *r, struct transform_report *rep, double elapsed)
 	rep->error = counts[TF_ST_ERROR] + counts[TF_ST_FAIL];
 	rep->skip = counts[TF_ST_SKIPPED];
 	rep->total = rep->pass + rep->warn + rep->error + rep->skip;
+	int nerr = rep->error + nhook_errs;
 	rep->elapsed = elapsed;
 	con_line(&r->con, " ");
 	con_line(&r->con, "Finished running %d node%s in %.2fs.", rep->total, rep->total == 1 ? "" : "s",
 		 elapsed);
 	con_line(&r->con, " ");
-	if (rep->error || rep->warn) {
-		con_line(&r->con, "Completed with %d error%s and %d warning%s:", rep->error,
-			 rep->error == 1 ? "" : "s", rep->warn, rep->warn == 1 ? "" : "s");
+	if (nerr || rep->warn) {
+		con_line(&r->con, "Completed with %d error%s and %d warning%s:", nerr,
+			 nerr == 1 ? "" : "s", rep->warn, rep->warn == 1 ? "" : "s");
 		for (size_t i = 0; i < tp->nodes.len; i++) {
 			struct tf_node *n = tp->nodes.items[i];
 			if (!n->selected || (n->status != TF_ST_ERROR && n->status != TF_ST_FAIL &&
@@ -973,13 +969,21 @@ static void summary(struct run *r, struct transform_report *rep, double elapsed)
 					 n->original_file_path);
 			con_line(&r->con, "  %s", n->message ? n->message : "");
 		}
+		for (const char *h = hook_errs; h && *h;) {
+			const char *nl = strchr(h, '\n');
+			int len = nl ? (int)(nl - h) : (int)strlen(h);
+			con_line(&r->con, " ");
+			con_line(&r->con, "%.*s", len, h);
+			h = nl ? nl + 1 : h + len;
+		}
 		con_line(&r->con, " ");
 	} else {
 		con_line(&r->con, "Completed successfully");
 		con_line(&r->con, " ");
 	}
+	/* a failed hook is counted as dbt 1.9 counts its hook operations */
 	con_line(&r->con, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", rep->pass, rep->warn,
-		 rep->error, rep->skip, rep->total);
+		 nerr, rep->skip, rep->total + nhook_errs);
 }
 
 static int do_compile(struct run *r, const struct graph_set *sel, const struct transform_opts *o,
@@ -1205,11 +1209,36 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 			wh_disconnect(sc);
 		}
 	}
-	if (!rc)
-		rc = run_hooks_global(&r, "on-run-start", e);
 	if (rc) {
 		graph_set_free(&run_set);
 		goto out;
+	}
+	/* A failing on-run-start skips every selected node (dbt's
+	 * skip_nodes_if_on_run_start_fails), each carrying the hook's error;
+	 * on-run-end still runs and the artifacts are still written. */
+	struct buf hook_errs = BUF_INIT;
+	int nhook_errs = 0;
+	{
+		struct err he = ERR_INIT;
+		if (run_hooks_global(&r, "on-run-start", &he)) {
+			const char *msg = he.msg ? he.msg : "failed";
+			con_line(&r.con, "on-run-start failed: %s", msg);
+			buf_printf(&hook_errs, "Error in on-run-start: %s\n", msg);
+			nhook_errs++;
+			for (uint32_t i = graph_set_next(&run_set, 0); i != GRAPH_NONE;
+			     i = graph_set_next(&run_set, i + 1)) {
+				struct tf_node *n = tp->nodes.items[i];
+				if (n->status == TF_ST_ERROR && n->message)
+					continue; /* a parse error stays an error */
+				n->status = TF_ST_SKIPPED;
+				free(n->message);
+				n->message = xasprintf("Skipped due to on-run-start failure: %s", msg);
+			}
+			err_clear(&he);
+			graph_set_free(&run_set);
+			goto run_end;
+		}
+		err_clear(&he);
 	}
 	unsigned flags = o->verb == TF_VERB_BUILD ? GRAPH_SCHED_BUILD : 0;
 	rc = graph_sched_new(r.g, &run_set, flags, &r.sched, e);
@@ -1248,18 +1277,21 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		tp->writer = NULL;
 		err_clear(&we);
 	}
+run_end:
 	{
 		struct err he = ERR_INIT;
 		if (!cancel_requested(o->cancel) && run_hooks_global(&r, "on-run-end", &he)) {
-			con_line(&r.con, "on-run-end failed: %s", he.msg ? he.msg : "");
-			rep.error++;
+			const char *msg = he.msg ? he.msg : "failed";
+			con_line(&r.con, "on-run-end failed: %s", msg);
+			buf_printf(&hook_errs, "Error in on-run-end: %s\n", msg);
+			nhook_errs++;
 		}
 		err_clear(&he);
 	}
 	double elapsed = mono_seconds() - t0;
-	int extra_err = rep.error;
-	summary(&r, &rep, elapsed);
-	rep.error += extra_err;
+	summary(&r, &rep, elapsed, nhook_errs, buf_cstr(&hook_errs));
+	rep.error += nhook_errs;
+	buf_free(&hook_errs);
 	if (o->write_artifacts) {
 		struct err me = ERR_INIT;
 		if (tf_write_run_results(tp, verb_name(o->verb), elapsed, &me) || tf_write_manifest(tp, &me))

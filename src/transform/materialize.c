@@ -107,6 +107,22 @@ static int drop_rel(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, co
 
 /* ---- hooks ---- */
 
+int tf_run_hook(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
+		const char *src, bool execute, struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	int rc = tf_render_string(tp, n, key, src, c, execute, &sql, e);
+	/* a hook that renders to nothing (a {% do %}, blank) runs nothing */
+	char *t = str_trim(sql.data ? sql.data : (char *)"");
+	if (!rc && *t && execute && c) {
+		rc = n ? tf_exec_sql(tp, n, c, t, NULL, e) : wh_exec(c, t, e);
+		if (relver_sql_writes(t))
+			relver_bump_all(); /* a hook writes what it likes (core/relver.h) */
+	}
+	buf_free(&sql);
+	return rc;
+}
+
 int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
 		 bool execute, struct err *e)
 {
@@ -120,17 +136,8 @@ int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const
 		if (sqlv.type != JINJA_STR)
 			continue;
 		struct arena *a = arena_new(0);
-		const char *src = jinja_str_cstr(a, sqlv);
-		struct buf sql = BUF_INIT;
-		int rc = tf_render_string(tp, n, key, src, c, execute, &sql, e);
+		int rc = tf_run_hook(tp, n, c, key, jinja_str_cstr(a, sqlv), execute, e);
 		arena_free(a);
-		char *t = str_trim(sql.data ? sql.data : (char *)"");
-		if (!rc && *t && execute) {
-			rc = tf_exec_sql(tp, n, c, t, NULL, e);
-			if (relver_sql_writes(t))
-				relver_bump_all(); /* a hook writes what it likes */
-		}
-		buf_free(&sql);
 		if (rc) {
 			err_prefix(e, "%s", key);
 			return rc;

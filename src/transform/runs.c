@@ -14,14 +14,15 @@
  *   - each JSON file is hard-linked to a temporary name beside it and
  *     renamed over the old one (a copy when the file system has no hard
  *     links), so a reader sees the old file or the new one;
- *   - compiled/ and run/ are rebuilt beside the published tree as hard
- *     links (the published tree's files, then this run's over them: as in
- *     dbt, a listing of a node this run did not touch stays) and exchanged
- *     with it in one renameat2(RENAME_EXCHANGE), then the old tree is
- *     deleted; a reader sees the old tree or the new one, never half. On a
- *     file system without RENAME_EXCHANGE the old tree is renamed away and
- *     the new one renamed in (two renames; a reader may find no tree for
- *     that moment, never a mixed one).
+ *   - compiled/ and run/ are published file by file in place: a listing
+ *     whose bytes equal the published one is left as it is (most of them,
+ *     run after run); a new or changed one is hard-linked to a temporary in
+ *     target/ and renamed over the published name. A reader of any file
+ *     sees the old bytes or the new, never part of a file; a listing of a
+ *     node this run did not touch stays, as in dbt. (Rebuilding the whole
+ *     tree as links and exchanging it cost a link and an unlink per
+ *     published file per run, whatever changed: compile ran ~1.36x slower
+ *     than writing in place.)
  * Publishing is serialised by a process-wide mutex and an flock on
  * <target-path>/.publish.lock (other processes), so the run that finishes
  * last is the latest, and never a mix of two runs. The temporaries of a
@@ -32,9 +33,8 @@
  * an flock on runs/<id>/.running for its whole life (flock conflicts
  * between open files, so between threads of one process too).
  *
- * The walking and hard-linking below is plain POSIX (openat/linkat/
- * renameat2): no library in the build offers a tree copy by hard links or
- * an atomic directory exchange.
+ * The walking, comparing and hard-linking below is plain POSIX (openat/
+ * fstatat/linkat/renameat).
  */
 #include "transform/tf_int.h"
 #include "core/fs.h"
@@ -135,9 +135,63 @@ int tf_run_begin(struct tf_run_dir *rd, const char *target, struct err *e)
 
 /* ---- publishing ---- */
 
-/* Hard-link every file under src (an open directory) into dst (created),
- * replacing what dst holds under the same name. */
-static int link_tree(int sfd, int dfd, const char *where, struct err *e)
+/* Read exactly n bytes (false on a short file or an error). */
+static bool read_full(int fd, char *p, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/* Do the regular files a (in dir afd) and b (in bfd) hold the same bytes?
+ * Sizes first, so most changed files cost two stats. */
+static bool same_content(int afd, const char *an, const struct stat *ast, int bfd,
+			 const char *bn, const struct stat *bst)
+{
+	if (!S_ISREG(bst->st_mode))
+		return false;
+	if (ast->st_dev == bst->st_dev && ast->st_ino == bst->st_ino)
+		return true;
+	if (ast->st_size != bst->st_size)
+		return false;
+	int fa = openat(afd, an, O_RDONLY | O_CLOEXEC), fb = openat(bfd, bn, O_RDONLY | O_CLOEXEC);
+	bool same = fa >= 0 && fb >= 0;
+	char ba[16384], bb[16384];
+	/* exactly st_size bytes from each (no read to find the end) */
+	for (off_t left = ast->st_size; same && left > 0;) {
+		size_t want = left < (off_t)sizeof(ba) ? (size_t)left : sizeof(ba);
+		same = read_full(fa, ba, want) && read_full(fb, bb, want) && !memcmp(ba, bb, want);
+		left -= (off_t)want;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+struct pub {
+	int tfd;        /* target/: temporaries live there (sweep finds them) */
+	const char *id; /* the run's id, in temporary names */
+	unsigned seq;
+	size_t changed, kept;
+};
+
+/* Publish every file under src (an open directory) into the live tree
+ * dst: a file with the same bytes as the live one is left as it is; a new
+ * or changed one is hard-linked to a temporary in target/ and renamed over
+ * the live name, so a reader of any one file sees the old bytes or the
+ * new, never part. Live files this run did not write stay (as in dbt, a
+ * listing of a node the run did not touch is kept). */
+static int publish_dir(struct pub *pb, int sfd, int dfd, const char *where, const char *lwhere,
+		       struct err *e)
 {
 	DIR *d = fdopendir(sfd);
 	if (!d) {
@@ -150,35 +204,57 @@ static int link_tree(int sfd, int dfd, const char *where, struct err *e)
 		const char *nm = de->d_name;
 		if (!strcmp(nm, ".") || !strcmp(nm, ".."))
 			continue;
-		struct stat st;
+		struct stat st, lst;
 		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = err_set(e, ING_EIO, "cannot read %s/%s: %s", where, nm, strerror(errno));
 			break;
 		}
-		char *sub = xasprintf("%s/%s", where, nm);
+		char *sub = xasprintf("%s/%s", where, nm), *lsub = xasprintf("%s/%s", lwhere, nm);
+		bool live = fstatat(dfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0;
 		if (S_ISDIR(st.st_mode)) {
-			if (mkdirat(dfd, nm, 0755) < 0 && errno != EEXIST) {
+			if (live && !S_ISDIR(lst.st_mode) && unlinkat(dfd, nm, 0) < 0)
+				rc = err_set(e, ING_EIO, "cannot replace %s: %s", lsub, strerror(errno));
+			else if ((!live || !S_ISDIR(lst.st_mode)) && mkdirat(dfd, nm, 0755) < 0 &&
+				 errno != EEXIST)
 				rc = err_set(e, ING_EIO, "cannot create %s: %s", sub, strerror(errno));
-			} else {
+			if (!rc) {
 				int s2 = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 				int d2 = openat(dfd, nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 				if (s2 < 0 || d2 < 0)
 					rc = err_set(e, ING_EIO, "cannot open %s: %s", sub, strerror(errno));
 				else
-					rc = link_tree(s2, d2, sub, e), s2 = -1;
+					rc = publish_dir(pb, s2, d2, sub, lsub, e), s2 = -1;
 				if (s2 >= 0)
 					close(s2);
 				if (d2 >= 0)
 					close(d2);
 			}
 		} else if (S_ISREG(st.st_mode)) {
-			if (unlinkat(dfd, nm, 0) < 0 && errno != ENOENT)
-				rc = err_set(e, ING_EIO, "cannot replace %s: %s", sub, strerror(errno));
-			else if (linkat(dirfd(d), nm, dfd, nm, 0) < 0)
-				rc = err_set(e, ING_EIO, "cannot link %s: %s (the target path needs a "
-					     "file system with hard links)", sub, strerror(errno));
+			if (live && S_ISREG(lst.st_mode) && same_content(dirfd(d), nm, &st, dfd, nm, &lst)) {
+				pb->kept++;
+			} else {
+				char tmp[128];
+				snprintf(tmp, sizeof(tmp), ".pub.%s.%u.tmp", pb->id, pb->seq++);
+				unlinkat(pb->tfd, tmp, 0);
+				/* a file where a directory was: the directory goes first
+				 * (a rename cannot replace it) */
+				if (live && S_ISDIR(lst.st_mode))
+					rc = fs_remove_tree(lsub, e);
+				if (rc)
+					;
+				else if (linkat(dirfd(d), nm, pb->tfd, tmp, 0) < 0)
+					rc = err_set(e, ING_EIO, "cannot link %s: %s (the target path needs "
+						     "a file system with hard links)", sub, strerror(errno));
+				else if (renameat(pb->tfd, tmp, dfd, nm) < 0) {
+					rc = err_set(e, ING_EIO, "cannot publish %s: %s", lsub, strerror(errno));
+					unlinkat(pb->tfd, tmp, 0);
+				} else {
+					pb->changed++;
+				}
+			}
 		}
 		free(sub);
+		free(lsub);
 	}
 	if (!rc && errno)
 		rc = err_set(e, ING_EIO, "cannot read %s: %s", where, strerror(errno));
@@ -186,68 +262,39 @@ static int link_tree(int sfd, int dfd, const char *where, struct err *e)
 	return rc;
 }
 
-static int link_into(const char *src, int dfd, struct err *e)
-{
-	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0)
-		return err_set(e, ING_EIO, "cannot open %s: %s", src, strerror(errno));
-	return link_tree(sfd, dfd, src, e);
-}
-
-/* Replace target/<tree> by (target/<tree> overlaid with run/<tree>). */
+/* Publish run/<tree> into target/<tree> file by file (publish_dir). */
 static int publish_tree(const struct tf_run_dir *rd, const char *target, const char *tree,
 			struct err *e)
 {
 	char *from = path_join(rd->dir, tree);
 	char *live = path_join(target, tree);
-	char *tmpn = xasprintf(".%s.%s.new", tree, rd->id);
-	char *next = path_join(target, tmpn);
-	free(tmpn);
-	int rc = 0;
+	int rc = 0, sfd = -1, dfd = -1, tfd = -1;
 	if (!fs_is_dir(from))
 		goto out;
-	if (fs_exists(next) && (rc = fs_remove_tree(next, e)))
-		goto out;
-	if (mkdir(next, 0755) < 0) {
-		rc = err_set(e, ING_EIO, "cannot create %s: %s", next, strerror(errno));
+	if (!fs_is_dir(live) && mkdir(live, 0755) < 0 && errno != EEXIST) {
+		rc = err_set(e, ING_EIO, "cannot create %s: %s", live, strerror(errno));
 		goto out;
 	}
-	int nfd = open(next, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (nfd < 0) {
-		rc = err_set(e, ING_EIO, "cannot open %s: %s", next, strerror(errno));
+	sfd = open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(live, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	tfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0 || dfd < 0 || tfd < 0) {
+		rc = err_set(e, ING_EIO, "cannot open %s: %s", sfd < 0 ? from : dfd < 0 ? live : target,
+			     strerror(errno));
 		goto out;
 	}
-	bool had = fs_is_dir(live);
-	if (had)
-		rc = link_into(live, nfd, e);
-	if (!rc)
-		rc = link_into(from, nfd, e);
-	close(nfd);
-	if (rc) {
-		struct err ig = ERR_INIT;
-		fs_remove_tree(next, &ig);
-		err_clear(&ig);
-		goto out;
-	}
-	if (!had) {
-		if (rename(next, live) < 0)
-			rc = err_set(e, ING_EIO, "cannot rename %s to %s: %s", next, live, strerror(errno));
-	} else if (renameat2(AT_FDCWD, next, AT_FDCWD, live, RENAME_EXCHANGE) == 0) {
-		rc = fs_remove_tree(next, e); /* now the old tree */
-	} else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
-		char *oldn = xasprintf("%s.old", next);
-		if (rename(live, oldn) < 0 || rename(next, live) < 0)
-			rc = err_set(e, ING_EIO, "cannot replace %s: %s", live, strerror(errno));
-		else
-			rc = fs_remove_tree(oldn, e);
-		free(oldn);
-	} else {
-		rc = err_set(e, ING_EIO, "cannot exchange %s with %s: %s", next, live, strerror(errno));
-	}
+	struct pub pb = {.tfd = tfd, .id = rd->id};
+	rc = publish_dir(&pb, sfd, dfd, from, live, e);
+	sfd = -1; /* publish_dir closed it */
 out:
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (tfd >= 0)
+		close(tfd);
 	free(from);
 	free(live);
-	free(next);
 	return rc;
 }
 

@@ -268,6 +268,12 @@ int tf_materialize(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, str
 int tf_exec_sql(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *sql,
 		int64_t *rows, struct err *e);
 int tf_ensure_schema(struct tf_proj *tp, struct wh_conn *c, const char *schema, struct err *e);
+/* One hook's source: rendered in n's context (n NULL: the run's, for
+ * on-run-start/end); when execute (and c), what it renders to is run,
+ * unless blank. */
+int tf_run_hook(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
+		const char *src, bool execute, struct err *e);
+/* The node's hooks under key ("pre-hook", "post-hook") in order. */
 int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
 		 bool execute, struct err *e);
 

@@ -1341,10 +1341,15 @@ struct dstream {
 	size_t live; /* arrays handed out, not yet released */
 };
 
-/* One exported batch. */
+/* One exported batch: a copy that owns every buffer, so the source's
+ * batch is released before DuckDB sees it. DuckDB keeps an array while its
+ * thread works on it and while that thread waits (under the scan's lock)
+ * for the next one; a source with a few batch slots whose slot stayed held
+ * until this release deadlocked: the waiting thread wanted the next batch,
+ * the source's producer wanted a slot, and the slots sat in DuckDB's other
+ * threads, queued on the same lock. */
 struct darr {
 	struct dstream *s;
-	void *token;
 	struct ArrowArray *kid, **kidp;
 	const void **bufs; /* 3 per column */
 	void **owned;      /* buffers we allocated for it */
@@ -1386,7 +1391,6 @@ static void arr_release(struct ArrowArray *a)
 {
 	struct darr *d = a->private_data;
 	struct dstream *s = d->s;
-	s->src->release(s->src->ctx, d->token);
 	for (size_t i = 0; i < d->nowned; i++)
 		free(d->owned[i]);
 	free(d->owned);
@@ -1417,6 +1421,23 @@ static uint8_t *pack_validity(struct darr *d, const uint8_t *valid, size_t n, in
 	*nulls = (int64_t)z;
 	d->owned[d->nowned++] = bits;
 	return bits;
+}
+
+/* Bytes per value of a column that goes through Arrow as the batch has it
+ * (stream_column's formats). */
+static size_t fill_width(enum dfill f)
+{
+	switch (f) {
+	case F_DATE: return sizeof(int32_t);
+	case F_DEC16:
+	case F_DEC32:
+	case F_DEC64:
+	case F_DEC128: return sizeof(__int128);
+	case F_I64:
+	case F_F64:
+	case F_TS: return sizeof(int64_t);
+	default: BUG("column fill %d does not go through Arrow as is", (int)f);
+	}
 }
 
 static int as_get_next(struct ArrowArrayStream *st, struct ArrowArray *out)
@@ -1450,7 +1471,6 @@ static int as_get_next(struct ArrowArrayStream *st, struct ArrowArray *out)
 	}
 	struct darr *d = xcalloc(1, sizeof(*d));
 	d->s = s;
-	d->token = token;
 	d->kid = xcalloc(nc, sizeof(*d->kid));
 	d->kidp = xcalloc(nc, sizeof(*d->kidp));
 	d->bufs = xcalloc(nc * 3 + 1, sizeof(*d->bufs));
@@ -1500,12 +1520,20 @@ static int as_get_next(struct ArrowArrayStream *st, struct ArrowArray *out)
 			bf[2] = txt;
 			break;
 		}
-		default: /* same representation as the batch */
-			bf[1] = cb->data;
+		default: { /* same representation as the batch, copied */
+			size_t nb = n * fill_width(s->cols[k].fill);
+			void *v = xmalloc(nb ? nb : 1);
+			if (nb)
+				memcpy(v, cb->data, nb);
+			d->owned[d->nowned++] = v;
+			bf[1] = v;
 			break;
+		}
 		}
 		d->kidp[k] = a;
 	}
+	/* the copy is DuckDB's: the source's slot is free for the next batch */
+	s->src->release(s->src->ctx, token);
 	out->length = (int64_t)n;
 	out->n_buffers = 1;
 	out->buffers = d->bufs; /* bufs[0]: the struct's validity, none */

@@ -10,7 +10,9 @@
  * environment and rendered as a model's body three ways: in the parse pass
  * (config()/ref() record into the node), in the compile pass (execute is
  * False, refs resolve to relations) and as a free-standing string (hooks,
- * compile --inline). Limits keep each render small; errors are expected.
+ * compile --inline), then as the model's pre/post hooks and as the
+ * run's on-run-start/end hooks (rendered and trimmed as a run does; nothing
+ * is executed). Limits keep each render small; errors are expected.
  */
 #include "config/project.h"
 #include "core/fs.h"
@@ -123,6 +125,24 @@ int fuzz_dbt_context_one(const uint8_t *data, size_t size)
 	tf_render_string(tp, NULL, "inline", src, NULL, false, &out, &e);
 	err_clear(&e);
 	buf_free(&out);
+	/* the input as the node's post-hooks (a string and a {sql: ...} dict)
+	 * and as on-run-start/end: rendered and trimmed as a run does (no
+	 * warehouse here, so nothing is executed) */
+	if (fct->config.type == JINJA_DICT) {
+		struct jinja_value hooks = jinja_list_new(tp->arena, 2), d = jinja_dict_new(tp->arena);
+		jinja_list_push(hooks, jinja_str(tp->arena, src, size));
+		jinja_dict_set_str(d, "sql", jinja_str(tp->arena, src, size));
+		jinja_list_push(hooks, d);
+		jinja_dict_set_str(fct->config, "post-hook", hooks);
+		tf_run_hooks(tp, fct, NULL, "post-hook", false, &e);
+		err_clear(&e);
+		tf_run_hook(tp, fct, NULL, "pre-hook", src, false, &e);
+		err_clear(&e);
+	}
+	tf_run_hook(tp, NULL, NULL, "on-run-start", src, false, &e);
+	err_clear(&e);
+	tf_run_hook(tp, NULL, NULL, "on-run-end", src, false, &e);
+	err_clear(&e);
 	tf_proj_free(tp);
 	free(src);
 	return 0;

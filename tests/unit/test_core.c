@@ -40,6 +40,21 @@ TEST(buf_append_and_cap)
 	free(d);
 }
 
+/* str_trim writes only when it trims: the callers hand it the literal ""
+ * (or any read-only string without surrounding spaces) for "no output". */
+TEST(str_trim_leaves_untrimmed_strings_alone)
+{
+	static const char ro_empty[] = "", ro_word[] = "select 1";
+	CHECK(str_trim((char *)ro_empty) == ro_empty);
+	CHECK_STR(str_trim((char *)""), "");
+	CHECK(str_trim((char *)ro_word) == ro_word);
+	CHECK_STR(ro_word, "select 1");
+	char a[] = "  x y \n\t", b[] = " \n ", c[] = "z  ";
+	CHECK_STR(str_trim(a), "x y");
+	CHECK_STR(str_trim(b), "");
+	CHECK_STR(str_trim(c), "z");
+}
+
 TEST(buf_long_printf)
 {
 	struct buf b = BUF_INIT;
