@@ -63,7 +63,14 @@ int tf_ensure_schema(struct tf_proj *tp, struct wh_conn *c, const char *schema, 
 	pthread_mutex_unlock(&tp->rel_lock);
 	int rc = 0;
 	if (!have) {
+		/* one creator at a time in the process: two threads (or two runs)
+		 * creating the same schema at once conflict on DuckDB ("Catalog
+		 * write-write conflict on create"), `if not exists` or not; the
+		 * second then finds it made */
+		static pthread_mutex_t create_mu = PTHREAD_MUTEX_INITIALIZER;
+		pthread_mutex_lock(&create_mu);
 		rc = wh_create_schema(c, schema, e);
+		pthread_mutex_unlock(&create_mu);
 		if (!rc) {
 			pthread_mutex_lock(&tp->rel_lock);
 			strmap_put(&tp->created_schemas, key, (void *)1);
