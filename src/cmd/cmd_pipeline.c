@@ -55,6 +55,23 @@ char *pipeline_project_dir(struct cmd_ctx *c)
 	return xstrdup(cwd);
 }
 
+struct orch_opts pipeline_daemon_opts(const char *dir, struct platform *pl, long long parallelism,
+				      long long grace_s, long long heartbeat_s)
+{
+	return (struct orch_opts){
+		.project_dir = dir,
+		.lake_root = platform_lake_root(pl),
+		.parallelism = (int)parallelism,
+		.hooks = platform_hooks(),
+		.host = pl,
+		.schedule = true,
+		.resume = true,
+		.watch = true,
+		.grace_us = grace_s ? grace_s * US_PER_SEC : 1,
+		.heartbeat_us = heartbeat_s * US_PER_SEC,
+	};
+}
+
 int pipeline_platform(struct cmd_ctx *c, const char *dir, struct platform **pl, struct err *e)
 {
 	struct platform_opts po = {.project_dir = dir,

@@ -48,18 +48,7 @@ static int run(struct cmd_ctx *c)
 		free(dir);
 		return 2;
 	}
-	struct orch_opts o = {
-		.project_dir = dir,
-		.lake_root = platform_lake_root(pl),
-		.parallelism = (int)par,
-		.hooks = platform_hooks(),
-		.host = pl,
-		.schedule = true,
-		.resume = true,
-		.watch = true,
-		.grace_us = grace ? grace * US_PER_SEC : 1,
-		.heartbeat_us = hb * US_PER_SEC,
-	};
+	struct orch_opts o = pipeline_daemon_opts(dir, pl, par, grace, hb);
 	struct orch *x;
 	int rc = 0;
 	/* the warehouse's owner: commands of other processes run in here */

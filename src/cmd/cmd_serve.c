@@ -123,18 +123,7 @@ static int run(struct cmd_ctx *c)
 		goto done;
 	if (dash_ctx_open(pl, &dash, &c->err))
 		goto done;
-	struct orch_opts o = {
-		.project_dir = dir,
-		.lake_root = platform_lake_root(pl),
-		.parallelism = (int)par,
-		.hooks = platform_hooks(),
-		.host = pl,
-		.schedule = true,
-		.resume = true,
-		.watch = true,
-		.grace_us = grace ? grace * US_PER_SEC : 1,
-		.heartbeat_us = 10 * US_PER_SEC,
-	};
+	struct orch_opts o = pipeline_daemon_opts(dir, pl, par, grace, 10);
 	if (sched && orch_open(&o, &x, &c->err))
 		goto done;
 	if (!wh_engine_has(c->project->target.type, WH_CAP_MULTI_PROCESS) &&
