@@ -711,10 +711,9 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 	struct dates ds;
 	struct jw w, qw;
 	int rc = 0;
-	/* every query the tile ran, in order ("queries": View SQL, bench) */
+	/* every query the tile ran, in order ("queries": View SQL, bench),
+	 * opened below once a query will run */
 	struct buf qs = BUF_INIT;
-	jw_init(&qw, &qs, false);
-	jw_arr_begin(&qw);
 	jw_init(&w, out, false);
 	jw_obj_begin(&w);
 	jw_key(&w, "tile");
@@ -740,6 +739,8 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 			       "tile '%s': the model of view '%s' has no relation (run `ingot dashboards "
 			       "check`)",
 			       t->name, t->view->name);
+	jw_init(&qw, &qs, false);
+	jw_arr_begin(&qw);
 	if ((rc = run_begin(&rn, e)))
 		goto done;
 	size_t cap = t->type == T_TABLE ? 0 : o->row_cap + 1;
