@@ -1323,10 +1323,19 @@
     var d = document.getElementById('sql-dialog');
     document.getElementById('sql-title').textContent = 'SQL — ' + (v.spec.title || v.spec.name);
     var j = v.data;
-    document.getElementById('sql-text').textContent = j && j.sql ? j.sql : (j ? 'This tile runs no SQL.' : 'The tile has not loaded.');
-    var ps = (j && j.params) || [];
-    document.getElementById('sql-params').textContent = ps.length
-      ? ps.map(function (p, i) { return '$' + (i + 1) + ' = ' + JSON.stringify(p); }).join('\n') : '(none)';
+    /* every query the tile ran (a KPI's previous period and sparkline, a
+     * table's count), each with its own bound values */
+    var qs = j && j.queries && j.queries.length ? j.queries : (j && j.sql ? [{ sql: j.sql, params: j.params }] : []);
+    var many = qs.length > 1;
+    document.getElementById('sql-text').textContent = qs.length
+      ? qs.map(function (q, k) { return (many ? '-- query ' + (k + 1) + ' of ' + qs.length + '\n' : '') + q.sql; }).join('\n\n')
+      : (j ? 'This tile runs no SQL.' : 'The tile has not loaded.');
+    document.getElementById('sql-params').textContent = qs.some(function (q) { return (q.params || []).length; })
+      ? qs.map(function (q, k) {
+          var ps = q.params || [];
+          return (many ? '-- query ' + (k + 1) + '\n' : '') + (ps.length
+            ? ps.map(function (p, i) { return '$' + (i + 1) + ' = ' + JSON.stringify(p); }).join('\n') : '(none)');
+        }).join('\n') : '(none)';
     if (typeof d.showModal === 'function') d.showModal(); else d.setAttribute('open', '');
   }
 
