@@ -8,12 +8,14 @@
  *   kpi       select M from R W, for the range and the previous period of
  *             equal length; sparkline: M per day (per week past 120 days)
  *   line/area select cast(date_trunc(g, T) as date), M... group by 1 order by 1
- *   pie/donut ranks the dimension by M (ties by the value); ranks past N
- *             become 'Others', whose M is computed over its rows (the
- *             rows are re-aggregated, never the per-value results summed,
- *             so distinct counts and ratios stay right)
- *   bar       the top N dimension values by the first measure (ranked the
- *             same way), optionally split by a breakdown dimension
+ *   pie/donut one group by ranks the dimension by M (ties by the value)
+ *             and gives the top N their M; 'Others' is M over the rows
+ *             of every other value (a second scan that skips the top N:
+ *             the rows are re-aggregated, never the per-value results
+ *             summed, so distinct counts and ratios stay right)
+ *   bar       the top N dimension values by the first measure or the
+ *             bar's sort (ranked the same way, one group by); with a
+ *             breakdown, a second scan joined to those N values
  *   table     group by the dimensions, order by the sort column then every
  *             column, limit/offset bound; total = count of the groups
  *   funnel    one row of measures, turned into one row per step
@@ -320,7 +322,7 @@ struct dates {
 };
 
 /* " where ..." for the request's filters and the range [from, to). */
-static void where(struct qb *q, const struct dq_req *r, bool range, int32_t from, int32_t to,
+static bool where(struct qb *q, const struct dq_req *r, bool range, int32_t from, int32_t to,
 		  struct dates *ds, int slot)
 {
 	const char *kw = " where ";
@@ -353,6 +355,7 @@ static void where(struct qb *q, const struct dq_req *r, bool range, int32_t from
 		buf_puts(&q->sql, ")");
 		kw = " and ";
 	}
+	return kw[1] == 'a';
 }
 
 static void measures_sql(struct qb *q, const struct dash_tile *t)
@@ -558,61 +561,82 @@ static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_
 		const struct dash_dim *d = t->dims[0];
 		const struct dash_dim *bd = t->type == T_BAR ? t->breakdown : NULL;
 		const char *str = wh_sql_macro_type(wh_db_adapter(q->db), WH_SQLT_STRING);
-		/* materialized: the rows are read once; and DuckDB 1.4 fails an
-		 * internal assertion on this shape inlined with a filter
-		 * parameter and a LIMIT ("Expected unified vector format of type
-		 * VARCHAR") */
-		buf_puts(&q->sql, "with ingot_b as materialized (select *, ");
+		bool pie = t->type != T_BAR;
+		/* ingot_t: one row per dimension value, from one scan and one
+		 * group by, ranked by the sort key (the first measure,
+		 * descending, or the bar's sort: its dimension or a measure
+		 * of the view); ties by value. With no breakdown it also
+		 * carries the measures, so the top N need no second pass. */
+		buf_puts(&q->sql, "with ingot_t as (select ingot_g.*, row_number() over (order by "
+				  "ingot_s ");
+		buf_puts(&q->sql, pie || !t->bar_sort || t->sort_desc ? "desc" : "asc");
+		buf_puts(&q->sql, " nulls last, ingot_d nulls last) as ingot_rk from (select ");
 		dim_sql(q, d);
-		buf_puts(&q->sql, " as ingot_d");
-		if (bd) {
-			buf_puts(&q->sql, ", ");
-			dim_sql(q, bd);
-			buf_puts(&q->sql, " as ingot_bd");
-		}
+		buf_puts(&q->sql, " as ingot_d, ");
+		if (!pie && t->bar_sort && !strcmp(t->bar_sort, "ingot_d"))
+			dim_sql(q, d);
+		else
+			buf_printf(&q->sql, "(%s)",
+				   !pie && t->bar_sort ? t->bar_sort : t->measures[0]->expr);
+		buf_puts(&q->sql, " as ingot_s");
+		if (!bd)
+			for (size_t i = 0; i < nm; i++)
+				buf_printf(&q->sql, ", (%s) as ingot_m%zu", t->measures[i]->expr, i);
 		buf_puts(&q->sql, " from ");
 		rel(q);
 		where(q, r, r->has_range, r->from, r->to, ds, 0);
-		/* the rank: by the first measure, descending, or by the bar's
-		 * sort (its dimension or a measure of the view); ties by value */
-		if (t->type == T_BAR && t->bar_sort)
-			buf_printf(&q->sql,
-				   "), ingot_r as (select ingot_d, row_number() over (order by (%s) %s "
-				   "nulls last, ingot_d nulls last) as ingot_rk from ingot_b group by "
-				   "ingot_d) ",
-				   t->bar_sort, t->sort_desc ? "desc" : "asc");
-		else
-			buf_printf(&q->sql,
-				   "), ingot_r as (select ingot_d, row_number() over (order by (%s) desc "
-				   "nulls last, ingot_d nulls last) as ingot_rk from ingot_b group by "
-				   "ingot_d) ",
-				   t->measures[0]->expr);
-		if (t->type == T_BAR) {
-			buf_puts(&q->sql, "select ingot_b.ingot_d");
-			if (bd)
-				buf_puts(&q->sql, ", ingot_b.ingot_bd");
+		buf_puts(&q->sql, " group by 1) ingot_g) ");
+		if (bd) {
+			/* the rows of the top N values, split by the breakdown:
+			 * a second scan, joined to the N ranked values */
+			buf_puts(&q->sql, "select ");
+			dim_sql(q, d);
+			buf_puts(&q->sql, ", ");
+			dim_sql(q, bd);
 			measures_sql(q, t);
-			buf_puts(&q->sql, " from ingot_b join ingot_r on ingot_b.ingot_d is not distinct "
-					  "from ingot_r.ingot_d where ingot_r.ingot_rk <= ");
+			buf_puts(&q->sql, " from ");
+			rel(q);
+			buf_puts(&q->sql, " join (select ingot_d, ingot_rk from ingot_t where ingot_rk <= ");
 			qb_param(q, wh_int(t->top));
-			buf_printf(&q->sql, " group by ingot_b.ingot_d%s, ingot_r.ingot_rk order by "
-					    "ingot_r.ingot_rk%s",
-				   bd ? ", ingot_b.ingot_bd" : "", bd ? ", ingot_b.ingot_bd nulls last" : "");
-		} else {
-			/* Others: the rows of every value past N, aggregated again
-			 * (top comes from the file: a number, written inline so
-			 * the select and group by expressions are one). A group
-			 * of rank <= N has one value: its min is that value, cast
-			 * first (PostgreSQL has no min(boolean)). */
-			buf_printf(&q->sql, "select case when min(ingot_r.ingot_rk) <= %d then "
-					    "min(cast(ingot_b.ingot_d as %s)) else 'Others' end",
-				   t->top, str);
-			measures_sql(q, t);
-			buf_printf(&q->sql, " from ingot_b join ingot_r on ingot_b.ingot_d is not distinct "
-					    "from ingot_r.ingot_d group by case when ingot_r.ingot_rk <= %d "
-					    "then ingot_r.ingot_rk else %d end order by min(ingot_r.ingot_rk)",
-				   t->top, t->top + 1);
+			buf_puts(&q->sql, ") ingot_n on ");
+			dim_sql(q, d);
+			buf_puts(&q->sql, " is not distinct from ingot_n.ingot_d");
+			where(q, r, r->has_range, r->from, r->to, ds, 0);
+			buf_puts(&q->sql, " group by 1, 2, ingot_n.ingot_rk order by ingot_n.ingot_rk, 2 "
+					  "nulls last");
+			break;
 		}
+		buf_puts(&q->sql, "select ingot_o");
+		for (size_t i = 0; i < nm; i++)
+			buf_printf(&q->sql, ", ingot_m%zu", i);
+		if (!pie) {
+			buf_puts(&q->sql, " from (select ingot_d as ingot_o");
+			for (size_t i = 0; i < nm; i++)
+				buf_printf(&q->sql, ", ingot_m%zu", i);
+			buf_puts(&q->sql, ", ingot_rk from ingot_t where ingot_rk <= ");
+			qb_param(q, wh_int(t->top));
+			buf_puts(&q->sql, ") ingot_u order by ingot_rk");
+			break;
+		}
+		/* Others: the rows of every value past N, aggregated again
+		 * (never the per-value results summed, so distinct counts
+		 * and ratios stay right); present only when such rows exist.
+		 * top comes from the file: a number, written inline. */
+		buf_printf(&q->sql, " from (select cast(ingot_d as %s) as ingot_o", str);
+		for (size_t i = 0; i < nm; i++)
+			buf_printf(&q->sql, ", ingot_m%zu", i);
+		buf_printf(&q->sql, ", ingot_rk from ingot_t where ingot_rk <= %d union all select "
+				    "'Others'",
+			   t->top);
+		measures_sql(q, t);
+		buf_printf(&q->sql, ", %d from ", t->top + 1);
+		rel(q);
+		buf_puts(&q->sql, where(q, r, r->has_range, r->from, r->to, ds, 0) ? " and" : " where");
+		buf_printf(&q->sql, " not exists (select 1 from ingot_t where ingot_rk <= %d and "
+				    "ingot_t.ingot_d is not distinct from ",
+			   t->top);
+		dim_sql(q, d);
+		buf_puts(&q->sql, ") having count(*) > 0) ingot_u order by ingot_rk");
 		break;
 	}
 	case T_TABLE:
