@@ -9,9 +9,12 @@
  *     every var or env var it reads are already in it) or, for a seed, the
  *     file's checksum;
  *   - its config (canonical JSON: materialization, hooks, schema, ...), its
- *     relation (database.schema.alias) and the engine;
- *   - the materialization macros of the project and its packages (a changed
- *     materialization changes how every node is written);
+ *     relation (database.schema.alias), the engine and ingot's version (the
+ *     materializations are ingot's C code: another version may write
+ *     differently);
+ *   - the `{% materialization %}` macros of the project and its packages
+ *     (not executed today, transform.md; kept in so that the day they are,
+ *     a changed one rebuilds what it writes);
  *   - the data version of each input: a model, seed or snapshot upstream
  *     (through ephemeral models to what they read); a source ingot loads,
  *     whose version is its loads that changed something in _ingot.loads.
@@ -32,7 +35,7 @@
  *     snapshot is a missed check); their version moves on each run, so
  *     what reads them is rebuilt;
  *   - a model or test whose compiled SQL calls a clock or a random function
- *     (current_timestamp, now(), random(), ...) is built: its result is not
+ *     (current_timestamp, now, random, ...) is built: its result is not
  *     a function of its inputs;
  *   - a node whose pre-/post-hook holds Jinja (it may read vars or run
  *     queries not in the fingerprint) is built;
@@ -57,6 +60,7 @@
 #include "core/dtime.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/version.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -321,8 +325,8 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	if (hook_has_jinja(n))
 		return false;
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "ingot-reuse 1\n%s\n%s\n%s\n", tp->engine ? tp->engine : "", n->unique_id,
-		   ru->mat_fp);
+	buf_printf(&b, "ingot-reuse 1\n%s\n%s\n%s\n%s\n", INGOT_VERSION, tp->engine ? tp->engine : "",
+		   n->unique_id, ru->mat_fp);
 	char *rel = node_rel(n);
 	buf_printf(&b, "relation=%s\n", rel);
 	free(rel);
