@@ -297,9 +297,11 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 			err_clear(&ig);
 		}
 	}
-	keylock_release(wl);
+	/* recorded while the relation is still ours: the build-end times of
+	 * one relation's writers follow the order they wrote in */
 	if (tp->reuse)
 		tf_reuse_done(tp, n, !rc && n->status != TF_ST_ERROR && n->status != TF_ST_FAIL);
+	keylock_release(wl);
 	n->done_us = now_us();
 	n->exec_time = mono_seconds() - t0;
 	const char *status;

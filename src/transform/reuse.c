@@ -71,6 +71,7 @@ struct rstate {
 
 struct rchange {
 	char *uid, *rel, *fp, *version; /* fp NULL or empty: delete only */
+	int64_t built_us;               /* when the node's build ended */
 };
 
 struct tf_reuse {
@@ -146,7 +147,11 @@ int tf_reuse_load(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 	int rc = wh_relation_kind(c, "_ingot", "build_state", &kind, e);
 	if (!rc && kind != WH_REL_NONE) {
 		struct wh_result *res = NULL;
-		rc = wh_query(c, "SELECT unique_id, relation, fingerprint, version FROM _ingot.build_state",
+		/* two runs that built one node at once may both have left a row
+		 * (PostgreSQL): the later build wins, as its relation did */
+		rc = wh_query(c,
+			      "SELECT unique_id, relation, fingerprint, version FROM _ingot.build_state "
+			      "ORDER BY built_at",
 			      NULL, 0, &res, e);
 		for (size_t i = 0; !rc && i < res->nrows; i++) {
 			struct buf k = BUF_INIT;
@@ -354,12 +359,9 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	if (!s || strcmp(s->fp, fp) || !*s->version)
 		return false;
 	if (n->rtype != TF_TEST) {
-		/* dropped behind ingot's back: built again */
-		enum wh_rel_kind kind = WH_REL_NONE;
-		struct err ig = ERR_INIT;
-		int rc = wh_relation_kind(c, n->schema, n->alias ? n->alias : n->name, &kind, &ig);
-		err_clear(&ig);
-		if (rc || kind == WH_REL_NONE)
+		/* dropped behind ingot's back: built again (the run's relation
+		 * cache lists each schema once; a listing that fails says none) */
+		if (tf_rel_kind(tp, c, n->schema, n->alias ? n->alias : n->name) == WH_REL_NONE)
 			return false;
 	}
 	free(n->version);
@@ -373,6 +375,7 @@ void tf_reuse_done(struct tf_proj *tp, struct tf_node *n, bool ok)
 	struct rchange ch = {0};
 	ch.uid = xstrdup(n->unique_id);
 	ch.rel = node_rel(n);
+	ch.built_us = now_us();
 	/* a snapshot, or a node whose fingerprint could not be known: its
 	 * relation changed (ok) but nothing can be reused from it; it still
 	 * gets a version so that what reads it sees the change */
@@ -434,7 +437,7 @@ int tf_reuse_save(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 		res = NULL;
 		if (!rc && ch->fp && *ch->fp) {
 			struct wh_value ins[5] = {wh_text(ch->uid), wh_text(ch->rel), wh_text(ch->fp),
-						  wh_text(ch->version), wh_ts(now_us())};
+						  wh_text(ch->version), wh_ts(ch->built_us)};
 			rc = wh_query(c,
 				      "INSERT INTO _ingot.build_state (unique_id, relation, fingerprint, "
 				      "version, built_at) VALUES ($1, $2, $3, $4, $5)",
