@@ -134,7 +134,7 @@ kill -CONT $S
 [ "$RC" -eq 130 ] || fail "second Ctrl-C: exit $RC, want 130: $(cat "$T/b2.log")"
 grep -q "not waiting for the owner" "$T/b2.log" || fail "second Ctrl-C: $(cat "$T/b2.log")"
 kill -0 $S || fail "the scheduler died: $(cat "$T/s.log")"
-run "$INGOT" build -s order_totals
+run "$INGOT" build -s order_totals --no-reuse
 expect_rc 0
 expect_out "OK created"
 
