@@ -51,8 +51,11 @@ for scale in $scales; do
   l2=$(loaded)
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "day 2" "$s2" "$m2" "$b2" "$r2" \
     "$(echo "$s2 / $s1" | bc -l)" "$((l2 - l1))"
+  cp "$w/p/target/run_results.json" "$w/day2.json"
   read -r s3 m3 b3 r3 < <(run day2b)
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "no-new" "$s3" "$m3" "$b3" "$r3" \
     "$(echo "$s3 / $s1" | bc -l)" "$(($(loaded) - l2))"
+  echo "       day 2's slowest nodes (seconds):"
+  jq -r '.results | sort_by(-.execution_time) | .[:8][] | "         \(.execution_time * 100 | round / 100)  \(.unique_id)  \(.message)"' "$w/day2.json"
   rm -rf "$w"
 done
