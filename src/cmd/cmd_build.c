@@ -4,7 +4,7 @@
  * seed, run, test, snapshot, build, compile, ls and docs generate are one
  * call to transform_invoke (transform/transform.h) with a different verb;
  * cmd__transform_run reads the shared options (--select/-s, --exclude,
- * --selector, --threads, --full-refresh, --fail-fast, --state, --defer and
+ * --selector, --threads, --full-refresh, --no-reuse, --fail-fast, --state, --defer and
  * the global --vars/--target), opens the warehouse and maps the outcome
  * to exit codes: 0 all passed (warnings allowed), 1 a node failed, 2 the
  * project could not be parsed or the selection is invalid.
@@ -57,6 +57,7 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 	o.selector = has_opt(c, "selector") ? cmd_str(c, "selector", NULL) : NULL;
 	o.threads = has_opt(c, "threads") ? (int)cmd_int(c, "threads", 0) : 0;
 	o.full_refresh = has_opt(c, "full-refresh") && cmd_flag(c, "full-refresh");
+	o.no_reuse = has_opt(c, "no-reuse") && cmd_flag(c, "no-reuse");
 	o.fail_fast = has_opt(c, "fail-fast") && cmd_flag(c, "fail-fast");
 	o.state_dir = has_opt(c, "state") ? cmd_str(c, "state", NULL) : NULL;
 	o.defer = has_opt(c, "defer") && cmd_flag(c, "defer");
@@ -126,6 +127,8 @@ out:
 	{"selector", 0, OPT_STR, "NAME", "a selector from selectors.yml"},                      \
 	{"threads", 0, OPT_INT, "N", "worker threads (default: the target's)"},                 \
 	{"fail-fast", 'x', OPT_FLAG, NULL, "stop at the first failure"},                       \
+	{"no-reuse", 0, OPT_FLAG, NULL,                                                        \
+	 "build every selected node, also those whose inputs did not change"},                 \
 	{"state", 0, OPT_STR, "DIR", "artifacts of a previous run (state:, result:)"},         \
 	{"defer", 0, OPT_FLAG, NULL,                                                           \
 	 "refs to unselected nodes missing here resolve to --state's relations"}

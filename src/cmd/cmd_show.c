@@ -108,8 +108,15 @@ static int run(struct cmd_ctx *c)
 	} else if (re_encode(rf, res, NULL, re_sink_file(c->out), NULL, &c->err)) {
 		rc = 1; /* the output could not be written */
 	}
-	if (q && relver_sql_writes(q))
+	if (q && relver_sql_writes(q)) {
 		relver_bump_all(); /* --limit -1 runs the text as given: caches miss */
+		/* and builds cannot reuse what it may have changed
+		 * (transform/reuse.c) */
+		struct err ig = ERR_INIT;
+		if (conn && rc != 2)
+			transform_forget_state(conn, &ig);
+		err_clear(&ig);
+	}
 	wh_result_free(res);
 	wh_disconnect(conn);
 	wh_close(db);

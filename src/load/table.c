@@ -1121,6 +1121,18 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	if ((rc = load__record_run(lc, c, pl, e)))
 		goto done;
 	rc = wh_commit(c, e);
+	if (!rc && pl->rep->rows_loaded > 0 && wh_has(db, WH_CAP_ANALYZE)) {
+		/* the first build after a big load plans with statistics, not
+		 * with the engine's guesses for a table it has not sampled yet
+		 * (autovacuum gets there later). The rows are committed: a
+		 * failure here is a warning, not a failed load. */
+		struct err ae = ERR_INIT;
+		buf_reset(&sql);
+		buf_printf(&sql, "ANALYZE %s", buf_cstr(&rel));
+		if (wh_exec(c, buf_cstr(&sql), &ae))
+			log_warn("%s: loaded, but ANALYZE failed: %s", pl->name, ae.msg ? ae.msg : "");
+		err_clear(&ae);
+	}
 done:
 	pl->rep->rows_rejected = tl.rejected;
 	pl->rep->seconds = mono_seconds() - t0;

@@ -801,6 +801,12 @@ static int hook_sql(void *host, const char *sql, struct orch_task_ctx *c, struct
 	wh_conn_set_cancel(conn, c->cancel);
 	rc = wh_exec(conn, sql, e);
 	platform_data_changed();
+	if (relver_sql_writes(sql)) {
+		/* what it wrote is unknown: builds reuse nothing (transform/reuse.c) */
+		struct err ig = ERR_INIT;
+		transform_forget_state(conn, &ig);
+		err_clear(&ig);
+	}
 	if (rc)
 		platform_conn_discard(pl, conn); /* its session state is unknown */
 	else

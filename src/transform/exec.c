@@ -150,6 +150,7 @@ struct run {
 	bool fail_fast_hit;
 	struct err conn_err; /* a worker could not (re)connect (under lock) */
 	struct tf_run_dir rd; /* this run's artifact directory (runs.c) */
+	bool allow_reuse; /* build, run, test without --no-reuse/--full-refresh */
 };
 
 static void note_conn_err(struct run *r, struct err *e)
@@ -244,6 +245,25 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 				   n->original_file_path);
 	}
 	n->compiled_us = now_us();
+	/* state-aware builds (reuse.c): nothing it reads changed since its
+	 * last success: not run */
+	if (!rc && tp->reuse && tf_reuse_check(tp, n, c, r->allow_reuse)) {
+		n->reused = true;
+		n->status = TF_ST_SUCCESS;
+		free(n->message);
+		n->message = xstrdup("reused: no upstream change");
+		n->done_us = now_us();
+		n->exec_time = mono_seconds() - t0;
+		char st[64];
+		snprintf(st, sizeof(st), "REUSED in %.2fs", n->exec_time);
+		const char *what = n->rtype == TF_TEST ? arena_printf(a, "test %s", label)
+				   : n->rtype == TF_SEED ? arena_printf(a, "seed file %s", label)
+				   : arena_printf(a, "sql %s model %s", mat_label(n), label);
+		con_status(&r->con, idx, r->total,
+			   arena_printf(a, "REUSED %s (no upstream change)", what), st);
+		arena_free(a);
+		return 0;
+	}
 	/* Another unit of work in this process (a scheduler task, a command
 	 * handed to the warehouse's owner) may be writing the same relation:
 	 * writers of one relation take turns (core/keylock.h). */
@@ -277,6 +297,10 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 			err_clear(&ig);
 		}
 	}
+	/* recorded while the relation is still ours: the build-end times of
+	 * one relation's writers follow the order they wrote in */
+	if (tp->reuse)
+		tf_reuse_done(tp, n, !rc && n->status != TF_ST_ERROR && n->status != TF_ST_FAIL);
 	keylock_release(wl);
 	n->done_us = now_us();
 	n->exec_time = mono_seconds() - t0;
@@ -981,6 +1005,12 @@ static void summary(struct run *r, struct transform_report *rep, double elapsed,
 		con_line(&r->con, "Completed successfully");
 		con_line(&r->con, " ");
 	}
+	int nreused = 0;
+	for (size_t i = 0; i < tp->nodes.len; i++)
+		nreused += tp->nodes.items[i]->selected && tp->nodes.items[i]->reused;
+	if (nreused)
+		con_line(&r->con, "Reused %d node%s with no upstream change (--no-reuse builds them)",
+			 nreused, nreused == 1 ? "" : "s");
 	/* a failed hook is counted as dbt 1.9 counts its hook operations */
 	con_line(&r->con, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", rep->pass, rep->warn,
 		 nerr, rep->skip, rep->total + nhook_errs);
@@ -1240,6 +1270,20 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		}
 		err_clear(&he);
 	}
+	/* state-aware builds (reuse.c): every verb that runs nodes records
+	 * what it built; build, run and test also reuse */
+	{
+		struct wh_conn *sc = NULL;
+		struct err se = ERR_INIT;
+		if (wh_connect(db, &sc, &se) || tf_reuse_load(tp, sc, &se)) {
+			con_line(&r.con, "warning: every node is built: %s", se.msg ? se.msg : "");
+			tf_reuse_free(tp);
+		}
+		wh_disconnect(sc);
+		err_clear(&se);
+		r.allow_reuse = !o->no_reuse && !o->full_refresh &&
+				(o->verb == TF_VERB_BUILD || o->verb == TF_VERB_RUN || o->verb == TF_VERB_TEST);
+	}
 	unsigned flags = o->verb == TF_VERB_BUILD ? GRAPH_SCHED_BUILD : 0;
 	rc = graph_sched_new(r.g, &run_set, flags, &r.sched, e);
 	graph_set_free(&run_set);
@@ -1276,6 +1320,14 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 			con_line(&r.con, "%s", we.msg ? we.msg : "");
 		tp->writer = NULL;
 		err_clear(&we);
+	}
+	if (tp->reuse) {
+		struct wh_conn *sc = NULL;
+		struct err se = ERR_INIT;
+		if (wh_connect(db, &sc, &se) || tf_reuse_save(tp, sc, &se))
+			con_line(&r.con, "warning: %s", se.msg ? se.msg : "");
+		wh_disconnect(sc);
+		err_clear(&se);
 	}
 run_end:
 	{
@@ -1337,6 +1389,8 @@ out:
 	err_clear(&r.conn_err);
 	pthread_mutex_destroy(&r.lock);
 	pthread_mutex_destroy(&r.con.lock);
+	if (tp)
+		tf_reuse_free(tp);
 	tf_proj_free(tp);
 	return rc;
 }

@@ -132,6 +132,11 @@ struct tf_node {
 	int err_line;
 	/* ephemerals referenced (for CTE injection) */
 	VEC(int) ephemerals;
+	/* state-aware builds (reuse.c), owned by the worker running the node
+	 * until it is done, then read by its children */
+	char *reuse_fp; /* fingerprint of its inputs; NULL: unknown */
+	char *version;  /* data version of its relation; NULL: unknown */
+	bool reused;
 };
 
 /* A relation of the --state manifest, for --defer. */
@@ -203,6 +208,7 @@ struct tf_proj {
 	 * nodes), one line each, malloc'd; transform_invoke prints them */
 	VEC(char *) warnings;
 	struct strmap cfg_used; /* dbt_project.yml config-tree maps some node's path reached */
+	struct tf_reuse *reuse; /* state-aware builds (reuse.c); NULL: every node is built */
 };
 
 /* What a render is about (the render's user pointer). */
@@ -285,6 +291,21 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 
 /* ---- testrun.c ---- */
 int tf_run_test(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e);
+
+/* ---- reuse.c: state-aware builds (see the top of reuse.c) ---- */
+struct tf_reuse;
+/* Read _ingot.build_state and the load versions; sets tp->reuse. */
+int tf_reuse_load(struct tf_proj *tp, struct wh_conn *c, struct err *e);
+/* After n compiled: its fingerprint; with allow, true when it can be
+ * reused (then n->version is its stored version; its relation was checked
+ * to exist on c). */
+bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bool allow);
+/* n was run: ok = it succeeded (a test: passed or warned). */
+void tf_reuse_done(struct tf_proj *tp, struct tf_node *n, bool ok);
+/* Write this run's changes to _ingot.build_state, in one transaction. */
+int tf_reuse_save(struct tf_proj *tp, struct wh_conn *c, struct err *e);
+/* Free the state and the nodes' fingerprints and versions. */
+void tf_reuse_free(struct tf_proj *tp);
 
 /* ---- artifacts.c ---- */
 int tf_write_manifest(struct tf_proj *tp, struct err *e);

@@ -72,6 +72,9 @@ struct transform_opts {
 	enum transform_ls_output ls_output;
 	int threads;           /* 0 = the target's threads */
 	bool full_refresh;
+	/* build every selected node, even one whose inputs did not change
+	 * since its last success (state-aware builds, transform/reuse.c) */
+	bool no_reuse;
 	bool fail_fast;
 	const char *vars;      /* --vars YAML/JSON mapping text, NULL = none */
 	const char *state_dir; /* --state DIR (state:modified, result:...) */
@@ -112,6 +115,11 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
  * return its SQL in *sql (malloc'd; free it). For `ingot show --select`. */
 int transform_compile_node(struct project *p, struct wh_db *db, const char *name,
 			   const char *vars, char **sql, struct err *e);
+
+/* Forget every node's build state in the warehouse of c (_ingot.build_state):
+ * something wrote to it that ingot cannot attribute (a statement run by
+ * `ingot show`, a pipeline's sql task), so the next build builds all. */
+int transform_forget_state(struct wh_conn *c, struct err *e);
 
 /* Parse a verb name ("build", "run", "test", "seed", "snapshot",
  * "compile", "ls", "list", "docs generate"); -1 when unknown. */

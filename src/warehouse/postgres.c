@@ -981,7 +981,7 @@ static void p_type_sql(const struct wh_ltype *t, struct buf *out)
 const struct wh_adapter wh_postgres_adapter = {
 	.name = "postgres",
 	.caps = WH_CAP_MERGE | WH_CAP_BULK_APPEND | WH_CAP_BOUND_VIEWS | WH_CAP_MULTI_PROCESS |
-		WH_CAP_COMMENTS | WH_CAP_GRANTS | WH_CAP_CANCEL,
+		WH_CAP_COMMENTS | WH_CAP_GRANTS | WH_CAP_CANCEL | WH_CAP_ANALYZE,
 	.ident_quote = '"',
 	.max_ident = 63, /* NAMEDATALEN - 1; longer names are truncated silently */
 	.db_open = p_open,

@@ -139,6 +139,9 @@ enum wh_caps {
 					      (loads and seeds drop dependents ... cascade) */
 	WH_CAP_STREAM_INSERT = 1 << 11,    /* wh_stream_insert: one INSERT fed by batches,
 					      the engine's storage work on its own threads */
+	WH_CAP_ANALYZE = 1 << 12,          /* ANALYZE <table> gathers the planner's statistics
+					      (loads run it on what they loaded; an engine
+					      that samples on its own leaves the bit off) */
 };
 
 struct wh_db;

@@ -54,7 +54,7 @@ expect_rc 1
 expect_out "FAIL 1 unique_stg_orders_order_id"
 expect_out "SKIP relation main.customer_orders"
 expect_out "SKIP relation main_finance.order_facts"
-expect_out "OK created sql view model main.stg_customers"
+expect_out "REUSED sql view model main.stg_customers (no upstream change)" # unchanged since the last build
 expect_out "Failure in test unique_stg_orders_order_id (models/schema.yml)"
 expect_out "Got 1 result, configured to fail if != 0"
 grep -q '"status":"fail"' target/run_results.json || fail "fail status in run_results"

@@ -96,7 +96,7 @@ rm -f target/ingot.log
 echo "log-path: my_logs" >> dbt_project.yml
 run "$INGOT" run
 expect_rc 0
-grep -q "OK created sql view model main.m" my_logs/ingot.log || fail "log not in log-path"
+grep -q "sql view model main.m " my_logs/ingot.log || fail "log not in log-path"
 [ ! -e target/ingot.log ] || fail "log still written to target/"
 sed -i 's/^log-path: my_logs/log-path: a_file\/logs/' dbt_project.yml
 touch a_file
