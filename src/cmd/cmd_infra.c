@@ -172,7 +172,7 @@ static int run_plan(struct cmd_ctx *c)
 		if (!rc)
 			rc = plan->nactions ? 2 : 0;
 		if (!plan->nactions)
-			fprintf(c->out, "\nNo changes. The platform matches platform.yml.\n");
+			fprintf(c->out, "No changes. The platform matches platform.yml.\n");
 	}
 	ic_release(&ic);
 	return rc;

@@ -55,14 +55,19 @@ static int run_sql(const struct infra_action *x, struct wh_conn *conn, char *con
 	if (!rc && pw) {
 		struct buf sql = BUF_INIT;
 		const char *user = x->address + strcspn(x->address, ".") + 1;
-		buf_puts(&sql, "ALTER ROLE ");
-		buf_add_quoted(&sql, user, strlen(user), '"');
-		buf_puts(&sql, " PASSWORD ");
-		buf_add_quoted(&sql, pw, strlen(pw), '\'');
+		buf_printf(&sql, "ALTER ROLE \"%s\" PASSWORD '", user); /* a checked name */
+		for (const char *q = pw; *q; q++) {
+			if (*q == '\'')
+				buf_putc(&sql, '\'');
+			buf_putc(&sql, *q);
+		}
+		buf_putc(&sql, '\'');
 		struct err pe = {0};
 		if ((rc = wh_exec(conn, buf_cstr(&sql), &pe)))
-			err_set(e, ING_EDB, "%s: setting the password from $%s failed", x->address,
-				x->password_env);
+			err_set(e, ING_EDB,
+				"%s: setting the password from $%s failed (the engine's message is "
+				"not shown: it would hold the password)",
+				x->address, x->password_env);
 		err_clear(&pe);
 		/* the statement held the password: wipe it */
 		if (sql.data)

@@ -107,22 +107,29 @@ static void act_detail(struct planb *b, struct infra_action *x, const char *d)
 /* Identifiers: platform.yml names are checked ([a-z_][a-z0-9_]*), names
  * from the catalog are quoted here the PostgreSQL way (both engines accept
  * double quotes). */
-static const char *qi(struct arena *a, const char *s)
+static const char *quoted(struct arena *a, const char *s, char q)
 {
 	struct buf b = BUF_INIT;
-	buf_add_quoted(&b, s, strlen(s), '"');
+	buf_putc(&b, q);
+	for (const char *p = s; *p; p++) {
+		if (*p == q)
+			buf_putc(&b, q);
+		buf_putc(&b, *p);
+	}
+	buf_putc(&b, q);
 	const char *r = arena_strdup(a, buf_cstr(&b));
 	buf_free(&b);
 	return r;
 }
 
+static const char *qi(struct arena *a, const char *s)
+{
+	return quoted(a, s, '"');
+}
+
 static const char *ql(struct arena *a, const char *s)
 {
-	struct buf b = BUF_INIT;
-	buf_add_quoted(&b, s, strlen(s), '\'');
-	const char *r = arena_strdup(a, buf_cstr(&b));
-	buf_free(&b);
-	return r;
+	return quoted(a, s, '\'');
 }
 
 static ssize_t world_schema(const struct infra_world *w, const char *name)
@@ -241,11 +248,16 @@ static void desired_entries(const struct infra_spec *s, const char *grantee, con
 }
 
 static void actual_entries(const struct infra_world *w, const char *grantee, const char *schema,
-			   struct arena *a, struct strv *out)
+			   const struct strv *want, struct arena *a, struct strv *out)
 {
 	ssize_t si = world_schema(w, schema);
 	if (si < 0)
 		return;
+	bool owner = w->owners[si] && !strcmp(w->owners[si], grantee);
+	if (owner) { /* an owner holds every privilege on its schema */
+		sv_push(a, out, "S|USAGE");
+		sv_push(a, out, "S|CREATE");
+	}
 	for (size_t i = 0; i < w->nschema_acl; i++) {
 		const struct infra_acl *x = &w->schema_acl[i];
 		if (!strcmp(x->grantee, grantee) && !strcmp(x->schema, schema))
@@ -261,7 +273,7 @@ static void actual_entries(const struct infra_world *w, const char *grantee, con
 	int64_t rel = w->relations[si];
 	/* with no relations, "on all tables" holds once the role may use the
 	 * schema (an apply granted it); before that it is still to do */
-	bool usable = owned > 0;
+	bool usable = owned > 0 || owner;
 	for (size_t i = 0; i < w->nschema_acl; i++)
 		usable |= !strcmp(w->schema_acl[i].grantee, grantee) &&
 			  !strcmp(w->schema_acl[i].schema, schema);
@@ -273,8 +285,9 @@ static void actual_entries(const struct infra_world *w, const char *grantee, con
 			    !strcmp(x->priv, write_privs[p]))
 				c = x->count;
 		}
-		if (rel ? c + owned >= rel : usable)
-			sv_push(a, out, arena_printf(a, "T|%s", write_privs[p]));
+		const char *ent = arena_printf(a, "T|%s", write_privs[p]);
+		if (rel ? c + owned >= rel : usable && sv_has(want, ent))
+			sv_push(a, out, ent);
 		else if (c > 0)
 			sv_push(a, out, arena_printf(a, "P|%s|%lld|%lld", write_privs[p],
 						     (long long)c, (long long)rel));
@@ -319,6 +332,30 @@ static const char *entry_text(struct arena *a, const char *e)
 	const char *p2 = strchr(e + 2, '|');
 	lower_into(pl, p2 + 1, sizeof(pl));
 	return arena_printf(a, "%s on future tables of %.*s", pl, (int)(p2 - e - 2), e + 2);
+}
+
+/* Detail lines, one per kind: "+ select, insert on all tables". */
+static void group_details(struct planb *b, struct infra_action *x, char sign,
+			  const struct strv *ents)
+{
+	struct arena *a = b->a;
+	struct strv done = {0};
+	for (size_t i = 0; i < ents->n; i++) {
+		const char *t = entry_text(a, ents->v[i]);
+		const char *on = strstr(t, " on ");
+		if (sv_has(&done, on))
+			continue;
+		sv_push(a, &done, on);
+		struct buf privs = BUF_INIT;
+		for (size_t j = i; j < ents->n; j++) {
+			const char *t2 = entry_text(a, ents->v[j]);
+			const char *on2 = strstr(t2, " on ");
+			if (!strcmp(on, on2))
+				buf_printf(&privs, "%s%.*s", privs.len ? ", " : "", (int)(on2 - t2), t2);
+		}
+		act_detail(b, x, arena_printf(a, "%c %s%s", sign, buf_cstr(&privs), on));
+		buf_free(&privs);
+	}
 }
 
 /* GRANT/REVOKE statements for a set of entries, grouped by kind. */
@@ -392,7 +429,7 @@ static void plan_grants(struct planb *b, const struct infra_spec *s, const struc
 			continue;
 		struct strv d = {0}, ac = {0}, add = {0}, del = {0};
 		desired_entries(s, grantee, sc, a, &d);
-		actual_entries(w, grantee, sc, a, &ac);
+		actual_entries(w, grantee, sc, &d, a, &ac);
 		for (size_t j = 0; j < d.n; j++)
 			if (!sv_has(&ac, d.v[j]))
 				sv_push(a, &add, d.v[j]);
@@ -409,10 +446,8 @@ static void plan_grants(struct planb *b, const struct infra_spec *s, const struc
 								       : "read";
 		struct infra_action *x =
 			act(b, op, arena_printf(a, "grant.%s.%s", grantee, sc), summary);
-		for (size_t j = 0; j < del.n; j++)
-			act_detail(b, x, arena_printf(a, "- %s", entry_text(a, del.v[j])));
-		for (size_t j = 0; j < add.n; j++)
-			act_detail(b, x, arena_printf(a, "+ %s", entry_text(a, add.v[j])));
+		group_details(b, x, '-', &del);
+		group_details(b, x, '+', &add);
 		if (del.n)
 			grant_sql(b, x, false, grantee, sc, &del);
 		if (add.n)
@@ -515,30 +550,6 @@ static void plan_apply(struct planb *b, const struct infra_spec *s, const struct
 		if (str_startswith(m, "folder.") && !spec_folder(s, m + 7) && world_folder(w, m + 7))
 			plan_destroy_folder(b, s, m + 7, true, o);
 	}
-	/* schemas */
-	for (size_t i = 0; i < s->nschemas; i++) {
-		const struct infra_schema *sc = &s->schemas[i];
-		ssize_t wi = world_schema(w, sc->name);
-		bool own = w->grants && sc->owner;
-		if (wi < 0) {
-			struct infra_action *x =
-				act(b, INFRA_ADD, arena_printf(a, "schema.%s", sc->name),
-				    own ? arena_printf(a, "owner %s", sc->owner) : "");
-			act_sql(b, x, arena_printf(a, "CREATE SCHEMA IF NOT EXISTS %s",
-						   qi(a, sc->name)));
-			if (own)
-				act_sql(b, x, arena_printf(a, "ALTER SCHEMA %s OWNER TO %s",
-							   qi(a, sc->name), qi(a, sc->owner)));
-		} else if (own && (!w->owners[wi] || strcmp(w->owners[wi], sc->owner))) {
-			struct infra_action *x =
-				act(b, INFRA_CHANGE, arena_printf(a, "schema.%s", sc->name), "");
-			act_detail(b, x, arena_printf(a, "~ owner %s -> %s",
-						      w->owners[wi] ? w->owners[wi] : "?",
-						      sc->owner));
-			act_sql(b, x, arena_printf(a, "ALTER SCHEMA %s OWNER TO %s",
-						   qi(a, sc->name), qi(a, sc->owner)));
-		}
-	}
 	if (!w->grants) {
 		if (s->nroles || s->nusers)
 			sv_push(a, &b->notes,
@@ -622,6 +633,30 @@ static void plan_apply(struct planb *b, const struct infra_spec *s, const struct
 #undef CHANGE_USER
 		}
 	}
+	/* schemas */
+	for (size_t i = 0; i < s->nschemas; i++) {
+		const struct infra_schema *sc = &s->schemas[i];
+		ssize_t wi = world_schema(w, sc->name);
+		bool own = w->grants && sc->owner;
+		if (wi < 0) {
+			struct infra_action *x =
+				act(b, INFRA_ADD, arena_printf(a, "schema.%s", sc->name),
+				    own ? arena_printf(a, "owner %s", sc->owner) : "");
+			act_sql(b, x, arena_printf(a, "CREATE SCHEMA IF NOT EXISTS %s",
+						   qi(a, sc->name)));
+			if (own)
+				act_sql(b, x, arena_printf(a, "ALTER SCHEMA %s OWNER TO %s",
+							   qi(a, sc->name), qi(a, sc->owner)));
+		} else if (own && (!w->owners[wi] || strcmp(w->owners[wi], sc->owner))) {
+			struct infra_action *x =
+				act(b, INFRA_CHANGE, arena_printf(a, "schema.%s", sc->name), "");
+			act_detail(b, x, arena_printf(a, "~ owner %s -> %s",
+						      w->owners[wi] ? w->owners[wi] : "?",
+						      sc->owner));
+			act_sql(b, x, arena_printf(a, "ALTER SCHEMA %s OWNER TO %s",
+						   qi(a, sc->name), qi(a, sc->owner)));
+		}
+	}
 	/* things ingot managed that the file no longer declares */
 	for (size_t i = 0; i < o->nmanaged; i++) {
 		const char *m = o->managed[i];
@@ -698,6 +733,10 @@ void infra_plan_render(const struct infra_plan *p, bool color, struct buf *out)
 		buf_printf(out, "note: %s\n", p->notes[i]);
 	if (p->nnotes)
 		buf_putc(out, '\n');
+	int w = 0;
+	for (size_t i = 0; i < p->nactions; i++)
+		if ((int)strlen(p->actions[i].address) > w)
+			w = (int)strlen(p->actions[i].address);
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct infra_action *x = &p->actions[i];
 		const char *c = !color ? ""
@@ -706,7 +745,7 @@ void infra_plan_render(const struct infra_plan *p, bool color, struct buf *out)
 							: "\033[31m";
 		buf_printf(out, "  %s%c %s%s", c, x->op, x->address, reset);
 		if (x->summary && *x->summary)
-			buf_printf(out, "  %s", x->summary);
+			buf_printf(out, "%*s  %s", w - (int)strlen(x->address), "", x->summary);
 		buf_putc(out, '\n');
 		for (size_t j = 0; j < x->ndetails; j++) {
 			const char *d = x->details[j];
@@ -721,6 +760,8 @@ void infra_plan_render(const struct infra_plan *p, bool color, struct buf *out)
 		buf_putc(out, '\n');
 	for (size_t i = 0; i < p->nerrors; i++)
 		buf_printf(out, "error: %s\n", p->errors[i]);
+	if (!p->nactions && !p->nerrors)
+		return;
 	buf_printf(out, "Plan: %zu to add, %zu to change, %zu to destroy.\n", p->nadd, p->nchange,
 		   p->ndestroy);
 }
