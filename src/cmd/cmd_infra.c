@@ -435,6 +435,7 @@ static int run_lake(struct cmd_ctx *c)
 /* ---- export terraform ---- */
 
 static const struct opt export_opts[] = {
+	{"env", 'e', OPT_STR, "ENV", "the environment (profile target); default: --target"},
 	{"provider", 0, OPT_STR, "NAME", "the cloud: google"},
 	{"out", 'o', OPT_STR, "DIR", "where to write the .tf files"},
 	{0},

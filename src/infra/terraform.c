@@ -153,10 +153,19 @@ static void gen_main(const struct infra_spec *s, const struct source_set *src, s
 	tf_attr(&t, "uniform_bucket_level_access", "true");
 	tf_attr(&t, "public_access_prevention", "\"enforced\"");
 	tf_attr(&t, "force_destroy", "false");
+	/* the rules apply to the sources' folders: what the loader reads */
+	struct buf pre = BUF_INIT;
+	for (size_t i = 0; i < s->nfolders; i++)
+		if (str_startswith(s->folders[i].why, "source "))
+			buf_printf(&pre, "%s\"%s/\"", pre.len ? ", " : "[", s->folders[i].path);
+	const char *prefixes = pre.len ? arena_printf(a, "%s]", buf_cstr(&pre)) : NULL;
+	buf_free(&pre);
 	if (s->archive_after_days) {
 		tf_open(&t, "lifecycle_rule");
 		tf_open(&t, "condition");
 		tf_attr(&t, "age", arena_printf(a, "%d", s->archive_after_days));
+		if (prefixes)
+			tf_attr(&t, "matches_prefix", prefixes);
 		tf_close(&t);
 		tf_open(&t, "action");
 		tf_attr(&t, "type", "\"SetStorageClass\"");
@@ -168,6 +177,8 @@ static void gen_main(const struct infra_spec *s, const struct source_set *src, s
 		tf_open(&t, "lifecycle_rule");
 		tf_open(&t, "condition");
 		tf_attr(&t, "age", arena_printf(a, "%d", s->delete_after_days));
+		if (prefixes)
+			tf_attr(&t, "matches_prefix", prefixes);
 		tf_close(&t);
 		tf_open(&t, "action");
 		tf_attr(&t, "type", "\"Delete\"");
