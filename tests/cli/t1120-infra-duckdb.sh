@@ -41,6 +41,12 @@ run "$INGOT" infra drift
 expect_rc 0
 expect_out "No drift: environment 'dev' matches platform.yml."
 
+# one apply per environment at a time: the lock is held, apply refuses
+command -v flock >/dev/null || fail "flock (util-linux) is needed"
+run flock -n .ingot/infra-dev.lock "$INGOT" infra apply --yes
+expect_rc 2
+expect_err "another ingot infra apply or destroy is running for environment 'dev'"
+
 # state
 run "$INGOT" infra show
 expect_rc 0
