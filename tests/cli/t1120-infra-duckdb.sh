@@ -18,6 +18,14 @@ expect_rc 2
 golden plan-empty-duckdb.txt
 expect_out "note: duckdb has no roles"
 [ ! -d lake ] || fail "plan must not create anything"
+# colour only on a terminal, and not with NO_COLOR
+! grep -q $'\033' "$T/.out" || fail "colour codes written to a pipe"
+if command -v script >/dev/null; then
+  script -qc "$INGOT infra plan" /dev/null > "$T/tty.out" || true
+  grep -qF $'\033[32m+ schema.bronze' "$T/tty.out" || fail "no colour on a terminal: $(cat -v "$T/tty.out")"
+  NO_COLOR=1 script -qc "$INGOT infra plan" /dev/null > "$T/tty.out" || true
+  ! grep -q $'\033' "$T/tty.out" || fail "colour despite NO_COLOR"
+fi
 
 # off a terminal, apply asks for --yes and changes nothing
 run "$INGOT" infra apply </dev/null
