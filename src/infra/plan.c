@@ -288,7 +288,7 @@ static void actual_entries(const struct infra_world *w, const char *grantee, con
 		const char *ent = arena_printf(a, "T|%s", write_privs[p]);
 		if (rel ? c + owned >= rel : usable && sv_has(want, ent))
 			sv_push(a, out, ent);
-		else if (c > 0)
+		else if (c > 0 && !sv_has(want, ent)) /* wanted: "on all tables" grants the rest */
 			sv_push(a, out, arena_printf(a, "P|%s|%lld|%lld", write_privs[p],
 						     (long long)c, (long long)rel));
 	}

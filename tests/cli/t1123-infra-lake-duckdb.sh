@@ -15,7 +15,7 @@ cp lake_seed/orders/orders_1.csv lake/orders/
 run "$INGOT" load
 expect_rc 0
 expect_q "select count(*) from bronze.users" "2"
-day() { date -u -d "+$1 days" '+%Y-%m-%d %H:%M:%S'; }
+day() { date -u -d "+$1 days +1 hour" '+%Y-%m-%d %H:%M:%S'; } # an hour past the day: whole days
 
 # nothing is old enough yet
 INGOT_NOW=$(day 10) run "$INGOT" infra lake-maintain
