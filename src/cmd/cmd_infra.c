@@ -71,7 +71,7 @@ static int ic_open(struct cmd_ctx *c, struct infra_cmd *ic, bool connect)
 	}
 	ic->env = ic->t->name;
 	if (sources_load(p, ic->a, &ic->src, &c->err) ||
-	    infra_spec_load(p, &ic->src, ic->t->lake_root, ic->a, &ic->spec, &c->err) ||
+	    infra_spec_load(p, &ic->src, ic->t, ic->a, &ic->spec, &c->err) ||
 	    infra_spec_check_env(ic->spec, ic->env, &c->err))
 		return 2;
 	char *ingot_dir = path_join(p->dir, ".ingot");

@@ -94,9 +94,11 @@ struct infra_spec {
 };
 
 /* Read <project>/platform.yml (ING_ENOTFOUND when absent) and check it
- * against the project's sources. lake_root: the target's. */
+ * against the project's sources, for target t (the environment): its lake
+ * root is the default, and schema names may hold {{ target.schema }} and
+ * {{ target.name }} (dbt names custom schemas <target schema>_<custom>). */
 int infra_spec_load(const struct project *p, const struct source_set *src,
-		    const char *lake_root, struct arena *a, struct infra_spec **out,
+		    const struct target *t, struct arena *a, struct infra_spec **out,
 		    struct err *e);
 /* The access role r has to schema s (admin: write everywhere). */
 enum infra_access infra_role_access(const struct infra_role *r, const char *schema);

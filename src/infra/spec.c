@@ -341,9 +341,51 @@ static int decode_lake(struct infra_spec *s, const struct project *p, const stru
 	return 0;
 }
 
-int infra_spec_load(const struct project *p, const struct source_set *src, const char *lake_root,
-		    struct arena *a, struct infra_spec **out, struct err *e)
+/* Expand {{ target.schema }} and {{ target.name }} in a schema name. */
+static int render_name(const struct ynode *at, const struct target *t, struct arena *a,
+		       const char **s, struct err *e)
 {
+	if (!strstr(*s, "{{"))
+		return 0;
+	struct buf b = BUF_INIT;
+	int rc = 0;
+	for (const char *p = *s; *p && !rc;) {
+		const char *o = strstr(p, "{{");
+		if (!o) {
+			buf_puts(&b, p);
+			break;
+		}
+		buf_add(&b, p, (size_t)(o - p));
+		const char *c = strstr(o, "}}");
+		char *inner = c ? xstrndup(o + 2, (size_t)(c - o - 2)) : NULL;
+		const char *v = NULL;
+		if (inner) {
+			str_trim(inner);
+			v = !strcmp(inner, "target.schema") ? t->schema
+			    : !strcmp(inner, "target.name") ? t->name
+							    : NULL;
+		}
+		if (!v)
+			rc = yerr(e, at, ING_ECONFIG,
+				  "'%s': platform.yml expands only {{ target.schema }} and "
+				  "{{ target.name }} in schema names",
+				  *s);
+		else
+			buf_puts(&b, v);
+		free(inner);
+		p = c ? c + 2 : p + strlen(p);
+	}
+	if (!rc)
+		*s = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return rc;
+}
+
+int infra_spec_load(const struct project *p, const struct source_set *src,
+		    const struct target *tgt, struct arena *a, struct infra_spec **out,
+		    struct err *e)
+{
+	const char *lake_root = tgt->lake_root;
 	struct infra_spec *s = arena_zalloc(a, sizeof(*s));
 	struct top_raw top = {0};
 	struct wh_raw wr = {0};
@@ -381,6 +423,8 @@ int infra_spec_load(const struct project *p, const struct source_set *src, const
 		struct infra_schema *sc = &s->schemas[i];
 		sc->name = sm->keys[i]->str;
 		sc->node = sm->keys[i];
+		if ((rc = render_name(sm->keys[i], tgt, a, &sc->name, e)))
+			return rc;
 		snames[i] = sc->name;
 		if ((rc = check_name(sm->keys[i], "schema", sc->name, e)) ||
 		    (rc = yaml_decode(sm->items[i], schema_fields, sc, 0, a, e)))
@@ -396,8 +440,16 @@ int infra_spec_load(const struct project *p, const struct source_set *src, const
 		r->node = rm->items[i]->type == Y_MAP ? rm->items[i] : rm->keys[i];
 		rnames[i] = r->name;
 		if ((rc = check_name(rm->keys[i], "role", r->name, e)) ||
-		    (rc = yaml_decode(rm->items[i], role_fields, r, 0, a, e)) ||
-		    (rc = role_check(s, snames, r, e)))
+		    (rc = yaml_decode(rm->items[i], role_fields, r, 0, a, e)))
+			return rc;
+		for (size_t k = 0; k < 2; k++) {
+			struct ystrlist *l = k ? &r->write : &r->read;
+			for (size_t j = 0; j < l->n; j++)
+				if ((rc = render_name(item_node(r->node, k ? "write" : "read", j), tgt,
+						      a, &l->items[j], e)))
+					return rc;
+		}
+		if ((rc = role_check(s, snames, r, e)))
 			return rc;
 	}
 	for (size_t i = 0; i < s->nschemas; i++) {

@@ -40,7 +40,12 @@ static struct infra_spec *load_spec(struct arena *a, const char *yml, struct err
 	struct source_set src = {0};
 	struct infra_spec *s = NULL;
 	char *lake = path_join(p.dir, "lake");
-	int rc = infra_spec_load(&p, &src, arena_strdup(a, lake), a, &s, e);
+	struct target t;
+	memset(&t, 0, sizeof(t));
+	t.name = "pg";
+	t.schema = "shop";
+	t.lake_root = arena_strdup(a, lake);
+	int rc = infra_spec_load(&p, &src, &t, a, &s, e);
 	free(lake);
 	return rc ? NULL : s;
 }
@@ -73,6 +78,16 @@ TEST(infra_spec_errors_point_at_the_key)
 	CHECK(e.msg && strstr(e.msg, "schema 'glod', which warehouse.schemas does not declare "
 				     "(did you mean 'gold'?)"));
 	err_clear(&e);
+	CHECK(!load_spec(a, "warehouse: {schemas: {\"{{ target.database }}_x\": {}}}\n", &e));
+	CHECK(e.msg && strstr(e.msg, "expands only {{ target.schema }}"));
+	err_clear(&e);
+	struct infra_spec *t = load_spec(a,
+					 "warehouse: {schemas: {\"{{ target.schema }}_silver\": {}}}\n"
+					 "roles: {r: {read: [\"{{target.schema}}_silver\"]}}\n",
+					 &e);
+	REQUIRE(t);
+	CHECK_STR(t->schemas[0].name, "shop_silver");
+	CHECK_STR(t->roles[0].read.items[0], "shop_silver");
 	struct infra_spec *s = load_spec(a, platform_yml, &e);
 	REQUIRE(s);
 	CHECK_INT(s->nschemas, 2);
