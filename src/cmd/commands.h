@@ -38,6 +38,13 @@ extern const struct cmd_spec cmd_pipeline_backfill;
 extern const struct cmd_spec cmd_pipeline_clear;
 extern const struct cmd_spec cmd_pipeline_trigger;
 extern const struct cmd_spec cmd_pipeline_cancel;
+extern const struct cmd_spec cmd_infra_plan;
+extern const struct cmd_spec cmd_infra_apply;
+extern const struct cmd_spec cmd_infra_destroy;
+extern const struct cmd_spec cmd_infra_drift;
+extern const struct cmd_spec cmd_infra_show;
+extern const struct cmd_spec cmd_infra_lake_maintain;
+extern const struct cmd_spec cmd_infra_export_terraform;
 extern const struct cmd_spec cmd_scheduler;
 extern const struct cmd_spec cmd_serve;
 extern const struct cmd_spec cmd_serve_hash_password;
@@ -53,6 +60,8 @@ extern const struct cmd_spec cmd_version;
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
 	&cmd_pipeline_cancel,                                                      \
 	&cmd_dashboards_check, &cmd_dashboards_query,                              \
+	&cmd_infra_plan, &cmd_infra_apply, &cmd_infra_destroy, &cmd_infra_drift,  \
+	&cmd_infra_show, &cmd_infra_lake_maintain, &cmd_infra_export_terraform,    \
 	&cmd_scheduler, &cmd_serve, &cmd_serve_hash_password,                      \
 	&cmd_jinja_render, &cmd_jinja_bench, &cmd_version,
 

@@ -1025,8 +1025,24 @@ int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
 	return rc;
 }
 
+/* An existing schema is not created again: PostgreSQL checks CREATE on the
+ * database before it looks at IF NOT EXISTS, so a least-privilege role
+ * (ingot infra: a loader that may write bronze but not make schemas) would
+ * fail on a schema that is already there. */
 int wh_create_schema(struct wh_conn *c, const char *schema, struct err *e)
 {
+	struct wh_value arg = wh_text(schema);
+	struct wh_result *r = NULL;
+	struct err ignored = ERR_INIT;
+	bool exists = wh_query(c,
+			       "select 1 from information_schema.schemata where schema_name = $1 "
+			       "and catalog_name = current_database()",
+			       &arg, 1, &r, &ignored) == 0 &&
+		      r->nrows > 0;
+	wh_result_free(r);
+	err_clear(&ignored);
+	if (exists)
+		return 0;
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
 	wh_quote_ident(c->db, schema, &sql);

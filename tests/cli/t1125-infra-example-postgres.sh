@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# t1125: the reference project (examples/ecommerce) with its platform.yml
+# on PostgreSQL: ingot infra apply makes the layers, roles and users; then
+# the pipeline's parts run with least privilege — ingot load as the loader,
+# ingot build (seeds, models, snapshots, tests) as the transformer, a
+# dashboard tile as the reader — and the reader cannot read bronze or
+# silver. The superuser only applies the platform.
+. "$(dirname "$0")/lib.sh"
+[ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
+PSQL=${INGOT_TEST_PGBIN:-/usr/lib/postgresql/15/bin}/psql
+[ -x "$PSQL" ] || PSQL=psql
+cp -r "$ROOT/examples/ecommerce" ex && cd ex
+rm -rf lake target .ingot logs warehouse.duckdb*
+unset INGOT_TARGET
+DB=infra_ex_$$
+"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "create database $DB" >/dev/null
+# roles are cluster-wide: a prefix of this run's own
+R=x$$_
+sed -i -E "s/\becommerce_(loader|transformer|reader|admin|etl_loader|etl_transformer|dashboards)\b/${R}\1/g" platform.yml
+target() { # target NAME USER PASSWORD
+  cat <<EOP
+    $1:
+      type: postgres
+      host: "$INGOT_TEST_PGHOST"
+      port: $INGOT_TEST_PGPORT
+      user: "$2"
+      password: "$3"
+      dbname: "$DB"
+      schema: ecommerce
+      threads: 2
+EOP
+}
+{
+  printf 'ecommerce:\n  target: pg\n  outputs:\n'
+  target pg "$INGOT_TEST_PGUSER" admin-secret-0
+  target loader "${R}etl_loader" loader-secret-1
+  target transformer "${R}etl_transformer" transformer-secret-2
+  target reader "${R}dashboards" reader-secret-3
+} > profiles.yml
+export ECOMMERCE_LOADER_PASSWORD=loader-secret-1 ECOMMERCE_TRANSFORMER_PASSWORD=transformer-secret-2 ECOMMERCE_READER_PASSWORD=reader-secret-3
+
+run "$INGOT" gen thelook --scale 0.01 --out lake
+expect_rc 0
+run "$INGOT" infra plan
+expect_rc 2
+expect_out "+ schema.ecommerce_silver"
+expect_out "+ grant.${R}reader.ecommerce_gold"
+run "$INGOT" infra apply --yes
+expect_rc 0
+run "$INGOT" infra plan
+expect_rc 0
+
+run "$INGOT" load -t loader
+expect_rc 0
+run "$INGOT" build -t transformer
+expect_rc 0
+expect_out "ERROR=0"
+run "$INGOT" dashboards query ecommerce total_revenue -t reader --csv
+expect_rc 0
+[ "$(wc -l < "$T/.out")" -ge 2 ] || fail "the reader's tile has no rows: $OUT"
+# the platform is still as declared after the pipeline ran
+run "$INGOT" infra drift
+expect_rc 0
+
+# the reader reads the marts and nothing below them
+run "$INGOT" show -t reader -o csv --inline "select count(*) > 0 as ok from ecommerce_gold.dim_customers"
+expect_rc 0
+expect_out "true"
+run "$INGOT" show -t reader --inline "select count(*) from bronze.users"
+expect_rc 1
+expect_err "permission denied"
+run "$INGOT" show -t reader --inline "select count(*) from ecommerce_silver.stg_users"
+expect_rc 1
+expect_err "permission denied"
+# the loader cannot build, the transformer cannot load
+run "$INGOT" build -t loader --select stg_users
+[ "$RC" -ne 0 ] || fail "the loader could build a model"
+expect_err "permission denied"
+run "$INGOT" load -t transformer --full-refresh raw.users
+expect_rc 1
+expect_err "permission denied"
+# the roles own objects in this database only: dropping it frees them
+"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "drop database $DB" >/dev/null
+for r in etl_loader etl_transformer dashboards loader transformer reader admin; do
+  "$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "drop role ${R}$r" >/dev/null
+done
+echo ok
