@@ -129,7 +129,7 @@
       ], tables, 'No source table is declared with external: and nothing was loaded yet.'));
       var after = Promise.resolve();
       if (source) after = tableDetail(source, tbl);
-      return after.then(function () { rejects(source ? source + '.' + tbl : q.get('table') || '', tables); });
+      return after.then(function () { return rejects(source ? source + '.' + tbl : q.get('table') || '', tables); });
     }, failed('The loads could not be read'));
   }
 
@@ -392,7 +392,7 @@
         m('Dashboard tiles', tl);
       }
       head.body.appendChild(meta);
-      lineage(n.unique_id, up, down);
+      var lin = lineage(n.unique_id, up, down);
       if (n.columns && n.columns.length) {
         var c = card('Columns (' + n.columns.length + ')', 12);
         c.body.appendChild(table([
@@ -428,6 +428,7 @@
         d.appendChild(el('pre', 'sql', s[1]));
         c.body.appendChild(d);
       });
+      return lin;
     }, failed('No catalog node ' + id));
   }
 
@@ -543,7 +544,9 @@
       else if (parts[0] === 'quality') p = qualityPage();
       else if (parts[1]) p = catalogNode(parts.slice(1).join('/'));
       else p = catalogSearch();
+      delete C.grid.dataset.ready;
       return p.then(function () {
+        C.grid.dataset.ready = location.pathname + location.search;
         if (location.hash) { var t = document.getElementById(location.hash.slice(1)); if (t) t.scrollIntoView(); }
       });
     }
