@@ -107,7 +107,7 @@
       tables.forEach(function (t) { Object.keys(tot).forEach(function (k) { tot[k] += t[k] || 0; }); });
       [['Tables', num(tables.length)], ['Files loaded', num(tot.files)], ['Rows loaded', num(tot.rows_loaded)],
         ['Rows rejected', num(tot.rows_rejected)], ['Bytes', bytes(tot.bytes)]].forEach(function (k, i) {
-        var c = card(k[0], i === 0 ? 2 : i === 4 ? 2 : 3, 'kpi-card');
+        var c = card(k[0], i === 2 || i === 3 ? 3 : 2, 'kpi-card');
         c.body.appendChild(el('div', 'kpi-value' + (k[0] === 'Rows rejected' && tot.rows_rejected ? ' is-bad' : ''), k[1]));
       });
       var c = card('Source tables', 12);
@@ -211,7 +211,7 @@
         out.appendChild(table([
           ['Table', function (x) { return x.source + '.' + x.table; }],
           ['File', function (x) { return el('span', 'mono', x.file); }],
-          ['Line', function (x) { return num(x.line); }, 'num'],
+          ['Line', function (x) { return x.line === null ? '–' : String(x.line); }, 'num'],
           ['Column', function (x) { return x.column || ''; }],
           ['Reason', function (x) { return el('span', 'reason', x.reason); }],
           ['Raw record', function (x) { var s = el('span', 'mono raw', x.raw); s.title = x.raw || ''; return s; }]
@@ -472,20 +472,50 @@
     return e;
   }
 
+  /* Tiles are grouped by dashboard page: one box per page ("Sales · 14
+   * tiles", the tiles in its tooltip), an edge from each model it reads. */
+  function groupTiles(l) {
+    var groups = {}, nodes = [], map = {};
+    l.nodes.forEach(function (n) {
+      if (n.kind !== 'tile') { nodes.push(n); return; }
+      var gid = 'page:' + n.dashboard + '/' + n.page;
+      map[n.id] = gid;
+      var g = groups[gid];
+      if (!g) {
+        g = groups[gid] = { id: gid, kind: 'tile', dashboard: n.dashboard, page: n.page, page_title: n.page_title, depth: n.depth, tiles: [] };
+        nodes.push(g);
+      }
+      g.depth = Math.min(g.depth, n.depth);
+      if (g.tiles.indexOf(n.title) < 0) g.tiles.push(n.title);
+    });
+    Object.keys(groups).forEach(function (k) {
+      var g = groups[k];
+      g.name = g.page_title + ' · ' + g.tiles.length + ' tile' + (g.tiles.length === 1 ? '' : 's');
+    });
+    var seen = {}, edges = [];
+    l.edges.forEach(function (e) {
+      var a = map[e.from] || e.from, b = map[e.to] || e.to, k = a + '\n' + b;
+      if (!seen[k]) { seen[k] = 1; edges.push({ from: a, to: b }); }
+    });
+    return { root: l.root, nodes: nodes, edges: edges };
+  }
+
   function drawLineage(l) {
-    var W = 210, H = 30, GX = 70, GY = 10, PAD = 12;
+    l = groupTiles(l);
+    var W = 180, H = 28, GX = 46, GY = 8, PAD = 12;
     var cols = {};
     var min = 0, max = 0;
     l.nodes.forEach(function (n) {
       (cols[n.depth] = cols[n.depth] || []).push(n);
       min = Math.min(min, n.depth); max = Math.max(max, n.depth);
     });
-    var pos = {}, tallest = 0;
-    for (var d = min; d <= max; d++) {
-      (cols[d] || []).forEach(function (n, i) {
-        pos[n.id] = { x: PAD + (d - min) * (W + GX), y: PAD + i * (H + GY), n: n };
+    var pos = {}, tallest = 0, d;
+    for (d = min; d <= max; d++) tallest = Math.max(tallest, (cols[d] || []).length);
+    for (d = min; d <= max; d++) {
+      var col = cols[d] || [], off = (tallest - col.length) * (H + GY) / 2; /* centred */
+      col.forEach(function (n, i) {
+        pos[n.id] = { x: PAD + (d - min) * (W + GX), y: PAD + off + i * (H + GY), n: n };
       });
-      tallest = Math.max(tallest, (cols[d] || []).length);
     }
     var width = PAD * 2 + (max - min + 1) * W + (max - min) * GX;
     var height = PAD * 2 + tallest * (H + GY) - GY;
@@ -502,12 +532,13 @@
       var g = svg('g', { class: 'lnode k-' + n.kind + (id === l.root ? ' root' : ''), transform: 'translate(' + p.x + ',' + p.y + ')', tabindex: '0' });
       g.setAttribute('data-id', id);
       g.appendChild(svg('rect', { width: W, height: H, rx: 6, ry: 6 }));
-      var label = n.name.length > 30 ? n.name.slice(0, 29) + '…' : n.name;
+      var label = n.name.length > 25 ? n.name.slice(0, 24) + '…' : n.name;
       var t = svg('text', { x: 10, y: H / 2 + 4 });
       t.textContent = label;
       g.appendChild(t);
       var tt = svg('title');
-      tt.textContent = n.kind.replace('_', ' ') + ': ' + n.name + (n.status ? ' (' + n.status + ')' : '') + (n.rows !== undefined ? ', ' + n.rows + ' rows' : '');
+      tt.textContent = n.tiles ? 'dashboard page ' + n.dashboard + '/' + n.page + ': ' + n.tiles.join(', ')
+        : n.kind.replace('_', ' ') + ': ' + n.name + (n.status ? ' (' + n.status + ')' : '') + (n.rows !== undefined ? ', ' + n.rows + ' rows' : '');
       g.appendChild(tt);
       var url = n.kind === 'tile' ? '/d/' + enc(n.dashboard) + '/' + enc(n.page)
         : n.kind === 'lake_file' || n.kind === 'lake_files_more' ? null

@@ -147,8 +147,13 @@ await check('Catalog: search finds fct_orders; its lineage reaches its lake file
   await ready('/catalog/model.ecommerce.fct_orders?up=-1');
   const files = await page.$$eval('.lnode.k-lake_file', (g) => g.map((x) => x.querySelector('title').textContent));
   assert(files.some((f) => f.includes('orders/orders_')), `lake files: ${files.join(', ')}`);
-  const tiles = await page.$$eval('.lnode.k-tile', (g) => g.map((x) => x.querySelector('text').textContent));
-  assert(tiles.some((t) => t.startsWith('Sales /')), `Sales tiles: ${tiles.join(', ')}`);
+  // tiles are grouped by dashboard page: the Sales box lists the Sales tiles reading fct_orders
+  const lin = await api('/api/v1/catalog/lineage/model.ecommerce.fct_orders?up=-1&down=3');
+  const want = lin.nodes.filter((n) => n.kind === 'tile' && n.page === 'sales').map((n) => n.title);
+  assert(want.length >= 1, 'the API has Sales tiles in the lineage');
+  const tiles = await page.$$eval('.lnode.k-tile', (g) => g.map((x) => [x.querySelector('text').textContent, x.querySelector('title').textContent]));
+  const sales = tiles.filter((t) => t[0].startsWith('Sales ·'));
+  assert(sales.length === 1 && want.every((w) => sales[0][1].includes(w)), `the Sales box lists ${want.join(', ')}: ${JSON.stringify(tiles)}`);
   const exp = await page.$$eval('.lnode.k-exposure', (g) => g.length);
   assert(exp >= 1, 'the exposure is drawn');
   // left to right: lake files left of sources, sources left of the root, tiles right of it
