@@ -63,7 +63,27 @@ struct hrun {
 	json_t *results;   /* unique_id -> status string */
 };
 
+/* Answers kept for a few seconds, keyed on the request and on every
+ * version its data has (project generation, data epoch, the artifacts'
+ * stamps): a page's repeated calls cost a lookup. The TTL bounds what a
+ * writer this process does not hear about can leave stale (another
+ * process's load on PostgreSQL, the clock in freshness ages). */
+#define RCACHE_MAX 128
+#define RCACHE_TTL_US (5LL * 1000000)
+struct rentry {
+	char *key;
+	char *body;
+	size_t len;
+	const char *type;
+	char disposition[160];
+	int64_t at;
+};
+
 struct serve_data {
+	pthread_mutex_t rc_mu;
+	struct rentry rc[RCACHE_MAX];
+	size_t rc_next;
+	bool rc_off; /* INGOT_SERVE_DATA_CACHE=0: every call computed (bench/ui.sh's cold numbers) */
 	struct dash_ctx *dash;
 	struct platform *pl;
 	pthread_mutex_t mu;
@@ -81,6 +101,9 @@ struct serve_data *serve_data_new(struct dash_ctx *d)
 	sd->dash = d;
 	sd->pl = dash_ctx_platform(d);
 	pthread_mutex_init(&sd->mu, NULL);
+	pthread_mutex_init(&sd->rc_mu, NULL);
+	const char *c = getenv("INGOT_SERVE_DATA_CACHE");
+	sd->rc_off = c && !strcmp(c, "0");
 	return sd;
 }
 
@@ -106,6 +129,11 @@ void serve_data_free(struct serve_data *sd)
 		cat_free(sd->cur->cat);
 	free(sd->cur);
 	hist_clear(sd);
+	for (size_t i = 0; i < RCACHE_MAX; i++) {
+		free(sd->rc[i].key);
+		free(sd->rc[i].body);
+	}
+	pthread_mutex_destroy(&sd->rc_mu);
 	pthread_mutex_destroy(&sd->mu);
 	free(sd);
 }
@@ -1579,10 +1607,9 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 
 /* ------------------------------------------------------------ dispatch */
 
-int serve_data_answer(struct serve_data *sd, const struct serve_route *rt, const struct dash_param *p,
-		      size_t np, struct serve_out *out, struct err *e)
+static int answer(struct serve_data *sd, const struct serve_route *rt, const struct dash_param *p, size_t np,
+		  struct serve_out *out, struct err *e)
 {
-	out->type = "application/json; charset=utf-8";
 	switch (rt->kind) {
 	case RT_LOADS:
 		return api_loads(sd, out, e);
@@ -1603,6 +1630,72 @@ int serve_data_answer(struct serve_data *sd, const struct serve_route *rt, const
 	default:
 		return err_set(e, ING_ENOTFOUND, "no such API route");
 	}
+}
+
+static void cache_key(struct serve_data *sd, const struct serve_route *rt, const struct dash_param *p, size_t np,
+		      struct buf *key)
+{
+	buf_printf(key, "%d|%s|%s|%u|%llu|", (int)rt->kind, rt->board, rt->name,
+		   platform_project_generation(sd->pl), (unsigned long long)platform_data_epoch(sd->pl));
+	struct project *pr = platform_project_acquire(sd->pl);
+	if (pr) {
+		char *mf = path_join(pr->target_path, "manifest.json");
+		char *rr = path_join(pr->target_path, "run_results.json");
+		file_stamp(mf, key);
+		file_stamp(rr, key);
+		free(mf);
+		free(rr);
+	}
+	platform_project_release(sd->pl, pr);
+	for (size_t i = 0; i < np; i++) { /* in the order given: a reordered query is another key */
+		buf_puts(key, "&");
+		buf_puts(key, p[i].name);
+		buf_puts(key, "=");
+		buf_puts(key, p[i].value);
+	}
+}
+
+int serve_data_answer(struct serve_data *sd, const struct serve_route *rt, const struct dash_param *p,
+		      size_t np, struct serve_out *out, struct err *e)
+{
+	out->type = "application/json; charset=utf-8";
+	bool cacheable = rt->kind != RT_REJECTS_CSV && !sd->rc_off; /* exports are one-off and big */
+	if (!cacheable)
+		return answer(sd, rt, p, np, out, e);
+	struct buf key = BUF_INIT;
+	cache_key(sd, rt, p, np, &key);
+	int64_t now = now_us();
+	pthread_mutex_lock(&sd->rc_mu);
+	for (size_t i = 0; i < RCACHE_MAX; i++) {
+		struct rentry *x = &sd->rc[i];
+		if (x->key && now - x->at < RCACHE_TTL_US && !strcmp(x->key, buf_cstr(&key))) {
+			buf_add(&out->body, x->body, x->len);
+			out->type = x->type;
+			memcpy(out->disposition, x->disposition, sizeof(out->disposition));
+			pthread_mutex_unlock(&sd->rc_mu);
+			buf_free(&key);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&sd->rc_mu);
+	int rc = answer(sd, rt, p, np, out, e);
+	if (!rc) {
+		pthread_mutex_lock(&sd->rc_mu);
+		struct rentry *x = &sd->rc[sd->rc_next];
+		sd->rc_next = (sd->rc_next + 1) % RCACHE_MAX;
+		free(x->key);
+		free(x->body);
+		x->key = buf_detach(&key, NULL);
+		x->body = xmalloc(out->body.len + 1);
+		memcpy(x->body, out->body.data ? out->body.data : "", out->body.len);
+		x->len = out->body.len;
+		x->type = out->type;
+		memcpy(x->disposition, out->disposition, sizeof(x->disposition));
+		x->at = now;
+		pthread_mutex_unlock(&sd->rc_mu);
+	}
+	buf_free(&key);
+	return rc;
 }
 
 /* ------------------------------------------------------------ for /metrics */
