@@ -309,13 +309,38 @@
             });
             return h;
           }],
-          ['Message', function (x) { return x.failures_relation && x.failures ? 'failing rows in ' + x.failures_relation : (x.message || ''); }]
+          ['Message', function (x) {
+            var m = el('span', 'msg', x.message || '');
+            if (!x.failures_relation || !x.failures) return m;
+            var b = el('button', 'btn btn-sm btn-ghost', 'Failing rows');
+            b.title = x.failures_relation;
+            C.on(b, 'click', function () { failingRows(x, b); });
+            m.appendChild(b);
+            return m;
+          }]
         ], rows, 'No test matches.'));
       }
       C.on(only, 'change', draw);
       C.on(find, 'input', draw);
       draw();
     }, failed('Data quality could not be read'));
+  }
+
+  /* The rows a test with store_failures kept, in a row under the test's. */
+  function failingRows(t, btn) {
+    var tr = btn.closest('tr');
+    if (tr.nextSibling && tr.nextSibling.classList.contains('fail-rows')) { tr.nextSibling.remove(); return; }
+    C.getJson(C.API + '/quality/tests/' + enc(t.unique_id) + '/failures').then(function (r) {
+      var row = el('tr', 'fail-rows');
+      var td = el('td');
+      td.colSpan = tr.children.length;
+      var cols = r.rows.length ? Object.keys(r.rows[0]) : [];
+      td.appendChild(table(cols.map(function (c) { return [c, function (x) { return x[c] === null ? 'null' : String(x[c]); }]; }),
+        r.rows, 'No rows kept.'));
+      if (r.truncated) td.appendChild(el('p', 'muted small', 'The first 100 of ' + num(t.failures) + ' rows (all in ' + t.failures_relation + ').'));
+      row.appendChild(td);
+      tr.parentNode.insertBefore(row, tr.nextSibling);
+    }, failed('The failing rows could not be read'));
   }
 
   /* ------------------------------------------------------------ Catalog */

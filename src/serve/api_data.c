@@ -34,6 +34,7 @@
 #include "dash/dash.h"
 #include "platform/catalog.h"
 #include "platform/platform.h"
+#include "platform/results.h"
 #include "warehouse/warehouse.h"
 
 #include <dirent.h>
@@ -1221,6 +1222,44 @@ static int api_quality(struct serve_data *sd, struct serve_out *out, struct err 
 	return 0;
 }
 
+/* GET /api/v1/quality/tests/{id}/failures: the failing rows a test with
+ * store_failures kept (its relation in the audit schema), 100 at most. The
+ * relation comes from the manifest, never from the URL. */
+static int api_test_failures(struct serve_data *sd, const struct serve_route *rt, struct serve_out *out,
+			     struct err *e)
+{
+	struct catref *cr = cat_acquire(sd, e);
+	if (!cr)
+		return e->code ? e->code : ING_EFAIL;
+	const struct cat_node *n = NULL;
+	int rc = cat_find(cr->cat, rt->name, &n, e);
+	if (!rc && n->type != CAT_TEST)
+		rc = err_set(e, ING_EINVAL, "%s is a %s, not a test", n->unique_id, cat_type_name(n->type));
+	if (!rc && !n->relation_name)
+		rc = err_set(e, ING_ENOTFOUND,
+			     "%s does not keep its failing rows: give it (or the project's data_tests) "
+			     "store_failures: true and build again",
+			     n->unique_id);
+	struct wh_conn *c = NULL;
+	struct wh_result *r = NULL;
+	if (!rc)
+		rc = conn_get(sd, &c, e);
+	if (!rc) {
+		char *sql = xasprintf("SELECT * FROM %s LIMIT 101", n->relation_name);
+		rc = wh_query(c, sql, NULL, 0, &r, e);
+		free(sql);
+		conn_done(sd, c, rc);
+		if (rc)
+			err_prefix(e, "%s: reading its failing rows (build it again to store them)", n->unique_id);
+	}
+	if (!rc)
+		rc = re_encode(RE_JSON, r, &(struct re_opts){.max_rows = 100, .json_key = "rows"},
+			       re_sink_buf(&out->body), NULL, e);
+	wh_result_free(r);
+	cat_release(sd, cr);
+	return rc;
+}
+
 /* ------------------------------------------------------------ catalog */
 
 static int api_search(struct serve_data *sd, const struct dash_param *p, size_t np, struct serve_out *out,
@@ -1627,6 +1666,8 @@ static int answer(struct serve_data *sd, const struct serve_route *rt, const str
 		return api_node(sd, rt, out, e);
 	case RT_CATALOG_LINEAGE:
 		return api_lineage(sd, rt, p, np, out, e);
+	case RT_TEST_FAILURES:
+		return api_test_failures(sd, rt, out, e);
 	default:
 		return err_set(e, ING_ENOTFOUND, "no such API route");
 	}

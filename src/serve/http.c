@@ -756,6 +756,7 @@ static enum MHD_Result dispatch(struct serve_req *r, const char *method)
 	case RT_CATALOG_SEARCH:
 	case RT_CATALOG_NODE:
 	case RT_CATALOG_LINEAGE:
+	case RT_TEST_FAILURES:
 		return api_data(r);
 	case RT_METRICS:
 		return answer_metrics(r);

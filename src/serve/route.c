@@ -72,6 +72,14 @@ static bool data_route(const char *path, struct serve_route *r)
 		}
 	const char *segs[3];
 	size_t lens[3];
+	if (str_startswith(path, "/api/v1/quality/tests/")) {
+		size_t n = split(path + strlen("/api/v1/quality/tests/"), segs, lens, 2);
+		if (n == 2 && seg_is(segs[1], lens[1], "failures") && seg_copy(segs[0], lens[0], r->name)) {
+			r->kind = RT_TEST_FAILURES;
+			return true;
+		}
+		return false;
+	}
 	if (str_startswith(path, "/api/v1/loads/")) {
 		size_t n = split(path + strlen("/api/v1/loads/"), segs, lens, 2);
 		if (n == 2 && seg_copy(segs[0], lens[0], r->board) && seg_copy(segs[1], lens[1], r->name)) {
@@ -217,6 +225,8 @@ const char *serve_route_template(enum route_kind k, const char **method)
 		return "/api/v1/catalog/nodes/{id}";
 	case RT_CATALOG_LINEAGE:
 		return "/api/v1/catalog/lineage/{id}";
+	case RT_TEST_FAILURES:
+		return "/api/v1/quality/tests/{id}/failures";
 	case RT_OPENAPI:
 		return "/api/v1/openapi.json";
 	case RT_METRICS:

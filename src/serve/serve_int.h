@@ -40,6 +40,7 @@ enum route_kind {
 	RT_CATALOG_SEARCH, /* /api/v1/catalog/search */
 	RT_CATALOG_NODE,   /* /api/v1/catalog/nodes/{id} (name = id) */
 	RT_CATALOG_LINEAGE, /* /api/v1/catalog/lineage/{id} */
+	RT_TEST_FAILURES,  /* /api/v1/quality/tests/{id}/failures (name = id) */
 	RT_OPENAPI,        /* /api/v1/openapi.json (openapi.c) */
 	RT_METRICS,        /* /metrics (metrics.c) */
 	RT__COUNT
