@@ -23,6 +23,7 @@ exposures:
     description: The Sales page of the e-commerce dashboard
     depends_on: [ref('fct_orders')]
 YML
+printf '    +store_failures: true\n' >> dbt_project.yml
 "$INGOT" gen thelook --scale 0.01 --out lake --tables products,distribution_centers >/dev/null
 "$INGOT" gen thelook --scale 0.01 --out lake --start 2024-01-01 --end 2024-12-31 --dirty 0.002 >/dev/null
 run "$INGOT" load

@@ -133,6 +133,15 @@ await check('Quality: RAG summary, every test with history squares, freshness', 
   const fresh = await page.$$eval('.dcard', (cs) => cs.filter((c) => c.querySelector('.card-title').textContent === 'Source freshness')
     .map((c) => c.querySelectorAll('tbody tr').length)[0]);
   assert(fresh === q.freshness.length, `freshness rows ${fresh}`);
+  // a warning test's kept failing rows open under it
+  const warn = q.tests.find((t) => t.failures && t.failures_relation);
+  assert(warn, 'a test with stored failing rows');
+  await page.click('.tests-card tbody tr:first-child .msg button');
+  await page.waitForSelector('tr.fail-rows tbody tr');
+  const n = await page.$$eval('tr.fail-rows tbody tr', (t) => t.length);
+  const id = await page.$eval('.tests-card tbody tr:first-child .test-name', (e) => e.title);
+  const t0 = q.tests.find((t) => t.unique_id === id);
+  assert(t0 && t0.failures > 0 && n === Math.min(100, t0.failures), `failing rows of ${id}: ${n} shown, ${t0 && t0.failures} failures`);
   await page.screenshot({ path: path.join(ART, 'data-quality.png'), fullPage: true });
   noProblems('quality page');
 });
