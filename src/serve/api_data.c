@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ struct serve_data {
 	pthread_mutex_t rc_mu;
 	struct rentry rc[RCACHE_MAX];
 	size_t rc_next;
+	atomic_uint meta_seen; /* _ingot tables found: 1 loads, 2 loaded_files, 4 load_rejects */
 	bool rc_off; /* INGOT_SERVE_DATA_CACHE=0: every call computed (bench/ui.sh's cold numbers) */
 	struct dash_ctx *dash;
 	struct platform *pl;
@@ -273,14 +275,22 @@ static void jw_cell_time(struct jw *w, const struct wh_value *v)
 	jw_time(w, v->type == WH_NULL ? 0 : value_us(v));
 }
 
-/* Does _ingot.<name> exist (no load ever ran: empty answers)? */
-static bool meta_exists(struct wh_conn *c, const char *name)
+/* Does _ingot.<name> exist (no load ever ran: empty answers)? Once seen
+ * it is remembered (loads never drop it). */
+static bool meta_exists(struct serve_data *sd, struct wh_conn *c, const char *name)
 {
+	unsigned bit = !strcmp(name, "loads") ? 1u : !strcmp(name, "loaded_files") ? 2u : 4u;
+	if (atomic_load(&sd->meta_seen) & bit)
+		return true;
 	enum wh_rel_kind k = WH_REL_NONE;
 	struct err e = ERR_INIT;
 	int rc = wh_relation_kind(c, "_ingot", name, &k, &e);
 	err_clear(&e);
-	return !rc && k != WH_REL_NONE;
+	if (!rc && k != WH_REL_NONE) {
+		atomic_fetch_or(&sd->meta_seen, bit);
+		return true;
+	}
+	return false;
 }
 
 static int conn_get(struct serve_data *sd, struct wh_conn **c, struct err *e)
@@ -470,7 +480,7 @@ static int loads_collect(struct serve_data *sd, struct loadset *ls, struct err *
 	int rc = conn_get(sd, &c, e);
 	if (rc)
 		return rc;
-	if (meta_exists(c, "loads")) {
+	if (meta_exists(sd, c, "loads")) {
 		rc = wh_query(c,
 			      "SELECT source, table_name, max(relation), count(*), CAST(sum(files) AS BIGINT), "
 			      "CAST(sum(bytes) AS BIGINT), CAST(sum(rows_read) AS BIGINT), "
@@ -516,7 +526,7 @@ static int loads_collect(struct serve_data *sd, struct loadset *ls, struct err *
 			}
 		}
 	}
-	if (!rc && meta_exists(c, "loaded_files")) {
+	if (!rc && meta_exists(sd, c, "loaded_files")) {
 		rc = wh_query(c,
 			      "SELECT source, table_name, count(*), CAST(sum(size) AS BIGINT) FROM "
 			      "_ingot.loaded_files WHERE duplicate_of IS NULL GROUP BY source, table_name",
@@ -619,7 +629,7 @@ static int api_load_table(struct serve_data *sd, const struct serve_route *rt, s
 	struct wh_result *lr = NULL, *fr = NULL;
 	rc = conn_get(sd, &c, e);
 	struct wh_value v[2] = {wh_text(rt->board), wh_text(rt->name)};
-	if (!rc && meta_exists(c, "loads")) {
+	if (!rc && meta_exists(sd, c, "loads")) {
 		char sql[512];
 		snprintf(sql, sizeof(sql),
 			 "SELECT load_id, started_at, files, bytes, rows_read, rows_loaded, rows_rejected, "
@@ -628,7 +638,7 @@ static int api_load_table(struct serve_data *sd, const struct serve_route *rt, s
 			 TABLE_LOADS_MAX);
 		rc = wh_query(c, sql, v, 2, &lr, e);
 	}
-	if (!rc && meta_exists(c, "loaded_files")) {
+	if (!rc && meta_exists(sd, c, "loaded_files")) {
 		char sql[512];
 		snprintf(sql, sizeof(sql),
 			 "SELECT path, size, sha256, rows_read, load_id, loaded_at, duplicate_of FROM "
@@ -770,7 +780,7 @@ static int api_rejects(struct serve_data *sd, const struct dash_param *p, size_t
 	struct wh_result *cr = NULL, *rr = NULL;
 	if (!rc)
 		rc = conn_get(sd, &c, e);
-	bool have = !rc && meta_exists(c, "load_rejects");
+	bool have = !rc && meta_exists(sd, c, "load_rejects");
 	int64_t total = 0;
 	if (have && !csv) {
 		buf_printf(&sql, "SELECT count(*) FROM _ingot.load_rejects%s", buf_cstr(&where));
@@ -968,7 +978,7 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 	struct fresh *f = arena_zalloc(a, (n + 1) * sizeof(*f));
 	struct wh_conn *c = NULL;
 	rc = conn_get(sd, &c, e);
-	bool have_files = !rc && meta_exists(c, "loaded_files");
+	bool have_files = !rc && meta_exists(sd, c, "loaded_files");
 	size_t k = 0;
 	int64_t now = now_us();
 	for (size_t i = 0; !rc && i < set.n; i++)
@@ -1007,7 +1017,7 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 				platform_conn_discard(sd->pl, c);
 				c = NULL;
 				rc = conn_get(sd, &c, e);
-				have_files = !rc && meta_exists(c, "loaded_files");
+				have_files = !rc && meta_exists(sd, c, "loaded_files");
 			} else if (r && r->nrows == 1 && wh_cell(r, 0, 0)->type != WH_NULL) {
 				x->newest_us = value_us(wh_cell(r, 0, 0));
 			}
@@ -1493,7 +1503,7 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 	for (size_t i = 0; i < l.nnodes; i++)
 		any_source |= l.nodes[i].node->type == CAT_SOURCE;
 	if (any_source && !conn_get(sd, &c, &ce)) {
-		bool have = meta_exists(c, "loaded_files");
+		bool have = meta_exists(sd, c, "loaded_files");
 		int qrc = 0;
 		for (size_t i = 0; have && !qrc && i < l.nnodes; i++) {
 			const struct cat_node *n = l.nodes[i].node;
