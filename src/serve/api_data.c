@@ -1751,6 +1751,26 @@ int serve_data_answer(struct serve_data *sd, const struct serve_route *rt, const
 
 /* ------------------------------------------------------------ for /metrics */
 
+/* {source="...",table="..."} with the label values escaped (\\, \", \n). */
+static void labels(struct buf *out, const char *source, const char *table)
+{
+	const char *v[2] = {source, table}, *k[2] = {"source", "table"};
+	buf_putc(out, '{');
+	for (int i = 0; i < 2; i++) {
+		buf_printf(out, "%s%s=\"", i ? "," : "", k[i]);
+		for (const char *p = v[i] ? v[i] : ""; *p; p++) {
+			if (*p == '\\' || *p == '"')
+				buf_putc(out, '\\');
+			if (*p == '\n')
+				buf_puts(out, "\\n");
+			else
+				buf_putc(out, *p);
+		}
+		buf_putc(out, '"');
+	}
+	buf_putc(out, '}');
+}
+
 int serve_data_metrics(struct serve_data *sd, struct buf *out, struct err *e)
 {
 	struct loadset ls;
@@ -1773,9 +1793,11 @@ int serve_data_metrics(struct serve_data *sd, struct buf *out, struct err *e)
 		};
 		for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 			buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", m[k].name, m[k].help, m[k].name);
-			for (size_t i = 0; i < ls.n; i++)
-				buf_printf(out, "%s{source=\"%s\",table=\"%s\"} %lld\n", m[k].name, ls.t[i].source,
-					   ls.t[i].table, (long long)*(int64_t *)((char *)&ls.t[i] + m[k].off));
+			for (size_t i = 0; i < ls.n; i++) {
+				buf_puts(out, m[k].name);
+				labels(out, ls.t[i].source, ls.t[i].table);
+				buf_printf(out, " %lld\n", (long long)*(int64_t *)((char *)&ls.t[i] + m[k].off));
+			}
 		}
 	}
 	loadset_free(&ls);
@@ -1793,10 +1815,11 @@ int serve_data_metrics(struct serve_data *sd, struct buf *out, struct err *e)
 			      "# TYPE ingot_source_freshness_age_seconds gauge\n");
 		int64_t now = now_us();
 		for (size_t i = 0; i < q.nfresh; i++)
-			if (q.fresh[i].newest_us)
-				buf_printf(out, "ingot_source_freshness_age_seconds{source=\"%s\",table=\"%s\"} %.3f\n",
-					   q.fresh[i].source, q.fresh[i].table,
-					   (double)(now - q.fresh[i].newest_us) / 1e6);
+			if (q.fresh[i].newest_us) {
+				buf_puts(out, "ingot_source_freshness_age_seconds");
+				labels(out, q.fresh[i].source, q.fresh[i].table);
+				buf_printf(out, " %.3f\n", (double)(now - q.fresh[i].newest_us) / 1e6);
+			}
 		buf_puts(out, "# HELP ingot_data_quality_status 0 green, 1 amber, 2 red.\n"
 			      "# TYPE ingot_data_quality_status gauge\n");
 		buf_printf(out, "ingot_data_quality_status %d\n", !strcmp(q.rag, "red") ? 2 : !strcmp(q.rag, "amber"));
