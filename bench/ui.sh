@@ -5,6 +5,7 @@
 #
 #   bench/ui.sh [INGOT_BINARY]          (default ./ingot)
 #   UI_BENCH_N=300 UI_BENCH_SCALE=0.05  requests per call, lake scale
+#   UI_BENCH_RUNS=10000                 runs in the history (copies of one real run)
 #
 # One function per area: bench_data (Loads, rejects, Quality, Catalog,
 # /metrics, the OpenAPI document); the pipelines area adds its own.
@@ -29,7 +30,36 @@ setup() {
   "$BIN" gen thelook --scale "$SCALE" --out lake --tables products,distribution_centers >/dev/null
   "$BIN" gen thelook --scale "$SCALE" --out lake --start 2024-01-01 --end 2025-12-31 --dirty 0.002 >/dev/null
   "$BIN" pipeline run ecommerce_elt >/dev/null
+  history_runs "${UI_BENCH_RUNS:-10000}"
   start_server
+}
+
+# history_runs N: the run history grown to N runs, copies of the real run
+# (ended; success or, every 10th, failed) one day apart, with its tasks
+history_runs() {
+  /usr/bin/python3 - .ingot/state.db "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = int(sys.argv[2])
+cols = [r[1] for r in db.execute("pragma table_info(runs)") if r[1] != "id"]
+base = dict(zip(cols, db.execute("select %s from runs order by id limit 1" % ",".join(cols)).fetchone()))
+rid = db.execute("select id from runs order by id limit 1").fetchone()[0]
+tasks = db.execute("select task, state, tries, started_at, ended_at from tasks where run = ?", (rid,)).fetchall()
+have = db.execute("select count(*) from runs").fetchone()[0]
+day = 86400 * 1000000
+for i in range(have, n):
+    r = dict(base)
+    r["run_key"] = "%s__bench__%06d" % (base["pipeline"], i)
+    for k in ("logical_date", "interval_start", "interval_end", "queued_at", "started_at", "ended_at"):
+        if r.get(k):
+            r[k] = r[k] - i * day
+    r["state"] = "failed" if i % 10 == 0 else "success"
+    cur = db.execute("insert into runs (%s) values (%s)" % (",".join(cols), ",".join("?" * len(cols))), [r[c] for c in cols])
+    db.executemany("insert into tasks (run, task, state, tries, started_at, ended_at) values (?, ?, ?, ?, ?, ?)",
+                   [(cur.lastrowid, t[0], t[1], t[2], (t[3] or 0) - i * day, (t[4] or 0) - i * day) for t in tasks])
+db.commit()
+print("run history: %d runs" % db.execute("select count(*) from runs").fetchone()[0])
+PY
 }
 
 # start_server [ENV=VALUE...]: ingot serve in the project, PORT set
@@ -72,7 +102,7 @@ DATA_CALLS=(/api/v1/loads /api/v1/loads/raw/events "/api/v1/rejects?limit=50" "/
   "/api/v1/catalog/lineage/fct_orders?up=-1&down=3" /metrics /api/v1/openapi.json)
 
 bench_data() {
-  echo "== data pages, cached answers (the server's 5 s answer cache; N=$N, lake scale $SCALE)"
+  echo "== data pages, cached answers (the server's 5 s answer cache; N=$N, lake scale $SCALE, ${UI_BENCH_RUNS:-10000} runs)"
   printf '%-58s %8s %8s %8s %9s\n' "GET" "p50 ms" "p95 ms" "max ms" "bytes"
   measure "${DATA_CALLS[@]}"
   start_server INGOT_SERVE_DATA_CACHE=0
