@@ -6,7 +6,11 @@
  */
 #include "orchestrate/state_int.h"
 
+#include "core/buf.h"
+#include "core/mem.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 
 int st_stats_counts(struct st *s, bool tasks,
 		    void (*fn)(void *arg, const char *pipeline, const char *state, int64_t n), void *arg,
@@ -27,20 +31,34 @@ int st_stats_counts(struct st *s, bool tasks,
 	return 0;
 }
 
-int st_stats_durations(struct st *s, bool tasks, void (*fn)(void *arg, const char *pipeline, double seconds),
+int st_stats_durations(struct st *s, bool tasks, const double *bounds, size_t nb,
+		       void (*fn)(void *arg, const char *pipeline, const int64_t *le, double sum, int64_t count),
 		       void *arg, struct err *e)
 {
+	/* bucketed in SQL: a 10,000-run history has ~100,000 task rows */
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "SELECT pipeline");
+	for (size_t i = 0; i < nb; i++)
+		buf_printf(&sql, ", sum(d <= %lld)", (long long)(bounds[i] * 1e6));
+	buf_puts(&sql, ", sum(d), count(*) FROM (");
+	buf_puts(&sql, tasks ? "SELECT r.pipeline AS pipeline, t.ended_at - t.started_at AS d FROM tasks t JOIN runs r "
+			       "ON r.id = t.run WHERE t.started_at > 0 AND t.ended_at >= t.started_at"
+			     : "SELECT pipeline, ended_at - started_at AS d FROM runs WHERE started_at > 0 AND "
+			       "ended_at >= started_at");
+	buf_puts(&sql, ") GROUP BY pipeline ORDER BY pipeline");
 	sqlite3_stmt *st = NULL;
-	int rc = st_prepare(s,
-			    tasks ? "SELECT r.pipeline, t.ended_at - t.started_at FROM tasks t JOIN runs r ON r.id "
-				    "= t.run WHERE t.started_at > 0 AND t.ended_at >= t.started_at"
-				  : "SELECT pipeline, ended_at - started_at FROM runs WHERE started_at > 0 AND "
-				    "ended_at >= started_at",
-			    &st, e);
+	int rc = st_prepare(s, buf_cstr(&sql), &st, e);
+	buf_free(&sql);
 	if (rc)
 		return rc;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(st, 0), (double)sqlite3_column_int64(st, 1) / 1e6);
+	int64_t *le = xcalloc(nb + 1, sizeof(*le));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (size_t i = 0; i < nb; i++)
+			le[i] = sqlite3_column_int64(st, (int)i + 1);
+		fn(arg, (const char *)sqlite3_column_text(st, 0), le,
+		   (double)sqlite3_column_int64(st, (int)nb + 1) / 1e6, sqlite3_column_int64(st, (int)nb + 2));
+	}
+	free(le);
 	sqlite3_finalize(st);
 	return 0;
 }

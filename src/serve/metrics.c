@@ -107,77 +107,45 @@ static void on_count(void *arg, const char *pipeline, const char *state, int64_t
 	buf_printf(c->out, "} %lld\n", (long long)n);
 }
 
-/* Durations, bucketed per pipeline. */
-struct dur {
-	char *pipeline;
-	uint64_t bucket[NDB + 1];
-	uint64_t count;
-	double sum;
-};
 struct dur_ctx {
-	struct dur *d;
-	size_t n, cap;
+	struct buf *out;
+	const char *name;
 };
 
-static void on_duration(void *arg, const char *pipeline, double s)
+static void on_duration(void *arg, const char *pipeline, const int64_t *le, double sum, int64_t count)
 {
 	struct dur_ctx *c = arg;
-	struct dur *d = NULL;
-	for (size_t i = 0; i < c->n && !d; i++)
-		if (!strcmp(c->d[i].pipeline, pipeline ? pipeline : ""))
-			d = &c->d[i];
-	if (!d) {
-		if (c->n == c->cap) {
-			c->cap = c->cap ? 2 * c->cap : 8;
-			c->d = xrealloc(c->d, c->cap * sizeof(*c->d));
-		}
-		d = &c->d[c->n++];
-		memset(d, 0, sizeof(*d));
-		d->pipeline = xstrdup(pipeline ? pipeline : "");
+	for (size_t b = 0; b <= NDB; b++) {
+		buf_printf(c->out, "%s_bucket{pipeline=", c->name);
+		label(c->out, pipeline);
+		buf_puts(c->out, ",le=\"");
+		if (b == NDB)
+			buf_puts(c->out, "+Inf");
+		else
+			num(c->out, DBOUNDS[b]);
+		buf_printf(c->out, "\"} %lld\n", (long long)(b == NDB ? count : le[b]));
 	}
-	size_t b = 0;
-	while (b < NDB && s > DBOUNDS[b])
-		b++;
-	d->bucket[b]++;
-	d->count++;
-	d->sum += s;
+	buf_printf(c->out, "%s_sum{pipeline=", c->name);
+	label(c->out, pipeline);
+	buf_puts(c->out, "} ");
+	num(c->out, sum);
+	buf_printf(c->out, "\n%s_count{pipeline=", c->name);
+	label(c->out, pipeline);
+	buf_printf(c->out, "} %lld\n", (long long)count);
 }
 
 static void durations(struct buf *out, struct st *s, bool tasks)
 {
 	const char *name = tasks ? "ingot_task_duration_seconds" : "ingot_run_duration_seconds";
-	struct dur_ctx c = {0};
+	buf_printf(out, "# HELP %s Duration of ended %s, from the run history.\n# TYPE %s histogram\n", name,
+		   tasks ? "task instances" : "pipeline runs", name);
+	struct dur_ctx c = {out, name};
 	struct err e = ERR_INIT;
-	if (st_stats_durations(s, tasks, on_duration, &c, &e)) {
+	if (st_stats_durations(s, tasks, DBOUNDS, NDB, on_duration, &c, &e)) {
 		buf_printf(out, "# %s: the history could not be read\n", name);
 		log_warn("/metrics: %s", e.msg ? e.msg : "?");
 	}
 	err_clear(&e);
-	buf_printf(out, "# HELP %s Duration of ended %s, from the run history.\n# TYPE %s histogram\n", name,
-		   tasks ? "task instances" : "pipeline runs", name);
-	for (size_t i = 0; i < c.n; i++) {
-		uint64_t cum = 0;
-		for (size_t b = 0; b <= NDB; b++) {
-			cum += c.d[i].bucket[b];
-			buf_printf(out, "%s_bucket{pipeline=", name);
-			label(out, c.d[i].pipeline);
-			buf_puts(out, ",le=\"");
-			if (b == NDB)
-				buf_puts(out, "+Inf");
-			else
-				num(out, DBOUNDS[b]);
-			buf_printf(out, "\"} %llu\n", (unsigned long long)cum);
-		}
-		buf_printf(out, "%s_sum{pipeline=", name);
-		label(out, c.d[i].pipeline);
-		buf_puts(out, "} ");
-		num(out, c.d[i].sum);
-		buf_printf(out, "\n%s_count{pipeline=", name);
-		label(out, c.d[i].pipeline);
-		buf_printf(out, "} %llu\n", (unsigned long long)c.d[i].count);
-		free(c.d[i].pipeline);
-	}
-	free(c.d);
 }
 
 static void history(struct buf *out, struct platform *pl)
