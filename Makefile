@@ -152,6 +152,10 @@ $(BUILD)/%.o: %.c $(DUCKDB_DIR)/include/duckdb.h $(BUILD)/build-flags
 # changed or deleted file under web/ rebuilds the binary.
 ECHARTS_JS := third_party/echarts/echarts.min.js
 WEB_FILES := $(shell find web -type f ! -path '*/.*' 2>/dev/null | LC_ALL=C sort)
+# The OpenAPI document's fragments (serve/openapi.c merges every embedded
+# openapi-*.json): one file per area of the API.
+OPENAPI_PARTS := $(sort $(wildcard src/serve/openapi/openapi-*.json))
+WEB_FILES += $(OPENAPI_PARTS)
 ASSET_OBJ := $(BUILD)/gen/assets.o
 ifeq ($(READ_CONFIG),1)
 ifneq (files: $(strip $(WEB_FILES)),$(strip $(shell cat $(BUILD)/gen/asset-list 2>/dev/null)))
@@ -164,7 +168,7 @@ $(ECHARTS_JS):
 	$(BOOTSTRAP) --echarts
 $(BUILD)/gen/assets.c: scripts/embed-assets $(BUILD)/gen/asset-list $(WEB_FILES) $(ECHARTS_JS)
 	@mkdir -p $(dir $@)
-	scripts/embed-assets $@ web $(ECHARTS_JS)
+	scripts/embed-assets $@ web $(ECHARTS_JS) $(OPENAPI_PARTS)
 $(ASSET_OBJ): $(BUILD)/gen/assets.c $(BUILD)/build-flags
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -359,17 +359,40 @@
     }
     clear(tabsEl);
     ((S.spec && S.spec.pages) || []).forEach(function (p) {
-      var a = el('a', 'tab' + (p.name === S.page ? ' active' : ''), p.title || p.name);
+      var cur = p.name === S.page && !dataPage();
+      var a = el('a', 'tab' + (cur ? ' active' : ''), p.title || p.name);
       a.href = '/d/' + encodeURIComponent(S.board) + '/' + encodeURIComponent(p.name);
       a.dataset.page = p.name;
-      if (p.name === S.page) a.setAttribute('aria-current', 'page');
+      if (cur) a.setAttribute('aria-current', 'page');
       on(a, 'click', function (ev) {
         if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
         ev.preventDefault();
-        if (p.name === S.page) return;
+        if (cur) return;
         // filters carry over between pages (Looker Studio's report-level
         // controls); per-tile state does not
         go(function () { S.page = p.name; S.grain = {}; S.sort = {}; S.offset = {}; S.src = {}; });
+      });
+      tabsEl.appendChild(a);
+    });
+    dataTabs();
+  }
+
+  /* The data pages (web/data.js): Loads, Quality, Catalog, as tabs after
+   * the dashboard's pages; their URLs are /loads..., /quality, /catalog... */
+  function dataPage() { return window.IngotData && window.IngotData.match(location.pathname); }
+  function navTo(url) { history.pushState(null, '', url); closePop(); route(); }
+  function dataTabs() {
+    var tabs = [['/loads', 'Loads'], ['/quality', 'Quality'], ['/catalog', 'Catalog']];
+    if (!S.spec || !S.spec.pages) tabs.unshift(['/', 'Dashboards']);
+    tabs.forEach(function (t) {
+      var here = t[0] !== '/' && (location.pathname === t[0] || location.pathname.indexOf(t[0] + '/') === 0);
+      var a = el('a', 'tab tab-data' + (here ? ' active' : ''), t[1]);
+      a.href = t[0];
+      if (here) a.setAttribute('aria-current', 'page');
+      on(a, 'click', function (ev) {
+        if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+        ev.preventDefault();
+        navTo(t[0]);
       });
       tabsEl.appendChild(a);
     });
@@ -1362,6 +1385,14 @@
 
   function route() {
     parseUrl();
+    if (dataPage()) {
+      if (S.spec) { S.board = S.spec.name; S.page = S.page || (S.spec.pages[0] || {}).name; }
+      clear(barEl); clear(chipsEl); clear(bannerEl); built = null;
+      renderNav();
+      return window.IngotData.render({
+        grid: gridEl, banner: showBanner, getJson: getJson, el: el, clear: clear, on: on, navTo: navTo, API: API
+      });
+    }
     var boards = (S.list && S.list.dashboards) || [];
     if (!boards.length) {
       clear(gridEl).appendChild(el('div', 'empty-page', 'No dashboards yet: add dashboards/*.yml to the project.'));

@@ -43,6 +43,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,8 @@ struct dash_ctx {
 	struct strmap cache; /* key -> struct centry * */
 	struct centry *head, *tail;
 	size_t bytes;
+	/* tile answers from the cache / queried (for /metrics) */
+	atomic_ullong hits, misses;
 };
 
 int dash_ctx_open(struct platform *pl, struct dash_ctx **out, struct err *e)
@@ -616,9 +619,11 @@ int dash_tile_json(struct dash_ctx *d, const char *dashboard, const char *tile,
 		lru_front(d, c);
 		finish_json(out, c->json, c->len, true, (mono_seconds() - t0) * 1000);
 		pthread_mutex_unlock(&d->mu);
+		atomic_fetch_add(&d->hits, 1);
 		goto done;
 	}
 	pthread_mutex_unlock(&d->mu);
+	atomic_fetch_add(&d->misses, 1);
 	struct wh_conn *conn = NULL;
 	struct buf js = BUF_INIT;
 	if (t->type == T_TEXT) { /* no query: no connection either */
@@ -718,4 +723,37 @@ int dash_filter_values_json(struct dash_ctx *d, const char *dashboard, const cha
 	}
 	dash_ctx_set_release(d, s);
 	return rc;
+}
+
+struct platform *dash_ctx_platform(struct dash_ctx *d)
+{
+	return d->pl;
+}
+
+void dash_ctx_cache_stats(struct dash_ctx *d, uint64_t *hits, uint64_t *misses)
+{
+	*hits = atomic_load(&d->hits);
+	*misses = atomic_load(&d->misses);
+}
+
+int dash_tile_refs(struct dash_ctx *d, void (*fn)(void *arg, const struct dash_tile_ref *t), void *arg,
+		   struct err *e)
+{
+	struct dash_set *s = dash_ctx_set_acquire(d, e);
+	if (!s)
+		return e->code ? e->code : ING_EFAIL;
+	for (size_t i = 0; i < s->boards.len; i++) {
+		const struct dash_board *b = s->boards.items[i];
+		for (size_t p = 0; p < b->npages; p++)
+			for (size_t t = 0; t < b->pages[p].ntiles; t++) {
+				const struct dash_tile *tl = b->pages[p].tiles[t];
+				if (!tl->view || !tl->view->model)
+					continue;
+				struct dash_tile_ref r = {b->name, b->title, b->pages[p].name, b->pages[p].title,
+							  tl->name, tl->title, tl->view->model};
+				fn(arg, &r);
+			}
+	}
+	dash_ctx_set_release(d, s);
+	return 0;
 }

@@ -82,6 +82,10 @@ int dash_ctx_open(struct platform *pl, struct dash_ctx **out, struct err *e);
 int dash_ctx_open_opts(struct platform *pl, const struct dash_ctx_opts *o, struct dash_ctx **out,
 		       struct err *e);
 void dash_ctx_close(struct dash_ctx *d);
+/* The platform the context reads (for the server's other pages). */
+struct platform *dash_ctx_platform(struct dash_ctx *d);
+/* Tile answers served from the cache and queried, since open (/metrics). */
+void dash_ctx_cache_stats(struct dash_ctx *d, uint64_t *hits, uint64_t *misses);
 /* The current set (reloaded if needed); held until dash_ctx_set_release. */
 struct dash_set *dash_ctx_set_acquire(struct dash_ctx *d, struct err *e);
 void dash_ctx_set_release(struct dash_ctx *d, struct dash_set *s);
@@ -110,6 +114,15 @@ int dash_tile_csv(struct dash_ctx *d, const char *dashboard, const char *tile,
  * prefix (NULL = all), at most 200. */
 int dash_filter_values_json(struct dash_ctx *d, const char *dashboard, const char *filter,
 			    const char *q, struct buf *out, struct err *e);
+
+/* Every tile that reads a model, of the current set (for lineage): its
+ * dashboard, page and name with their titles, and the model's ref name.
+ * fn is called under no lock; the strings live until the call returns. */
+struct dash_tile_ref {
+	const char *dashboard, *dashboard_title, *page, *page_title, *tile, *title, *model;
+};
+int dash_tile_refs(struct dash_ctx *d, void (*fn)(void *arg, const struct dash_tile_ref *t), void *arg,
+		   struct err *e);
 
 /* One CSV field, RFC 4180, with a leading apostrophe when it starts with
  * = + - @ TAB or CR (spreadsheet formula injection). */

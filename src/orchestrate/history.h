@@ -108,6 +108,17 @@ int st_resolve_run(struct st *s, const char *arg, int64_t *id, struct err *e);
 int st_pipeline_summary(struct st *s, int last_n, struct arena *a, struct hist_pipeline **out,
 			size_t *n, struct err *e);
 
+/* For metrics (hist_stats.c): runs (tasks when tasks is set) counted by
+ * pipeline and state, fn once per pair; and per pipeline, the ended ones'
+ * durations as a histogram: le[i] = how many took <= bounds[i] seconds
+ * (cumulative), their sum in seconds and their count. SQLite only (not through hist_ops). */
+int st_stats_counts(struct st *s, bool tasks,
+		    void (*fn)(void *arg, const char *pipeline, const char *state, int64_t n), void *arg,
+		    struct err *e);
+int st_stats_durations(struct st *s, bool tasks, const double *bounds, size_t nb,
+		       void (*fn)(void *arg, const char *pipeline, const int64_t *le, double sum, int64_t count),
+		       void *arg, struct err *e);
+
 /* Whether a run state is final (success, failed). */
 bool hist_run_ended(const char *state);
 

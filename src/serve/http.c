@@ -73,6 +73,8 @@ struct serve {
 	atomic_int inflight;
 	atomic_int producers; /* CSV producer threads still running */
 	int port;
+	struct serve_data *data;       /* the data pages (api_data.c) */
+	struct serve_metrics *metrics; /* /metrics (metrics.c) */
 };
 
 struct serve_req {
@@ -505,6 +507,63 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 	return queue(r, 200, resp);
 }
 
+/* ---- the data pages, /metrics, the OpenAPI document ---- */
+
+static enum MHD_Result api_data(struct serve_req *r)
+{
+	struct params p;
+	if (!get_params(r, &p))
+		return answer_error(r, 400, "too many query parameters");
+	struct serve_out out = {.type = NULL, .body = BUF_INIT};
+	struct err e = ERR_INIT;
+	int rc = serve_data_answer(r->srv->data, &r->rt, p.v, p.n, &out, &e);
+	if (rc) {
+		buf_free(&out.body);
+		return answer_err(r, rc, &e);
+	}
+	size_t n = 0;
+	char *data = buf_detach(&out.body, &n);
+	struct MHD_Response *resp =
+		data ? MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE)
+		     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (resp) {
+		MHD_add_response_header(resp, "Content-Type", out.type);
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		if (out.disposition[0])
+			MHD_add_response_header(resp, "Content-Disposition", out.disposition);
+	} else {
+		free(data);
+	}
+	return queue(r, 200, resp);
+}
+
+static enum MHD_Result answer_metrics(struct serve_req *r)
+{
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+	int rc = serve_metrics_text(r->srv->metrics, r->srv->data, r->srv->dash, &b, &e);
+	if (rc) {
+		buf_free(&b);
+		return answer_err(r, rc, &e);
+	}
+	return answer_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
+}
+
+static enum MHD_Result answer_openapi(struct serve_req *r)
+{
+	struct err e = ERR_INIT;
+	const char *doc = serve_openapi_json(&e);
+	if (!doc)
+		return answer_err(r, ING_EFAIL, &e);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(doc), (void *)(uintptr_t)doc, MHD_RESPMEM_PERSISTENT);
+	if (resp) {
+		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	}
+	return queue(r, 200, resp);
+}
+
 /* ---- sessions, /me, login, logout ---- */
 
 static void set_cookie(struct serve_req *r, const char *id, bool clear)
@@ -689,6 +748,20 @@ static enum MHD_Result dispatch(struct serve_req *r, const char *method)
 		return api_login(r);
 	case RT_LOGOUT:
 		return api_logout(r);
+	case RT_LOADS:
+	case RT_LOAD_TABLE:
+	case RT_REJECTS:
+	case RT_REJECTS_CSV:
+	case RT_QUALITY:
+	case RT_CATALOG_SEARCH:
+	case RT_CATALOG_NODE:
+	case RT_CATALOG_LINEAGE:
+	case RT_TEST_FAILURES:
+		return api_data(r);
+	case RT_METRICS:
+		return answer_metrics(r);
+	case RT_OPENAPI:
+		return answer_openapi(r);
 	case RT_API_NOT_FOUND:
 		return answer_error(r, 404, "no such API route");
 	case RT_NOT_FOUND:
@@ -816,6 +889,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	const char *method = r->method[0] ? r->method : "-";
 	long long us = (long long)((mono_seconds() - r->t0) * 1e6);
+	if (r->status && r->started)
+		serve_metrics_observe(s->metrics, r->rt.kind, (double)us / 1e6);
 	if (r->status)
 		log_info("http %s %s %d %lldus%s", method, r->logpath, r->status, us,
 			 why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
@@ -890,6 +965,8 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 	}
 	s->sessions = serve_sessions_new();
 	s->rl = serve_ratelimit_new();
+	s->data = serve_data_new(d);
+	s->metrics = serve_metrics_new();
 	signal(SIGPIPE, SIG_IGN);
 	unsigned threads = (unsigned)(o->threads > 0 ? o->threads : 4);
 	unsigned conns = (unsigned)(o->max_connections > 0 ? o->max_connections : 256);
@@ -908,6 +985,8 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 	 * which would let a second server share the port silently) */
 	if (!s->mhd) {
 		int errn = errno;
+		serve_data_free(s->data);
+		serve_metrics_free(s->metrics);
 		serve_ratelimit_free(s->rl);
 		serve_sessions_free(s->sessions);
 		serve_assets_close(s->assets);
@@ -951,6 +1030,8 @@ void serve_stop(struct serve *s, int64_t grace_us)
 		struct timespec ts = {0, 20 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	serve_data_free(s->data);
+	serve_metrics_free(s->metrics);
 	serve_ratelimit_free(s->rl);
 	serve_sessions_free(s->sessions);
 	serve_assets_close(s->assets);

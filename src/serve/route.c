@@ -51,6 +51,61 @@ static bool seg_is(const char *s, size_t n, const char *lit)
 	return strlen(lit) == n && !memcmp(s, lit, n);
 }
 
+/* The data pages' API (api_data.c), the OpenAPI document. */
+static bool data_route(const char *path, struct serve_route *r)
+{
+	static const struct {
+		const char *path;
+		enum route_kind kind;
+	} fixed[] = {
+		{"/api/v1/loads", RT_LOADS},
+		{"/api/v1/rejects", RT_REJECTS},
+		{"/api/v1/rejects.csv", RT_REJECTS_CSV},
+		{"/api/v1/quality", RT_QUALITY},
+		{"/api/v1/catalog/search", RT_CATALOG_SEARCH},
+		{"/api/v1/openapi.json", RT_OPENAPI},
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(path, fixed[i].path)) {
+			r->kind = fixed[i].kind;
+			return true;
+		}
+	const char *segs[3];
+	size_t lens[3];
+	if (str_startswith(path, "/api/v1/quality/tests/")) {
+		size_t n = split(path + strlen("/api/v1/quality/tests/"), segs, lens, 2);
+		if (n == 2 && seg_is(segs[1], lens[1], "failures") && seg_copy(segs[0], lens[0], r->name)) {
+			r->kind = RT_TEST_FAILURES;
+			return true;
+		}
+		return false;
+	}
+	if (str_startswith(path, "/api/v1/loads/")) {
+		size_t n = split(path + strlen("/api/v1/loads/"), segs, lens, 2);
+		if (n == 2 && seg_copy(segs[0], lens[0], r->board) && seg_copy(segs[1], lens[1], r->name)) {
+			r->kind = RT_LOAD_TABLE;
+			return true;
+		}
+		return false;
+	}
+	static const struct {
+		const char *prefix;
+		enum route_kind kind;
+	} ids[] = {
+		{"/api/v1/catalog/nodes/", RT_CATALOG_NODE},
+		{"/api/v1/catalog/lineage/", RT_CATALOG_LINEAGE},
+	};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (str_startswith(path, ids[i].prefix)) {
+			const char *id = path + strlen(ids[i].prefix);
+			if (!seg_copy(id, strlen(id), r->name))
+				return false;
+			r->kind = ids[i].kind;
+			return true;
+		}
+	return false;
+}
+
 enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -58,8 +113,11 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 	if (!path || path[0] != '/')
 		return r->kind;
 	if (!strcmp(path, "/") || !strcmp(path, "/login") || !strcmp(path, "/d") ||
-	    str_startswith(path, "/d/"))
+	    str_startswith(path, "/d/") || !strcmp(path, "/loads") || str_startswith(path, "/loads/") ||
+	    !strcmp(path, "/quality") || !strcmp(path, "/catalog") || str_startswith(path, "/catalog/"))
 		return r->kind = RT_INDEX;
+	if (!strcmp(path, "/metrics"))
+		return r->kind = RT_METRICS;
 	if (!strcmp(path, "/favicon.ico"))
 		return r->kind = RT_FAVICON;
 	if (!strcmp(path, "/healthz"))
@@ -79,6 +137,8 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 		return r->kind = RT_LOGOUT;
 	if (!strcmp(path, "/api/v1/dashboards"))
 		return r->kind = RT_LIST;
+	if (data_route(path, r))
+		return r->kind;
 	if (!str_startswith(path, "/api/v1/dashboards/"))
 		return r->kind;
 	const char *segs[5];
@@ -113,6 +173,66 @@ bool serve_route_method_ok(enum route_kind k, const char *method, const char **a
 bool serve_route_is_api(enum route_kind k)
 {
 	return k != RT_NOT_FOUND && k != RT_INDEX && k != RT_ASSET && k != RT_FAVICON;
+}
+
+/* No default: a new route kind must be given its template here (the
+ * compiler's -Wswitch says so), and the OpenAPI test then wants it in the
+ * document. */
+const char *serve_route_template(enum route_kind k, const char **method)
+{
+	*method = "get";
+	switch (k) {
+	case RT_NOT_FOUND:
+	case RT_API_NOT_FOUND:
+	case RT_INDEX:
+	case RT_ASSET:
+	case RT_FAVICON:
+	case RT__COUNT:
+		return NULL;
+	case RT_HEALTHZ:
+		return "/healthz";
+	case RT_LIST:
+		return "/api/v1/dashboards";
+	case RT_SPEC:
+		return "/api/v1/dashboards/{board}";
+	case RT_TILE:
+		return "/api/v1/dashboards/{board}/tiles/{tile}";
+	case RT_TILE_CSV:
+		return "/api/v1/dashboards/{board}/tiles/{tile}.csv";
+	case RT_FILTER_VALUES:
+		return "/api/v1/dashboards/{board}/filters/{filter}/values";
+	case RT_ME:
+		return "/api/v1/me";
+	case RT_LOGIN:
+		*method = "post";
+		return "/api/v1/login";
+	case RT_LOGOUT:
+		*method = "post";
+		return "/api/v1/logout";
+	case RT_LOADS:
+		return "/api/v1/loads";
+	case RT_LOAD_TABLE:
+		return "/api/v1/loads/{source}/{table}";
+	case RT_REJECTS:
+		return "/api/v1/rejects";
+	case RT_REJECTS_CSV:
+		return "/api/v1/rejects.csv";
+	case RT_QUALITY:
+		return "/api/v1/quality";
+	case RT_CATALOG_SEARCH:
+		return "/api/v1/catalog/search";
+	case RT_CATALOG_NODE:
+		return "/api/v1/catalog/nodes/{id}";
+	case RT_CATALOG_LINEAGE:
+		return "/api/v1/catalog/lineage/{id}";
+	case RT_TEST_FAILURES:
+		return "/api/v1/quality/tests/{id}/failures";
+	case RT_OPENAPI:
+		return "/api/v1/openapi.json";
+	case RT_METRICS:
+		return "/metrics";
+	}
+	return NULL;
 }
 
 bool serve_cookie_get(const char *h, const char *name, char *out, size_t cap)

@@ -7,6 +7,8 @@
 #define INGOT_SERVE_INT_H
 
 #include "serve/serve.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +31,19 @@ enum route_kind {
 	RT_ME,
 	RT_LOGIN,  /* POST */
 	RT_LOGOUT, /* POST */
+	/* the data pages (api_data.c) */
+	RT_LOADS,          /* /api/v1/loads */
+	RT_LOAD_TABLE,     /* /api/v1/loads/{source}/{table} (board = source, name = table) */
+	RT_REJECTS,        /* /api/v1/rejects */
+	RT_REJECTS_CSV,    /* /api/v1/rejects.csv */
+	RT_QUALITY,        /* /api/v1/quality */
+	RT_CATALOG_SEARCH, /* /api/v1/catalog/search */
+	RT_CATALOG_NODE,   /* /api/v1/catalog/nodes/{id} (name = id) */
+	RT_CATALOG_LINEAGE, /* /api/v1/catalog/lineage/{id} */
+	RT_TEST_FAILURES,  /* /api/v1/quality/tests/{id}/failures (name = id) */
+	RT_OPENAPI,        /* /api/v1/openapi.json (openapi.c) */
+	RT_METRICS,        /* /metrics (metrics.c) */
+	RT__COUNT
 };
 
 #define ROUTE_NAME_MAX 128
@@ -44,6 +59,11 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r);
 bool serve_route_method_ok(enum route_kind k, const char *method, const char **allow);
 /* Is the route under /api (errors as JSON)? */
 bool serve_route_is_api(enum route_kind k);
+/* The route's path template as the OpenAPI document names it
+ * ("/api/v1/dashboards/{board}") and its method ("get"/"post"); NULL for
+ * the routes the document does not describe (pages, files, 404s). Also
+ * the label of the HTTP latency histogram (metrics.c: "other" for NULL). */
+const char *serve_route_template(enum route_kind k, const char **method);
 
 /* ---- headers (route.c) ---- */
 
@@ -105,5 +125,44 @@ void serve_ratelimit_free(struct serve_ratelimit *rl);
 /* Has addr failed LOGIN_FAIL_MAX times in the last window? */
 bool serve_ratelimit_blocked(struct serve_ratelimit *rl, const char *addr, int64_t now);
 void serve_ratelimit_fail(struct serve_ratelimit *rl, const char *addr, int64_t now);
+
+/* ---- the data pages: loads, rejects, quality, catalog (api_data.c) ---- */
+
+struct dash_ctx;
+struct dash_param;
+struct serve_data; /* long-lived: the platform and a cached catalog */
+struct serve_data *serve_data_new(struct dash_ctx *d);
+void serve_data_free(struct serve_data *sd);
+/* An answer: status 200 unless set, a Content-Type, an optional
+ * Content-Disposition, the body. */
+struct serve_out {
+	const char *type;
+	char disposition[160];
+	struct buf body;
+};
+/* Answer a data route (RT_LOADS ... RT_CATALOG_LINEAGE): 0 with out
+ * filled, or ING_E* with e set (ING_EINVAL 400, ING_ENOTFOUND 404). */
+int serve_data_answer(struct serve_data *sd, const struct serve_route *rt, const struct dash_param *p,
+		      size_t np, struct serve_out *out, struct err *e);
+
+/* The loads, test results and freshness as Prometheus text (metrics.c). */
+int serve_data_metrics(struct serve_data *sd, struct buf *out, struct err *e);
+
+/* ---- /api/v1/openapi.json (openapi.c) ---- */
+
+/* The document: the fragments embedded from src/serve/openapi/ (and any
+ * openapi-*.json given to the asset table) merged, as JSON text. Built
+ * once; static. NULL + e when a fragment does not parse. */
+const char *serve_openapi_json(struct err *e);
+
+/* ---- /metrics (metrics.c) ---- */
+
+struct serve_metrics; /* the HTTP latency histograms, per route */
+struct serve_metrics *serve_metrics_new(void);
+void serve_metrics_free(struct serve_metrics *m);
+void serve_metrics_observe(struct serve_metrics *m, enum route_kind k, double seconds);
+/* The Prometheus text exposition (format 0.0.4) of everything. */
+int serve_metrics_text(struct serve_metrics *m, struct serve_data *sd, struct dash_ctx *d, struct buf *out,
+		       struct err *e);
 
 #endif
