@@ -1605,16 +1605,28 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 		x->want_scan = false;
 		if (x->o.resume)
 			scan_runs(x);
-		/* a wakeup may also be a cancel request */
+		/* a wakeup may also be a cancel request, or an unpause */
 		check_cancels(x, now);
+		for (size_t i = 0; i < x->pipes.len; i++)
+			x->pipes.items[i].next_check = 0;
 	}
 	if (x->o.schedule && !x->draining) {
 		for (size_t i = 0; i < x->pipes.len; i++) {
 			struct pdef *d = &x->pipes.items[i];
 			if (!d->p->schedule)
 				continue;
-			if (now >= d->next_check)
-				create_scheduled(x, d, now);
+			if (now >= d->next_check) {
+				/* paused (the UI's toggle): no scheduled runs until a
+				 * wakeup (unpausing sends one) resets next_check */
+				bool paused = false;
+				struct err pe = ERR_INIT;
+				st_pipeline_paused(x->st, d->p->id, &paused, &pe);
+				db_warn(&pe);
+				if (paused)
+					d->next_check = INT64_MAX;
+				else
+					create_scheduled(x, d, now);
+			}
 			if (d->next_check < due)
 				due = d->next_check;
 		}

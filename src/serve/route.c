@@ -58,7 +58,7 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 	if (!path || path[0] != '/')
 		return r->kind;
 	if (!strcmp(path, "/") || !strcmp(path, "/login") || !strcmp(path, "/d") ||
-	    str_startswith(path, "/d/"))
+	    str_startswith(path, "/d/") || !strcmp(path, "/pipelines") || str_startswith(path, "/pipelines/"))
 		return r->kind = RT_INDEX;
 	if (!strcmp(path, "/favicon.ico"))
 		return r->kind = RT_FAVICON;
@@ -79,6 +79,10 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 		return r->kind = RT_LOGOUT;
 	if (!strcmp(path, "/api/v1/dashboards"))
 		return r->kind = RT_LIST;
+	if (!strcmp(path, "/api/v1/pipelines") || str_startswith(path, "/api/v1/pipelines/") ||
+	    str_startswith(path, "/api/v1/runs/") || !strcmp(path, "/api/v1/events") ||
+	    !strcmp(path, "/api/v1/audit"))
+		return serve_route_pipelines(path, r);
 	if (!str_startswith(path, "/api/v1/dashboards/"))
 		return r->kind;
 	const char *segs[5];
@@ -103,7 +107,7 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 
 bool serve_route_method_ok(enum route_kind k, const char *method, const char **allow)
 {
-	bool post = k == RT_LOGIN || k == RT_LOGOUT;
+	bool post = k == RT_LOGIN || k == RT_LOGOUT || serve_route_is_pipeline_action(k);
 	*allow = post ? "POST" : "GET, HEAD";
 	if (post)
 		return !strcmp(method, "POST");
