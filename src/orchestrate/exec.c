@@ -1658,16 +1658,23 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 	/* forget finished runs (their history is in the db) */
 	size_t w = 0;
 	int live = 0;
+	bool ended = false, queued = false;
 	for (size_t i = 0; i < x->runs.len; i++) {
 		struct orun *r = x->runs.items[i];
 		if ((r->st == R_SUCCESS || r->st == R_FAILED) && !r->live && !x->o.now) {
+			ended = true;
 			run_free(r);
 			continue;
 		}
 		live += r->live;
+		queued |= r->st == R_QUEUED;
 		x->runs.items[w++] = r;
 	}
 	x->runs.len = w;
+	/* a run that ended frees a max_active_runs slot: a queued run of the
+	 * same pipeline may start now, not at the next timer */
+	if (ended && queued && !x->draining && due > now)
+		due = now;
 	if (live) {
 		if (now >= x->next_heartbeat) {
 			check_cancels(x, now); /* a missed wakeup costs one heartbeat */
