@@ -546,7 +546,7 @@
     });
   }
 
-  var lastLogKey = null;
+  var lastLogKey = null, logCard = null;
   function renderPipeline() {
     clear(main);
     var d = P.def;
@@ -621,12 +621,18 @@
       gc.appendChild(gantt(r));
       main.appendChild(gc);
     }
+    var key = r && P.task ? r.id + '/' + r.state + '/' + P.task + '/' + (r.tasks.filter(function (t) { return t.task === P.task; })[0] || { attempts: [] }).attempts.length : null;
+    if (key && key === lastLogKey && logCard) {
+      /* the same attempt: keep its panel (and its live stream) as it is */
+      main.appendChild(logCard);
+      return;
+    }
     var lc = el('section', 'card pl-card pl-logcard');
     main.appendChild(lc);
-    var key = r && P.task ? r.id + '/' + P.task + '/' + (r.tasks.filter(function (t) { return t.task === P.task; })[0] || { attempts: [] }).attempts.length : null;
+    logCard = lc;
+    lastLogKey = key;
     if (r && P.task) {
       logPanel(lc);
-      lastLogKey = key;
     } else {
       closeLog();
       lc.appendChild(el('p', 'muted', 'Click a task (graph, grid or Gantt) to see its log.'));
@@ -644,18 +650,7 @@
       task: q.get('task'), view: q.get('view') === 'grid' ? 'grid' : 'graph' };
     refreshFn = function () {
       return Promise.all([loadDef(), getJson(API + '/pipelines/' + enc(id) + '/runs?limit=25').then(function (g) { P.grid = g; })])
-        .then(loadRun).then(function () {
-          // a live log panel keeps streaming: only re-render when something else changed
-          var log = document.getElementById('pl-log');
-          var scroll = log ? log.scrollTop : 0;
-          var keep = log && logSource && P.runData && P.task;
-          var txt = keep ? log.textContent : null;
-          renderPipeline();
-          if (keep && document.getElementById('pl-log') && !document.getElementById('pl-log').textContent) {
-            document.getElementById('pl-log').scrollTop = scroll;
-          }
-          return txt;
-        }).catch(function (e) { banner('error', 'Pipeline ' + id + ' could not load: ' + e.message); });
+        .then(loadRun).then(renderPipeline).catch(function (e) { banner('error', 'Pipeline ' + id + ' could not load: ' + e.message); });
     };
     listen(function (d) { return d.pipeline === id; });
     return refreshFn();
@@ -665,6 +660,8 @@
 
   function route() {
     closeLog();
+    lastLogKey = null;
+    logCard = null;
     refreshFn = null;
     var parts = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts.length >= 2) return pipelinePage(parts[1]);
