@@ -154,7 +154,7 @@ ECHARTS_JS := third_party/echarts/echarts.min.js
 WEB_FILES := $(shell find web -type f ! -path '*/.*' 2>/dev/null | LC_ALL=C sort)
 # The OpenAPI document's fragments (serve/openapi.c merges every embedded
 # openapi-*.json): one file per area of the API.
-OPENAPI_PARTS := $(sort $(wildcard src/serve/openapi/openapi-*.json))
+OPENAPI_PARTS := $(sort $(wildcard src/serve/openapi/openapi-*.json)) docs/openapi-pipelines.json
 WEB_FILES += $(OPENAPI_PARTS)
 ASSET_OBJ := $(BUILD)/gen/assets.o
 ifeq ($(READ_CONFIG),1)

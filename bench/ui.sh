@@ -113,3 +113,6 @@ bench_data() {
 
 setup
 bench_data
+
+# the pipelines part (bench/ui_pipelines.sh: its own project and history)
+"$ROOT/bench/ui_pipelines.sh" "$BIN"

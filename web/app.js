@@ -276,6 +276,9 @@
     tabsEl = el('nav', 'tabs');
     tabsEl.setAttribute('aria-label', 'Pages');
     top.appendChild(tabsEl);
+    var pipes = el('a', 'tab nav-pipelines', 'Pipelines'); /* the pipelines pages (pipelines.js) */
+    pipes.href = '/pipelines';
+    top.appendChild(pipes);
     userEl = el('div', 'user');
     top.appendChild(userEl);
     root.appendChild(top);
@@ -1445,7 +1448,10 @@
     }, function () {});
   });
 
-  on(window, 'popstate', function () { closePop(); route(); });
+  on(window, 'popstate', function () {
+    if (window.IngotPipelines && window.IngotPipelines.handles(location.pathname)) return; /* pipelines.js */
+    closePop(); route();
+  });
 
   function loginForm(msg) {
     root = clear(document.getElementById('app'));
@@ -1494,6 +1500,7 @@
       S.me = me;
       csrf = me.csrf || '';
       if (me.auth && !me.user) { loginForm(); return; }
+      if (window.IngotPipelines && window.IngotPipelines.handles(location.pathname)) return window.IngotPipelines.start(me);
       if (typeof echarts === 'undefined') { fatal('The chart library did not load (/assets/echarts.min.js).'); return; }
       shell();
       return getJson(API + '/dashboards').then(function (list) {

@@ -138,6 +138,7 @@ static int run(struct cmd_ctx *c)
 		.timeout_s = (int)timeout,
 		.users = users,
 		.web_dir = web && *web ? web : NULL,
+		.project_dir = dir,
 	};
 	if (serve_start(dash, &so, &srv, &c->err))
 		goto done;

@@ -1605,16 +1605,28 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 		x->want_scan = false;
 		if (x->o.resume)
 			scan_runs(x);
-		/* a wakeup may also be a cancel request */
+		/* a wakeup may also be a cancel request, or an unpause */
 		check_cancels(x, now);
+		for (size_t i = 0; i < x->pipes.len; i++)
+			x->pipes.items[i].next_check = 0;
 	}
 	if (x->o.schedule && !x->draining) {
 		for (size_t i = 0; i < x->pipes.len; i++) {
 			struct pdef *d = &x->pipes.items[i];
 			if (!d->p->schedule)
 				continue;
-			if (now >= d->next_check)
-				create_scheduled(x, d, now);
+			if (now >= d->next_check) {
+				/* paused (the UI's toggle): no scheduled runs until a
+				 * wakeup (unpausing sends one) resets next_check */
+				bool paused = false;
+				struct err pe = ERR_INIT;
+				st_pipeline_paused(x->st, d->p->id, &paused, &pe);
+				db_warn(&pe);
+				if (paused)
+					d->next_check = INT64_MAX;
+				else
+					create_scheduled(x, d, now);
+			}
 			if (d->next_check < due)
 				due = d->next_check;
 		}
@@ -1646,16 +1658,23 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 	/* forget finished runs (their history is in the db) */
 	size_t w = 0;
 	int live = 0;
+	bool ended = false, queued = false;
 	for (size_t i = 0; i < x->runs.len; i++) {
 		struct orun *r = x->runs.items[i];
 		if ((r->st == R_SUCCESS || r->st == R_FAILED) && !r->live && !x->o.now) {
+			ended = true;
 			run_free(r);
 			continue;
 		}
 		live += r->live;
+		queued |= r->st == R_QUEUED;
 		x->runs.items[w++] = r;
 	}
 	x->runs.len = w;
+	/* a run that ended frees a max_active_runs slot: a queued run of the
+	 * same pipeline may start now, not at the next timer */
+	if (ended && queued && !x->draining && due > now)
+		due = now;
 	if (live) {
 		if (now >= x->next_heartbeat) {
 			check_cancels(x, now); /* a missed wakeup costs one heartbeat */

@@ -11,6 +11,7 @@
  * history store DESIGN.md mentions for several workers.
  */
 #include "orchestrate/state_int.h"
+#include "core/arena.h"
 #include "core/fs.h"
 #include "core/mem.h"
 
@@ -67,7 +68,22 @@ static const char *const schema_sql =
 	" heartbeat_at INTEGER NOT NULL,"
 	" lease_until INTEGER NOT NULL,"
 	" UNIQUE(run, task, attempt));"
-	"CREATE INDEX IF NOT EXISTS attempts_state ON attempts(state);";
+	"CREATE INDEX IF NOT EXISTS attempts_state ON attempts(state);"
+	/* operator state and the audit log (the UI's actions): new tables,
+	 * created when missing, so older files need no migration step */
+	"CREATE TABLE IF NOT EXISTS pipeline_flags("
+	" pipeline TEXT PRIMARY KEY,"
+	" paused INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS audit("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" user TEXT NOT NULL,"
+	" role TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" detail TEXT,"
+	" outcome TEXT NOT NULL);";
 
 static int dberr(struct st *s, struct err *e, const char *what)
 {
@@ -449,4 +465,113 @@ int64_t st_run_cancel_requested(struct st *s, int64_t run)
 	int64_t at = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	return at;
+}
+
+/* ---------------------------------------------------------- operator state */
+
+int st_pipeline_set_paused(struct st *s, const char *pipeline, bool paused, int64_t now, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "INSERT INTO pipeline_flags(pipeline, paused, updated_at) VALUES (?1, ?2, ?3)"
+		       " ON CONFLICT(pipeline) DO UPDATE SET paused=?2, updated_at=?3",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, paused ? 1 : 0);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, e, "set pipeline paused");
+}
+
+int st_pipeline_paused(struct st *s, const char *pipeline, bool *paused, struct err *e)
+{
+	sqlite3_stmt *st;
+	*paused = false;
+	if (st_prepare(s, "SELECT paused FROM pipeline_flags WHERE pipeline=?", &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*paused = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return dberr(s, e, "read pipeline flags");
+	return 0;
+}
+
+int st_audit_add(struct st *s, const struct st_audit *a, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (st_prepare(s,
+		       "INSERT INTO audit(at, user, role, action, target, detail, outcome)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, a->at);
+	sqlite3_bind_text(st, 2, a->user ? a->user : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->role ? a->role : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->target, -1, SQLITE_STATIC);
+	if (a->detail)
+		sqlite3_bind_text(st, 6, a->detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_text(st, 7, a->outcome ? a->outcome : "ok", -1, SQLITE_STATIC);
+	return step_done(s, st, e, "write the audit log");
+}
+
+static const char *col_str(sqlite3_stmt *st, int i, struct arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? arena_strdup(a, (const char *)t) : NULL;
+}
+
+int st_audit_list(struct st *s, int64_t limit, int64_t before_id, struct arena *a, struct st_audit **out,
+		  size_t *n, struct err *e)
+{
+	sqlite3_stmt *st;
+	*out = NULL;
+	*n = 0;
+	if (st_prepare(s,
+		       "SELECT id, at, user, role, action, target, detail, outcome FROM audit"
+		       " WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_int64(st, 1, before_id);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	size_t cap = 0;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			struct st_audit *nv = arena_alloc(a, nc * sizeof(*nv));
+			if (*n)
+				memcpy(nv, *out, *n * sizeof(*nv));
+			*out = nv;
+			cap = nc;
+		}
+		struct st_audit *x = &(*out)[(*n)++];
+		x->id = sqlite3_column_int64(st, 0);
+		x->at = sqlite3_column_int64(st, 1);
+		x->user = col_str(st, 2, a);
+		x->role = col_str(st, 3, a);
+		x->action = col_str(st, 4, a);
+		x->target = col_str(st, 5, a);
+		x->detail = col_str(st, 6, a);
+		x->outcome = col_str(st, 7, a);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return dberr(s, e, "read the audit log");
+	return 0;
+}
+
+int64_t st_data_version(struct st *s)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
 }

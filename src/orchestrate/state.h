@@ -100,4 +100,33 @@ int st_run_request_cancel(struct st *s, int64_t run, int64_t now, bool *applied,
 /* When a cancel was asked for (0: never). */
 int64_t st_run_cancel_requested(struct st *s, int64_t run);
 
+/* ---- operator state (the UI's actions) ---- */
+
+/* Pause or unpause a pipeline's schedule: a paused pipeline gets no
+ * scheduled runs (manual triggers, backfills and clears still run).
+ * Tables pipeline_flags and audit are created when missing. */
+int st_pipeline_set_paused(struct st *s, const char *pipeline, bool paused, int64_t now, struct err *e);
+/* false when never set. */
+int st_pipeline_paused(struct st *s, const char *pipeline, bool *paused, struct err *e);
+
+/* One operator action: who, what, when, on what, and how it went. */
+struct st_audit {
+	int64_t id, at;        /* at: µs since the epoch */
+	const char *user;      /* "" for an anonymous local user (no --auth) */
+	const char *role;
+	const char *action;    /* "trigger", "pause", ... */
+	const char *target;    /* "pipeline:NAME", "run:ID", "run:ID/task:T" */
+	const char *detail;    /* JSON text or NULL */
+	const char *outcome;   /* "ok" or the error's first line */
+};
+int st_audit_add(struct st *s, const struct st_audit *a, struct err *e);
+/* Newest first, at most limit (<= 0: all), ids below before_id (0: from
+ * the newest); strings in a. */
+struct arena;
+int st_audit_list(struct st *s, int64_t limit, int64_t before_id, struct arena *a, struct st_audit **out,
+		  size_t *n, struct err *e);
+/* SQLite's data_version: changes when another connection commits (a
+ * cheap "did anything change?" for pollers); -1 on error. */
+int64_t st_data_version(struct st *s);
+
 #endif

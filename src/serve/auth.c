@@ -15,6 +15,12 @@
  *
  * The rate limit counts failed logins per client address over a sliding
  * minute in a bounded table (the oldest address is forgotten first).
+ *
+ * Bearer tokens (`tokens:` in the users file) let scripts call the API
+ * without a session: each names a listed user (whose role it carries) and
+ * holds a hash of the token — "sha256$HEX" (tokens are long random
+ * strings: one SHA-256 is enough and costs nothing per request) or a
+ * pbkdf2-sha256 string as for passwords (slow: every request pays it).
  */
 #include "serve/serve_int.h"
 #include "config/yaml.h"
@@ -158,11 +164,106 @@ const char *serve_dummy_hash(void)
 
 /* ---- users ---- */
 
+struct serve_token {
+	const char *name, *hash;
+	const struct serve_user *user;
+};
+
 struct serve_users {
 	struct arena *a;
 	struct serve_user *v;
 	size_t n;
+	struct serve_token *tok;
+	size_t ntok;
 };
+
+/* "sha256$" and 64 hex digits into 32 bytes. */
+static bool parse_sha256(const char *s, unsigned char out[32])
+{
+	if (strncmp(s, "sha256$", 7) || strlen(s + 7) != 64)
+		return false;
+	for (int i = 0; i < 32; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[7 + 2 * i + k];
+			unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+				     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+				     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+							    : 16u;
+			if (d > 15)
+				return false;
+			v = v * 16 + d;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+const struct serve_user *serve_token_find(const struct serve_users *u, const char *token,
+					  const char **token_name)
+{
+	if (!u || !token || !*token)
+		return NULL;
+	size_t n = strlen(token);
+	unsigned char got[32];
+	unsigned int gl = 0;
+	if (EVP_Digest(token, n, got, &gl, EVP_sha256(), NULL) != 1 || gl != 32)
+		return NULL;
+	const struct serve_token *hit = NULL;
+	for (size_t i = 0; i < u->ntok; i++) {
+		const struct serve_token *t = &u->tok[i];
+		unsigned char want[32];
+		bool ok = parse_sha256(t->hash, want) ? CRYPTO_memcmp(got, want, 32) == 0
+						      : serve_verify_password(t->hash, token, n);
+		if (ok && !hit)
+			hit = t;
+	}
+	if (hit && token_name)
+		*token_name = hit->name;
+	return hit ? hit->user : NULL;
+}
+
+static int load_tokens(struct serve_users *u, const struct ynode *toks, struct err *e)
+{
+	if (toks->type != Y_SEQ)
+		return yerr(e, toks, ING_ECONFIG, "'tokens' must be a list of {name, user, token_hash}");
+	u->tok = arena_alloc(u->a, (toks->n + 1) * sizeof(*u->tok));
+	for (size_t i = 0; i < toks->n; i++) {
+		const struct ynode *m = toks->items[i];
+		struct {
+			char *name, *user, *hash;
+		} f = {0};
+		static const struct yfield fields[] = {
+			{"name", YF_STR, 0, true, NULL, 0},
+			{"user", YF_STR, sizeof(char *), true, NULL, 0},
+			{"token_hash", YF_STR, 2 * sizeof(char *), true, NULL, 0},
+			{0},
+		};
+		if (m->type != Y_MAP)
+			return yerr(e, m, ING_ECONFIG, "a token is a mapping {name, user, token_hash}");
+		int rc = yaml_decode(m, fields, &f, 0, u->a, e);
+		if (rc)
+			return rc;
+		struct serve_token *t = &u->tok[i];
+		t->name = f.name;
+		t->hash = f.hash;
+		t->user = serve_users_find(u, f.user);
+		if (!t->user)
+			return yerr(e, ymap_get(m, "user"), ING_ECONFIG,
+				    "token '%s' names user '%s', who is not in 'users'", f.name, f.user);
+		unsigned char d[32];
+		if (!parse_sha256(f.hash, d) && !serve_hash_wellformed(f.hash))
+			return yerr(e, ymap_get(m, "token_hash"), ING_ECONFIG,
+				    "token_hash is neither \"sha256$<64 hex digits>\" (printf %%s \"$TOKEN\" | "
+				    "sha256sum) nor a pbkdf2-sha256$... string (`ingot serve hash-password`)");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(u->tok[j].name, t->name))
+				return yerr(e, ymap_get(m, "name"), ING_ECONFIG, "token '%s' is listed twice",
+					    t->name);
+		u->ntok = i + 1;
+	}
+	return 0;
+}
 
 static int parse_role(const char *s, enum serve_role *r)
 {
@@ -187,8 +288,10 @@ int serve_users_load(const char *path, struct serve_users **out, struct err *e)
 		goto fail;
 	}
 	for (size_t i = 0; i < root->n; i++)
-		if (strcmp(root->keys[i]->str ? root->keys[i]->str : "", "users")) {
-			rc = yerr(e, root->keys[i], ING_ECONFIG, "unknown key '%s' (an auth file has only 'users')",
+		if (strcmp(root->keys[i]->str ? root->keys[i]->str : "", "users") &&
+		    strcmp(root->keys[i]->str ? root->keys[i]->str : "", "tokens")) {
+			rc = yerr(e, root->keys[i], ING_ECONFIG,
+				  "unknown key '%s' (an auth file has 'users' and 'tokens')",
 				  root->keys[i]->str ? root->keys[i]->str : "");
 			goto fail;
 		}
@@ -242,6 +345,9 @@ int serve_users_load(const char *path, struct serve_users **out, struct err *e)
 			}
 		u->n = i + 1;
 	}
+	struct ynode *toks = ymap_get(root, "tokens");
+	if (toks && (rc = load_tokens(u, toks, e)))
+		goto fail;
 	*out = u;
 	return 0;
 fail:

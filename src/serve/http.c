@@ -75,6 +75,7 @@ struct serve {
 	int port;
 	struct serve_data *data;       /* the data pages (api_data.c) */
 	struct serve_metrics *metrics; /* /metrics (metrics.c) */
+	struct serve_pl *pl; /* the pipelines API; NULL without a project */
 };
 
 struct serve_req {
@@ -90,6 +91,7 @@ struct serve_req {
 	struct buf body;
 	bool body_too_big;
 	bool have_session;
+	bool bearer; /* authenticated by a bearer token: no cookie, no CSRF */
 	struct serve_session sess;
 	char set_cookie[256]; /* a Set-Cookie to send, or "" */
 };
@@ -159,6 +161,9 @@ static int status_of(int rc)
 		return 400;
 	case ING_ENOTFOUND:
 		return 404;
+	case ING_ECONFLICT:
+	case ING_EEXIST:
+		return 409;
 	case ING_ETIMEOUT:
 		return 504;
 	case ING_ECONNECT:
@@ -703,7 +708,21 @@ static enum MHD_Result dispatch(struct serve_req *r, const char *method)
 	struct serve *s = r->srv;
 	enum route_kind k = r->rt.kind;
 	load_session(r);
-	if (!strcmp(method, "POST")) {
+	const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	if (s->users && authz && !strncasecmp(authz, "Bearer ", 7)) {
+		/* a script: the token stands for a user of the --auth file */
+		const char *tname = NULL;
+		const struct serve_user *u = serve_token_find(s->users, authz + 7, &tname);
+		if (!u)
+			return answer_error(r, 401, "unknown bearer token (see tokens: in the --auth file)");
+		memset(&r->sess, 0, sizeof(r->sess));
+		snprintf(r->sess.user, sizeof(r->sess.user), "%s", u->name);
+		r->sess.role = u->role;
+		r->have_session = true;
+		r->bearer = true;
+		log_debug("bearer token '%s' (user '%s')", tname ? tname : "?", u->name);
+	}
+	if (!strcmp(method, "POST") && !r->bearer) {
 		const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
 		const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
 		if (!serve_origin_ok(origin, host))
@@ -762,6 +781,20 @@ static enum MHD_Result dispatch(struct serve_req *r, const char *method)
 		return answer_metrics(r);
 	case RT_OPENAPI:
 		return answer_openapi(r);
+	case RT_PIPELINES:
+	case RT_PIPELINE:
+	case RT_PIPELINE_RUNS:
+	case RT_PIPELINE_ACTION:
+	case RT_RUN:
+	case RT_RUN_ACTION:
+	case RT_TASK_CLEAR:
+	case RT_TASK_LOG:
+	case RT_TASK_LOG_STREAM:
+	case RT_EVENTS:
+	case RT_AUDIT:
+		if (!s->pl)
+			return answer_error(r, 404, "no pipelines here: this server has no project");
+		return (enum MHD_Result)serve_pl_dispatch(r);
 	case RT_API_NOT_FOUND:
 		return answer_error(r, 404, "no such API route");
 	case RT_NOT_FOUND:
@@ -963,6 +996,15 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 		free(s);
 		return rc;
 	}
+	if (o->project_dir) {
+		/* SSE keepalives well inside the idle timeout */
+		int ka = (int)(o->timeout_s > 0 ? o->timeout_s : 15) * 1000 / 2;
+		if ((rc = serve_pl_open(o->project_dir, ka > 10000 ? 10000 : ka, &s->pl, e))) {
+			serve_assets_close(s->assets);
+			free(s);
+			return rc;
+		}
+	}
 	s->sessions = serve_sessions_new();
 	s->rl = serve_ratelimit_new();
 	s->data = serve_data_new(d);
@@ -971,7 +1013,7 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 	unsigned threads = (unsigned)(o->threads > 0 ? o->threads : 4);
 	unsigned conns = (unsigned)(o->max_connections > 0 ? o->max_connections : 256);
 	unsigned timeout = (unsigned)(o->timeout_s > 0 ? o->timeout_s : 15);
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(
@@ -990,6 +1032,8 @@ int serve_start(struct dash_ctx *d, const struct serve_opts *o, struct serve **o
 		serve_ratelimit_free(s->rl);
 		serve_sessions_free(s->sessions);
 		serve_assets_close(s->assets);
+		serve_pl_shutdown(s->pl);
+		serve_pl_free(s->pl);
 		free(s);
 		return err_set(e, ING_EIO, "cannot listen on %s port %d: %s (is another server on it? try --port 0)",
 			       bind, o->port, errn ? strerror(errn) : "libmicrohttpd refused to start");
@@ -1012,6 +1056,7 @@ void serve_stop(struct serve *s, int64_t grace_us)
 	MHD_socket ls = MHD_quiesce_daemon(s->mhd);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	serve_pl_shutdown(s->pl); /* event streams end: they would never drain */
 	double until = mono_seconds() + (double)grace_us / 1e6;
 	int left;
 	while ((left = atomic_load(&s->inflight)) > 0 && mono_seconds() < until) {
@@ -1035,6 +1080,57 @@ void serve_stop(struct serve *s, int64_t grace_us)
 	serve_ratelimit_free(s->rl);
 	serve_sessions_free(s->sessions);
 	serve_assets_close(s->assets);
+	serve_pl_free(s->pl);
 	free(s);
+}
+
+/* ------------------------------------------------------------ for api_pipelines.c */
+
+int serve_answer_json(struct serve_req *r, int status, struct buf *b)
+{
+	return answer_buf(r, status, "application/json; charset=utf-8", b);
+}
+
+int serve_answer_error(struct serve_req *r, int status, const char *msg)
+{
+	return answer_error(r, status, msg);
+}
+
+int serve_answer_err(struct serve_req *r, int rc, struct err *e)
+{
+	return answer_err(r, rc, e);
+}
+
+int serve_answer_response(struct serve_req *r, int status, struct MHD_Response *resp)
+{
+	return queue(r, status, resp);
+}
+
+struct MHD_Connection *serve_req_conn(struct serve_req *r)
+{
+	return r->conn;
+}
+
+const struct serve_route *serve_req_route(const struct serve_req *r)
+{
+	return &r->rt;
+}
+
+const char *serve_req_body(const struct serve_req *r, size_t *n)
+{
+	*n = r->body.len;
+	return r->body.data ? r->body.data : "";
+}
+
+void serve_req_who(const struct serve_req *r, const char **user, const char **role)
+{
+	bool named = r->have_session && r->sess.user[0];
+	*user = named ? r->sess.user : "";
+	*role = named ? serve_role_name(r->sess.role) : r->srv->users ? "" : "admin";
+}
+
+struct serve_pl *serve_req_pl(const struct serve_req *r)
+{
+	return r->srv->pl;
 }
 #endif /* HAVE_LIBMICROHTTPD */

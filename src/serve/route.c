@@ -114,7 +114,8 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 		return r->kind;
 	if (!strcmp(path, "/") || !strcmp(path, "/login") || !strcmp(path, "/d") ||
 	    str_startswith(path, "/d/") || !strcmp(path, "/loads") || str_startswith(path, "/loads/") ||
-	    !strcmp(path, "/quality") || !strcmp(path, "/catalog") || str_startswith(path, "/catalog/"))
+	    !strcmp(path, "/quality") || !strcmp(path, "/catalog") || str_startswith(path, "/catalog/") ||
+	    !strcmp(path, "/pipelines") || str_startswith(path, "/pipelines/"))
 		return r->kind = RT_INDEX;
 	if (!strcmp(path, "/metrics"))
 		return r->kind = RT_METRICS;
@@ -139,6 +140,10 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 		return r->kind = RT_LIST;
 	if (data_route(path, r))
 		return r->kind;
+	if (!strcmp(path, "/api/v1/pipelines") || str_startswith(path, "/api/v1/pipelines/") ||
+	    str_startswith(path, "/api/v1/runs/") || !strcmp(path, "/api/v1/events") ||
+	    !strcmp(path, "/api/v1/audit"))
+		return serve_route_pipelines(path, r);
 	if (!str_startswith(path, "/api/v1/dashboards/"))
 		return r->kind;
 	const char *segs[5];
@@ -163,7 +168,7 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 
 bool serve_route_method_ok(enum route_kind k, const char *method, const char **allow)
 {
-	bool post = k == RT_LOGIN || k == RT_LOGOUT;
+	bool post = k == RT_LOGIN || k == RT_LOGOUT || serve_route_is_pipeline_action(k);
 	*allow = post ? "POST" : "GET, HEAD";
 	if (post)
 		return !strcmp(method, "POST");
@@ -231,6 +236,31 @@ const char *serve_route_template(enum route_kind k, const char **method)
 		return "/api/v1/openapi.json";
 	case RT_METRICS:
 		return "/metrics";
+	case RT_PIPELINES:
+		return "/api/v1/pipelines";
+	case RT_PIPELINE:
+		return "/api/v1/pipelines/{id}";
+	case RT_PIPELINE_RUNS:
+		return "/api/v1/pipelines/{id}/runs";
+	case RT_PIPELINE_ACTION: /* also pause, unpause, backfill */
+		*method = "post";
+		return "/api/v1/pipelines/{id}/trigger";
+	case RT_RUN:
+		return "/api/v1/runs/{run}";
+	case RT_RUN_ACTION: /* also rerun_failed */
+		*method = "post";
+		return "/api/v1/runs/{run}/cancel";
+	case RT_TASK_CLEAR:
+		*method = "post";
+		return "/api/v1/runs/{run}/tasks/{task}/clear";
+	case RT_TASK_LOG:
+		return "/api/v1/runs/{run}/tasks/{task}/log";
+	case RT_TASK_LOG_STREAM:
+		return "/api/v1/runs/{run}/tasks/{task}/log/stream";
+	case RT_EVENTS:
+		return "/api/v1/events";
+	case RT_AUDIT:
+		return "/api/v1/audit";
 	}
 	return NULL;
 }

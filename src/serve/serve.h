@@ -67,6 +67,7 @@ struct serve_opts {
 	int timeout_s;           /* idle connection timeout; 0 = 15 */
 	const struct serve_users *users; /* NULL: no login (loopback only) */
 	const char *web_dir;     /* INGOT_WEB_DIR: serve files from here; NULL = embedded */
+	const char *project_dir; /* the pipelines API over its state.db; NULL = off */
 };
 
 /* Is addr a loopback address (127.0.0.0/8, ::1, localhost)? */

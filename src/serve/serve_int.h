@@ -43,6 +43,18 @@ enum route_kind {
 	RT_TEST_FAILURES,  /* /api/v1/quality/tests/{id}/failures (name = id) */
 	RT_OPENAPI,        /* /api/v1/openapi.json (openapi.c) */
 	RT_METRICS,        /* /metrics (metrics.c) */
+	/* the pipelines UI's API (api_pipelines.c; route_pipelines.c) */
+	RT_PIPELINES,       /* /api/v1/pipelines */
+	RT_PIPELINE,        /* /api/v1/pipelines/{id} */
+	RT_PIPELINE_RUNS,   /* /api/v1/pipelines/{id}/runs */
+	RT_PIPELINE_ACTION, /* POST /api/v1/pipelines/{id}/{trigger|pause|unpause|backfill} */
+	RT_RUN,             /* /api/v1/runs/{run} */
+	RT_RUN_ACTION,      /* POST /api/v1/runs/{run}/{cancel|rerun_failed} */
+	RT_TASK_CLEAR,      /* POST /api/v1/runs/{run}/tasks/{task}/clear */
+	RT_TASK_LOG,        /* /api/v1/runs/{run}/tasks/{task}/log */
+	RT_TASK_LOG_STREAM, /* /api/v1/runs/{run}/tasks/{task}/log/stream (SSE) */
+	RT_EVENTS,          /* /api/v1/events (SSE) */
+	RT_AUDIT,           /* /api/v1/audit (admin) */
 	RT__COUNT
 };
 
@@ -51,7 +63,16 @@ struct serve_route {
 	enum route_kind kind;
 	char board[ROUTE_NAME_MAX], name[ROUTE_NAME_MAX]; /* name: the tile or filter */
 	const char *asset; /* RT_ASSET: points into the path */
+	/* pipelines: board holds the pipeline id, run the run id, name the
+	 * task, action the POST action's name */
+	int64_t run;
+	char action[32];
 };
+/* The pipelines part of the routes (route_pipelines.c): path starts with
+ * /api/v1/pipelines, /api/v1/runs, /api/v1/events or /api/v1/audit. */
+enum route_kind serve_route_pipelines(const char *path, struct serve_route *r);
+/* Is k one of the POST actions of the pipelines API? */
+bool serve_route_is_pipeline_action(enum route_kind k);
 /* Route a decoded URL path (no query string). */
 enum route_kind serve_route_parse(const char *path, struct serve_route *r);
 /* Does the route take this method? POST routes take POST; the others GET
@@ -164,5 +185,46 @@ void serve_metrics_observe(struct serve_metrics *m, enum route_kind k, double se
 /* The Prometheus text exposition (format 0.0.4) of everything. */
 int serve_metrics_text(struct serve_metrics *m, struct serve_data *sd, struct dash_ctx *d, struct buf *out,
 		       struct err *e);
+/* ---- bearer tokens (auth.c): `tokens:` in the --auth file ---- */
+
+/* The user a bearer token stands for (its role), or NULL; *token_name gets
+ * the token's name for the log. Every token is checked (no early exit on a
+ * match of a cheap hash: equal time for known and unknown tokens of one
+ * file). */
+const struct serve_user *serve_token_find(const struct serve_users *u, const char *token,
+					  const char **token_name);
+
+/* ---- what api_pipelines.c uses of a request (http.c) ---- */
+
+struct serve_req;
+struct serve_pl;
+struct MHD_Connection;
+struct MHD_Response;
+/* Answers (an enum MHD_Result as int). b is taken. */
+int serve_answer_json(struct serve_req *r, int status, struct buf *b);
+int serve_answer_error(struct serve_req *r, int status, const char *msg);
+/* Status from an ING_E* code (400, 404, 409, 503, 504, 500); e cleared. */
+int serve_answer_err(struct serve_req *r, int rc, struct err *e);
+/* Queue a response made by the caller (security headers added). */
+int serve_answer_response(struct serve_req *r, int status, struct MHD_Response *resp);
+struct MHD_Connection *serve_req_conn(struct serve_req *r);
+const struct serve_route *serve_req_route(const struct serve_req *r);
+const char *serve_req_body(const struct serve_req *r, size_t *n);
+/* The user name ("" anonymous) and role name of the request. */
+void serve_req_who(const struct serve_req *r, const char **user, const char **role);
+struct serve_pl *serve_req_pl(const struct serve_req *r);
+
+/* ---- the pipelines API (api_pipelines.c) ---- */
+
+/* Open the pipelines API over a project directory (its pipelines/ and
+ * .ingot/state.db); keepalive_ms: the SSE comment interval. Starts the
+ * event hub thread. */
+int serve_pl_open(const char *project_dir, int keepalive_ms, struct serve_pl **out, struct err *e);
+/* End every SSE stream (their next read returns end of stream) and stop
+ * the hub thread: before waiting for requests in flight. */
+void serve_pl_shutdown(struct serve_pl *pl);
+void serve_pl_free(struct serve_pl *pl);
+/* Answer one routed request of the pipelines API. */
+int serve_pl_dispatch(struct serve_req *r);
 
 #endif

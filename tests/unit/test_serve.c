@@ -71,6 +71,47 @@ TEST(serve_route_paths)
 	CHECK_STR(allow, "POST");
 }
 
+TEST(serve_route_pipelines_paths)
+{
+	struct serve_route r;
+	CHECK_INT(route("/pipelines", &r), RT_INDEX);
+	CHECK_INT(route("/pipelines/ecommerce_elt", &r), RT_INDEX);
+	CHECK_INT(route("/pipelinesx", &r), RT_NOT_FOUND);
+	CHECK_INT(route("/api/v1/pipelines", &r), RT_PIPELINES);
+	CHECK_INT(route("/api/v1/pipelines/elt", &r), RT_PIPELINE);
+	CHECK_STR(r.board, "elt");
+	CHECK_INT(route("/api/v1/pipelines/elt/runs", &r), RT_PIPELINE_RUNS);
+	CHECK_INT(route("/api/v1/pipelines/elt/trigger", &r), RT_PIPELINE_ACTION);
+	CHECK_STR(r.action, "trigger");
+	CHECK_INT(route("/api/v1/pipelines/elt/unpause", &r), RT_PIPELINE_ACTION);
+	CHECK_STR(r.action, "unpause");
+	CHECK_INT(route("/api/v1/pipelines/elt/backfill", &r), RT_PIPELINE_ACTION);
+	CHECK_INT(route("/api/v1/pipelines/elt/explode", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/pipelines/elt/runs/x", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/pipelines/", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/runs/42", &r), RT_RUN);
+	CHECK(r.run == 42);
+	CHECK_INT(route("/api/v1/runs/042", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/runs/-1", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/runs/1234567890123456789", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/runs/7/cancel", &r), RT_RUN_ACTION);
+	CHECK_STR(r.action, "cancel");
+	CHECK_INT(route("/api/v1/runs/7/rerun_failed", &r), RT_RUN_ACTION);
+	CHECK_INT(route("/api/v1/runs/7/tasks/load_a/clear", &r), RT_TASK_CLEAR);
+	CHECK_STR(r.name, "load_a");
+	CHECK_INT(route("/api/v1/runs/7/tasks/load_a/log", &r), RT_TASK_LOG);
+	CHECK_INT(route("/api/v1/runs/7/tasks/load_a/log/stream", &r), RT_TASK_LOG_STREAM);
+	CHECK_INT(route("/api/v1/runs/7/tasks//log", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/runs/7/tasks/a/log/stream/x", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/api/v1/events", &r), RT_EVENTS);
+	CHECK_INT(route("/api/v1/audit", &r), RT_AUDIT);
+	const char *allow;
+	CHECK(serve_route_method_ok(RT_PIPELINE_ACTION, "POST", &allow));
+	CHECK(!serve_route_method_ok(RT_TASK_CLEAR, "GET", &allow));
+	CHECK(serve_route_method_ok(RT_EVENTS, "GET", &allow));
+	CHECK(!serve_route_method_ok(RT_RUN, "POST", &allow));
+}
+
 TEST(serve_cookie_parsing)
 {
 	char v[80];

@@ -1,0 +1,162 @@
+// tests/web/pipelines.spec.mjs — browser tests of the pipelines pages of
+// `ingot serve` (issue 14), Debian's chromium headless through
+// playwright-core. Run by tests/cli/t1102-web-pipelines-duckdb.sh:
+//
+//   INGOT_WEB_URL=http://127.0.0.1:PORT node pipelines.spec.mjs
+//
+// The served project is examples/ecommerce (pipeline ecommerce_elt) plus
+// ops_flaky, whose task `explode` fails writing "boom" to its log, and the
+// scheduler runs. INGOT_WEB_ARTIFACTS: where the screenshots go.
+// Prints one line per check and ends with "web: N passed, M failed".
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.INGOT_WEB_URL || '').replace(/\/$/, '');
+if (!BASE) { console.error('INGOT_WEB_URL is not set (the base URL of ingot serve)'); process.exit(2); }
+const ART = process.env.INGOT_WEB_ARTIFACTS || path.join(here, '..', 'artifacts', 'web');
+fs.mkdirSync(ART, { recursive: true });
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL - ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function eq(got, want, msg) {
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${msg}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+}
+async function api(p) {
+  const r = await fetch(BASE + p);
+  if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function runsEnded(id) {
+  for (let i = 0; i < 1200; i++) {
+    const g = await api(`/api/v1/pipelines/${id}/runs?limit=25`);
+    if (g.runs.every((r) => r.state === 'success' || r.state === 'failed')) return g;
+    await sleep(250);
+  }
+  throw new Error(`runs of ${id} did not end`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+});
+async function newPage() {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  return page;
+}
+function noProblems(page, what) { assert(page.problems.length === 0, `${what}: ${page.problems.join('; ')}`); }
+
+// the scheduler's run made at start-up: let it end first
+const before = await runsEnded('ecommerce_elt');
+const def = await api('/api/v1/pipelines/ecommerce_elt');
+
+const page = await newPage();
+
+await check('the list shows every pipeline with its squares, schedule and next run', async () => {
+  await page.goto(BASE + '/pipelines');
+  await page.waitForSelector('#pl-list tr[data-pipeline="ecommerce_elt"]');
+  const rows = await page.$$eval('#pl-list tbody tr', (t) => t.map((r) => r.dataset.pipeline));
+  eq(rows.sort(), ['ecommerce_elt', 'ops_flaky'], 'pipelines listed');
+  const sq = await page.$$eval('#pl-list tr[data-pipeline="ecommerce_elt"] .pl-sq', (s) => s.map((x) => x.dataset.state));
+  eq(sq, before.runs.slice().reverse().map((r) => r.state), 'squares (oldest to newest) are the runs');
+  const txt = await page.textContent('#pl-list tr[data-pipeline="ecommerce_elt"]');
+  assert(txt.includes('0 2 * * *') && txt.includes('02:00:00+00:00'), `schedule and next run: ${txt}`);
+  await page.screenshot({ path: path.join(ART, 'pipelines-list.png'), fullPage: true });
+  noProblems(page, 'list');
+});
+
+await check('the graph view of ecommerce_elt shows every task in dependency order with its state', async () => {
+  await page.click('#pl-list a[href="/pipelines/ecommerce_elt"]');
+  await page.waitForSelector('#pl-graph g[data-task]');
+  const nodes = await page.$$eval('#pl-graph g[data-task]', (gs) => gs.map((g) => {
+    const b = g.getBoundingClientRect();
+    return { id: g.dataset.task, state: g.dataset.state, x: b.left, right: b.right };
+  }));
+  eq(nodes.map((n) => n.id).sort(), def.tasks.map((t) => t.id).sort(), 'every task is a box');
+  const at = Object.fromEntries(nodes.map((n) => [n.id, n]));
+  for (const t of def.tasks) {
+    for (const u of t.depends_on) assert(at[u].right < at[t.id].x, `${u} is left of ${t.id}`);
+  }
+  const loads = def.tasks.filter((t) => t.id.startsWith('load_') && t.id !== 'load_complete').map((t) => at[t.id].x);
+  assert(new Set(loads).size === 1, 'the parallel loads share a column');
+  const want = (await api(`/api/v1/runs/${before.runs[0].id}`)).tasks;
+  eq(Object.fromEntries(nodes.map((n) => [n.id, n.state])), Object.fromEntries(want.map((t) => [t.task, t.state])), 'states of the newest run');
+  const edges = await page.$$eval('#pl-graph path.pl-edge', (p) => p.length);
+  eq(edges, def.tasks.reduce((a, t) => a + t.depends_on.length, 0), 'one edge per dependency');
+  assert(await page.isVisible('.pl-legend'), 'a legend');
+  await page.screenshot({ path: path.join(ART, 'pipelines-graph.png'), fullPage: true });
+  noProblems(page, 'graph');
+});
+
+await check('triggering from the page: the new run goes queued -> running -> success live, no reload', async () => {
+  await page.evaluate(() => { window.__noReload = 1; });
+  // two runs: max_active_runs 1 keeps the second queued while the first runs
+  for (const d of ['2025-06-28', '2025-06-29']) {
+    await page.click('button[data-action="trigger"]');
+    await page.fill('#pl-f-logical_date', d);
+    await page.click('.pl-dialog button[type="submit"]');
+    await page.waitForSelector('.pl-dialog', { state: 'detached' });
+  }
+  const g = await api('/api/v1/pipelines/ecommerce_elt/runs?limit=2');
+  const second = g.runs[0].id;
+  const seen = [];
+  for (let i = 0; i < 2400; i++) {
+    const s = await page.$eval('#pl-run-state', (e) => e.dataset.run + ':' + e.dataset.state).catch(() => '');
+    const [run, state] = s.split(':');
+    if (Number(run) === second && seen[seen.length - 1] !== state) seen.push(state);
+    if (state === 'success' && Number(run) === second) break;
+    await sleep(50);
+  }
+  eq(seen, ['queued', 'running', 'success'], `states of run ${second} on the page`);
+  eq(await page.evaluate(() => window.__noReload), 1, 'the page was not reloaded');
+  await page.click('button[data-view="grid"]');
+  await page.waitForSelector('#pl-grid');
+  const col = await page.$$eval(`#pl-grid span[data-run="${second}"][data-task]`, (s) => [...new Set(s.map((x) => x.dataset.state))]);
+  eq(col, ['success'], 'the grid column of the run');
+  await page.screenshot({ path: path.join(ART, 'pipelines-grid.png'), fullPage: true });
+  await page.click('button[data-view="graph"]');
+  noProblems(page, 'trigger');
+});
+
+await check('a failing task\'s log is readable from the page', async () => {
+  await page.goto(BASE + '/pipelines/ops_flaky');
+  await page.waitForSelector('button[data-action="trigger"]');
+  await page.click('button[data-action="trigger"]');
+  await page.click('.pl-dialog button[type="submit"]');
+  await page.waitForSelector('.pl-dialog', { state: 'detached' });
+  await page.waitForSelector('#pl-run-state[data-state="failed"]', { timeout: 60000 });
+  await page.waitForSelector('#pl-graph g[data-task="explode"][data-state="failed"]');
+  await page.click('#pl-graph g[data-task="explode"]');
+  await page.waitForFunction(() => {
+    const l = document.getElementById('pl-log');
+    return l && l.dataset.state === 'failed' && l.textContent.includes('boom');
+  }, null, { timeout: 20000 });
+  assert(await page.isVisible('button[data-action="rerun_failed"]'), 'rerun failed is offered');
+  assert(await page.isVisible('#pl-gantt .pl-gantt-bar.st-failed'), 'the Gantt chart shows the failed attempt');
+  await page.screenshot({ path: path.join(ART, 'pipelines-log.png'), fullPage: true });
+  // the HTTP 404 of no log yet is not a problem; nothing else may be
+  noProblems(page, 'log');
+});
+
+await browser.close();
+console.log(`web: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
