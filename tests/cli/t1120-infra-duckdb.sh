@@ -21,7 +21,7 @@ expect_out "note: duckdb has no roles"
 # colour only on a terminal, and not with NO_COLOR
 ! grep -q $'\033' "$T/.out" || fail "colour codes written to a pipe"
 if command -v script >/dev/null; then
-  script -qc "$INGOT infra plan" /dev/null > "$T/tty.out" || true
+  env -u NO_COLOR script -qc "$INGOT infra plan" /dev/null > "$T/tty.out" || true
   grep -qF $'\033[32m+ schema.bronze' "$T/tty.out" || fail "no colour on a terminal: $(cat -v "$T/tty.out")"
   NO_COLOR=1 script -qc "$INGOT infra plan" /dev/null > "$T/tty.out" || true
   ! grep -q $'\033' "$T/tty.out" || fail "colour despite NO_COLOR"
