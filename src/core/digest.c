@@ -47,6 +47,11 @@ void digest_md5_hex(const void *p, size_t n, char out[DIGEST_MD5_HEX])
 	one_shot(EVP_md5(), p, n, out);
 }
 
+void digest_sha1_hex(const void *p, size_t n, char out[DIGEST_SHA1_HEX])
+{
+	one_shot(EVP_sha1(), p, n, out);
+}
+
 struct digest *digest_sha256_new(void)
 {
 	struct digest *d = xcalloc(1, sizeof(*d));

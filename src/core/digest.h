@@ -14,12 +14,15 @@
 
 #define DIGEST_SHA256_HEX 65 /* 64 hex digits + NUL */
 #define DIGEST_MD5_HEX 33    /* 32 hex digits + NUL */
+#define DIGEST_SHA1_HEX 41   /* 40 hex digits + NUL */
 
 /* Lowercase hex of n bytes: 2n characters and a NUL into out. */
 void hex_encode(const void *p, size_t n, char *out);
 
 void digest_sha256_hex(const void *p, size_t n, char out[DIGEST_SHA256_HEX]);
 void digest_md5_hex(const void *p, size_t n, char out[DIGEST_MD5_HEX]);
+/* sha1: only where a dbt format names it (package-lock.yml's sha1_hash). */
+void digest_sha1_hex(const void *p, size_t n, char out[DIGEST_SHA1_HEX]);
 
 struct digest;
 struct digest *digest_sha256_new(void);
