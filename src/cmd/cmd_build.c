@@ -43,9 +43,45 @@ static bool has_opt(struct cmd_ctx *c, const char *name)
 	return false;
 }
 
-int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
+int cmd__transform_exec(struct cmd_ctx *c, struct transform_opts *o)
 {
 	struct project *p = c->project;
+	struct wh_db *db = NULL;
+	int rc = 0;
+	if (o->verb != TF_VERB_LS && wh_open(&p->target, &db, &c->err)) {
+		if (o->verb != TF_VERB_COMPILE) {
+			err_prefix(&c->err, "cannot open target '%s' (%s)", p->target.name, p->target.type);
+			rc = 2;
+			goto out;
+		}
+		err_clear(&c->err); /* compile can do without a warehouse */
+		db = NULL;
+	}
+	struct transform_report rep = {0};
+	/* a unit of work that writes: Ctrl-C cancels it (rolls back) */
+	bool work = o->verb != TF_VERB_LS && o->verb != TF_VERB_COMPILE;
+	struct cancel *tok = work ? cancel_new() : NULL;
+	struct cmd_sigcancel *sc = work ? cmd_sigcancel_start(tok) : NULL;
+	o->cancel = tok;
+	int trc = transform_invoke(p, db, o, &rep, &c->err);
+	int sigrc = cmd_sigcancel_stop(sc);
+	cancel_free(tok);
+	if (sigrc) {
+		rc = sigrc;
+	} else if (trc == ING_EFAIL) {
+		rc = 1;
+		if (c->err.code == ING_EFAIL && !c->err.msg)
+			err_clear(&c->err);
+	} else if (trc) {
+		rc = 2;
+	}
+out:
+	wh_close(db);
+	return rc;
+}
+
+int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
+{
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
 	o.verb = verb;
 	char *sel = has_opt(c, "select") ? joined(c, "select") : NULL;
@@ -84,37 +120,7 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 			return 2;
 		}
 	}
-	struct wh_db *db = NULL;
-	int rc = 0;
-	if (verb != TF_VERB_LS && wh_open(&p->target, &db, &c->err)) {
-		if (verb != TF_VERB_COMPILE) {
-			err_prefix(&c->err, "cannot open target '%s' (%s)", p->target.name, p->target.type);
-			rc = 2;
-			goto out;
-		}
-		err_clear(&c->err); /* compile can do without a warehouse */
-		db = NULL;
-	}
-	struct transform_report rep = {0};
-	/* a unit of work that writes: Ctrl-C cancels it (rolls back) */
-	bool work = verb != TF_VERB_LS && verb != TF_VERB_COMPILE;
-	struct cancel *tok = work ? cancel_new() : NULL;
-	struct cmd_sigcancel *sc = work ? cmd_sigcancel_start(tok) : NULL;
-	o.cancel = tok;
-	int trc = transform_invoke(p, db, &o, &rep, &c->err);
-	int sigrc = cmd_sigcancel_stop(sc);
-	cancel_free(tok);
-	if (sigrc) {
-		rc = sigrc;
-	} else if (trc == ING_EFAIL) {
-		rc = 1;
-		if (c->err.code == ING_EFAIL && !c->err.msg)
-			err_clear(&c->err);
-	} else if (trc) {
-		rc = 2;
-	}
-out:
-	wh_close(db);
+	int rc = cmd__transform_exec(c, &o);
 	free(sel);
 	free(exc);
 	free(rtypes);

@@ -16,5 +16,7 @@ extern const struct opt cmd__transform_opts_nofr[];
 /* Read the shared options, open the warehouse, call transform_invoke
  * with verb; returns the exit code. */
 int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb);
+/* Open the warehouse and run o (its cancel token is set here); the exit code. */
+int cmd__transform_exec(struct cmd_ctx *c, struct transform_opts *o);
 
 #endif

@@ -597,6 +597,7 @@ static const char *verb_which(enum transform_verb v)
 	case TF_VERB_COMPILE: return "compile";
 	case TF_VERB_LS: return "list";
 	case TF_VERB_DOCS_GENERATE: return "generate";
+	case TF_VERB_PARSE: return "parse";
 	default: return "build";
 	}
 }

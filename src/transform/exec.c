@@ -51,7 +51,7 @@ void tf__context_finish(struct tf_proj *tp);
 int transform_verb_parse(const char *name)
 {
 	static const char *const names[] = {"run", "test", "seed", "snapshot", "build", "compile",
-					    "ls", "docs generate"};
+					    "ls", "docs generate", "parse"};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(names[i], name))
 			return (int)i;
@@ -63,7 +63,7 @@ int transform_verb_parse(const char *name)
 static const char *verb_name(enum transform_verb v)
 {
 	static const char *const names[] = {"run", "test", "seed", "snapshot", "build", "compile",
-					    "list", "generate"};
+					    "list", "generate", "parse"};
 	return names[v];
 }
 
@@ -1150,12 +1150,24 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		goto out;
 	/* compile/docs write the manifest now; run verbs once at the end,
 	 * when it also carries the compiled code */
-	if (o->write_artifacts && (o->verb == TF_VERB_COMPILE || o->verb == TF_VERB_DOCS_GENERATE)) {
+	if (o->verb == TF_VERB_PARSE) {
+		/* dbt parse: a node that cannot be parsed is a project error */
+		rep.no_op = (int)tp->nodes.len;
+		for (size_t i = 0; i < tp->nodes.len && !rc; i++) {
+			struct tf_node *n = tp->nodes.items[i];
+			if (n->status == TF_ST_ERROR && n->message)
+				rc = err_set(e, ING_ECONFIG, "%s", n->message);
+		}
+	}
+	if (o->write_artifacts && (o->verb == TF_VERB_COMPILE || o->verb == TF_VERB_DOCS_GENERATE ||
+				   o->verb == TF_VERB_PARSE)) {
 		struct err me = ERR_INIT;
 		if (tf_write_manifest(tp, &me))
 			con_line(&r.con, "could not write manifest.json: %s", me.msg ? me.msg : "");
 		err_clear(&me);
 	}
+	if (o->verb == TF_VERB_PARSE)
+		goto out;
 	if (o->verb == TF_VERB_LS) {
 		ls_print(&r, &sel, o, o->out ? o->out : o->console); /* NULL: count only */
 		rep.no_op = r.counter;

@@ -59,6 +59,7 @@ enum transform_verb {
 	TF_VERB_COMPILE,
 	TF_VERB_LS,
 	TF_VERB_DOCS_GENERATE,
+	TF_VERB_PARSE, /* parse and validate, write manifest.json (dbt parse) */
 };
 
 enum transform_ls_output { TF_LS_NAME = 0, TF_LS_PATH, TF_LS_JSON, TF_LS_SELECTOR };
@@ -120,6 +121,14 @@ int transform_compile_node(struct project *p, struct wh_db *db, const char *name
  * something wrote to it that ingot cannot attribute (a statement run by
  * `ingot show`, a pipeline's sql task), so the next build builds all. */
 int transform_forget_state(struct wh_conn *c, struct err *e);
+
+/* dbt run-operation: call macro ("name" or "package.name") with args (a
+ * YAML mapping text, NULL = none) as keyword arguments, execute=True
+ * against db (transform/operation.c). o supplies vars and the console.
+ * 0; ING_EFAIL when the macro failed or does not exist; other codes for
+ * a project or --args error. */
+int transform_run_operation(struct project *p, struct wh_db *db, const char *macro,
+			    const char *args, const struct transform_opts *o, struct err *e);
 
 /* Parse a verb name ("build", "run", "test", "seed", "snapshot",
  * "compile", "ls", "list", "docs generate"); -1 when unknown. */
