@@ -355,6 +355,10 @@ static int decode_source(const struct ynode *n, struct source *s, const char *fi
 		t->description = tr.description ? tr.description : "";
 		t->loaded_at_field = tr.loaded_at_field ? tr.loaded_at_field : s->loaded_at_field;
 		t->freshness = tr.freshness ? tr.freshness : s->freshness;
+		/* `freshness: null` on a table turns the source's off (dbt) */
+		const struct ynode *fz = ymap_get(ts->items[i], "freshness");
+		if (fz && (fz->type == Y_NULL || yscalar_is_null(fz)))
+			t->freshness = NULL;
 		t->tests = tr.data_tests ? tr.data_tests : tr.tests;
 		t->meta = tr.meta;
 		t->tags = tr.tags;

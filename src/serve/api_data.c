@@ -35,6 +35,7 @@
 #include "platform/catalog.h"
 #include "platform/platform.h"
 #include "platform/results.h"
+#include "quality/freshness.h"
 #include "warehouse/warehouse.h"
 
 #include <dirent.h>
@@ -179,24 +180,7 @@ static void file_stamp(const char *path, struct buf *b)
 
 static int64_t value_us(const struct wh_value *v)
 {
-	switch (v->type) {
-	case WH_TIMESTAMP:
-	case WH_DATETIME:
-		return v->v.ts;
-	case WH_DATE:
-		return (int64_t)v->v.date * 86400LL * 1000000LL;
-	case WH_TEXT: {
-		int64_t us;
-		if (!ts_parse(v->v.s.p, v->v.s.n, &us))
-			return us;
-		int32_t d;
-		if (!date_parse(v->v.s.p, v->v.s.n, &d))
-			return (int64_t)d * 86400LL * 1000000LL;
-		return 0;
-	}
-	default:
-		return 0;
-	}
+	return freshness_value_us(v);
 }
 
 static int64_t value_int(const struct wh_value *v)
@@ -937,25 +921,6 @@ struct fresh {
 	const char *error;         /* why the newest could not be read */
 };
 
-/* A freshness threshold {count: N, period: minute|hour|day}: µs, 0 none. */
-static int64_t threshold_us(const struct ynode *f, const char *key)
-{
-	const struct ynode *t = ymap_get(f, key);
-	if (!t || t->type != Y_MAP)
-		return 0;
-	int64_t count = 0;
-	const struct ynode *c = ymap_get(t, "count");
-	if (!c || yscalar_int(c, &count) || count <= 0)
-		return 0;
-	const char *period = ymap_str(t, "period");
-	int64_t unit = 3600LL * 1000000;
-	if (period && !strcmp(period, "minute"))
-		unit = 60LL * 1000000;
-	else if (period && !strcmp(period, "day"))
-		unit = 86400LL * 1000000;
-	return count * unit;
-}
-
 /* Source freshness: the newest max(loaded_at_field) of the relation when
  * declared (dbt's semantics), else the newest file loaded into it. */
 static int freshness_collect(struct serve_data *sd, struct arena *a, struct fresh **out, size_t *nout,
@@ -991,49 +956,24 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 			x->table = t->name;
 			x->relation = arena_printf(a, "%s.%s", set.items[i].schema, t->identifier);
 			x->loaded_at_field = t->loaded_at_field;
-			x->warn_us = t->freshness ? threshold_us(t->freshness, "warn_after") : 0;
-			x->error_us = t->freshness ? threshold_us(t->freshness, "error_after") : 0;
-			struct wh_result *r = NULL;
+			struct freshness_result fr;
 			struct err qe = ERR_INIT;
-			int qrc = 0;
-			if (t->loaded_at_field) {
-				struct buf sql = BUF_INIT;
-				buf_puts(&sql, "SELECT max(");
-				wh_quote_ident(wh_conn_db(c), t->loaded_at_field, &sql);
-				buf_puts(&sql, ") FROM ");
-				wh_relation_sql(wh_conn_db(c), set.items[i].schema, t->identifier, &sql);
-				qrc = wh_query(c, buf_cstr(&sql), NULL, 0, &r, &qe);
-				buf_free(&sql);
-			} else if (have_files) {
-				struct wh_value v[2] = {wh_text(x->source), wh_text(x->table)};
-				qrc = wh_query(c,
-					       "SELECT max(loaded_at) FROM _ingot.loaded_files WHERE source = $1 AND "
-					       "table_name = $2",
-					       v, 2, &r, &qe);
-			}
+			int qrc = freshness_check(c, &set.items[i], t, have_files, now, a, &fr, &qe);
+			x->warn_us = fr.warn_us;
+			x->error_us = fr.error_us;
+			x->newest_us = fr.newest_us;
+			x->status = fr.status;
+			x->error = fr.error;
+			err_clear(&qe);
 			if (qrc) {
-				x->error = arena_strdup(a, qe.msg ? qe.msg : "the query failed");
 				/* a failed statement may leave a PostgreSQL transaction aborted */
 				platform_conn_discard(sd->pl, c);
 				c = NULL;
 				rc = conn_get(sd, &c, e);
-				have_files = !rc && meta_exists(sd, c, "loaded_files");
-			} else if (r && r->nrows == 1 && wh_cell(r, 0, 0)->type != WH_NULL) {
-				x->newest_us = value_us(wh_cell(r, 0, 0));
+				if (rc)
+					break;
+				have_files = meta_exists(sd, c, "loaded_files");
 			}
-			err_clear(&qe);
-			wh_result_free(r);
-			int64_t age = x->newest_us ? now - x->newest_us : 0;
-			if (!x->newest_us)
-				x->status = x->warn_us || x->error_us ? "error" : "unknown";
-			else if (x->error_us && age > x->error_us)
-				x->status = "error";
-			else if (x->warn_us && age > x->warn_us)
-				x->status = "warn";
-			else if (x->warn_us || x->error_us)
-				x->status = "pass";
-			else
-				x->status = "none";
 		}
 	conn_done(sd, c, rc);
 	platform_project_release(sd->pl, p);
