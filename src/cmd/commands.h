@@ -24,6 +24,7 @@ extern const struct cmd_spec cmd_snapshot;
 extern const struct cmd_spec cmd_compile;
 extern const struct cmd_spec cmd_parse_project;
 extern const struct cmd_spec cmd_retry;
+extern const struct cmd_spec cmd_clone;
 extern const struct cmd_spec cmd_source_freshness;
 extern const struct cmd_spec cmd_run_operation;
 extern const struct cmd_spec cmd_ls;
@@ -58,7 +59,7 @@ extern const struct cmd_spec cmd_version;
 
 #define COMMAND_LIST                                                               \
 	&cmd_init, &cmd_debug, &cmd_show, &cmd_gen_thelook, &cmd_load, &cmd_seed, &cmd_run,   \
-	&cmd_test, &cmd_build, &cmd_snapshot, &cmd_retry, &cmd_run_operation, &cmd_source_freshness, &cmd_compile, &cmd_parse_project, &cmd_ls, &cmd_ls_list, \
+	&cmd_test, &cmd_build, &cmd_snapshot, &cmd_retry, &cmd_clone, &cmd_run_operation, &cmd_source_freshness, &cmd_compile, &cmd_parse_project, &cmd_ls, &cmd_ls_list, \
 	&cmd_docs_generate, &cmd_catalog, &cmd_clean, &cmd_deps, &cmd_pipeline_list,             \
 	&cmd_pipeline_run, &cmd_pipeline_status, &cmd_pipeline_logs,               \
 	&cmd_pipeline_backfill, &cmd_pipeline_clear, &cmd_pipeline_trigger,        \
