@@ -883,8 +883,8 @@ static void yq(struct buf *b, const char *s)
 		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:+@~",
 			       *q) != NULL &&
 			!(*q == ':' && (q[1] == ' ' || !q[1]));
-	/* a version such as 1.0 must stay a string */
-	if (plain && strspn(s, "0123456789.") == strlen(s))
+	/* a version such as 1.0, a commit such as 4e20...: must stay strings */
+	if (plain && *s >= '0' && *s <= '9')
 		plain = false;
 	if (plain) {
 		buf_puts(b, s);

@@ -75,7 +75,7 @@ grep -q "'one'" dbt_packages/gitpkg/models/git_model.sql || fail "git revision v
 grep -q "'1.1.0'" dbt_packages/huba/models/huba_model.sql || fail "huba is not 1.1.0"
 grep -q "'1.0.0'" dbt_packages/hubb/models/hubb_model.sql || fail "hubb is not 1.0.0 (ranges not intersected)"
 # the lock pins everything, the transitive hubb included
-grep -q "revision: $V1" package-lock.yml || fail "lock lacks the git commit: $(cat package-lock.yml)"
+grep -qE "revision: \"?$V1\"?$" package-lock.yml || fail "lock lacks the git commit: $(cat package-lock.yml)"
 grep -q 'package: acme/hubb' package-lock.yml || fail "lock lacks the transitive hub package"
 grep -qE '^sha1_hash: [0-9a-f]{40}$' package-lock.yml || fail "lock lacks sha1_hash"
 # every package is part of the project; the root uses gitpkg's macro
