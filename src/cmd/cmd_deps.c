@@ -797,6 +797,25 @@ static int install_hub(struct deps *d, struct pkg *p)
 	int rc = -1;
 	if (p->name && !place(d, p, root, false)) {
 		fprintf(d->c->out, "Installing %s\n  Installed from version %s\n", p->src, p->version);
+		/* as dbt: is a newer release on the hub? */
+		struct semver cur, v, best;
+		const char *bname = NULL, *k;
+		json_t *vv;
+		if (!semver_parse(p->version, &cur)) {
+			json_object_foreach(json_object_get(p->index, "versions"), k, vv)
+			{
+				if (semver_parse(k, &v) || v.pre[0])
+					continue;
+				if (!bname || semver_cmp(&v, &best) > 0) {
+					bname = k;
+					best = v;
+				}
+			}
+			if (bname && semver_cmp(&best, &cur) > 0)
+				fprintf(d->c->out, "  Updated version available: %s\n", bname);
+			else
+				fprintf(d->c->out, "  Up to date!\n");
+		}
 		rc = 0;
 	}
 	free(root);
