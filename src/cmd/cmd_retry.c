@@ -3,7 +3,8 @@
  * as `dbt retry` does.
  *
  * Reads <target-path>/run_results.json: its args.which is the command
- * (build, run, test, seed, snapshot) and args.full_refresh its flag; the
+ * (build, run, test, seed, snapshot, or run-operation: its macro is called
+ * again with args.args when it failed) and args.full_refresh its flag; the
  * nodes whose status was error, fail or skipped are selected (with the
  * `result:` method over a copy of those results, since the new run
  * replaces them) and run with that command. Nothing to retry: says so and
@@ -58,6 +59,24 @@ static int run(struct cmd_ctx *c)
 	}
 	json_t *args = json_object_get(doc, "args");
 	const char *which = json_string_value(json_object_get(args, "which"));
+	if (which && !strcmp(which, "run-operation")) {
+		/* a failed operation is called again with its arguments */
+		json_t *r0 = json_array_get(json_object_get(doc, "results"), 0);
+		const char *macro = json_string_value(json_object_get(args, "macro"));
+		if (!r0 || !retryable(json_string_value(json_object_get(r0, "status"))) || !macro) {
+			if (!c->g.quiet)
+				fprintf(c->out, "Nothing to do. Try checking your model configs and "
+						"model specification args\n");
+		} else {
+			char *m = xstrdup(macro);
+			const char *av = json_string_value(json_object_get(args, "args"));
+			char *a = av ? xstrdup(av) : NULL;
+			rc = cmd__run_operation(c, m, a);
+			free(m);
+			free(a);
+		}
+		goto out;
+	}
 	int verb = which ? transform_verb_parse(which) : -1;
 	if (verb != TF_VERB_BUILD && verb != TF_VERB_RUN && verb != TF_VERB_TEST &&
 	    verb != TF_VERB_SEED && verb != TF_VERB_SNAPSHOT) {

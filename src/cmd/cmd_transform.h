@@ -18,5 +18,7 @@ extern const struct opt cmd__transform_opts_nofr[];
 int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb);
 /* Open the warehouse and run o (its cancel token is set here); the exit code. */
 int cmd__transform_exec(struct cmd_ctx *c, struct transform_opts *o);
+/* run-operation's work (cmd_run_operation.c), also for retry. */
+int cmd__run_operation(struct cmd_ctx *c, const char *macro, const char *args);
 
 #endif

@@ -90,19 +90,28 @@ static bool ident(const char *s, size_t n)
 	return true;
 }
 
-static bool macro_known(struct tf_proj *tp, const char *pkg, const char *name)
+/* The macro a call of [pkg.]name reaches: the root project's first, then
+ * any package's (NULL when none defines it). */
+static const struct tf_macro_info *macro_find(struct tf_proj *tp, const char *pkg, const char *name)
 {
+	const struct tf_macro_info *any = NULL;
 	for (size_t i = 0; i < tp->macros.len; i++) {
 		const struct tf_macro_info *m = &tp->macros.items[i];
-		if (!strcmp(m->name, name) && (!pkg || !strcmp(m->package, pkg)))
-			return true;
+		if (strcmp(m->name, name) || (pkg && strcmp(m->package, pkg)))
+			continue;
+		if (!strcmp(m->package, tp->p->name))
+			return m;
+		if (!any)
+			any = m;
 	}
-	return false;
+	return any;
 }
 
 int transform_run_operation(struct project *p, struct wh_db *db, const char *macro,
-			    const char *args, const struct transform_opts *o, struct err *e)
+			    const char *args, const struct transform_opts *o, char **unique_id,
+			    struct err *e)
 {
+	*unique_id = NULL;
 	const char *dot = strchr(macro, '.');
 	if (dot ? !ident(macro, (size_t)(dot - macro)) || !ident(dot + 1, strlen(dot + 1))
 		: !ident(macro, strlen(macro)))
@@ -141,13 +150,14 @@ int transform_run_operation(struct project *p, struct wh_db *db, const char *mac
 	tf__context_finish(tp);
 	if (db && (rc = wh_connect(db, &c, e)))
 		goto out;
+	char *pkg = dot ? xstrndup(macro, (size_t)(dot - macro)) : NULL;
+	const char *name = dot ? dot + 1 : macro;
+	const struct tf_macro_info *mi = macro_find(tp, pkg, name);
+	*unique_id = mi ? xstrdup(mi->unique_id)
+			: xasprintf("macro.%s.%s", pkg ? pkg : p->name, name);
 	rc = tf_render_string(tp, NULL, "operation", buf_cstr(&src), c, true, &out, e);
 	if (rc) {
-		char *pkg = dot ? xstrndup(macro, (size_t)(dot - macro)) : NULL;
-		const char *name = dot ? dot + 1 : macro;
-		bool known = macro_known(tp, pkg, name) || (pkg && !strcmp(pkg, "dbt"));
-		free(pkg);
-		if (!known) {
+		if (!mi && !(pkg && !strcmp(pkg, "dbt"))) {
 			err_clear(e);
 			rc = err_set(e, ING_ENOTFOUND,
 				     "dbt could not find a macro with the name '%s' in %s", name,
@@ -156,6 +166,7 @@ int transform_run_operation(struct project *p, struct wh_db *db, const char *mac
 		err_prefix(e, "Encountered an error while running operation");
 		rc = ING_EFAIL;
 	}
+	free(pkg);
 out:
 	wh_disconnect(c);
 	tf_proj_free(tp);

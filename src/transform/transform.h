@@ -125,10 +125,13 @@ int transform_forget_state(struct wh_conn *c, struct err *e);
 /* dbt run-operation: call macro ("name" or "package.name") with args (a
  * YAML mapping text, NULL = none) as keyword arguments, execute=True
  * against db (transform/operation.c). o supplies vars and the console.
+ * *unique_id: the macro's ("macro.pkg.name"; malloc'd, NULL when the
+ * project could not be parsed), for run_results.json.
  * 0; ING_EFAIL when the macro failed or does not exist; other codes for
  * a project or --args error. */
 int transform_run_operation(struct project *p, struct wh_db *db, const char *macro,
-			    const char *args, const struct transform_opts *o, struct err *e);
+			    const char *args, const struct transform_opts *o, char **unique_id,
+			    struct err *e);
 
 /* Parse a verb name ("build", "run", "test", "seed", "snapshot",
  * "compile", "ls", "list", "docs generate"); -1 when unknown. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ingot run-operation calls a project macro with --args (typed YAML: numbers,
 # strings, mappings) and a package's macro as pkg.macro; log()s print; the
-# statements it runs land in the warehouse; a failing or unknown macro
-# exits 1, bad --args 2.
+# statements it runs land in the warehouse; run_results.json records it and
+# retry calls a failed one again; a failing or unknown macro exits 1, bad
+# --args 2.
 . "$(dirname "$0")/lib.sh"
 cp -r "$ROOT/tests/fixtures/dbtcmd" p && cd p
 engine_profile duckdb cmds > profiles.yml
@@ -28,6 +29,28 @@ expect_err "macros/ops.sql:7:"
 run "$INGOT" run-operation make_helper --args '{n: 6}'
 expect_rc 1
 expect_err "helper_tbl"
+# run_results.json records the operation; retry calls a failed one again
+python3 - <<'PY' || fail "run_results.json does not record the failed operation"
+import json
+d = json.load(open("target/run_results.json"))
+assert d["args"]["which"] == "run-operation" and d["args"]["macro"] == "make_helper", d["args"]
+(r,) = d["results"]
+assert r["unique_id"] == "macro.cmds.make_helper" and r["status"] == "error", r
+assert "helper_tbl" in r["message"], r
+PY
+run "$INGOT" retry
+expect_rc 1
+expect_err "helper_tbl"
+run "$INGOT" run-operation ops_pkg.hello --args '{who: again}'
+expect_rc 0
+python3 - <<'PY' || fail "run_results.json does not record the package macro"
+import json
+(r,) = json.load(open("target/run_results.json"))["results"]
+assert r["unique_id"] == "macro.ops_pkg.hello" and r["status"] == "success", r
+PY
+run "$INGOT" retry
+expect_rc 0
+expect_out "Nothing to do."
 run "$INGOT" run-operation no_such_macro
 expect_rc 1
 expect_err "dbt could not find a macro with the name 'no_such_macro' in any package"
