@@ -3,7 +3,8 @@
  * context, as `dbt run-operation MACRO --args YAML` does.
  *
  * The project is parsed as for any verb; the macro (`name` or
- * `package.name`) is called with --args' mapping as keyword arguments
+ * `package.name`; a bare name is the root project's macro, else the first
+ * package's that defines it, as dbt finds it) is called with --args' mapping as keyword arguments
  * (YAML typed as dbt reads it: numbers, booleans, null, lists, mappings)
  * and execute=True against the warehouse, so run_query, statement blocks
  * and adapter calls run. Its log() calls print as they do in any render;
@@ -122,7 +123,7 @@ int transform_run_operation(struct project *p, struct wh_db *db, const char *mac
 	struct tf_proj *tp = NULL;
 	struct wh_conn *c = NULL;
 	int rc = 0;
-	buf_printf(&src, "{%% do %s(", macro);
+	struct buf kw = BUF_INIT; /* the keyword arguments */
 	if (args && *args) {
 		struct ynode *root = NULL;
 		if ((rc = yaml_load_string(args, strlen(args), "--args", a, &root, e)))
@@ -140,11 +141,10 @@ int transform_run_operation(struct project *p, struct wh_db *db, const char *mac
 					     (int)k->len, k->str);
 				goto out;
 			}
-			buf_printf(&src, "%s%.*s=", i ? ", " : "", (int)k->len, k->str);
-			literal(root->items[i], &src);
+			buf_printf(&kw, "%s%.*s=", i ? ", " : "", (int)k->len, k->str);
+			literal(root->items[i], &kw);
 		}
 	}
-	buf_puts(&src, ") %}");
 	if ((rc = tf_parse(p, db, o, &tp, e)))
 		goto out;
 	tf__context_finish(tp);
@@ -155,6 +155,12 @@ int transform_run_operation(struct project *p, struct wh_db *db, const char *mac
 	const struct tf_macro_info *mi = macro_find(tp, pkg, name);
 	*unique_id = mi ? xstrdup(mi->unique_id)
 			: xasprintf("macro.%s.%s", pkg ? pkg : p->name, name);
+	/* as dbt, an unqualified name also finds a package's macro (the root
+	 * project's first): call it through its package */
+	if (mi && !pkg && strcmp(mi->package, p->name))
+		buf_printf(&src, "{%% do %s.%s(%s) %%}", mi->package, name, buf_cstr(&kw));
+	else
+		buf_printf(&src, "{%% do %s(%s) %%}", macro, buf_cstr(&kw));
 	rc = tf_render_string(tp, NULL, "operation", buf_cstr(&src), c, true, &out, e);
 	if (rc) {
 		if (!mi && !(pkg && !strcmp(pkg, "dbt"))) {
@@ -171,6 +177,7 @@ out:
 	wh_disconnect(c);
 	tf_proj_free(tp);
 	buf_free(&src);
+	buf_free(&kw);
 	buf_free(&out);
 	arena_free(a);
 	return rc;

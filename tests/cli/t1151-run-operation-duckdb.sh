@@ -20,6 +20,10 @@ expect_out "50"
 run "$INGOT" run-operation ops_pkg.hello --args '{who: world, times: 2}'
 expect_rc 0
 grep -qF "hello world #2" "$T/.out" "$T/.err" || fail "pkg.macro did not run twice: $OUT $ERR"
+# a bare name finds a package's macro too, as dbt finds it
+run "$INGOT" run-operation hello --args '{who: bare}'
+expect_rc 0
+grep -qF "hello bare #1" "$T/.out" "$T/.err" || fail "a bare package macro name was not found: $OUT $ERR"
 # errors: the macro raises (its own message, where), a second create fails
 run "$INGOT" run-operation boom
 expect_rc 1
