@@ -20,7 +20,9 @@
  *             (or when pinned exactly). The hub is $DBT_PACKAGE_HUB_URL,
  *             default https://hub.getdbt.com/.
  * Dependencies are transitive: an installed package's own packages.yml
- * (or dependencies.yml) adds its packages.
+ * (or dependencies.yml) adds its packages. Values may use
+ * {{ env_var('X') }} (a private repository's token); messages and the lock
+ * keep such a URL as written, never rendered.
  *
  * package-lock.yml (dbt 1.7+): after resolving, every installed package
  * is written pinned (hub: version, git: the commit) with `name`, and
@@ -61,6 +63,8 @@ enum pkg_kind { PK_LOCAL, PK_GIT, PK_TARBALL, PK_HUB };
 struct pkg {
 	enum pkg_kind kind;
 	char *src;      /* local: absolute dir; git/tarball: URL; hub: org/name */
+	char *raw;      /* git/tarball: the URL as written (env_var() unrendered: the lock
+			 * keeps it so, never a secret) */
 	char *shown;    /* local: as written */
 	char *revision; /* git: as requested (NULL: HEAD) */
 	char *subdir;   /* git */
@@ -291,6 +295,7 @@ static struct pkg *find_pkg(struct deps *d, enum pkg_kind k, const char *src, co
 static void pkg_free(struct pkg *p)
 {
 	free(p->src);
+	free(p->raw);
 	free(p->shown);
 	free(p->revision);
 	free(p->subdir);
@@ -320,13 +325,30 @@ static int bad_entry(struct deps *d, const struct ynode *e, const char *why)
 	return err_setloc(&d->c->err, ING_ECONFIG, e->file, e->line, e->col, "%s", why);
 }
 
+/* ymap_str with {{ env_var('X') }} rendered, as dbt renders packages.yml
+ * (private repositories put their token in an env var). */
+static const char *rstr(struct deps *d, const struct ynode *e, const char *key, bool *bad)
+{
+	const char *v = ymap_str(e, key);
+	if (!v || !strstr(v, "{{"))
+		return v;
+	const char *r = config_render_env(d->a, v, ymap_get(e, key), &d->c->err);
+	if (!r)
+		*bad = true;
+	return r;
+}
+
 /* Add one packages.yml entry (declared in a file under base). */
 static int add_entry(struct deps *d, const struct ynode *e, const char *base, bool from_lock)
 {
 	if (e->type != Y_MAP)
 		return bad_entry(d, e, "a package entry is a mapping with local:, git:, tarball: or package:");
-	const char *local = ymap_str(e, "local"), *git = ymap_str(e, "git");
-	const char *tar = ymap_str(e, "tarball"), *hub = ymap_str(e, "package");
+	bool bad = false;
+	const char *local = rstr(d, e, "local", &bad), *git = rstr(d, e, "git", &bad);
+	const char *tar = rstr(d, e, "tarball", &bad), *hub = rstr(d, e, "package", &bad);
+	const char *sub = rstr(d, e, "subdirectory", &bad), *rev = rstr(d, e, "revision", &bad);
+	if (bad)
+		return -1;
 	char where[PATH_MAX + 32];
 	snprintf(where, sizeof where, "%s:%d", e->file ? e->file : "packages.yml", e->line);
 	struct pkg *p = NULL;
@@ -347,8 +369,6 @@ static int add_entry(struct deps *d, const struct ynode *e, const char *base, bo
 		p->src = xstrdup(real);
 		p->shown = xstrdup(local);
 	} else if (git) {
-		const char *sub = ymap_str(e, "subdirectory");
-		const char *rev = ymap_str(e, "revision");
 		struct pkg *old = find_pkg(d, PK_GIT, git, sub);
 		if (old) {
 			if (rev && old->revision && strcmp(rev, old->revision))
@@ -358,6 +378,7 @@ static int add_entry(struct deps *d, const struct ynode *e, const char *base, bo
 		p = xcalloc(1, sizeof *p);
 		p->kind = PK_GIT;
 		p->src = xstrdup(git);
+		p->raw = xstrdup(ymap_str(e, "git"));
 		p->revision = rev ? xstrdup(rev) : NULL;
 		p->subdir = sub ? xstrdup(sub) : NULL;
 		const struct ynode *wu = ymap_get(e, "warn-unpinned");
@@ -371,6 +392,7 @@ static int add_entry(struct deps *d, const struct ynode *e, const char *base, bo
 		p = xcalloc(1, sizeof *p);
 		p->kind = PK_TARBALL;
 		p->src = xstrdup(tar);
+		p->raw = xstrdup(ymap_str(e, "tarball"));
 		const char *nm = ymap_str(e, "name"), *sh = ymap_str(e, "sha256");
 		p->name = nm ? xstrdup(nm) : NULL;
 		p->sha256 = sh ? xstrdup(sh) : NULL;
@@ -462,6 +484,10 @@ static char *scratch(struct deps *d, const char *what)
 	return xasprintf("%s/%s-%d", d->tmp, what, ++d->seq);
 }
 
+/* A package as messages name it: URLs as written, so a token put in an
+ * env var is never printed. */
+#define NAME(p) ((p)->raw ? (p)->raw : (p)->src)
+
 /* Move (or link) the package at dir into packages-install-path/<name>. */
 static int place(struct deps *d, struct pkg *p, const char *dir, bool link)
 {
@@ -470,7 +496,7 @@ static int place(struct deps *d, struct pkg *p, const char *dir, bool link)
 		if (o != p && o->installed && o->name && !strcmp(o->name, p->name))
 			return err_set(&d->c->err, ING_ECONFIG,
 				       "%s (%s) and %s (%s) both install as '%s': keep one of them",
-				       o->shown ? o->shown : o->src, o->where, p->shown ? p->shown : p->src,
+				       o->shown ? o->shown : NAME(o), o->where, p->shown ? p->shown : NAME(p),
 				       p->where, p->name);
 	}
 	char *dst = path_join(d->p->packages_install_path, p->name);
@@ -490,10 +516,10 @@ static int install_git(struct deps *d, struct pkg *p)
 	char *dir = scratch(d, "git");
 	struct buf out = BUF_INIT;
 	int rc = -1;
-	char *clone[] = {"git", "clone", "--quiet", p->src, dir, NULL};
+	char *clone[] = {"git", "clone", "--quiet", p->src, dir, NULL}; /* rendered */
 	if (run_argv(clone, &out)) {
 		char *o = trimmed(&out);
-		err_set(&d->c->err, ING_EIO, "git package '%s' (%s): git clone failed: %s", p->src, p->where,
+		err_set(&d->c->err, ING_EIO, "git package '%s' (%s): git clone failed: %s", NAME(p), p->where,
 			o);
 		free(o);
 		goto out;
@@ -505,7 +531,7 @@ static int install_git(struct deps *d, struct pkg *p)
 		if (run_argv(co, &out)) {
 			char *o = trimmed(&out);
 			err_set(&d->c->err, ING_ENOTFOUND,
-				"git package '%s' (%s): revision '%s' not found: %s", p->src, p->where, rev, o);
+				"git package '%s' (%s): revision '%s' not found: %s", NAME(p), p->where, rev, o);
 			free(o);
 			goto out;
 		}
@@ -513,12 +539,12 @@ static int install_git(struct deps *d, struct pkg *p)
 		fprintf(stderr,
 			"  The git package \"%s\" is not pinned.\n"
 			"  This can introduce breaking changes into your project without warning!\n",
-			p->src);
+			NAME(p));
 	}
 	buf_reset(&out);
 	char *rp[] = {"git", "-C", dir, "rev-parse", "HEAD", NULL};
 	if (run_argv(rp, &out)) {
-		err_set(&d->c->err, ING_EIO, "git package '%s': cannot read the checked-out commit", p->src);
+		err_set(&d->c->err, ING_EIO, "git package '%s': cannot read the checked-out commit", NAME(p));
 		goto out;
 	}
 	free(p->version);
@@ -526,13 +552,13 @@ static int install_git(struct deps *d, struct pkg *p)
 	char *root = p->subdir ? path_join(dir, p->subdir) : xstrdup(dir);
 	if (!fs_is_dir(root)) {
 		err_set(&d->c->err, ING_ENOTFOUND, "git package '%s' (%s): no subdirectory '%s' at %s",
-			p->src, p->where, p->subdir, p->version);
+			NAME(p), p->where, p->subdir, p->version);
 		free(root);
 		goto out;
 	}
 	p->name = project_name_of(d, root);
 	if (p->name && !place(d, p, root, false)) {
-		fprintf(d->c->out, "Installing %s\n  Installed from revision %s\n", p->src, p->version);
+		fprintf(d->c->out, "Installing %s\n  Installed from revision %s\n", NAME(p), p->version);
 		rc = 0;
 	}
 	free(root);
@@ -546,12 +572,13 @@ out:
 static int fetch_tarball(struct deps *d, struct pkg *p, const char *url, const char *sha256,
 			 char **root)
 {
+	const char *shown = url == p->src ? NAME(p) : url; /* never a rendered secret */
 	struct buf body = BUF_INIT;
 	char *why = NULL;
 	int hr = http_get(url, &body, &why);
 	if (hr) {
-		err_set(&d->c->err, ING_EIO, "package '%s' (%s): cannot download %s: %s", p->src, p->where,
-			url, hr == 1 ? "HTTP status 404 (not found)" : why);
+		err_set(&d->c->err, ING_EIO, "package '%s' (%s): cannot download %s: %s", NAME(p), p->where,
+			shown, hr == 1 ? "HTTP status 404 (not found)" : why);
 		free(why);
 		buf_free(&body);
 		return -1;
@@ -563,7 +590,7 @@ static int fetch_tarball(struct deps *d, struct pkg *p, const char *url, const c
 			err_set(&d->c->err, ING_EINVAL,
 				"package '%s' (%s): %s has sha256 %s, not %s as declared: the file "
 				"changed or the declaration is wrong",
-				p->src, p->where, url, hex, sha256);
+				NAME(p), p->where, shown, hex, sha256);
 			buf_free(&body);
 			return -1;
 		}
@@ -577,7 +604,7 @@ static int fetch_tarball(struct deps *d, struct pkg *p, const char *url, const c
 	char *tar[] = {"tar", "-xzf", file, "-C", dir, NULL};
 	if (run_argv(tar, &out)) {
 		char *o = trimmed(&out);
-		err_set(&d->c->err, ING_EINVAL, "package '%s': %s is not a gzipped tarball: %s", p->src, url,
+		err_set(&d->c->err, ING_EINVAL, "package '%s': %s is not a gzipped tarball: %s", NAME(p), shown,
 			o);
 		free(o);
 		goto out;
@@ -621,7 +648,7 @@ static int install_tarball(struct deps *d, struct pkg *p)
 		else
 			free(name);
 		if (!place(d, p, root, false)) {
-			fprintf(d->c->out, "Installing %s\n  Installed from tarball\n", p->src);
+			fprintf(d->c->out, "Installing %s\n  Installed from tarball\n", NAME(p));
 			rc = 0;
 		}
 	}
@@ -925,7 +952,7 @@ static int write_lock(struct deps *d, const char *sha1)
 			break;
 		case PK_GIT:
 			buf_puts(&b, "  - git: ");
-			yq(&b, p->src);
+			yq(&b, p->raw);
 			buf_puts(&b, "\n    revision: ");
 			yq(&b, p->version);
 			if (p->subdir) {
@@ -935,7 +962,7 @@ static int write_lock(struct deps *d, const char *sha1)
 			break;
 		case PK_TARBALL:
 			buf_puts(&b, "  - tarball: ");
-			yq(&b, p->src);
+			yq(&b, p->raw);
 			if (p->sha256) {
 				buf_puts(&b, "\n    sha256: ");
 				yq(&b, p->sha256);

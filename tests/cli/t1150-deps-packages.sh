@@ -52,9 +52,10 @@ for _ in $(seq 50); do curl -sf "$URL/api/v1/acme/huba.json" >/dev/null 2>&1 && 
 cp -r "$FX/project" p && cd p
 engine_profile duckdb deps > profiles.yml
 SHA=$(sha256sum ../www/dl/tarpkg.tar.gz | cut -d' ' -f1)
+export T1150_REPO="file://$T/repo"
 cat > packages.yml <<YML
 packages:
-  - git: "file://$T/repo"
+  - git: "{{ env_var('T1150_REPO') }}"
     revision: v1
     subdirectory: sub/gitpkg
   - tarball: "$URL/dl/tarpkg.tar.gz"
@@ -66,6 +67,7 @@ YML
 export DBT_PACKAGE_HUB_URL="$URL"
 run "$INGOT" deps
 expect_rc 0
+expect_out "Installing {{ env_var('T1150_REPO') }}"
 expect_out "Installed from revision $V1"
 expect_out "Installed from tarball"
 expect_out "Installed from version 1.1.0"
@@ -78,6 +80,9 @@ grep -q "'1.0.0'" dbt_packages/hubb/models/hubb_model.sql || fail "hubb is not 1
 # the lock pins everything, the transitive hubb included
 grep -qE "revision: \"?$V1\"?$" package-lock.yml || fail "lock lacks the git commit: $(cat package-lock.yml)"
 grep -q 'package: acme/hubb' package-lock.yml || fail "lock lacks the transitive hub package"
+# the git URL came from env_var(): the lock keeps it unrendered (tokens stay out)
+grep -qF "env_var('T1150_REPO')" package-lock.yml || fail "lock lost the env_var() of the git URL"
+! grep -qF "$T/repo" package-lock.yml || fail "lock holds the rendered git URL"
 grep -qE '^sha1_hash: [0-9a-f]{40}$' package-lock.yml || fail "lock lacks sha1_hash"
 # every package is part of the project; the root uses gitpkg's macro
 run "$INGOT" ls --output name
@@ -152,3 +157,10 @@ YML
 run "$INGOT" deps
 expect_rc 2
 expect_err "git package 'file://$T/no-such-repo' ($T/p/packages.yml:2): git clone failed"
+cat > packages.yml <<'YML'
+packages:
+  - git: "{{ env_var('T1150_NOPE') }}"
+YML
+run "$INGOT" deps
+expect_rc 2
+expect_err "T1150_NOPE"
