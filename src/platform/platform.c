@@ -986,7 +986,12 @@ static int check_target(void *arg, const char *name, struct err *e)
 	struct project_opts po = {.project_dir = k->p->dir, .profiles_dir = k->profiles_dir,
 				  .target = name};
 	struct target t;
-	return target_resolve(k->a, k->p->dir, k->p->profile, &po, &t, e);
+	struct err te = ERR_INIT;
+	int rc = target_resolve(k->a, k->p->dir, k->p->profile, &po, &t, &te);
+	if (rc) /* located at the task's target: (it names the profile's targets) */
+		err_set(e, rc, "%s", te.msg ? te.msg : "unknown target");
+	err_clear(&te);
+	return rc;
 }
 
 static int hook_check(void *host, const struct pipeline *p, struct err *e)
