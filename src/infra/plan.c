@@ -556,7 +556,9 @@ static void plan_apply(struct planb *b, const struct infra_spec *s, const struct
 				arena_printf(a,
 					     "%s has no roles: the %zu roles and %zu users of "
 					     "platform.yml apply to PostgreSQL targets only; on this "
-					     "target every connection has every privilege",
+					     "target every connection has every privilege (dashboards read "
+					     "in read-only transactions; give readers a target with "
+					     "settings: {access_mode: READ_ONLY} to open it read-only)",
 					     w->engine ? w->engine : "this engine", s->nroles,
 					     s->nusers));
 	} else {
