@@ -632,6 +632,13 @@ static void plan_apply(struct planb *b, const struct infra_spec *s, const struct
 				act_sql(b, x, arena_printf(a, "ALTER ROLE %s SET role = %s",
 							   qi(a, u->name), ql(a, u->role)));
 			}
+			for (size_t k = 0; k < w->nstale_passwords; k++)
+				if (!strcmp(w->stale_passwords[k], u->name)) {
+					act_detail(b, CHANGE_USER(),
+						   arena_printf(a, "~ password differs from $%s",
+								u->password_env));
+					x->password_env = u->password_env;
+				}
 #undef CHANGE_USER
 		}
 	}

@@ -54,6 +54,32 @@ static int read_grants(struct infra_world *w, struct wh_conn *c, struct arena *a
 	return 0;
 }
 
+/* Users whose password no longer matches their variable: drift that
+ * apply repairs (ALTER ROLE .. PASSWORD). Only existing users with a set
+ * variable are checked; "cannot tell" (not a superuser, another verifier
+ * kind) is no drift. */
+static int read_passwords(const struct infra_spec *s, struct infra_world *w, struct wh_conn *c,
+			  struct arena *a, struct err *e)
+{
+	w->stale_passwords = arena_zalloc(a, (s->nusers + 1) * sizeof(char *));
+	for (size_t i = 0; i < s->nusers; i++) {
+		const struct infra_user *u = &s->users[i];
+		const char *pw = u->password_env ? getenv(u->password_env) : NULL;
+		bool exists = false;
+		for (size_t r = 0; r < w->nroles && !exists; r++)
+			exists = !strcmp(w->roles[r], u->name);
+		if (!pw || !*pw || !exists)
+			continue;
+		int match = -1;
+		int rc = wh_password_matches(c, u->name, pw, &match, e);
+		if (rc)
+			return rc;
+		if (match == 0)
+			w->stale_passwords[w->nstale_passwords++] = u->name;
+	}
+	return 0;
+}
+
 static int read_generic(struct infra_world *w, struct wh_conn *c, struct arena *a, struct err *e)
 {
 	const char **names = NULL;
@@ -96,6 +122,8 @@ static void fingerprint(struct infra_world *w)
 			   w->set_role[i] ? w->set_role[i] : "-");
 	const struct infra_acl *acl[3] = {w->schema_acl, w->table_acl, w->default_acl};
 	size_t nacl[3] = {w->nschema_acl, w->ntable_acl, w->ndefault_acl};
+	for (size_t i = 0; i < w->nstale_passwords; i++)
+		buf_printf(&b, "stale-password %s\n", w->stale_passwords[i]);
 	for (size_t k = 0; k < 3; k++)
 		for (size_t i = 0; i < nacl[k]; i++)
 			buf_printf(&b, "acl%zu %s %s %s %s %lld\n", k, acl[k][i].schema,
@@ -136,6 +164,8 @@ int infra_world_read(const struct infra_spec *s, const char *const *managed, siz
 		w->engine = wh_engine_name(db);
 		w->grants = wh_has(db, WH_CAP_GRANTS);
 		rc = w->grants ? read_grants(w, conn, a, e) : read_generic(w, conn, a, e);
+		if (!rc && w->grants)
+			rc = read_passwords(s, w, conn, a, e);
 	}
 	if (!rc) {
 		fingerprint(w);

@@ -1000,6 +1000,7 @@ const struct wh_adapter wh_postgres_adapter = {
 	.type_sql = p_type_sql,
 	.dialect = PG_DIALECT,
 	.read_grants = wh_pg_read_grants,
+	.password_matches = wh_pg_password_matches,
 };
 
 #else /* !HAVE_LIBPQ */

@@ -8,11 +8,21 @@
  * tables as covered), so what remains is exactly what GRANT gave. Table
  * privileges are summarised per (schema, grantee, privilege) as a count.
  * Only catalog queries through the adapter's own query: no libpq here.
+ *
+ * A password is checked against the role's SCRAM-SHA-256 verifier
+ * (pg_authid.rolpassword, "SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:
+ * <ServerKey>", RFC 5802/7677): StoredKey = SHA-256(HMAC(SaltedPassword,
+ * "Client Key")), SaltedPassword = PBKDF2-HMAC-SHA-256(password, salt,
+ * iterations). Only a superuser reads pg_authid; otherwise: cannot tell.
  */
 #include "warehouse/adapter.h"
 
 #include "core/mem.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,3 +132,62 @@ int wh_pg_read_grants(struct wh_conn *c, struct arena *a, struct wh_grants *w, s
 	return 0;
 }
 
+
+/* Standard base64 into out (at most cap bytes); the length, or -1. */
+static int b64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+	if (n % 4 || (n / 4) * 3 > cap)
+		return -1;
+	int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
+	if (len < 0)
+		return -1;
+	for (size_t i = n; i > 0 && in[i - 1] == '='; i--)
+		len--;
+	return len;
+}
+
+int wh_pg_password_matches(struct wh_conn *c, const char *role, const char *password,
+			   int *match, struct err *e)
+{
+	*match = -1;
+	struct wh_result *r = NULL;
+	struct wh_value v = wh_text(role);
+	struct err qe = ERR_INIT;
+	/* a non-superuser may not read pg_authid: that is "cannot tell" */
+	if (wh_query(c,
+		     "select rolpassword from pg_authid where rolname = $1 and "
+		     "(select rolsuper from pg_roles where rolname = current_user)",
+		     &v, 1, &r, &qe)) {
+		err_clear(&qe);
+		struct err ig = ERR_INIT;
+		wh_rollback(c, &ig);
+		err_clear(&ig);
+		return 0;
+	}
+	const struct wh_value *cv = r->nrows ? wh_cell(r, 0, 0) : NULL;
+	char *ver = cv && cv->type == WH_TEXT ? xstrndup(cv->v.s.p, cv->v.s.n) : NULL;
+	wh_result_free(r);
+	int iter = 0;
+	char salt64[128], stored64[128], server64[128];
+	if (ver && sscanf(ver, "SCRAM-SHA-256$%d:%127[^$]$%127[^:]:%127s", &iter, salt64,
+			  stored64, server64) == 4 && iter > 0) {
+		unsigned char salt[96], stored[96], salted[SHA256_DIGEST_LENGTH],
+			client[SHA256_DIGEST_LENGTH], key[SHA256_DIGEST_LENGTH];
+		unsigned int clen = 0;
+		int sl = b64_decode(salt64, strlen(salt64), salt, sizeof(salt));
+		int kl = b64_decode(stored64, strlen(stored64), stored, sizeof(stored));
+		if (sl > 0 && kl == SHA256_DIGEST_LENGTH &&
+		    PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sl, iter, EVP_sha256(),
+				      sizeof(salted), salted) == 1 &&
+		    HMAC(EVP_sha256(), salted, sizeof(salted), (const unsigned char *)"Client Key", 10,
+			 client, &clen)) {
+			SHA256(client, sizeof(client), key);
+			*match = !memcmp(key, stored, sizeof(key));
+		}
+		memset(salted, 0, sizeof(salted));
+		memset(client, 0, sizeof(client));
+	}
+	free(ver);
+	(void)e;
+	return 0;
+}

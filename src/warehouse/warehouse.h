@@ -372,6 +372,12 @@ struct wh_grants {
 	size_t nschema_acl, ntable_acl, ndefault_acl;
 };
 int wh_read_grants(struct wh_conn *c, struct arena *a, struct wh_grants *out, struct err *e);
+/* Does role's stored password verifier match password? *match: 1 yes, 0
+ * no, -1 cannot tell (no password set, a verifier this build cannot check,
+ * or the catalog that holds it is not readable by this user). The password
+ * is never sent to the engine nor kept. ING_EUNSUPPORTED without roles. */
+int wh_password_matches(struct wh_conn *c, const char *role, const char *password, int *match,
+			struct err *e);
 
 /* ---- bulk append ---- */
 

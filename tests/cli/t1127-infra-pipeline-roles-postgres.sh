@@ -7,6 +7,7 @@
 # engine's permission error in the run's output (a loader writing gold, a
 # transformer building as the loader would not be allowed to). An unknown
 # target: is refused when the pipeline is read, at its file:line:col.
+# A rotated password variable is drift, and apply sets it.
 . "$(dirname "$0")/lib.sh"
 [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
 PSQL=${INGOT_TEST_PGBIN:-/usr/lib/postgresql/15/bin}/psql
@@ -111,6 +112,26 @@ run "$INGOT" pipeline run typo
 [ "$RC" -ne 0 ] || fail "target: on a shell task was accepted"
 expect_err "target: applies to load, sql and dbt tasks only"
 rm pipelines/typo.yml pipelines/sneaky.yml pipelines/wrongrole.yml
+
+# a rotated password is drift: the variable no longer matches the user's
+# SCRAM verifier; apply sets it (never printed)
+run "$INGOT" infra plan
+[ "$RC" -eq 0 ] || fail "before the rotation: $OUT"
+export SHOP_READER_PASSWORD=reader-pw-rotated-444
+run "$INGOT" infra drift
+expect_rc 2
+expect_out "~ user.${R}dash_reader"
+expect_out "~ password differs from \$SHOP_READER_PASSWORD"
+expect_out "Plan: 0 to add, 1 to change, 0 to destroy."
+run "$INGOT" infra apply --yes
+expect_rc 0
+expect_no "reader-pw-rotated-444"
+! grep -rq "reader-pw-rotated-444" .ingot || fail "the password was written to .ingot"
+# the verifier now matches the new password (the test server trusts local
+# connections, so a login would not tell): no drift
+run "$INGOT" infra plan
+expect_rc 0
+expect_out "No changes."
 
 run "$INGOT" infra destroy --yes --force --force-data
 expect_rc 0
