@@ -54,6 +54,9 @@ int infra_lake_maintain(const struct infra_spec *s, const struct source_set *src
 		buf_puts(report, "nothing loaded yet (no _ingot.loaded_files)\n");
 		return 0;
 	}
+	/* the manifest gets archived_at (an earlier version's lacks it) */
+	if (!o->dry_run && (rc = load_manifest_prepare(conn, e)))
+		return rc;
 	struct wh_result *r = NULL;
 	if ((rc = wh_query(conn,
 			   "select source, table_name, path, loaded_at from _ingot.loaded_files "

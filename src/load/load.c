@@ -159,12 +159,15 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 	return rc;
 }
 
+int load_manifest_prepare(struct wh_conn *c, struct err *e)
+{
+	return load__ensure_meta(c, e);
+}
+
 int load_manifest_archived(struct wh_conn *c, const char *source, const char *table,
 			   const char *path, int64_t at_us, struct err *e)
 {
-	int rc = load__ensure_meta(c, e);
-	if (rc)
-		return rc;
+	int rc;
 	struct wh_value v[4] = {wh_ts(at_us), wh_text(source), wh_text(table), wh_text(path)};
 	struct wh_result *res = NULL;
 	rc = wh_query(c,

@@ -120,10 +120,13 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 	     struct load_report *out, struct err *e);
 void load_report_free(struct load_report *r);
 
+/* Create or migrate the _ingot tables (the manifest) to this version's
+ * columns; idempotent. Call before load_manifest_archived. */
+int load_manifest_prepare(struct wh_conn *c, struct err *e);
 /* Record in _ingot.loaded_files that the file at path (relative to the
  * lake root) of source.table was moved to the lake's archive at at_us
  * (ingot infra lake-maintain): a later load neither warns that it left the
- * lake nor loads it again. Migrates the manifest first; idempotent. */
+ * lake nor loads it again. Idempotent. */
 int load_manifest_archived(struct wh_conn *c, const char *source, const char *table,
 			   const char *path, int64_t at_us, struct err *e);
 
