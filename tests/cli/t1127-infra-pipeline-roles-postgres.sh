@@ -113,6 +113,20 @@ run "$INGOT" pipeline run typo
 expect_err "target: applies to load, sql and dbt tasks only"
 rm pipelines/typo.yml pipelines/sneaky.yml pipelines/wrongrole.yml
 
+# a load task refused above max_bad_records quarantines its bad file (as
+# the loader, on PostgreSQL); the next run loads the rest
+printf 'id,name\n4,dee\nfive,eve\n' > lake/users/users_0003.csv
+printf 'id,name\n6,fay\n' > lake/users/users_0004.csv
+run "$INGOT" pipeline run daily
+[ "$RC" -ne 0 ] || fail "a refused load passed"
+expect_err "moved to $PWD/lake/_quarantine: users/users_0003.csv"
+[ -f lake/_quarantine/users/users_0003.csv.reason ] || fail "no reason file"
+[ -f lake/users/users_0004.csv ] || fail "the good file moved"
+run "$INGOT" pipeline run daily
+expect_rc 0
+run "$INGOT" show -t reader -o csv --inline "select users from gold.user_count"
+expect_out "4"
+
 # a rotated password is drift: the variable no longer matches the user's
 # SCRAM verifier; apply sets it (never printed)
 run "$INGOT" infra plan
