@@ -148,6 +148,14 @@ struct cmd_sigcancel;
 struct cmd_sigcancel *cmd_sigcancel_start(struct cancel *tok);
 int cmd_sigcancel_stop(struct cmd_sigcancel *s);
 
+/* platform.yml's lake.quarantine folder (absolute, under lake_root, else
+ * under the file's lake root) for loads of p: malloc'd, or NULL when the
+ * project has no platform.yml or it declares no quarantine. A platform.yml
+ * that does not read is a warning here (ingot infra plan shows the error):
+ * loads then leave refused files where they are. */
+struct project;
+char *cmd_infra_quarantine(const struct project *p, const char *lake_root);
+
 /* The global options every command takes, for help output. */
 extern const struct opt cmd_global_opts[];
 

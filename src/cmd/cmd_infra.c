@@ -16,6 +16,7 @@
 #include "config/sources.h"
 #include "core/dtime.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "infra/infra.h"
 #include "warehouse/warehouse.h"
@@ -49,6 +50,34 @@ static void ic_release(struct infra_cmd *ic)
 	wh_disconnect(ic->conn);
 	wh_close(ic->db);
 	arena_free(ic->a);
+}
+
+char *cmd_infra_quarantine(const struct project *p, const char *lake_root)
+{
+	if (!p)
+		return NULL;
+	char *file = path_join(p->dir, "platform.yml");
+	bool exists = fs_exists(file);
+	free(file);
+	if (!exists)
+		return NULL;
+	struct arena *a = arena_new(0);
+	struct source_set src = {0};
+	struct infra_spec *spec = NULL;
+	struct err e = ERR_INIT;
+	char *q = NULL;
+	if (sources_load(p, a, &src, &e) || infra_spec_load(p, &src, &p->target, a, &spec, &e)) {
+		char *msg = err_string(&e);
+		log_warn("%s; a load refused above max_bad_records leaves its files in the lake "
+			 "(no quarantine)",
+			 msg ? msg : "platform.yml does not read");
+		free(msg);
+	} else if (spec->quarantine) {
+		q = path_join(lake_root ? lake_root : spec->lake_root, spec->quarantine);
+	}
+	err_clear(&e);
+	arena_free(a);
+	return q;
 }
 
 /* Load the project's platform.yml for the environment; connect when

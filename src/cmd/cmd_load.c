@@ -57,11 +57,14 @@ static int run(struct cmd_ctx *c)
 		lake = l[0] == '/' || !getcwd(cwd, sizeof(cwd)) ? xstrdup(l) : path_join(cwd, l);
 		o.lake_root = lake;
 	}
+	char *quarantine = o.dry_run ? NULL : cmd_infra_quarantine(c->project, lake);
+	o.quarantine = quarantine;
 	struct wh_db *db = NULL;
 	struct load_report rep;
 	int rc;
 	if (wh_open(&c->project->target, &db, &c->err)) {
 		free(lake);
+		free(quarantine);
 		return 2;
 	}
 	struct cancel *tok = o.dry_run ? NULL : cancel_new();
@@ -83,6 +86,7 @@ static int run(struct cmd_ctx *c)
 	load_report_free(&rep);
 	wh_close(db);
 	free(lake);
+	free(quarantine);
 	return rc;
 }
 

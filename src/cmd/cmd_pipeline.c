@@ -74,12 +74,17 @@ struct orch_opts pipeline_daemon_opts(const char *dir, struct platform *pl, long
 
 int pipeline_platform(struct cmd_ctx *c, const char *dir, struct platform **pl, struct err *e)
 {
+	/* load tasks quarantine refused files as `ingot load` does */
+	char *quarantine = cmd_infra_quarantine(c->project, NULL);
 	struct platform_opts po = {.project_dir = dir,
 				   .profiles_dir = c->g.profiles_dir,
 				   .target = c->g.target,
 				   .vars = c->g.vars,
+				   .quarantine = quarantine,
 				   .project = c->project};
-	return platform_open(&po, pl, e) ? 2 : 0;
+	int rc = platform_open(&po, pl, e) ? 2 : 0;
+	free(quarantine);
+	return rc;
 }
 
 /* Load one pipeline by id from <dir>/pipelines, checked against the

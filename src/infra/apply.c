@@ -91,7 +91,7 @@ int infra_apply(const struct infra_plan *p, struct wh_conn *conn, char *const *e
 			rc = fs_mkdir_p(x->mkdir, e);
 		else if (x->rmdir)
 			rc = fs_remove_tree(x->rmdir, e);
-		if (!rc && x->nsql) {
+		if (!rc && (x->nsql || x->password_env)) {
 			if (!conn)
 				rc = err_set(e, ING_EINVAL, "%s: needs the warehouse", x->address);
 			else

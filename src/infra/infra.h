@@ -133,6 +133,10 @@ struct infra_world {
 	/* privileges of managed roles */
 	struct infra_acl *schema_acl, *table_acl, *default_acl;
 	size_t nschema_acl, ntable_acl, ndefault_acl;
+	/* users of the spec whose password differs from their password_env
+	 * variable (checked against the engine's verifier; never stored) */
+	const char **stale_passwords;
+	size_t nstale_passwords;
 	char fingerprint[65];
 };
 

@@ -19,6 +19,7 @@
 
 #include "core/fs.h"
 #include "core/mem.h"
+#include "load/load.h"
 #include "warehouse/warehouse.h"
 
 #include <errno.h>
@@ -53,6 +54,9 @@ int infra_lake_maintain(const struct infra_spec *s, const struct source_set *src
 		buf_puts(report, "nothing loaded yet (no _ingot.loaded_files)\n");
 		return 0;
 	}
+	/* the manifest gets archived_at (an earlier version's lacks it) */
+	if (!o->dry_run && (rc = load_manifest_prepare(conn, e)))
+		return rc;
 	struct wh_result *r = NULL;
 	if ((rc = wh_query(conn,
 			   "select source, table_name, path, loaded_at from _ingot.loaded_files "
@@ -107,6 +111,10 @@ int infra_lake_maintain(const struct infra_spec *s, const struct source_set *src
 				(*moved)++;
 			}
 		}
+		/* the manifest records the move (also of files an earlier version
+		 * archived), so a load knows the file left the lake on purpose */
+		if (!rc && !o->dry_run && source && table && fs_exists(arch) && !fs_exists(live))
+			rc = load_manifest_archived(conn, source, table, rel, o->now_us, e);
 		free(source);
 		free(table);
 		free(rel);

@@ -556,7 +556,9 @@ static void plan_apply(struct planb *b, const struct infra_spec *s, const struct
 				arena_printf(a,
 					     "%s has no roles: the %zu roles and %zu users of "
 					     "platform.yml apply to PostgreSQL targets only; on this "
-					     "target every connection has every privilege",
+					     "target every connection has every privilege (dashboards read "
+					     "in read-only transactions; give readers a target with "
+					     "settings: {access_mode: READ_ONLY} to open it read-only)",
 					     w->engine ? w->engine : "this engine", s->nroles,
 					     s->nusers));
 	} else {
@@ -630,6 +632,13 @@ static void plan_apply(struct planb *b, const struct infra_spec *s, const struct
 				act_sql(b, x, arena_printf(a, "ALTER ROLE %s SET role = %s",
 							   qi(a, u->name), ql(a, u->role)));
 			}
+			for (size_t k = 0; k < w->nstale_passwords; k++)
+				if (!strcmp(w->stale_passwords[k], u->name)) {
+					act_detail(b, CHANGE_USER(),
+						   arena_printf(a, "~ password differs from $%s",
+								u->password_env));
+					x->password_env = u->password_env;
+				}
 #undef CHANGE_USER
 		}
 	}

@@ -3,13 +3,12 @@
  * warehouse's schemas, and (engines with roles) its roles, memberships and
  * privileges, read from the catalog.
  *
- * PostgreSQL's privileges are read with aclexplode() over pg_namespace,
- * pg_class and pg_default_acl: the owner's own entries are left out (an
- * owner holds every privilege on what it owns, and the table coverage
- * counts owned tables as covered), so what remains is exactly what GRANT
- * gave. Table privileges are summarised per (schema, grantee, privilege)
- * as a count, compared by the plan with the schema's relation count: "on
- * all tables" holds when every relation carries it.
+ * Roles, memberships and privileges come from the adapter
+ * (wh_read_grants, engines with WH_CAP_GRANTS): what GRANT gave, the
+ * owner's own entries left out. Table privileges arrive summarised per
+ * (schema, grantee, privilege) as a count, compared by the plan with the
+ * schema's relation count: "on all tables" holds when every relation
+ * carries it.
  *
  * The fingerprint is the SHA-256 of a canonical dump of everything read
  * (sorted by the queries), so a saved plan can tell whether the world it
@@ -25,108 +24,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *cell(struct arena *a, const struct wh_result *r, size_t row, size_t col)
+static int read_grants(struct infra_world *w, struct wh_conn *c, struct arena *a, struct err *e)
 {
-	const struct wh_value *v = wh_cell(r, row, col);
-	if (v->type == WH_NULL)
-		return NULL;
-	struct buf b = BUF_INIT;
-	wh_value_text(v, &b);
-	const char *s = arena_strdup(a, buf_cstr(&b));
-	buf_free(&b);
-	return s;
-}
-
-static int64_t cell_int(const struct wh_result *r, size_t row, size_t col)
-{
-	const struct wh_value *v = wh_cell(r, row, col);
-	return v->type == WH_INT64 ? v->v.i : v->type == WH_TEXT ? atoll(v->v.s.p) : 0;
-}
-
-static int query(struct wh_conn *c, const char *sql, struct wh_result **res, struct err *e)
-{
-	int rc = wh_query(c, sql, NULL, 0, res, e);
+	struct wh_grants g;
+	int rc = wh_read_grants(c, a, &g, e); /* its errors say what it was reading */
 	if (rc)
-		err_prefix(e, "reading the warehouse catalog");
-	return rc;
-}
-
-#define REL_KINDS "c.relkind in ('r','v','m','p','f')"
-#define NOT_SYSTEM(col) col " !~ '^pg_' and " col " <> 'information_schema'"
-
-static int read_pg(struct infra_world *w, struct wh_conn *c, struct arena *a, struct err *e)
-{
-	struct wh_result *r = NULL;
-	int rc;
-	if ((rc = query(c,
-			"select n.nspname::text, pg_get_userbyid(n.nspowner)::text, (select "
-			"count(*) from pg_class c where c.relnamespace = n.oid and " REL_KINDS
-			")::bigint from pg_namespace n where " NOT_SYSTEM("n.nspname") " order by 1",
-			&r, e)))
 		return rc;
-	w->nschemas = r->nrows;
-	w->schemas = arena_alloc(a, (r->nrows + 1) * sizeof(char *));
-	w->owners = arena_alloc(a, (r->nrows + 1) * sizeof(char *));
-	w->relations = arena_alloc(a, (r->nrows + 1) * sizeof(int64_t));
-	for (size_t i = 0; i < r->nrows; i++) {
-		w->schemas[i] = cell(a, r, i, 0);
-		w->owners[i] = cell(a, r, i, 1);
-		w->relations[i] = cell_int(r, i, 2);
-	}
-	wh_result_free(r);
-	if ((rc = query(c,
-			"select r.rolname::text, r.rolcanlogin::text, coalesce((select "
-			"string_agg(g.rolname::text, ',' order by g.rolname) from pg_auth_members m "
-			"join pg_roles g on g.oid = m.roleid where m.member = r.oid), ''), (select "
-			"string_agg(substr(x, 6), ',') from pg_db_role_setting s, unnest(s.setconfig) "
-			"x where s.setrole = r.oid and s.setdatabase = 0 and x like 'role=%') from "
-			"pg_roles r where r.rolname !~ '^pg_' order by 1",
-			&r, e)))
-		return rc;
-	w->nroles = r->nrows;
-	w->roles = arena_alloc(a, (r->nrows + 1) * sizeof(char *));
-	w->member_of = arena_alloc(a, (r->nrows + 1) * sizeof(char *));
-	w->set_role = arena_alloc(a, (r->nrows + 1) * sizeof(char *));
-	w->login = arena_alloc(a, (r->nrows + 1) * sizeof(bool));
-	for (size_t i = 0; i < r->nrows; i++) {
-		w->roles[i] = cell(a, r, i, 0);
-		const char *l = cell(a, r, i, 1);
-		w->login[i] = l && (!strcmp(l, "true") || !strcmp(l, "t"));
-		w->member_of[i] = cell(a, r, i, 2);
-		w->set_role[i] = cell(a, r, i, 3);
-	}
-	wh_result_free(r);
-	static const char *const acl_sql[3] = {
-		"select n.nspname::text, g.rolname::text, a.privilege_type::text, null::text, "
-		"1::bigint from pg_namespace n cross join lateral aclexplode(n.nspacl) a join pg_roles "
-		"g on g.oid = a.grantee where a.grantee <> n.nspowner and " NOT_SYSTEM("n.nspname")
-		" order by 1, 2, 3",
-		"select s, g, p, null::text, sum(k)::bigint from (select n.nspname::text as s, "
-		"g.rolname::text as g, a.privilege_type::text as p, 1 as k from pg_class c join "
-		"pg_namespace n on n.oid = c.relnamespace cross join lateral aclexplode(c.relacl) a "
-		"join pg_roles g on g.oid = a.grantee where " REL_KINDS " and a.grantee <> c.relowner "
-		"and " NOT_SYSTEM("n.nspname") " union all select n.nspname::text, "
-		"pg_get_userbyid(c.relowner)::text, '*OWN', 1 from pg_class c join pg_namespace n on "
-		"n.oid = c.relnamespace where " REL_KINDS " and " NOT_SYSTEM("n.nspname") ") t "
-		"group by 1, 2, 3 order by 1, 2, 3",
-		"select n.nspname::text, g.rolname::text, a.privilege_type::text, "
-		"pg_get_userbyid(d.defaclrole)::text, 1::bigint from pg_default_acl d join "
-		"pg_namespace n on n.oid = d.defaclnamespace cross join lateral "
-		"aclexplode(d.defaclacl) a join pg_roles g on g.oid = a.grantee where "
-		"d.defaclobjtype = 'r' order by 1, 2, 3, 4",
-	};
+	w->schemas = g.schemas;
+	w->owners = g.owners;
+	w->relations = g.relations;
+	w->nschemas = g.nschemas;
+	w->roles = g.roles;
+	w->member_of = g.member_of;
+	w->set_role = g.set_role;
+	w->login = g.login;
+	w->nroles = g.nroles;
+	const struct wh_acl *src[3] = {g.schema_acl, g.table_acl, g.default_acl};
+	size_t nsrc[3] = {g.nschema_acl, g.ntable_acl, g.ndefault_acl};
 	struct infra_acl **dst[3] = {&w->schema_acl, &w->table_acl, &w->default_acl};
 	size_t *ndst[3] = {&w->nschema_acl, &w->ntable_acl, &w->ndefault_acl};
 	for (size_t k = 0; k < 3; k++) {
-		if ((rc = query(c, acl_sql[k], &r, e)))
+		*ndst[k] = nsrc[k];
+		*dst[k] = arena_zalloc(a, (nsrc[k] + 1) * sizeof(struct infra_acl));
+		for (size_t i = 0; i < nsrc[k]; i++)
+			(*dst[k])[i] = (struct infra_acl){src[k][i].schema, src[k][i].grantee,
+							  src[k][i].priv, src[k][i].creator,
+							  src[k][i].count};
+	}
+	return 0;
+}
+
+/* Users whose password no longer matches their variable: drift that
+ * apply repairs (ALTER ROLE .. PASSWORD). Only existing users with a set
+ * variable are checked; "cannot tell" (not a superuser, another verifier
+ * kind) is no drift. */
+static int read_passwords(const struct infra_spec *s, struct infra_world *w, struct wh_conn *c,
+			  struct arena *a, struct err *e)
+{
+	w->stale_passwords = arena_zalloc(a, (s->nusers + 1) * sizeof(char *));
+	for (size_t i = 0; i < s->nusers; i++) {
+		const struct infra_user *u = &s->users[i];
+		const char *pw = u->password_env ? getenv(u->password_env) : NULL;
+		bool exists = false;
+		for (size_t r = 0; r < w->nroles && !exists; r++)
+			exists = !strcmp(w->roles[r], u->name);
+		if (!pw || !*pw || !exists)
+			continue;
+		int match = -1;
+		int rc = wh_password_matches(c, u->name, pw, &match, e);
+		if (rc)
 			return rc;
-		*ndst[k] = r->nrows;
-		*dst[k] = arena_zalloc(a, (r->nrows + 1) * sizeof(struct infra_acl));
-		for (size_t i = 0; i < r->nrows; i++)
-			(*dst[k])[i] = (struct infra_acl){cell(a, r, i, 0), cell(a, r, i, 1),
-							  cell(a, r, i, 2), cell(a, r, i, 3),
-							  cell_int(r, i, 4)};
-		wh_result_free(r);
+		if (match == 0)
+			w->stale_passwords[w->nstale_passwords++] = u->name;
 	}
 	return 0;
 }
@@ -173,6 +122,8 @@ static void fingerprint(struct infra_world *w)
 			   w->set_role[i] ? w->set_role[i] : "-");
 	const struct infra_acl *acl[3] = {w->schema_acl, w->table_acl, w->default_acl};
 	size_t nacl[3] = {w->nschema_acl, w->ntable_acl, w->ndefault_acl};
+	for (size_t i = 0; i < w->nstale_passwords; i++)
+		buf_printf(&b, "stale-password %s\n", w->stale_passwords[i]);
 	for (size_t k = 0; k < 3; k++)
 		for (size_t i = 0; i < nacl[k]; i++)
 			buf_printf(&b, "acl%zu %s %s %s %s %lld\n", k, acl[k][i].schema,
@@ -212,7 +163,9 @@ int infra_world_read(const struct infra_spec *s, const char *const *managed, siz
 		struct wh_db *db = wh_conn_db(conn);
 		w->engine = wh_engine_name(db);
 		w->grants = wh_has(db, WH_CAP_GRANTS);
-		rc = w->grants ? read_pg(w, conn, a, e) : read_generic(w, conn, a, e);
+		rc = w->grants ? read_grants(w, conn, a, e) : read_generic(w, conn, a, e);
+		if (!rc && w->grants)
+			rc = read_passwords(s, w, conn, a, e);
 	}
 	if (!rc) {
 		fingerprint(w);

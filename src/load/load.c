@@ -44,6 +44,7 @@ static const struct {
 } manifest_added[] = {
 	{"schema_name", WH_TEXT}, {"identifier", WH_TEXT}, {"ctime_us", WH_INT64},
 	{"dev", WH_INT64},        {"ino", WH_INT64},       {"duplicate_of", WH_TEXT},
+	{"archived_at", WH_TIMESTAMP},
 };
 
 /* Bring a _ingot.loaded_files made by an earlier version up to date:
@@ -155,6 +156,27 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 	buf_free(&ts);
 	buf_free(&bi);
 	buf_free(&dbl);
+	return rc;
+}
+
+int load_manifest_prepare(struct wh_conn *c, struct err *e)
+{
+	return load__ensure_meta(c, e);
+}
+
+int load_manifest_archived(struct wh_conn *c, const char *source, const char *table,
+			   const char *path, int64_t at_us, struct err *e)
+{
+	int rc;
+	struct wh_value v[4] = {wh_ts(at_us), wh_text(source), wh_text(table), wh_text(path)};
+	struct wh_result *res = NULL;
+	rc = wh_query(c,
+		      "UPDATE _ingot.loaded_files SET archived_at = $1 WHERE source = $2 AND "
+		      "table_name = $3 AND path = $4 AND archived_at IS NULL",
+		      v, 4, &res, e);
+	wh_result_free(res);
+	if (rc)
+		err_prefix(e, "recording the archived file %s in _ingot.loaded_files", path);
 	return rc;
 }
 
@@ -326,10 +348,17 @@ static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, 
 	return 0;
 }
 
+#define MANIFEST_COLS(archived)                                                              \
+	"path, size, mtime_us, sha256, load_id, ctime_us, dev, ino, duplicate_of, " archived
+#define MANIFEST_WHERE                                                                       \
+	" FROM _ingot.loaded_files WHERE (schema_name = $1 AND identifier = $2) OR "         \
+	"(schema_name IS NULL AND source = $3 AND table_name = $4)"
+
 struct mrow {
 	int64_t size, mtime, ctime, dev, ino; /* -1: not recorded (earlier version) */
 	const char *path, *sha, *load_id;
 	const char *dup_of; /* recorded as a duplicate of this file, else NULL */
+	bool archived;      /* moved to the lake's archive (ingot infra lake-maintain) */
 	bool seen;
 };
 
@@ -420,14 +449,14 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 		if (lc->legacy_manifest)
 			rc = wh_query(c,
 				      "SELECT path, size, mtime_us, sha256, load_id, NULL, NULL, NULL, "
-				      "NULL FROM _ingot.loaded_files WHERE source = $1 AND table_name = $2",
+				      "NULL, NULL FROM _ingot.loaded_files WHERE source = $1 AND "
+				      "table_name = $2",
 				      v + 2, 2, &res, e);
 		else
 			rc = wh_query(c,
-				      "SELECT path, size, mtime_us, sha256, load_id, ctime_us, dev, ino, "
-				      "duplicate_of FROM _ingot.loaded_files WHERE (schema_name = $1 AND "
-				      "identifier = $2) OR (schema_name IS NULL AND source = $3 AND "
-				      "table_name = $4)",
+				      lc->no_archived_at ? "SELECT " MANIFEST_COLS("NULL") MANIFEST_WHERE
+							 : "SELECT " MANIFEST_COLS("archived_at")
+								   MANIFEST_WHERE,
 				      v, 4, &res, e);
 		if (rc)
 			return rc;
@@ -444,6 +473,7 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 			rows[i].load_id = arena_strdup(a, wh_cell(res, i, 4)->v.s.p);
 			if (wh_cell(res, i, 8)->type != WH_NULL)
 				rows[i].dup_of = arena_strdup(a, wh_cell(res, i, 8)->v.s.p);
+			rows[i].archived = wh_cell(res, i, 9)->type != WH_NULL;
 			strmap_put(&man, rows[i].path, &rows[i]);
 			if (!pl->replace)
 				strmap_put(&bysha, rows[i].sha, &rows[i]);
@@ -534,7 +564,9 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 	bool all_seen = true;
 	for (size_t i = 0; i < nman; i++) {
 		all_seen &= rows[i].seen;
-		if (!rows[i].seen && warn)
+		/* an archived file left the lake on purpose: its rows stay, it is
+		 * not loaded again, and there is nothing to warn about */
+		if (!rows[i].seen && warn && !(rows[i].archived && !pl->replace))
 			log_warn("%s: %s was loaded (load %s) but is no longer in the lake%s", pl->name,
 				 rows[i].path, rows[i].load_id,
 				 pl->replace ? "; the table will be replaced without its rows" : "");
@@ -861,6 +893,10 @@ int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 			for (size_t i = 0; i < ncols; i++)
 				if (!str_casecmp(cols[i].name, "duplicate_of"))
 					lc.legacy_manifest = false;
+			lc.no_archived_at = true;
+			for (size_t i = 0; i < ncols; i++)
+				if (!str_casecmp(cols[i].name, "archived_at"))
+					lc.no_archived_at = false;
 		}
 		arena_free(ca);
 		if (rc)

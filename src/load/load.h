@@ -72,6 +72,12 @@ struct load_opts {
 	bool dry_run;      /* print the plan (new / loaded / changed files); change nothing */
 	int threads;       /* 0 = the target's threads (at least 1) */
 	const char *lake_root; /* NULL = the target's lake_root */
+	/* A folder (absolute, outside every source's location: platform.yml's
+	 * lake.quarantine): a table's load refused above max_bad_records moves
+	 * the files that had rejected rows there, under their path relative to
+	 * the lake root, with a .reason file each (the error names them). NULL:
+	 * they stay, and the next load refuses them again. */
+	const char *quarantine;
 	FILE *out;         /* plan and summary table; NULL = print nothing */
 	bool color;        /* colour in the summary table */
 	bool progress;     /* a progress line on a TTY */
@@ -113,6 +119,16 @@ struct load_report {
 int load_run(struct project *p, struct wh_db *db, const struct load_opts *o,
 	     struct load_report *out, struct err *e);
 void load_report_free(struct load_report *r);
+
+/* Create or migrate the _ingot tables (the manifest) to this version's
+ * columns; idempotent. Call before load_manifest_archived. */
+int load_manifest_prepare(struct wh_conn *c, struct err *e);
+/* Record in _ingot.loaded_files that the file at path (relative to the
+ * lake root) of source.table was moved to the lake's archive at at_us
+ * (ingot infra lake-maintain): a later load neither warns that it left the
+ * lake nor loads it again. Idempotent. */
+int load_manifest_archived(struct wh_conn *c, const char *source, const char *table,
+			   const char *path, int64_t at_us, struct err *e);
 
 /* Print the summary table of a report (what `ingot load` shows); each
  * failed table's error is logged (log_error) by load_run. */

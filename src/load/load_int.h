@@ -51,6 +51,7 @@ struct load_ctx {
 	const char *load_id;
 	const char *lake_root;
 	bool legacy_manifest; /* dry run over a manifest not yet migrated */
+	bool no_archived_at;  /* dry run over a manifest without archived_at */
 	int64_t started_us;
 	pthread_mutex_t lock; /* guards the report arena */
 	struct arena *arena;  /* report strings */

@@ -59,11 +59,13 @@
 #include "core/cancel.h"
 #include "core/buf.h"
 #include "core/dtime.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/progress.h"
 #include "core/relver.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,7 @@ struct tload {
 	uint32_t cur_file; /* index in pl->files of the file being read */
 	char (*shas)[65];
 	uint64_t *rows;
+	uint64_t *file_rejects; /* per file of pl->files: for the quarantine */
 	uint64_t rejected;
 	struct buf first; /* the first reasons, for the message */
 	size_t nfirst;
@@ -340,6 +343,8 @@ static int reject(struct tload *tl, const char *file, uint64_t line, const char 
 		  const char *reason, const char *raw, size_t rawlen, struct err *e)
 {
 	tl->rejected++;
+	if (tl->file_rejects)
+		tl->file_rejects[tl->cur_file]++;
 	if (tl->nfirst < FIRST_REASONS) {
 		buf_printf(&tl->first, "\n  %s:%llu: %s", file, (unsigned long long)line, reason);
 		tl->nfirst++;
@@ -968,6 +973,73 @@ static int over_limit(struct tload *tl, struct err *e)
 		       (long long)tl->pl->opt->max_bad_records, buf_cstr(&tl->first));
 }
 
+/* A load refused above max_bad_records: the files whose rows were
+ * rejected move to <quarantine>/<their path under the lake root>, each
+ * with a .reason file next to it, so the next load takes the good files
+ * and never reads a refused one again. Moving one back into the lake
+ * releases it (it is new again). The error in e says where they went; a
+ * file that cannot be moved stays where it was and is named too. */
+static void quarantine(struct tload *tl, struct err *e)
+{
+	struct lplan *pl = tl->pl;
+	const char *qdir = tl->lc->o->quarantine;
+	struct buf moved = BUF_INIT, failed = BUF_INIT;
+	size_t n = 0;
+	for (size_t i = 0; i < pl->nfiles; i++) {
+		if (!tl->file_rejects[i])
+			continue;
+		const struct lfile *lf = &pl->files[i];
+		char *dst = path_join(qdir, lf->f.rel);
+		char *dir = path_dirname(dst);
+		char *why = xasprintf("%s.reason", dst);
+		struct err me = ERR_INIT;
+		int rc = fs_exists(dst) ? err_set(&me, ING_EEXIST, "%s already exists", dst)
+					: fs_mkdir_p(dir, &me);
+		if (!rc && rename(lf->f.path, dst))
+			rc = err_set(&me, ING_EIO, "%s", strerror(errno));
+		if (!rc) {
+			char *text = xasprintf(
+				"%s: %llu of %llu rows rejected in this file; the load of %s was "
+				"refused (%llu rows rejected in all, max_bad_records %lld).\n"
+				"The rows and reasons are in _ingot.load_rejects (load %s).\n"
+				"Fix the file and move it back to %s to load it.\n",
+				lf->f.rel, (unsigned long long)tl->file_rejects[i],
+				(unsigned long long)tl->rows[i], pl->name,
+				(unsigned long long)tl->rejected, (long long)pl->opt->max_bad_records,
+				tl->lc->load_id, lf->f.path);
+			struct err we = ERR_INIT;
+			if (fs_write_atomic(why, text, strlen(text), &we))
+				log_warn("%s: %s", pl->name, we.msg ? we.msg : "cannot write the reason");
+			err_clear(&we);
+			free(text);
+			buf_printf(&moved, "%s%s", n++ ? ", " : "", lf->f.rel);
+		} else {
+			buf_printf(&failed, "\n  %s: not moved to the quarantine: %s", lf->f.rel,
+				   me.msg ? me.msg : "");
+		}
+		err_clear(&me);
+		free(why);
+		free(dir);
+		free(dst);
+	}
+	if ((n || failed.len) && e->msg) {
+		char *msg = e->msg;
+		int code = e->code;
+		e->msg = NULL;
+		err_clear(e);
+		if (n)
+			err_set(e, code,
+				"%s\n  %zu file%s moved to %s: %s (a .reason file beside each; move "
+				"one back into the lake once fixed to load it)%s",
+				msg, n, n == 1 ? "" : "s", qdir, buf_cstr(&moved), buf_cstr(&failed));
+		else
+			err_set(e, code, "%s%s", msg, buf_cstr(&failed));
+		free(msg);
+	}
+	buf_free(&moved);
+	buf_free(&failed);
+}
+
 /* A failed table: roll back, report, record the failure (its own
  * statement, outside the rolled-back transaction). */
 static void fail_table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, int rc,
@@ -1070,6 +1142,7 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	slots_init(&tl, &co);
 	tl.shas = shas;
 	tl.rows = rows;
+	tl.file_rejects = xcalloc(pl->nfiles + 1, sizeof(uint64_t));
 	wh_relation_sql(db, pl->schema, pl->identifier, &rel);
 	wh_relation_sql(db, pl->schema, newname, &newrel);
 
@@ -1136,9 +1209,12 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 done:
 	pl->rep->rows_rejected = tl.rejected;
 	pl->rep->seconds = mono_seconds() - t0;
+	if (rc && tl.over && lc->o->quarantine)
+		quarantine(&tl, e); /* before fail_table: its error names where they went */
 	if (rc)
 		fail_table(lc, c, pl, rc, e); /* rolls back what is still open */
 	progress_done(tl.prog);
+	free(tl.file_rejects);
 	slots_free(&tl);
 	err_clear(&tl.prod_err);
 	pthread_mutex_destroy(&tl.mu);

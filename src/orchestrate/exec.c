@@ -877,6 +877,7 @@ static void start_task(struct orch *x, struct orun *r, struct otask *t, int64_t 
 		j->ctx.pipeline = r->p->id;
 		j->ctx.run_key = r->key;
 		j->ctx.task = d->id;
+		j->ctx.target = d->target;
 		j->ctx.attempt = t->attempt_seq;
 		j->ctx.vars = &r->vars;
 		j->ctx.params = &r->params;

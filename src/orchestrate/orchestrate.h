@@ -80,6 +80,7 @@ int orch_shell_quote(struct buf *out, const char *s, size_t n);
 struct orch_task_ctx {
 	const char *project_dir;
 	const char *pipeline, *run_key, *task;
+	const char *target; /* the task's target: (profile target), NULL = the host's */
 	int attempt;
 	const struct orch_vars *vars;   /* ds, run_id, ... */
 	const struct orch_vars *params;

@@ -186,6 +186,7 @@ static const struct yfield task_fields[] = {
 	{"depends_on", YF_STRLIST, offsetof(struct task_dec, t.depends_on), false, NULL, 0},
 	{"tags", YF_STRLIST, offsetof(struct task_dec, t.tags), false, NULL, 0},
 	{"env", YF_NODE, offsetof(struct task_dec, env), false, NULL, YS_MAP},
+	{"target", YF_STR, offsetof(struct task_dec, t.target), false, NULL, 0},
 	POLICY_FIELDS(struct task_dec, t.pol),
 	{"load", YF_NODE, offsetof(struct task_dec, kinds[K_LOAD]), false, NULL, YS_TEXT | YS_SEQ},
 	{"build", YF_NODE, offsetof(struct task_dec, kinds[K_BUILD]), false, NULL, YS_TEXT | YS_MAP},
@@ -550,6 +551,13 @@ int pipeline_parse(const char *file, const char *text, size_t len, struct arena 
 			td.t.env_vals = kv.vals;
 			td.t.nenv = kv.n;
 		}
+		if (td.t.target && td.t.kind != TK_LOAD && td.t.kind != TK_SQL &&
+		    !task_kind_is_dbt(td.t.kind)) {
+			rc = yerr(e, ymap_get(tn, "target"), ING_ECONFIG,
+				  "target: applies to load, sql and dbt tasks only (the warehouse "
+				  "credentials the task runs with)");
+			break;
+		}
 		if (td.t.pol.retries < 0 || td.t.pol.retries > 1000) {
 			rc = yerr(e, ymap_get(tn, "retries") ? ymap_get(tn, "retries") : d.defaults,
 				  ING_ECONFIG, "retries must be between 0 and 1000");
@@ -638,6 +646,10 @@ int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, s
 	for (size_t i = 0; i < p->ntasks; i++) {
 		const struct task_def *t = &p->tasks[i];
 		struct err te = ERR_INIT;
+		if (t->target && c->target &&
+		    check_answer(c->target(c->arg, t->target, &te), &te, t,
+				 ymap_get(t->node, "target"), e))
+			return ING_ECONFIG;
 		if (t->kind == TK_LOAD && c->table) {
 			const struct ynode *v = ymap_get(t->node, "load");
 			for (size_t j = 0; j < t->tables.n; j++) {

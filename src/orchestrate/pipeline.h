@@ -25,6 +25,7 @@
  *   tasks:
  *     - id: load_users
  *       load: raw.users                # or a list of tables
+ *       target: loader                 # load/sql/dbt tasks: run with this profile target
  *     - {id: transform, build: {select: "+marts", exclude: "...", full_refresh: false},
  *        depends_on: [load_users]}     # build|run|test|seed|snapshot: a map or a selector string
  *     - {id: q, sql: "delete from t where ds = '{{ ds }}'"}
@@ -113,6 +114,9 @@ struct task_def {
 	size_t nup;
 	struct task_policy pol;
 	struct ystrlist tags;
+	/* load, sql and dbt tasks: the profile target (credentials) the task
+	 * runs with, e.g. a least-privilege loader; NULL = the run's target */
+	const char *target;
 	/* kind-specific (templated when the task runs) */
 	struct ystrlist tables;   /* load */
 	const char *select;       /* dbt verbs */
@@ -173,6 +177,8 @@ struct pipeline_catalog {
 	int (*table)(void *arg, const char *name, struct err *e);
 	int (*select)(void *arg, const char *verb, const char *select, const char *exclude,
 		      struct err *e);
+	/* a task's target: must be a target of the project's profile */
+	int (*target)(void *arg, const char *name, struct err *e);
 };
 int pipeline_check(const struct pipeline *p, const struct pipeline_catalog *c, struct err *e);
 /* Index of a task by id, or -1. */

@@ -72,6 +72,7 @@ struct pver {
 struct platform {
 	char *dir, *profiles_dir, *target, *vars, *lake_opt, *state_path;
 	char *lake_root; /* what platform_lake_root last returned */
+	char *quarantine; /* platform_opts.quarantine */
 	int64_t (*now)(void);
 
 	pthread_mutex_t mu;   /* everything below but the check state */
@@ -395,6 +396,7 @@ int platform_open(const struct platform_opts *o, struct platform **out, struct e
 	pl->target = o->target ? xstrdup(o->target) : NULL;
 	pl->vars = o->vars ? xstrdup(o->vars) : NULL;
 	pl->lake_opt = o->lake_root ? xstrdup(o->lake_root) : NULL;
+	pl->quarantine = o->quarantine ? xstrdup(o->quarantine) : NULL;
 	pl->state_path = orch_state_path(pl->dir);
 	pl->now = o->now;
 	pthread_mutex_init(&pl->mu, NULL);
@@ -448,6 +450,7 @@ void platform_close(struct platform *pl)
 	free(pl->target);
 	free(pl->vars);
 	free(pl->lake_opt);
+	free(pl->quarantine);
 	free(pl->lake_root);
 	free(pl->state_path);
 	free(pl->last_run);
@@ -730,13 +733,49 @@ static struct project *task_project(struct platform *pl, const struct orch_task_
 	return platform_project_acquire(pl);
 }
 
+/* A task that names its own target (pipeline `target:`, e.g. the
+ * least-privilege loader): the project loaded for that target, so that
+ * its credentials, schema and {{ target }} are the ones `ingot build -t
+ * NAME` would use, with a warehouse handle of its own, closed after the
+ * task. *p stays NULL when the task has no target or names the current
+ * one (then the platform's version and pool serve it). */
+static int task_target_open(struct platform *pl, const struct project *cur,
+			    const struct orch_task_ctx *c, struct project **p, struct wh_db **db,
+			    struct err *e)
+{
+	*p = NULL;
+	*db = NULL;
+	if (!c->target || (cur && !strcmp(cur->target.name, c->target)))
+		return 0;
+	struct project_opts po = {.project_dir = pl->dir, .profiles_dir = pl->profiles_dir,
+				  .target = c->target, .lake_root = pl->lake_opt};
+	int rc = project_load(&po, p, e);
+	if (!rc)
+		rc = wh_open(&(*p)->target, db, e);
+	if (rc) {
+		err_prefix(e, "task '%s' with target '%s'", c->task ? c->task : "?", c->target);
+		project_free(*p);
+		*p = NULL;
+	}
+	return rc;
+}
+
+static void task_target_close(struct project *p, struct wh_db *db)
+{
+	wh_close(db);
+	project_free(p);
+}
+
 static int hook_load(void *host, const char *const *tables, size_t n, struct orch_task_ctx *c,
 		     struct err *e)
 {
 	struct platform *pl = host;
 	struct project *p = task_project(pl, c);
-	struct wh_db *db;
-	int rc = platform_db(pl, p, &db, e);
+	struct project *tp = NULL;
+	struct wh_db *db = NULL, *tdb = NULL;
+	int rc = task_target_open(pl, p, c, &tp, &tdb, e);
+	if (!rc && !tp)
+		rc = platform_db(pl, p, &db, e);
 	if (!rc) {
 		struct load_opts o = {0};
 		o.tables = tables;
@@ -744,12 +783,15 @@ static int hook_load(void *host, const char *const *tables, size_t n, struct orc
 		o.threads = 1;
 		o.out = c->log;
 		o.cancel = c->cancel;
+		o.quarantine = pl->quarantine;
 		struct load_report rep;
-		rc = note_conn(pl, load_run(p, db, &o, &rep, e), e);
+		rc = note_conn(pl, load_run(tp ? tp : p, tp ? tdb : db, &o, &rep, e), e);
 		load_report_free(&rep); /* the loader bumped each table's version */
 	} else {
-		rc = ING_ECONFIG;
+		rc = rc == ING_ECONNECT ? note_conn(pl, rc, e) : ING_ECONFIG;
 	}
+	if (tp)
+		task_target_close(tp, tdb);
 	platform_project_release(pl, p);
 	return rc;
 }
@@ -762,11 +804,14 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	if (v < 0)
 		return err_set(e, ING_EINVAL, "unknown verb '%s'", verb);
 	struct project *p = task_project(pl, c);
-	struct wh_db *db;
-	int rc = platform_db(pl, p, &db, e);
+	struct project *tp = NULL;
+	struct wh_db *db = NULL, *tdb = NULL;
+	int rc = task_target_open(pl, p, c, &tp, &tdb, e);
+	if (!rc && !tp)
+		rc = platform_db(pl, p, &db, e);
 	if (rc) {
 		platform_project_release(pl, p);
-		return ING_ECONFIG;
+		return rc == ING_ECONNECT ? note_conn(pl, rc, e) : ING_ECONFIG;
 	}
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
 	o.verb = (enum transform_verb)v;
@@ -781,9 +826,11 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	 * writers of one relation take turns (transform, core/keylock.h) */
 	/* each node run bumps its relation's version, a hook or statement
 	 * that may write anything bumps them all (core/relver.h) */
-	rc = note_conn(pl, transform_invoke(p, db, &o, &rep, e), e);
+	rc = note_conn(pl, transform_invoke(tp ? tp : p, tp ? tdb : db, &o, &rep, e), e);
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
+	if (tp)
+		task_target_close(tp, tdb);
 	platform_project_release(pl, p);
 	return rc;
 }
@@ -793,9 +840,26 @@ static int hook_sql(void *host, const char *sql, struct orch_task_ctx *c, struct
 	struct platform *pl = host;
 	/* the check a run's first task makes; the pool takes the current version */
 	struct project *p = task_project(pl, c);
+	struct project *tp = NULL;
+	struct wh_db *tdb = NULL;
+	int rc = task_target_open(pl, p, c, &tp, &tdb, e);
 	platform_project_release(pl, p);
+	if (rc)
+		return rc == ING_ECONNECT ? note_conn(pl, rc, e) : ING_ECONFIG;
+	if (tp) { /* its own connection, closed with the task */
+		struct wh_conn *tc = NULL;
+		rc = wh_connect(tdb, &tc, e);
+		if (!rc) {
+			wh_conn_set_cancel(tc, c->cancel);
+			rc = wh_exec(tc, sql, e);
+			platform_data_changed();
+			wh_disconnect(tc);
+		}
+		task_target_close(tp, tdb);
+		return note_conn(pl, rc, e);
+	}
 	struct wh_conn *conn;
-	int rc = platform_conn_get(pl, &conn, e);
+	rc = platform_conn_get(pl, &conn, e);
 	if (rc)
 		return note_conn(pl, rc, e);
 	wh_conn_set_cancel(conn, c->cancel);
@@ -821,6 +885,7 @@ struct check_ctx {
 	struct arena *a;
 	struct source_set ss;
 	int ss_rc; /* 1 = not loaded yet */
+	const char *profiles_dir;
 };
 
 static int need_project(struct check_ctx *k, const char *what, struct err *e)
@@ -911,11 +976,29 @@ static int check_select(void *arg, const char *verb, const char *select, const c
 	return rc;
 }
 
+static int check_target(void *arg, const char *name, struct err *e)
+{
+	struct check_ctx *k = arg;
+	if (need_project(k, "a task's target:", e))
+		return ING_ECONFIG;
+	if (strstr(name, "{{"))
+		return 0;
+	struct project_opts po = {.project_dir = k->p->dir, .profiles_dir = k->profiles_dir,
+				  .target = name};
+	struct target t;
+	struct err te = ERR_INIT;
+	int rc = target_resolve(k->a, k->p->dir, k->p->profile, &po, &t, &te);
+	if (rc) /* located at the task's target: (it names the profile's targets) */
+		err_set(e, rc, "%s", te.msg ? te.msg : "unknown target");
+	err_clear(&te);
+	return rc;
+}
+
 static int hook_check(void *host, const struct pipeline *p, struct err *e)
 {
 	struct platform *pl = host;
-	struct check_ctx k = {platform_project_acquire(pl), arena_new(0), {0}, 1};
-	struct pipeline_catalog cat = {&k, check_table, check_select};
+	struct check_ctx k = {platform_project_acquire(pl), arena_new(0), {0}, 1, pl->profiles_dir};
+	struct pipeline_catalog cat = {&k, check_table, check_select, check_target};
 	int rc = pipeline_check(p, &cat, e);
 	arena_free(k.a);
 	platform_project_release(pl, k.p);

@@ -76,6 +76,9 @@ struct platform_opts {
 	const char *target;       /* --target */
 	const char *vars;         /* --vars text, passed to every dbt task */
 	const char *lake_root;    /* --lake; NULL = the target's */
+	/* The lake's quarantine folder (absolute; platform.yml's
+	 * lake.quarantine) for load tasks (load_opts.quarantine); NULL = none */
+	const char *quarantine;
 	/* No dbt_project.yml is not an error (shell-only pipelines): the
 	 * platform then has no project until one appears. Set to require one. */
 	bool require_project;

@@ -137,7 +137,19 @@ struct wh_adapter {
 			    struct err *e);
 	int (*relation_kind)(struct wh_conn *c, const char *schema, const char *rel,
 			     enum wh_rel_kind *kind, struct err *e);
+	/* Optional (WH_CAP_GRANTS): wh_read_grants. NULL: ING_EUNSUPPORTED. */
+	int (*read_grants)(struct wh_conn *c, struct arena *a, struct wh_grants *out,
+			   struct err *e);
+	/* Optional (WH_CAP_GRANTS): wh_password_matches. */
+	int (*password_matches)(struct wh_conn *c, const char *role, const char *password,
+				int *match, struct err *e);
 };
+
+/* PostgreSQL's read_grants (postgres_grants.c: catalog queries only). */
+int wh_pg_read_grants(struct wh_conn *c, struct arena *a, struct wh_grants *out,
+		      struct err *e);
+int wh_pg_password_matches(struct wh_conn *c, const char *role, const char *password,
+			   int *match, struct err *e);
 
 /* Registry (registry.c). The engines compiled in are found by name; more
  * can be registered at startup, before any wh_open: for tests (an adapter

@@ -999,6 +999,8 @@ const struct wh_adapter wh_postgres_adapter = {
 	.append_close = p_append_close,
 	.type_sql = p_type_sql,
 	.dialect = PG_DIALECT,
+	.read_grants = wh_pg_read_grants,
+	.password_matches = wh_pg_password_matches,
 };
 
 #else /* !HAVE_LIBPQ */

@@ -1025,6 +1025,24 @@ int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
 	return rc;
 }
 
+int wh_read_grants(struct wh_conn *c, struct arena *a, struct wh_grants *out, struct err *e)
+{
+	*out = (struct wh_grants){0};
+	if (!c->ad->read_grants)
+		return err_set(e, ING_EUNSUPPORTED, "%s has no roles or grants to read",
+			       c->ad->name);
+	return c->ad->read_grants(c, a, out, e);
+}
+
+int wh_password_matches(struct wh_conn *c, const char *role, const char *password, int *match,
+			struct err *e)
+{
+	*match = -1;
+	if (!c->ad->password_matches)
+		return err_set(e, ING_EUNSUPPORTED, "%s has no roles or passwords", c->ad->name);
+	return c->ad->password_matches(c, role, password, match, e);
+}
+
 /* An existing schema is not created again: PostgreSQL checks CREATE on the
  * database before it looks at IF NOT EXISTS, so a least-privilege role
  * (ingot infra: a loader that may write bronze but not make schemas) would

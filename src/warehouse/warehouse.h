@@ -343,6 +343,42 @@ int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
 		     enum wh_rel_kind *kind, struct err *e);
 int wh_create_schema(struct wh_conn *c, const char *schema, struct err *e); /* if not exists */
 
+/* Who may do what (engines with WH_CAP_GRANTS; others: ING_EUNSUPPORTED).
+ * Read from the engine's catalog, every list sorted, system schemas and
+ * roles left out. An owner's own privileges are not listed (an owner holds
+ * every privilege on what it owns), so what is listed is what GRANT gave.
+ * Table privileges are summed per (schema, grantee, privilege) as a count
+ * of relations carrying it; the owner of relations appears with privilege
+ * "*OWN" and the count it owns (owned relations count as covered). Default
+ * privileges (for tables a creator role makes) carry that creator. */
+struct wh_acl {
+	const char *schema;
+	const char *grantee;
+	const char *priv;    /* "USAGE", "CREATE", "SELECT", ... */
+	const char *creator; /* default privileges: the creating role; else NULL */
+	int64_t count;       /* table privileges: how many relations carry it */
+};
+struct wh_grants {
+	/* schemas with their owner and how many relations they hold */
+	const char **schemas, **owners;
+	int64_t *relations;
+	size_t nschemas;
+	/* roles: can log in, the roles it is a member of (comma list, sorted),
+	 * its default role (ALTER ROLE .. SET role) or NULL */
+	const char **roles, **member_of, **set_role;
+	bool *login;
+	size_t nroles;
+	struct wh_acl *schema_acl, *table_acl, *default_acl;
+	size_t nschema_acl, ntable_acl, ndefault_acl;
+};
+int wh_read_grants(struct wh_conn *c, struct arena *a, struct wh_grants *out, struct err *e);
+/* Does role's stored password verifier match password? *match: 1 yes, 0
+ * no, -1 cannot tell (no password set, a verifier this build cannot check,
+ * or the catalog that holds it is not readable by this user). The password
+ * is never sent to the engine nor kept. ING_EUNSUPPORTED without roles. */
+int wh_password_matches(struct wh_conn *c, const char *role, const char *password, int *match,
+			struct err *e);
+
 /* ---- bulk append ---- */
 
 struct wh_str {
