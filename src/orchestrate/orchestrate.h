@@ -162,6 +162,19 @@ struct orch_run_req {
  * exists. *key is malloc'd (may be NULL). Unknown param names are errors. */
 int orch_run_create(struct st *s, const struct pipeline *p, const struct orch_run_req *r,
 		    int64_t now, int64_t *run, char **key, struct err *e);
+/* A date or timestamp (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM]); without a zone
+ * it is read in the pipeline's zone (p may be NULL: UTC). The one parser of
+ * `ingot pipeline trigger|backfill` and the server's trigger/backfill. */
+int orch_parse_instant(const char *s, const struct pipeline *p, int64_t *us, struct err *e);
+/* Backfill runs, one per schedule interval from start to end (dates or
+ * timestamps as orch_parse_instant; an end given as a date covers its whole
+ * day). Nothing is created when there are more than 10,000 intervals
+ * (ING_ELIMIT) or the pipeline has no schedule (ING_EINVAL). Intervals that
+ * already have a backfill run are counted in *existed. *ids (malloc'd) gets
+ * the created runs. */
+int orch_backfill(struct st *s, const struct pipeline *p, const char *start, const char *end,
+		  const char *const *keys, const char *const *vals, size_t nparams, int64_t now,
+		  int64_t **ids, size_t *nids, int *existed, struct err *e);
 /* Tell a running scheduler to look at the state db now. */
 void orch_wakeup(const char *project_dir);
 /* Reset tasks of a finished run for re-running (`pipeline clear`): the

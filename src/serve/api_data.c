@@ -58,6 +58,16 @@ struct catref {
 	int refs;
 };
 
+/* The project's parsed sources (its *.yml), shared by the loads, freshness
+ * and /metrics answers: parsed once per project version (the platform's
+ * generation moves when a file of the project changes). */
+struct srcref {
+	struct arena *a;
+	struct source_set set;
+	unsigned gen;
+	int refs;
+};
+
 /* The test results of one kept run directory. */
 struct hrun {
 	char *id;          /* the run directory's name (sorts by time) */
@@ -92,6 +102,7 @@ struct serve_data {
 	pthread_mutex_t mu;
 	struct catref *cur;
 	char key[256]; /* what cur was loaded from */
+	struct srcref *src; /* the sources of the current project version */
 	/* the test history */
 	char *hist_key;
 	struct hrun *hist;
@@ -131,6 +142,9 @@ void serve_data_free(struct serve_data *sd)
 	if (sd->cur)
 		cat_free(sd->cur->cat);
 	free(sd->cur);
+	if (sd->src)
+		arena_free(sd->src->a);
+	free(sd->src);
 	hist_clear(sd);
 	for (size_t i = 0; i < RCACHE_MAX; i++) {
 		free(sd->rc[i].key);
@@ -380,6 +394,55 @@ static void cat_release(struct serve_data *sd, struct catref *c)
 	}
 }
 
+/* ------------------------------------------------------------ sources cache */
+
+static void src_release(struct serve_data *sd, struct srcref *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&sd->mu);
+	bool last = --r->refs == 0;
+	pthread_mutex_unlock(&sd->mu);
+	if (last) {
+		arena_free(r->a);
+		free(r);
+	}
+}
+
+/* The sources of project version p (acquired by the caller): the cached
+ * parse when it is of p's generation, else parsed now and cached. */
+static struct srcref *src_acquire(struct serve_data *sd, const struct project *p, struct err *e)
+{
+	unsigned gen = platform_project_generation(sd->pl);
+	pthread_mutex_lock(&sd->mu);
+	if (sd->src && sd->src->gen == gen) {
+		struct srcref *r = sd->src;
+		r->refs++;
+		pthread_mutex_unlock(&sd->mu);
+		return r;
+	}
+	pthread_mutex_unlock(&sd->mu);
+	struct srcref *r = xcalloc(1, sizeof(*r));
+	r->a = arena_new(0);
+	r->gen = gen;
+	if (sources_load(p, r->a, &r->set, e)) {
+		arena_free(r->a);
+		free(r);
+		return NULL;
+	}
+	r->refs = 2; /* the cache's and the caller's */
+	pthread_mutex_lock(&sd->mu);
+	struct srcref *old = sd->src;
+	sd->src = r;
+	bool drop = old && --old->refs == 0;
+	pthread_mutex_unlock(&sd->mu);
+	if (drop) {
+		arena_free(old->a);
+		free(old);
+	}
+	return r;
+}
+
 /* ------------------------------------------------------------ loads */
 
 /* GET /api/v1/loads: one entry per source table that has an `external:`
@@ -451,10 +514,10 @@ static void declared_tables(struct serve_data *sd, struct loadset *ls)
 	struct project *p = platform_project_acquire(sd->pl);
 	if (!p)
 		return;
-	struct arena *a = arena_new(0);
-	struct source_set set = {0};
 	struct err e = ERR_INIT;
-	if (!sources_load(p, a, &set, &e)) {
+	struct srcref *sr = src_acquire(sd, p, &e);
+	if (sr) {
+		const struct source_set set = sr->set;
 		for (size_t i = 0; i < set.n; i++)
 			for (size_t j = 0; j < set.items[i].ntables; j++) {
 				const struct src_table *t = &set.items[i].tables[j];
@@ -467,7 +530,7 @@ static void declared_tables(struct serve_data *sd, struct loadset *ls)
 			}
 	}
 	err_clear(&e);
-	arena_free(a);
+	src_release(sd, sr);
 	platform_project_release(sd->pl, p);
 }
 
@@ -966,12 +1029,13 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 	struct project *p = platform_project_acquire(sd->pl);
 	if (!p)
 		return 0;
-	struct source_set set = {0};
-	int rc = sources_load(p, a, &set, e);
-	if (rc) {
+	struct srcref *sr = src_acquire(sd, p, e);
+	if (!sr) {
 		platform_project_release(sd->pl, p);
-		return rc;
+		return e->code ? e->code : ING_EFAIL;
 	}
+	const struct source_set set = sr->set;
+	int rc = 0;
 	size_t n = 0;
 	for (size_t i = 0; i < set.n; i++)
 		n += set.items[i].ntables;
@@ -987,10 +1051,10 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 			if (!t->external && !t->freshness)
 				continue;
 			struct fresh *x = &f[k++];
-			x->source = set.items[i].name;
-			x->table = t->name;
+			x->source = arena_strdup(a, set.items[i].name); /* the sources cache may go */
+			x->table = arena_strdup(a, t->name);
 			x->relation = arena_printf(a, "%s.%s", set.items[i].schema, t->identifier);
-			x->loaded_at_field = t->loaded_at_field;
+			x->loaded_at_field = t->loaded_at_field ? arena_strdup(a, t->loaded_at_field) : NULL;
 			x->warn_us = t->freshness ? threshold_us(t->freshness, "warn_after") : 0;
 			x->error_us = t->freshness ? threshold_us(t->freshness, "error_after") : 0;
 			struct wh_result *r = NULL;
@@ -1036,6 +1100,7 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 				x->status = "none";
 		}
 	conn_done(sd, c, rc);
+	src_release(sd, sr);
 	platform_project_release(sd->pl, p);
 	*out = f;
 	*nout = k;

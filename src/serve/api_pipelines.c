@@ -692,25 +692,6 @@ static int api_audit(struct serve_req *r, struct st *s, struct arena *a, struct 
 
 /* ------------------------------------------------------------ actions */
 
-/* A date or timestamp; without a zone it is read in the pipeline's zone
- * (as `ingot pipeline trigger --logical-date`). */
-static int parse_instant(const char *s, const struct pipeline *p, int64_t *us, struct err *e)
-{
-	size_t n = strlen(s);
-	int64_t v;
-	if (ts_parse(s, n, &v))
-		return err_set(e, ING_EINVAL, "'%s' is not a date or timestamp (YYYY-MM-DD[THH:MM[:SS]][Z])", s);
-	bool zoned = n > 10 && (s[n - 1] == 'Z' || strchr(s + 10, '+') || strstr(s + 10, "UTC") ||
-				(n > 16 && strchr(s + 16, '-')));
-	if (!zoned && p) {
-		int64_t u[2], ge = 0, civil = v / US_PER_SEC;
-		int k = tz_resolve(p->tz, civil, u, &ge);
-		v = (k ? u[0] : ge) * US_PER_SEC + v % US_PER_SEC;
-	}
-	*us = v;
-	return 0;
-}
-
 /* {"params": {k: v}} into parallel arrays (in a). */
 static int body_params(json_t *body, struct arena *a, const char ***keys, const char ***vals, size_t *n,
 		       struct err *e)
@@ -777,7 +758,7 @@ static int act_trigger(struct serve_pl *pl, struct st *s, const char *id, json_t
 	if (bad)
 		return err_set(e, ING_EINVAL, "logical_date must be a string (YYYY-MM-DD[THH:MM[:SS]][Z])");
 	struct orch_run_req req = {.kind = "manual", .param_keys = keys, .param_vals = vals, .nparams = np};
-	if (ld && (rc = parse_instant(ld, p, &req.logical_date, e)))
+	if (ld && (rc = orch_parse_instant(ld, p, &req.logical_date, e)))
 		return rc;
 	int64_t run = 0;
 	char *key = NULL;
@@ -822,65 +803,31 @@ static int act_backfill(struct serve_pl *pl, struct st *s, const char *id, json_
 	const char *sa = str_field(body, "start", &bad), *ea = str_field(body, "end", &bad);
 	if (bad || !sa || !ea)
 		return err_set(e, ING_EINVAL, "the body must be JSON {\"start\": DATE, \"end\": DATE, \"params\": {...}}");
-	if (!p->schedule)
-		return err_set(e, ING_EINVAL, "pipeline '%s' has no schedule: backfill needs intervals", p->id);
 	const char **keys, **vals;
-	size_t np;
-	int64_t start, end;
-	if ((rc = body_params(body, a, &keys, &vals, &np, e)) || (rc = parse_instant(sa, p, &start, e)) ||
-	    (rc = parse_instant(ea, p, &end, e)))
-		return rc;
-	if (strlen(ea) == 10)
-		end += US_PER_DAY - 1; /* a date: the whole day */
-	if (end < start)
-		return err_set(e, ING_EINVAL, "end %s is before start %s", ea, sa);
-	/* count first: nothing is created when the range is too long */
-	int64_t t = start / US_PER_SEC - 1, f, nx;
-	size_t total = 0;
-	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end && total <= 10000) {
-		total++;
-		t = f;
-	}
-	if (total > 10000)
-		return err_set(e, ING_ELIMIT, "more than 10000 intervals; narrow start/end");
-	VEC(int64_t) runs = VEC_INIT;
+	size_t np, nruns;
+	int64_t *runs = NULL;
 	int existed = 0;
-	t = start / US_PER_SEC - 1;
-	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end) {
-		if (cron_next(&p->cron, p->tz, f, &nx))
-			break;
-		struct orch_run_req req = {.kind = "backfill", .logical_date = f * US_PER_SEC,
-					   .interval_end = nx * US_PER_SEC, .param_keys = keys,
-					   .param_vals = vals, .nparams = np};
-		int64_t rid;
-		struct err ce = ERR_INIT;
-		int r2 = orch_run_create(s, p, &req, now_us(), &rid, NULL, &ce);
-		if (r2 == ING_EEXIST) {
-			existed++;
-		} else if (r2) {
-			err_move(e, &ce);
-			vec_free(&runs);
-			return r2;
-		} else {
-			vec_push(&runs, rid);
-		}
-		err_clear(&ce);
-		t = f;
-	}
-	if (runs.len)
+	if ((rc = body_params(body, a, &keys, &vals, &np, e)))
+		return rc;
+	rc = orch_backfill(s, p, sa, ea, keys, vals, np, now_us(), &runs, &nruns, &existed, e);
+	if (nruns)
 		orch_wakeup(pl->dir);
+	if (rc) {
+		free(runs);
+		return rc;
+	}
 	jw_key(w, "pipeline");
 	jw_str(w, p->id);
 	jw_key(w, "created");
-	jw_int(w, (int64_t)runs.len);
+	jw_int(w, (int64_t)nruns);
 	jw_key(w, "existing");
 	jw_int(w, existed);
 	jw_key(w, "runs");
 	jw_arr_begin(w);
-	for (size_t i = 0; i < runs.len; i++)
-		jw_int(w, runs.items[i]);
+	for (size_t i = 0; i < nruns; i++)
+		jw_int(w, runs[i]);
 	jw_arr_end(w);
-	vec_free(&runs);
+	free(runs);
 	return 0;
 }
 
