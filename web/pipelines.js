@@ -425,11 +425,15 @@
     return wrap;
   }
 
+  /* Every task of the run, in the pipeline's order: one bar per attempt;
+   * a task that never ran (queued, upstream_failed, skipped, cancelled
+   * before it started) keeps its row with its state written in the lane,
+   * as Airflow's Gantt and grid do, so a failed run shows what it left. */
   function gantt(run) {
-    var ts = run.tasks.filter(function (t) { return t.attempts.length; });
+    var ts = run.tasks;
     var wrap = el('div', 'pl-gantt');
     wrap.id = 'pl-gantt';
-    if (!ts.length) { wrap.appendChild(el('p', 'muted', 'No task has started yet.')); return wrap; }
+    if (!ts.length) { wrap.appendChild(el('p', 'muted', 'This run has no tasks.')); return wrap; }
     var t0 = Infinity, t1 = 0, now = Date.now();
     ts.forEach(function (t) {
       t.attempts.forEach(function (a) {
@@ -440,8 +444,17 @@
     var span = Math.max(t1 - t0, 1);
     ts.forEach(function (t) {
       var row = el('div', 'pl-gantt-row');
+      row.setAttribute('data-task', t.task);
+      row.setAttribute('data-state', t.state);
       row.appendChild(el('span', 'pl-gantt-name', t.task));
       var lane = el('span', 'pl-gantt-lane');
+      if (!t.attempts.length) {
+        var what = t.state === 'queued' || t.state === 'scheduled' ? 'not started' : t.state.replace(/_/g, ' ');
+        var none = el('span', 'pl-gantt-none st-' + t.state, what);
+        none.title = t.task + ': ' + what + ' (no attempt)';
+        on(none, 'click', function () { selectTask(t.task); });
+        lane.appendChild(none);
+      }
       t.attempts.forEach(function (a) {
         var s = Date.parse(a.started_at), e = a.ended_at ? Date.parse(a.ended_at) : now;
         var bar = el('span', 'pl-gantt-bar st-' + a.state);
@@ -452,7 +465,7 @@
         lane.appendChild(bar);
       });
       row.appendChild(lane);
-      row.appendChild(el('span', 'pl-gantt-dur muted', fmtDur(t.duration_s)));
+      row.appendChild(el('span', 'pl-gantt-dur muted', t.attempts.length ? fmtDur(t.duration_s) : '–'));
       wrap.appendChild(row);
     });
     return wrap;
@@ -597,15 +610,23 @@
       runLine.appendChild(info);
       if (canAct()) {
         if (r.state === 'queued' || r.state === 'running') {
-          var cb = el('button', 'btn btn-sm', 'Cancel run (mark failed)');
+          var cb = el('button', 'btn btn-sm', 'Cancel run');
           cb.dataset.action = 'cancel';
           on(cb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/cancel'), function () { return 'Cancel requested for run ' + r.id + '.'; }); });
           runLine.appendChild(cb);
-        } else if (r.tasks.some(function (t) { return t.state === 'failed' || t.state === 'upstream_failed'; })) {
-          var rb = el('button', 'btn btn-sm', 'Rerun failed tasks');
-          rb.dataset.action = 'rerun_failed';
-          on(rb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/rerun_failed'), function (x) { return 'Cleared ' + x.cleared + ' task(s).'; }); });
-          runLine.appendChild(rb);
+        } else {
+          if (r.tasks.some(function (t) { return t.state === 'failed' || t.state === 'upstream_failed'; })) {
+            var rb = el('button', 'btn btn-sm', 'Rerun failed tasks');
+            rb.dataset.action = 'rerun_failed';
+            on(rb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/rerun_failed'), function (x) { return 'Cleared ' + x.cleared + ' task(s).'; }); });
+            runLine.appendChild(rb);
+          }
+          /* Airflow's Mark failed / Mark success of an ended run (a live one is cancelled instead) */
+          var mark = r.state === 'failed' ? 'success' : 'failed';
+          var mb = el('button', 'btn btn-sm', mark === 'failed' ? 'Mark failed' : 'Mark success');
+          mb.dataset.action = 'mark_' + mark;
+          on(mb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/mark_' + mark), function (x) { return 'Run ' + r.id + ' marked ' + x.state + ' (was ' + x.was + ').'; }); });
+          runLine.appendChild(mb);
         }
       }
     } else {

@@ -184,6 +184,16 @@ void orch_wakeup(const char *project_dir);
 int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 		   bool failed_only, int *ncleared, struct err *e);
 
+/* Mark an ended run failed or successful by hand (Airflow's "Mark
+ * failed/success", distinct from cancel, which stops a live run): the
+ * run's state becomes `failed` (reason `marked failed`) or `success`
+ * (reason `marked success`). Marking success also marks its failed,
+ * upstream_failed and skipped tasks success (their attempts and logs stay
+ * as they were); marking failed leaves task states alone. A queued or
+ * running run is ING_ECONFLICT (cancel it, or wait for it to end).
+ * *was gets the state before (static text). */
+int orch_run_mark(struct st *s, int64_t run, bool success, const char **was, struct err *e);
+
 /* ---- run owners (owner.c) ---- */
 
 /* The process that runs a run: recorded when an engine sets it running. */

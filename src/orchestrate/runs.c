@@ -217,6 +217,60 @@ int orch_backfill(struct st *s, const struct pipeline *p, const char *sa, const 
 	return 0;
 }
 
+int orch_run_mark(struct st *s, int64_t run, bool success, const char **was, struct err *e)
+{
+	static const char *const known[] = {"success", "failed", "queued", "running"};
+	*was = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = st_begin(s, e);
+	if (rc)
+		return rc;
+	if ((rc = st_prepare(s, "SELECT state FROM runs WHERE id=?", &q, e)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, run);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		rc = err_set(e, ING_ENOTFOUND, "no run with id %lld", (long long)run);
+		goto fail;
+	}
+	const char *st = (const char *)sqlite3_column_text(q, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (st && !strcmp(st, known[i]))
+			*was = known[i];
+	sqlite3_finalize(q);
+	if (!*was || !strcmp(*was, "queued") || !strcmp(*was, "running")) {
+		rc = err_set(e, ING_ECONFLICT, "run %lld is %s: cancel it (or let it end) before marking it %s",
+			     (long long)run, *was ? *was : "in an unknown state", success ? "success" : "failed");
+		goto fail;
+	}
+	sqlite3_stmt *u = NULL;
+	if ((rc = st_prepare(s, "UPDATE runs SET state=?, reason=? WHERE id=?", &u, e)))
+		goto fail;
+	sqlite3_bind_text(u, 1, success ? "success" : "failed", -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 2, success ? "marked success" : "marked failed", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(u, 3, run);
+	if (sqlite3_step(u) != SQLITE_DONE)
+		rc = err_set(e, ING_EDB, "mark run %lld: %s", (long long)run, sqlite3_errmsg(s->db));
+	sqlite3_finalize(u);
+	if (!rc && success) {
+		if ((rc = st_prepare(s,
+				     "UPDATE tasks SET state='success' WHERE run=? AND state IN "
+				     "('failed','upstream_failed','skipped')",
+				     &u, e)))
+			goto fail;
+		sqlite3_bind_int64(u, 1, run);
+		if (sqlite3_step(u) != SQLITE_DONE)
+			rc = err_set(e, ING_EDB, "mark run %lld's tasks: %s", (long long)run, sqlite3_errmsg(s->db));
+		sqlite3_finalize(u);
+	}
+	if (rc)
+		goto fail;
+	return st_commit(s, e);
+fail:
+	st_rollback(s);
+	return rc;
+}
+
 int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 		   bool failed_only, int *ncleared, struct err *e)
 {

@@ -882,6 +882,23 @@ static int act_clear(struct serve_pl *pl, struct st *s, int64_t run, const char 
 	return 0;
 }
 
+/* Mark failed / mark success: an ended run's outcome set by hand. */
+static int act_mark(struct serve_pl *pl, struct st *s, int64_t run, bool success, struct jw *w, struct err *e)
+{
+	const char *was = NULL;
+	int rc = orch_run_mark(s, run, success, &was, e);
+	if (rc)
+		return rc;
+	orch_wakeup(pl->dir);
+	jw_key(w, "run");
+	jw_int(w, run);
+	jw_key(w, "state");
+	jw_str(w, success ? "success" : "failed");
+	jw_key(w, "was");
+	jw_str(w, was);
+	return 0;
+}
+
 static void audit(struct st *s, struct serve_req *r, const char *action, const char *target,
 		  const char *detail, const char *outcome)
 {
@@ -949,6 +966,8 @@ static int do_action(struct serve_req *r)
 			rc = act_cancel(pl, s, rt->run, a, &w, &e);
 		} else if (!strcmp(rt->action, "rerun_failed")) {
 			rc = act_clear(pl, s, rt->run, NULL, false, true, &w, &e);
+		} else if (!strcmp(rt->action, "mark_failed") || !strcmp(rt->action, "mark_success")) {
+			rc = act_mark(pl, s, rt->run, !strcmp(rt->action, "mark_success"), &w, &e);
 		} else { /* clear */
 			json_t *ds = json_object_get(body, "downstream");
 			if (ds && !json_is_boolean(ds))
