@@ -315,8 +315,8 @@ static void curl_init_once(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* One POST; 0 when the receiver took it (2xx), else why not in why. A
- * transient failure (no connection, timeout, 429, 5xx) sets *again. */
+/* One POST; 0 when the receiver took it (2xx), -2 when no request could
+ * be made, else -1; why not in why. A transient failure (no connection, timeout, 429, 5xx) sets *again. */
 static int post_once(const struct alert_job *a, char *why, size_t whylen, bool *again)
 {
 	*again = false;
@@ -326,7 +326,7 @@ static int post_once(const struct alert_job *a, char *why, size_t whylen, bool *
 		snprintf(why, whylen, "libcurl could not make a request (out of memory?)");
 		if (c)
 			curl_easy_cleanup(c);
-		return -1;
+		return -2;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, a->webhook);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->json);
@@ -366,8 +366,13 @@ static void post_webhook(const struct alert_job *a)
 	for (int i = 0;; i++) {
 		char why[256];
 		bool again;
-		if (!post_once(a, why, sizeof(why), &again))
+		int rc = post_once(a, why, sizeof(why), &again);
+		if (!rc)
 			return;
+		if (rc == -2) {
+			log_warn("alert webhook %s not sent: %s", a->webhook, why);
+			return;
+		}
 		bool last = !again || i == 2;
 		log_warn("alert webhook %s: %s (try %d of 3%s)", a->webhook, why, i + 1,
 			 last ? ", giving up" : ", trying again");
@@ -512,8 +517,6 @@ static void alert(struct orch *x, const struct alert *al, const char *event, str
 		buf_printf(&text, ": %s", error);
 	jw_init(&w, &b, false);
 	jw_obj_begin(&w);
-	jw_key(&w, "text");
-	jw_str(&w, buf_cstr(&text));
 	jw_key(&w, "event");
 	jw_str(&w, event);
 	jw_key(&w, "pipeline");
@@ -537,6 +540,8 @@ static void alert(struct orch *x, const struct alert *al, const char *event, str
 	jw_str(&w, error);
 	jw_key(&w, "log");
 	jw_str(&w, t ? t->log_path : NULL);
+	jw_key(&w, "text");
+	jw_str(&w, buf_cstr(&text));
 	jw_obj_end(&w);
 	buf_free(&text);
 	char *json = buf_detach(&b, NULL);
@@ -1519,8 +1524,8 @@ static int64_t check_sla(struct orch *x, const struct pipeline *p, int64_t now)
 	ts_format_iso(deadline, dl);
 	ts_format_iso(midnight, md);
 	struct buf text = BUF_INIT;
-	buf_printf(&text, ":warning: ingot: pipeline *%s* missed its SLA: no run succeeded between %s and %s (%s %s)",
-		   p->id, md, dl, p->sla, tz_name(p->tz));
+	buf_printf(&text, ":warning: ingot: pipeline *%s* missed its SLA: no run had succeeded by %s %s (%s; since %s)",
+		   p->id, p->sla, tz_name(p->tz), dl, md);
 	struct buf b = BUF_INIT;
 	struct jw w;
 	jw_init(&w, &b, false);
