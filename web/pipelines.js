@@ -69,6 +69,7 @@
     return Math.floor(s / 3600) + 'h' + Math.round((s % 3600) / 60) + 'm';
   }
   function canAct() { return !me || !me.auth || me.role === 'operator' || me.role === 'admin'; }
+  function isAdmin() { return !me || !me.auth || me.role === 'admin'; }
 
   var bannerEl;
   function banner(kind, msg) {
@@ -109,6 +110,17 @@
     p.setAttribute('aria-current', 'page');
     nav.appendChild(d);
     nav.appendChild(p);
+    if (isAdmin()) {
+      var au = link(el('a', 'tab', 'Audit log'), '/audit');
+      au.id = 'pl-nav-audit';
+      if (location.pathname === '/audit') {
+        p.className = 'tab';
+        p.removeAttribute('aria-current');
+        au.className = 'tab active';
+        au.setAttribute('aria-current', 'page');
+      }
+      nav.appendChild(au);
+    }
     top.appendChild(nav);
     var u = el('div', 'user');
     if (me && me.auth && me.user) u.appendChild(el('span', 'muted', me.user + ' · ' + me.role));
@@ -677,6 +689,55 @@
     return refreshFn();
   }
 
+  /* ------------------------------------------------------------ audit log */
+
+  /* /audit (admins): who did what to which pipeline, run or task, and how
+   * it ended (ok, denied, the error), newest first, 100 a page. */
+  function auditPage() {
+    shell('Audit log');
+    var card = el('section', 'card pl-card');
+    card.appendChild(el('h1', 'pl-h1', 'Audit log'));
+    var body = el('div', 'pl-body');
+    card.appendChild(body);
+    main.appendChild(card);
+    var t = el('table', 'pl-table');
+    t.id = 'pl-audit';
+    var hr = el('tr');
+    ['When', 'User', 'Role', 'Action', 'Target', 'Detail', 'Outcome'].forEach(function (h) { hr.appendChild(el('th', '', h)); });
+    var thead = el('thead');
+    thead.appendChild(hr);
+    t.appendChild(thead);
+    var tb = el('tbody');
+    t.appendChild(tb);
+    body.appendChild(t);
+    var more = el('button', 'btn btn-sm', 'Older entries');
+    more.hidden = true;
+    body.appendChild(more);
+    var before = null;
+    function page() {
+      return getJson(API + '/audit?limit=100' + (before ? '&before=' + before : '')).then(function (d) {
+        d.entries.forEach(function (x) {
+          var tr = el('tr');
+          tr.dataset.action = x.action;
+          tr.dataset.outcome = x.outcome === 'ok' ? 'ok' : x.outcome.indexOf('denied') === 0 ? 'denied' : 'error';
+          tr.appendChild(el('td', 'pl-mono', fmtTime(x.at)));
+          tr.appendChild(el('td', '', x.user || ''));
+          tr.appendChild(el('td', '', x.role || ''));
+          tr.appendChild(el('td', 'pl-mono', x.action));
+          tr.appendChild(el('td', 'pl-mono', x.target));
+          tr.appendChild(el('td', 'pl-mono pl-small', x.detail === null ? '' : JSON.stringify(x.detail)));
+          tr.appendChild(el('td', tr.dataset.outcome === 'ok' ? '' : 'error-text', x.outcome));
+          tb.appendChild(tr);
+        });
+        if (!tb.children.length) body.insertBefore(el('p', 'muted', 'No action was taken yet.'), t);
+        before = d.next_before;
+        more.hidden = !before;
+      }, function (e) { banner('error', e.status === 403 ? 'The audit log is for admins.' : e.message); });
+    }
+    on(more, 'click', page);
+    return page();
+  }
+
   /* ------------------------------------------------------------ routing */
 
   function route() {
@@ -684,13 +745,14 @@
     lastLogKey = null;
     logCard = null;
     refreshFn = null;
+    if (location.pathname === '/audit') return auditPage();
     var parts = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts.length >= 2) return pipelinePage(parts[1]);
     return listPage();
   }
 
   window.IngotPipelines = {
-    handles: function (path) { return path === '/pipelines' || path.indexOf('/pipelines/') === 0; },
+    handles: function (path) { return path === '/pipelines' || path.indexOf('/pipelines/') === 0 || path === '/audit'; },
     start: function (m) {
       me = m;
       csrf = (m && m.csrf) || '';
