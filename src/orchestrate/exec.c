@@ -217,6 +217,7 @@ static void job_free(struct job *j)
 		return;
 	if (j->ctx.log)
 		fclose(j->ctx.log);
+	free(j->ctx.results_path);
 	cancel_free(j->ctx.cancel);
 	free(j->text);
 	for (size_t i = 0; i < j->ntables; i++)
@@ -726,6 +727,85 @@ static void finish_attempt(struct orch *x, struct orun *r, struct otask *t, bool
 			 error ? error : "");
 		alert(x, &t->def->pol.alerts.on_failure, "task_failure", r, t, error);
 	}
+}
+
+/* on_test_failure: the data tests of a dbt task's run that failed or
+ * errored (its run_results.json, a few KB; read here, on the engine's
+ * thread, only when the pipeline declares the alert). */
+static void test_failure_alert(struct orch *x, struct orun *r, struct otask *t, const char *path)
+{
+	const struct alert *al = &r->p->on_test_failure;
+	if (!al->webhook && !al->command)
+		return;
+	json_error_t je;
+	json_t *rr = json_load_file(path, 0, &je);
+	if (!rr) {
+		log_warn("on_test_failure: %s:%d: %s (no test-failure alert for task %s)", path, je.line, je.text,
+			 t->def->id);
+		return;
+	}
+	json_t *fails = json_array();
+	size_t i;
+	json_t *res;
+	json_array_foreach(json_object_get(rr, "results"), i, res)
+	{
+		const char *id = json_string_value(json_object_get(res, "unique_id"));
+		const char *st = json_string_value(json_object_get(res, "status"));
+		if (!id || !st || strncmp(id, "test.", 5) || (strcmp(st, "fail") && strcmp(st, "error")))
+			continue;
+		json_t *f = json_object();
+		json_object_set_new(f, "unique_id", json_string(id));
+		json_object_set_new(f, "status", json_string(st));
+		json_t *n = json_object_get(res, "failures");
+		json_object_set(f, "failures", n && json_is_integer(n) ? n : json_null());
+		json_t *msg = json_object_get(res, "message");
+		json_object_set(f, "message", msg && json_is_string(msg) ? msg : json_null());
+		json_array_append_new(fails, f);
+	}
+	json_decref(rr);
+	size_t nf = json_array_size(fails);
+	if (!nf) {
+		json_decref(fails);
+		return;
+	}
+	char ld[40];
+	ts_format_iso(r->logical, ld);
+	struct buf text = BUF_INIT;
+	buf_printf(&text, ":red_circle: ingot: pipeline *%s* task *%s*: %zu data test%s failed —", r->p->id,
+		   t->def->id, nf, nf == 1 ? "" : "s");
+	json_array_foreach(fails, i, res)
+	{
+		if (i == 10) {
+			buf_printf(&text, " and %zu more", nf - 10);
+			break;
+		}
+		const char *id = json_string_value(json_object_get(res, "unique_id"));
+		buf_printf(&text, "%s %s (%s)", i ? "," : "", id, json_string_value(json_object_get(res, "status")));
+	}
+	buf_printf(&text, " — run %s (logical date %s)", r->key, ld);
+	json_t *body = json_object();
+	json_object_set_new(body, "text", json_string(buf_cstr(&text)));
+	json_object_set_new(body, "event", json_string("test_failure"));
+	json_object_set_new(body, "pipeline", json_string(r->p->id));
+	json_object_set_new(body, "run_id", json_string(r->key));
+	json_object_set_new(body, "run", json_integer(r->id));
+	json_object_set_new(body, "logical_date", json_string(ld));
+	json_object_set_new(body, "task", json_string(t->def->id));
+	json_object_set_new(body, "tests", fails);
+	buf_free(&text);
+	char *json = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!json)
+		return;
+	char n[24];
+	snprintf(n, sizeof(n), "%zu", nf);
+	const char *keys[] = {"INGOT_EVENT", "INGOT_PIPELINE", "INGOT_RUN_ID", "INGOT_TASK", "INGOT_TESTS_FAILED",
+			      "INGOT_ALERT_JSON"};
+	char *mine = xstrdup(json); /* alert_send takes a malloc'd body; json_dumps' is jansson's */
+	free(json);
+	const char *vals[] = {"test_failure", r->p->id, r->key, t->def->id, n, mine};
+	alert_send(x, al, mine, keys, vals, ARRAY_SIZE(keys));
+	log_info("alert test_failure: %s %s (%zu test(s))", r->key, t->def->id, nf);
 }
 
 /* ---------------------------------------------------------- starting tasks */
@@ -1890,6 +1970,8 @@ static void drain_jobs(struct orch *x)
 			fclose(j->ctx.log);
 			j->ctx.log = NULL;
 		}
+		if (j->ctx.results_path) /* before finish_attempt, which may end (and free) the run */
+			test_failure_alert(x, r, t, j->ctx.results_path);
 		finish_attempt(x, r, t, j->rc == 0, j->rc ? 1 : 0, m);
 		free(m);
 		job_free(j);

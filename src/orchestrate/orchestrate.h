@@ -86,6 +86,10 @@ struct orch_task_ctx {
 	FILE *log;
 	const char *log_path;
 	struct cancel *cancel; /* engine-owned */
+	/* out, set by the dbt hook when its run wrote artifacts: the path of
+	 * that run's run_results.json (malloc'd; the engine frees it). The
+	 * engine reads the tests' results from it for on_test_failure. */
+	char *results_path;
 };
 /* cancel_requested(c->cancel) */
 bool orch_ctx_cancelled(struct orch_task_ctx *c);

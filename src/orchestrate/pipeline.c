@@ -247,6 +247,7 @@ static const struct yfield top_fields[] = {
 	{"on_retry", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_retry), false, set_alert, YS_MAP},
 	{"sla", YF_STR, offsetof(struct top_dec, p.sla), false, NULL, 0},
 	{"on_sla_miss", YF_CUSTOM, offsetof(struct top_dec, p.on_sla_miss), false, set_alert, YS_MAP},
+	{"on_test_failure", YF_CUSTOM, offsetof(struct top_dec, p.on_test_failure), false, set_alert, YS_MAP},
 	{"tags", YF_STRLIST, offsetof(struct top_dec, p.tags), false, NULL, 0},
 	{"tasks", YF_NODE, offsetof(struct top_dec, tasks), true, NULL, YS_SEQ},
 	{0},

@@ -21,6 +21,7 @@
  *   on_failure: {webhook: URL, command: "..."}   # run-level alerts
  *   sla: "06:00"                 # a run must have succeeded by then, each day
  *   on_sla_miss: {webhook: URL, command: "..."}
+ *   on_test_failure: {webhook: URL, command: "..."}  # a dbt task's tests failed
  *   on_success: ...
  *   on_retry: ...                      # any task of the run retrying
  *   tags: [a, b]
@@ -157,6 +158,9 @@ struct pipeline {
 	bool has_sla;
 	int sla_min; /* minutes after local midnight */
 	struct alert on_sla_miss;
+	/* on_test_failure: a dbt task's data tests failed or errored (whether
+	 * or not the task failed: a test of severity warn does not fail it) */
+	struct alert on_test_failure;
 	struct ystrlist tags;
 	struct task_def *tasks;
 	size_t ntasks;

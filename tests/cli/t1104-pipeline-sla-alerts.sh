@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t1104: alerts of the operations issue — webhook bodies are Slack-compatible
 # (a `text` line), a webhook answered 500 is tried again (and the tries are
-# logged), and a pipeline's SLA (`sla: HH:MM`, `on_sla_miss:`) alerts once
+# logged), `on_test_failure` names the data tests a dbt task's run failed
+# (not those that only warn; nothing when the tests pass), and a pipeline's SLA (`sla: HH:MM`, `on_sla_miss:`) alerts once
 # when no run succeeded by then that day, not when one did; bad `sla:`
 # values are errors at file:line:col. The receiver is a python3 listener on
 # 127.0.0.1 that answers its first POST with 500.
@@ -76,6 +77,56 @@ assert b["pipeline"] == "failing" and b["state"] == "failed", b
 grep -q "alert webhook http://127.0.0.1:$PORT/run-failed: HTTP 500 (try 1 of 3, trying again)" .err ||
   fail "the failed try is not logged: $ERR"
 
+# test failures: a seed with a NULL; not_null fails (error), unique warns (severity warn)
+: > hooks.txt
+cat > dbt_project.yml <<'EOF'
+name: alerts
+version: '1.0'
+config-version: 2
+profile: alerts
+EOF
+engine_profile duckdb alerts > profiles.yml
+mkdir -p seeds models
+printf 'id,name\n1,a\n2,\n2,c\n' > seeds/people.csv
+cat > models/schema.yml <<'EOF'
+version: 2
+seeds:
+  - name: people
+    columns:
+      - name: name
+        tests: [not_null]
+      - name: id
+        tests: [{unique: {config: {severity: warn}}}]
+EOF
+cat > pipelines/tested.yml <<EOF
+pipeline: tested
+on_test_failure: {webhook: "http://127.0.0.1:$PORT/tests", command: "echo \$INGOT_EVENT \$INGOT_TASK \$INGOT_TESTS_FAILED >> tests-cmd.txt"}
+tasks:
+  - {id: dbt_build, build: {select: "*"}}
+EOF
+run "$INGOT" pipeline run tested
+expect_rc 1
+for i in $(seq 100); do [ -s hooks.txt ] && [ -s tests-cmd.txt ] && break; sleep 0.1; done
+[ "$(cat tests-cmd.txt)" = "test_failure dbt_build 1" ] || fail "the test-failure command: $(cat tests-cmd.txt 2>/dev/null)"
+[ "$(wc -l < hooks.txt)" -eq 1 ] || fail "one test-failure webhook: $(cat hooks.txt)"
+cut -d' ' -f3- hooks.txt | "$PY" -c '
+import json, sys
+b = json.load(sys.stdin)
+assert b["event"] == "test_failure" and b["pipeline"] == "tested" and b["task"] == "dbt_build", b
+t = b["tests"]
+assert [x["status"] for x in t] == ["fail"] and t[0]["unique_id"].startswith("test.alerts.not_null_people_name"), t
+assert t[0]["failures"] == 1, t
+assert "1 data test failed" in b["text"] and "not_null_people_name" in b["text"], b["text"]
+' || fail "the test-failure body: $(cat hooks.txt)"
+# the NULL fixed: the build succeeds with the unique warning; a warn is not a failure: no alert
+printf 'id,name\n1,a\n2,b\n2,c\n' > seeds/people.csv
+: > hooks.txt; : > tests-cmd.txt
+run "$INGOT" pipeline run tested
+expect_rc 0
+sleep 1
+[ ! -s hooks.txt ] && [ ! -s tests-cmd.txt ] || fail "an alert for passing (or warning) tests: $(cat hooks.txt tests-cmd.txt)"
+rm -f pipelines/tested.yml
+
 # SLAs at 00:00 UTC: `missed` has no run, `met` has a run that ended by then
 : > hooks.txt
 for p in missed met; do
@@ -121,4 +172,4 @@ sleep 1
 kill -TERM $S
 wait $S || fail "the scheduler exited $? on SIGTERM"
 S=
-echo "t1104: Slack-compatible bodies, retried webhooks and SLA misses alerted once"
+echo "t1104: Slack-compatible bodies, retried webhooks, test failures and SLA misses alerted"
