@@ -69,6 +69,7 @@
     return Math.floor(s / 3600) + 'h' + Math.round((s % 3600) / 60) + 'm';
   }
   function canAct() { return !me || !me.auth || me.role === 'operator' || me.role === 'admin'; }
+  function isAdmin() { return !me || !me.auth || me.role === 'admin'; }
 
   var bannerEl;
   function banner(kind, msg) {
@@ -109,6 +110,17 @@
     p.setAttribute('aria-current', 'page');
     nav.appendChild(d);
     nav.appendChild(p);
+    if (isAdmin()) {
+      var au = link(el('a', 'tab', 'Audit log'), '/audit');
+      au.id = 'pl-nav-audit';
+      if (location.pathname === '/audit') {
+        p.className = 'tab';
+        p.removeAttribute('aria-current');
+        au.className = 'tab active';
+        au.setAttribute('aria-current', 'page');
+      }
+      nav.appendChild(au);
+    }
     top.appendChild(nav);
     var u = el('div', 'user');
     if (me && me.auth && me.user) u.appendChild(el('span', 'muted', me.user + ' · ' + me.role));
@@ -425,11 +437,15 @@
     return wrap;
   }
 
+  /* Every task of the run, in the pipeline's order: one bar per attempt;
+   * a task that never ran (queued, upstream_failed, skipped, cancelled
+   * before it started) keeps its row with its state written in the lane,
+   * as Airflow's Gantt and grid do, so a failed run shows what it left. */
   function gantt(run) {
-    var ts = run.tasks.filter(function (t) { return t.attempts.length; });
+    var ts = run.tasks;
     var wrap = el('div', 'pl-gantt');
     wrap.id = 'pl-gantt';
-    if (!ts.length) { wrap.appendChild(el('p', 'muted', 'No task has started yet.')); return wrap; }
+    if (!ts.length) { wrap.appendChild(el('p', 'muted', 'This run has no tasks.')); return wrap; }
     var t0 = Infinity, t1 = 0, now = Date.now();
     ts.forEach(function (t) {
       t.attempts.forEach(function (a) {
@@ -440,8 +456,17 @@
     var span = Math.max(t1 - t0, 1);
     ts.forEach(function (t) {
       var row = el('div', 'pl-gantt-row');
+      row.setAttribute('data-task', t.task);
+      row.setAttribute('data-state', t.state);
       row.appendChild(el('span', 'pl-gantt-name', t.task));
       var lane = el('span', 'pl-gantt-lane');
+      if (!t.attempts.length) {
+        var what = t.state === 'queued' || t.state === 'scheduled' ? 'not started' : t.state.replace(/_/g, ' ');
+        var none = el('span', 'pl-gantt-none st-' + t.state, what);
+        none.title = t.task + ': ' + what + ' (no attempt)';
+        on(none, 'click', function () { selectTask(t.task); });
+        lane.appendChild(none);
+      }
       t.attempts.forEach(function (a) {
         var s = Date.parse(a.started_at), e = a.ended_at ? Date.parse(a.ended_at) : now;
         var bar = el('span', 'pl-gantt-bar st-' + a.state);
@@ -452,7 +477,7 @@
         lane.appendChild(bar);
       });
       row.appendChild(lane);
-      row.appendChild(el('span', 'pl-gantt-dur muted', fmtDur(t.duration_s)));
+      row.appendChild(el('span', 'pl-gantt-dur muted', t.attempts.length ? fmtDur(t.duration_s) : '–'));
       wrap.appendChild(row);
     });
     return wrap;
@@ -597,15 +622,23 @@
       runLine.appendChild(info);
       if (canAct()) {
         if (r.state === 'queued' || r.state === 'running') {
-          var cb = el('button', 'btn btn-sm', 'Cancel run (mark failed)');
+          var cb = el('button', 'btn btn-sm', 'Cancel run');
           cb.dataset.action = 'cancel';
           on(cb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/cancel'), function () { return 'Cancel requested for run ' + r.id + '.'; }); });
           runLine.appendChild(cb);
-        } else if (r.tasks.some(function (t) { return t.state === 'failed' || t.state === 'upstream_failed'; })) {
-          var rb = el('button', 'btn btn-sm', 'Rerun failed tasks');
-          rb.dataset.action = 'rerun_failed';
-          on(rb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/rerun_failed'), function (x) { return 'Cleared ' + x.cleared + ' task(s).'; }); });
-          runLine.appendChild(rb);
+        } else {
+          if (r.tasks.some(function (t) { return t.state === 'failed' || t.state === 'upstream_failed'; })) {
+            var rb = el('button', 'btn btn-sm', 'Rerun failed tasks');
+            rb.dataset.action = 'rerun_failed';
+            on(rb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/rerun_failed'), function (x) { return 'Cleared ' + x.cleared + ' task(s).'; }); });
+            runLine.appendChild(rb);
+          }
+          /* Airflow's Mark failed / Mark success of an ended run (a live one is cancelled instead) */
+          var mark = r.state === 'failed' ? 'success' : 'failed';
+          var mb = el('button', 'btn btn-sm', mark === 'failed' ? 'Mark failed' : 'Mark success');
+          mb.dataset.action = 'mark_' + mark;
+          on(mb, 'click', function () { act(postJson(API + '/runs/' + r.id + '/mark_' + mark), function (x) { return 'Run ' + r.id + ' marked ' + x.state + ' (was ' + x.was + ').'; }); });
+          runLine.appendChild(mb);
         }
       }
     } else {
@@ -656,6 +689,55 @@
     return refreshFn();
   }
 
+  /* ------------------------------------------------------------ audit log */
+
+  /* /audit (admins): who did what to which pipeline, run or task, and how
+   * it ended (ok, denied, the error), newest first, 100 a page. */
+  function auditPage() {
+    shell('Audit log');
+    var card = el('section', 'card pl-card');
+    card.appendChild(el('h1', 'pl-h1', 'Audit log'));
+    var body = el('div', 'pl-body');
+    card.appendChild(body);
+    main.appendChild(card);
+    var t = el('table', 'pl-table');
+    t.id = 'pl-audit';
+    var hr = el('tr');
+    ['When', 'User', 'Role', 'Action', 'Target', 'Detail', 'Outcome'].forEach(function (h) { hr.appendChild(el('th', '', h)); });
+    var thead = el('thead');
+    thead.appendChild(hr);
+    t.appendChild(thead);
+    var tb = el('tbody');
+    t.appendChild(tb);
+    body.appendChild(t);
+    var more = el('button', 'btn btn-sm', 'Older entries');
+    more.hidden = true;
+    body.appendChild(more);
+    var before = null;
+    function page() {
+      return getJson(API + '/audit?limit=100' + (before ? '&before=' + before : '')).then(function (d) {
+        d.entries.forEach(function (x) {
+          var tr = el('tr');
+          tr.dataset.action = x.action;
+          tr.dataset.outcome = x.outcome === 'ok' ? 'ok' : x.outcome.indexOf('denied') === 0 ? 'denied' : 'error';
+          tr.appendChild(el('td', 'pl-mono', fmtTime(x.at)));
+          tr.appendChild(el('td', '', x.user || ''));
+          tr.appendChild(el('td', '', x.role || ''));
+          tr.appendChild(el('td', 'pl-mono', x.action));
+          tr.appendChild(el('td', 'pl-mono', x.target));
+          tr.appendChild(el('td', 'pl-mono pl-small', x.detail === null ? '' : JSON.stringify(x.detail)));
+          tr.appendChild(el('td', tr.dataset.outcome === 'ok' ? '' : 'error-text', x.outcome));
+          tb.appendChild(tr);
+        });
+        if (!tb.children.length) body.insertBefore(el('p', 'muted', 'No action was taken yet.'), t);
+        before = d.next_before;
+        more.hidden = !before;
+      }, function (e) { banner('error', e.status === 403 ? 'The audit log is for admins.' : e.message); });
+    }
+    on(more, 'click', page);
+    return page();
+  }
+
   /* ------------------------------------------------------------ routing */
 
   function route() {
@@ -663,13 +745,14 @@
     lastLogKey = null;
     logCard = null;
     refreshFn = null;
+    if (location.pathname === '/audit') return auditPage();
     var parts = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts.length >= 2) return pipelinePage(parts[1]);
     return listPage();
   }
 
   window.IngotPipelines = {
-    handles: function (path) { return path === '/pipelines' || path.indexOf('/pipelines/') === 0; },
+    handles: function (path) { return path === '/pipelines' || path.indexOf('/pipelines/') === 0 || path === '/audit'; },
     start: function (m) {
       me = m;
       csrf = (m && m.csrf) || '';

@@ -132,24 +132,6 @@ static int find_pipeline(struct cmd_ctx *c, const char *dir, const char *id, str
 	return rc;
 }
 
-/* A date or timestamp; without a zone it is read in the pipeline's zone. */
-static int parse_instant(const char *s, const struct pipeline *p, int64_t *us, struct err *e)
-{
-	size_t n = strlen(s);
-	int64_t v;
-	if (ts_parse(s, n, &v))
-		return err_set(e, ING_EINVAL, "'%s' is not a date or timestamp (YYYY-MM-DD[THH:MM[:SS]][Z])", s);
-	bool zoned = n > 10 && (s[n - 1] == 'Z' || strchr(s + 10, '+') || strstr(s + 10, "UTC") ||
-				(n > 16 && strchr(s + 16, '-')));
-	if (!zoned && p) {
-		int64_t u[2], ge = 0, civil = v / US_PER_SEC;
-		int k = tz_resolve(p->tz, civil, u, &ge);
-		v = (k ? u[0] : ge) * US_PER_SEC + v % US_PER_SEC;
-	}
-	*us = v;
-	return 0;
-}
-
 static int parse_params(struct cmd_ctx *c, const char ***keys, const char ***vals, size_t *n)
 {
 	size_t np;
@@ -562,7 +544,7 @@ static int create_from_args(struct cmd_ctx *c, const char *dir, struct arena *a,
 	struct orch_run_req req = {.kind = "manual", .param_keys = keys, .param_vals = vals,
 				   .nparams = np};
 	const char *ld = cmd_str(c, "logical-date", NULL);
-	if (!rc && ld && parse_instant(ld, p, &req.logical_date, &c->err))
+	if (!rc && ld && orch_parse_instant(ld, p, &req.logical_date, &c->err))
 		rc = 2;
 	struct st *s = NULL;
 	if (!rc && open_state(dir, &s, &c->err))
@@ -666,66 +648,32 @@ static int run_backfill(struct cmd_ctx *c)
 	struct st *s = NULL;
 	const char **keys = NULL, **vals = NULL;
 	size_t np = 0;
-	VEC(int64_t) runs = VEC_INIT;
-	int64_t start, end;
+	int64_t *runs = NULL;
+	size_t nruns = 0;
+	int existed = 0;
 	int rc = 0;
 	if (find_pipeline(c, dir, c->pos.items[0], a, &p, &c->err) || parse_params(c, &keys, &vals, &np) ||
-	    parse_instant(sa, p, &start, &c->err) || parse_instant(ea, p, &end, &c->err) ||
-	    open_state(dir, &s, &c->err)) {
+	    open_state(dir, &s, &c->err) ||
+	    orch_backfill(s, p, sa, ea, keys, vals, np, now_us(), &runs, &nruns, &existed, &c->err)) {
 		rc = 2;
 		goto done;
 	}
-	if (strlen(ea) == 10)
-		end += US_PER_DAY - 1; /* a date: the whole day */
-	if (!p->schedule) {
-		rc = 2;
-		err_set(&c->err, ING_EINVAL, "pipeline '%s' has no schedule: backfill needs intervals", p->id);
-		goto done;
-	}
-	int64_t t = start / US_PER_SEC - 1, f, nx;
-	int created = 0, existed = 0;
-	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end) {
-		if (cron_next(&p->cron, p->tz, f, &nx))
-			break;
-		struct orch_run_req req = {.kind = "backfill", .logical_date = f * US_PER_SEC,
-					   .interval_end = nx * US_PER_SEC, .param_keys = keys,
-					   .param_vals = vals, .nparams = np};
-		int64_t id;
-		struct err e = ERR_INIT;
-		int r = orch_run_create(s, p, &req, now_us(), &id, NULL, &e);
-		if (r == ING_EEXIST) {
-			existed++;
-		} else if (r) {
-			err_move(&c->err, &e);
-			rc = 2;
-			goto done;
-		} else {
-			vec_push(&runs, id);
-			created++;
-		}
-		err_clear(&e);
-		t = f;
-		if (runs.len > 10000) {
-			rc = 2;
-			err_set(&c->err, ING_ELIMIT, "more than 10000 intervals; narrow --start/--end");
-			goto done;
-		}
-	}
+	int created = (int)nruns;
 	fprintf(c->out, "backfill %s: %d run(s) created%s\n", p->id, created,
 	       existed ? " (some intervals already had a backfill run)" : "");
 	st_close(s);
 	s = NULL;
-	if (runs.len) {
+	if (nruns) {
 		if (orch_scheduler_running(dir, NULL)) {
 			orch_wakeup(dir);
 			fprintf(c->out, "queued for the scheduler\n");
 		} else {
-			rc = pipeline_foreground(c, dir, runs.items, runs.len, (int)cmd_int(c, "parallelism", 0), -1);
+			rc = pipeline_foreground(c, dir, runs, nruns, (int)cmd_int(c, "parallelism", 0), -1);
 		}
 	}
 done:
 	st_close(s);
-	vec_free(&runs);
+	free(runs);
 	free_params(keys, vals, np);
 	arena_free(a);
 	free(dir);

@@ -41,6 +41,7 @@
  */
 #include "orchestrate/orch_int.h"
 #include "orchestrate/state_int.h"
+#include "orchestrate/tz.h"
 #include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/fs.h"
@@ -177,6 +178,15 @@ struct orch {
 	pthread_mutex_t amu;
 	pthread_cond_t acv;
 	int alerts_inflight;
+	/* SLAs: the last local day each pipeline's SLA was settled (met or
+	 * alerted), so a miss alerts once a day, across reloads */
+	struct {
+		struct sla_seen {
+			char *pipeline;
+			int64_t day;
+		} *items;
+		size_t len, cap;
+	} sla;
 	sigset_t oldmask;
 	bool sigmasked;
 	struct orch_owner owner; /* this process, recorded on the runs it runs */
@@ -207,6 +217,7 @@ static void job_free(struct job *j)
 		return;
 	if (j->ctx.log)
 		fclose(j->ctx.log);
+	free(j->ctx.results_path);
 	cancel_free(j->ctx.cancel);
 	free(j->text);
 	for (size_t i = 0; i < j->ntables; i++)
@@ -305,21 +316,18 @@ static void curl_init_once(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void post_webhook(const struct alert_job *a)
+/* One POST; 0 when the receiver took it (2xx), -2 when no request could
+ * be made, else -1; why not in why. A transient failure (no connection, timeout, 429, 5xx) sets *again. */
+static int post_once(const struct alert_job *a, char *why, size_t whylen, bool *again)
 {
-	if (curl_init_rc != CURLE_OK) {
-		log_warn("alert webhook %s not sent: libcurl could not be initialised (%s)", a->webhook,
-			 curl_easy_strerror(curl_init_rc));
-		return;
-	}
+	*again = false;
 	CURL *c = curl_easy_init();
 	struct curl_slist *hd = c ? curl_slist_append(NULL, "Content-Type: application/json") : NULL;
 	if (!c || !hd) {
-		log_warn("alert webhook %s not sent: libcurl could not make a request (out of memory?)",
-			 a->webhook);
+		snprintf(why, whylen, "libcurl could not make a request (out of memory?)");
 		if (c)
 			curl_easy_cleanup(c);
-		return;
+		return -2;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, a->webhook);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->json);
@@ -330,12 +338,49 @@ static void post_webhook(const struct alert_job *a)
 	CURLcode rc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK)
-		log_warn("alert webhook %s: %s", a->webhook, curl_easy_strerror(rc));
-	else if (status >= 300)
-		log_warn("alert webhook %s: HTTP %ld", a->webhook, status);
+	int out = 0;
+	if (rc != CURLE_OK) {
+		snprintf(why, whylen, "%s", curl_easy_strerror(rc));
+		*again = true;
+		out = -1;
+	} else if (status < 200 || status >= 300) {
+		snprintf(why, whylen, "HTTP %ld", status);
+		*again = status == 429 || status >= 500;
+		out = -1;
+	}
 	curl_slist_free_all(hd);
 	curl_easy_cleanup(c);
+	return out;
+}
+
+/* The POST, tried 3 times (1 s, then 4 s apart) while the failure is
+ * transient; every failed try is logged. Runs on the alert's own thread:
+ * the scheduler never waits for it. */
+static void post_webhook(const struct alert_job *a)
+{
+	if (curl_init_rc != CURLE_OK) {
+		log_warn("alert webhook %s not sent: libcurl could not be initialised (%s)", a->webhook,
+			 curl_easy_strerror(curl_init_rc));
+		return;
+	}
+	static const unsigned delay_s[] = {1, 4};
+	for (int i = 0;; i++) {
+		char why[256];
+		bool again;
+		int rc = post_once(a, why, sizeof(why), &again);
+		if (!rc)
+			return;
+		if (rc == -2) {
+			log_warn("alert webhook %s not sent: %s", a->webhook, why);
+			return;
+		}
+		bool last = !again || i == 2;
+		log_warn("alert webhook %s: %s (try %d of 3%s)", a->webhook, why, i + 1,
+			 last ? ", giving up" : ", trying again");
+		if (last)
+			return;
+		sleep(delay_s[i]);
+	}
 }
 #endif
 
@@ -415,7 +460,42 @@ static void env_free(char **env)
 	free(env);
 }
 
-/* Fire an alert for a run (task == NULL) or a task. */
+/* Start the alert's job (webhook POST and/or command) on a detached
+ * thread with the JSON body; keys/vals are the command's environment. */
+static void alert_send(struct orch *x, const struct alert *al, char *json, const char *const *keys,
+		       const char *const *vals, size_t nenv)
+{
+	struct alert_job *a = xcalloc(1, sizeof(*a));
+	a->x = x;
+	a->webhook = al->webhook ? xstrdup(al->webhook) : NULL;
+	a->command = al->command ? xstrdup(al->command) : NULL;
+	a->json = json;
+	a->env = env_with(keys, vals, nenv);
+	pthread_mutex_lock(&x->amu);
+	x->alerts_inflight++;
+	pthread_mutex_unlock(&x->amu);
+	pthread_t th;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (log_thread_create(&th, &attr, alert_main, a)) {
+		log_warn("cannot start an alert thread");
+		pthread_mutex_lock(&x->amu);
+		x->alerts_inflight--;
+		pthread_mutex_unlock(&x->amu);
+		free(a->webhook);
+		free(a->command);
+		free(a->json);
+		env_free(a->env);
+		free(a);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* Fire an alert for a run (task == NULL) or a task. The body is
+ * Slack-compatible: `text` is the message a Slack (or Mattermost, Teams
+ * workflow, Discord /slack) incoming webhook shows; the other fields are
+ * for receivers that read them. */
 static void alert(struct orch *x, const struct alert *al, const char *event, struct orun *r,
 		  struct otask *t, const char *error)
 {
@@ -425,6 +505,17 @@ static void alert(struct orch *x, const struct alert *al, const char *event, str
 	struct jw w;
 	char ld[40];
 	ts_format_iso(r->logical, ld);
+	const char *state = t ? tstate_names[t->st] : rstate_names[r->st];
+	struct buf text = BUF_INIT;
+	bool bad = strstr(event, "failure") != NULL || strstr(event, "retry") != NULL;
+	buf_printf(&text, "%s ingot: pipeline *%s*", bad ? ":red_circle:" : ":large_green_circle:", r->p->id);
+	if (t)
+		buf_printf(&text, " task *%s* %s (attempt %d)", t->def->id, state, t->attempt_seq);
+	else
+		buf_printf(&text, " run %s", state);
+	buf_printf(&text, " — run %s (logical date %s)", r->key, ld);
+	if (error)
+		buf_printf(&text, ": %s", error);
 	jw_init(&w, &b, false);
 	jw_obj_begin(&w);
 	jw_key(&w, "event");
@@ -445,43 +536,23 @@ static void alert(struct orch *x, const struct alert *al, const char *event, str
 	else
 		jw_null(&w);
 	jw_key(&w, "state");
-	jw_str(&w, t ? tstate_names[t->st] : rstate_names[r->st]);
+	jw_str(&w, state);
 	jw_key(&w, "error");
 	jw_str(&w, error);
 	jw_key(&w, "log");
 	jw_str(&w, t ? t->log_path : NULL);
+	jw_key(&w, "text");
+	jw_str(&w, buf_cstr(&text));
 	jw_obj_end(&w);
-	struct alert_job *a = xcalloc(1, sizeof(*a));
-	a->x = x;
-	a->webhook = al->webhook ? xstrdup(al->webhook) : NULL;
-	a->command = al->command ? xstrdup(al->command) : NULL;
-	a->json = buf_detach(&b, NULL);
+	buf_free(&text);
+	char *json = buf_detach(&b, NULL);
 	char att[16];
 	snprintf(att, sizeof(att), "%d", t ? t->attempt_seq : 0);
 	const char *keys[] = {"INGOT_EVENT", "INGOT_PIPELINE", "INGOT_RUN_ID", "INGOT_TASK",
 			      "INGOT_ATTEMPT", "INGOT_ERROR", "INGOT_ALERT_JSON"};
 	const char *vals[] = {event, r->p->id, r->key, t ? t->def->id : "", att,
-			      error ? error : "", a->json};
-	a->env = env_with(keys, vals, ARRAY_SIZE(keys));
-	pthread_mutex_lock(&x->amu);
-	x->alerts_inflight++;
-	pthread_mutex_unlock(&x->amu);
-	pthread_t th;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (log_thread_create(&th, &attr, alert_main, a)) {
-		log_warn("cannot start an alert thread");
-		pthread_mutex_lock(&x->amu);
-		x->alerts_inflight--;
-		pthread_mutex_unlock(&x->amu);
-		free(a->webhook);
-		free(a->command);
-		free(a->json);
-		env_free(a->env);
-		free(a);
-	}
-	pthread_attr_destroy(&attr);
+			      error ? error : "", json};
+	alert_send(x, al, json, keys, vals, ARRAY_SIZE(keys));
 	log_info("alert %s: %s%s%s", event, r->key, t ? " " : "", t ? t->def->id : "");
 }
 
@@ -656,6 +727,85 @@ static void finish_attempt(struct orch *x, struct orun *r, struct otask *t, bool
 			 error ? error : "");
 		alert(x, &t->def->pol.alerts.on_failure, "task_failure", r, t, error);
 	}
+}
+
+/* on_test_failure: the data tests of a dbt task's run that failed or
+ * errored (its run_results.json, a few KB; read here, on the engine's
+ * thread, only when the pipeline declares the alert). */
+static void test_failure_alert(struct orch *x, struct orun *r, struct otask *t, const char *path)
+{
+	const struct alert *al = &r->p->on_test_failure;
+	if (!al->webhook && !al->command)
+		return;
+	json_error_t je;
+	json_t *rr = json_load_file(path, 0, &je);
+	if (!rr) {
+		log_warn("on_test_failure: %s:%d: %s (no test-failure alert for task %s)", path, je.line, je.text,
+			 t->def->id);
+		return;
+	}
+	json_t *fails = json_array();
+	size_t i;
+	json_t *res;
+	json_array_foreach(json_object_get(rr, "results"), i, res)
+	{
+		const char *id = json_string_value(json_object_get(res, "unique_id"));
+		const char *st = json_string_value(json_object_get(res, "status"));
+		if (!id || !st || strncmp(id, "test.", 5) || (strcmp(st, "fail") && strcmp(st, "error")))
+			continue;
+		json_t *f = json_object();
+		json_object_set_new(f, "unique_id", json_string(id));
+		json_object_set_new(f, "status", json_string(st));
+		json_t *n = json_object_get(res, "failures");
+		json_object_set(f, "failures", n && json_is_integer(n) ? n : json_null());
+		json_t *msg = json_object_get(res, "message");
+		json_object_set(f, "message", msg && json_is_string(msg) ? msg : json_null());
+		json_array_append_new(fails, f);
+	}
+	json_decref(rr);
+	size_t nf = json_array_size(fails);
+	if (!nf) {
+		json_decref(fails);
+		return;
+	}
+	char ld[40];
+	ts_format_iso(r->logical, ld);
+	struct buf text = BUF_INIT;
+	buf_printf(&text, ":red_circle: ingot: pipeline *%s* task *%s*: %zu data test%s failed —", r->p->id,
+		   t->def->id, nf, nf == 1 ? "" : "s");
+	json_array_foreach(fails, i, res)
+	{
+		if (i == 10) {
+			buf_printf(&text, " and %zu more", nf - 10);
+			break;
+		}
+		const char *id = json_string_value(json_object_get(res, "unique_id"));
+		buf_printf(&text, "%s %s (%s)", i ? "," : "", id, json_string_value(json_object_get(res, "status")));
+	}
+	buf_printf(&text, " — run %s (logical date %s)", r->key, ld);
+	json_t *body = json_object();
+	json_object_set_new(body, "text", json_string(buf_cstr(&text)));
+	json_object_set_new(body, "event", json_string("test_failure"));
+	json_object_set_new(body, "pipeline", json_string(r->p->id));
+	json_object_set_new(body, "run_id", json_string(r->key));
+	json_object_set_new(body, "run", json_integer(r->id));
+	json_object_set_new(body, "logical_date", json_string(ld));
+	json_object_set_new(body, "task", json_string(t->def->id));
+	json_object_set_new(body, "tests", fails);
+	buf_free(&text);
+	char *json = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!json)
+		return;
+	char n[24];
+	snprintf(n, sizeof(n), "%zu", nf);
+	const char *keys[] = {"INGOT_EVENT", "INGOT_PIPELINE", "INGOT_RUN_ID", "INGOT_TASK", "INGOT_TESTS_FAILED",
+			      "INGOT_ALERT_JSON"};
+	char *mine = xstrdup(json); /* alert_send takes a malloc'd body; json_dumps' is jansson's */
+	free(json);
+	const char *vals[] = {"test_failure", r->p->id, r->key, t->def->id, n, mine};
+	alert_send(x, al, mine, keys, vals, ARRAY_SIZE(keys));
+	log_info("alert test_failure: %s %s (%zu test(s))", r->key, t->def->id, nf);
 }
 
 /* ---------------------------------------------------------- starting tasks */
@@ -1409,6 +1559,83 @@ static void finish_run_if_done(struct orch *x, struct orun *r, int64_t now)
 	      failed ? "run_failure" : "run_success", r, NULL, NULL);
 }
 
+/* The instant (µs) a civil time (seconds) of zone z reads; in a gap, the
+ * gap's end. */
+static int64_t civil_instant(const struct tz *z, int64_t civil)
+{
+	int64_t u[2], ge = 0;
+	int k = tz_resolve(z, civil, u, &ge);
+	return (k ? u[0] : ge) * US_PER_SEC;
+}
+
+/* The SLA of pipeline p: past today's HH:MM (its zone) with no run that
+ * succeeded since local midnight, fire on_sla_miss, once that day.
+ * Returns when to look again (µs). */
+static int64_t check_sla(struct orch *x, const struct pipeline *p, int64_t now)
+{
+	int64_t now_s = now / US_PER_SEC;
+	int64_t civil = now_s + tz_offset(p->tz, now_s);
+	int64_t day = civil >= 0 ? civil / 86400 : (civil - 86399) / 86400;
+	int64_t midnight = civil_instant(p->tz, day * 86400);
+	int64_t deadline = civil_instant(p->tz, day * 86400 + (int64_t)p->sla_min * 60);
+	int64_t tomorrow = civil_instant(p->tz, (day + 1) * 86400 + (int64_t)p->sla_min * 60);
+	struct sla_seen *seen = NULL;
+	for (size_t i = 0; i < x->sla.len && !seen; i++)
+		if (!strcmp(x->sla.items[i].pipeline, p->id))
+			seen = &x->sla.items[i];
+	if (now < deadline)
+		return deadline;
+	if (seen && seen->day == day)
+		return tomorrow;
+	bool met = false;
+	struct err e = ERR_INIT;
+	if (st_pipeline_succeeded_between(x->st, p->id, midnight, deadline, &met, &e)) {
+		db_warn(&e);
+		return now + 60 * US_PER_SEC; /* the store is busy or broken: look again later */
+	}
+	if (!seen) {
+		struct sla_seen n = {xstrdup(p->id), day};
+		vec_push(&x->sla, n);
+	} else {
+		seen->day = day;
+	}
+	if (met)
+		return tomorrow;
+	char dl[40], md[40];
+	ts_format_iso(deadline, dl);
+	ts_format_iso(midnight, md);
+	struct buf text = BUF_INIT;
+	buf_printf(&text, ":warning: ingot: pipeline *%s* missed its SLA: no run had succeeded by %s %s (%s; since %s)",
+		   p->id, p->sla, tz_name(p->tz), dl, md);
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b, false);
+	jw_obj_begin(&w);
+	jw_key(&w, "text");
+	jw_str(&w, buf_cstr(&text));
+	jw_key(&w, "event");
+	jw_str(&w, "sla_miss");
+	jw_key(&w, "pipeline");
+	jw_str(&w, p->id);
+	jw_key(&w, "sla");
+	jw_str(&w, p->sla);
+	jw_key(&w, "timezone");
+	jw_str(&w, tz_name(p->tz));
+	jw_key(&w, "deadline");
+	jw_str(&w, dl);
+	jw_obj_end(&w);
+	buf_free(&text);
+	log_warn("pipeline %s missed its SLA (%s %s): no run succeeded by %s", p->id, p->sla, tz_name(p->tz), dl);
+	if (p->on_sla_miss.webhook || p->on_sla_miss.command) {
+		char *json = buf_detach(&b, NULL);
+		const char *keys[] = {"INGOT_EVENT", "INGOT_PIPELINE", "INGOT_SLA_DEADLINE", "INGOT_ALERT_JSON"};
+		const char *vals[] = {"sla_miss", p->id, dl, json};
+		alert_send(x, &p->on_sla_miss, json, keys, vals, ARRAY_SIZE(keys));
+	}
+	buf_free(&b);
+	return tomorrow;
+}
+
 static void interrupt_task(struct orch *x, struct otask *t, int64_t now, int status,
 			   const char *reason)
 {
@@ -1632,6 +1859,16 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 				due = d->next_check;
 		}
 	}
+	/* SLAs (a scheduler's job: a foreground `pipeline run` does not alert) */
+	if (x->o.schedule && !x->draining)
+		for (size_t i = 0; i < x->pipes.len; i++) {
+			const struct pipeline *p = x->pipes.items[i].p;
+			if (!p || !p->has_sla)
+				continue;
+			int64_t again = check_sla(x, p, now);
+			if (again < due)
+				due = again;
+		}
 	/* activate queued runs, per pipeline, oldest logical date first */
 	if (!x->draining) {
 		for (size_t i = 0; i < x->runs.len; i++) {
@@ -1734,6 +1971,8 @@ static void drain_jobs(struct orch *x)
 			fclose(j->ctx.log);
 			j->ctx.log = NULL;
 		}
+		if (j->ctx.results_path) /* before finish_attempt, which may end (and free) the run */
+			test_failure_alert(x, r, t, j->ctx.results_path);
 		finish_attempt(x, r, t, j->rc == 0, j->rc ? 1 : 0, m);
 		free(m);
 		job_free(j);
@@ -2019,6 +2258,9 @@ void orch_close(struct orch *x)
 	for (size_t i = 0; i < x->runs.len; i++)
 		run_free(x->runs.items[i]);
 	vec_free(&x->runs);
+	for (size_t i = 0; i < x->sla.len; i++)
+		free(x->sla.items[i].pipeline);
+	vec_free(&x->sla);
 	pipes_free(x);
 	for (size_t i = 0; i < x->pools.len; i++)
 		free(x->pools.items[i].name);

@@ -87,6 +87,10 @@ struct orch_task_ctx {
 	FILE *log;
 	const char *log_path;
 	struct cancel *cancel; /* engine-owned */
+	/* out, set by the dbt hook when its run wrote artifacts: the path of
+	 * that run's run_results.json (malloc'd; the engine frees it). The
+	 * engine reads the tests' results from it for on_test_failure. */
+	char *results_path;
 };
 /* cancel_requested(c->cancel) */
 bool orch_ctx_cancelled(struct orch_task_ctx *c);
@@ -163,6 +167,19 @@ struct orch_run_req {
  * exists. *key is malloc'd (may be NULL). Unknown param names are errors. */
 int orch_run_create(struct st *s, const struct pipeline *p, const struct orch_run_req *r,
 		    int64_t now, int64_t *run, char **key, struct err *e);
+/* A date or timestamp (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM]); without a zone
+ * it is read in the pipeline's zone (p may be NULL: UTC). The one parser of
+ * `ingot pipeline trigger|backfill` and the server's trigger/backfill. */
+int orch_parse_instant(const char *s, const struct pipeline *p, int64_t *us, struct err *e);
+/* Backfill runs, one per schedule interval from start to end (dates or
+ * timestamps as orch_parse_instant; an end given as a date covers its whole
+ * day). Nothing is created when there are more than 10,000 intervals
+ * (ING_ELIMIT) or the pipeline has no schedule (ING_EINVAL). Intervals that
+ * already have a backfill run are counted in *existed. *ids (malloc'd) gets
+ * the created runs. */
+int orch_backfill(struct st *s, const struct pipeline *p, const char *start, const char *end,
+		  const char *const *keys, const char *const *vals, size_t nparams, int64_t now,
+		  int64_t **ids, size_t *nids, int *existed, struct err *e);
 /* Tell a running scheduler to look at the state db now. */
 void orch_wakeup(const char *project_dir);
 /* Reset tasks of a finished run for re-running (`pipeline clear`): the
@@ -171,6 +188,16 @@ void orch_wakeup(const char *project_dir);
  * *ncleared gets the count. */
 int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,
 		   bool failed_only, int *ncleared, struct err *e);
+
+/* Mark an ended run failed or successful by hand (Airflow's "Mark
+ * failed/success", distinct from cancel, which stops a live run): the
+ * run's state becomes `failed` (reason `marked failed`) or `success`
+ * (reason `marked success`). Marking success also marks its failed,
+ * upstream_failed and skipped tasks success (their attempts and logs stay
+ * as they were); marking failed leaves task states alone. A queued or
+ * running run is ING_ECONFLICT (cancel it, or wait for it to end).
+ * *was gets the state before (static text). */
+int orch_run_mark(struct st *s, int64_t run, bool success, const char **was, struct err *e);
 
 /* ---- run owners (owner.c) ---- */
 

@@ -246,6 +246,9 @@ static const struct yfield top_fields[] = {
 	{"on_failure", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_failure), false, set_alert, YS_MAP},
 	{"on_success", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_success), false, set_alert, YS_MAP},
 	{"on_retry", YF_CUSTOM, offsetof(struct top_dec, p.alerts.on_retry), false, set_alert, YS_MAP},
+	{"sla", YF_STR, offsetof(struct top_dec, p.sla), false, NULL, 0},
+	{"on_sla_miss", YF_CUSTOM, offsetof(struct top_dec, p.on_sla_miss), false, set_alert, YS_MAP},
+	{"on_test_failure", YF_CUSTOM, offsetof(struct top_dec, p.on_test_failure), false, set_alert, YS_MAP},
 	{"tags", YF_STRLIST, offsetof(struct top_dec, p.tags), false, NULL, 0},
 	{"tasks", YF_NODE, offsetof(struct top_dec, tasks), true, NULL, YS_SEQ},
 	{0},
@@ -429,6 +432,21 @@ int pipeline_parse(const char *file, const char *text, size_t len, struct arena 
 		yerr(e, ymap_get(root, "timezone"), ING_ECONFIG, "%s", tmp.msg);
 		err_clear(&tmp);
 		return ING_ECONFIG;
+	}
+	if (p->sla) {
+		int hh = -1, mm = -1, used = 0;
+		if (sscanf(p->sla, "%2d:%2d%n", &hh, &mm, &used) != 2 || p->sla[used] || hh < 0 || hh > 23 ||
+		    mm < 0 || mm > 59 || strlen(p->sla) != 5)
+			return yerr(e, ymap_get(root, "sla"), ING_ECONFIG,
+				    "sla must be a time of day HH:MM (24 h, in the pipeline's timezone), not '%s'",
+				    p->sla);
+		p->has_sla = true;
+		p->sla_min = hh * 60 + mm;
+	}
+	if (p->on_sla_miss.webhook || p->on_sla_miss.command) {
+		if (!p->has_sla)
+			return yerr(e, ymap_get(root, "on_sla_miss"), ING_ECONFIG,
+				    "on_sla_miss needs sla: \"HH:MM\" (the time a run must have succeeded by)");
 	}
 	if (d.schedule && d.schedule->type == Y_SCALAR && strcmp(d.schedule->str, "none")) {
 		struct err ce = ERR_INIT;

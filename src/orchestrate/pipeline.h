@@ -19,6 +19,9 @@
  *              trigger_rule: all_success, pool: warehouse,
  *              on_failure: {...}, on_success: {...}, on_retry: {...}}
  *   on_failure: {webhook: URL, command: "..."}   # run-level alerts
+ *   sla: "06:00"                 # a run must have succeeded by then, each day
+ *   on_sla_miss: {webhook: URL, command: "..."}
+ *   on_test_failure: {webhook: URL, command: "..."}  # a dbt task's tests failed
  *   on_success: ...
  *   on_retry: ...                      # any task of the run retrying
  *   tags: [a, b]
@@ -152,6 +155,16 @@ struct pipeline {
 	int *pool_slots;
 	size_t npools;
 	struct alerts alerts; /* run-level */
+	/* sla: "HH:MM" — by that time of day (the pipeline's zone) a run of
+	 * the pipeline must have succeeded that day, else on_sla_miss fires
+	 * (once a day) */
+	const char *sla;
+	bool has_sla;
+	int sla_min; /* minutes after local midnight */
+	struct alert on_sla_miss;
+	/* on_test_failure: a dbt task's data tests failed or errored (whether
+	 * or not the task failed: a test of severity warn does not fail it) */
+	struct alert on_test_failure;
 	struct ystrlist tags;
 	struct task_def *tasks;
 	size_t ntasks;

@@ -9,6 +9,7 @@
  */
 #include "orchestrate/orchestrate.h"
 #include "orchestrate/state_int.h"
+#include "orchestrate/tz.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -137,6 +138,137 @@ int orch_run_create(struct st *s, const struct pipeline *p, const struct orch_ru
 	else
 		free(k);
 	return 0;
+}
+
+int orch_parse_instant(const char *s, const struct pipeline *p, int64_t *us, struct err *e)
+{
+	size_t n = strlen(s);
+	int64_t v;
+	if (ts_parse(s, n, &v))
+		return err_set(e, ING_EINVAL, "'%s' is not a date or timestamp (YYYY-MM-DD[THH:MM[:SS]][Z])", s);
+	bool zoned = n > 10 && (s[n - 1] == 'Z' || strchr(s + 10, '+') || strstr(s + 10, "UTC") ||
+				(n > 16 && strchr(s + 16, '-')));
+	if (!zoned && p) {
+		int64_t u[2], ge = 0, civil = v / US_PER_SEC;
+		int k = tz_resolve(p->tz, civil, u, &ge);
+		v = (k ? u[0] : ge) * US_PER_SEC + v % US_PER_SEC;
+	}
+	*us = v;
+	return 0;
+}
+
+#define BACKFILL_MAX 10000
+
+int orch_backfill(struct st *s, const struct pipeline *p, const char *sa, const char *ea,
+		  const char *const *keys, const char *const *vals, size_t np, int64_t now,
+		  int64_t **ids, size_t *nids, int *existed, struct err *e)
+{
+	*ids = NULL;
+	*nids = 0;
+	*existed = 0;
+	if (!p->schedule)
+		return err_set(e, ING_EINVAL, "pipeline '%s' has no schedule: backfill needs intervals", p->id);
+	int64_t start, end;
+	int rc = orch_parse_instant(sa, p, &start, e);
+	if (!rc)
+		rc = orch_parse_instant(ea, p, &end, e);
+	if (rc)
+		return rc;
+	if (strlen(ea) == 10)
+		end += US_PER_DAY - 1; /* a date: the whole day */
+	if (end < start)
+		return err_set(e, ING_EINVAL, "end %s is before start %s", ea, sa);
+	/* count first: nothing is created when the range is too long */
+	int64_t t = start / US_PER_SEC - 1, f, nx;
+	size_t total = 0;
+	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end && total <= BACKFILL_MAX) {
+		total++;
+		t = f;
+	}
+	if (total > BACKFILL_MAX)
+		return err_set(e, ING_ELIMIT, "more than %d intervals from %s to %s; narrow the range",
+			       BACKFILL_MAX, sa, ea);
+	int64_t *out = xcalloc(total + 1, sizeof(*out));
+	size_t n = 0;
+	t = start / US_PER_SEC - 1;
+	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end && n < total) {
+		if (cron_next(&p->cron, p->tz, f, &nx))
+			break;
+		struct orch_run_req req = {.kind = "backfill", .logical_date = f * US_PER_SEC,
+					   .interval_end = nx * US_PER_SEC, .param_keys = keys,
+					   .param_vals = vals, .nparams = np};
+		struct err ce = ERR_INIT;
+		int r2 = orch_run_create(s, p, &req, now, &out[n], NULL, &ce);
+		if (r2 == ING_EEXIST) {
+			(*existed)++;
+		} else if (r2) {
+			err_move(e, &ce);
+			*ids = out;
+			*nids = n;
+			return r2;
+		} else {
+			n++;
+		}
+		err_clear(&ce);
+		t = f;
+	}
+	*ids = out;
+	*nids = n;
+	return 0;
+}
+
+int orch_run_mark(struct st *s, int64_t run, bool success, const char **was, struct err *e)
+{
+	static const char *const known[] = {"success", "failed", "queued", "running"};
+	*was = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = st_begin(s, e);
+	if (rc)
+		return rc;
+	if ((rc = st_prepare(s, "SELECT state FROM runs WHERE id=?", &q, e)))
+		goto fail;
+	sqlite3_bind_int64(q, 1, run);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		rc = err_set(e, ING_ENOTFOUND, "no run with id %lld", (long long)run);
+		goto fail;
+	}
+	const char *st = (const char *)sqlite3_column_text(q, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (st && !strcmp(st, known[i]))
+			*was = known[i];
+	sqlite3_finalize(q);
+	if (!*was || !strcmp(*was, "queued") || !strcmp(*was, "running")) {
+		rc = err_set(e, ING_ECONFLICT, "run %lld is %s: cancel it (or let it end) before marking it %s",
+			     (long long)run, *was ? *was : "in an unknown state", success ? "success" : "failed");
+		goto fail;
+	}
+	sqlite3_stmt *u = NULL;
+	if ((rc = st_prepare(s, "UPDATE runs SET state=?, reason=? WHERE id=?", &u, e)))
+		goto fail;
+	sqlite3_bind_text(u, 1, success ? "success" : "failed", -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 2, success ? "marked success" : "marked failed", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(u, 3, run);
+	if (sqlite3_step(u) != SQLITE_DONE)
+		rc = err_set(e, ING_EDB, "mark run %lld: %s", (long long)run, sqlite3_errmsg(s->db));
+	sqlite3_finalize(u);
+	if (!rc && success) {
+		if ((rc = st_prepare(s,
+				     "UPDATE tasks SET state='success' WHERE run=? AND state IN "
+				     "('failed','upstream_failed','skipped')",
+				     &u, e)))
+			goto fail;
+		sqlite3_bind_int64(u, 1, run);
+		if (sqlite3_step(u) != SQLITE_DONE)
+			rc = err_set(e, ING_EDB, "mark run %lld's tasks: %s", (long long)run, sqlite3_errmsg(s->db));
+		sqlite3_finalize(u);
+	}
+	if (rc)
+		goto fail;
+	return st_commit(s, e);
+fail:
+	st_rollback(s);
+	return rc;
 }
 
 int orch_run_clear(struct st *s, int64_t run, const char *task, bool downstream,

@@ -483,6 +483,28 @@ int st_pipeline_set_paused(struct st *s, const char *pipeline, bool paused, int6
 	return step_done(s, st, e, "set pipeline paused");
 }
 
+int st_pipeline_succeeded_between(struct st *s, const char *pipeline, int64_t from_us, int64_t to_us, bool *yes,
+				  struct err *e)
+{
+	sqlite3_stmt *st;
+	*yes = false;
+	/* runs_state's index narrows to the successes; ended_at bounds them */
+	if (st_prepare(s,
+		       "SELECT 1 FROM runs WHERE state='success' AND pipeline=? AND ended_at BETWEEN ? AND ? "
+		       "LIMIT 1",
+		       &st, e))
+		return ING_EDB;
+	sqlite3_bind_text(st, 1, pipeline, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	int r = sqlite3_step(st);
+	*yes = r == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return dberr(s, e, "read the run history");
+	return 0;
+}
+
 int st_pipeline_paused(struct st *s, const char *pipeline, bool *paused, struct err *e)
 {
 	sqlite3_stmt *st;

@@ -108,6 +108,9 @@ int64_t st_run_cancel_requested(struct st *s, int64_t run);
 int st_pipeline_set_paused(struct st *s, const char *pipeline, bool paused, int64_t now, struct err *e);
 /* false when never set. */
 int st_pipeline_paused(struct st *s, const char *pipeline, bool *paused, struct err *e);
+/* Did a run of the pipeline end in success in [from_us, to_us]? (SLAs) */
+int st_pipeline_succeeded_between(struct st *s, const char *pipeline, int64_t from_us, int64_t to_us, bool *yes,
+				  struct err *e);
 
 /* One operator action: who, what, when, on what, and how it went. */
 struct st_audit {

@@ -827,6 +827,8 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	/* each node run bumps its relation's version, a hook or statement
 	 * that may write anything bumps them all (core/relver.h) */
 	rc = note_conn(pl, transform_invoke(tp ? tp : p, tp ? tdb : db, &o, &rep, e), e);
+	if (rep.run_dir[0] && !c->results_path)
+		c->results_path = path_join(rep.run_dir, "run_results.json");
 	if (!rc && rep.error > 0)
 		rc = err_set(e, ING_EFAIL, "%d of %d nodes failed", rep.error, rep.total);
 	if (tp)

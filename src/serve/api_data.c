@@ -59,6 +59,16 @@ struct catref {
 	int refs;
 };
 
+/* The project's parsed sources (its *.yml), shared by the loads, freshness
+ * and /metrics answers: parsed once per project version (the platform's
+ * generation moves when a file of the project changes). */
+struct srcref {
+	struct arena *a;
+	struct source_set set;
+	unsigned gen;
+	int refs;
+};
+
 /* The test results of one kept run directory. */
 struct hrun {
 	char *id;          /* the run directory's name (sorts by time) */
@@ -93,6 +103,7 @@ struct serve_data {
 	pthread_mutex_t mu;
 	struct catref *cur;
 	char key[256]; /* what cur was loaded from */
+	struct srcref *src; /* the sources of the current project version */
 	/* the test history */
 	char *hist_key;
 	struct hrun *hist;
@@ -132,6 +143,9 @@ void serve_data_free(struct serve_data *sd)
 	if (sd->cur)
 		cat_free(sd->cur->cat);
 	free(sd->cur);
+	if (sd->src)
+		arena_free(sd->src->a);
+	free(sd->src);
 	hist_clear(sd);
 	for (size_t i = 0; i < RCACHE_MAX; i++) {
 		free(sd->rc[i].key);
@@ -364,6 +378,55 @@ static void cat_release(struct serve_data *sd, struct catref *c)
 	}
 }
 
+/* ------------------------------------------------------------ sources cache */
+
+static void src_release(struct serve_data *sd, struct srcref *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&sd->mu);
+	bool last = --r->refs == 0;
+	pthread_mutex_unlock(&sd->mu);
+	if (last) {
+		arena_free(r->a);
+		free(r);
+	}
+}
+
+/* The sources of project version p (acquired by the caller): the cached
+ * parse when it is of p's generation, else parsed now and cached. */
+static struct srcref *src_acquire(struct serve_data *sd, const struct project *p, struct err *e)
+{
+	unsigned gen = platform_project_generation(sd->pl);
+	pthread_mutex_lock(&sd->mu);
+	if (sd->src && sd->src->gen == gen) {
+		struct srcref *r = sd->src;
+		r->refs++;
+		pthread_mutex_unlock(&sd->mu);
+		return r;
+	}
+	pthread_mutex_unlock(&sd->mu);
+	struct srcref *r = xcalloc(1, sizeof(*r));
+	r->a = arena_new(0);
+	r->gen = gen;
+	if (sources_load(p, r->a, &r->set, e)) {
+		arena_free(r->a);
+		free(r);
+		return NULL;
+	}
+	r->refs = 2; /* the cache's and the caller's */
+	pthread_mutex_lock(&sd->mu);
+	struct srcref *old = sd->src;
+	sd->src = r;
+	bool drop = old && --old->refs == 0;
+	pthread_mutex_unlock(&sd->mu);
+	if (drop) {
+		arena_free(old->a);
+		free(old);
+	}
+	return r;
+}
+
 /* ------------------------------------------------------------ loads */
 
 /* GET /api/v1/loads: one entry per source table that has an `external:`
@@ -435,10 +498,10 @@ static void declared_tables(struct serve_data *sd, struct loadset *ls)
 	struct project *p = platform_project_acquire(sd->pl);
 	if (!p)
 		return;
-	struct arena *a = arena_new(0);
-	struct source_set set = {0};
 	struct err e = ERR_INIT;
-	if (!sources_load(p, a, &set, &e)) {
+	struct srcref *sr = src_acquire(sd, p, &e);
+	if (sr) {
+		const struct source_set set = sr->set;
 		for (size_t i = 0; i < set.n; i++)
 			for (size_t j = 0; j < set.items[i].ntables; j++) {
 				const struct src_table *t = &set.items[i].tables[j];
@@ -451,12 +514,18 @@ static void declared_tables(struct serve_data *sd, struct loadset *ls)
 			}
 	}
 	err_clear(&e);
-	arena_free(a);
+	src_release(sd, sr);
 	platform_project_release(sd->pl, p);
 }
 
-static int loads_collect(struct serve_data *sd, struct loadset *ls, struct err *e)
+/* The loads summary of every source table, or of one (src/tab not NULL:
+ * the queries filter on it, so a table's page does not sum them all). */
+static int loads_collect(struct serve_data *sd, struct loadset *ls, const char *src1, const char *tab1,
+			 struct err *e)
 {
+	bool one = src1 && tab1;
+	struct wh_value fv[2] = {wh_text(one ? src1 : ""), wh_text(one ? tab1 : "")};
+	size_t nfv = one ? 2 : 0;
 	memset(ls, 0, sizeof(*ls));
 	ls->a = arena_new(0);
 	declared_tables(sd, ls);
@@ -465,13 +534,15 @@ static int loads_collect(struct serve_data *sd, struct loadset *ls, struct err *
 	if (rc)
 		return rc;
 	if (meta_exists(sd, c, "loads")) {
-		rc = wh_query(c,
-			      "SELECT source, table_name, max(relation), count(*), CAST(sum(files) AS BIGINT), "
-			      "CAST(sum(bytes) AS BIGINT), CAST(sum(rows_read) AS BIGINT), "
-			      "CAST(sum(rows_loaded) AS BIGINT), CAST(sum(rows_rejected) AS BIGINT), "
-			      "CAST(sum(duration_s) AS DOUBLE PRECISION), max(started_at) FROM _ingot.loads "
-			      "GROUP BY source, table_name",
-			      NULL, 0, &ls->r[0], e);
+		char sql[600];
+		snprintf(sql, sizeof(sql),
+			 "SELECT source, table_name, max(relation), count(*), CAST(sum(files) AS BIGINT), "
+			 "CAST(sum(bytes) AS BIGINT), CAST(sum(rows_read) AS BIGINT), "
+			 "CAST(sum(rows_loaded) AS BIGINT), CAST(sum(rows_rejected) AS BIGINT), "
+			 "CAST(sum(duration_s) AS DOUBLE PRECISION), max(started_at) FROM _ingot.loads %s"
+			 "GROUP BY source, table_name",
+			 one ? "WHERE source = $1 AND table_name = $2 " : "");
+		rc = wh_query(c, sql, fv, nfv, &ls->r[0], e);
 		for (size_t i = 0; !rc && i < ls->r[0]->nrows; i++) {
 			const struct wh_result *r = ls->r[0];
 			char *src = cell_dup(ls->a, wh_cell(r, i, 0)), *tab = cell_dup(ls->a, wh_cell(r, i, 1));
@@ -491,11 +562,15 @@ static int loads_collect(struct serve_data *sd, struct loadset *ls, struct err *
 		}
 		if (!rc)
 			rc = wh_query(c,
-				      "SELECT l.source, l.table_name, l.status, l.error FROM _ingot.loads l JOIN "
-				      "(SELECT source, table_name, max(started_at) AS m FROM _ingot.loads GROUP BY "
-				      "source, table_name) x ON l.source = x.source AND l.table_name = x.table_name "
-				      "AND l.started_at = x.m",
-				      NULL, 0, &ls->r[1], e);
+				      one ? "SELECT l.source, l.table_name, l.status, l.error FROM _ingot.loads l JOIN "
+					    "(SELECT source, table_name, max(started_at) AS m FROM _ingot.loads WHERE "
+					    "source = $1 AND table_name = $2 GROUP BY source, table_name) x ON l.source "
+					    "= x.source AND l.table_name = x.table_name AND l.started_at = x.m"
+					  : "SELECT l.source, l.table_name, l.status, l.error FROM _ingot.loads l JOIN "
+					    "(SELECT source, table_name, max(started_at) AS m FROM _ingot.loads GROUP BY "
+					    "source, table_name) x ON l.source = x.source AND l.table_name = x.table_name "
+					    "AND l.started_at = x.m",
+				      fv, nfv, &ls->r[1], e);
 		for (size_t i = 0; !rc && i < ls->r[1]->nrows; i++) {
 			const struct wh_result *r = ls->r[1];
 			char *src = cell_dup(ls->a, wh_cell(r, i, 0)), *tab = cell_dup(ls->a, wh_cell(r, i, 1));
@@ -512,9 +587,12 @@ static int loads_collect(struct serve_data *sd, struct loadset *ls, struct err *
 	}
 	if (!rc && meta_exists(sd, c, "loaded_files")) {
 		rc = wh_query(c,
-			      "SELECT source, table_name, count(*), CAST(sum(size) AS BIGINT) FROM "
-			      "_ingot.loaded_files WHERE duplicate_of IS NULL GROUP BY source, table_name",
-			      NULL, 0, &ls->r[2], e);
+			      one ? "SELECT source, table_name, count(*), CAST(sum(size) AS BIGINT) FROM "
+				    "_ingot.loaded_files WHERE duplicate_of IS NULL AND source = $1 AND table_name = $2 "
+				    "GROUP BY source, table_name"
+				  : "SELECT source, table_name, count(*), CAST(sum(size) AS BIGINT) FROM "
+				    "_ingot.loaded_files WHERE duplicate_of IS NULL GROUP BY source, table_name",
+			      fv, nfv, &ls->r[2], e);
 		for (size_t i = 0; !rc && i < ls->r[2]->nrows; i++) {
 			const struct wh_result *r = ls->r[2];
 			char *src = cell_dup(ls->a, wh_cell(r, i, 0)), *tab = cell_dup(ls->a, wh_cell(r, i, 1));
@@ -572,7 +650,7 @@ static void tload_json(struct jw *w, const struct tload *t)
 static int api_loads(struct serve_data *sd, struct serve_out *out, struct err *e)
 {
 	struct loadset ls;
-	int rc = loads_collect(sd, &ls, e);
+	int rc = loads_collect(sd, &ls, NULL, NULL, e);
 	if (!rc) {
 		struct jw w;
 		jw_init(&w, &out->body, false);
@@ -593,7 +671,7 @@ static int api_load_table(struct serve_data *sd, const struct serve_route *rt, s
 			  struct err *e)
 {
 	struct loadset ls;
-	int rc = loads_collect(sd, &ls, e);
+	int rc = loads_collect(sd, &ls, rt->board, rt->name, e);
 	if (rc) {
 		loadset_free(&ls);
 		return rc;
@@ -931,12 +1009,13 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 	struct project *p = platform_project_acquire(sd->pl);
 	if (!p)
 		return 0;
-	struct source_set set = {0};
-	int rc = sources_load(p, a, &set, e);
-	if (rc) {
+	struct srcref *sr = src_acquire(sd, p, e);
+	if (!sr) {
 		platform_project_release(sd->pl, p);
-		return rc;
+		return e->code ? e->code : ING_EFAIL;
 	}
+	const struct source_set set = sr->set;
+	int rc = 0;
 	size_t n = 0;
 	for (size_t i = 0; i < set.n; i++)
 		n += set.items[i].ntables;
@@ -952,10 +1031,10 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 			if (!t->external && !t->freshness)
 				continue;
 			struct fresh *x = &f[k++];
-			x->source = set.items[i].name;
-			x->table = t->name;
+			x->source = arena_strdup(a, set.items[i].name); /* the sources cache may go */
+			x->table = arena_strdup(a, t->name);
 			x->relation = arena_printf(a, "%s.%s", set.items[i].schema, t->identifier);
-			x->loaded_at_field = t->loaded_at_field;
+			x->loaded_at_field = t->loaded_at_field ? arena_strdup(a, t->loaded_at_field) : NULL;
 			struct freshness_result fr;
 			struct err qe = ERR_INIT;
 			int qrc = freshness_check(c, &set.items[i], t, have_files, now, a, &fr, &qe);
@@ -976,6 +1055,7 @@ static int freshness_collect(struct serve_data *sd, struct arena *a, struct fres
 			}
 		}
 	conn_done(sd, c, rc);
+	src_release(sd, sr);
 	platform_project_release(sd->pl, p);
 	*out = f;
 	*nout = k;
@@ -1437,27 +1517,61 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 	tiles_load(sd, &ts);
 	/* lake files of the sources in the walk */
 	struct wh_conn *c = NULL;
-	struct wh_result **files = xcalloc(l.nnodes + 1, sizeof(*files));
+	struct frange {
+		size_t from, n; /* rows of `all` */
+	} *files = xcalloc(l.nnodes + 1, sizeof(*files));
+	struct wh_result *all = NULL;
 	struct err ce = ERR_INIT;
 	bool any_source = false;
 	for (size_t i = 0; i < l.nnodes; i++)
 		any_source |= l.nodes[i].node->type == CAT_SOURCE;
+	/* one query for every source of the walk: the first files of each
+	 * (by path), LINEAGE_FILES_MAX + 1 to tell there are more */
 	if (any_source && !conn_get(sd, &c, &ce)) {
 		bool have = meta_exists(sd, c, "loaded_files");
-		int qrc = 0;
-		for (size_t i = 0; have && !qrc && i < l.nnodes; i++) {
+		struct buf sql = BUF_INIT;
+		struct wh_value *v = xcalloc(2 * l.nnodes + 1, sizeof(*v));
+		size_t nv = 0;
+		for (size_t i = 0; have && i < l.nnodes; i++) {
 			const struct cat_node *n = l.nodes[i].node;
 			if (n->type != CAT_SOURCE || !n->source_name || (up >= 0 && -l.nodes[i].depth + 1 > up))
 				continue;
-			struct wh_value v[2] = {wh_text(n->source_name), wh_text(n->name)};
-			char sql[300];
-			snprintf(sql, sizeof(sql),
-				 "SELECT path, rows_read FROM _ingot.loaded_files WHERE source = $1 AND table_name = "
-				 "$2 AND duplicate_of IS NULL ORDER BY path LIMIT %d",
-				 LINEAGE_FILES_MAX + 1);
-			qrc = wh_query(c, sql, v, 2, &files[i], &ce);
+			buf_printf(&sql, "%s(source = $%zu AND table_name = $%zu)", nv ? " OR " : "", nv + 1, nv + 2);
+			v[nv++] = wh_text(n->source_name);
+			v[nv++] = wh_text(n->name);
+		}
+		int qrc = 0;
+		if (nv) {
+			struct buf q = BUF_INIT;
+			buf_printf(&q,
+				   "SELECT source, table_name, path, rows_read FROM (SELECT source, table_name, path, "
+				   "rows_read, row_number() OVER (PARTITION BY source, table_name ORDER BY path) AS rn "
+				   "FROM _ingot.loaded_files WHERE duplicate_of IS NULL AND (%s)) x WHERE rn <= %d "
+				   "ORDER BY source, table_name, path",
+				   buf_cstr(&sql), LINEAGE_FILES_MAX + 1);
+			qrc = wh_query(c, buf_cstr(&q), v, nv, &all, &ce);
+			buf_free(&q);
 		}
 		conn_done(sd, c, qrc);
+		buf_free(&sql);
+		free(v);
+		/* each source node's rows: a range of `all` (ordered by source, table) */
+		for (size_t i = 0; all && i < l.nnodes; i++) {
+			const struct cat_node *n = l.nodes[i].node;
+			if (n->type != CAT_SOURCE || !n->source_name || (up >= 0 && -l.nodes[i].depth + 1 > up))
+				continue;
+			for (size_t k = 0; k < all->nrows; k++) {
+				const struct wh_value *a0 = wh_cell(all, k, 0), *a1 = wh_cell(all, k, 1);
+				if ((a0->type != WH_TEXT && a0->type != WH_OTHER) || (a1->type != WH_TEXT && a1->type != WH_OTHER) ||
+				    a0->v.s.n != strlen(n->source_name) ||
+				    a1->v.s.n != strlen(n->name) || memcmp(a0->v.s.p, n->source_name, a0->v.s.n) ||
+				    memcmp(a1->v.s.p, n->name, a1->v.s.n))
+					continue;
+				if (!files[i].n)
+					files[i].from = k;
+				files[i].n++;
+			}
+		}
 	}
 	err_clear(&ce);
 	struct jw w;
@@ -1487,25 +1601,25 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 		jw_key(&w, "status");
 		jw_str(&w, n->last.present ? n->last.status : NULL);
 		jw_obj_end(&w);
-		for (size_t f = 0; files[i] && f < files[i]->nrows && f < LINEAGE_FILES_MAX; f++) {
+		for (size_t f = 0; f < files[i].n && f < LINEAGE_FILES_MAX; f++) {
 			struct buf id = BUF_INIT;
 			buf_puts(&id, "file:");
-			wh_value_text(wh_cell(files[i], f, 0), &id);
+			wh_value_text(wh_cell(all, files[i].from + f, 2), &id);
 			jw_obj_begin(&w);
 			jw_key(&w, "id");
 			jw_str(&w, buf_cstr(&id));
 			jw_key(&w, "kind");
 			jw_str(&w, "lake_file");
 			jw_key(&w, "name");
-			jw_cell_text(&w, wh_cell(files[i], f, 0));
+			jw_cell_text(&w, wh_cell(all, files[i].from + f, 2));
 			jw_key(&w, "depth");
 			jw_int(&w, l.nodes[i].depth - 1);
 			jw_key(&w, "rows");
-			jw_cell_int(&w, wh_cell(files[i], f, 1));
+			jw_cell_int(&w, wh_cell(all, files[i].from + f, 3));
 			jw_obj_end(&w);
 			buf_free(&id);
 		}
-		if (files[i] && files[i]->nrows > LINEAGE_FILES_MAX) {
+		if (files[i].n > LINEAGE_FILES_MAX) {
 			jw_obj_begin(&w);
 			jw_key(&w, "id");
 			char id[400];
@@ -1553,13 +1667,13 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 	}
 	for (size_t i = 0; i < l.nnodes; i++) {
 		const struct cat_node *n = l.nodes[i].node;
-		for (size_t f = 0; files[i] && f < files[i]->nrows && f < LINEAGE_FILES_MAX + 1; f++) {
+		for (size_t f = 0; f < files[i].n && f < LINEAGE_FILES_MAX + 1; f++) {
 			struct buf id = BUF_INIT;
 			if (f == LINEAGE_FILES_MAX)
 				buf_printf(&id, "files:%s", n->unique_id);
 			else {
 				buf_puts(&id, "file:");
-				wh_value_text(wh_cell(files[i], f, 0), &id);
+				wh_value_text(wh_cell(all, files[i].from + f, 2), &id);
 			}
 			jw_obj_begin(&w);
 			jw_key(&w, "from");
@@ -1585,8 +1699,7 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 	}
 	jw_arr_end(&w);
 	jw_obj_end(&w);
-	for (size_t i = 0; i < l.nnodes; i++)
-		wh_result_free(files[i]);
+	wh_result_free(all);
 	free(files);
 	tiles_free(&ts);
 	cat_lineage_free(&l);
@@ -1714,7 +1827,7 @@ static void labels(struct buf *out, const char *source, const char *table)
 int serve_data_metrics(struct serve_data *sd, struct buf *out, struct err *e)
 {
 	struct loadset ls;
-	int rc = loads_collect(sd, &ls, e);
+	int rc = loads_collect(sd, &ls, NULL, NULL, e);
 	if (!rc) {
 		static const struct {
 			const char *name, *help;

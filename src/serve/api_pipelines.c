@@ -269,66 +269,62 @@ static int64_t q_int(struct serve_req *r, const char *name, int64_t dflt, int64_
 
 /* ------------------------------------------------------------ reads */
 
-static int api_pipelines(struct serve_req *r, struct st *s, struct arena *a, struct buf *b, struct err *e)
+static int api_pipelines(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e)
 {
 	struct pfile *fs;
 	size_t n;
 	load_all(serve_req_pl(r), a, &fs, &n);
 	int64_t now = now_us();
-	struct jw w;
-	jw_init(&w, b, false);
-	jw_obj_begin(&w);
-	jw_key(&w, "pipelines");
-	jw_arr_begin(&w);
+	jw_key(w, "pipelines");
+	jw_arr_begin(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct pipeline *p = fs[i].p;
-		jw_obj_begin(&w);
-		jw_key(&w, "id");
+		jw_obj_begin(w);
+		jw_key(w, "id");
 		if (!p) {
 			size_t l = strlen(fs[i].file);
-			jw_strn(&w, fs[i].file, l > 4 ? l - 4 : l);
-			jw_key(&w, "file");
-			jw_str(&w, fs[i].file);
-			jw_key(&w, "error");
-			jw_str(&w, fs[i].error);
-			jw_obj_end(&w);
+			jw_strn(w, fs[i].file, l > 4 ? l - 4 : l);
+			jw_key(w, "file");
+			jw_str(w, fs[i].file);
+			jw_key(w, "error");
+			jw_str(w, fs[i].error);
+			jw_obj_end(w);
 			continue;
 		}
-		jw_str(&w, p->id);
-		jw_key(&w, "file");
-		jw_str(&w, fs[i].file);
-		jw_key(&w, "error");
-		jw_null(&w);
-		jw_key(&w, "description");
-		jw_str(&w, p->description);
-		j_schedule(&w, s, p, now);
-		jw_key(&w, "tags");
-		jw_arr_begin(&w);
+		jw_str(w, p->id);
+		jw_key(w, "file");
+		jw_str(w, fs[i].file);
+		jw_key(w, "error");
+		jw_null(w);
+		jw_key(w, "description");
+		jw_str(w, p->description);
+		j_schedule(w, s, p, now);
+		jw_key(w, "tags");
+		jw_arr_begin(w);
 		for (size_t k = 0; k < p->tags.n; k++)
-			jw_str(&w, p->tags.items[k]);
-		jw_arr_end(&w);
-		jw_key(&w, "ntasks");
-		jw_int(&w, (int64_t)p->ntasks);
+			jw_str(w, p->tags.items[k]);
+		jw_arr_end(w);
+		jw_key(w, "ntasks");
+		jw_int(w, (int64_t)p->ntasks);
 		struct hist_filter f = {.pipeline = p->id, .limit = RECENT_RUNS};
 		struct hist_run *runs = NULL;
 		size_t nr = 0;
 		int rc = st_list_runs(s, &f, a, &runs, &nr, e);
 		if (rc)
 			return rc;
-		jw_key(&w, "recent");
-		jw_arr_begin(&w);
+		jw_key(w, "recent");
+		jw_arr_begin(w);
 		for (size_t k = 0; k < nr; k++) {
-			jw_obj_begin(&w);
-			j_run(&w, &runs[k]);
-			jw_obj_end(&w);
+			jw_obj_begin(w);
+			j_run(w, &runs[k]);
+			jw_obj_end(w);
 		}
-		jw_arr_end(&w);
-		jw_obj_end(&w);
+		jw_arr_end(w);
+		jw_obj_end(w);
 	}
-	jw_arr_end(&w);
-	jw_key(&w, "scheduler");
-	jw_bool(&w, orch_scheduler_running(serve_req_pl(r)->dir, NULL));
-	jw_obj_end(&w);
+	jw_arr_end(w);
+	jw_key(w, "scheduler");
+	jw_bool(w, orch_scheduler_running(serve_req_pl(r)->dir, NULL));
 	return 0;
 }
 
@@ -347,7 +343,7 @@ static void depths(const struct pipeline *p, int *d)
 	}
 }
 
-static int api_pipeline(struct serve_req *r, struct st *s, struct arena *a, struct buf *b, struct err *e)
+static int api_pipeline(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e)
 {
 	struct pipeline *p;
 	int rc = find_pipeline(serve_req_pl(r), serve_req_route(r)->board, a, &p, e);
@@ -355,60 +351,56 @@ static int api_pipeline(struct serve_req *r, struct st *s, struct arena *a, stru
 		return rc;
 	int *d = arena_alloc(a, (p->ntasks + 1) * sizeof(int));
 	depths(p, d);
-	struct jw w;
-	jw_init(&w, b, false);
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, p->id);
-	jw_key(&w, "description");
-	jw_str(&w, p->description);
-	j_schedule(&w, s, p, now_us());
-	jw_key(&w, "catchup");
-	jw_bool(&w, p->catchup);
-	jw_key(&w, "max_active_runs");
-	jw_int(&w, p->max_active_runs);
-	jw_key(&w, "params");
-	jw_obj_begin(&w);
+	jw_key(w, "id");
+	jw_str(w, p->id);
+	jw_key(w, "description");
+	jw_str(w, p->description);
+	j_schedule(w, s, p, now_us());
+	jw_key(w, "catchup");
+	jw_bool(w, p->catchup);
+	jw_key(w, "max_active_runs");
+	jw_int(w, p->max_active_runs);
+	jw_key(w, "params");
+	jw_obj_begin(w);
 	for (size_t i = 0; i < p->nparams; i++) {
-		jw_key(&w, p->param_keys[i]);
-		jw_str(&w, p->param_vals[i]);
+		jw_key(w, p->param_keys[i]);
+		jw_str(w, p->param_vals[i]);
 	}
-	jw_obj_end(&w);
-	jw_key(&w, "tasks");
-	jw_arr_begin(&w);
+	jw_obj_end(w);
+	jw_key(w, "tasks");
+	jw_arr_begin(w);
 	for (size_t i = 0; i < p->ntasks; i++) {
 		const struct task_def *t = &p->tasks[i];
-		jw_obj_begin(&w);
-		jw_key(&w, "id");
-		jw_str(&w, t->id);
-		jw_key(&w, "kind");
-		jw_str(&w, task_kind_name(t->kind));
-		jw_key(&w, "description");
-		jw_str(&w, t->description);
-		jw_key(&w, "depends_on");
-		jw_arr_begin(&w);
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_str(w, t->id);
+		jw_key(w, "kind");
+		jw_str(w, task_kind_name(t->kind));
+		jw_key(w, "description");
+		jw_str(w, t->description);
+		jw_key(w, "depends_on");
+		jw_arr_begin(w);
 		for (size_t u = 0; u < t->nup; u++)
-			jw_str(&w, p->tasks[t->up[u]].id);
-		jw_arr_end(&w);
-		jw_key(&w, "trigger_rule");
-		jw_str(&w, trigger_rule_name(t->pol.trigger_rule));
-		jw_key(&w, "retries");
-		jw_int(&w, t->pol.retries);
-		jw_key(&w, "depth");
-		jw_int(&w, d[i]);
-		jw_obj_end(&w);
+			jw_str(w, p->tasks[t->up[u]].id);
+		jw_arr_end(w);
+		jw_key(w, "trigger_rule");
+		jw_str(w, trigger_rule_name(t->pol.trigger_rule));
+		jw_key(w, "retries");
+		jw_int(w, t->pol.retries);
+		jw_key(w, "depth");
+		jw_int(w, d[i]);
+		jw_obj_end(w);
 	}
-	jw_arr_end(&w);
-	jw_key(&w, "order");
-	jw_arr_begin(&w);
+	jw_arr_end(w);
+	jw_key(w, "order");
+	jw_arr_begin(w);
 	for (size_t k = 0; k < p->ntasks; k++)
-		jw_str(&w, p->tasks[p->topo[k]].id);
-	jw_arr_end(&w);
-	jw_obj_end(&w);
+		jw_str(w, p->tasks[p->topo[k]].id);
+	jw_arr_end(w);
 	return 0;
 }
 
-static int api_pipeline_runs(struct serve_req *r, struct st *s, struct arena *a, struct buf *b, struct err *e)
+static int api_pipeline_runs(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e)
 {
 	bool bad = false;
 	int64_t limit = q_int(r, "limit", RECENT_RUNS, 1, GRID_MAX, &bad);
@@ -440,42 +432,38 @@ static int api_pipeline_runs(struct serve_req *r, struct st *s, struct arena *a,
 	size_t nr = 0;
 	if ((rc = st_list_runs(s, &f, a, &runs, &nr, e)))
 		return rc;
-	struct jw w;
-	jw_init(&w, b, false);
-	jw_obj_begin(&w);
-	jw_key(&w, "pipeline");
-	jw_str(&w, id);
-	jw_key(&w, "tasks");
-	jw_arr_begin(&w);
+	jw_key(w, "pipeline");
+	jw_str(w, id);
+	jw_key(w, "tasks");
+	jw_arr_begin(w);
 	if (p)
 		for (size_t k = 0; k < p->ntasks; k++)
-			jw_str(&w, p->tasks[p->topo[k]].id);
-	jw_arr_end(&w);
-	jw_key(&w, "runs");
-	jw_arr_begin(&w);
+			jw_str(w, p->tasks[p->topo[k]].id);
+	jw_arr_end(w);
+	jw_key(w, "runs");
+	jw_arr_begin(w);
 	for (size_t i = 0; i < nr; i++) {
 		struct hist_task *ts;
 		size_t nt;
 		if ((rc = st_run_tasks(s, runs[i].id, a, &ts, &nt, e)))
 			return rc;
-		jw_obj_begin(&w);
-		j_run(&w, &runs[i]);
-		jw_key(&w, "tasks");
-		jw_obj_begin(&w);
+		jw_obj_begin(w);
+		j_run(w, &runs[i]);
+		jw_key(w, "tasks");
+		jw_obj_begin(w);
 		for (size_t k = 0; k < nt; k++) {
-			jw_key(&w, ts[k].task);
-			jw_str(&w, ts[k].state);
+			jw_key(w, ts[k].task);
+			jw_str(w, ts[k].state);
 		}
-		jw_obj_end(&w);
-		jw_obj_end(&w);
+		jw_obj_end(w);
+		jw_obj_end(w);
 	}
-	jw_arr_end(&w);
-	jw_key(&w, "next_before");
+	jw_arr_end(w);
+	jw_key(w, "next_before");
 	if (nr == (size_t)limit)
-		jw_int(&w, runs[nr - 1].id);
+		jw_int(w, runs[nr - 1].id);
 	else
-		jw_null(&w);
-	jw_obj_end(&w);
+		jw_null(w);
 	return 0;
 }
 
@@ -501,7 +489,7 @@ static void j_attempt(struct jw *w, const struct hist_attempt *at)
 	jw_obj_end(w);
 }
 
-static int api_run(struct serve_req *r, struct st *s, struct arena *a, struct buf *b, struct err *e)
+static int api_run(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e)
 {
 	int64_t id = serve_req_route(r)->run;
 	struct hist_run run;
@@ -518,45 +506,41 @@ static int api_run(struct serve_req *r, struct st *s, struct arena *a, struct bu
 	if (find_pipeline(serve_req_pl(r), run.pipeline, a, &p, &pe))
 		p = NULL;
 	err_clear(&pe);
-	struct jw w;
-	jw_init(&w, b, false);
-	jw_obj_begin(&w);
-	j_run(&w, &run);
-	jw_key(&w, "tasks");
-	jw_arr_begin(&w);
+	j_run(w, &run);
+	jw_key(w, "tasks");
+	jw_arr_begin(w);
 	for (size_t i = 0; i < nt; i++) {
 		const struct hist_task *t = &ts[i];
-		jw_obj_begin(&w);
-		jw_key(&w, "task");
-		jw_str(&w, t->task);
-		jw_key(&w, "state");
-		jw_str(&w, t->state);
-		jw_key(&w, "tries");
-		jw_int(&w, t->tries);
-		j_time(&w, "started_at", t->started_at);
-		j_time(&w, "ended_at", t->ended_at);
-		j_dur(&w, "duration_s", t->started_at, t->ended_at);
-		j_time(&w, "next_try_at", t->next_try_at);
-		jw_key(&w, "depends_on");
-		jw_arr_begin(&w);
+		jw_obj_begin(w);
+		jw_key(w, "task");
+		jw_str(w, t->task);
+		jw_key(w, "state");
+		jw_str(w, t->state);
+		jw_key(w, "tries");
+		jw_int(w, t->tries);
+		j_time(w, "started_at", t->started_at);
+		j_time(w, "ended_at", t->ended_at);
+		j_dur(w, "duration_s", t->started_at, t->ended_at);
+		j_time(w, "next_try_at", t->next_try_at);
+		jw_key(w, "depends_on");
+		jw_arr_begin(w);
 		int ti = p ? pipeline_task_index(p, t->task) : -1;
 		if (ti >= 0)
 			for (size_t u = 0; u < p->tasks[ti].nup; u++)
-				jw_str(&w, p->tasks[p->tasks[ti].up[u]].id);
-		jw_arr_end(&w);
+				jw_str(w, p->tasks[p->tasks[ti].up[u]].id);
+		jw_arr_end(w);
 		struct hist_attempt *ats;
 		size_t na;
 		if ((rc = st_task_attempts(s, id, t->task, a, &ats, &na, e)))
 			return rc;
-		jw_key(&w, "attempts");
-		jw_arr_begin(&w);
+		jw_key(w, "attempts");
+		jw_arr_begin(w);
 		for (size_t k = 0; k < na; k++)
-			j_attempt(&w, &ats[k]);
-		jw_arr_end(&w);
-		jw_obj_end(&w);
+			j_attempt(w, &ats[k]);
+		jw_arr_end(w);
+		jw_obj_end(w);
 	}
-	jw_arr_end(&w);
-	jw_obj_end(&w);
+	jw_arr_end(w);
 	return 0;
 }
 
@@ -589,7 +573,7 @@ static int pick_attempt(struct serve_req *r, struct st *s, struct arena *a, stru
 		       rt->name, (long long)rt->run);
 }
 
-static int api_task_log(struct serve_req *r, struct st *s, struct arena *a, struct buf *b, struct err *e)
+static int api_task_log(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e)
 {
 	struct hist_attempt at;
 	int rc = pick_attempt(r, s, a, &at, e);
@@ -617,31 +601,27 @@ static int api_task_log(struct serve_req *r, struct st *s, struct arena *a, stru
 			close(fd);
 	}
 	const struct serve_route *rt = serve_req_route(r);
-	struct jw w;
-	jw_init(&w, b, false);
-	jw_obj_begin(&w);
-	jw_key(&w, "run");
-	jw_int(&w, rt->run);
-	jw_key(&w, "task");
-	jw_str(&w, rt->name);
-	jw_key(&w, "attempt");
-	jw_int(&w, at.attempt);
-	jw_key(&w, "state");
-	jw_str(&w, at.state);
-	jw_key(&w, "error");
-	jw_str(&w, at.error);
-	jw_key(&w, "size");
-	jw_int(&w, size);
-	jw_key(&w, "truncated");
-	jw_bool(&w, truncated);
-	jw_key(&w, "log");
-	jw_strn(&w, log.data ? log.data : "", log.len);
-	jw_obj_end(&w);
+	jw_key(w, "run");
+	jw_int(w, rt->run);
+	jw_key(w, "task");
+	jw_str(w, rt->name);
+	jw_key(w, "attempt");
+	jw_int(w, at.attempt);
+	jw_key(w, "state");
+	jw_str(w, at.state);
+	jw_key(w, "error");
+	jw_str(w, at.error);
+	jw_key(w, "size");
+	jw_int(w, size);
+	jw_key(w, "truncated");
+	jw_bool(w, truncated);
+	jw_key(w, "log");
+	jw_strn(w, log.data ? log.data : "", log.len);
 	buf_free(&log);
 	return 0;
 }
 
-static int api_audit(struct serve_req *r, struct st *s, struct arena *a, struct buf *b, struct err *e)
+static int api_audit(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e)
 {
 	bool bad = false;
 	int64_t limit = q_int(r, "limit", 100, 1, 1000, &bad);
@@ -653,63 +633,40 @@ static int api_audit(struct serve_req *r, struct st *s, struct arena *a, struct 
 	int rc = st_audit_list(s, limit, before, a, &v, &n, e);
 	if (rc)
 		return rc;
-	struct jw w;
-	jw_init(&w, b, false);
-	jw_obj_begin(&w);
-	jw_key(&w, "entries");
-	jw_arr_begin(&w);
+	jw_key(w, "entries");
+	jw_arr_begin(w);
 	for (size_t i = 0; i < n; i++) {
-		jw_obj_begin(&w);
-		jw_key(&w, "id");
-		jw_int(&w, v[i].id);
-		j_time(&w, "at", v[i].at);
-		jw_key(&w, "user");
-		jw_str(&w, v[i].user);
-		jw_key(&w, "role");
-		jw_str(&w, v[i].role);
-		jw_key(&w, "action");
-		jw_str(&w, v[i].action);
-		jw_key(&w, "target");
-		jw_str(&w, v[i].target);
-		jw_key(&w, "detail");
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_int(w, v[i].id);
+		j_time(w, "at", v[i].at);
+		jw_key(w, "user");
+		jw_str(w, v[i].user);
+		jw_key(w, "role");
+		jw_str(w, v[i].role);
+		jw_key(w, "action");
+		jw_str(w, v[i].action);
+		jw_key(w, "target");
+		jw_str(w, v[i].target);
+		jw_key(w, "detail");
 		if (v[i].detail)
-			jw_raw(&w, v[i].detail);
+			jw_raw(w, v[i].detail);
 		else
-			jw_null(&w);
-		jw_key(&w, "outcome");
-		jw_str(&w, v[i].outcome);
-		jw_obj_end(&w);
+			jw_null(w);
+		jw_key(w, "outcome");
+		jw_str(w, v[i].outcome);
+		jw_obj_end(w);
 	}
-	jw_arr_end(&w);
-	jw_key(&w, "next_before");
+	jw_arr_end(w);
+	jw_key(w, "next_before");
 	if (n == (size_t)limit)
-		jw_int(&w, v[n - 1].id);
+		jw_int(w, v[n - 1].id);
 	else
-		jw_null(&w);
-	jw_obj_end(&w);
+		jw_null(w);
 	return 0;
 }
 
 /* ------------------------------------------------------------ actions */
-
-/* A date or timestamp; without a zone it is read in the pipeline's zone
- * (as `ingot pipeline trigger --logical-date`). */
-static int parse_instant(const char *s, const struct pipeline *p, int64_t *us, struct err *e)
-{
-	size_t n = strlen(s);
-	int64_t v;
-	if (ts_parse(s, n, &v))
-		return err_set(e, ING_EINVAL, "'%s' is not a date or timestamp (YYYY-MM-DD[THH:MM[:SS]][Z])", s);
-	bool zoned = n > 10 && (s[n - 1] == 'Z' || strchr(s + 10, '+') || strstr(s + 10, "UTC") ||
-				(n > 16 && strchr(s + 16, '-')));
-	if (!zoned && p) {
-		int64_t u[2], ge = 0, civil = v / US_PER_SEC;
-		int k = tz_resolve(p->tz, civil, u, &ge);
-		v = (k ? u[0] : ge) * US_PER_SEC + v % US_PER_SEC;
-	}
-	*us = v;
-	return 0;
-}
 
 /* {"params": {k: v}} into parallel arrays (in a). */
 static int body_params(json_t *body, struct arena *a, const char ***keys, const char ***vals, size_t *n,
@@ -777,7 +734,7 @@ static int act_trigger(struct serve_pl *pl, struct st *s, const char *id, json_t
 	if (bad)
 		return err_set(e, ING_EINVAL, "logical_date must be a string (YYYY-MM-DD[THH:MM[:SS]][Z])");
 	struct orch_run_req req = {.kind = "manual", .param_keys = keys, .param_vals = vals, .nparams = np};
-	if (ld && (rc = parse_instant(ld, p, &req.logical_date, e)))
+	if (ld && (rc = orch_parse_instant(ld, p, &req.logical_date, e)))
 		return rc;
 	int64_t run = 0;
 	char *key = NULL;
@@ -822,65 +779,31 @@ static int act_backfill(struct serve_pl *pl, struct st *s, const char *id, json_
 	const char *sa = str_field(body, "start", &bad), *ea = str_field(body, "end", &bad);
 	if (bad || !sa || !ea)
 		return err_set(e, ING_EINVAL, "the body must be JSON {\"start\": DATE, \"end\": DATE, \"params\": {...}}");
-	if (!p->schedule)
-		return err_set(e, ING_EINVAL, "pipeline '%s' has no schedule: backfill needs intervals", p->id);
 	const char **keys, **vals;
-	size_t np;
-	int64_t start, end;
-	if ((rc = body_params(body, a, &keys, &vals, &np, e)) || (rc = parse_instant(sa, p, &start, e)) ||
-	    (rc = parse_instant(ea, p, &end, e)))
-		return rc;
-	if (strlen(ea) == 10)
-		end += US_PER_DAY - 1; /* a date: the whole day */
-	if (end < start)
-		return err_set(e, ING_EINVAL, "end %s is before start %s", ea, sa);
-	/* count first: nothing is created when the range is too long */
-	int64_t t = start / US_PER_SEC - 1, f, nx;
-	size_t total = 0;
-	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end && total <= 10000) {
-		total++;
-		t = f;
-	}
-	if (total > 10000)
-		return err_set(e, ING_ELIMIT, "more than 10000 intervals; narrow start/end");
-	VEC(int64_t) runs = VEC_INIT;
+	size_t np, nruns;
+	int64_t *runs = NULL;
 	int existed = 0;
-	t = start / US_PER_SEC - 1;
-	while (!cron_next(&p->cron, p->tz, t, &f) && f * US_PER_SEC <= end) {
-		if (cron_next(&p->cron, p->tz, f, &nx))
-			break;
-		struct orch_run_req req = {.kind = "backfill", .logical_date = f * US_PER_SEC,
-					   .interval_end = nx * US_PER_SEC, .param_keys = keys,
-					   .param_vals = vals, .nparams = np};
-		int64_t rid;
-		struct err ce = ERR_INIT;
-		int r2 = orch_run_create(s, p, &req, now_us(), &rid, NULL, &ce);
-		if (r2 == ING_EEXIST) {
-			existed++;
-		} else if (r2) {
-			err_move(e, &ce);
-			vec_free(&runs);
-			return r2;
-		} else {
-			vec_push(&runs, rid);
-		}
-		err_clear(&ce);
-		t = f;
-	}
-	if (runs.len)
+	if ((rc = body_params(body, a, &keys, &vals, &np, e)))
+		return rc;
+	rc = orch_backfill(s, p, sa, ea, keys, vals, np, now_us(), &runs, &nruns, &existed, e);
+	if (nruns)
 		orch_wakeup(pl->dir);
+	if (rc) {
+		free(runs);
+		return rc;
+	}
 	jw_key(w, "pipeline");
 	jw_str(w, p->id);
 	jw_key(w, "created");
-	jw_int(w, (int64_t)runs.len);
+	jw_int(w, (int64_t)nruns);
 	jw_key(w, "existing");
 	jw_int(w, existed);
 	jw_key(w, "runs");
 	jw_arr_begin(w);
-	for (size_t i = 0; i < runs.len; i++)
-		jw_int(w, runs.items[i]);
+	for (size_t i = 0; i < nruns; i++)
+		jw_int(w, runs[i]);
 	jw_arr_end(w);
-	vec_free(&runs);
+	free(runs);
 	return 0;
 }
 
@@ -935,6 +858,23 @@ static int act_clear(struct serve_pl *pl, struct st *s, int64_t run, const char 
 	return 0;
 }
 
+/* Mark failed / mark success: an ended run's outcome set by hand. */
+static int act_mark(struct serve_pl *pl, struct st *s, int64_t run, bool success, struct jw *w, struct err *e)
+{
+	const char *was = NULL;
+	int rc = orch_run_mark(s, run, success, &was, e);
+	if (rc)
+		return rc;
+	orch_wakeup(pl->dir);
+	jw_key(w, "run");
+	jw_int(w, run);
+	jw_key(w, "state");
+	jw_str(w, success ? "success" : "failed");
+	jw_key(w, "was");
+	jw_str(w, was);
+	return 0;
+}
+
 static void audit(struct st *s, struct serve_req *r, const char *action, const char *target,
 		  const char *detail, const char *outcome)
 {
@@ -973,8 +913,7 @@ static int do_action(struct serve_req *r)
 		if (st == 403)
 			audit(s, r, rt->action, target, NULL, "denied: the operator role is needed");
 		st_give(pl, s);
-		return serve_answer_error(r, st, st == 401 ? "log in first (POST /api/v1/login)"
-							   : "this action needs the operator role");
+		return serve_refuse(r, st, "this action needs the operator role");
 	}
 	json_error_t je;
 	body = bl ? json_loadb(bt, bl, JSON_REJECT_DUPLICATES, &je) : json_object();
@@ -1002,6 +941,8 @@ static int do_action(struct serve_req *r)
 			rc = act_cancel(pl, s, rt->run, a, &w, &e);
 		} else if (!strcmp(rt->action, "rerun_failed")) {
 			rc = act_clear(pl, s, rt->run, NULL, false, true, &w, &e);
+		} else if (!strcmp(rt->action, "mark_failed") || !strcmp(rt->action, "mark_success")) {
+			rc = act_mark(pl, s, rt->run, !strcmp(rt->action, "mark_success"), &w, &e);
 		} else { /* clear */
 			json_t *ds = json_object_get(body, "downstream");
 			if (ds && !json_is_boolean(ds))
@@ -1445,6 +1386,22 @@ static int api_log_stream(struct serve_req *r)
 
 /* ------------------------------------------------------------ dispatch */
 
+/* The reads: each writes the members of one JSON object into w. */
+typedef int (*read_fn)(struct serve_req *r, struct st *s, struct arena *a, struct jw *w, struct err *e);
+static const struct {
+	enum route_kind kind;
+	read_fn fn;
+	enum serve_role role; /* the least role that may read it (with --auth) */
+	const char *refusal;
+} READS[] = {
+	{RT_PIPELINES, api_pipelines, SERVE_ROLE_VIEWER, NULL},
+	{RT_PIPELINE, api_pipeline, SERVE_ROLE_VIEWER, NULL},
+	{RT_PIPELINE_RUNS, api_pipeline_runs, SERVE_ROLE_VIEWER, NULL},
+	{RT_RUN, api_run, SERVE_ROLE_VIEWER, NULL},
+	{RT_TASK_LOG, api_task_log, SERVE_ROLE_VIEWER, NULL},
+	{RT_AUDIT, api_audit, SERVE_ROLE_ADMIN, "the audit log is for admins"},
+};
+
 int serve_pl_dispatch(struct serve_req *r)
 {
 	struct serve_pl *pl = serve_req_pl(r);
@@ -1458,15 +1415,18 @@ int serve_pl_dispatch(struct serve_req *r)
 		return api_events(r);
 	case RT_TASK_LOG_STREAM:
 		return api_log_stream(r);
-	case RT_AUDIT: {
-		int st = serve_require_role(r, SERVE_ROLE_ADMIN);
-		if (st)
-			return serve_answer_error(r, st, st == 401 ? "log in first (POST /api/v1/login)"
-								   : "the audit log is for admins");
-		break;
-	}
 	default:
 		break;
+	}
+	size_t i = 0;
+	while (i < ARRAY_SIZE(READS) && READS[i].kind != rt->kind)
+		i++;
+	if (i == ARRAY_SIZE(READS))
+		return serve_answer_error(r, 404, "no such API route");
+	if (READS[i].role > SERVE_ROLE_VIEWER) {
+		int st = serve_require_role(r, READS[i].role);
+		if (st)
+			return serve_refuse(r, st, READS[i].refusal);
 	}
 	struct err e = ERR_INIT;
 	struct st *s = st_take(pl, &e);
@@ -1474,30 +1434,11 @@ int serve_pl_dispatch(struct serve_req *r)
 		return serve_answer_err(r, ING_EDB, &e);
 	struct arena *a = arena_new(0);
 	struct buf b = BUF_INIT;
-	int rc;
-	switch (rt->kind) {
-	case RT_PIPELINES:
-		rc = api_pipelines(r, s, a, &b, &e);
-		break;
-	case RT_PIPELINE:
-		rc = api_pipeline(r, s, a, &b, &e);
-		break;
-	case RT_PIPELINE_RUNS:
-		rc = api_pipeline_runs(r, s, a, &b, &e);
-		break;
-	case RT_RUN:
-		rc = api_run(r, s, a, &b, &e);
-		break;
-	case RT_TASK_LOG:
-		rc = api_task_log(r, s, a, &b, &e);
-		break;
-	case RT_AUDIT:
-		rc = api_audit(r, s, a, &b, &e);
-		break;
-	default:
-		rc = err_set(&e, ING_ENOTFOUND, "no such API route");
-		break;
-	}
+	struct jw w;
+	jw_init(&w, &b, false);
+	jw_obj_begin(&w);
+	int rc = READS[i].fn(r, s, a, &w, &e);
+	jw_obj_end(&w);
 	arena_free(a);
 	st_give(pl, s);
 	if (rc) {

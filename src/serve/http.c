@@ -736,8 +736,7 @@ static enum MHD_Result dispatch(struct serve_req *r, const char *method)
 	    k != RT_API_NOT_FOUND) {
 		int st = serve_require_role(r, SERVE_ROLE_VIEWER);
 		if (st)
-			return answer_error(r, st, st == 401 ? "log in first (POST /api/v1/login)"
-							     : "your role may not do this");
+			return serve_refuse(r, st, "your role may not do this");
 	}
 	switch (k) {
 	case RT_INDEX:
@@ -1094,6 +1093,11 @@ int serve_answer_json(struct serve_req *r, int status, struct buf *b)
 int serve_answer_error(struct serve_req *r, int status, const char *msg)
 {
 	return answer_error(r, status, msg);
+}
+
+int serve_refuse(struct serve_req *r, int status, const char *why)
+{
+	return answer_error(r, status, status == 401 ? "log in first (POST /api/v1/login)" : why);
 }
 
 int serve_answer_err(struct serve_req *r, int rc, struct err *e)

@@ -27,6 +27,7 @@
 #include "orchestrate/state.h"
 #include "platform/platform.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +42,35 @@ struct rhist {
 	atomic_ullong count, sum_ns;
 };
 
+/* The run-history part of the text, kept with the store's data_version
+ * it was read at: a scrape after nothing was committed to the store (no
+ * task or run changed state) costs a PRAGMA instead of aggregates over the
+ * whole tasks table. One store handle is kept open (a struct st is
+ * single-thread: the mutex), so a scrape does not reopen the store. */
 struct serve_metrics {
 	struct rhist h[RT__COUNT];
+	pthread_mutex_t hmu;
+	struct st *hs;
+	int64_t hver;
+	struct buf htext;
+	bool hvalid;
 };
 
 struct serve_metrics *serve_metrics_new(void)
 {
-	return xcalloc(1, sizeof(struct serve_metrics));
+	struct serve_metrics *m = xcalloc(1, sizeof(struct serve_metrics));
+	pthread_mutex_init(&m->hmu, NULL);
+	m->htext = (struct buf)BUF_INIT;
+	return m;
 }
 
 void serve_metrics_free(struct serve_metrics *m)
 {
+	if (!m)
+		return;
+	st_close(m->hs);
+	buf_free(&m->htext);
+	pthread_mutex_destroy(&m->hmu);
 	free(m);
 }
 
@@ -148,16 +167,9 @@ static void durations(struct buf *out, struct st *s, bool tasks)
 	err_clear(&e);
 }
 
-static void history(struct buf *out, struct platform *pl)
+static void history_read(struct buf *out, struct st *s)
 {
-	struct st *s = NULL;
 	struct err e = ERR_INIT;
-	if (st_open(platform_state_path(pl), &s, &e)) {
-		buf_puts(out, "# the run history could not be opened (see the server log)\n");
-		log_warn("/metrics: %s", e.msg ? e.msg : "?");
-		err_clear(&e);
-		return;
-	}
 	static const struct {
 		const char *name, *help;
 		bool tasks;
@@ -176,7 +188,28 @@ static void history(struct buf *out, struct platform *pl)
 	}
 	durations(out, s, false);
 	durations(out, s, true);
-	st_close(s);
+}
+
+static void history(struct serve_metrics *m, struct buf *out, struct platform *pl)
+{
+	pthread_mutex_lock(&m->hmu);
+	struct err e = ERR_INIT;
+	if (!m->hs && st_open(platform_state_path(pl), &m->hs, &e)) {
+		pthread_mutex_unlock(&m->hmu);
+		buf_puts(out, "# the run history could not be opened (see the server log)\n");
+		log_warn("/metrics: %s", e.msg ? e.msg : "?");
+		err_clear(&e);
+		return;
+	}
+	int64_t v = st_data_version(m->hs);
+	if (!m->hvalid || v < 0 || v != m->hver) {
+		buf_reset(&m->htext);
+		history_read(&m->htext, m->hs);
+		m->hver = v;
+		m->hvalid = v >= 0 && !strstr(buf_cstr(&m->htext), "could not be read");
+	}
+	buf_add(out, m->htext.data ? m->htext.data : "", m->htext.len);
+	pthread_mutex_unlock(&m->hmu);
 }
 
 /* ---- HTTP ---- */
@@ -252,7 +285,7 @@ int serve_metrics_text(struct serve_metrics *m, struct serve_data *sd, struct da
 {
 	(void)e;
 	struct platform *pl = dash_ctx_platform(d);
-	history(out, pl);
+	history(m, out, pl);
 	struct err de = ERR_INIT;
 	struct buf part = BUF_INIT;
 	if (serve_data_metrics(sd, &part, &de)) {

@@ -115,7 +115,7 @@ enum route_kind serve_route_parse(const char *path, struct serve_route *r)
 	if (!strcmp(path, "/") || !strcmp(path, "/login") || !strcmp(path, "/d") ||
 	    str_startswith(path, "/d/") || !strcmp(path, "/loads") || str_startswith(path, "/loads/") ||
 	    !strcmp(path, "/quality") || !strcmp(path, "/catalog") || str_startswith(path, "/catalog/") ||
-	    !strcmp(path, "/pipelines") || str_startswith(path, "/pipelines/"))
+	    !strcmp(path, "/pipelines") || str_startswith(path, "/pipelines/") || !strcmp(path, "/audit"))
 		return r->kind = RT_INDEX;
 	if (!strcmp(path, "/metrics"))
 		return r->kind = RT_METRICS;

@@ -7,7 +7,7 @@
  *   GET  /api/v1/pipelines/{id}/runs
  *   POST /api/v1/pipelines/{id}/{trigger|pause|unpause|backfill}
  *   GET  /api/v1/runs/{run}
- *   POST /api/v1/runs/{run}/{cancel|rerun_failed}
+ *   POST /api/v1/runs/{run}/{cancel|rerun_failed|mark_failed|mark_success}
  *   POST /api/v1/runs/{run}/tasks/{task}/clear
  *   GET  /api/v1/runs/{run}/tasks/{task}/log
  *   GET  /api/v1/runs/{run}/tasks/{task}/log/stream
@@ -103,7 +103,8 @@ enum route_kind serve_route_pipelines(const char *path, struct serve_route *r)
 	snprintf(r->board, sizeof(r->board), "%.*s", (int)lens[0], segs[0]);
 	if (n == 1)
 		return r->kind = RT_RUN;
-	if (n == 2 && (is(segs[1], lens[1], "cancel") || is(segs[1], lens[1], "rerun_failed"))) {
+	if (n == 2 && (is(segs[1], lens[1], "cancel") || is(segs[1], lens[1], "rerun_failed") ||
+		       is(segs[1], lens[1], "mark_failed") || is(segs[1], lens[1], "mark_success"))) {
 		snprintf(r->action, sizeof(r->action), "%.*s", (int)lens[1], segs[1]);
 		return r->kind = RT_RUN_ACTION;
 	}

@@ -203,6 +203,8 @@ struct MHD_Response;
 /* Answers (an enum MHD_Result as int). b is taken. */
 int serve_answer_json(struct serve_req *r, int status, struct buf *b);
 int serve_answer_error(struct serve_req *r, int status, const char *msg);
+/* The answer to a serve_require_role refusal (401: log in; 403: why). */
+int serve_refuse(struct serve_req *r, int status, const char *why);
 /* Status from an ING_E* code (400, 404, 409, 503, 504, 500); e cleared. */
 int serve_answer_err(struct serve_req *r, int rc, struct err *e);
 /* Queue a response made by the caller (security headers added). */

@@ -97,6 +97,13 @@ TEST(serve_route_pipelines_paths)
 	CHECK_INT(route("/api/v1/runs/7/cancel", &r), RT_RUN_ACTION);
 	CHECK_STR(r.action, "cancel");
 	CHECK_INT(route("/api/v1/runs/7/rerun_failed", &r), RT_RUN_ACTION);
+	CHECK_INT(route("/api/v1/runs/7/mark_failed", &r), RT_RUN_ACTION);
+	CHECK_STR(r.action, "mark_failed");
+	CHECK_INT(route("/api/v1/runs/7/mark_success", &r), RT_RUN_ACTION);
+	CHECK_STR(r.action, "mark_success");
+	CHECK_INT(route("/api/v1/runs/7/mark_running", &r), RT_API_NOT_FOUND);
+	CHECK_INT(route("/audit", &r), RT_INDEX);
+	CHECK_INT(route("/audit/x", &r), RT_NOT_FOUND);
 	CHECK_INT(route("/api/v1/runs/7/tasks/load_a/clear", &r), RT_TASK_CLEAR);
 	CHECK_STR(r.name, "load_a");
 	CHECK_INT(route("/api/v1/runs/7/tasks/load_a/log", &r), RT_TASK_LOG);

@@ -152,6 +152,11 @@ await check('a failing task\'s log is readable from the page', async () => {
   }, null, { timeout: 20000 });
   assert(await page.isVisible('button[data-action="rerun_failed"]'), 'rerun failed is offered');
   assert(await page.isVisible('#pl-gantt .pl-gantt-bar.st-failed'), 'the Gantt chart shows the failed attempt');
+  // a task that never ran keeps its Gantt row, its state written in the lane
+  assert(await page.isVisible('#pl-gantt .pl-gantt-row[data-task="report"][data-state="upstream_failed"] .pl-gantt-none'),
+    'the Gantt chart shows the task that never ran (upstream failed)');
+  eq(await page.$$eval('#pl-gantt .pl-gantt-row', (r) => r.map((x) => x.dataset.task)), ['prepare', 'explode', 'report'],
+    'the Gantt chart has a row for every task, in order');
   await page.screenshot({ path: path.join(ART, 'pipelines-log.png'), fullPage: true });
   // the HTTP 404 of no log yet is not a problem; nothing else may be
   noProblems(page, 'log');
