@@ -53,12 +53,16 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define SERVE_URL_MAX 8192
 #define SERVE_BODY_MAX 16384
 #define SERVE_PARAMS_MAX 64
 #define SERVE_MEMORY_LIMIT (64 * 1024)
 #define SESSION_COOKIE "ingot_session"
+/* JSON answers at least this long are gzip'd for a client that takes it:
+ * below it the header and the deflate frame cost more than they save */
+#define SERVE_GZIP_MIN 1024
 
 static const char CSP[] = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
 			  "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -119,21 +123,93 @@ static enum MHD_Result queue(struct serve_req *r, int status, struct MHD_Respons
 	return ok;
 }
 
+/* gzip n bytes at p into *out (level 1: a JSON answer is compressed on each
+ * request, and level 1 already takes it to a fifth). 0 or -1. */
+static int gzip_fast(const void *p, size_t n, char **out, size_t *out_n)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	uLong bound = deflateBound(&zs, (uLong)n) + 32;
+	char *o = xmalloc(bound);
+	zs.next_in = (Bytef *)(uintptr_t)p;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)o;
+	zs.avail_out = (uInt)bound;
+	int rc = deflate(&zs, Z_FINISH);
+	size_t got = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		free(o);
+		return -1;
+	}
+	*out = o;
+	*out_n = got;
+	return 0;
+}
+
+/* The ETag of the gzip'd representation: another strong validator than
+ * the identity one (RFC 9110 8.8.3), the same hash with "-gz". */
+static void etag_gz(const char *etag, char out[80])
+{
+	size_t l = strlen(etag);
+	if (l >= 2 && etag[l - 1] == '"')
+		snprintf(out, 80, "%.*s-gz\"", (int)(l - 1), etag);
+	else
+		snprintf(out, 80, "%s", etag);
+}
+
+/* Answer with n bytes at data (taken: freed here), as type, gzip'd when the
+ * client accepts it and the body is worth it (Vary: Accept-Encoding either
+ * way, so a cache keeps the two apart). etag (or NULL) is the identity
+ * representation's; the gzip'd one gets etag_gz. */
+static enum MHD_Result answer_bytes(struct serve_req *r, int status, const char *type, char *data, size_t n,
+				    const char *etag, const char *cache, const char *disposition)
+{
+	bool gz = false;
+	if (n >= SERVE_GZIP_MIN &&
+	    serve_accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"))) {
+		char *z = NULL;
+		size_t zn = 0;
+		if (!gzip_fast(data, n, &z, &zn)) {
+			free(data);
+			data = z;
+			n = zn;
+			gz = true;
+		}
+	}
+	struct MHD_Response *resp =
+		data ? MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE)
+		     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(data);
+		return queue(r, status, resp);
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", cache);
+	if (type && !strncmp(type, "application/json", 16))
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	if (etag) {
+		char eg[80];
+		etag_gz(etag, eg);
+		MHD_add_response_header(resp, "ETag", gz ? eg : etag);
+	}
+	if (disposition && disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", disposition);
+	if (status == 413 || status == 414) /* a client that oversteps once: no more on this connection */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	return queue(r, status, resp);
+}
+
 /* Answer with the bytes of b (taken), as type. */
 static enum MHD_Result answer_buf(struct serve_req *r, int status, const char *type, struct buf *b)
 {
 	size_t n = 0;
 	char *p = buf_detach(b, &n);
-	struct MHD_Response *resp =
-		p ? MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE)
-		  : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	if (resp) {
-		MHD_add_response_header(resp, "Content-Type", type);
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-		if (status == 413 || status == 414) /* a client that oversteps once: no more on this connection */
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	}
-	return queue(r, status, resp);
+	return answer_bytes(r, status, type, p, n, NULL, "no-store", NULL);
 }
 
 static enum MHD_Result answer_error(struct serve_req *r, int status, const char *msg)
@@ -298,21 +374,15 @@ static enum MHD_Result api_tile(struct serve_req *r)
 		return answer_err(r, rc, &e);
 	}
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
-	if (inm && serve_etag_match(inm, etag)) {
+	char eg[80];
+	etag_gz(etag, eg);
+	if (inm && (serve_etag_match(inm, etag) || serve_etag_match(inm, eg))) {
 		buf_free(&b);
-		return answer_not_modified(r, etag);
+		return answer_not_modified(r, serve_etag_match(inm, eg) ? eg : etag);
 	}
 	size_t n = 0;
 	char *data = buf_detach(&b, &n);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
-	if (resp) {
-		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-		MHD_add_response_header(resp, "ETag", etag);
-		MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	} else {
-		free(data);
-	}
-	return queue(r, 200, resp);
+	return answer_bytes(r, 200, "application/json; charset=utf-8", data, n, etag, "no-cache", NULL);
 }
 
 static enum MHD_Result api_filter_values(struct serve_req *r)
@@ -528,18 +598,7 @@ static enum MHD_Result api_data(struct serve_req *r)
 	}
 	size_t n = 0;
 	char *data = buf_detach(&out.body, &n);
-	struct MHD_Response *resp =
-		data ? MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE)
-		     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	if (resp) {
-		MHD_add_response_header(resp, "Content-Type", out.type);
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-		if (out.disposition[0])
-			MHD_add_response_header(resp, "Content-Disposition", out.disposition);
-	} else {
-		free(data);
-	}
-	return queue(r, 200, resp);
+	return answer_bytes(r, 200, out.type, data, n, NULL, "no-store", out.disposition);
 }
 
 static enum MHD_Result answer_metrics(struct serve_req *r)
