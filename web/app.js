@@ -1026,6 +1026,10 @@
     v.cats = cats;
     v.dim = dim.name;
     highlight(v);
+    if (!breakdown)
+      chartKeys(v, t, dim.name, cats.map(function (name, i) { return { name: name, value: rows[i][1] }; }), ms[0].format);
+    else
+      chartKeys(v, t, dim.name, cats.map(function (name) { return { name: name, value: rows.filter(function (r) { return String(r[0]) === name; }).reduce(function (a, r) { return a + (typeof r[2] === 'number' ? r[2] : 0); }, 0) }; }), ms[0].format);
     return false;
   }
 
@@ -1071,7 +1075,46 @@
     v.cats = data.map(function (d) { return d.name; });
     v.dim = dim.name;
     highlight(v);
+    chartKeys(v, t, dim.name, data, m.format);
     return false;
+  }
+
+  /* Keyboard and screen-reader access to a canvas chart's cross-filter: one
+   * button per slice or bar, named by its value and number (Enter or Space
+   * filters the page by it, as a click on the chart does; aria-pressed says
+   * which one filters now), kept out of sight until one has the focus.
+   * items: [{name, value}] in the chart's order. */
+  function chartKeys(v, t, dimName, items, format) {
+    // a re-render after Enter keeps the keyboard where it was
+    var had = v.keysEl && v.keysEl.contains(document.activeElement) ? document.activeElement.dataset.value : null;
+    if (v.keysEl && v.keysEl.parentNode) v.keysEl.parentNode.removeChild(v.keysEl);
+    var chosen = S.src[dimName] === t.name ? (S.filters[dimName] || []) : [];
+    var box = el('div', 'chart-keys');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', (t.title || t.name) + ': filter the page by a value');
+    items.forEach(function (it) {
+      var b = el('button', 'chart-key', it.name + ': ' + fmt(it.value, format));
+      b.type = 'button';
+      b.dataset.value = it.name;
+      if (it.name === 'Others' || it.name === '(none)') {
+        b.disabled = true; // not a value to filter by
+      } else {
+        b.setAttribute('aria-pressed', chosen.indexOf(it.name) >= 0 ? 'true' : 'false');
+        b.title = 'Filter the page by ' + dimName + ' = ' + it.name;
+        on(b, 'click', function () { crossFilter(t, dimName, it.name); });
+      }
+      box.appendChild(b);
+    });
+    if (v.chartHost) {
+      v.chartHost.setAttribute('role', 'img');
+      v.chartHost.setAttribute('aria-label', (t.title || t.name) + ' (' + t.type + ' chart; the values follow as buttons)');
+    }
+    v.body.appendChild(box);
+    v.keysEl = box;
+    if (had !== null) {
+      var again = Array.prototype.filter.call(box.children, function (b) { return b.dataset.value === had; })[0];
+      if (again) again.focus();
+    }
   }
 
   /* The tile a cross-filter came from shows every value: mark the chosen ones. */
@@ -1079,6 +1122,10 @@
     if (!v.chart || !v.dim || !v.cats) return;
     var chosen = S.src[v.dim] === v.spec.name ? (S.filters[v.dim] || []) : [];
     var t = v.spec.type;
+    if (v.keysEl)
+      Array.prototype.forEach.call(v.keysEl.querySelectorAll('button:not([disabled])'), function (b) {
+        b.setAttribute('aria-pressed', chosen.indexOf(b.dataset.value) >= 0 ? 'true' : 'false');
+      });
     if (t === 'pie' || t === 'donut') {
       v.cats.forEach(function (name, i) {
         v.chart.dispatchAction({ type: chosen.indexOf(name) >= 0 ? 'select' : 'unselect', seriesIndex: 0, dataIndex: i });
