@@ -368,7 +368,7 @@ await check('compare to the previous period: the table shows each measure\'s pre
   const delta = await column(pg, tableTile, 'profit:delta');
   assert(prev.length > 0 && prev.length === delta.length, `a previous value per row (${prev.length})`);
   assert(delta.some((d) => /^[+-]\d|new/.test(d)), `some deltas: ${delta.slice(0, 5).join(', ')}`);
-  await pg.screenshot({ path: path.join(ART, 'table-compare.png') });
+  await (await pg.$(`.card[data-tile="${tableTile}"]`)).screenshot({ path: path.join(ART, 'table-compare.png') });
   // off again: the columns go
   await pg.click('#compare');
   await pg.waitForFunction(() => !location.search.includes('compare'));
