@@ -198,7 +198,7 @@
       S.filters[d].forEach(function (v) { q.append('f.' + d, v); });
     });
     rangeParams(q);
-    if (S.compare && t.type !== 'table' && t.type !== 'text') q.append('compare', '1');
+    if (S.compare && t.type !== 'text') q.append('compare', '1');
     if (t.type === 'line' || t.type === 'area') {
       var g = S.grain[t.name] || S.globalGrain;
       if (g) q.append('grain', g);
@@ -805,6 +805,20 @@
   }
 
   /* ---- KPI */
+  /* the change from prev to val: {txt, cls: up|down|flat}, or null when
+   * either is missing (a percent moves in points, from 0 it is "new") */
+  function deltaOf(val, prev, format) {
+    if (val === null || prev === null || val === undefined || prev === undefined ||
+        typeof val !== 'number' || typeof prev !== 'number') return null;
+    if (format === 'percent') {
+      var pts = (val - prev) * 100;
+      return { txt: (pts >= 0 ? '+' : '') + nfPct.format(pts) + ' pts', cls: pts > 0 ? 'up' : pts < 0 ? 'down' : 'flat' };
+    }
+    if (prev === 0) return { txt: val === 0 ? '0%' : 'new', cls: val > 0 ? 'up' : val < 0 ? 'down' : 'flat' };
+    var d = (val - prev) / Math.abs(prev);
+    return { txt: (d >= 0 ? '+' : '') + nfPct.format(d * 100) + '%', cls: d > 0 ? 'up' : d < 0 ? 'down' : 'flat' };
+  }
+
   function renderKpi(v, j) {
     var b = clear(v.body);
     if (v.chart) { v.chart.dispose(); v.chart = null; }
@@ -817,20 +831,9 @@
     box.appendChild(big);
     var prev = j.previous && j.previous.rows && j.previous.rows[0] ? j.previous.rows[0][0] : null;
     var delta = el('div', 'kpi-delta');
-    if (j.previous && val !== null && prev !== null && typeof val === 'number' && typeof prev === 'number') {
-      var cls, txt;
-      if (col.format === 'percent') {
-        var pts = (val - prev) * 100;
-        txt = (pts >= 0 ? '+' : '') + nfPct.format(pts) + ' pts';
-        cls = pts > 0 ? 'up' : pts < 0 ? 'down' : 'flat';
-      } else if (prev === 0) {
-        txt = val === 0 ? '0%' : 'new';
-        cls = val > 0 ? 'up' : val < 0 ? 'down' : 'flat';
-      } else {
-        var d = (val - prev) / Math.abs(prev);
-        txt = (d >= 0 ? '+' : '') + nfPct.format(d * 100) + '%';
-        cls = d > 0 ? 'up' : d < 0 ? 'down' : 'flat';
-      }
+    var dd = j.previous ? deltaOf(val, prev, col.format) : null;
+    if (dd) {
+      var cls = dd.cls, txt = dd.txt;
       delta.classList.add(cls);
       delta.appendChild(el('span', 'arrow', cls === 'up' ? '▲' : cls === 'down' ? '▼' : '■'));
       delta.appendChild(el('span', 'delta-value', txt));
@@ -1023,6 +1026,10 @@
     v.cats = cats;
     v.dim = dim.name;
     highlight(v);
+    if (!breakdown)
+      chartKeys(v, t, dim.name, cats.map(function (name, i) { return { name: name, value: rows[i][1] }; }), ms[0].format);
+    else
+      chartKeys(v, t, dim.name, cats.map(function (name) { return { name: name, value: rows.filter(function (r) { return String(r[0]) === name; }).reduce(function (a, r) { return a + (typeof r[2] === 'number' ? r[2] : 0); }, 0) }; }), ms[0].format);
     return false;
   }
 
@@ -1068,7 +1075,46 @@
     v.cats = data.map(function (d) { return d.name; });
     v.dim = dim.name;
     highlight(v);
+    chartKeys(v, t, dim.name, data, m.format);
     return false;
+  }
+
+  /* Keyboard and screen-reader access to a canvas chart's cross-filter: one
+   * button per slice or bar, named by its value and number (Enter or Space
+   * filters the page by it, as a click on the chart does; aria-pressed says
+   * which one filters now), kept out of sight until one has the focus.
+   * items: [{name, value}] in the chart's order. */
+  function chartKeys(v, t, dimName, items, format) {
+    // a re-render after Enter keeps the keyboard where it was
+    var had = v.keysEl && v.keysEl.contains(document.activeElement) ? document.activeElement.dataset.value : null;
+    if (v.keysEl && v.keysEl.parentNode) v.keysEl.parentNode.removeChild(v.keysEl);
+    var chosen = S.src[dimName] === t.name ? (S.filters[dimName] || []) : [];
+    var box = el('div', 'chart-keys');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', (t.title || t.name) + ': filter the page by a value');
+    items.forEach(function (it) {
+      var b = el('button', 'chart-key', it.name + ': ' + fmt(it.value, format));
+      b.type = 'button';
+      b.dataset.value = it.name;
+      if (it.name === 'Others' || it.name === '(none)') {
+        b.disabled = true; // not a value to filter by
+      } else {
+        b.setAttribute('aria-pressed', chosen.indexOf(it.name) >= 0 ? 'true' : 'false');
+        b.title = 'Filter the page by ' + dimName + ' = ' + it.name;
+        on(b, 'click', function () { crossFilter(t, dimName, it.name); });
+      }
+      box.appendChild(b);
+    });
+    if (v.chartHost) {
+      v.chartHost.setAttribute('role', 'img');
+      v.chartHost.setAttribute('aria-label', (t.title || t.name) + ' (' + t.type + ' chart; the values follow as buttons)');
+    }
+    v.body.appendChild(box);
+    v.keysEl = box;
+    if (had !== null) {
+      var again = Array.prototype.filter.call(box.children, function (b) { return b.dataset.value === had; })[0];
+      if (again) again.focus();
+    }
   }
 
   /* The tile a cross-filter came from shows every value: mark the chosen ones. */
@@ -1076,6 +1122,10 @@
     if (!v.chart || !v.dim || !v.cats) return;
     var chosen = S.src[v.dim] === v.spec.name ? (S.filters[v.dim] || []) : [];
     var t = v.spec.type;
+    if (v.keysEl)
+      Array.prototype.forEach.call(v.keysEl.querySelectorAll('button:not([disabled])'), function (b) {
+        b.setAttribute('aria-pressed', chosen.indexOf(b.dataset.value) >= 0 ? 'true' : 'false');
+      });
     if (t === 'pie' || t === 'donut') {
       v.cats.forEach(function (name, i) {
         v.chart.dispatchAction({ type: chosen.indexOf(name) >= 0 ? 'select' : 'unselect', seriesIndex: 0, dataIndex: i });
@@ -1102,6 +1152,10 @@
     var rows = j.rows || [];
     var offset = j.offset || 0, limit = j.limit || t.page_size || 100, total = j.total || 0;
     var sort = j.sort || '';
+    // compare: the previous period's measures of each row, after each measure
+    var prevRows = j.previous && j.previous.rows && j.previous.rows.length === rows.length ? j.previous.rows : null;
+    var mIndex = {};
+    cols.filter(function (c) { return c.type === 'measure'; }).forEach(function (c, k) { mIndex[c.name] = k; });
     var wrap = el('div', 'table-wrap');
     var table = el('table', 'data');
     var thead = el('thead'), tr = el('tr');
@@ -1120,13 +1174,25 @@
       });
       th.appendChild(btn);
       tr.appendChild(th);
+      if (prevRows && c.type === 'measure') {
+        var lab = c.label || c.name;
+        var thp = el('th', 'num prev', lab + ' (prev.)');
+        thp.title = lab + ' in the previous period: ' + fmtDay(j.previous.from) + ' – ' + fmtDay(j.previous.to);
+        thp.dataset.col = c.name + ':previous';
+        tr.appendChild(thp);
+        var thd = el('th', 'num prev', 'Δ');
+        thd.title = 'Change of ' + lab + ' from the previous period';
+        thd.setAttribute('aria-label', 'Change of ' + lab);
+        thd.dataset.col = c.name + ':delta';
+        tr.appendChild(thd);
+      }
     });
     thead.appendChild(tr);
     table.appendChild(thead);
     var tbody = el('tbody');
     var firstDim = -1;
     cols.forEach(function (c, i) { if (firstDim < 0 && c.type === 'dimension') firstDim = i; });
-    rows.forEach(function (r) {
+    rows.forEach(function (r, ri) {
       var row = el('tr');
       var chosen = false;
       cols.forEach(function (c, i) {
@@ -1135,13 +1201,23 @@
         if (c.type === 'dimension') td.title = r[i] === null ? '' : String(r[i]);
         td.dataset.col = c.name;
         row.appendChild(td);
+        if (prevRows && c.type === 'measure') {
+          var pv = prevRows[ri][mIndex[c.name]];
+          var tdp = el('td', 'num prev', pv === null ? '–' : fmt(pv, c.format));
+          tdp.dataset.col = c.name + ':previous';
+          row.appendChild(tdp);
+          var dd = deltaOf(r[i], pv, c.format);
+          var tdd = el('td', 'num delta' + (dd ? ' ' + dd.cls : ''), dd ? dd.txt : '–');
+          tdd.dataset.col = c.name + ':delta';
+          row.appendChild(tdd);
+        }
       });
       if (chosen) row.classList.add('chosen');
       if (firstDim >= 0) {
         row.classList.add('clickable');
         on(row, 'click', function (ev) {
           var td = ev.target.closest('td');
-          var ci = td ? Array.prototype.indexOf.call(row.children, td) : firstDim;
+          var ci = td ? cols.findIndex(function (c) { return c.name === td.dataset.col; }) : firstDim;
           if (ci < 0 || cols[ci].type !== 'dimension') ci = firstDim;
           crossFilter(t, cols[ci].name, r[ci]);
         });

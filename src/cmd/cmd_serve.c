@@ -7,9 +7,12 @@
  * .ingot/scheduler.lock and runs schedules as `ingot scheduler` does
  * (unless --no-scheduler), listens on the control socket so other CLI
  * commands hand their work to it (DuckDB: one process may write), and
- * serves HTTP (serve/serve.h). SIGTERM/SIGINT: the scheduler drains
- * (--grace), then the HTTP server stops accepting, lets requests in flight
- * finish (--grace) and stops; exit 0.
+ * serves HTTP (serve/serve.h). SIGTERM/SIGINT: the scheduler drains,
+ * then the HTTP server stops accepting, lets requests in flight finish and
+ * stops; exit 0. The whole drain is bounded by --grace, counted from the
+ * signal: the scheduler interrupts its tasks at grace minus their kill
+ * grace (a quarter of it, 5 s at most), and the HTTP server gets what is
+ * left (requests kept being served while the scheduler drained).
  *
  * Without --auth the server refuses a non-loopback --bind: dashboards show
  * business numbers, so a network listener needs logins.
@@ -111,6 +114,7 @@ static int run(struct cmd_ctx *c)
 	struct ctl_server *ctl = NULL;
 	struct serve *srv = NULL;
 	int rc = 2;
+	int64_t drain_t0 = 0; /* when the signal came (now_us) */
 	sigset_t sigs, old;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -124,6 +128,12 @@ static int run(struct cmd_ctx *c)
 	if (dash_ctx_open(pl, &dash, &c->err))
 		goto done;
 	struct orch_opts o = pipeline_daemon_opts(dir, pl, par, grace, 10);
+	/* one budget for the whole drain: interrupt, then kill, within --grace */
+	int64_t grace_us = grace ? grace * US_PER_SEC : 1;
+	o.kill_grace_us = grace_us / 4 < 5 * US_PER_SEC ? grace_us / 4 : 5 * US_PER_SEC;
+	if (o.kill_grace_us < 1)
+		o.kill_grace_us = 1;
+	o.grace_us = grace_us - o.kill_grace_us > 0 ? grace_us - o.kill_grace_us : 1;
 	if (sched && orch_open(&o, &x, &c->err))
 		goto done;
 	if (!wh_engine_has(c->project->target.type, WH_CAP_MULTI_PROCESS) &&
@@ -154,6 +164,7 @@ static int run(struct cmd_ctx *c)
 		log_info("scheduler started for %s (pid %d)", dir, (int)getpid());
 		if (orch_loop(x, 0, &c->err))
 			rc = 1;
+		drain_t0 = orch_drain_started(x);
 		log_info("scheduler stopped");
 	} else {
 		for (;;) {
@@ -165,11 +176,17 @@ static int run(struct cmd_ctx *c)
 				continue;
 			}
 			log_info("signal %d: draining", sig);
+			drain_t0 = now_us();
 			break;
 		}
 	}
-done:
-	serve_stop(srv, grace ? grace * US_PER_SEC : 1);
+done:;
+	/* what the scheduler's drain left of --grace (at least 1 µs: the
+	 * requests in flight are then cut at once) */
+	int64_t left_us = grace ? grace * US_PER_SEC : 1;
+	if (drain_t0 > 0)
+		left_us -= now_us() - drain_t0;
+	serve_stop(srv, left_us > 0 ? left_us : 1);
 	if (srv)
 		log_info("http server stopped");
 	ctl_server_stop(ctl);

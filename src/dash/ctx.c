@@ -70,6 +70,11 @@ struct dash_ctx {
 	long long rr_size, rr_sec;
 	long rr_nsec;
 	bool rr_seen;
+	/* engines several processes write (PostgreSQL): what _ingot.loads and
+	 * _ingot.build_state said at the last poll, relation -> signature */
+	json_t *wv_seen;
+	double wv_last; /* mono_seconds of the last poll */
+	bool wv_busy;
 	struct strmap cache; /* key -> struct centry * */
 	struct centry *head, *tail;
 	size_t bytes;
@@ -111,6 +116,7 @@ void dash_ctx_close(struct dash_ctx *d)
 	if (d->cur && --d->cur->refs == 0)
 		dash_set_free(d->cur);
 	strmap_free(&d->cache, centry_free);
+	json_decref(d->wv_seen);
 	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
@@ -478,6 +484,103 @@ static void rr_sync(struct dash_ctx *d)
 	free(rr);
 }
 
+/* Writes by other processes that leave no file here (PostgreSQL: a load or
+ * a build on another machine, into the same warehouse): every load adds a
+ * row to _ingot.loads and every build that runs a node rewrites its row of
+ * _ingot.build_state (version, built_at), whoever ran it. At most once per
+ * WV_POLL_S, one small grouped query over each: a relation whose signature
+ * (its loads counted; its latest version and build time) changed since the
+ * last poll is bumped (core/relver.h), so its tiles miss. The first poll
+ * only records; a table not there yet (nothing loaded or built) says
+ * nothing. Engines one process writes (DuckDB: the others hand their work
+ * to this one) skip it. */
+#define WV_POLL_S 1.0
+
+static const char *const wv_sql[] = {
+	"select relation, cast(count(*) as varchar) from _ingot.loads where relation is not null "
+	"group by relation",
+	"select relation, max(cast(version as varchar) || '@' || cast(built_at as varchar)) || '/' || "
+	"cast(count(*) as varchar) from _ingot.build_state where relation is not null group by relation",
+};
+
+static void wv_sync(struct dash_ctx *d)
+{
+	struct project *p = platform_project_acquire(d->pl);
+	if (!p)
+		return;
+	bool multi = p->target.type && wh_engine_has(p->target.type, WH_CAP_MULTI_PROCESS);
+	platform_project_release(d->pl, p);
+	if (!multi)
+		return;
+	double now = mono_seconds();
+	pthread_mutex_lock(&d->mu);
+	bool go = !d->wv_busy && now - d->wv_last >= WV_POLL_S;
+	if (go) {
+		d->wv_busy = true;
+		d->wv_last = now;
+	}
+	pthread_mutex_unlock(&d->mu);
+	if (!go)
+		return;
+	json_t *seen = json_object();
+	struct wh_conn *c = NULL;
+	struct err e = ERR_INIT;
+	bool ok = !platform_conn_get(d->pl, &c, &e);
+	for (size_t q = 0; ok && q < sizeof(wv_sql) / sizeof(*wv_sql); q++) {
+		struct wh_result *res = NULL;
+		if (wh_query(c, wv_sql[q], NULL, 0, &res, &e)) {
+			err_clear(&e); /* not there yet: nothing loaded or built */
+			continue;
+		}
+		struct buf key = BUF_INIT, val = BUF_INIT;
+		for (size_t i = 0; i < res->nrows; i++) {
+			buf_reset(&key);
+			buf_reset(&val);
+			wh_value_text(wh_cell(res, i, 0), &key);
+			wh_value_text(wh_cell(res, i, 1), &val);
+			buf_printf(&key, "%c%zu", 0x1f, q);
+			json_object_set_new(seen, buf_cstr(&key), json_string(buf_cstr(&val)));
+		}
+		buf_free(&key);
+		buf_free(&val);
+		wh_result_free(res);
+	}
+	if (c)
+		platform_conn_put(d->pl, c);
+	if (!ok) {
+		log_warn("dashboards: cannot look at the warehouse's load and build records: %s",
+			 e.msg ? e.msg : "");
+		err_clear(&e);
+		json_decref(seen);
+		pthread_mutex_lock(&d->mu);
+		d->wv_busy = false;
+		pthread_mutex_unlock(&d->mu);
+		return;
+	}
+	pthread_mutex_lock(&d->mu);
+	json_t *old = d->wv_seen;
+	d->wv_seen = seen;
+	d->wv_busy = false;
+	pthread_mutex_unlock(&d->mu);
+	if (old) {
+		const char *k;
+		json_t *v;
+		json_object_foreach (seen, k, v) {
+			const char *was = json_string_value(json_object_get(old, k));
+			if (was && !strcmp(was, json_string_value(v)))
+				continue;
+			char *rel = xstrdup(k);
+			char *sep = strchr(rel, 0x1f);
+			if (sep)
+				*sep = 0;
+			log_info("dashboards: %s was written by another process: its tiles refresh", rel);
+			relver_bump_text(rel);
+			free(rel);
+		}
+		json_decref(old);
+	}
+}
+
 /* The key of a cached answer: what was asked, of which set, and the data
  * versions of the relations of the views it reads (nv of them). */
 static void cache_key(struct dash_ctx *d, const char *dashboard, const char *tile,
@@ -485,6 +588,7 @@ static void cache_key(struct dash_ctx *d, const char *dashboard, const char *til
 		      char hex[DIGEST_SHA256_HEX])
 {
 	rr_sync(d);
+	wv_sync(d);
 	struct buf k = BUF_INIT;
 	pthread_mutex_lock(&d->mu);
 	unsigned gen = d->gen;

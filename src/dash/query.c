@@ -17,7 +17,10 @@
  *             bar's sort (ranked the same way, one group by); with a
  *             breakdown, a second scan joined to those N values
  *   table     group by the dimensions, order by the sort column then every
- *             column, limit/offset bound; total = count of the groups
+ *             column, limit/offset bound, with count(*) over () = the
+ *             number of groups (asked apart only past the last page);
+ *             with compare, the previous period's measures of the page's
+ *             groups joined on (build_table)
  *   funnel    one row of measures, turned into one row per step
  *   heatmap   group by x, y
  * date_trunc and cast(... as date) are the same on DuckDB and PostgreSQL;
@@ -685,6 +688,93 @@ static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_
 	}
 }
 
+/* A table's page for the JSON answer, in one query: the groups of the page
+ * (sorted, limit/offset bound) with the number of groups of the whole
+ * filtered result beside each row (count(*) over (), computed after the
+ * group by and before the limit: no second group by for the pager's total).
+ * With compare, the previous period's measures of the page's groups follow
+ * (aggregated over the rows of those groups only: the previous period is
+ * joined to the page first), NULL where a group has no row then.
+ * Columns: dims, measures, total, [previous measures]. */
+static void build_table(struct qb *q, const struct dash_tile *t, const struct dq_req *r,
+			struct dates *ds, bool prev)
+{
+	size_t nd = t->ndims, nm = t->nmeasures;
+	if (prev)
+		buf_puts(&q->sql, "with ingot_c as (");
+	buf_puts(&q->sql, "select ");
+	for (size_t i = 0; i < nd; i++) {
+		if (i)
+			buf_puts(&q->sql, ", ");
+		dim_sql(q, t->dims[i]);
+		if (prev)
+			buf_printf(&q->sql, " as ingot_d%zu", i);
+	}
+	for (size_t i = 0; i < nm; i++) {
+		buf_printf(&q->sql, "%s(%s)", i || nd ? ", " : "", t->measures[i]->expr);
+		if (prev)
+			buf_printf(&q->sql, " as ingot_m%zu", i);
+	}
+	buf_puts(&q->sql, ", count(*) over () as ingot_n from ");
+	rel(q);
+	where(q, r, r->has_range, r->from, r->to, ds, 0);
+	struct buf order = BUF_INIT;
+	if (nd) {
+		buf_puts(&q->sql, " group by ");
+		for (size_t i = 0; i < nd; i++)
+			buf_printf(&q->sql, "%s%zu", i ? ", " : "", i + 1);
+		buf_puts(&order, " order by ");
+		if (r->sort_col >= 0)
+			buf_printf(&order, "%d %s nulls last, ", r->sort_col + 1, r->sort_desc ? "desc" : "asc");
+		for (size_t i = 0; i < nd; i++)
+			buf_printf(&order, "%s%zu nulls last", i ? ", " : "", i + 1);
+		buf_puts(&q->sql, buf_cstr(&order));
+	}
+	buf_puts(&q->sql, " limit ");
+	qb_param(q, wh_int(r->limit));
+	buf_puts(&q->sql, " offset ");
+	qb_param(q, wh_int(r->offset));
+	if (prev) {
+		int32_t len = r->to - r->from;
+		buf_puts(&q->sql, ") select ingot_c.*");
+		for (size_t i = 0; i < nm; i++)
+			buf_printf(&q->sql, ", ingot_p.ingot_m%zu", i);
+		buf_puts(&q->sql, " from ingot_c left join (select ");
+		for (size_t i = 0; i < nd; i++)
+			buf_printf(&q->sql, "ingot_k.ingot_d%zu, ", i);
+		for (size_t i = 0; i < nm; i++)
+			buf_printf(&q->sql, "%s(%s) as ingot_m%zu", i ? ", " : "", t->measures[i]->expr, i);
+		buf_puts(&q->sql, " from ");
+		rel(q);
+		if (nd) {
+			buf_puts(&q->sql, " join (select ");
+			for (size_t i = 0; i < nd; i++)
+				buf_printf(&q->sql, "%singot_d%zu", i ? ", " : "", i);
+			buf_puts(&q->sql, " from ingot_c) ingot_k on ");
+			for (size_t i = 0; i < nd; i++) {
+				if (i)
+					buf_puts(&q->sql, " and ");
+				dim_sql(q, t->dims[i]);
+				buf_printf(&q->sql, " is not distinct from ingot_k.ingot_d%zu", i);
+			}
+		}
+		where(q, r, true, r->from - len, r->from, ds, 2);
+		if (nd) {
+			buf_puts(&q->sql, " group by ");
+			for (size_t i = 0; i < nd; i++)
+				buf_printf(&q->sql, "%s%zu", i ? ", " : "", i + 1);
+		}
+		buf_puts(&q->sql, ") ingot_p on ");
+		if (!nd)
+			buf_puts(&q->sql, "true");
+		for (size_t i = 0; i < nd; i++)
+			buf_printf(&q->sql, "%singot_c.ingot_d%zu is not distinct from ingot_p.ingot_d%zu",
+				   i ? " and " : "", i, i);
+		buf_puts(&q->sql, buf_cstr(&order));
+	}
+	buf_free(&order);
+}
+
 /* The columns of the main query, as JSON. */
 static void columns_json(struct jw *w, const struct dash_tile *t)
 {
@@ -768,13 +858,11 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 	if ((rc = run_begin(&rn, e)))
 		goto done;
 	size_t cap = t->type == T_TABLE ? 0 : o->row_cap + 1;
-	build_main(&q, t, r, &ds, cap);
-	if (t->type == T_TABLE) {
-		buf_puts(&q.sql, " limit ");
-		qb_param(&q, wh_int(r->limit));
-		buf_puts(&q.sql, " offset ");
-		qb_param(&q, wh_int(r->offset));
-	}
+	bool table_prev = t->type == T_TABLE && r->compare && r->has_range && t->view->time;
+	if (t->type == T_TABLE)
+		build_table(&q, t, r, &ds, table_prev);
+	else
+		build_main(&q, t, r, &ds, cap);
 	if ((rc = query(&rn, &q, &res, e)))
 		goto done;
 	query_json(&qw, &q);
@@ -799,10 +887,18 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 			truncated = true;
 			total = o->row_cap;
 		}
-		rows_json(&w, res, 0, res->ncols, cap ? o->row_cap : res->nrows);
+		rows_json(&w, res, 0, t->type == T_TABLE ? t->ndims + t->nmeasures : res->ncols,
+			  cap ? o->row_cap : res->nrows);
 	}
-	if (t->type == T_TABLE) {
-		/* the total: the groups of the whole filtered result */
+	if (t->type == T_TABLE && res->nrows) {
+		/* the total came with the rows (count(*) over ()) */
+		const struct wh_value *n = wh_cell(res, 0, t->ndims + t->nmeasures);
+		total = n->type == WH_NULL ? 0 : (size_t)n->v.i;
+	} else if (t->type == T_TABLE && r->offset == 0) {
+		total = 0; /* no group at all */
+	} else if (t->type == T_TABLE) {
+		/* past the last page: the total of the groups of the whole
+		 * filtered result, asked apart */
 		buf_puts(&q2.sql, "select count(*) from (select ");
 		for (size_t i = 0; i < t->ndims; i++) {
 			if (i)
@@ -826,6 +922,24 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 			goto done;
 		query_json(&qw, &q2);
 		total = res2->nrows ? (size_t)wh_cell(res2, 0, 0)->v.i : 0;
+	}
+	if (t->type == T_TABLE) {
+		if (table_prev) {
+			/* the previous period's measures, one row per row above */
+			int32_t len = r->to - r->from;
+			char d[16];
+			jw_key(&w, "previous");
+			jw_obj_begin(&w);
+			jw_key(&w, "from");
+			date_format(r->from - len, d);
+			jw_str(&w, d);
+			jw_key(&w, "to");
+			date_format(r->from - 1, d);
+			jw_str(&w, d);
+			jw_key(&w, "rows");
+			rows_json(&w, res, t->ndims + t->nmeasures + 1, t->nmeasures, res->nrows);
+			jw_obj_end(&w);
+		}
 		jw_key(&w, "offset");
 		jw_int(&w, r->offset);
 		jw_key(&w, "limit");

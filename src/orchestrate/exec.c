@@ -172,6 +172,7 @@ struct orch {
 	atomic_bool stop_req;
 	bool draining;
 	int64_t drain_deadline;
+	_Atomic int64_t drain_started;
 	bool want_reload, want_scan;
 	int64_t next_heartbeat;
 	/* alerts */
@@ -1802,6 +1803,7 @@ int orch_step(struct orch *x, int64_t *next_due, struct err *e)
 	if (atomic_load(&x->stop_req) && !x->draining) {
 		x->draining = true;
 		x->drain_deadline = now + x->o.grace_us;
+		atomic_store(&x->drain_started, now);
 		log_info("shutting down: no new tasks; waiting up to %llds for running ones",
 			 (long long)(x->o.grace_us / US_PER_SEC));
 	}
@@ -2055,6 +2057,11 @@ int orch_wait(struct orch *x, int64_t max_us, struct err *e)
 	vec_free(&owners);
 	vec_free(&orun_of);
 	return 0;
+}
+
+int64_t orch_drain_started(const struct orch *x)
+{
+	return atomic_load(&x->drain_started);
 }
 
 void orch_stop(struct orch *x)

@@ -146,6 +146,8 @@ int orch_wait(struct orch *x, int64_t max_us, struct err *e);
 int orch_loop(struct orch *x, int64_t until_run, struct err *e);
 /* Ask the loop to drain and return (async-signal-safe). */
 void orch_stop(struct orch *x);
+/* When the loop began to drain (its clock, µs), or 0 when it has not. */
+int64_t orch_drain_started(const struct orch *x);
 /* State of a run known to the engine ("queued", "running", "success",
  * "failed"), or NULL. */
 const char *orch_run_state(struct orch *x, int64_t run);

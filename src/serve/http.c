@@ -17,11 +17,12 @@
  * security headers. Errors are {"error":"<first line>"}; the whole message
  * goes to the log.
  *
- * CSV export streams: a producer thread runs dash_tile_csv into a pipe and
- * the response reads the pipe as the client takes the bytes. The handler
- * waits for the first bytes (or the end) before it answers, so a bad
- * parameter is still a 400 and not a truncated 200. The client going away
- * closes the pipe and stops the query (EPIPE).
+ * CSV export streams: a producer thread runs dash_tile_csv into a spool
+ * file and the response reads it behind the producer as the client takes
+ * the bytes, so a slow client never holds a warehouse connection. The
+ * handler waits for the first bytes (or the end) before it answers, so a
+ * bad parameter is still a 400 and not a truncated 200. The client going
+ * away stops the query at its next write.
  *
  * Drain (serve_stop): the listening socket is closed (quiesce), requests
  * in flight finish (up to the grace), then the daemon stops and closes the
@@ -53,12 +54,16 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define SERVE_URL_MAX 8192
 #define SERVE_BODY_MAX 16384
 #define SERVE_PARAMS_MAX 64
 #define SERVE_MEMORY_LIMIT (64 * 1024)
 #define SESSION_COOKIE "ingot_session"
+/* JSON answers at least this long are gzip'd for a client that takes it:
+ * below it the header and the deflate frame cost more than they save */
+#define SERVE_GZIP_MIN 1024
 
 static const char CSP[] = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
 			  "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -119,21 +124,93 @@ static enum MHD_Result queue(struct serve_req *r, int status, struct MHD_Respons
 	return ok;
 }
 
+/* gzip n bytes at p into *out (level 1: a JSON answer is compressed on each
+ * request, and level 1 already takes it to a fifth). 0 or -1. */
+static int gzip_fast(const void *p, size_t n, char **out, size_t *out_n)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	uLong bound = deflateBound(&zs, (uLong)n) + 32;
+	char *o = xmalloc(bound);
+	zs.next_in = (Bytef *)(uintptr_t)p;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)o;
+	zs.avail_out = (uInt)bound;
+	int rc = deflate(&zs, Z_FINISH);
+	size_t got = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		free(o);
+		return -1;
+	}
+	*out = o;
+	*out_n = got;
+	return 0;
+}
+
+/* The ETag of the gzip'd representation: another strong validator than
+ * the identity one (RFC 9110 8.8.3), the same hash with "-gz". */
+static void etag_gz(const char *etag, char out[80])
+{
+	size_t l = strlen(etag);
+	if (l >= 2 && etag[l - 1] == '"')
+		snprintf(out, 80, "%.*s-gz\"", (int)(l - 1), etag);
+	else
+		snprintf(out, 80, "%s", etag);
+}
+
+/* Answer with n bytes at data (taken: freed here), as type, gzip'd when the
+ * client accepts it and the body is worth it (Vary: Accept-Encoding either
+ * way, so a cache keeps the two apart). etag (or NULL) is the identity
+ * representation's; the gzip'd one gets etag_gz. */
+static enum MHD_Result answer_bytes(struct serve_req *r, int status, const char *type, char *data, size_t n,
+				    const char *etag, const char *cache, const char *disposition)
+{
+	bool gz = false;
+	if (n >= SERVE_GZIP_MIN &&
+	    serve_accepts_gzip(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"))) {
+		char *z = NULL;
+		size_t zn = 0;
+		if (!gzip_fast(data, n, &z, &zn)) {
+			free(data);
+			data = z;
+			n = zn;
+			gz = true;
+		}
+	}
+	struct MHD_Response *resp =
+		data ? MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE)
+		     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(data);
+		return queue(r, status, resp);
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", cache);
+	if (type && !strncmp(type, "application/json", 16))
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	if (etag) {
+		char eg[80];
+		etag_gz(etag, eg);
+		MHD_add_response_header(resp, "ETag", gz ? eg : etag);
+	}
+	if (disposition && disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", disposition);
+	if (status == 413 || status == 414) /* a client that oversteps once: no more on this connection */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	return queue(r, status, resp);
+}
+
 /* Answer with the bytes of b (taken), as type. */
 static enum MHD_Result answer_buf(struct serve_req *r, int status, const char *type, struct buf *b)
 {
 	size_t n = 0;
 	char *p = buf_detach(b, &n);
-	struct MHD_Response *resp =
-		p ? MHD_create_response_from_buffer(n, p, MHD_RESPMEM_MUST_FREE)
-		  : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	if (resp) {
-		MHD_add_response_header(resp, "Content-Type", type);
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-		if (status == 413 || status == 414) /* a client that oversteps once: no more on this connection */
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	}
-	return queue(r, status, resp);
+	return answer_bytes(r, status, type, p, n, NULL, "no-store", NULL);
 }
 
 static enum MHD_Result answer_error(struct serve_req *r, int status, const char *msg)
@@ -298,21 +375,15 @@ static enum MHD_Result api_tile(struct serve_req *r)
 		return answer_err(r, rc, &e);
 	}
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
-	if (inm && serve_etag_match(inm, etag)) {
+	char eg[80];
+	etag_gz(etag, eg);
+	if (inm && (serve_etag_match(inm, etag) || serve_etag_match(inm, eg))) {
 		buf_free(&b);
-		return answer_not_modified(r, etag);
+		return answer_not_modified(r, serve_etag_match(inm, eg) ? eg : etag);
 	}
 	size_t n = 0;
 	char *data = buf_detach(&b, &n);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE);
-	if (resp) {
-		MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-		MHD_add_response_header(resp, "ETag", etag);
-		MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	} else {
-		free(data);
-	}
-	return queue(r, 200, resp);
+	return answer_bytes(r, 200, "application/json; charset=utf-8", data, n, etag, "no-cache", NULL);
 }
 
 static enum MHD_Result api_filter_values(struct serve_req *r)
@@ -328,14 +399,23 @@ static enum MHD_Result api_filter_values(struct serve_req *r)
 	return answer_json(r, &b);
 }
 
-/* ---- CSV: a producer thread and a pipe ---- */
+/* ---- CSV: a producer thread and a spool file ----
+ *
+ * The producer writes the export into an unlinked temporary file (the
+ * spool) and never waits for the client: its warehouse connection and
+ * read transaction are let go as soon as the rows are written, however
+ * slowly the client reads. The response reads the spool behind it (pread
+ * at its own offset), waiting only when it has caught up. The client
+ * going away sets `cancelled`: the producer's next write fails and its
+ * query stops. */
 
 struct csv_job {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int refs;
-	int rfd, wfd;
-	bool started, done;
+	int fd;		  /* the spool */
+	uint64_t written; /* bytes in the spool */
+	bool started, done, cancelled;
 	int rc;
 	struct err e;
 	struct dash_ctx *dash;
@@ -345,6 +425,7 @@ struct csv_job {
 	char **strs;
 	size_t n;
 	char *logpath;
+	double t0;
 };
 
 static void csv_unref(struct csv_job *j)
@@ -354,10 +435,8 @@ static void csv_unref(struct csv_job *j)
 	pthread_mutex_unlock(&j->mu);
 	if (!last)
 		return;
-	if (j->rfd >= 0)
-		close(j->rfd);
-	if (j->wfd >= 0)
-		close(j->wfd);
+	if (j->fd >= 0)
+		close(j->fd);
 	for (size_t i = 0; i < 2 * j->n; i++)
 		free(j->strs[i]);
 	free(j->strs);
@@ -369,24 +448,48 @@ static void csv_unref(struct csv_job *j)
 	free(j);
 }
 
+/* An unlinked temporary file for a spool (TMPDIR, else /tmp), or -1. */
+static int spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+#endif
+	char *path = xasprintf("%s/ingot-csv-XXXXXX", dir);
+	int f = mkostemp(path, O_CLOEXEC);
+	if (f >= 0)
+		unlink(path);
+	free(path);
+	return f;
+}
+
 static int csv_write(void *arg, const char *p, size_t n)
 {
 	struct csv_job *j = arg;
-	if (!j->started) {
-		pthread_mutex_lock(&j->mu);
-		j->started = true;
-		pthread_cond_broadcast(&j->cv);
-		pthread_mutex_unlock(&j->mu);
-	}
-	while (n) {
-		ssize_t w = write(j->wfd, p, n);
+	pthread_mutex_lock(&j->mu);
+	bool stop = j->cancelled;
+	pthread_mutex_unlock(&j->mu);
+	if (stop)
+		return -1; /* the client went away: the query stops */
+	size_t left = n;
+	while (left) {
+		ssize_t w = write(j->fd, p, left);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return -1; /* EPIPE: the client went away */
+			return -1; /* the spool's disk is full */
 		p += w;
-		n -= (size_t)w;
+		left -= (size_t)w;
 	}
+	pthread_mutex_lock(&j->mu);
+	j->written += n;
+	j->started = true;
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
 	return 0;
 }
 
@@ -399,8 +502,9 @@ static void *csv_main(void *arg)
 	j->done = true;
 	if (rc && j->started && j->e.msg)
 		log_warn("%s: the CSV export stopped: %s", j->logpath, j->e.msg);
-	close(j->wfd);
-	j->wfd = -1;
+	else if (!rc)
+		log_info("%s: CSV export spooled: %llu bytes in %.0f ms (the warehouse is free again)",
+			 j->logpath, (unsigned long long)j->written, (mono_seconds() - j->t0) * 1000);
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
 	struct serve *s = j->srv;
@@ -412,22 +516,21 @@ static void *csv_main(void *arg)
 static ssize_t csv_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct csv_job *j = cls;
+	pthread_mutex_lock(&j->mu);
+	while (j->written <= pos && !j->done)
+		pthread_cond_wait(&j->cv, &j->mu);
+	uint64_t avail = j->written > pos ? j->written - pos : 0;
+	int rc = j->rc;
+	pthread_mutex_unlock(&j->mu);
+	if (!avail)
+		/* an error after the first bytes: no final chunk, so the
+		 * client sees a broken transfer rather than a short file */
+		return rc ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
 	for (;;) {
-		ssize_t n = read(j->rfd, out, max);
+		ssize_t n = pread(j->fd, out, avail < max ? (size_t)avail : max, (off_t)pos);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n > 0)
-			return n;
-		if (n < 0)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		pthread_mutex_lock(&j->mu);
-		while (!j->done)
-			pthread_cond_wait(&j->cv, &j->mu);
-		int rc = j->rc;
-		pthread_mutex_unlock(&j->mu);
-		/* an error after the first bytes: no final chunk, so the client
-		 * sees a broken transfer rather than a short file */
-		return rc ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+		return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 }
 
@@ -435,10 +538,7 @@ static void csv_free(void *cls)
 {
 	struct csv_job *j = cls;
 	pthread_mutex_lock(&j->mu);
-	if (j->rfd >= 0) {
-		close(j->rfd); /* the producer's next write fails: it stops */
-		j->rfd = -1;
-	}
+	j->cancelled = true; /* the producer's next write fails: it stops */
 	pthread_mutex_unlock(&j->mu);
 	csv_unref(j);
 }
@@ -454,6 +554,7 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 	j->refs = 2;
 	j->dash = r->srv->dash;
 	j->srv = r->srv;
+	j->t0 = mono_seconds();
 	snprintf(j->board, sizeof(j->board), "%s", r->rt.board);
 	snprintf(j->tile, sizeof(j->tile), "%s", r->rt.name);
 	j->n = p.n;
@@ -464,15 +565,14 @@ static enum MHD_Result api_tile_csv(struct serve_req *r)
 		j->params[i].value = j->strs[2 * i + 1] = xstrdup(p.v[i].value);
 	}
 	j->logpath = xstrdup(r->logpath ? r->logpath : "");
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC)) {
-		j->rfd = j->wfd = -1;
+	j->fd = spool_open();
+	if (j->fd < 0) {
+		int en = errno;
 		j->refs = 1;
 		csv_unref(j);
-		return answer_error(r, 503, "cannot start the export (no pipe): try again");
+		log_warn("%s: cannot create the CSV spool file: %s", r->logpath ? r->logpath : "?", strerror(en));
+		return answer_error(r, 503, "cannot start the export (no temporary file: check TMPDIR): try again");
 	}
-	j->rfd = fds[0];
-	j->wfd = fds[1];
 	pthread_t t;
 	pthread_attr_t at;
 	pthread_attr_init(&at);
@@ -528,18 +628,7 @@ static enum MHD_Result api_data(struct serve_req *r)
 	}
 	size_t n = 0;
 	char *data = buf_detach(&out.body, &n);
-	struct MHD_Response *resp =
-		data ? MHD_create_response_from_buffer(n, data, MHD_RESPMEM_MUST_FREE)
-		     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	if (resp) {
-		MHD_add_response_header(resp, "Content-Type", out.type);
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-		if (out.disposition[0])
-			MHD_add_response_header(resp, "Content-Disposition", out.disposition);
-	} else {
-		free(data);
-	}
-	return queue(r, 200, resp);
+	return answer_bytes(r, 200, out.type, data, n, NULL, "no-store", out.disposition);
 }
 
 static enum MHD_Result answer_metrics(struct serve_req *r)

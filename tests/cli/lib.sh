@@ -87,3 +87,48 @@ EOP
     *) fail "engine_profile: unknown engine $engine" ;;
   esac
 }
+
+# ---- the example project (examples/ecommerce), small ----
+#
+# example_project ENGINE SCHEMA: a fresh copy of examples/ecommerce in
+# $T/ex, and cd there; no lake, target or warehouse yet. On PostgreSQL it
+# targets the test server with schema SCHEMA (its layers SCHEMA_silver,
+# SCHEMA_gold, SCHEMA_reference) and drops those and bronze, _ingot and
+# snapshots first (drop=0 as a third argument keeps them: scripts/demo
+# drops its own); on DuckDB it uses the project's own profile.
+example_project() {
+  local engine=$1 schema=$2 drop=${3:-1} s
+  cp -r "$ROOT/examples/ecommerce" "$T/ex"
+  cd "$T/ex"
+  rm -rf lake target .ingot logs warehouse.duckdb*
+  if [ "$engine" = postgres ]; then
+    [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
+    export INGOT_TARGET=pg PGHOST=$INGOT_TEST_PGHOST PGPORT=$INGOT_TEST_PGPORT \
+           PGUSER=$INGOT_TEST_PGUSER PGDATABASE=$INGOT_TEST_PGDATABASE INGOT_PG_SCHEMA=$schema
+    if [ "$drop" = 1 ]; then
+      for s in bronze _ingot snapshots "$schema" "${schema}_silver" "${schema}_gold" "${schema}_reference"; do
+        "$INGOT" show -q --limit -1 --inline "drop schema if exists $s cascade" >/dev/null
+      done
+    fi
+  else
+    unset INGOT_TARGET
+  fi
+}
+
+# example_lake SCALE START END: the generated lake in ./lake (the reference
+# tables in full, the history from START to END) — what `ingot load` reads.
+example_lake() {
+  "$INGOT" gen thelook --scale "$1" --out lake --tables products,distribution_centers >/dev/null
+  "$INGOT" gen thelook --scale "$1" --out lake --start "$2" --end "$3" >/dev/null
+}
+
+# example_small ENGINE SCHEMA SCALE START END: example_project, then
+# example_lake, loaded and built (each must succeed).
+example_small() {
+  example_project "$1" "$2"
+  example_lake "$3" "$4" "$5"
+  run "$INGOT" load
+  expect_rc 0
+  run "$INGOT" build
+  expect_rc 0
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1015: `ingot serve` serves the page's files from the binary: every file under web/ and ECharts byte for byte, gzip'd when asked, strong ETag (sha256) and 304, no-cache, the right types, index.html for / and /d/...; INGOT_WEB_DIR serves a directory instead (edits show without a restart; still no traversal).
+# t1015: `ingot serve` serves the page's files from the binary: every file under web/ and ECharts byte for byte, gzip'd when asked (JSON answers too, above 1 KiB, Vary: Accept-Encoding, their own ETag and 304), strong ETag (sha256) and 304, no-cache, the right types, index.html for / and /d/...; INGOT_WEB_DIR serves a directory instead (edits show without a restart; still no traversal).
 . ./lib.sh
 . "$ROOT/tests/fixtures/serve/lib.sh"
 cp -r "$ROOT/tests/fixtures/dash/project" p && cd p
@@ -70,6 +70,44 @@ if "favicon.svg" in files:
         bad.append("favicon.ico: %d" % st)
 elif st != 404:
     bad.append("favicon.ico without web/favicon.svg: %d" % st)
+# JSON answers: gzip'd when asked and over 1 KiB, the same JSON decoded,
+# Vary: Accept-Encoding, a strong ETag per representation, 304 for either
+spec_st, _, spec = req(base, "GET", "/api/v1/dashboards/shop", {"Accept-Encoding": "identity"})
+assert spec_st == 200, spec_st
+import json
+big = None
+for t in json.loads(spec)["pages"][0]["tiles"]:
+    path = "/api/v1/dashboards/shop/tiles/%s?range=all" % t["name"]
+    st, h, b = req(base, "GET", path, {"Accept-Encoding": "identity"})
+    if st == 200 and len(b) >= 1024 and (big is None or len(b) > len(big[1])):
+        big = (path, b, h)
+if big is None:
+    bad.append("no tile answer of 1 KiB or more to check gzip on")
+else:
+    path, raw, h = big
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("cached", "ms")}
+    if "content-encoding" in h or "accept-encoding" not in h.get("vary", "").lower():
+        bad.append("%s identity: %s" % (path, h))
+    st, hz, bz = req(base, "GET", path, {"Accept-Encoding": "gzip"})
+    if (st, hz.get("content-encoding")) != (200, "gzip"):
+        bad.append("%s: not gzip'd when asked: %d %s" % (path, st, hz))
+    elif strip(json.loads(bz)) != strip(json.loads(raw)) or "accept-encoding" not in hz.get("vary", "").lower():
+        bad.append("%s: gzip'd JSON differs or no Vary" % path)
+    elif int(hz.get("content-length", "0")) >= len(raw):
+        bad.append("%s: gzip'd is not smaller (%s >= %d)" % (path, hz.get("content-length"), len(raw)))
+    if hz.get("etag") == h.get("etag") or not (hz.get("etag", "").startswith('"') and hz["etag"].endswith('-gz"')):
+        bad.append("%s: the gzip'd ETag %s should differ from %s" % (path, hz.get("etag"), h.get("etag")))
+    for enc, tag in [("gzip", hz.get("etag")), ("identity", h.get("etag")), ("gzip", h.get("etag"))]:
+        st, h3, b3 = req(base, "GET", path, {"Accept-Encoding": enc, "If-None-Match": tag})
+        if (st, b3) != (304, b""):
+            bad.append("%s: If-None-Match %s (%s) gave %d" % (path, tag, enc, st))
+    st, h4, _ = req(base, "GET", path, {"Accept-Encoding": "gzip;q=0"})
+    if "content-encoding" in h4:
+        bad.append("%s: gzip;q=0 still gzip'd" % path)
+# a small answer is sent as is
+st, h, b = req(base, "GET", "/api/v1/me", {"Accept-Encoding": "gzip"})
+if st != 200 or "content-encoding" in h or len(b) >= 1024:
+    bad.append("/api/v1/me (small): %d %s" % (st, h))
 for b_ in bad:
     print("FAIL:", b_, file=sys.stderr)
 sys.exit(1 if bad else 0)

@@ -244,6 +244,51 @@ await check('removing the chip clears the filter', async () => {
   assert(!new URL(page.url()).searchParams.has('f.category'), 'no filter in the URL');
 });
 
+await check('keyboard: the pie and bar values are buttons; Tab to one and Enter cross-filters like a click', async () => {
+  const pg = await newPage();
+  await pg.goto(`${BASE}/d/${BOARD}/sales`);
+  await settle(pg);
+  const keys = `.card[data-tile="${pieTile}"] .chart-keys button`;
+  const names = await pg.$$eval(keys, (bs) => bs.map((b) => b.textContent));
+  assert(names.length >= 2 && names.every((n) => /: \S/.test(n)), `one named button per slice ("value: number"): ${names.join(' | ')}`);
+  const group = await pg.$eval(`.card[data-tile="${pieTile}"] .chart-keys`, (g) => g.getAttribute('role') + ' ' + g.getAttribute('aria-label'));
+  assert(/^group .*filter/.test(group), `the buttons are a labelled group: ${group}`);
+  // reach the first slice's button with the keyboard: focus the tile's
+  // last control before it, then Tab until a chart key has the focus
+  await pg.focus(`.card[data-tile="${pieTile}"] .icon-btn`);
+  let focused = null;
+  for (let i = 0; i < 12 && !focused; i++) {
+    await pg.keyboard.press('Tab');
+    focused = await pg.evaluate(() => document.activeElement && document.activeElement.classList.contains('chart-key') && !document.activeElement.disabled ? document.activeElement.dataset.value : null);
+  }
+  assert(focused, 'Tab reaches a slice button');
+  const visible = await pg.$eval(`.card[data-tile="${pieTile}"] .chart-keys`, (g) => g.getBoundingClientRect().width > 50);
+  assert(visible, 'the focused buttons are visible');
+  await pg.keyboard.press('Enter');
+  await pg.waitForFunction(() => document.querySelector('.chips .chip'), null, { timeout: 10000 });
+  await settle(pg);
+  eq(await chips(pg), [`category=${focused}`], 'Enter on a slice button: the chip');
+  const cats = await column(pg, tableTile, 'category');
+  assert(cats.length > 0 && cats.every((c) => c === focused), `the table is filtered to ${focused}`);
+  const pressed = await pg.$eval(`${keys}[data-value="${focused}"]`, (b) => b.getAttribute('aria-pressed'));
+  eq(pressed, 'true', 'the chosen slice button is pressed');
+  eq(await pg.evaluate(() => document.activeElement && document.activeElement.dataset.value), focused, 'the focus stays on the button');
+  await pg.keyboard.press('Enter'); // again: the filter goes
+  await pg.waitForFunction(() => !document.querySelector('.chips .chip'), null, { timeout: 10000 });
+  await settle(pg);
+  // the bar chart's buttons filter by department the same way
+  const bkeys = `.card[data-tile="${barTile}"] .chart-keys button:not([disabled])`;
+  const dept = await pg.$eval(bkeys, (b) => b.dataset.value);
+  await pg.focus(bkeys);
+  await pg.keyboard.press('Space');
+  await pg.waitForFunction(() => document.querySelector('.chips .chip'), null, { timeout: 10000 });
+  await settle(pg);
+  eq(await chips(pg), [`department=${dept}`], 'Space on a bar button: the chip');
+  await pg.screenshot({ path: path.join(ART, 'keyboard-cross-filter.png') });
+  noProblems(pg, 'keyboard cross-filter');
+  await pg.context().close();
+});
+
 await check('clicking a bar cross-filters the other tiles; the bar chart keeps every bar', async () => {
   const pg = await newPage();
   await pg.goto(`${BASE}/d/${BOARD}/sales`);
@@ -310,6 +355,28 @@ await check('a date preset changes the KPIs (and shows the delta vs the previous
   await settle(page);
   eq(await kpi(page, kpiTile), all, 'Back restores the all-time KPI');
   noProblems(page, 'presets');
+});
+
+await check('compare to the previous period: the table shows each measure\'s previous value and its change', async () => {
+  const pg = await newPage();
+  await pg.goto(`${BASE}/d/${BOARD}/sales?range=last_90_days&compare=1`);
+  await settle(pg);
+  const heads = await pg.$$eval(`.card[data-tile="${tableTile}"] thead th`, (ths) => ths.map((t) => t.dataset.col));
+  assert(heads.includes('profit:previous') && heads.includes('profit:delta'), `previous and delta columns: ${heads.join(', ')}`);
+  eq(heads.indexOf('profit:previous'), heads.indexOf('profit') + 1, 'the previous value follows its measure');
+  const prev = await column(pg, tableTile, 'profit:previous');
+  const delta = await column(pg, tableTile, 'profit:delta');
+  assert(prev.length > 0 && prev.length === delta.length, `a previous value per row (${prev.length})`);
+  assert(delta.some((d) => /^[+-]\d|new/.test(d)), `some deltas: ${delta.slice(0, 5).join(', ')}`);
+  await (await pg.$(`.card[data-tile="${tableTile}"]`)).screenshot({ path: path.join(ART, 'table-compare.png') });
+  // off again: the columns go
+  await pg.click('#compare');
+  await pg.waitForFunction(() => !location.search.includes('compare'));
+  await settle(pg);
+  const heads2 = await pg.$$eval(`.card[data-tile="${tableTile}"] thead th`, (ths) => ths.map((t) => t.dataset.col));
+  assert(!heads2.some((h) => /:previous|:delta/.test(h)), `no compare columns without compare: ${heads2.join(', ')}`);
+  noProblems(pg, 'table compare');
+  await pg.context().close();
 });
 
 // ---- 6. a page's default_range applies when the URL has none
