@@ -35,6 +35,7 @@
 
 static const char *const rtype_names[TF_NRTYPES] = {
 	"model", "seed", "snapshot", "test", "analysis", "source", "exposure", "operation",
+	"unit_test",
 };
 
 const char *tf_rtype_name(enum tf_rtype t)
@@ -288,6 +289,7 @@ static const char *tree_key(enum tf_rtype t)
 	case TF_TEST: return "data_tests";
 	case TF_ANALYSIS: return "analyses";
 	case TF_SOURCE: return "sources";
+	case TF_UNIT_TEST: return "unit_tests";
 	default: return NULL;
 	}
 }
@@ -861,7 +863,11 @@ static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e
 		const struct ystrlist *paths = (const void *)((const char *)&pk->paths + kinds[k].off);
 		find_files(tp, pk->root, paths, "**/*.sql", &fv);
 		for (size_t i = 0; i < fv.len && !rc; i++) {
-			if (kinds[k].t == TF_TEST && str_startswith(fv.items[i].rel, "generic/"))
+			/* tests/generic holds test macros; tests/fixtures unit
+			 * tests' fixture files (dbt 1.8): neither is a test */
+			if (kinds[k].t == TF_TEST && (str_startswith(fv.items[i].rel, "generic/") ||
+						      str_startswith(fv.items[i].rel, "fixtures/") ||
+						      strstr(fv.items[i].rel, "/fixtures/")))
 				continue;
 			struct tf_node *n = add_sql_node(tp, pk, kinds[k].t, &fv.items[i], e);
 			if (!(rc = register_node(tp, n, e)))
@@ -1086,6 +1092,43 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				}
 			}
 		}
+		if (register_node(tp, n, e))
+			return ING_ECONFIG;
+	}
+	/* dbt 1.8 unit tests: their model is found once every node is known
+	 * (tf_unit_resolve) */
+	const struct ynode *ut = ymap_get(root, "unit_tests");
+	if (ut && ut->type != Y_SEQ)
+		return yerr(e, ut, ING_ECONFIG, "'unit_tests:' must be a list");
+	for (size_t i = 0; ut && i < ut->n; i++) {
+		const struct ynode *m = ut->items[i];
+		const char *name = ymap_str(m, "name"), *model = ymap_str(m, "model");
+		if (!name || !model)
+			return yerr(e, m, ING_ECONFIG,
+				    "each entry of 'unit_tests:' needs a name and a model");
+		struct tf_node *n = node_new(tp, TF_UNIT_TEST, pk->name, arena_strdup(a, name));
+		n->unique_id = arena_printf(a, "unit_test.%s.%s.%s", pk->name, model, name);
+		n->original_file_path = ofp;
+		n->path = f->rel;
+		n->abs_path = f->abs;
+		n->pkg_root = pk->root;
+		n->props = m;
+		n->props_file = ofp;
+		n->err_line = m->line;
+		n->materialized = "unit";
+		set_fqn(tp, n, f->rel, arena_strdup(a, model));
+		const char **fq = arena_alloc(a, (n->nfqn + 1) * sizeof(char *));
+		memcpy(fq, n->fqn, n->nfqn * sizeof(char *));
+		fq[n->nfqn++] = n->name;
+		n->fqn = fq;
+		const char *d = ymap_str(m, "description");
+		n->description = d ? arena_strdup(a, d) : "";
+		struct tf_ref r = {NULL, arena_strdup(a, model), 0, {ofp, m->line, m->col}};
+		vec_push(&n->refs, r);
+		char h[65];
+		const char *cs = arena_printf(a, "%s:%d", ofp, m->line);
+		digest_sha256_hex(cs, strlen(cs), h);
+		n->checksum = arena_strdup(a, h);
 		if (register_node(tp, n, e))
 			return ING_ECONFIG;
 	}
@@ -1651,6 +1694,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 				n->enabled = false;
 		}
 	}
+	tf_unit_resolve(tp);
 	link_deps(tp);
 	if ((rc = find_cycles(tp, e)))
 		return rc;
@@ -1658,6 +1702,12 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		struct tf_node *n = tp->nodes.items[i];
 		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || !n->enabled)
 			continue;
+		if (n->rtype == TF_UNIT_TEST) {
+			n->database = tp->target->database;
+			n->schema = tp->target->schema;
+			n->alias = n->name;
+			continue;
+		}
 		struct err ne = ERR_INIT;
 		if (tf_resolve_relation(tp, n, &ne) || check_ident_lengths(tp, n, &ne))
 			node_error(tp, n, &ne);
