@@ -1635,6 +1635,9 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 					quality_builtin_macros(), strlen(quality_builtin_macros()),
 					NULL, e)))
 		return rc;
+	if ((rc = jinja_env_load_macros(tp->env, "dbt", "ingot/global_macros.sql", NULL,
+					tf_global_macros(), strlen(tf_global_macros()), NULL, e)))
+		return rc;
 	/* packages first so the root project's definitions are read last */
 	for (size_t i = tp->packages.len; i-- > 0;)
 		if ((rc = scan_package(tp, &tp->packages.items[i], e)))

@@ -287,6 +287,9 @@ int tf_run_unit_test(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, s
 int tf_render_node_unit(struct tf_proj *tp, struct tf_node *n, const struct tf_unit_ovr *u,
 			struct wh_conn *conn, struct buf *out, struct err *e);
 
+/* ---- globalmacros.c: dbt's global macros written in Jinja ---- */
+const char *tf_global_macros(void);
+
 /* ---- crossdb.c ---- */
 void tf_crossdb_register(struct tf_proj *tp);
 
