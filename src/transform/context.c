@@ -1091,6 +1091,7 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	jinja_dict_set_str(modules, "datetime", tf_datetime_module(a));
 	jinja_dict_set_str(modules, "itertools", tf_itertools_module(a));
 	jinja_dict_set_str(modules, "re", tf_re_module(a));
+	jinja_dict_set_str(modules, "pytz", tf_pytz_module(a));
 	jinja_env_set_global(env, "modules", modules);
 	jinja_env_set_global(env, "target", target_value(tp, a));
 	jinja_env_set_global(env, "project_name", jinja_str(a, tp->p->name, (size_t)-1));
@@ -1195,6 +1196,7 @@ void tf__context_finish(struct tf_proj *tp)
 static struct jinja_value render_ctx(struct tf_render *r, struct arena *a)
 {
 	struct jinja_value ctx = jinja_dict_new(a);
+	r->ctx = ctx; /* render() renders in it */
 	jinja_dict_set_str(ctx, "execute", jinja_bool(r->execute));
 	struct tf_node *n = r->node;
 	if (n) {

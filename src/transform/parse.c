@@ -1722,6 +1722,7 @@ void tf_proj_free(struct tf_proj *tp)
 {
 	if (!tp)
 		return;
+	strmap_free(&tp->render_cache, NULL);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
 		vec_free(&n->refs);

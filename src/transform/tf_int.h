@@ -212,6 +212,7 @@ struct tf_proj {
 	VEC(char *) warnings;
 	struct strmap cfg_used; /* dbt_project.yml config-tree maps some node's path reached */
 	struct tf_reuse *reuse; /* state-aware builds (reuse.c); NULL: every node is built */
+	struct strmap render_cache; /* render(): source text -> compiled template (ctxfns.c) */
 };
 
 /* What a render is about (the render's user pointer). */
