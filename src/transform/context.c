@@ -1292,6 +1292,19 @@ static struct jinja_value native_value(struct arena *a, const char *s, size_t n)
 
 /* A test argument that is a list or a mapping: strings holding Jinja are
  * rendered in the test's context, as dbt renders nested arguments. */
+/* An error in a test argument's Jinja is reported at the argument in the
+ * properties file (the snippet was compiled as "test kwarg"). */
+static int kwarg_loc(struct err *e, const struct tf_node *n, const struct ynode *val, int rc)
+{
+	if (val && (!e->file || !strcmp(e->file, "test kwarg"))) {
+		free(e->file);
+		e->file = xstrdup(n->original_file_path);
+		e->line = val->line;
+		e->col = val->col;
+	}
+	return rc;
+}
+
 static int nested_kwarg(struct tf_render *r, struct arena *a, const struct ynode *n, int depth,
 			struct jinja_value *out, struct err *e)
 {
@@ -1418,7 +1431,7 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 					struct jinja_render_opts ro = {.arena = a, .user = r};
 					struct jinja_value ctx = render_ctx(r, a);
 					if ((rc = jinja_env_call(tp->env, m, &ctx, NULL, 0, NULL, 0, &ro, &v, e)))
-						return rc;
+						return kwarg_loc(e, n, k->val, rc);
 				} else {
 					struct jinja_template *t = NULL;
 					struct buf out = BUF_INIT;
@@ -1430,7 +1443,7 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 					v = jinja_str(a, buf_cstr(&out), out.len);
 					buf_free(&out);
 					if (rc)
-						return rc;
+						return kwarg_loc(e, n, k->val, rc);
 				}
 			} else {
 				v = tf_yaml_value(a, k->val);
@@ -1464,7 +1477,8 @@ static int render_generic_test(struct tf_render *r, struct tf_node *n, struct ar
 		found = jinja_env_find_macro(tp->env, n->package, mname, &m) ||
 			jinja_env_find_macro(tp->env, NULL, mname, &m);
 	if (!found)
-		return err_setloc(e, ING_ENOTFOUND, n->original_file_path, 0, 0,
+		return err_setloc(e, ING_ENOTFOUND, n->original_file_path,
+				  n->test->node ? n->test->node->line : 0, n->test->node ? n->test->node->col : 0,
 				  "test %s: no generic test named '%s%s%s' (macro %s) was found",
 				  n->unique_id, n->test->ns ? n->test->ns : "", n->test->ns ? "." : "",
 				  n->test->name, mname);
