@@ -26,7 +26,7 @@
 #define INGOT_ORCH_CRON_H
 
 #include "core/err.h"
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -69,6 +69,13 @@ struct qt_def {
 	int enabled;           /* -1 unset, 0, 1 */
 	const struct ynode *tags, *meta;
 	const struct ynode *node; /* the entry, for error locations */
+	/* configs whose value holds Jinja (`enabled: "{{ target.type != 'x' }}"`):
+	 * rendered by the host, as dbt renders them at parse time, then checked */
+	struct {
+		const char *key;
+		const struct ynode *val;
+	} jinja_cfg[8];
+	size_t njinja_cfg;
 };
 
 /* What the test is attached to. */

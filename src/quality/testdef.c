@@ -303,6 +303,16 @@ static int set_config(struct qt_def *d, const char *k, const struct ynode *v, st
 	if (v->type != Y_SCALAR)
 		return yerr(e, v, ING_ECONFIG, "test config '%s' must be a scalar", k);
 	const char *s = scalar(v, a);
+	if ((strstr(s, "{{") || strstr(s, "{%")) &&
+	    (!strcmp(k, "severity") || !strcmp(k, "enabled") || !strcmp(k, "store_failures") ||
+	     !strcmp(k, "limit"))) {
+		/* Jinja: the host renders it (quality_def's jinja_cfg) */
+		if (d->njinja_cfg == sizeof(d->jinja_cfg) / sizeof(d->jinja_cfg[0]))
+			return yerr(e, v, ING_ECONFIG, "too many test configs written in Jinja");
+		d->jinja_cfg[d->njinja_cfg].key = k;
+		d->jinja_cfg[d->njinja_cfg++].val = v;
+		return 0;
+	}
 	if (!strcmp(k, "severity")) {
 		char *u = arena_strdup(a, s);
 		for (char *p = u; *p; p++)

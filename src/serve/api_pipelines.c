@@ -39,7 +39,7 @@
 #include "core/vec.h"
 #include "orchestrate/cron.h"
 #include "orchestrate/orchestrate.h"
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 
 #include <errno.h>
 #include <fcntl.h>

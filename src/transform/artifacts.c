@@ -204,6 +204,63 @@ static void common(struct jw *w, struct tf_proj *tp, struct tf_node *n)
 	(void)tp;
 }
 
+/* manifest v12 `unit_tests`: given/expect/overrides as written. */
+static void unit_tests_json(struct jw *w, struct tf_proj *tp, struct arena *a)
+{
+	jw_key(w, "unit_tests");
+	jw_obj_begin(w);
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!n->enabled || n->rtype != TF_UNIT_TEST)
+			continue;
+		jw_key(w, n->unique_id);
+		jw_obj_begin(w);
+		identity_json(w, n->name, "unit_test", n->package, n->path, n->original_file_path,
+			      n->unique_id);
+		fqn_json(w, n);
+		struct tf_node *m = n->attached >= 0 ? tp->nodes.items[n->attached] : NULL;
+		jw_key(w, "model");
+		jw_str(w, m ? m->name : "");
+		static const char *const keys[] = {"given", "expect", "overrides"};
+		for (size_t k = 0; k < 3; k++) {
+			const struct ynode *y = ymap_get(n->props, keys[k]);
+			jw_key(w, keys[k]);
+			if (y)
+				tf_json_value(w, tf_yaml_value(a, y));
+			else if (k == 0)
+				jw_raw(w, "[]");
+			else
+				jw_null(w);
+		}
+		jw_key(w, "description");
+		jw_str(w, n->description ? n->description : "");
+		jw_key(w, "depends_on");
+		jw_obj_begin(w);
+		jw_key(w, "macros");
+		jw_raw(w, "[]");
+		jw_key(w, "nodes");
+		jw_arr_begin(w);
+		if (m)
+			jw_str(w, m->unique_id);
+		jw_arr_end(w);
+		jw_obj_end(w);
+		jw_key(w, "config");
+		tf_json_value(w, n->config);
+		jw_key(w, "checksum");
+		jw_str(w, n->checksum);
+		jw_key(w, "schema");
+		jw_str(w, n->schema);
+		jw_key(w, "created_at");
+		jw_double(w, (double)tp->run_started_us / 1e6);
+		jw_key(w, "versions");
+		jw_null(w);
+		jw_key(w, "version");
+		jw_null(w);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
 static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struct arena *a)
 {
 	jw_obj_begin(w);
@@ -525,7 +582,8 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 	jw_obj_begin(&w);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
-		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE ||
+		    n->rtype == TF_UNIT_TEST)
 			continue;
 		jw_key(&w, n->unique_id);
 		node_json(&w, tp, n, a);
@@ -639,12 +697,12 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 	}
 	jw_obj_end(&w);
 	static const char *const empty[] = {"metrics", "groups", "selectors", "disabled",
-					    "group_map", "saved_queries", "semantic_models",
-					    "unit_tests"};
+					    "group_map", "saved_queries", "semantic_models"};
 	for (size_t i = 0; i < ARRAY_SIZE(empty); i++) {
 		jw_key(&w, empty[i]);
 		jw_raw(&w, "{}");
 	}
+	unit_tests_json(&w, tp, a);
 	/* parent_map / child_map */
 	for (int pass = 0; pass < 2; pass++) {
 		jw_key(&w, pass ? "child_map" : "parent_map");
@@ -753,7 +811,8 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 		else
 			jw_str(&w, n->adapter_code ? n->adapter_code : "OK");
 		jw_key(&w, "failures");
-		if (n->rtype == TF_TEST && n->status != TF_ST_SKIPPED && n->status != TF_ST_ERROR)
+		if ((n->rtype == TF_TEST || n->rtype == TF_UNIT_TEST) && n->status != TF_ST_SKIPPED &&
+		    n->status != TF_ST_ERROR)
 			jw_int(&w, n->failures);
 		else
 			jw_null(&w);

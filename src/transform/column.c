@@ -62,6 +62,11 @@ struct jinja_value tf_column_from_info(struct arena *a, const struct wh_adapter 
 	if (!in_text && ci->ltype.type == WH_DECIMAL && ci->ltype.precision > 0) {
 		prec = ci->ltype.precision;
 		scale = ci->ltype.scale;
+	} else if (!in_text && ci->has_num && ad && !strcmp(wh_adapter_name(ad), "postgres")) {
+		/* dbt-postgres reads numeric_precision/scale of every type:
+		 * integer 32/0, bigint 64/0, double precision 53/None */
+		prec = ci->num_precision;
+		scale = ci->num_scale;
 	}
 	return tf_column_new(a, ad, ci->name, ci->data_type, size, prec, scale);
 }

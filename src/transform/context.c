@@ -217,6 +217,11 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 		return 0;
 	}
 	struct tf_node *t = tf_find_ref(r->tp, self, pkg, name, version);
+	const char *fx;
+	if (r->unit && t && (fx = strmap_get(&r->unit->inputs, t->unique_id))) {
+		*ret = tf_rel_cte(a, tp_ad(r->tp), fx); /* a unit test's fixture */
+		return 0;
+	}
 	if (!t || !t->enabled)
 		return jinja_rt_error(c->rt, ING_ENOTFOUND,
 				      "%s '%s' depends on a node named '%s' which %s%s",
@@ -278,6 +283,11 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 				      r->node ? tf_rtype_name(r->node->rtype) : "template",
 				      r->node ? r->node->unique_id : "", s, t,
 				      suggestion(a, tf__nearest_source(r->tp, s, t)));
+	const char *fx;
+	if (r->unit && (fx = strmap_get(&r->unit->inputs, n->unique_id))) {
+		*ret = tf_rel_cte(a, tp_ad(r->tp), fx); /* a unit test's fixture */
+		return 0;
+	}
 	*ret = rel_value(r->tp, a, n->database, n->schema, n->alias, NULL);
 	return 0;
 }
@@ -397,6 +407,10 @@ static int fn_var(const struct jinja_call *c, struct jinja_value *ret)
 	if (!name)
 		return jinja_rt_error(c->rt, ING_EINVAL, "var() takes a variable name");
 	struct jinja_value v;
+	if (r->unit && r->unit->vars.type == JINJA_DICT && jinja_dict_get_str(r->unit->vars, name, &v)) {
+		*ret = v; /* a unit test's overrides.vars */
+		return 0;
+	}
 	if (jinja_dict_get_str(r->tp->cli_vars, name, &v)) {
 		*ret = v;
 		return 0;
@@ -425,6 +439,12 @@ static int fn_env_var(const struct jinja_call *c, struct jinja_value *ret)
 	const char *name = arg_cstr(c, 0, "var");
 	if (!name)
 		return jinja_rt_error(c->rt, ING_EINVAL, "env_var() takes a variable name");
+	const struct tf_unit_ovr *u = RT_R(c)->unit;
+	struct jinja_value ov;
+	if (u && u->env.type == JINJA_DICT && jinja_dict_get_str(u->env, name, &ov)) {
+		*ret = ov; /* a unit test's overrides.env_vars */
+		return 0;
+	}
 	/* the command's environment: a handed-off command's is the client's */
 	const char *v = env_get(RT_R(c)->tp->p->env, name);
 	if (v) {
@@ -446,6 +466,12 @@ static int fn_is_incremental(const struct jinja_call *c, struct jinja_value *ret
 	struct tf_render *r = RT_R(c);
 	struct tf_node *n = r->node;
 	*ret = jinja_bool(false);
+	struct jinja_value ov;
+	if (r->unit && r->unit->macros.type == JINJA_DICT &&
+	    jinja_dict_get_str(r->unit->macros, "is_incremental", &ov)) {
+		*ret = jinja_bool(jinja_truthy(ov)); /* a unit test's overrides.macros */
+		return 0;
+	}
 	if (!n || r->parsing || !n->materialized || strcmp(n->materialized, "incremental"))
 		return 0;
 	struct jinja_value fr = tf_cfg(n, "full_refresh");
@@ -1065,6 +1091,7 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 	jinja_dict_set_str(modules, "datetime", tf_datetime_module(a));
 	jinja_dict_set_str(modules, "itertools", tf_itertools_module(a));
 	jinja_dict_set_str(modules, "re", tf_re_module(a));
+	jinja_dict_set_str(modules, "pytz", tf_pytz_module(a));
 	jinja_env_set_global(env, "modules", modules);
 	jinja_env_set_global(env, "target", target_value(tp, a));
 	jinja_env_set_global(env, "project_name", jinja_str(a, tp->p->name, (size_t)-1));
@@ -1147,7 +1174,7 @@ static void set_graph_global(struct tf_proj *tp)
 			   sources = jinja_dict_new(a), exposures = jinja_dict_new(a);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
-		if (!n->enabled)
+		if (!n->enabled || n->rtype == TF_UNIT_TEST)
 			continue;
 		struct jinja_value dst = n->rtype == TF_SOURCE ? sources
 					 : n->rtype == TF_EXPOSURE ? exposures : nodes;
@@ -1169,6 +1196,7 @@ void tf__context_finish(struct tf_proj *tp)
 static struct jinja_value render_ctx(struct tf_render *r, struct arena *a)
 {
 	struct jinja_value ctx = jinja_dict_new(a);
+	r->ctx = ctx; /* render() renders in it */
 	jinja_dict_set_str(ctx, "execute", jinja_bool(r->execute));
 	struct tf_node *n = r->node;
 	if (n) {
@@ -1264,6 +1292,19 @@ static struct jinja_value native_value(struct arena *a, const char *s, size_t n)
 
 /* A test argument that is a list or a mapping: strings holding Jinja are
  * rendered in the test's context, as dbt renders nested arguments. */
+/* An error in a test argument's Jinja is reported at the argument in the
+ * properties file (the snippet was compiled as "test kwarg"). */
+static int kwarg_loc(struct err *e, const struct tf_node *n, const struct ynode *val, int rc)
+{
+	if (val && (!e->file || !strcmp(e->file, "test kwarg"))) {
+		free(e->file);
+		e->file = xstrdup(n->original_file_path);
+		e->line = val->line;
+		e->col = val->col;
+	}
+	return rc;
+}
+
 static int nested_kwarg(struct tf_render *r, struct arena *a, const struct ynode *n, int depth,
 			struct jinja_value *out, struct err *e)
 {
@@ -1390,7 +1431,7 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 					struct jinja_render_opts ro = {.arena = a, .user = r};
 					struct jinja_value ctx = render_ctx(r, a);
 					if ((rc = jinja_env_call(tp->env, m, &ctx, NULL, 0, NULL, 0, &ro, &v, e)))
-						return rc;
+						return kwarg_loc(e, n, k->val, rc);
 				} else {
 					struct jinja_template *t = NULL;
 					struct buf out = BUF_INIT;
@@ -1402,7 +1443,7 @@ static int test_kwargs(struct tf_render *r, struct tf_node *n, struct arena *a,
 					v = jinja_str(a, buf_cstr(&out), out.len);
 					buf_free(&out);
 					if (rc)
-						return rc;
+						return kwarg_loc(e, n, k->val, rc);
 				}
 			} else {
 				v = tf_yaml_value(a, k->val);
@@ -1436,7 +1477,8 @@ static int render_generic_test(struct tf_render *r, struct tf_node *n, struct ar
 		found = jinja_env_find_macro(tp->env, n->package, mname, &m) ||
 			jinja_env_find_macro(tp->env, NULL, mname, &m);
 	if (!found)
-		return err_setloc(e, ING_ENOTFOUND, n->original_file_path, 0, 0,
+		return err_setloc(e, ING_ENOTFOUND, n->original_file_path,
+				  n->test->node ? n->test->node->line : 0, n->test->node ? n->test->node->col : 0,
 				  "test %s: no generic test named '%s%s%s' (macro %s) was found",
 				  n->unique_id, n->test->ns ? n->test->ns : "", n->test->ns ? "." : "",
 				  n->test->name, mname);
@@ -1474,6 +1516,47 @@ int tf_render_node(struct tf_proj *tp, struct tf_node *n, bool parsing, bool exe
 		rc = jinja_render(n->tmpl, &ctx, &ro, out, e);
 	}
 	render_arena_done(tp, a);
+	pthread_mutex_unlock(&tp->render_lock);
+	return rc;
+}
+
+/* A unit test's overridden macro: returns its value. */
+static int unit_macro_call(const struct jinja_call *c, struct jinja_value *ret)
+{
+	*ret = *(const struct jinja_value *)c->user;
+	return 0;
+}
+
+static const struct jinja_obj_ops unit_macro_ops = {
+	.type_name = "macro",
+	.call = unit_macro_call,
+};
+
+int tf_render_node_unit(struct tf_proj *tp, struct tf_node *n, const struct tf_unit_ovr *u,
+			struct wh_conn *conn, struct buf *out, struct err *e)
+{
+	struct tf_render r = {.tp = tp, .node = n, .parsing = false, .execute = true,
+			      .conn = conn, .err = e, .unit = u};
+	if (!n->tmpl)
+		return err_set(e, ING_EINVAL, "%s has no template", n->unique_id);
+	pthread_mutex_lock(&tp->render_lock);
+	struct arena *a = arena_new(0);
+	tp->render_depth++;
+	struct jinja_value ctx = render_ctx(&r, a);
+	if (u->this_cte)
+		jinja_dict_set_str(ctx, "this", tf_rel_cte(a, tp_ad(tp), u->this_cte));
+	for (size_t i = 0; u->macros.type == JINJA_DICT && i < jinja_dict_len(u->macros); i++) {
+		const char *k = jinja_str_cstr(a, jinja_dict_key(u->macros, i));
+		if (!strcmp(k, "is_incremental") || strchr(k, '.'))
+			continue; /* is_incremental is read by fn_is_incremental */
+		struct jinja_value *v = arena_alloc(a, sizeof(*v));
+		*v = jinja_dict_val(u->macros, i);
+		jinja_dict_set_str(ctx, k, jinja_obj(a, &unit_macro_ops, v));
+	}
+	struct jinja_render_opts ro = {.arena = a, .user = &r};
+	int rc = jinja_render(n->tmpl, &ctx, &ro, out, e);
+	tp->render_depth--;
+	arena_free(a);
 	pthread_mutex_unlock(&tp->render_lock);
 	return rc;
 }

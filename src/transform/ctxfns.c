@@ -618,6 +618,51 @@ static struct jinja_value words(struct arena *a, const char *s)
 	return l;
 }
 
+/* render(string): dbt's context function — the string rendered as a
+ * template in the calling render's context (a string without Jinja is
+ * returned as is). Compiled templates are kept per source text, so a
+ * render() in a loop compiles once. */
+static int fn_render(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct tf_render *r = RT_R(c);
+	struct arena *a = jinja_rt_arena(c->rt);
+	struct jinja_value v;
+	if (!jinja_call_arg(c, 0, "string", &v))
+		return jinja_rt_error(c->rt, ING_EINVAL, "render() takes a string");
+	if (v.type != JINJA_STR) {
+		*ret = v;
+		return 0;
+	}
+	const char *src = jinja_str_cstr(a, v);
+	if (!r || (!strstr(src, "{{") && !strstr(src, "{%") && !strstr(src, "{#"))) {
+		*ret = v;
+		return 0;
+	}
+	struct tf_proj *tp = r->tp;
+	struct err e = ERR_INIT;
+	struct jinja_template *t = strmap_get(&tp->render_cache, src);
+	if (!t) {
+		if (jinja_compile(tp->env, "render()", NULL, src, strlen(src), &t, &e)) {
+			int rc = jinja_rt_error(c->rt, ING_EINVAL, "render(): %s", e.msg ? e.msg : "invalid template");
+			err_clear(&e);
+			return rc;
+		}
+		strmap_put(&tp->render_cache, src, t);
+	}
+	struct jinja_value ctx = r->ctx.type == JINJA_DICT ? r->ctx : jinja_dict_new(a);
+	struct jinja_render_opts ro = {.arena = a, .user = r};
+	struct buf out = BUF_INIT;
+	if (jinja_render(t, &ctx, &ro, &out, &e)) {
+		int rc = jinja_rt_error(c->rt, ING_EINVAL, "render(): %s", e.msg ? e.msg : "failed");
+		err_clear(&e);
+		buf_free(&out);
+		return rc;
+	}
+	*ret = jinja_str(a, buf_cstr(&out), out.len);
+	buf_free(&out);
+	return 0;
+}
+
 void tf_ctxfns_register(struct tf_proj *tp, struct jinja_value builtins)
 {
 	struct jinja_env *env = tp->env;
@@ -629,6 +674,7 @@ void tf_ctxfns_register(struct tf_proj *tp, struct jinja_value builtins)
 	G("zip_strict", fn_zip_strict);
 	G("fromyaml", fn_fromyaml);
 	G("toyaml", fn_toyaml);
+	G("render", fn_render);
 #undef G
 	jinja_env_set_global(env, "dbt_version", jinja_str_static(INGOT_DBT_VERSION, strlen(INGOT_DBT_VERSION)));
 	jinja_env_set_global(env, "selected_resources", jinja_obj(a, &sel_ops, tp));

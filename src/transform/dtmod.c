@@ -10,7 +10,12 @@
  *   timedelta(days, seconds, microseconds, milliseconds, minutes, hours,
  *             weeks)
  *   timezone.utc
- * Values: datetime (naive, or aware in UTC: the only zone ingot knows),
+ * modules.pytz
+ *   timezone(name) (IANA zones from the system's tzdata, core/tz.h), utc,
+ *   UTC; a zone's localize(naive) and str(); datetime.astimezone(zone),
+ *   datetime.now(zone), datetime(..., tzinfo=zone)
+ * Values: datetime (naive, or aware: a wall-clock time, its zone and its
+ * UTC offset, as Python keeps them),
  * date and timedelta, with Python's str()/isoformat(), attributes (year
  * ... microsecond, tzinfo; days, seconds, microseconds), methods
  * (strftime, replace, date, weekday, isoweekday, timestamp, astimezone,
@@ -30,6 +35,7 @@
 #include "core/dtime.h"
 #include "core/err.h"
 #include "core/map.h"
+#include "core/tz.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -41,8 +47,10 @@ enum dt_kind { K_DATETIME, K_DATE, K_DELTA, K_TZ };
 
 struct tf_dtv {
 	int kind;
-	bool aware;  /* datetime: tzinfo is UTC */
-	int64_t us;  /* datetime: µs since the epoch (UTC / civil); date: days * US_PER_DAY; delta: µs */
+	bool aware;  /* datetime: has a tzinfo */
+	int64_t us;  /* datetime: µs since the epoch of its wall-clock time (civil); date: days * US_PER_DAY; delta: µs */
+	const struct tz *zone; /* aware datetime and timezone: the zone; NULL: UTC */
+	int off;     /* aware datetime: UTC offset (seconds east) in effect; instant = us - off */
 };
 
 static const struct jinja_obj_ops dt_ops, date_ops, delta_ops, tz_ops;
@@ -111,6 +119,14 @@ static const char *const mon_abbr[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 static const char *const mon_full[] = {"January", "February", "March",     "April",   "May",      "June",
 				       "July",    "August",   "September", "October", "November", "December"};
 
+static void offset_str(int off, bool colon, struct buf *out)
+{
+	int a = off < 0 ? -off : off;
+	buf_printf(out, "%c%02d%s%02d", off < 0 ? '-' : '+', a / 3600, colon ? ":" : "", a / 60 % 60);
+	if (a % 60)
+		buf_printf(out, "%s%02d", colon ? ":" : "", a % 60);
+}
+
 static void iso(const struct tf_dtv *d, char sep, struct buf *out)
 {
 	struct civil c = split(d->us);
@@ -121,7 +137,7 @@ static void iso(const struct tf_dtv *d, char sep, struct buf *out)
 	if (c.us)
 		buf_printf(out, ".%06d", c.us);
 	if (d->aware)
-		buf_puts(out, "+00:00");
+		offset_str(d->off, true, out);
 }
 
 static void delta_str(int64_t us, struct buf *out)
@@ -164,8 +180,8 @@ static void strftime_py(const struct tf_dtv *d, const char *f, struct buf *out)
 		case 'u': buf_printf(out, "%d", wd + 1); break;
 		case 'b': case 'h': buf_puts(out, mon_abbr[c.m - 1]); break;
 		case 'B': buf_puts(out, mon_full[c.m - 1]); break;
-		case 'z': if (d->aware) buf_puts(out, "+0000"); break;
-		case 'Z': if (d->aware) buf_puts(out, "UTC"); break;
+		case 'z': if (d->aware) offset_str(d->off, false, out); break;
+		case 'Z': if (d->aware) buf_puts(out, d->zone ? tz_name(d->zone) : "UTC"); break;
 		case 'F': buf_printf(out, "%04d-%02u-%02u", c.y, c.m, c.d); break;
 		case 'T': buf_printf(out, "%02d:%02d:%02d", c.hh, c.mi, c.ss); break;
 		case 'D': buf_printf(out, "%02u/%02u/%02d", c.m, c.d, ((c.y % 100) + 100) % 100); break;
@@ -193,12 +209,50 @@ static int int_arg(const struct jinja_call *c, size_t i, const char *name, int64
 			      jinja_type_name(v));
 }
 
-static bool tz_arg(const struct jinja_call *c, size_t i, const char *name)
+static bool tz_arg_zone(const struct jinja_call *c, size_t i, const char *name,
+			const struct tz **zone)
 {
 	struct jinja_value v;
+	*zone = NULL;
 	if (!jinja_call_arg(c, i, name, &v) || v.type == JINJA_NONE || v.type == JINJA_UNDEFINED)
 		return false;
-	return true; /* UTC is the only zone */
+	struct tf_dtv *z = jinja_obj_user(v, &tz_ops);
+	if (z)
+		*zone = z->zone;
+	return true;
+}
+
+/* An aware datetime of wall-clock time civil in zone (NULL: UTC). As
+ * pytz's localize (is_dst=False): a time shown twice (clocks set back)
+ * takes the standard-time (later) instant; a time in a gap keeps the
+ * offset in effect before the gap. */
+static struct jinja_value mk_local(struct arena *a, int64_t civil, const struct tz *zone)
+{
+	struct jinja_value v = mk(a, K_DATETIME, civil, true);
+	struct tf_dtv *d = jinja_obj_user(v, &dt_ops);
+	d->zone = zone;
+	if (zone) {
+		int64_t u[2], gap_end = 0, cs = floordiv(civil, 1000000);
+		int n = tz_resolve(zone, cs, u, &gap_end);
+		d->off = tz_offset(zone, n ? u[n - 1] : gap_end - 1);
+	}
+	return v;
+}
+
+/* The aware datetime of instant (µs since the epoch, UTC) in zone. */
+static struct jinja_value mk_instant(struct arena *a, int64_t instant, const struct tz *zone)
+{
+	int off = zone ? tz_offset(zone, floordiv(instant, 1000000)) : 0;
+	struct jinja_value v = mk(a, K_DATETIME, instant + (int64_t)off * 1000000, true);
+	struct tf_dtv *d = jinja_obj_user(v, &dt_ops);
+	d->zone = zone;
+	d->off = off;
+	return v;
+}
+
+static int64_t instant_of(const struct tf_dtv *d)
+{
+	return d->aware ? d->us - (int64_t)d->off * 1000000 : d->us;
 }
 
 static int make_dt(const struct jinja_call *c, const int64_t f[7], bool aware, bool date_only,
@@ -239,7 +293,14 @@ static int new_datetime(const struct jinja_call *c, bool date_only, struct jinja
 			return jinja_rt_error(c->rt, ING_EINVAL, "function missing required argument '%s' (pos %zu)",
 					      dt_fields[i], i + 1);
 	}
-	return make_dt(c, f, !date_only && tz_arg(c, 7, "tzinfo"), date_only, ret);
+	const struct tz *zone = NULL;
+	bool aware = !date_only && tz_arg_zone(c, 7, "tzinfo", &zone);
+	int rc = make_dt(c, f, aware, date_only, ret);
+	if (!rc && aware && zone) {
+		struct tf_dtv *d = jinja_obj_user(*ret, &dt_ops);
+		*ret = mk_local(jinja_rt_arena(c->rt), d->us, zone);
+	}
+	return rc;
 }
 
 static int new_delta(const struct jinja_call *c, struct jinja_value *ret)
@@ -455,7 +516,12 @@ static int dtv_getattr(struct jinja_rt *rt, void *self, const char *name, struct
 	else if (d->kind == K_DATETIME && !strcmp(name, "microsecond"))
 		v = c.us;
 	else if (d->kind == K_DATETIME && !strcmp(name, "tzinfo")) {
-		*out = d->aware ? mk(jinja_rt_arena(rt), K_TZ, 0, true) : jinja_none();
+		if (d->aware) {
+			*out = mk(jinja_rt_arena(rt), K_TZ, 0, true);
+			((struct tf_dtv *)jinja_obj_user(*out, &tz_ops))->zone = d->zone;
+		} else {
+			*out = jinja_none();
+		}
 		return 0;
 	} else
 		return ING_ENOTFOUND;
@@ -470,7 +536,7 @@ static int dtv_str(struct jinja_rt *rt, void *self, struct buf *out)
 	if (d->kind == K_DELTA)
 		delta_str(d->us, out);
 	else if (d->kind == K_TZ)
-		buf_puts(out, "UTC");
+		buf_puts(out, d->zone ? tz_name(d->zone) : "UTC");
 	else
 		iso(d, ' ', out);
 	return 0;
@@ -490,12 +556,31 @@ static int dtv_method(const struct jinja_call *c, const char *name, struct jinja
 		return ING_ENOTFOUND;
 	}
 	if (d->kind == K_TZ) {
+		struct jinja_value arg;
+		struct tf_dtv *dt = jinja_call_arg(c, 0, "dt", &arg) ? jinja_obj_user(arg, &dt_ops) : NULL;
 		if (!strcmp(name, "utcoffset")) {
-			*ret = mk(a, K_DELTA, 0, false);
+			int off = 0;
+			if (d->zone && dt)
+				off = dt->aware ? tz_offset(d->zone, floordiv(instant_of(dt), 1000000))
+					: ((struct tf_dtv *)jinja_obj_user(mk_local(a, dt->us, d->zone), &dt_ops))->off;
+			*ret = mk(a, K_DELTA, (int64_t)off * 1000000, false);
 			return 0;
 		}
-		if (!strcmp(name, "tzname")) {
-			*ret = jinja_str_static("UTC", 3);
+		if (!strcmp(name, "tzname") || !strcmp(name, "zone")) {
+			*ret = jinja_str(a, d->zone ? tz_name(d->zone) : "UTC", (size_t)-1);
+			return 0;
+		}
+		if (!strcmp(name, "localize")) {
+			/* pytz: a naive wall-clock time read in this zone */
+			if (!dt)
+				return jinja_rt_error(c->rt, ING_EINVAL, "localize() takes a datetime");
+			if (dt->aware)
+				return jinja_rt_error(c->rt, ING_EINVAL, "Not naive datetime (tzinfo is already set)");
+			*ret = mk_local(a, dt->us, d->zone);
+			return 0;
+		}
+		if (!strcmp(name, "normalize") && dt) {
+			*ret = mk_instant(a, instant_of(dt), d->zone);
 			return 0;
 		}
 		return ING_ENOTFOUND;
@@ -520,10 +605,16 @@ static int dtv_method(const struct jinja_call *c, const char *name, struct jinja
 		*ret = jinja_int(wd + (name[0] == 'i'));
 		return 0;
 	} else if (!strcmp(name, "timestamp") && d->kind == K_DATETIME) {
-		*ret = jinja_float((double)d->us / 1e6);
+		*ret = jinja_float((double)instant_of(d) / 1e6);
 		return 0;
 	} else if (!strcmp(name, "astimezone") && d->kind == K_DATETIME) {
-		*ret = mk(a, K_DATETIME, d->us, true);
+		/* a naive datetime is read as UTC (the machine's zone) */
+		const struct tz *zone = NULL;
+		tz_arg_zone(c, 0, "tz", &zone);
+		*ret = mk_instant(a, instant_of(d), zone);
+		return 0;
+	} else if (!strcmp(name, "utcoffset") && d->kind == K_DATETIME) {
+		*ret = d->aware ? mk(a, K_DELTA, (int64_t)d->off * 1000000, false) : jinja_none();
 		return 0;
 	} else if (!strcmp(name, "replace")) {
 		struct civil cv = split(d->us);
@@ -535,10 +626,16 @@ static int dtv_method(const struct jinja_call *c, const char *name, struct jinja
 				return rc;
 		}
 		bool aware = d->aware;
+		const struct tz *zone = d->zone;
 		struct jinja_value tz;
 		if (d->kind == K_DATETIME && jinja_call_arg(c, 7, "tzinfo", &tz))
-			aware = tz.type != JINJA_NONE && tz.type != JINJA_UNDEFINED;
-		return make_dt(c, f, aware, d->kind == K_DATE, ret);
+			aware = tz_arg_zone(c, 7, "tzinfo", &zone);
+		int rc = make_dt(c, f, aware, d->kind == K_DATE, ret);
+		if (!rc && aware) {
+			struct tf_dtv *nd = jinja_obj_user(*ret, &dt_ops);
+			*ret = mk_local(a, nd->us, zone);
+		}
+		return rc;
 	} else {
 		return ING_ENOTFOUND;
 	}
@@ -562,6 +659,9 @@ static int dtv_binop(struct jinja_rt *rt, int op, struct jinja_value a, struct j
 		if (r < days_from_civil(1, 1, 1) * US_PER_DAY || r >= days_from_civil(10000, 1, 1) * US_PER_DAY)
 			return jinja_rt_error(rt, ING_EINVAL, "date value out of range");
 		*out = mk(ar, x->kind, r, x->aware);
+		struct tf_dtv *o = as_dtv(*out);
+		o->zone = x->zone;
+		o->off = x->off; /* wall clock + delta, the same tzinfo (Python's rule) */
 		return 0;
 	}
 	if (x->kind == K_DELTA && y->kind == K_DELTA) {
@@ -575,7 +675,7 @@ static int dtv_binop(struct jinja_rt *rt, int op, struct jinja_value a, struct j
 	if (op == JINJA_OP_SUB && x->kind == y->kind && x->kind != K_DELTA) {
 		if (x->aware != y->aware)
 			return jinja_rt_error(rt, ING_EINVAL, "can't subtract offset-naive and offset-aware datetimes");
-		*out = mk(ar, K_DELTA, x->us - y->us, false);
+		*out = mk(ar, K_DELTA, instant_of(x) - instant_of(y), false);
 		return 0;
 	}
 	return jinja_rt_error(rt, ING_EINVAL, "unsupported operand type(s) for %s: '%s' and '%s'",
@@ -586,19 +686,23 @@ static int dtv_binop(struct jinja_rt *rt, int op, struct jinja_value a, struct j
 static bool dtv_eq(void *self, void *other)
 {
 	struct tf_dtv *a = self, *b = other;
-	return a->us == b->us && (a->kind != K_DATETIME || a->aware == b->aware);
+	if (a->kind == K_TZ)
+		return a->zone == b->zone;
+	return instant_of(a) == instant_of(b) && (a->kind != K_DATETIME || a->aware == b->aware);
 }
 
 static int dtv_cmp(void *self, void *other)
 {
 	struct tf_dtv *a = self, *b = other;
-	return (a->us > b->us) - (a->us < b->us);
+	int64_t x = instant_of(a), y = instant_of(b);
+	return (x > y) - (x < y);
 }
 
 static uint64_t dtv_hash(void *self)
 {
 	struct tf_dtv *d = self;
-	return str_hash((const char *)&d->us, sizeof(d->us)) ^ (uint64_t)d->kind;
+	int64_t i = instant_of(d);
+	return str_hash((const char *)&i, sizeof(i)) ^ (uint64_t)d->kind;
 }
 
 static bool dtv_truth(void *self)
@@ -664,8 +768,9 @@ static int cls_method(const struct jinja_call *c, const char *name, struct jinja
 	struct arena *a = jinja_rt_arena(c->rt);
 	if (cls == C_DATETIME) {
 		if (!strcmp(name, "now") || !strcmp(name, "utcnow") || !strcmp(name, "today")) {
-			bool aware = !strcmp(name, "now") && tz_arg(c, 0, "tz");
-			*ret = mk(a, K_DATETIME, now_us(), aware);
+			const struct tz *zone = NULL;
+			bool aware = !strcmp(name, "now") && tz_arg_zone(c, 0, "tz", &zone);
+			*ret = aware ? mk_instant(a, now_us(), zone) : mk(a, K_DATETIME, now_us(), false);
 			return 0;
 		}
 		if (!strcmp(name, "strptime")) {
@@ -684,7 +789,11 @@ static int cls_method(const struct jinja_call *c, const char *name, struct jinja
 			double s = t.type == JINJA_INT ? (double)t.u.i : t.u.f;
 			if (!isfinite(s) || fabs(s) > 2.5e11)
 				return jinja_rt_error(c->rt, ING_EINVAL, "timestamp out of range");
-			*ret = mk(a, K_DATETIME, (int64_t)llround(s * 1e6), name[0] == 'f' && tz_arg(c, 1, "tz"));
+			const struct tz *zone = NULL;
+			if (name[0] == 'f' && tz_arg_zone(c, 1, "tz", &zone))
+				*ret = mk_instant(a, (int64_t)llround(s * 1e6), zone);
+			else
+				*ret = mk(a, K_DATETIME, (int64_t)llround(s * 1e6), false);
 			return 0;
 		}
 		if (!strcmp(name, "combine")) {
@@ -1023,6 +1132,37 @@ struct jinja_value tf_datetime_module(struct arena *a)
 	jinja_dict_set_str(m, "timezone", jinja_obj(a, &cls_ops, (void *)(intptr_t)C_TIMEZONE));
 	jinja_dict_set_str(m, "MINYEAR", jinja_int(1));
 	jinja_dict_set_str(m, "MAXYEAR", jinja_int(9999));
+	return m;
+}
+
+/* ---------------------------------------------------- pytz */
+
+static int pytz_timezone(const struct jinja_call *c, struct jinja_value *ret)
+{
+	struct jinja_value n;
+	struct arena *a = jinja_rt_arena(c->rt);
+	if (!jinja_call_arg(c, 0, "zone", &n) || n.type != JINJA_STR)
+		return jinja_rt_error(c->rt, ING_EINVAL, "pytz.timezone() takes a zone name");
+	const char *name = jinja_str_cstr(a, n);
+	const struct tz *z = NULL;
+	struct err e = ERR_INIT;
+	if (tz_get(name, &z, &e)) {
+		err_clear(&e);
+		return jinja_rt_error(c->rt, ING_ENOTFOUND,
+				      "UnknownTimeZoneError: '%s' (an IANA zone name such as "
+				      "'Europe/Paris' or 'America/New_York')", name);
+	}
+	*ret = mk(a, K_TZ, 0, true);
+	((struct tf_dtv *)jinja_obj_user(*ret, &tz_ops))->zone = strcmp(name, "UTC") ? z : NULL;
+	return 0;
+}
+
+struct jinja_value tf_pytz_module(struct arena *a)
+{
+	struct jinja_value m = jinja_dict_new(a);
+	jinja_dict_set_str(m, "timezone", jinja_func(a, "timezone", pytz_timezone, NULL));
+	jinja_dict_set_str(m, "utc", mk(a, K_TZ, 0, true));
+	jinja_dict_set_str(m, "UTC", mk(a, K_TZ, 0, true));
 	return m;
 }
 

@@ -174,12 +174,12 @@ static bool runnable(const struct tf_node *n, enum transform_verb v)
 	bool eph = n->rtype == TF_MODEL && n->materialized && !strcmp(n->materialized, "ephemeral");
 	switch (v) {
 	case TF_VERB_RUN: return n->rtype == TF_MODEL && !eph;
-	case TF_VERB_TEST: return n->rtype == TF_TEST;
+	case TF_VERB_TEST: return n->rtype == TF_TEST || n->rtype == TF_UNIT_TEST;
 	case TF_VERB_SEED: return n->rtype == TF_SEED;
 	case TF_VERB_SNAPSHOT: return n->rtype == TF_SNAPSHOT;
 	case TF_VERB_BUILD:
 		return (n->rtype == TF_MODEL && !eph) || n->rtype == TF_TEST || n->rtype == TF_SEED ||
-		       n->rtype == TF_SNAPSHOT;
+		       n->rtype == TF_SNAPSHOT || n->rtype == TF_UNIT_TEST;
 	case TF_VERB_COMPILE:
 		return n->rtype == TF_MODEL || n->rtype == TF_TEST || n->rtype == TF_ANALYSIS ||
 		       n->rtype == TF_SNAPSHOT;
@@ -227,8 +227,11 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 	n->thread_id = thread;
 	n->started_us = now_us();
 	double t0 = mono_seconds();
-	const char *label = n->rtype == TF_TEST ? n->name : rel_label(tp, n, a);
-	const char *start_msg = n->rtype == TF_TEST ? arena_printf(a, "START test %s", label)
+	bool unit = n->rtype == TF_UNIT_TEST;
+	const char *label = unit ? arena_printf(a, "%s::%s", n->fqn[n->nfqn - 2], n->name)
+			    : n->rtype == TF_TEST ? n->name : rel_label(tp, n, a);
+	const char *start_msg = unit ? arena_printf(a, "START unit_test %s", label)
+				: n->rtype == TF_TEST ? arena_printf(a, "START test %s", label)
 				: n->rtype == TF_SEED ? arena_printf(a, "START seed file %s", label)
 				: n->rtype == TF_SNAPSHOT ? arena_printf(a, "START snapshot %s", label)
 				: arena_printf(a, "START sql %s model %s", mat_label(n), label);
@@ -238,7 +241,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		/* a parse-time error on this node */
 		rc = err_set(&e, ING_EINVAL, "%s", n->message);
 	}
-	if (!rc && n->rtype != TF_SEED) {
+	if (!rc && n->rtype != TF_SEED && !unit) {
 		rc = compile_one(tp, n, c, true, &e);
 		if (rc)
 			err_prefix(&e, "Compilation Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
@@ -247,7 +250,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 	n->compiled_us = now_us();
 	/* state-aware builds (reuse.c): nothing it reads changed since its
 	 * last success: not run */
-	if (!rc && tp->reuse && tf_reuse_check(tp, n, c, r->allow_reuse)) {
+	if (!rc && tp->reuse && !unit && tf_reuse_check(tp, n, c, r->allow_reuse)) {
 		n->reused = true;
 		n->status = TF_ST_SUCCESS;
 		free(n->message);
@@ -268,7 +271,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 	 * handed to the warehouse's owner) may be writing the same relation:
 	 * writers of one relation take turns (core/keylock.h). */
 	struct keylock *wl = NULL;
-	if (!rc && n->rtype != TF_TEST && strcmp(mat_label(n), "ephemeral")) {
+	if (!rc && n->rtype != TF_TEST && !unit && strcmp(mat_label(n), "ephemeral")) {
 		const struct target *t = &tp->p->target;
 		const char *key = arena_printf(a, "relation:%s:%s:%s:%d/%s:%s.%s.%s", tp->engine,
 					       t->path ? t->path : "", t->host ? t->host : "", t->port,
@@ -282,11 +285,12 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		case TF_SEED: rc = tf_seed(tp, n, c, &e); break;
 		case TF_SNAPSHOT: rc = tf_snapshot(tp, n, c, &e); break;
 		case TF_TEST: rc = tf_run_test(tp, n, c, &e); break;
+		case TF_UNIT_TEST: rc = tf_run_unit_test(tp, n, c, &e); break;
 		default: break;
 		}
 		/* its relation may have changed, failed or not (core/relver.h);
 		 * a test writes one only when it stores its failures */
-		if (n->rtype != TF_TEST || tf_test_store_as(n))
+		if (!unit && (n->rtype != TF_TEST || tf_test_store_as(n)))
 			relver_bump(n->schema, n->alias ? n->alias : n->name);
 		if (rc && n->rtype != TF_SEED)
 			err_prefix(&e, "Database Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
@@ -299,7 +303,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 	}
 	/* recorded while the relation is still ours: the build-end times of
 	 * one relation's writers follow the order they wrote in */
-	if (tp->reuse)
+	if (tp->reuse && !unit)
 		tf_reuse_done(tp, n, !rc && n->status != TF_ST_ERROR && n->status != TF_ST_FAIL);
 	keylock_release(wl);
 	n->done_us = now_us();
@@ -313,11 +317,11 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		n->message = err_string(&e);
 		snprintf(st, sizeof(st), "ERROR in %.2fs", n->exec_time);
 		status = st;
-		msg = n->rtype == TF_TEST ? arena_printf(a, "ERROR %s", label)
+		msg = n->rtype == TF_TEST || unit ? arena_printf(a, "ERROR %s", label)
 		      : n->rtype == TF_SEED ? arena_printf(a, "ERROR loading seed file %s", label)
 		      : n->rtype == TF_SNAPSHOT ? arena_printf(a, "ERROR snapshotting %s", label)
 		      : arena_printf(a, "ERROR creating sql %s model %s", mat_label(n), label);
-	} else if (n->rtype == TF_TEST) {
+	} else if (n->rtype == TF_TEST || unit) {
 		const char *w = n->status == TF_ST_FAIL ? "FAIL" : n->status == TF_ST_WARN ? "WARN" : "PASS";
 		if (n->status == TF_ST_PASS) {
 			snprintf(st, sizeof(st), "PASS in %.2fs", n->exec_time);
@@ -492,7 +496,11 @@ static int load_state(struct tf_proj *tp, const char *dir, bool defer, struct gr
 	return 0;
 }
 
-static int build_graph(struct tf_proj *tp, struct graph **out, struct err *e)
+/* unit_first: the graph `build` schedules on, where a model waits for its
+ * unit tests (which wait for the model's inputs), so a failing unit test
+ * skips the model as in dbt; selection uses the other, where a unit test
+ * is below its model as dbt's graph has it. */
+static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, struct err *e)
 {
 	struct graph *g = graph_new();
 	struct arena *a = arena_new(0);
@@ -502,7 +510,7 @@ static int build_graph(struct tf_proj *tp, struct graph **out, struct err *e)
 		struct graph_node gn = {0};
 		static const enum graph_rtype map[TF_NRTYPES] = {
 			GRAPH_MODEL, GRAPH_SEED, GRAPH_SNAPSHOT, GRAPH_TEST, GRAPH_ANALYSIS,
-			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION};
+			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION, GRAPH_UNIT_TEST};
 		gn.type = map[n->rtype];
 		gn.unique_id = n->unique_id;
 		gn.package = n->package;
@@ -547,6 +555,8 @@ static int build_graph(struct tf_proj *tp, struct graph **out, struct err *e)
 			       : n->test ? GRAPH_TEST_GENERIC : GRAPH_TEST_SINGULAR;
 		gn.test_name = n->test ? n->test->name : NULL;
 		gn.attached_node = n->attached >= 0 ? tp->nodes.items[n->attached]->unique_id : NULL;
+		if (n->rtype == TF_UNIT_TEST)
+			gn.attached_node = NULL;
 		gn.fp.body = n->test ? "" : n->checksum;
 		/* as dbt: the configured (unrendered) database/schema/alias, so
 		 * comparing a dev project with prod artifacts is not all-modified */
@@ -570,6 +580,13 @@ static int build_graph(struct tf_proj *tp, struct graph **out, struct err *e)
 	}
 	for (size_t i = 0; i < tp->nodes.len && !rc; i++) {
 		struct tf_node *n = tp->nodes.items[i];
+		if (unit_first && n->rtype == TF_UNIT_TEST && n->attached >= 0) {
+			struct tf_node *m = tp->nodes.items[n->attached];
+			for (size_t j = 0; j < m->deps.len; j++)
+				graph_add_edge(g, (uint32_t)i, (uint32_t)m->deps.items[j]);
+			graph_add_edge(g, (uint32_t)m->idx, (uint32_t)i);
+			continue;
+		}
 		for (size_t j = 0; j < n->deps.len; j++)
 			graph_add_edge(g, (uint32_t)i, (uint32_t)n->deps.items[j]);
 	}
@@ -988,8 +1005,9 @@ static void summary(struct run *r, struct transform_report *rep, double elapsed,
 				con_line(&r->con, "Error in %s %s (%s)", tf_rtype_name(n->rtype), n->name,
 					 n->original_file_path);
 			else
-				con_line(&r->con, "%s in test %s (%s)",
-					 n->status == TF_ST_FAIL ? "Failure" : "Warning", n->name,
+				con_line(&r->con, "%s in %s %s (%s)",
+					 n->status == TF_ST_FAIL ? "Failure" : "Warning",
+					 n->rtype == TF_UNIT_TEST ? "unit_test" : "test", n->name,
 					 n->original_file_path);
 			con_line(&r->con, "  %s", n->message ? n->message : "");
 		}
@@ -1144,7 +1162,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		r.con.runlogfd = open(rl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		free(rl);
 	}
-	if ((rc = build_graph(tp, &r.g, e)))
+	if ((rc = build_graph(tp, false, &r.g, e)))
 		goto out;
 	if ((rc = select_nodes(&r, o, &sel, &results, e)))
 		goto out;
@@ -1203,7 +1221,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	/* the runnable members of the selection */
 	struct graph_set run_set = GRAPH_SET_INIT;
 	graph_set_init(&run_set, (uint32_t)tp->nodes.len);
-	int nmodels = 0, ntests = 0, nseeds = 0, nsnaps = 0;
+	int nmodels = 0, ntests = 0, nseeds = 0, nsnaps = 0, nunits = 0;
 	for (uint32_t i = graph_set_next(&sel, 0); i != GRAPH_NONE; i = graph_set_next(&sel, i + 1)) {
 		struct tf_node *n = tp->nodes.items[i];
 		if (!runnable(n, o->verb))
@@ -1214,11 +1232,14 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		ntests += n->rtype == TF_TEST;
 		nseeds += n->rtype == TF_SEED;
 		nsnaps += n->rtype == TF_SNAPSHOT;
+		nunits += n->rtype == TF_UNIT_TEST;
 	}
 	r.total = (int)graph_set_count(&run_set);
 	con_line(&r.con, "Running with ingot=%s (dbt-compatible %s)", INGOT_VERSION, INGOT_DBT_VERSION);
-	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros",
-		 nmodels, nseeds, nsnaps, ntests, sources_count_tables(&tp->sources), tp->macros.len);
+	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros%s",
+		 nmodels, nseeds, nsnaps, ntests, sources_count_tables(&tp->sources), tp->macros.len,
+		 nunits ? arena_printf(tp->arena, ", %d unit test%s", nunits, nunits == 1 ? "" : "s")
+			: "");
 	int threads = o->threads > 0 ? o->threads : (p->target.threads > 0 ? p->target.threads : 1);
 	if (threads > 64)
 		threads = 64;
@@ -1297,6 +1318,16 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 				(o->verb == TF_VERB_BUILD || o->verb == TF_VERB_RUN || o->verb == TF_VERB_TEST);
 	}
 	unsigned flags = o->verb == TF_VERB_BUILD ? GRAPH_SCHED_BUILD : 0;
+	if (o->verb == TF_VERB_BUILD && nunits) {
+		/* a model waits for its unit tests (build_graph) */
+		struct graph *sg = NULL;
+		if ((rc = build_graph(tp, true, &sg, e))) {
+			graph_set_free(&run_set);
+			goto out;
+		}
+		graph_free(r.g);
+		r.g = sg;
+	}
 	rc = graph_sched_new(r.g, &run_set, flags, &r.sched, e);
 	graph_set_free(&run_set);
 	if (rc)

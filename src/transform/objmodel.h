@@ -70,6 +70,7 @@ struct jinja_value tf_agate_cell(struct arena *a, const struct wh_value *v);
 /* A datetime (aware: in UTC, prints +00:00) at us µs since the epoch. */
 struct jinja_value tf_datetime_value(struct arena *a, int64_t us, bool aware);
 struct jinja_value tf_datetime_module(struct arena *a);
+struct jinja_value tf_pytz_module(struct arena *a); /* modules.pytz (dtmod.c) */
 struct jinja_value tf_itertools_module(struct arena *a);
 
 /* ---- pyre.c: modules.re ---- */

@@ -32,9 +32,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const rtype_names[TF_NRTYPES] = {
 	"model", "seed", "snapshot", "test", "analysis", "source", "exposure", "operation",
+	"unit_test",
 };
 
 const char *tf_rtype_name(enum tf_rtype t)
@@ -288,6 +290,7 @@ static const char *tree_key(enum tf_rtype t)
 	case TF_TEST: return "data_tests";
 	case TF_ANALYSIS: return "analyses";
 	case TF_SOURCE: return "sources";
+	case TF_UNIT_TEST: return "unit_tests";
 	default: return NULL;
 	}
 }
@@ -861,7 +864,11 @@ static int scan_package(struct tf_proj *tp, struct tf_package *pk, struct err *e
 		const struct ystrlist *paths = (const void *)((const char *)&pk->paths + kinds[k].off);
 		find_files(tp, pk->root, paths, "**/*.sql", &fv);
 		for (size_t i = 0; i < fv.len && !rc; i++) {
-			if (kinds[k].t == TF_TEST && str_startswith(fv.items[i].rel, "generic/"))
+			/* tests/generic holds test macros; tests/fixtures unit
+			 * tests' fixture files (dbt 1.8): neither is a test */
+			if (kinds[k].t == TF_TEST && (str_startswith(fv.items[i].rel, "generic/") ||
+						      str_startswith(fv.items[i].rel, "fixtures/") ||
+						      strstr(fv.items[i].rel, "/fixtures/")))
 				continue;
 			struct tf_node *n = add_sql_node(tp, pk, kinds[k].t, &fv.items[i], e);
 			if (!(rc = register_node(tp, n, e)))
@@ -1089,6 +1096,43 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 		if (register_node(tp, n, e))
 			return ING_ECONFIG;
 	}
+	/* dbt 1.8 unit tests: their model is found once every node is known
+	 * (tf_unit_resolve) */
+	const struct ynode *ut = ymap_get(root, "unit_tests");
+	if (ut && ut->type != Y_SEQ)
+		return yerr(e, ut, ING_ECONFIG, "'unit_tests:' must be a list");
+	for (size_t i = 0; ut && i < ut->n; i++) {
+		const struct ynode *m = ut->items[i];
+		const char *name = ymap_str(m, "name"), *model = ymap_str(m, "model");
+		if (!name || !model)
+			return yerr(e, m, ING_ECONFIG,
+				    "each entry of 'unit_tests:' needs a name and a model");
+		struct tf_node *n = node_new(tp, TF_UNIT_TEST, pk->name, arena_strdup(a, name));
+		n->unique_id = arena_printf(a, "unit_test.%s.%s.%s", pk->name, model, name);
+		n->original_file_path = ofp;
+		n->path = f->rel;
+		n->abs_path = f->abs;
+		n->pkg_root = pk->root;
+		n->props = m;
+		n->props_file = ofp;
+		n->err_line = m->line;
+		n->materialized = "unit";
+		set_fqn(tp, n, f->rel, arena_strdup(a, model));
+		const char **fq = arena_alloc(a, (n->nfqn + 1) * sizeof(char *));
+		memcpy(fq, n->fqn, n->nfqn * sizeof(char *));
+		fq[n->nfqn++] = n->name;
+		n->fqn = fq;
+		const char *d = ymap_str(m, "description");
+		n->description = d ? arena_strdup(a, d) : "";
+		struct tf_ref r = {NULL, arena_strdup(a, model), 0, {ofp, m->line, m->col}};
+		vec_push(&n->refs, r);
+		char h[65];
+		const char *cs = arena_printf(a, "%s:%d", ofp, m->line);
+		digest_sha256_hex(cs, strlen(cs), h);
+		n->checksum = arena_strdup(a, h);
+		if (register_node(tp, n, e))
+			return ING_ECONFIG;
+	}
 	/* `macros:` entries (descriptions for dbt's docs site) are not used */
 	return 0;
 }
@@ -1163,6 +1207,98 @@ static void resolve_configs(struct tf_proj *tp)
 
 /* ------------------------------------------------------ generic tests */
 
+/* A test entry that cannot be parsed: an ERROR node named after the
+ * entry and where it is, so it counts in the totals (and run_results)
+ * instead of disappearing. */
+static void bad_test_node(struct tf_proj *tp, struct pending_tests *pt, const struct ynode *entry,
+			  struct err *ne)
+{
+	struct arena *a = tp->arena;
+	const char *tname = NULL;
+	if (entry->type == Y_SCALAR)
+		tname = kstr(a, entry);
+	else if (entry->type == Y_MAP && entry->n)
+		tname = ymap_str(entry, "name") ? ymap_str(entry, "name")
+			: entry->keys[0]->type == Y_SCALAR ? kstr(a, entry->keys[0]) : NULL;
+	struct buf nb = BUF_INIT;
+	for (const char *p = tname ? tname : "test"; *p; p++)
+		buf_putc(&nb, isalnum((unsigned char)*p) ? *p : '_');
+	buf_printf(&nb, "_%s%s%s_line%d", pt->t.name ? pt->t.name : "", pt->t.column ? "_" : "",
+		   pt->t.column ? pt->t.column : "", entry->line);
+	struct tf_node *n = node_new(tp, TF_TEST, pt->package, arena_strdup(a, buf_cstr(&nb)));
+	buf_free(&nb);
+	n->unique_id = arena_printf(a, "test.%s.%s", pt->package, n->name);
+	n->original_file_path = pt->props_file;
+	n->path = arena_printf(a, "%s.sql", n->name);
+	n->pkg_root = pt->attached ? pt->attached->pkg_root : tp->p->dir;
+	n->attached = pt->attached ? pt->attached->idx : -1;
+	n->props_file = pt->props_file;
+	n->raw_code = "";
+	n->checksum = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	n->materialized = "test";
+	set_fqn(tp, n, pt->props_rel, n->name);
+	n->config = default_config(tp, TF_TEST);
+	if (!ne->file) {
+		err_prefix(ne, "%s", pt->props_file);
+	} else if (ne->file[0] == '/') { /* the YAML's absolute path: the project's relative one */
+		free(ne->file);
+		ne->file = xstrdup(pt->props_file);
+	}
+	if (strmap_get(&tp->by_id, n->unique_id))
+		n->unique_id = arena_printf(a, "%s_%zu", n->unique_id, tp->nodes.len);
+	strmap_put(&tp->by_id, n->unique_id, n);
+	node_error(tp, n, ne);
+}
+
+/* Test configs written in Jinja (`enabled: "{{ target.type != 'x' }}"`),
+ * rendered as dbt renders them at parse time; a value that does not
+ * render, or renders to something the config cannot take, makes the
+ * test an ERROR (with the value's file:line:col). */
+static void render_test_configs(struct tf_proj *tp, struct tf_node *n, const struct qt_def *d,
+				struct jinja_value cfg)
+{
+	struct arena *ea = jinja_env_arena(tp->env);
+	for (size_t i = 0; i < d->njinja_cfg; i++) {
+		const char *k = d->jinja_cfg[i].key;
+		const struct ynode *v = d->jinja_cfg[i].val;
+		struct buf out = BUF_INIT;
+		struct err ne = ERR_INIT;
+		const char *src = kstr(tp->arena, v);
+		if (tf_render_string(tp, NULL, "test config", src, NULL, false, &out, &ne)) {
+			err_clear(&ne);
+			err_setloc(&ne, ING_EINVAL, n->original_file_path, v->line, v->col,
+				   "test config '%s' (%s) does not render", k, src);
+			node_error(tp, n, &ne);
+			buf_free(&out);
+			return;
+		}
+		char *r = str_trim(out.data ? out.data : (char *)"");
+		struct jinja_value val = jinja_none();
+		bool ok = true;
+		if (!strcmp(k, "enabled") || !strcmp(k, "store_failures")) {
+			ok = !strcasecmp(r, "true") || !strcasecmp(r, "false");
+			val = jinja_bool(!strcasecmp(r, "true"));
+		} else if (!strcmp(k, "severity")) {
+			ok = !strcasecmp(r, "error") || !strcasecmp(r, "warn");
+			val = jinja_str(ea, !strcasecmp(r, "warn") ? "WARN" : "ERROR", (size_t)-1);
+		} else if (!strcmp(k, "limit")) {
+			char *end;
+			long long l = strtoll(r, &end, 10);
+			ok = *r && !*end && l >= 0;
+			val = jinja_int(l);
+		}
+		if (!ok) {
+			err_setloc(&ne, ING_EINVAL, n->original_file_path, v->line, v->col,
+				   "test config '%s' renders to '%s', which it cannot take", k, r);
+			node_error(tp, n, &ne);
+			buf_free(&out);
+			return;
+		}
+		tf__cfg_merge(ea, cfg, k, val);
+		buf_free(&out);
+	}
+}
+
 static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 {
 	struct arena *a = tp->arena, *ea = jinja_env_arena(tp->env);
@@ -1172,8 +1308,9 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 			struct qt_def *d = arena_zalloc(a, sizeof(*d));
 			struct err ne = ERR_INIT;
 			if (quality_parse_test(pt->tests->items[j], &pt->t, a, d, &ne)) {
-				err_prefix(&ne, "%s", pt->props_file);
-				node_error(tp, NULL, &ne);
+				/* not dropped: an ERROR node in the totals, as dbt
+				 * counts a test it cannot parse */
+				bad_test_node(tp, pt, pt->tests->items[j], &ne);
 				continue;
 			}
 			const char *sname, *fname;
@@ -1255,6 +1392,8 @@ static int make_tests(struct tf_proj *tp, pendvec *pv, struct err *e)
 			if (d->meta)
 				tf__cfg_merge(ea, cfg, "meta", tf_yaml_value(ea, d->meta));
 			n->config = cfg;
+			if (d->njinja_cfg)
+				render_test_configs(tp, n, d, cfg);
 			if (register_node(tp, n, &ne)) {
 				/* same test twice on the same column: dbt refuses too */
 				err_prefix(&ne, "%s", pt->props_file);
@@ -1592,6 +1731,9 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 					quality_builtin_macros(), strlen(quality_builtin_macros()),
 					NULL, e)))
 		return rc;
+	if ((rc = jinja_env_load_macros(tp->env, "dbt", "ingot/global_macros.sql", NULL,
+					tf_global_macros(), strlen(tf_global_macros()), NULL, e)))
+		return rc;
 	/* packages first so the root project's definitions are read last */
 	for (size_t i = tp->packages.len; i-- > 0;)
 		if ((rc = scan_package(tp, &tp->packages.items[i], e)))
@@ -1651,6 +1793,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 				n->enabled = false;
 		}
 	}
+	tf_unit_resolve(tp);
 	link_deps(tp);
 	if ((rc = find_cycles(tp, e)))
 		return rc;
@@ -1658,6 +1801,12 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		struct tf_node *n = tp->nodes.items[i];
 		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || !n->enabled)
 			continue;
+		if (n->rtype == TF_UNIT_TEST) {
+			n->database = tp->target->database;
+			n->schema = tp->target->schema;
+			n->alias = n->name;
+			continue;
+		}
 		struct err ne = ERR_INIT;
 		if (tf_resolve_relation(tp, n, &ne) || check_ident_lengths(tp, n, &ne))
 			node_error(tp, n, &ne);
@@ -1669,6 +1818,7 @@ void tf_proj_free(struct tf_proj *tp)
 {
 	if (!tp)
 		return;
+	strmap_free(&tp->render_cache, NULL);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
 		vec_free(&n->refs);

@@ -42,6 +42,7 @@ enum tf_rtype {
 	TF_SOURCE,
 	TF_EXPOSURE,
 	TF_OPERATION,
+	TF_UNIT_TEST, /* dbt 1.8 unit tests (unittest.c) */
 	TF_NRTYPES
 };
 const char *tf_rtype_name(enum tf_rtype t); /* "model", "seed", ... */
@@ -137,6 +138,8 @@ struct tf_node {
 	char *reuse_fp; /* fingerprint of its inputs; NULL: unknown */
 	char *version;  /* data version of its relation; NULL: unknown */
 	bool reused;
+	/* unit tests: the properties entry is props; the tested model is
+	 * attached (unittest.c) */
 };
 
 /* A relation of the --state manifest, for --defer. */
@@ -209,6 +212,7 @@ struct tf_proj {
 	VEC(char *) warnings;
 	struct strmap cfg_used; /* dbt_project.yml config-tree maps some node's path reached */
 	struct tf_reuse *reuse; /* state-aware builds (reuse.c); NULL: every node is built */
+	struct strmap render_cache; /* render(): source text -> compiled template (ctxfns.c) */
 };
 
 /* What a render is about (the render's user pointer). */
@@ -222,6 +226,7 @@ struct tf_render {
 	struct jinja_value ctx;     /* the render context */
 	struct err *err;
 	struct buf *log;        /* SQL executed (for target/run) */
+	const struct tf_unit_ovr *unit; /* a unit test's render of its model: fixtures, overrides */
 };
 
 /* ---- parse.c ---- */
@@ -265,6 +270,26 @@ int tf_resolve_relation(struct tf_proj *tp, struct tf_node *n, struct err *e);
 enum wh_rel_kind tf_rel_kind(struct tf_proj *tp, struct wh_conn *c, const char *schema,
 			     const char *name);
 void tf_rel_set(struct tf_proj *tp, const char *schema, const char *name, enum wh_rel_kind k);
+
+/* ---- unittest.c: dbt 1.8 unit tests ---- */
+/* What a unit test changes in its model's render (context.c reads it). */
+struct tf_unit_ovr {
+	struct strmap inputs;      /* unique_id of a ref'd node or source -> CTE name */
+	const char *this_cte;      /* `input: this` (incremental models), or NULL */
+	struct jinja_value vars;   /* overrides.vars (dict) or none */
+	struct jinja_value env;    /* overrides.env_vars (dict) or none */
+	struct jinja_value macros; /* overrides.macros (dict) or none */
+};
+/* The tested model of every unit test (after configs and enabled are known). */
+void tf_unit_resolve(struct tf_proj *tp);
+/* Run a unit test on c: status PASS or FAIL (message holds the diff). */
+int tf_run_unit_test(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e);
+/* Render model n with a unit test's fixtures and overrides. */
+int tf_render_node_unit(struct tf_proj *tp, struct tf_node *n, const struct tf_unit_ovr *u,
+			struct wh_conn *conn, struct buf *out, struct err *e);
+
+/* ---- globalmacros.c: dbt's global macros written in Jinja ---- */
+const char *tf_global_macros(void);
 
 /* ---- crossdb.c ---- */
 void tf_crossdb_register(struct tf_proj *tp);

@@ -958,6 +958,11 @@ static int is_list_columns(struct wh_conn *c, const char *schema, const char *re
 		int64_t len = cell_int(wh_cell(r, i, 3), 0);
 		int64_t prec = cell_int(wh_cell(r, i, 4), -1);
 		int64_t scale = cell_int(wh_cell(r, i, 5), 0);
+		if (prec > 0 && prec <= 1000) {
+			v[i].has_num = true;
+			v[i].num_precision = (int)prec;
+			v[i].num_scale = wh_cell(r, i, 5)->type == WH_NULL ? -1 : (int)scale;
+		}
 		if (v[i].ltype.type == WH_TEXT && len > 0 && len < INT32_MAX)
 			v[i].ltype.length = (int)len;
 		/* PostgreSQL reports "numeric" with the precision apart;

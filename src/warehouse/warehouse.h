@@ -325,6 +325,11 @@ struct wh_column_info {
 	const char *data_type; /* engine's type text */
 	struct wh_ltype ltype;
 	bool nullable;
+	/* information_schema's numeric_precision / numeric_scale, kept for
+	 * every type (integer 32, double precision 53 on PostgreSQL);
+	 * has_num false when the catalog gave none; num_scale -1 = NULL */
+	bool has_num;
+	int num_precision, num_scale;
 };
 
 struct wh_relation_info {

@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_cron.c — libFuzzer target for cron expressions and time
- * zones (orchestrate/cron.c, orchestrate/tz.c).
+ * zones (orchestrate/cron.c, core/tz.c).
  *
  * Input: "EXPRESSION" or "EXPRESSION\nZONE". A parsed expression's next fire
  * times are walked from a few instants (around DST changes, leap days, far
@@ -9,7 +9,7 @@
  */
 #include "core/err.h"
 #include "orchestrate/cron.h"
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 
 #include <stdint.h>
 #include <stdlib.h>

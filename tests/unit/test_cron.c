@@ -9,7 +9,7 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "orchestrate/cron.h"
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 
 #include <stdlib.h>
 

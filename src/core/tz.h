@@ -1,5 +1,5 @@
 /*
- * orchestrate/tz.h — IANA time zones from the system's TZif files.
+ * core/tz.h — IANA time zones from the system's TZif files.
  *
  * A zone is loaded once by name from $TZDIR or /usr/share/zoneinfo and
  * kept for the life of the process (zones are immutable and shared; the
@@ -13,8 +13,8 @@
  *     int off = tz_offset(z, t);                 // seconds east of UTC at t
  *     int n = tz_resolve(z, civil, u, &gap_end); // 0 (gap), 1, or 2 (overlap)
  */
-#ifndef INGOT_ORCH_TZ_H
-#define INGOT_ORCH_TZ_H
+#ifndef INGOT_CORE_TZ_H
+#define INGOT_CORE_TZ_H
 
 #include "core/err.h"
 

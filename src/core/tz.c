@@ -1,5 +1,5 @@
 /*
- * orchestrate/tz.c — a reader of TZif files (RFC 8536) and POSIX TZ rules.
+ * core/tz.c — a reader of TZif files (RFC 8536) and POSIX TZ rules.
  *
  * What it does: loads the version 2+ (64-bit) transition table of a zone
  * and its footer rule (e.g. "EST5EDT,M3.2.0,M11.1.0"), which gives offsets
@@ -17,7 +17,7 @@
  * asks thousands of such questions per schedule. A 300-line reader of a
  * documented format is deterministic and lock-free after load.
  */
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 #include "core/buf.h"
 #include "core/dtime.h"
 #include "core/fs.h"
