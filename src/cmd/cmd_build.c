@@ -94,6 +94,8 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 	o.threads = has_opt(c, "threads") ? (int)cmd_int(c, "threads", 0) : 0;
 	o.full_refresh = has_opt(c, "full-refresh") && cmd_flag(c, "full-refresh");
 	o.no_reuse = has_opt(c, "no-reuse") && cmd_flag(c, "no-reuse");
+	o.event_time_start = has_opt(c, "event-time-start") ? cmd_str(c, "event-time-start", NULL) : NULL;
+	o.event_time_end = has_opt(c, "event-time-end") ? cmd_str(c, "event-time-end", NULL) : NULL;
 	o.fail_fast = has_opt(c, "fail-fast") && cmd_flag(c, "fail-fast");
 	o.state_dir = has_opt(c, "state") ? cmd_str(c, "state", NULL) : NULL;
 	o.defer = has_opt(c, "defer") && cmd_flag(c, "defer");
@@ -142,6 +144,10 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 const struct opt cmd__transform_opts[] = {
 	TRANSFORM_COMMON_OPTS,
 	{"full-refresh", 0, OPT_FLAG, NULL, "rebuild incremental models and seeds from scratch"},
+	{"event-time-start", 0, OPT_STR, "TIME",
+	 "microbatch models: run the batches from this time (YYYY-MM-DD[ HH:MM:SS], UTC)"},
+	{"event-time-end", 0, OPT_STR, "TIME",
+	 "microbatch models: run the batches up to this time (exclusive)"},
 	{0},
 };
 

@@ -41,7 +41,7 @@
  */
 #include "orchestrate/orch_int.h"
 #include "orchestrate/state_int.h"
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 #include "core/cancel.h"
 #include "core/dtime.h"
 #include "core/fs.h"
@@ -131,6 +131,7 @@ struct job {
 	size_t ntables;
 	char *select, *exclude;
 	bool full_refresh;
+	bool no_reuse;
 	int rc;
 	struct err err;
 	struct job *next;
@@ -248,7 +249,7 @@ static void run_job(struct job *j)
 		break;
 	default:
 		j->rc = h && h->dbt ? h->dbt(host, task_kind_name(j->kind), j->select, j->exclude,
-					     j->full_refresh, &j->ctx, e)
+					     j->full_refresh, j->no_reuse, &j->ctx, e)
 				    : err_set(e, ING_EUNSUPPORTED,
 					      "%s tasks need the transform engine, which this ingot was built without",
 					      task_kind_name(j->kind));
@@ -1048,6 +1049,7 @@ static void start_task(struct orch *x, struct orun *r, struct otask *t, int64_t 
 			if (!rc && d->exclude)
 				rc = render(r, d->exclude, &j->exclude, &e);
 			j->full_refresh = d->full_refresh;
+			j->no_reuse = d->no_reuse;
 		}
 		if (rc) {
 			job_free(j);

@@ -104,7 +104,7 @@ struct orch_hooks {
 	int (*load)(void *host, const char *const *tables, size_t ntables, struct orch_task_ctx *c,
 		    struct err *e);
 	int (*dbt)(void *host, const char *verb, const char *select, const char *exclude,
-		   bool full_refresh, struct orch_task_ctx *c, struct err *e);
+		   bool full_refresh, bool no_reuse, struct orch_task_ctx *c, struct err *e);
 	int (*sql)(void *host, const char *sql, struct orch_task_ctx *c, struct err *e);
 	/* Validate a freshly read pipeline against the project (see
 	 * pipeline_check); on the engine's thread. Failing = a bad file. */

@@ -204,11 +204,13 @@ static const struct yfield task_fields[] = {
 struct dbt_dec {
 	const char *select, *exclude;
 	bool full_refresh;
+	bool no_reuse;
 };
 static const struct yfield dbt_fields[] = {
 	{"select", YF_STR, offsetof(struct dbt_dec, select), false, NULL, 0},
 	{"exclude", YF_STR, offsetof(struct dbt_dec, exclude), false, NULL, 0},
 	{"full_refresh", YF_BOOL, offsetof(struct dbt_dec, full_refresh), false, NULL, 0},
+	{"no_reuse", YF_BOOL, offsetof(struct dbt_dec, no_reuse), false, NULL, 0},
 	{0},
 };
 
@@ -303,9 +305,10 @@ static int decode_kind(struct task_dec *d, int k, struct arena *a, struct err *e
 			t->select = dd.select;
 			t->exclude = dd.exclude;
 			t->full_refresh = dd.full_refresh;
+			t->no_reuse = dd.no_reuse;
 		} else {
 			return yerr(e, v, ING_ECONFIG,
-				    "%s: takes a selector or {select:, exclude:, full_refresh:}",
+				    "%s: takes a selector or {select:, exclude:, full_refresh:, no_reuse:}",
 				    kind_keys[k]);
 		}
 		return 0;

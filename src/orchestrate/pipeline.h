@@ -29,7 +29,7 @@
  *     - id: load_users
  *       load: raw.users                # or a list of tables
  *       target: loader                 # load/sql/dbt tasks: run with this profile target
- *     - {id: transform, build: {select: "+marts", exclude: "...", full_refresh: false},
+ *     - {id: transform, build: {select: "+marts", exclude: "...", full_refresh: false, no_reuse: false},
  *        depends_on: [load_users]}     # build|run|test|seed|snapshot: a map or a selector string
  *     - {id: q, sql: "delete from t where ds = '{{ ds }}'"}
  *     - {id: s, shell: "echo {{ ds }}", env: {K: V}}
@@ -125,6 +125,7 @@ struct task_def {
 	const char *select;       /* dbt verbs */
 	const char *exclude;
 	bool full_refresh;
+	bool no_reuse;            /* build every selected node (no state-aware reuse) */
 	const char *sql;          /* sql */
 	const char *command;      /* shell */
 	const char **env_keys, **env_vals; /* shell env */

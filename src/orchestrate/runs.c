@@ -9,7 +9,7 @@
  */
 #include "orchestrate/orchestrate.h"
 #include "orchestrate/state_int.h"
-#include "orchestrate/tz.h"
+#include "core/tz.h"
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"

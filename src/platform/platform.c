@@ -797,7 +797,7 @@ static int hook_load(void *host, const char *const *tables, size_t n, struct orc
 }
 
 static int hook_dbt(void *host, const char *verb, const char *select, const char *exclude,
-		    bool full_refresh, struct orch_task_ctx *c, struct err *e)
+		    bool full_refresh, bool no_reuse, struct orch_task_ctx *c, struct err *e)
 {
 	struct platform *pl = host;
 	int v = transform_verb_parse(verb);
@@ -818,6 +818,7 @@ static int hook_dbt(void *host, const char *verb, const char *select, const char
 	o.select = select;
 	o.exclude = exclude;
 	o.full_refresh = full_refresh;
+	o.no_reuse = no_reuse;
 	o.vars = pl->vars;
 	o.console = c->log;
 	o.cancel = c->cancel;

@@ -728,6 +728,8 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 
 static const char *status_name(const struct tf_node *n)
 {
+	if (n->status == TF_ST_ERROR && n->partial)
+		return "partial success"; /* dbt 1.9: some microbatch batches failed */
 	switch (n->status) {
 	case TF_ST_SUCCESS: return "success";
 	case TF_ST_PASS: return "pass";
@@ -818,6 +820,16 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 			jw_null(&w);
 		jw_key(&w, "unique_id");
 		jw_str(&w, n->unique_id);
+		if (n->batch_ok && n->status != TF_ST_SKIPPED) {
+			/* dbt 1.9's per-batch results of a microbatch model */
+			jw_key(&w, "batch_results");
+			jw_obj_begin(&w);
+			jw_key(&w, "successful");
+			jw_raw(&w, n->batch_ok);
+			jw_key(&w, "failed");
+			jw_raw(&w, n->batch_failed ? n->batch_failed : "[]");
+			jw_obj_end(&w);
+		}
 		jw_key(&w, "compiled");
 		jw_bool(&w, n->compiled != NULL);
 		jw_key(&w, "compiled_code");

@@ -175,6 +175,26 @@ static const char *suggestion(struct arena *a, const char *best)
 	return best ? arena_printf(a, " (did you mean '%s'?)", best) : "";
 }
 
+/* In a microbatch batch's render, an input whose config declares
+ * event_time is read for the batch's window only (dbt 1.9). */
+static struct jinja_value batch_filter(struct tf_render *r, struct arena *a, struct tf_node *t,
+				       struct jinja_value rel)
+{
+	if (!r->batch || !t)
+		return rel;
+	const char *col = tf_cfg_str(t, "event_time", NULL);
+	struct tf_rel *tr = tf_rel_of(rel);
+	if (!col || !*col || !tr)
+		return rel;
+	char s1[40], s2[40];
+	ts_format(r->batch_start, s1);
+	ts_format(r->batch_end, s2);
+	tr->et_col = arena_strdup(a, col);
+	tr->et_start = arena_strdup(a, s1);
+	tr->et_end = arena_strdup(a, s2);
+	return rel;
+}
+
 static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 {
 	struct tf_render *r = RT_R(c);
@@ -245,10 +265,10 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 	if (!t->selected && strmap_count(&r->tp->deferred) &&
 	    (d = strmap_get(&r->tp->deferred, t->unique_id)) &&
 	    tf_rel_kind(r->tp, r->conn, t->schema, t->alias) == WH_REL_NONE) {
-		*ret = rel_value(r->tp, a, d->database, d->schema, d->alias, NULL);
+		*ret = batch_filter(r, a, t, rel_value(r->tp, a, d->database, d->schema, d->alias, NULL));
 		return 0;
 	}
-	*ret = node_rel(r->tp, a, t);
+	*ret = batch_filter(r, a, t, node_rel(r->tp, a, t));
 	return 0;
 }
 
@@ -288,7 +308,7 @@ static int fn_source(const struct jinja_call *c, struct jinja_value *ret)
 		*ret = tf_rel_cte(a, tp_ad(r->tp), fx); /* a unit test's fixture */
 		return 0;
 	}
-	*ret = rel_value(r->tp, a, n->database, n->schema, n->alias, NULL);
+	*ret = batch_filter(r, a, n, rel_value(r->tp, a, n->database, n->schema, n->alias, NULL));
 	return 0;
 }
 
@@ -1205,7 +1225,23 @@ static struct jinja_value render_ctx(struct tf_render *r, struct arena *a)
 			jinja_dict_set_str(ctx, "this", rel_value(r->tp, a, n->database, n->schema,
 								 n->alias ? n->alias : n->name, NULL));
 		}
-		jinja_dict_set_str(ctx, "model", node_dict(r->tp, n, a));
+		struct jinja_value md = node_dict(r->tp, n, a);
+		if (r->batch) {
+			/* dbt 1.9: model.batch.event_time_start / event_time_end */
+			struct jinja_value b = jinja_dict_new(a);
+			jinja_dict_set_str(b, "event_time_start", tf_datetime_value(a, r->batch_start, true));
+			jinja_dict_set_str(b, "event_time_end", tf_datetime_value(a, r->batch_end, true));
+			char id[40];
+			ts_format(r->batch_start, id);
+			size_t k = 0;
+			for (size_t i = 0; id[i]; i++)
+				if (id[i] >= '0' && id[i] <= '9')
+					id[k++] = id[i];
+			id[k] = 0;
+			jinja_dict_set_str(b, "id", jinja_str(a, id, k));
+			jinja_dict_set_str(md, "batch", b);
+		}
+		jinja_dict_set_str(ctx, "model", md);
 	}
 	return ctx;
 }
@@ -1557,6 +1593,30 @@ int tf_render_node_unit(struct tf_proj *tp, struct tf_node *n, const struct tf_u
 	int rc = jinja_render(n->tmpl, &ctx, &ro, out, e);
 	tp->render_depth--;
 	arena_free(a);
+	pthread_mutex_unlock(&tp->render_lock);
+	return rc;
+}
+
+int tf_render_batch(struct tf_proj *tp, struct tf_node *n, struct wh_conn *conn, int64_t start,
+		    int64_t end, struct buf *out, struct err *e)
+{
+	struct tf_render r = {.tp = tp, .node = n, .parsing = false, .execute = true,
+			      .conn = conn, .err = e, .log = NULL, .batch = true,
+			      .batch_start = start, .batch_end = end};
+	pthread_mutex_lock(&tp->render_lock);
+	n->ephemerals.len = 0;
+	struct arena *a = render_arena(tp);
+	int rc;
+	if (!n->tmpl) {
+		rc = err_set(e, ING_EINVAL, "%s has no template", n->unique_id);
+	} else {
+		struct jinja_value ctx = render_ctx(&r, a);
+		struct jinja_render_opts ro = {.arena = a, .user = &r};
+		rc = jinja_render(n->tmpl, &ctx, &ro, out, e);
+	}
+	render_arena_done(tp, a);
+	if (!rc)
+		rc = tf_inject_ctes(tp, n, out, e);
 	pthread_mutex_unlock(&tp->render_lock);
 	return rc;
 }

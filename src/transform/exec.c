@@ -1162,6 +1162,36 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		r.con.runlogfd = open(rl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		free(rl);
 	}
+	/* --event-time-start/-end (microbatch models, materialize.c) */
+	const char *etv[2] = {o->event_time_start, o->event_time_end};
+	for (int k = 0; k < 2; k++) {
+		if (!etv[k])
+			continue;
+		int64_t us = 0;
+		int32_t days = 0;
+		size_t len = strlen(etv[k]);
+		if (!ts_parse(etv[k], len, &us)) {
+			/* a timestamp (UTC) */
+		} else if (!date_parse(etv[k], len, &days)) {
+			us = (int64_t)days * 86400 * 1000000;
+		} else {
+			rc = err_set(e, ING_EINVAL,
+				     "--event-time-%s '%s' is not a date or timestamp: write it as "
+				     "YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS' (UTC)", k ? "end" : "start", etv[k]);
+			goto out;
+		}
+		if (k) {
+			tp->have_et_end = true;
+			tp->et_end = us;
+		} else {
+			tp->have_et_start = true;
+			tp->et_start = us;
+		}
+	}
+	if (tp->have_et_start && tp->have_et_end && tp->et_start >= tp->et_end) {
+		rc = err_set(e, ING_EINVAL, "--event-time-start must be before --event-time-end");
+		goto out;
+	}
 	if ((rc = build_graph(tp, false, &r.g, e)))
 		goto out;
 	if ((rc = select_nodes(&r, o, &sel, &results, e)))
@@ -1243,6 +1273,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	int threads = o->threads > 0 ? o->threads : (p->target.threads > 0 ? p->target.threads : 1);
 	if (threads > 64)
 		threads = 64;
+	tp->threads = threads;
 	con_line(&r.con, " ");
 	con_line(&r.con, "Concurrency: %d thread%s (target='%s')", threads, threads == 1 ? "" : "s",
 		 p->target.name ? p->target.name : "dev");

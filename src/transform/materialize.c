@@ -32,6 +32,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/relver.h"
+#include "core/cancel.h"
+
+#include <pthread.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -489,9 +492,362 @@ static int schema_change(struct tf_proj *tp, struct tf_node *n, struct wh_conn *
 	return rc;
 }
 
+
+/* ---- microbatch (dbt 1.9) ----
+ *
+ * The model's SQL is run once per batch of batch_size (hour, day, month,
+ * year) with ref()/source() of inputs that declare event_time filtered to
+ * the batch (context.c). The batches: --event-time-start/-end when given;
+ * else from `begin` on the first run (or --full-refresh), and from
+ * `lookback` batches before the current one up to now afterwards. Each
+ * batch replaces its window in one transaction (delete rows whose
+ * event_time is in it, insert the batch's rows). The first batch of a new
+ * table creates it alone; the others run in parallel on up to `threads`
+ * connections (unless concurrent_batches is false); a failed batch is
+ * retried once on its own. run_results records batch_results. */
+
+#define US_HOUR (3600LL * 1000000)
+#define US_DAY (86400LL * 1000000)
+
+enum batch_size { BS_HOUR, BS_DAY, BS_MONTH, BS_YEAR };
+
+static int64_t bs_trunc(int64_t us, enum batch_size bs)
+{
+	int64_t day = us >= 0 ? us / US_DAY : -((-us + US_DAY - 1) / US_DAY);
+	if (bs == BS_HOUR)
+		return us >= 0 ? us / US_HOUR * US_HOUR : -((-us + US_HOUR - 1) / US_HOUR) * US_HOUR;
+	if (bs == BS_DAY)
+		return day * US_DAY;
+	int y;
+	unsigned m, d;
+	civil_from_days(day, &y, &m, &d);
+	return days_from_civil(y, bs == BS_YEAR ? 1 : m, 1) * US_DAY;
+}
+
+static int64_t bs_add(int64_t us, enum batch_size bs, int64_t k)
+{
+	if (bs == BS_HOUR)
+		return us + k * US_HOUR;
+	if (bs == BS_DAY)
+		return us + k * US_DAY;
+	int64_t day = us / US_DAY; /* us is truncated: a whole day */
+	int y;
+	unsigned m, d;
+	civil_from_days(day, &y, &m, &d);
+	int64_t months = (int64_t)y * 12 + (m - 1) + (bs == BS_YEAR ? 12 * k : k);
+	return days_from_civil((int)(months / 12), (unsigned)(months % 12) + 1, 1) * US_DAY;
+}
+
+struct mb_batch {
+	int64_t start, end;
+	int rc;
+	char *msg;
+	int64_t rows;
+};
+
+struct mb_run {
+	struct tf_proj *tp;
+	struct tf_node *n;
+	const char *et;
+	struct mb_batch *b;
+	size_t nb, next;
+	pthread_mutex_t lock;
+};
+
+static void mb_log(struct mb_run *m, const char *sql)
+{
+	pthread_mutex_lock(&m->lock);
+	buf_puts(&m->n->run_sql, sql);
+	buf_puts(&m->n->run_sql, ";\n\n");
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* One batch into the existing table: delete its window, insert its rows,
+ * one transaction. */
+static int mb_insert(struct mb_run *m, struct wh_conn *c, struct mb_batch *b, struct err *e)
+{
+	struct tf_proj *tp = m->tp;
+	struct tf_node *n = m->n;
+	struct buf sql = BUF_INIT, q = BUF_INIT;
+	int rc = tf_render_batch(tp, n, c, b->start, b->end, &sql, e);
+	if (rc) {
+		buf_free(&sql);
+		return rc;
+	}
+	strip_semicolon(&sql);
+	char s1[40], s2[40];
+	ts_format(b->start, s1);
+	ts_format(b->end, s2);
+	rc = wh_begin(c, e);
+	if (!rc) {
+		buf_puts(&q, "delete from ");
+		rel2(tp, n->schema, n->alias, &q);
+		buf_printf(&q, " where %s >= cast('%s' as timestamp) and %s < cast('%s' as timestamp)",
+			   m->et, s1, m->et, s2);
+		mb_log(m, buf_cstr(&q));
+		rc = wh_exec_count(c, buf_cstr(&q), NULL, e);
+	}
+	if (!rc) {
+		buf_reset(&q);
+		buf_puts(&q, "insert into ");
+		rel2(tp, n->schema, n->alias, &q);
+		buf_printf(&q, "\nselect * from (\n%s\n) as dbt_microbatch_src", buf_cstr(&sql));
+		mb_log(m, buf_cstr(&q));
+		int64_t rows = -1;
+		rc = wh_exec_count(c, buf_cstr(&q), &rows, e);
+		b->rows = rows;
+	}
+	if (!rc)
+		rc = wh_commit(c, e);
+	else
+		wh_rollback(c, NULL);
+	buf_free(&sql);
+	buf_free(&q);
+	return rc;
+}
+
+static void mb_one(struct mb_run *m, struct wh_conn *c, struct mb_batch *b)
+{
+	struct err e = ERR_INIT;
+	int rc = mb_insert(m, c, b, &e);
+	if (rc && rc != ING_ECANCELED && rc != ING_ETIMEOUT && rc != ING_ECONNECT &&
+	    !cancel_requested(m->tp->opts ? m->tp->opts->cancel : NULL)) {
+		/* retried once, on its own (a conflict with a concurrent batch,
+		 * a transient error) */
+		err_clear(&e);
+		rc = mb_insert(m, c, b, &e);
+	}
+	b->rc = rc;
+	if (rc)
+		b->msg = err_string(&e);
+	err_clear(&e);
+}
+
+struct mb_worker {
+	struct mb_run *m;
+	struct wh_conn *c; /* NULL: connect */
+};
+
+static void *mb_worker_main(void *arg)
+{
+	struct mb_worker *w = arg;
+	struct mb_run *m = w->m;
+	struct wh_conn *c = w->c;
+	struct err e = ERR_INIT;
+	bool own = !c;
+	if (own && wh_connect(m->tp->db, &c, &e))
+		c = NULL;
+	if (own && c)
+		wh_conn_set_cancel(c, m->tp->opts ? m->tp->opts->cancel : NULL);
+	for (;;) {
+		pthread_mutex_lock(&m->lock);
+		size_t i = m->next < m->nb ? m->next++ : m->nb;
+		pthread_mutex_unlock(&m->lock);
+		if (i >= m->nb)
+			break;
+		if (!c) {
+			m->b[i].rc = e.code ? e.code : ING_ECONNECT;
+			m->b[i].msg = xasprintf("could not connect: %s", e.msg ? e.msg : "");
+			continue;
+		}
+		mb_one(m, c, &m->b[i]);
+	}
+	if (own)
+		wh_disconnect(c);
+	err_clear(&e);
+	return NULL;
+}
+
+static void batch_json(struct buf *out, const struct mb_batch *b, size_t nb, bool ok)
+{
+	buf_putc(out, '[');
+	bool first = true;
+	for (size_t i = 0; i < nb; i++) {
+		if ((b[i].rc == 0) != ok)
+			continue;
+		char s1[40], s2[40];
+		ts_format_iso(b[i].start, s1);
+		ts_format_iso(b[i].end, s2);
+		buf_printf(out, "%s[\"%s\", \"%s\"]", first ? "" : ", ", s1, s2);
+		first = false;
+	}
+	buf_putc(out, ']');
+}
+
+static int mat_microbatch(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e)
+{
+	const char *et = tf_cfg_str(n, "event_time", NULL);
+	const char *bss = tf_cfg_str(n, "batch_size", NULL);
+	const char *begin = tf_cfg_str(n, "begin", NULL);
+	if (!et || !*et)
+		return err_set(e, ING_ECONFIG,
+			       "microbatch model %s needs config event_time: the column of the model's "
+			       "rows that places each in a batch", n->name);
+	enum batch_size bs;
+	if (bss && !strcmp(bss, "hour"))
+		bs = BS_HOUR;
+	else if (bss && !strcmp(bss, "day"))
+		bs = BS_DAY;
+	else if (bss && !strcmp(bss, "month"))
+		bs = BS_MONTH;
+	else if (bss && !strcmp(bss, "year"))
+		bs = BS_YEAR;
+	else
+		return err_set(e, ING_ECONFIG,
+			       "microbatch model %s: batch_size must be hour, day, month or year, not '%s'",
+			       n->name, bss ? bss : "(unset)");
+	int64_t lookback = 1;
+	struct jinja_value lb = tf_cfg(n, "lookback");
+	if (lb.type == JINJA_INT && lb.u.i >= 0)
+		lookback = lb.u.i;
+	else if (lb.type != JINJA_UNDEFINED && lb.type != JINJA_NONE)
+		return err_set(e, ING_ECONFIG, "microbatch model %s: lookback must be a whole number >= 0",
+			       n->name);
+	int64_t begin_us = 0;
+	if (begin) {
+		int32_t days;
+		if (!ts_parse(begin, strlen(begin), &begin_us)) {
+		} else if (!date_parse(begin, strlen(begin), &days)) {
+			begin_us = (int64_t)days * US_DAY;
+		} else {
+			return err_set(e, ING_ECONFIG,
+				       "microbatch model %s: begin '%s' is not a date or timestamp "
+				       "(write YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS')", n->name, begin);
+		}
+	}
+	struct jinja_value fr = tf_cfg(n, "full_refresh");
+	bool full = tp->full_refresh;
+	if (fr.type == JINJA_BOOL)
+		full = fr.u.b;
+	bool exists = tf_rel_kind(tp, c, n->schema, n->alias) == WH_REL_TABLE && !full;
+	if (!exists && !begin && !tp->have_et_start)
+		return err_set(e, ING_ECONFIG,
+			       "microbatch model %s needs config begin (the time its first batch "
+			       "starts) to build from scratch, or --event-time-start", n->name);
+	int64_t now = now_us();
+	int64_t end = tp->have_et_end ? tp->et_end : now;
+	int64_t start = tp->have_et_start ? tp->et_start
+			: exists ? bs_add(bs_trunc(now, bs), bs, -lookback)
+			: begin_us;
+	start = bs_trunc(start, bs);
+	size_t nb = 0, cap = 16;
+	struct mb_batch *b = xcalloc(cap, sizeof(*b));
+	for (int64_t t = start; t < end; t = bs_add(t, bs, 1)) {
+		if (nb == cap) {
+			if (cap >= 1000000) {
+				free(b);
+				return err_set(e, ING_ELIMIT,
+					       "microbatch model %s would run more than a million batches: "
+					       "raise batch_size or narrow begin/--event-time-start", n->name);
+			}
+			cap *= 2;
+			b = xrealloc(b, cap * sizeof(*b));
+		}
+		b[nb++] = (struct mb_batch){.start = t, .end = bs_add(t, bs, 1), .rows = -1};
+	}
+	struct mb_run m = {.tp = tp, .n = n, .et = et, .b = b, .nb = nb};
+	pthread_mutex_init(&m.lock, NULL);
+	int rc = 0;
+	size_t first = 0;
+	if (nb && !exists) {
+		/* the first batch makes the table (replacing what is there) */
+		struct buf sql = BUF_INIT;
+		rc = tf_render_batch(tp, n, c, b[0].start, b[0].end, &sql, e);
+		if (!rc) {
+			strip_semicolon(&sql);
+			rc = mat_table(tp, n, c, buf_cstr(&sql), e);
+			b[0].rows = n->rows_affected;
+		}
+		buf_free(&sql);
+		if (rc) {
+			/* nothing to insert into */
+			b[0].rc = rc;
+			for (size_t i = 1; i < nb; i++) {
+				b[i].rc = ING_EFAIL;
+				b[i].msg = xstrdup("not run: the first batch, which creates the table, failed");
+			}
+			first = nb;
+		} else {
+			first = 1;
+		}
+	} else if (!nb && !exists) {
+		/* no batch (begin is in the future): an empty table all the same */
+		struct buf sql = BUF_INIT;
+		rc = tf_render_batch(tp, n, c, begin_us, begin_us, &sql, e);
+		if (!rc) {
+			strip_semicolon(&sql);
+			rc = mat_table(tp, n, c, buf_cstr(&sql), e);
+		}
+		buf_free(&sql);
+	}
+	if (first < nb) {
+		m.next = first;
+		bool conc = tf_cfg_bool(n, "concurrent_batches", true);
+		size_t k = conc && tp->threads > 1 ? (size_t)tp->threads : 1;
+		if (k > nb - first)
+			k = nb - first;
+		struct mb_worker *ws = xcalloc(k, sizeof(*ws));
+		pthread_t *th = xcalloc(k, sizeof(*th));
+		bool *started = xcalloc(k, sizeof(*started));
+		for (size_t i = 1; i < k; i++) {
+			ws[i] = (struct mb_worker){&m, NULL};
+			started[i] = pthread_create(&th[i], NULL, mb_worker_main, &ws[i]) == 0;
+		}
+		ws[0] = (struct mb_worker){&m, c};
+		mb_worker_main(&ws[0]);
+		for (size_t i = 1; i < k; i++)
+			if (started[i])
+				pthread_join(th[i], NULL);
+		free(ws);
+		free(th);
+		free(started);
+	}
+	size_t nfail = 0, fi = nb;
+	int64_t rows = 0;
+	for (size_t i = 0; i < nb; i++) {
+		if (b[i].rc) {
+			nfail++;
+			if (fi == nb)
+				fi = i;
+		} else if (b[i].rows > 0) {
+			rows += b[i].rows;
+		}
+	}
+	struct buf j = BUF_INIT;
+	batch_json(&j, b, nb, true);
+	free(n->batch_ok);
+	n->batch_ok = buf_detach(&j, NULL);
+	batch_json(&j, b, nb, false);
+	free(n->batch_failed);
+	n->batch_failed = buf_detach(&j, NULL);
+	n->partial = nfail && nfail < nb;
+	if (nfail && !rc) {
+		char s1[40];
+		ts_format(b[fi].start, s1);
+		rc = err_set(e, b[fi].rc ? b[fi].rc : ING_EFAIL,
+			     "%zu of %zu batches failed (retried once each; the others are in place; "
+			     "rerun to retry them); first, the batch from %s: %s",
+			     nfail, nb, s1, b[fi].msg ? b[fi].msg : "");
+	}
+	if (rc && rc == ING_ECONNECT)
+		rc = ING_EFAIL; /* the worker's own connection is fine */
+	n->rows_affected = rows;
+	n->adapter_code = "INSERT";
+	if (!rc)
+		tf_rel_set(tp, n->schema, n->alias, WH_REL_TABLE);
+	for (size_t i = 0; i < nb; i++)
+		free(b[i].msg);
+	free(b);
+	pthread_mutex_destroy(&m.lock);
+	return rc;
+}
+
 static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
 			   const char *sql, struct err *e)
 {
+	const char *strat = tf_cfg_str(n, "incremental_strategy", NULL);
+	if (strat && !strcmp(strat, "microbatch"))
+		return mat_microbatch(tp, n, c, e);
 	enum wh_rel_kind k = tf_rel_kind(tp, c, n->schema, n->alias);
 	struct jinja_value fr = tf_cfg(n, "full_refresh");
 	bool full = tp->full_refresh;
@@ -513,7 +869,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		strategy = nkeys ? "delete+insert" : "append";
 	if (strcmp(strategy, "append") && strcmp(strategy, "delete+insert") && strcmp(strategy, "merge")) {
 		int rc = err_set(e, ING_ECONFIG,
-				 "incremental_strategy '%s' is not known: use append, delete+insert or merge",
+				 "incremental_strategy '%s' is not known: use append, delete+insert, merge or microbatch",
 				 strategy);
 		arena_free(a);
 		return rc;

@@ -26,6 +26,9 @@ struct tf_rel {
 	bool info;                                 /* an InformationSchema */
 	const char *info_view;                     /* its information_schema_view */
 	const struct wh_adapter *ad;               /* the engine (class name, require_alias) */
+	/* a microbatch input: renders as (select * from <rel> where <et_col>
+	 * >= start and < end) _dbt_et_filter_subq_<identifier>; NULL: none */
+	const char *et_col, *et_start, *et_end;
 };
 
 extern const struct jinja_obj_ops tf_rel_ops;

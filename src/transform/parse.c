@@ -1458,6 +1458,15 @@ static int add_sources(struct tf_proj *tp, pendvec *pv, struct err *e)
 			n->nfqn = k;
 			struct jinja_value cfg = default_config(tp, TF_SOURCE);
 			project_configs(tp, n, cfg);
+			/* the properties' config: (source, then table) over the
+			 * project's — event_time for microbatch readers */
+			const struct ynode *pc[2] = {s->config, t->config};
+			for (int q = 0; q < 2; q++)
+				for (size_t pi = 0; pc[q] && pc[q]->type == Y_MAP && pi < pc[q]->n; pi++)
+					if (pc[q]->keys[pi]->type == Y_SCALAR)
+						tf__cfg_merge(a, cfg,
+							      arena_strndup(a, pc[q]->keys[pi]->str, pc[q]->keys[pi]->len),
+							      tf_yaml_value(a, pc[q]->items[pi]));
 			n->config = cfg;
 			if (register_node(tp, n, e))
 				return ING_ECONFIG;
@@ -1830,6 +1839,8 @@ void tf_proj_free(struct tf_proj *tp)
 		vec_free(&n->ephemerals);
 		free(n->compiled);
 		free(n->message);
+		free(n->batch_ok);
+		free(n->batch_failed);
 		buf_free(&n->run_sql);
 	}
 	vec_free(&tp->nodes);

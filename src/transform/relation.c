@@ -96,9 +96,21 @@ void tf_rel_render(const struct tf_rel *r, struct buf *out)
 		part(out, &any, true, false, r->info_view);
 		return;
 	}
+	if (r->et_col)
+		buf_puts(out, "(select * from ");
 	part(out, &any, r->inc_db, r->q_db, r->database);
 	part(out, &any, r->inc_schema, r->q_schema, r->schema);
 	part(out, &any, r->inc_ident, r->q_ident, r->identifier);
+	if (r->et_col) {
+		/* dbt's event-time filter of a microbatch input; the bounds are
+		 * cast so a DATE or TIMESTAMP column compares on both engines */
+		buf_printf(out, " where %s >= cast('%s' as timestamp) and %s < cast('%s' as timestamp))",
+			   r->et_col, r->et_start, r->et_col, r->et_end);
+		if (wh_dbt_require_alias(r->ad)) { /* as dbt: PostgreSQL wants one */
+			buf_puts(out, " _dbt_et_filter_subq_");
+			buf_puts(out, r->identifier ? r->identifier : "rel");
+		}
+	}
 }
 
 static int rel_str(struct jinja_rt *rt, void *self, struct buf *out)

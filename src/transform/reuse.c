@@ -329,6 +329,14 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 		return false;
 	if (hook_has_jinja(n))
 		return false;
+	const char *strat = tf_cfg_str(n, "incremental_strategy", NULL);
+	if (strat && !strcmp(strat, "microbatch") && (tp->have_et_start || tp->have_et_end)) {
+		/* batches asked for by window: always run, and what the table
+		 * holds afterwards is not what a plain run leaves: unknown */
+		free(n->reuse_fp);
+		n->reuse_fp = NULL;
+		return false;
+	}
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "ingot-reuse 1\n%s\n%s\n%s\n%s\n", INGOT_VERSION, tp->engine ? tp->engine : "",
 		   n->unique_id, ru->mat_fp);

@@ -140,6 +140,10 @@ struct tf_node {
 	bool reused;
 	/* unit tests: the properties entry is props; the tested model is
 	 * attached (unittest.c) */
+	/* microbatch models: run_results' batch_results ([start, end] pairs
+	 * as JSON arrays, malloc'd) and whether some batches succeeded */
+	char *batch_ok, *batch_failed;
+	bool partial;
 };
 
 /* A relation of the --state manifest, for --defer. */
@@ -189,6 +193,9 @@ struct tf_proj {
 	const char *invocation_id;
 	int64_t run_started_us;
 	bool full_refresh;
+	int threads;                  /* the run's worker threads (microbatch batches share them) */
+	bool have_et_start, have_et_end; /* --event-time-start / --event-time-end */
+	int64_t et_start, et_end;     /* UTC µs */
 	const struct transform_opts *opts;
 	pthread_mutex_t render_lock;
 	struct arena *render_arena; /* reused by the outermost render (under render_lock) */
@@ -227,6 +234,10 @@ struct tf_render {
 	struct err *err;
 	struct buf *log;        /* SQL executed (for target/run) */
 	const struct tf_unit_ovr *unit; /* a unit test's render of its model: fixtures, overrides */
+	/* a microbatch batch (materialize.c): ref()/source() of inputs that
+	 * declare event_time read [batch_start, batch_end) only */
+	bool batch;
+	int64_t batch_start, batch_end; /* UTC µs */
 };
 
 /* ---- parse.c ---- */
@@ -255,6 +266,10 @@ int tf_context_setup(struct tf_proj *tp, struct err *e);
 /* Render a node's template with the full context; result in *out. */
 int tf_render_node(struct tf_proj *tp, struct tf_node *n, bool parsing, bool execute,
 		   struct wh_conn *conn, struct buf *out, struct err *e);
+/* The execution render of one microbatch batch: ref()/source() of inputs
+ * whose config has event_time read [start, end) only; model.batch is set. */
+int tf_render_batch(struct tf_proj *tp, struct tf_node *n, struct wh_conn *conn, int64_t start,
+		    int64_t end, struct buf *out, struct err *e);
 /* Render a free-standing string (hooks, --inline) in the context of n. */
 int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, const char *src,
 		     struct wh_conn *conn, bool execute, struct buf *out, struct err *e);

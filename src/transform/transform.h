@@ -76,6 +76,9 @@ struct transform_opts {
 	/* build every selected node, even one whose inputs did not change
 	 * since its last success (state-aware builds, transform/reuse.c) */
 	bool no_reuse;
+	/* microbatch models: the batches to run (dbt's --event-time-start/-end,
+	 * "YYYY-MM-DD[ HH:MM:SS]", UTC); NULL: from the model's config */
+	const char *event_time_start, *event_time_end;
 	bool fail_fast;
 	const char *vars;      /* --vars YAML/JSON mapping text, NULL = none */
 	const char *state_dir; /* --state DIR (state:modified, result:...) */
