@@ -80,6 +80,9 @@ struct wh_dialect {
 	const char *relation_class, *column_class;
 	const char *const *integer_types, *const *float_types;
 	bool sized_strings, no_subquery_alias;
+	/* relations are named schema.identifier only (the engine has no
+	 * catalog level: dbt-clickhouse's include_policy database=False) */
+	bool two_part_names;
 };
 
 struct wh_adapter {

@@ -627,6 +627,15 @@ static int parse_tsv(char *data, size_t n, struct wh_result **out, struct err *e
 	return 0;
 }
 
+/* The last " returning " (any case) in s, or NULL. */
+static char *strcasestr_last(const char *s, const char *pat)
+{
+	char *last = NULL;
+	for (const char *p = s; (p = strcasestr(p, pat)); p++)
+		last = (char *)p;
+	return last;
+}
+
 static bool returns_rows(const char *sql)
 {
 	while (isspace((unsigned char)*sql) || *sql == '(')
@@ -651,6 +660,34 @@ static int c_query(struct wh_conn *wc, const char *sql, const struct wh_value *p
 	while (q.len && (isspace((unsigned char)q.data[q.len - 1]) || q.data[q.len - 1] == ';'))
 		q.len--;
 	buf_truncate(&q, q.len);
+	const char *ur = starts_kw(buf_cstr(&q), "update");
+	char *ret = ur ? strcasestr_last(buf_cstr(&q), " returning ") : NULL;
+	if (ret) {
+		/* UPDATE ... WHERE w RETURNING cols: ClickHouse's mutations
+		 * return nothing, so select the rows first (no transactions:
+		 * the same as the engines that have RETURNING, one writer) */
+		*ret = 0;
+		struct buf rel = BUF_INIT, sel = BUF_INIT;
+		const char *rest = take_name(ur, &rel);
+		const char *w = NULL;
+		for (const char *p = rest; *p && !w; p++)
+			if (isspace((unsigned char)*p) && starts_kw(p + 1, "where"))
+				w = p + 1;
+		buf_printf(&sel, "SELECT %s FROM %s %s", ret + 11, buf_cstr(&rel), w ? w : "");
+		struct wh_result *r = NULL;
+		rc = c_query(wc, buf_cstr(&sel), NULL, 0, &r, e);
+		if (!rc && r->nrows)
+			rc = c_exec(wc, buf_cstr(&q), NULL, e);
+		buf_free(&rel);
+		buf_free(&sel);
+		buf_free(&q);
+		if (rc) {
+			wh_result_free(r);
+			return rc;
+		}
+		*out = r;
+		return 0;
+	}
 	if (!returns_rows(buf_cstr(&q))) {
 		rc = c_exec(wc, buf_cstr(&q), NULL, e);
 		buf_free(&q);
@@ -1157,5 +1194,6 @@ const struct wh_adapter wh_clickhouse_adapter = {
 		.relation_class = "ClickHouseRelation",
 		.column_class = "ClickHouseColumn",
 		.no_subquery_alias = true,
+		.two_part_names = true,
 	},
 };

@@ -195,6 +195,11 @@ bool wh_dbt_require_alias(const struct wh_adapter *ad)
 	return !dl(ad)->no_subquery_alias;
 }
 
+bool wh_dbt_two_part_names(const struct wh_adapter *ad)
+{
+	return dl(ad)->two_part_names;
+}
+
 bool wh_dbt_sized_strings(const struct wh_adapter *ad)
 {
 	return dl(ad)->sized_strings;
