@@ -70,6 +70,10 @@ struct wh_dialect {
 	 * other than md5(cast(...)) / safe_cast_fn(field as type). */
 	void (*hash)(const char *field, struct buf *out);
 	void (*safe_cast)(const char *field, const char *type, struct buf *out);
+	/* What goes between a new table's name and AS in CREATE TABLE ... AS
+	 * (wh_sql_table_clause). */
+	void (*table_clause)(const char *engine, const char *order_by, const char *partition_by,
+			     struct buf *out);
 	/* dbt's adapter classes (wh_dbt_*): the Relation and Column class
 	 * names (default "BaseRelation", "Column"); the Column's integer and
 	 * float type names, lower case, NULL-terminated (default dbt's base

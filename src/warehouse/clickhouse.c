@@ -1159,6 +1159,23 @@ static void c_safe_cast(const char *field, const char *type, struct buf *out)
 	buf_printf(out, "accurateCastOrNull(%s, '%s')", field, type);
 }
 
+/* dbt-clickhouse's table configs: ENGINE (default MergeTree()), ORDER BY
+ * (default tuple(): no sorting key), PARTITION BY. */
+static void c_table_clause(const char *engine, const char *order_by, const char *partition_by,
+			   struct buf *out)
+{
+	buf_printf(out, " ENGINE = %s", engine && *engine ? engine : "MergeTree()");
+	if (partition_by && *partition_by)
+		buf_printf(out, " PARTITION BY (%s)", partition_by);
+	if (order_by && *order_by)
+		buf_printf(out, strchr(order_by, ',') ? " ORDER BY (%s)" : " ORDER BY %s", order_by);
+	else
+		buf_puts(out, " ORDER BY tuple()");
+	/* columns are Nullable by default (data_type_default_nullable) */
+	if ((order_by && *order_by) || (partition_by && *partition_by))
+		buf_puts(out, " SETTINGS allow_nullable_key = 1");
+}
+
 const struct wh_adapter wh_clickhouse_adapter = {
 	.name = "clickhouse",
 	.caps = WH_CAP_BULK_APPEND,
@@ -1209,6 +1226,7 @@ const struct wh_adapter wh_clickhouse_adapter = {
 		.listagg = c_listagg,
 		.hash = c_hash,
 		.safe_cast = c_safe_cast,
+		.table_clause = c_table_clause,
 		.relation_class = "ClickHouseRelation",
 		.column_class = "ClickHouseColumn",
 		.no_subquery_alias = true,

@@ -195,6 +195,13 @@ bool wh_dbt_require_alias(const struct wh_adapter *ad)
 	return !dl(ad)->no_subquery_alias;
 }
 
+void wh_sql_table_clause(const struct wh_adapter *ad, const char *engine, const char *order_by,
+			 const char *partition_by, struct buf *out)
+{
+	if (dl(ad)->table_clause)
+		dl(ad)->table_clause(engine, order_by, partition_by, out);
+}
+
 bool wh_dbt_two_part_names(const struct wh_adapter *ad)
 {
 	return dl(ad)->two_part_names;
