@@ -207,11 +207,27 @@ static void chdb_close(struct ch_transport *t)
 		return;
 	pthread_mutex_lock(&g.mu);
 	if (--g.refs == 0 && g.conn) {
-		/* the engine stays loaded (chDB cannot be reinitialized in a
-		 * process once closed); keep the connection for a reopen */
+		/* stop the engine's threads now: left running into exit(),
+		 * they race the library's static destructors and abort */
+		g.close_conn(g.conn);
+		g.conn = NULL;
+		free(g.path);
+		g.path = NULL;
 	}
 	pthread_mutex_unlock(&g.mu);
 	free(t);
+}
+
+/* A process that exits with the engine open (an error path that skips
+ * wh_close) stops it first, for the same reason. */
+static void chdb_atexit(void)
+{
+	pthread_mutex_lock(&g.mu);
+	if (g.conn) {
+		g.close_conn(g.conn);
+		g.conn = NULL;
+	}
+	pthread_mutex_unlock(&g.mu);
 }
 
 static const struct ch_transport_ops chdb_ops = {
@@ -253,6 +269,10 @@ int ch_chdb_open(const struct ch_conn_opts *o, struct ch_transport **out, struct
 			rc = err_set(e, ING_EDB, "chDB could not open the ClickHouse data directory "
 				     "%s (is another process using it?)", o->path);
 		} else {
+			static bool registered;
+			if (!registered)
+				atexit(chdb_atexit);
+			registered = true;
 			g.path = xstrdup(o->path);
 		}
 	}
