@@ -286,6 +286,12 @@ void wh_sql_any_value(const struct wh_adapter *ad, const char *expr, struct buf 
  * limit may be NULL. */
 void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char *delim,
 		    const char *order_by, const char *limit, struct buf *out);
+/* The storage clause of CREATE TABLE name <clause> AS (...) from the
+ * model's configs as dbt-clickhouse names them (engine, order_by,
+ * partition_by; each may be NULL), appended to out with a leading space;
+ * nothing for engines that have no such clause. */
+void wh_sql_table_clause(const struct wh_adapter *ad, const char *engine, const char *order_by,
+			 const char *partition_by, struct buf *out);
 /* The status of a finished statement as dbt prints it per adapter after
  * "OK created ..." (adapter_response._message): code is "SELECT",
  * "INSERT", "CREATE VIEW", ... and rows the rows affected (-1 unknown).
@@ -301,6 +307,9 @@ void wh_sql_status(const struct wh_adapter *ad, const char *code, int64_t rows, 
 const char *wh_dbt_relation_class(const struct wh_adapter *ad);
 const char *wh_dbt_column_class(const struct wh_adapter *ad);
 bool wh_dbt_require_alias(const struct wh_adapter *ad);
+/* Relations render without their database part (include_policy
+ * database=False): the engine has databases where others have schemas. */
+bool wh_dbt_two_part_names(const struct wh_adapter *ad);
 enum wh_dbt_family { WH_DBT_STRING, WH_DBT_INTEGER, WH_DBT_FLOAT, WH_DBT_NUMERIC };
 /* Column.is_string() / is_integer() / is_float() / is_numeric() of a
  * column whose dtype is the engine's type text (case-insensitive). */

@@ -43,9 +43,9 @@ first_orders as (
 
 select
     i.order_item_id,
-    i.order_id,
-    i.user_id,
-    i.product_id,
+    i.order_id                                               as order_id,
+    i.user_id                                               as user_id,
+    i.product_id                                             as product_id,
     i.order_created_at                                          as created_at,
     i.order_date,
     i.product_name,

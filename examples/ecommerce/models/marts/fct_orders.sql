@@ -41,10 +41,10 @@ customers as (
 
 select
     i.order_item_id,
-    i.order_id,
-    i.user_id,
+    i.order_id                                               as order_id,
+    i.user_id                                               as user_id,
     c.first_name || ' ' || c.last_name                       as customer_name,
-    i.product_id,
+    i.product_id                                             as product_id,
     p.product_name,
     p.brand,
     p.category,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# t1142: type: clickhouse refuses bad profiles by file:line (mode, host with embedded, secure), says to run scripts/bootstrap when libchdb.so is missing, and reports SQL errors with ClickHouse's own message.
+. ./lib.sh
+mkdir -p proj/models && cd proj
+echo 'name: chbad
+profile: chbad' > dbt_project.yml
+profile() { printf 'chbad:\n  target: dev\n  outputs:\n    dev:\n      type: clickhouse\n%s\n' "$1" > profiles.yml; }
+
+profile '      mode: cluster
+      path: wh.chdb'
+run "$INGOT" debug
+expect_rc 2
+expect_err "profiles.yml:6:"
+expect_err "'mode' is 'cluster'; use embedded"
+
+profile '      mode: embedded
+      host: ch.example.com'
+run "$INGOT" debug
+expect_err "'host' is for mode http"
+
+profile '      path: wh.chdb
+      secure: maybe'
+run "$INGOT" debug
+expect_err "'secure' is 'maybe'; use true or false"
+
+profile '      path: wh.chdb
+      sslmode: require'
+run "$INGOT" debug
+expect_err "unsupported profile key 'sslmode' for type clickhouse"
+
+# no libchdb.so: a clear error naming the fix
+profile '      path: wh.chdb'
+INGOT_CHDB_LIB=/nonexistent/libchdb.so run "$INGOT" show --inline "select 1"
+[ "$RC" -ne 0 ] || fail "a missing libchdb.so must fail"
+expect_err "run scripts/bootstrap"
+
+# an SQL error carries ClickHouse's message and code
+[ -f "$ROOT/third_party/chdb/lib/libchdb.so" ] || fail "chDB is not installed: run scripts/bootstrap"
+run "$INGOT" show --inline "select no_such_column"
+[ "$RC" -ne 0 ] || fail "a bad query must fail"
+expect_err "UNKNOWN_IDENTIFIER"
