@@ -208,6 +208,8 @@ static const char *const postgres_keys[] = {
 	"sslcert", "sslkey", "sslrootcert", "connect_timeout", "keepalives_idle", "search_path",
 	"role", "retries", "application_name", "statement_timeout", NULL};
 static const char *const duckdb_keys[] = {"path", "settings", "extensions", "database", NULL};
+static const char *const clickhouse_keys[] = {"host", "port", "user", "username", "password",
+	"pass", "database", "secure", "cluster", "mode", "path", "connect_timeout", NULL};
 /* dbt-duckdb's keys that ingot does not implement (for any type) */
 static const char *const unsupported_keys[] = {
 	"attach", "plugins", "filesystems", "external_root", "module_paths",
@@ -226,11 +228,17 @@ static int check_target_keys(const struct ynode *out, const char *tname, const c
 			     struct err *e)
 {
 	bool pg = !strcmp(type, "postgres");
+	bool ch = !strcmp(type, "clickhouse");
 	for (size_t i = 0; i < out->n; i++) {
 		const struct ynode *kn = out->keys[i];
 		const char *k = kn->str;
-		if (in_list(common_keys, k) || in_list(pg ? postgres_keys : duckdb_keys, k))
+		if (in_list(common_keys, k) ||
+		    in_list(ch ? clickhouse_keys : pg ? postgres_keys : duckdb_keys, k))
 			continue;
+		if (ch && (in_list(postgres_keys, k) || in_list(duckdb_keys, k)))
+			return yerr(e, kn, ING_ECONFIG,
+				    "unsupported profile key '%s' for type clickhouse; remove it from "
+				    "target '%s'", k, tname);
 		if (in_list(pg ? duckdb_keys : postgres_keys, k))
 			return yerr(e, kn, ING_ECONFIG,
 				    "unsupported profile key '%s' for type %s (it is a %s key); "
@@ -243,6 +251,64 @@ static int check_target_keys(const struct ynode *out, const char *tname, const c
 		log_warn("%s:%d:%d: unknown profile key '%s' in target '%s' is ignored", kn->file,
 			 kn->line, kn->col, k, tname);
 	}
+	return 0;
+}
+
+/* type: clickhouse. mode embedded (chDB in-process, data in `path:`) or
+ * http (a server at host:port); the default is embedded when `path:` is
+ * given, http otherwise. schema is a ClickHouse database (dbt-clickhouse:
+ * `schema:`, or `database:`), default "default". */
+static int render_field(struct arena *a, const struct ynode *out, const char *key,
+			const char **dst, struct err *e);
+static int parse_int_field(const char *s, const struct ynode *out, const char *key, int *dst,
+			   struct err *e);
+
+static int clickhouse_target(struct arena *a, const char *project_dir, const struct ynode *out,
+			     const char *tname, const struct output_yml *y, const char *user2,
+			     struct target *t, struct err *e)
+{
+	const char *mode = NULL, *secure = NULL, *cluster = NULL;
+	int rc;
+	if ((rc = render_field(a, out, "mode", &mode, e)) ||
+	    (rc = render_field(a, out, "secure", &secure, e)) ||
+	    (rc = render_field(a, out, "cluster", &cluster, e)))
+		return rc;
+	t->type = "clickhouse";
+	if (!mode)
+		mode = y->path ? "embedded" : "http";
+	if (strcmp(mode, "embedded") && strcmp(mode, "http"))
+		return yerr(e, ymap_get(out, "mode"), ING_ECONFIG,
+			    "'mode' is '%s'; use embedded (chDB, with a 'path:') or http (a server "
+			    "at 'host:')", mode);
+	t->ch_mode = arena_strdup(a, mode);
+	if (!strcmp(mode, "embedded")) {
+		if (y->host)
+			return yerr(e, ymap_get(out, "host"), ING_ECONFIG,
+				    "target '%s' is embedded ClickHouse (chDB); 'host' is for mode "
+				    "http: remove it or set 'mode: http'", tname);
+		t->path = abs_under(a, project_dir, y->path ? y->path : "warehouse.chdb");
+	} else {
+		if (y->path)
+			return yerr(e, ymap_get(out, "path"), ING_ECONFIG,
+				    "target '%s' is ClickHouse over HTTP; 'path' is for mode "
+				    "embedded: remove it or set 'mode: embedded'", tname);
+		t->host = y->host ? y->host : "localhost";
+	}
+	if (secure) {
+		if (!strcmp(secure, "true") || !strcmp(secure, "True"))
+			t->secure = true;
+		else if (strcmp(secure, "false") && strcmp(secure, "False"))
+			return yerr(e, ymap_get(out, "secure"), ING_ECONFIG,
+				    "'secure' is '%s'; use true or false", secure);
+	}
+	t->port = t->secure ? 8443 : 8123;
+	if ((rc = parse_int_field(y->port, out, "port", &t->port, e)))
+		return rc;
+	t->user = y->user ? y->user : user2 ? user2 : "default";
+	t->password = y->password ? y->password : y->pass;
+	t->cluster = cluster && *cluster ? cluster : NULL;
+	t->schema = y->schema ? y->schema : y->database ? y->database : "default";
+	t->database = t->schema;
 	return 0;
 }
 
@@ -491,9 +557,10 @@ static int resolve_target(struct arena *a, const char *project_dir, const char *
 		return yerr(e, out, ING_ECONFIG, "target '%s' has no 'type:' (duckdb or postgres)", tname);
 	if (!strcmp(y.type, "postgresql"))
 		y.type = "postgres";
-	if (strcmp(y.type, "duckdb") && strcmp(y.type, "postgres"))
+	if (strcmp(y.type, "duckdb") && strcmp(y.type, "postgres") && strcmp(y.type, "clickhouse"))
 		return yerr(e, ymap_get(out, "type"), ING_ECONFIG,
-			    "unknown adapter type '%s' (ingot supports duckdb and postgres)", y.type);
+			    "unknown adapter type '%s' (ingot supports duckdb, postgres and "
+			    "clickhouse)", y.type);
 	if ((rc = check_target_keys(out, tname, y.type, e)))
 		return rc;
 	if ((rc = render_field(a, out, "path", &y.path, e)) ||
@@ -549,6 +616,9 @@ static int resolve_target(struct arena *a, const char *project_dir, const char *
 				    "for type duckdb, 'database' is the name of the file in 'path' "
 				    "('%s'), not '%s'; remove it or make it match", t->database,
 				    y.database);
+	} else if (!strcmp(y.type, "clickhouse")) {
+		if ((rc = clickhouse_target(a, project_dir, out, tname, &y, user2, t, e)))
+			return rc;
 	} else {
 		t->type = "postgres";
 		t->host = y.host ? y.host : "localhost";

@@ -41,7 +41,7 @@
 struct target {
 	const char *profile_name; /* profile in profiles.yml (or "default") */
 	const char *name;         /* target name: dev, prod, ... */
-	const char *type;         /* "duckdb" | "postgres" */
+	const char *type;         /* "duckdb" | "postgres" | "clickhouse" */
 	const char *profiles_file; /* where it came from, NULL for the default */
 	/* duckdb */
 	const char *path;         /* database file, absolute; ":memory:" allowed */
@@ -67,6 +67,10 @@ struct target {
 	const char **extensions;
 	const struct ynode **extension_nodes;
 	size_t nextensions;
+	/* clickhouse (also host, port, user, password; path for embedded) */
+	bool secure;          /* HTTPS */
+	const char *cluster;  /* ON CLUSTER name, or NULL */
+	const char *ch_mode;  /* "embedded" | "http" */
 	/* common */
 	const char *schema;   /* default schema */
 	const char *database; /* dbt's target.database: duckdb file stem or dbname */

@@ -71,8 +71,20 @@ static int migrate_manifest(struct wh_conn *c, struct err *e)
 		rc = wh_exec(c, buf_cstr(&s), e);
 	}
 	/* rows of earlier versions were keyed by source and table: their
-	 * destination is the relation the load that wrote them recorded */
-	if (!rc)
+	 * destination is the relation the load that wrote them recorded.
+	 * Only when there are such rows: the correlated UPDATE is beyond
+	 * engines without correlated subqueries (ClickHouse), whose
+	 * manifests never had them. */
+	bool old_rows = false;
+	if (!rc) {
+		struct wh_result *r = NULL;
+		rc = wh_query(c, "SELECT count(*) FROM _ingot.loaded_files WHERE schema_name IS NULL",
+			      NULL, 0, &r, e);
+		old_rows = !rc && r->nrows && wh_cell(r, 0, 0)->type == WH_INT64 &&
+			   wh_cell(r, 0, 0)->v.i > 0;
+		wh_result_free(r);
+	}
+	if (!rc && old_rows)
 		rc = wh_exec(c,
 			     "UPDATE _ingot.loaded_files SET "
 			     "schema_name = (SELECT max(substr(l.relation, 1, strpos(l.relation, '.') - 1)) "

@@ -51,7 +51,7 @@ void tf_relation_text(struct tf_proj *tp, const char *database, const char *sche
 		      const char *ident, struct buf *out)
 {
 	bool any = false;
-	if (database && *database) {
+	if (database && *database && !wh_dbt_two_part_names(wh_adapter_for(tp->engine))) {
 		quote_part(tp, out, database);
 		any = true;
 	}

@@ -57,6 +57,8 @@ struct jinja_value tf_rel_new(struct arena *a, const struct wh_adapter *ad, cons
 			      const char *schema, const char *identifier, const char *type)
 {
 	struct tf_rel *r = rel_alloc(a);
+	if (wh_dbt_two_part_names(ad))
+		r->inc_db = false;
 	r->database = database;
 	r->schema = schema;
 	r->identifier = identifier;

@@ -66,6 +66,10 @@ struct wh_dialect {
 	void (*listagg)(const char *measure, const char *delim, const char *order_by,
 			const char *limit, struct buf *out);
 	void (*status)(const char *code, int64_t rows, struct buf *out);
+	/* hash(field) and safe_cast(field, type) when the engine spells them
+	 * other than md5(cast(...)) / safe_cast_fn(field as type). */
+	void (*hash)(const char *field, struct buf *out);
+	void (*safe_cast)(const char *field, const char *type, struct buf *out);
 	/* dbt's adapter classes (wh_dbt_*): the Relation and Column class
 	 * names (default "BaseRelation", "Column"); the Column's integer and
 	 * float type names, lower case, NULL-terminated (default dbt's base
@@ -76,6 +80,9 @@ struct wh_dialect {
 	const char *relation_class, *column_class;
 	const char *const *integer_types, *const *float_types;
 	bool sized_strings, no_subquery_alias;
+	/* relations are named schema.identifier only (the engine has no
+	 * catalog level: dbt-clickhouse's include_policy database=False) */
+	bool two_part_names;
 };
 
 struct wh_adapter {
@@ -151,6 +158,7 @@ int wh_adapter_register(const struct wh_adapter *ad, struct err *e);
 
 /* Engines (each file compiled in when its library is present). */
 extern const struct wh_adapter wh_duckdb_adapter;
+extern const struct wh_adapter wh_clickhouse_adapter; /* libchdb.so / HTTP at run time */
 #ifdef HAVE_LIBPQ
 extern const struct wh_adapter wh_postgres_adapter;
 #else

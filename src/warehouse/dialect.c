@@ -125,12 +125,20 @@ int wh_sql_datediff(const struct wh_adapter *ad, const char *first, const char *
 
 void wh_sql_hash(const struct wh_adapter *ad, const char *field, struct buf *out)
 {
+	if (dl(ad)->hash) {
+		dl(ad)->hash(field, out);
+		return;
+	}
 	buf_printf(out, "md5(cast(%s as %s))", field, wh_sql_macro_type(ad, WH_SQLT_STRING));
 }
 
 void wh_sql_safe_cast(const struct wh_adapter *ad, const char *field, const char *type,
 		      struct buf *out)
 {
+	if (dl(ad)->safe_cast) {
+		dl(ad)->safe_cast(field, type, out);
+		return;
+	}
 	const char *fn = dl(ad)->safe_cast_fn;
 	buf_printf(out, "%s(%s as %s)", fn ? fn : "cast", field, type);
 }
@@ -185,6 +193,11 @@ const char *wh_dbt_column_class(const struct wh_adapter *ad)
 bool wh_dbt_require_alias(const struct wh_adapter *ad)
 {
 	return !dl(ad)->no_subquery_alias;
+}
+
+bool wh_dbt_two_part_names(const struct wh_adapter *ad)
+{
+	return dl(ad)->two_part_names;
 }
 
 bool wh_dbt_sized_strings(const struct wh_adapter *ad)

@@ -38,6 +38,7 @@ static const struct wh_adapter *const adapters[] = {
 #ifdef HAVE_LIBPQ
 	&wh_postgres_adapter,
 #endif
+	&wh_clickhouse_adapter,
 };
 
 /* Registered at startup (wh_adapter_register); read without the lock
@@ -48,9 +49,9 @@ static size_t nreg;
 static char available[256]; /* wh_engines_available once one is registered */
 
 #ifdef HAVE_LIBPQ
-#define BUILTIN_ENGINES "duckdb, postgres"
+#define BUILTIN_ENGINES "duckdb, postgres, clickhouse"
 #else
-#define BUILTIN_ENGINES "duckdb"
+#define BUILTIN_ENGINES "duckdb, clickhouse"
 #endif
 
 const struct wh_adapter *wh_adapter_find(const char *name)

@@ -301,6 +301,9 @@ void wh_sql_status(const struct wh_adapter *ad, const char *code, int64_t rows, 
 const char *wh_dbt_relation_class(const struct wh_adapter *ad);
 const char *wh_dbt_column_class(const struct wh_adapter *ad);
 bool wh_dbt_require_alias(const struct wh_adapter *ad);
+/* Relations render without their database part (include_policy
+ * database=False): the engine has databases where others have schemas. */
+bool wh_dbt_two_part_names(const struct wh_adapter *ad);
 enum wh_dbt_family { WH_DBT_STRING, WH_DBT_INTEGER, WH_DBT_FLOAT, WH_DBT_NUMERIC };
 /* Column.is_string() / is_integer() / is_float() / is_numeric() of a
  * column whose dtype is the engine's type text (case-insensitive). */
