@@ -231,7 +231,8 @@ static const char *hint_for(int code)
 	case 46: /* UNKNOWN_FUNCTION */
 		return "fix the SQL (functions and syntax must exist in this server's version)";
 	case 115: /* UNKNOWN_SETTING */
-		return "remove the setting from the target's settings in profiles.yml, or upgrade the server";
+		return "the server does not know a setting ingot sends: it is older than ingot "
+		       "supports (see the README), or remove the setting from the target";
 	case 159: /* TIMEOUT_EXCEEDED */
 		return "the statement ran longer than max_execution_time: raise it or narrow the query";
 	case 210: /* NETWORK_ERROR */
@@ -247,6 +248,46 @@ static const char *hint_for(int code)
 	}
 }
 
+static size_t to_buf(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	size_t len = size * n;
+	if (b->len + len > 256)
+		return 0;
+	buf_add(b, p, len);
+	return len;
+}
+
+static void set_common(struct ch_http *h, CURL *c, struct curl_slist **hdrs);
+
+/* The server's version, asked without any setting (for the message of an
+ * unknown setting: an old server refuses every statement that names one,
+ * SELECT version() included). "" when it cannot be had. */
+static void probe_version(struct ch_http *h, char *out, size_t cap)
+{
+	out[0] = '\0';
+	CURL *c = curl_easy_init();
+	if (!c)
+		return;
+	struct curl_slist *hdrs = NULL;
+	struct buf b = BUF_INIT;
+	set_common(h, c, &hdrs);
+	curl_easy_setopt(c, CURLOPT_URL, h->base);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "SELECT version()");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_buf);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	long status = 0;
+	if (curl_easy_perform(c) == CURLE_OK &&
+	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200) {
+		size_t n = strcspn(buf_cstr(&b), "\r\n");
+		snprintf(out, cap, "%.*s", (int)n, buf_cstr(&b));
+	}
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	buf_free(&b);
+}
+
 /* Record the server's exception text as the error. */
 static int server_error(struct xfer *x, const char *text, size_t n)
 {
@@ -258,6 +299,14 @@ static int server_error(struct xfer *x, const char *text, size_t n)
 		code = atoi(msg + 6);
 	wh__redact(msg, x->h->password);
 	int ing = code == 394 && atomic_load(&x->h->cancelled) ? ING_ECANCELED : ING_EDB;
+	char ver[64] = "";
+	if (code == 115)
+		probe_version(x->h, ver, sizeof(ver));
+	if (ver[0]) {
+		char *m2 = xasprintf("%s (the server is ClickHouse %s)", msg, ver);
+		free(msg);
+		msg = m2;
+	}
 	if (x->status == 200)
 		err_set(x->e, ing,
 			"ClickHouse at %s failed after %zu bytes of the answer (query_id %s): %s; %s",
