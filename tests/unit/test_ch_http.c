@@ -10,11 +10,17 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/fs.h"
+#include "gen/thelook.h"
+#include "lake/lake.h"
 #include "warehouse/ch_http.h"
+#include "warehouse/warehouse.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -487,6 +493,404 @@ TEST(ch_http_transport_vtable)
 	CHECK_INT(t->ops->cancel(t), 0);
 	buf_free(&c.out);
 	t->ops->close(t);
+}
+
+/* ---- a sharded load of the reference lake --------------------------------
+ *
+ * The tiny loader below is what a load through the http transport does:
+ * ingot's CSV reader and typed conversion turn the lake's order_items into
+ * RowBinary batches that one streamed INSERT sends into a fresh staging
+ * table (a MergeTree table on each shard plus a Distributed table over
+ * them); only when the INSERT succeeded is the staging table renamed over
+ * the target on each shard. A load that fails leaves the target as it was.
+ * The cluster is this test's own (tests/lib/clickhouse.sh), as it kills a
+ * shard. */
+
+static const struct lake_col oi_cols[] = {
+	{"id", {.type = WH_INT64}},	    {"order_id", {.type = WH_INT64}},
+	{"user_id", {.type = WH_INT64}},	    {"product_id", {.type = WH_INT64}},
+	{"inventory_item_id", {.type = WH_INT64}}, {"status", {.type = WH_TEXT}},
+	{"created_at", {.type = WH_TIMESTAMP}},  {"shipped_at", {.type = WH_TIMESTAMP}},
+	{"delivered_at", {.type = WH_TIMESTAMP}}, {"returned_at", {.type = WH_TIMESTAMP}},
+	{"sale_price", {.type = WH_DOUBLE}},
+};
+#define OI_NCOLS (sizeof(oi_cols) / sizeof(oi_cols[0]))
+/* timestamps as microseconds: 18.16 has no DateTime64; id, the sharding
+ * key, is not Nullable (a sharding key must not be) */
+#define OI_COLS                                                                         \
+	"(id Int64, order_id Nullable(Int64), user_id Nullable(Int64), "         \
+	"product_id Nullable(Int64), inventory_item_id Nullable(Int64), status "            \
+	"Nullable(String), created_at Nullable(Int64), shipped_at Nullable(Int64), "        \
+	"delivered_at Nullable(Int64), returned_at Nullable(Int64), sale_price "            \
+	"Nullable(Float64))"
+
+struct cluster {
+	char dir[128];
+	int port[3]; /* [1], [2]: HTTP ports of the shards */
+};
+
+struct oi_load {
+	char **paths;
+	size_t npaths, next;
+	struct csv_reader *r;
+	bool in_header;
+	struct lake_conv *conv;
+	uint64_t rows, bad;
+	size_t chunks;
+	/* kill this shard of c after this many chunks (0: never) */
+	size_t kill_after;
+	int kill_shard;
+	struct cluster *c;
+};
+
+/* Run a function of tests/lib/clickhouse.sh with arguments. */
+static int ch_lib(const char *fn, const char *dir, const char *arg)
+{
+	const char *root = getenv("INGOT_ROOT") ? getenv("INGOT_ROOT") : ".";
+	char *cmd = xasprintf("bash -c '. \"%s/tests/lib/clickhouse.sh\" && %s \"%s\" %s'", root, fn,
+			      dir, arg);
+	int rc = system(cmd);
+	free(cmd);
+	return rc;
+}
+
+static int read_int_file(const char *dir, const char *rel)
+{
+	char *p = path_join(dir, rel);
+	FILE *f = fopen(p, "r");
+	int v = 0;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	free(p);
+	return v;
+}
+
+static bool cluster_start(struct cluster *c)
+{
+	snprintf(c->dir, sizeof(c->dir), "/tmp/ingot-ch-unit-XXXXXX");
+	if (!mkdtemp(c->dir))
+		return false;
+	if (ch_lib("ch_start", c->dir, "")) {
+		test_fail(__FILE__, __LINE__, "tests/lib/clickhouse.sh could not start a cluster");
+		return false;
+	}
+	c->port[1] = read_int_file(c->dir, "s1/http_port");
+	c->port[2] = read_int_file(c->dir, "s2/http_port");
+	return c->port[1] > 0 && c->port[2] > 0;
+}
+
+static void cluster_stop(struct cluster *c)
+{
+	ch_lib("ch_stop", c->dir, "");
+}
+
+static void shard_kill(struct cluster *c, int n)
+{
+	char rel[16];
+	snprintf(rel, sizeof(rel), "s%d/pid", n);
+	pid_t pid = read_int_file(c->dir, rel);
+	if (pid <= 0 || kill(pid, SIGKILL) != 0)
+		return;
+	while (kill(pid, 0) == 0 || errno != ESRCH)
+		usleep(20 * 1000);
+}
+
+static bool shard_restart(struct cluster *c, int n)
+{
+	char ns[8];
+	snprintf(ns, sizeof(ns), "%d", n);
+	return ch_lib("ch_restart_shard", c->dir, ns) == 0;
+}
+
+static struct ch_http *cluster_connect(struct cluster *c, int n, const char *const *settings)
+{
+	struct ch_http_opts o = {.host = "127.0.0.1", .port = c->port[n], .user = "ingot",
+				 .password = "ingot-secret", .settings = settings};
+	struct ch_http *h = NULL;
+	struct err e = ERR_INIT;
+	if (ch_http_open(&o, &h, &e) < 0) {
+		test_fail(__FILE__, __LINE__, "ch_http_open: %s", e.msg);
+		h = NULL;
+	}
+	err_clear(&e);
+	return h;
+}
+
+static void put_varint(struct buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		buf_putc(b, (char)(v | 0x80));
+		v >>= 7;
+	}
+	buf_putc(b, (char)v);
+}
+
+/* One batch of converted rows as RowBinary, every column but the first
+ * Nullable. */
+static void encode_batch(const struct wh_batch *bt, struct buf *out)
+{
+	for (size_t r = 0; r < bt->nrows; r++)
+		for (size_t k = 0; k < bt->ncols; k++) {
+			const struct wh_colbuf *cb = &bt->cols[k];
+			if (k > 0 && cb->valid && !cb->valid[r]) {
+				buf_putc(out, 1);
+				continue;
+			}
+			if (k > 0)
+				buf_putc(out, 0);
+			switch (cb->type.type) {
+			case WH_INT64:
+			case WH_TIMESTAMP:
+				buf_add(out, &((int64_t *)cb->data)[r], 8);
+				break;
+			case WH_DOUBLE:
+				buf_add(out, &((double *)cb->data)[r], 8);
+				break;
+			default: {
+				const struct wh_str *s = &((struct wh_str *)cb->data)[r];
+				put_varint(out, s->n);
+				buf_add(out, s->p, s->n);
+				break;
+			}
+			}
+		}
+}
+
+static int oi_body(void *ud, struct buf *chunk, bool *done, struct err *e)
+{
+	struct oi_load *l = ud;
+	struct csv_opts co = {.delimiter = ',', .quote = '"', .escape = '"'};
+	bool eof = false;
+	lake_conv_reset(l->conv);
+	while (!lake_conv_full(l->conv)) {
+		if (!l->r) {
+			if (l->next == l->npaths) {
+				eof = true;
+				break;
+			}
+			int rc = csv_open(l->paths[l->next++], &co, &l->r, e);
+			if (rc < 0)
+				return rc;
+			l->in_header = true;
+		}
+		struct csv_record rec;
+		int k = csv_next(l->r, &rec, e);
+		if (k < 0)
+			return k;
+		if (k == CSV_EOF) {
+			csv_close(l->r);
+			l->r = NULL;
+			continue;
+		}
+		if (l->in_header) {
+			l->in_header = false;
+			continue;
+		}
+		size_t bad_col;
+		const char *why;
+		if (k == CSV_BAD || rec.nfields != OI_NCOLS ||
+		    lake_conv_row(l->conv, &rec, &bad_col, &why) < 0) {
+			l->bad++;
+			continue;
+		}
+	}
+	const struct wh_batch *bt = lake_conv_batch(l->conv);
+	buf_reset(chunk);
+	encode_batch(bt, chunk);
+	l->rows += bt->nrows;
+	*done = eof;
+	if (++l->chunks == l->kill_after)
+		shard_kill(l->c, l->kill_shard);
+	return 0;
+}
+
+/* Every order_items file of the lake at dir. */
+static char **oi_files(const char *dir, size_t *n)
+{
+	char *glob = xasprintf("ls %s/order_items/order_items_*.csv", dir);
+	FILE *f = popen(glob, "r");
+	free(glob);
+	char **v = NULL, line[512];
+	*n = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = xstrdup(line);
+	}
+	if (f)
+		pclose(f);
+	return v;
+}
+
+static int exec_on(struct ch_http *h, const char *sql, struct err *e)
+{
+	return ch_http_exec(h, sql, NULL, NULL, NULL, NULL, e);
+}
+
+/* Load the files into table oi (Distributed over oi_local) of the cluster
+ * through the staging tables oi_stage{,_local}; see above. */
+static int oi_load_run(struct cluster *c, struct oi_load *l, struct err *e)
+{
+	static const char *const sync_ins[] = {"insert_distributed_sync=1", NULL};
+	struct ch_http *h[3] = {NULL, cluster_connect(c, 1, sync_ins), cluster_connect(c, 2, NULL)};
+	int rc = 0;
+	if (!h[1] || !h[2]) {
+		rc = err_set(e, ING_EIO, "no connection");
+		goto out;
+	}
+	for (int s = 1; s <= 2 && !rc; s++)
+		if (!(rc = exec_on(h[s], "DROP TABLE IF EXISTS oi_stage_local", e)))
+			rc = exec_on(h[s], "CREATE TABLE oi_stage_local " OI_COLS
+					   " ENGINE = MergeTree ORDER BY tuple()", e);
+	if (!rc)
+		rc = exec_on(h[1], "DROP TABLE IF EXISTS oi_stage", e);
+	if (!rc)
+		rc = exec_on(h[1], "CREATE TABLE oi_stage AS oi_stage_local ENGINE = "
+				   "Distributed(ingot_cluster, currentDatabase(), oi_stage_local, "
+				   "cityHash64(id))", e);
+	if (!rc)
+		rc = ch_http_exec(h[1], "INSERT INTO oi_stage FORMAT RowBinary", oi_body, l, NULL,
+				  NULL, e);
+	if (rc) { /* the staging table goes, the target stays as it was */
+		struct err ignored = ERR_INIT;
+		for (int s = 1; s <= 2; s++)
+			exec_on(h[s], "DROP TABLE IF EXISTS oi_stage_local", &ignored);
+		err_clear(&ignored);
+		goto out;
+	}
+	/* swap in on each shard: the old local table out, the staging one in */
+	for (int s = 1; s <= 2 && !rc; s++) {
+		if (!(rc = exec_on(h[s], "DROP TABLE IF EXISTS oi_old_local", e)) &&
+		    !(rc = exec_on(h[s], "RENAME TABLE oi_local TO oi_old_local, oi_stage_local TO "
+					 "oi_local", e)))
+			rc = exec_on(h[s], "DROP TABLE oi_old_local", e);
+	}
+	if (!rc)
+		rc = exec_on(h[1], "DROP TABLE IF EXISTS oi_stage", e);
+out:
+	if (l->r)
+		csv_close(l->r);
+	l->r = NULL;
+	ch_http_close(h[1]);
+	ch_http_close(h[2]);
+	return rc;
+}
+
+static long count_on(struct cluster *c, int shard, const char *sql)
+{
+	struct ch_http *h = cluster_connect(c, shard, NULL);
+	if (!h)
+		return -1;
+	char *v = q(h, sql);
+	long n = v ? atol(v) : -1;
+	free(v);
+	ch_http_close(h);
+	return n;
+}
+
+static void sharded_load(struct cluster *c)
+{
+	/* the reference lake's order_items, small */
+	char *lake = path_join(test_tmpdir(), "lake");
+	struct gen_opts go;
+	gen_opts_default(&go);
+	go.out = lake;
+	go.scale = 0.05;
+	go.files = 3;
+	struct err e = ERR_INIT;
+	REQUIRE(gen_tables_parse("order_items", &go.tables, &e) == 0);
+	struct gen_stats st;
+	CHECK_OK(gen_thelook(&go, &st, &e), &e);
+	uint64_t file_rows = st.t[GEN_ORDER_ITEMS].rows;
+	REQUIRE(file_rows > 5000);
+	struct oi_load l = {.c = c};
+	l.paths = oi_files(lake, &l.npaths);
+	CHECK_INT(l.npaths, 3);
+	l.conv = lake_conv_new_rows(oi_cols, OI_NCOLS, &(struct lake_conv_opts){0}, 500);
+
+	/* the target: local tables on each shard, a Distributed table over them */
+	for (int s = 1; s <= 2; s++) {
+		struct ch_http *h = cluster_connect(c, s, NULL);
+		REQUIRE(h);
+		CHECK_OK(exec_on(h, "CREATE TABLE oi_local " OI_COLS " ENGINE = MergeTree ORDER BY tuple()",
+				 &e), &e);
+		if (s == 1)
+			CHECK_OK(exec_on(h, "CREATE TABLE oi AS oi_local ENGINE = Distributed(ingot_cluster, "
+					    "currentDatabase(), oi_local, cityHash64(id))", &e), &e);
+		ch_http_close(h);
+	}
+
+	/* 1. a load: the counts per shard add up to the files' rows */
+	CHECK_OK(oi_load_run(c, &l, &e), &e);
+	CHECK_INT(l.rows, file_rows);
+	CHECK_INT(l.bad, 0);
+	CHECK(l.chunks > 10);
+	long n1 = count_on(c, 1, "SELECT count() FROM oi_local");
+	long n2 = count_on(c, 2, "SELECT count() FROM oi_local");
+	CHECK(n1 > 0 && n2 > 0);
+	CHECK_INT(n1 + n2, (long)file_rows);
+	CHECK_INT(count_on(c, 1, "SELECT count() FROM oi"), (long)file_rows);
+	CHECK_INT(count_on(c, 1, "SELECT uniqExact(id) FROM oi"), (long)file_rows);
+
+	/* 2. shard 2 dies mid-load: the load fails, naming the unreachable
+	 * shard; the target still holds the first load, no row of the failed
+	 * one is visible */
+	l.next = 0;
+	l.rows = l.chunks = 0;
+	l.kill_after = 4;
+	l.kill_shard = 2;
+	int rc = oi_load_run(c, &l, &e);
+	CHECK_INT(rc, ING_EDB);
+	CHECK(e.msg && (strstr(e.msg, "Code: 210") || strstr(e.msg, "Code: 279")) &&
+	      strstr(e.msg, "every shard is running"));
+	err_clear(&e);
+	CHECK(l.chunks >= 4); /* the shard died while rows were streaming */
+	CHECK_INT(count_on(c, 1, "SELECT count() FROM oi_local"), n1);
+	CHECK_INT(count_on(c, 1, "SELECT count() FROM system.tables WHERE name LIKE 'oi_stage%'"), 1);
+	/* and a read through the Distributed table says a shard is missing */
+	struct ch_http *h1 = cluster_connect(c, 1, NULL);
+	REQUIRE(h1);
+	CHECK_INT(exec_on(h1, "SELECT count() FROM oi", &e), ING_EDB);
+	CHECK(e.msg && strstr(e.msg, "every shard is running"));
+	err_clear(&e);
+	ch_http_close(h1);
+
+	/* 3. shard 2 back: the target is exactly the first load, and a rerun
+	 * is exact (the leftover staging table on shard 2 is replaced) */
+	REQUIRE(shard_restart(c, 2));
+	CHECK_INT(count_on(c, 2, "SELECT count() FROM oi_local"), n2);
+	CHECK_INT(count_on(c, 1, "SELECT count() FROM oi"), (long)file_rows);
+	l.next = 0;
+	l.rows = l.chunks = 0;
+	l.kill_after = 0;
+	CHECK_OK(oi_load_run(c, &l, &e), &e);
+	CHECK_INT(count_on(c, 1, "SELECT count() FROM oi"), (long)file_rows);
+	CHECK_INT(count_on(c, 1, "SELECT uniqExact(id) FROM oi"), (long)file_rows);
+	CHECK_INT(count_on(c, 1, "SELECT count() FROM oi_local") +
+			  count_on(c, 2, "SELECT count() FROM oi_local"),
+		  (long)file_rows);
+	CHECK_INT(count_on(c, 2, "SELECT count() FROM system.tables WHERE name LIKE 'oi_stage%'"), 0);
+
+	lake_conv_free(l.conv);
+	for (size_t i = 0; i < l.npaths; i++)
+		free(l.paths[i]);
+	free(l.paths);
+	free(lake);
+}
+
+TEST(ch_http_sharded_load_shard_killed)
+{
+	struct cluster c;
+	if (!cluster_start(&c)) {
+		test_fail(__FILE__, __LINE__, "no cluster");
+		cluster_stop(&c);
+		return;
+	}
+	sharded_load(&c);
+	cluster_stop(&c);
 }
 
 #endif /* HAVE_LIBCURL */
