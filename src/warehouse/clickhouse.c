@@ -53,6 +53,7 @@ static const char *const CH_SETTINGS[] = {
 	"date_time_input_format=best_effort",
 	"mutations_sync=2",
 	"allow_experimental_analyzer=1",
+	"cast_keep_nullable=1",
 	NULL,
 };
 
@@ -118,6 +119,22 @@ static int c_open(const struct target *t, struct wh_db **out, struct err *e)
 	}
 	if (t->password && *t->password)
 		d->password = xstrdup(t->password);
+	/* functions the other engines have under these names, which SQL
+	 * written for them (snapshots' md5, the loader's strpos) calls */
+	static const char *const compat[] = {
+		"CREATE FUNCTION IF NOT EXISTS md5 AS (s) -> lower(hex(MD5(s)))",
+		"CREATE FUNCTION IF NOT EXISTS strpos AS (s, n) -> position(s, n)",
+		NULL,
+	};
+	for (size_t i = 0; compat[i] && !rc; i++)
+		rc = d->t->ops->exec(d->t, compat[i], NULL, NULL, NULL, NULL, e);
+	if (rc) {
+		err_prefix(e, "setting up the ClickHouse session");
+		d->t->ops->close(d->t);
+		free(d->password);
+		free(d);
+		return rc;
+	}
 	*out = &d->base;
 	return 0;
 }

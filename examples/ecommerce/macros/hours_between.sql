@@ -8,3 +8,8 @@
 {% macro default__hours_between(start, stop) -%}
   extract(epoch from ({{ stop }} - {{ start }})) / 3600.0
 {%- endmacro %}
+
+{#- ClickHouse: subtracting two DateTime64 values gives an integer, not an interval -#}
+{% macro clickhouse__hours_between(start, stop) -%}
+  dateDiff('microsecond', {{ start }}, {{ stop }}) / 3600000000.0
+{%- endmacro %}

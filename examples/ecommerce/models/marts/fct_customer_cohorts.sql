@@ -28,7 +28,7 @@ sizes as (
 )
 
 select
-    c.cohort_month,
+    c.cohort_month as cohort_month,
     cast((extract(year from a.activity_month) - extract(year from c.cohort_month)) * 12
          + extract(month from a.activity_month) - extract(month from c.cohort_month) as integer)
                                                                                     as months_since_first,

@@ -20,7 +20,7 @@ as_of as (
 
 select
     i.inventory_item_id,
-    i.product_id,
+    i.product_id                                             as product_id,
     p.product_name,
     p.category,
     p.department,

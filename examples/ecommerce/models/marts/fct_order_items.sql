@@ -45,7 +45,7 @@ select
     i.order_item_id,
     i.order_id,
     i.user_id,
-    i.product_id,
+    i.product_id                                             as product_id,
     i.order_created_at                                          as created_at,
     i.order_date,
     i.product_name,

@@ -44,7 +44,7 @@ select
     i.order_id,
     i.user_id,
     c.first_name || ' ' || c.last_name                       as customer_name,
-    i.product_id,
+    i.product_id                                             as product_id,
     p.product_name,
     p.brand,
     p.category,
