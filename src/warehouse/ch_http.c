@@ -191,8 +191,11 @@ const char *ch_http_last_query_id(struct ch_http *h)
 
 /* ---- the server's exception ---------------------------------------------- */
 
-/* Where an exception text starts in p[0..n): a line "Code: <digits>[.,] "
- * followed somewhere by "Exception". n if none. */
+/* Where an exception text starts in p[0..n): the first line "Code:
+ * <digits>[.,] ..." that names "DB::" and "Exception" on that line. n if
+ * none. (A row of data that looks exactly like that, within the answer's
+ * last CH_HTTP_HOLD bytes, would be taken for an error: the HTTP interface
+ * offers nothing better for servers without exception headers.) */
 static size_t find_exception(const char *p, size_t n)
 {
 	for (size_t i = 0; i + 8 < n; i++) {
@@ -205,9 +208,11 @@ static size_t find_exception(const char *p, size_t n)
 			j++;
 		if (j == i + 6 || j >= n || (p[j] != '.' && p[j] != ','))
 			continue;
-		for (size_t k = j; k + 9 <= n; k++)
-			if (!memcmp(p + k, "Exception", 9))
-				return i;
+		const char *eol = memchr(p + j, '\n', n - j);
+		size_t end = eol ? (size_t)(eol - p) : n;
+		const char *db = memmem(p + j, end - j, "DB::", 4);
+		if (db && memmem(db, end - (size_t)(db - p), "Exception", 9))
+			return i;
 	}
 	return n;
 }

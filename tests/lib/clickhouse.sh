@@ -111,8 +111,8 @@ ch__spawn() { # DIR N: start shard N in the background, its pid in DIR/sN/pid
   ch_as bash -c 'cd "$1" && exec "$2" --config-file="$1/config.xml" >>"$1/stdout.log" 2>&1 & echo $! >"$1/pid"' _ "$dir/s$n" "$bin"
 }
 
-ch_wait_ready() { # DIR N [TRIES]: 0 when shard N answers, 1 after ~60s or when it died
-  local dir=$1 n=$2 tries=${3:-600} port i
+ch_wait_ready() { # DIR N [TRIES]: 0 when shard N answers, 1 after ~120s or when it died
+  local dir=$1 n=$2 tries=${3:-1200} port i
   port=$(cat "$dir/s$n/http_port")
   for ((i = 0; i < tries; i++)); do
     [ "$(curl -s --max-time 2 "http://127.0.0.1:$port/?query=SELECT%201" 2>/dev/null)" = 1 ] && return 0

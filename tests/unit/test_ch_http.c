@@ -271,6 +271,10 @@ TEST(ch_http_error_after_200_is_reported)
 	CHECK(e.msg && strstr(e.msg, "HTTP 500") && strstr(e.msg, "Code: 395"));
 	CHECK_INT(c.out.len, 0);
 	err_clear(&e);
+	/* rows that merely look like an error's first words are data */
+	q_is(h, "SELECT arrayJoin(['a', 'Code: 7, nothing wrong', 'Code: 8. DB', 'Exception']) "
+		"FORMAT TabSeparated",
+	     "a\nCode: 7, nothing wrong\nCode: 8. DB\nException\n");
 	/* a plain error names the code and what to do */
 	CHECK_INT(ch_http_exec(h, "SELECT * FROM no_such_table_here", NULL, NULL, NULL, NULL, &e),
 		  ING_EDB);
