@@ -478,6 +478,35 @@ static int transport_error(struct xfer *x, CURLcode cc, const char *cerr)
 	}
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	return size * n;
+}
+
+/* KILL QUERY qid on a connection of its own (the handle's may be busy in
+ * another thread). No settings: an old server refuses unknown ones. */
+static int kill_query(struct ch_http *h, const char *qid)
+{
+	CURL *c = curl_easy_init();
+	if (!c)
+		return ING_ENOMEM;
+	struct curl_slist *hdrs = NULL;
+	set_common(h, c, &hdrs);
+	/* qid is ours: letters, digits and '-' only, nothing to quote */
+	char *sql = xasprintf("KILL QUERY WHERE query_id = '%s' ASYNC", qid);
+	curl_easy_setopt(c, CURLOPT_URL, h->base);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, sql);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	CURLcode cc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	free(sql);
+	return cc == CURLE_OK && status == 200 ? 0 : ING_ECONNECT;
+}
+
 int ch_http_exec(struct ch_http *h, const char *sql, ch_body_fn body, void *body_ud,
 		 ch_sink_fn sink, void *sink_ud, struct err *e)
 {
@@ -527,6 +556,10 @@ int ch_http_exec(struct ch_http *h, const char *sql, ch_body_fn body, void *body
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
 
 	CURLcode cc = curl_easy_perform(c);
+	/* we left a statement the server may still be running (a server
+	 * before 19.x does not stop a query when its client goes away) */
+	if (cc == CURLE_OPERATION_TIMEDOUT || x.sink_rc != 0)
+		kill_query(h, h->query_id);
 	if (!x.status)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x.status);
 	/* first the causes we know better than curl's code for them */
@@ -566,11 +599,6 @@ out:
 	return rc;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-	return size * n;
-}
-
 int ch_http_cancel(struct ch_http *h)
 {
 	char qid[sizeof(h->query_id)];
@@ -581,26 +609,7 @@ int ch_http_cancel(struct ch_http *h)
 	if (!running)
 		return 0;
 	atomic_store(&h->cancelled, true);
-	CURL *c = curl_easy_init();
-	if (!c)
-		return ING_ENOMEM;
-	struct curl_slist *hdrs = NULL;
-	set_common(h, c, &hdrs);
-	/* qid is ours: letters, digits and '-' only, nothing to quote */
-	char *sql = xasprintf("KILL QUERY WHERE query_id = '%s' ASYNC", qid);
-	char *url = xasprintf("%s?%s", h->base, h->params.data ? h->params.data + 1 : "");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, sql);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	CURLcode cc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	free(sql);
-	free(url);
-	return cc == CURLE_OK && status == 200 ? 0 : ING_ECONNECT;
+	return kill_query(h, qid);
 }
 
 /* ---- the ch_transport vtable (ch_transport.h) ----------------------------- */

@@ -434,6 +434,35 @@ TEST(ch_http_cancel_select_and_insert)
 	ch_http_close(mon);
 }
 
+TEST(ch_http_timeout_and_tls_refused)
+{
+	struct ch_http_opts o;
+	REQUIRE(ch_opts(1, NULL, &o));
+	o.timeout_ms = 500;
+	struct ch_http *h = NULL, *mon = ch_connect(1, NULL);
+	struct err e = ERR_INIT;
+	REQUIRE(mon && ch_http_open(&o, &h, &e) == 0);
+	/* hours of work: over the timeout, and the server does not go on with it */
+	CHECK_INT(ch_http_exec(h, "SELECT count() FROM system.numbers WHERE NOT ignore(sipHash64(number))",
+			       NULL, NULL, NULL, NULL, &e),
+		  ING_ETIMEOUT);
+	CHECK(e.msg && strstr(e.msg, "500 ms") && strstr(e.msg, "timeout"));
+	err_clear(&e);
+	char qid[64];
+	snprintf(qid, sizeof(qid), "%s", ch_http_last_query_id(h));
+	wait_gone(mon, qid);
+	ch_http_close(h);
+	/* secure: true against the plain HTTP port: a TLS error, said so */
+	REQUIRE(ch_opts(1, NULL, &o));
+	o.secure = true;
+	REQUIRE(ch_http_open(&o, &h, &e) == 0);
+	CHECK_INT(ch_http_exec(h, "SELECT 1", NULL, NULL, NULL, NULL, &e), ING_ECONNECT);
+	CHECK(e.msg && strstr(e.msg, "TLS") && strstr(e.msg, "secure"));
+	err_clear(&e);
+	ch_http_close(h);
+	ch_http_close(mon);
+}
+
 /* The Distributed engine over ingot_cluster: rows inserted through it land
  * on both shards, and the counts per shard add up. */
 TEST(ch_http_distributed_two_shards)
