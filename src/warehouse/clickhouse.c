@@ -54,6 +54,7 @@ static const char *const CH_SETTINGS[] = {
 	"mutations_sync=2",
 	"allow_experimental_analyzer=1",
 	"cast_keep_nullable=1",
+	"output_format_decimal_trailing_zeros=1",
 	NULL,
 };
 
