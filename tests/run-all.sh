@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/run-all.sh UNIT_BINARY INGOT_BINARY — every test suite, one summary.
 #
-# Starts a throwaway PostgreSQL (tests/lib/pg.sh) for the suites that need
-# one, runs the C unit tests, then each CLI script tests/cli/t*.sh (exit 0
+# Starts a throwaway PostgreSQL (tests/lib/pg.sh) and a two-shard ClickHouse
+# (tests/lib/clickhouse.sh) for the suites that need them, runs the C unit tests, then each CLI script tests/cli/t*.sh (exit 0
 # pass, anything else fail), and ends with the line "N passed, N failed".
 # INGOT_TEST_FILTER=pattern runs only CLI scripts whose name matches.
 set -u
@@ -14,10 +14,15 @@ export INGOT_BIN=$bin INGOT_ROOT=$root
 
 pgdir=$(mktemp -d /tmp/ingot-pg-XXXXXX)
 . "$here/lib/pg.sh"
-cleanup() { pg_stop "$pgdir"; }
+chdir=$(mktemp -d /tmp/ingot-ch-XXXXXX)
+. "$here/lib/clickhouse.sh"
+cleanup() { pg_stop "$pgdir"; ch_stop "$chdir"; }
 trap cleanup EXIT
 if ! pg_start "$pgdir"; then
   echo "run-all: PostgreSQL could not be started; PostgreSQL tests will fail" >&2
+fi
+if ! ch_start "$chdir"; then
+  echo "run-all: ClickHouse could not be started; ClickHouse tests will fail" >&2
 fi
 
 passed=0 failed=0

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# tests/lib/clickhouse.sh — a throwaway two-shard ClickHouse cluster for tests.
+#
+#   source tests/lib/clickhouse.sh
+#   ch_start DIR          # two servers on loopback; exports INGOT_TEST_CH{HOST,PORT,PORT2,
+#                         #   TCPPORT,TCPPORT2,USER,PASSWORD,CLUSTER,DIR}
+#   ch_wait_ready DIR N   # wait until shard N (1 or 2) answers SELECT 1
+#   ch_kill_shard DIR N   # SIGKILL shard N (a crash, not a shutdown)
+#   ch_restart_shard DIR N
+#   chq [-s N] SQL        # run SQL on shard N (default 1) over HTTP; the answer on
+#                         #   stdout, non-zero and the server's message on stderr
+#   ch_stop DIR           # stop both and remove DIR
+#
+# Debian's clickhouse-server (18.16) is old: use it for the HTTP interface,
+# inserts, errors, sessions and Distributed tables, not for modern SQL.
+# Each shard gets generated config XML in DIR/sN (data, logs, tmp), listens
+# on 127.0.0.1 only, and both share a users.xml with two users: "default"
+# (no password, what the Distributed engine uses between shards) and
+# "ingot" with password "ingot-secret" (what the tests connect as). The
+# cluster "ingot_cluster" has one replica per shard. When we are root the
+# servers run as the clickhouse user in a DIR that user owns, as PostgreSQL
+# runs as postgres (tests/lib/pg.sh). Nothing is left running after ch_stop.
+
+ch_server_bin() {
+  local b
+  for b in /usr/sbin/clickhouse-server /usr/bin/clickhouse-server; do
+    [ -x "$b" ] && { echo "$b"; return 0; }
+  done
+  command -v clickhouse-server 2>/dev/null && return 0
+  return 1
+}
+
+# A port nobody listens on, from a start that depends on this shell's pid
+# and on $1 (so the four ports of one cluster differ); ch_start retries
+# when one is taken between check and start.
+ch_free_port() {
+  local base=$1 p i first=$(( ($$ + $2 * 7) % 200 ))
+  for i in $(seq 0 199); do
+    p=$(( base + (first + i) % 200 ))
+    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return 0; }
+  done
+  return 1
+}
+
+ch_as() { # run a command as the servers' owner
+  if [ "$(id -u)" -eq 0 ]; then runuser -u clickhouse -- "$@"; else "$@"; fi
+}
+
+ch__users_xml() {
+  cat <<'XML'
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile><quota>default</quota>
+    </default>
+    <ingot>
+      <password>ingot-secret</password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile><quota>default</quota>
+    </ingot>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+}
+
+# ch__config_xml DIR N HTTP TCP TCP1 TCP2
+ch__config_xml() {
+  local d=$1/s$2
+  cat <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>information</level><log>$d/server.log</log><errorlog>$d/error.log</errorlog>
+    <size>100M</size><count>1</count><console>0</console></logger>
+  <http_port>$3</http_port>
+  <tcp_port>$4</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$d/data/</path>
+  <tmp_path>$d/tmp/</tmp_path>
+  <user_files_path>$d/user_files/</user_files_path>
+  <format_schema_path>$d/format_schemas/</format_schema_path>
+  <users_config>$1/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <max_connections>256</max_connections>
+  <keep_alive_timeout>10</keep_alive_timeout>
+  <max_concurrent_queries>64</max_concurrent_queries>
+  <uncompressed_cache_size>67108864</uncompressed_cache_size>
+  <mark_cache_size>67108864</mark_cache_size>
+  <builtin_dictionaries_reload_interval>0</builtin_dictionaries_reload_interval>
+  <remote_servers>
+    <ingot_cluster>
+      <shard><replica><host>127.0.0.1</host><port>$5</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$6</port></replica></shard>
+    </ingot_cluster>
+  </remote_servers>
+  <macros><shard>$2</shard><replica>r1</replica></macros>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+</yandex>
+XML
+}
+
+ch__spawn() { # DIR N: start shard N in the background, its pid in DIR/sN/pid
+  local dir=$1 n=$2 bin
+  bin=$(ch_server_bin)
+  ch_as bash -c 'cd "$1" && exec "$2" --config-file="$1/config.xml" >>"$1/stdout.log" 2>&1 & echo $! >"$1/pid"' _ "$dir/s$n" "$bin"
+}
+
+ch_wait_ready() { # DIR N [TRIES]: 0 when shard N answers, 1 after ~120s or when it died
+  local dir=$1 n=$2 tries=${3:-1200} port i
+  port=$(cat "$dir/s$n/http_port")
+  for ((i = 0; i < tries; i++)); do
+    [ "$(curl -s --max-time 2 "http://127.0.0.1:$port/?query=SELECT%201" 2>/dev/null)" = 1 ] && return 0
+    kill -0 "$(cat "$dir/s$n/pid" 2>/dev/null)" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+ch_start() {
+  local dir=$1 n try ok p
+  ch_server_bin >/dev/null || { echo "clickhouse.sh: clickhouse-server not found (scripts/bootstrap installs it)" >&2; return 1; }
+  command -v curl >/dev/null || { echo "clickhouse.sh: curl not found" >&2; return 1; }
+  mkdir -p "$dir"
+  for try in 1 2 3 4 5; do
+    local h1 h2 t1 t2
+    h1=$(ch_free_port 58100 1) && h2=$(ch_free_port 58300 2) &&
+      t1=$(ch_free_port 58500 3) && t2=$(ch_free_port 58700 4) ||
+      { echo "clickhouse.sh: no free port" >&2; return 1; }
+    ch__users_xml >"$dir/users.xml"
+    for n in 1 2; do
+      mkdir -p "$dir/s$n/data" "$dir/s$n/tmp" "$dir/s$n/user_files" "$dir/s$n/format_schemas"
+      if [ "$n" = 1 ]; then p="$h1 $t1"; else p="$h2 $t2"; fi
+      # shellcheck disable=SC2086
+      ch__config_xml "$dir" "$n" $p "$t1" "$t2" >"$dir/s$n/config.xml"
+      echo "${p%% *}" >"$dir/s$n/http_port"; echo "${p##* }" >"$dir/s$n/tcp_port"
+    done
+    [ "$(id -u)" -eq 0 ] && chown -R clickhouse: "$dir"
+    ok=1
+    for n in 1 2; do ch__spawn "$dir" "$n"; done
+    for n in 1 2; do ch_wait_ready "$dir" "$n" || ok=; done
+    [ -n "$ok" ] && break
+    # a port taken between the check and the start: stop what runs, next ports
+    grep -qs 'Address already in use' "$dir"/s*/error.log "$dir"/s*/stdout.log || {
+      echo "clickhouse.sh: server did not start:" >&2; tail -20 "$dir"/s*/error.log "$dir"/s*/stdout.log >&2
+      ch__kill_all "$dir"; return 1; }
+    ch__kill_all "$dir"
+    rm -rf "$dir"/s1 "$dir"/s2
+  done
+  [ -n "$ok" ] || { echo "clickhouse.sh: no ports after 5 tries" >&2; return 1; }
+  export INGOT_TEST_CHHOST=127.0.0.1 INGOT_TEST_CHPORT=$h1 INGOT_TEST_CHPORT2=$h2
+  export INGOT_TEST_CHTCPPORT=$t1 INGOT_TEST_CHTCPPORT2=$t2
+  export INGOT_TEST_CHUSER=ingot INGOT_TEST_CHPASSWORD=ingot-secret
+  export INGOT_TEST_CHCLUSTER=ingot_cluster INGOT_TEST_CHDIR=$dir
+}
+
+ch__kill_all() {
+  local dir=$1 n
+  for n in 1 2; do ch_kill_shard "$dir" "$n"; done
+}
+
+ch_kill_shard() { # DIR N: SIGKILL, then wait until it is gone
+  local dir=$1 n=$2 pid i
+  pid=$(cat "$dir/s$n/pid" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill -9 "$pid" 2>/dev/null
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$dir/s$n/pid"
+}
+
+ch_restart_shard() { # DIR N: start shard N again on its ports, wait until it answers
+  local dir=$1 n=$2
+  ch_kill_shard "$dir" "$n"
+  ch__spawn "$dir" "$n"
+  ch_wait_ready "$dir" "$n"
+}
+
+ch_stop() {
+  local dir=$1
+  [ -d "$dir" ] || return 0
+  ch__kill_all "$dir"
+  rm -rf "$dir"
+}
+
+# chq [-s N] [-u USER -p PASSWORD] SQL — SQL over HTTP on shard N (default
+# shard 1, user ingot). The body of the answer on stdout; on an HTTP error
+# the server's message on stderr and status 1.
+chq() {
+  local shard=1 user=${INGOT_TEST_CHUSER:-ingot} pass=${INGOT_TEST_CHPASSWORD:-ingot-secret} port out code
+  while [ $# -gt 1 ]; do
+    case $1 in
+      -s) shard=$2; shift 2 ;;
+      -u) user=$2; shift 2 ;;
+      -p) pass=$2; shift 2 ;;
+      *) break ;;
+    esac
+  done
+  if [ "$shard" = 1 ]; then port=$INGOT_TEST_CHPORT; else port=$INGOT_TEST_CHPORT2; fi
+  out=$(mktemp)
+  code=$(curl -sS -o "$out" -w '%{http_code}' -H "X-ClickHouse-User: $user" -H "X-ClickHouse-Key: $pass" \
+    --data-binary @- "http://127.0.0.1:$port/" <<<"$1") || { rm -f "$out"; return 1; }
+  if [ "$code" != 200 ] || grep -q '^Code: [0-9]*\. DB::Exception' "$out"; then
+    cat "$out" >&2; rm -f "$out"; return 1
+  fi
+  cat "$out"; rm -f "$out"
+}
