@@ -62,7 +62,7 @@ struct jinja_value tf_column_from_info(struct arena *a, const struct wh_adapter 
 	if (!in_text && ci->ltype.type == WH_DECIMAL && ci->ltype.precision > 0) {
 		prec = ci->ltype.precision;
 		scale = ci->ltype.scale;
-	} else if (!in_text && ci->has_num && ad && !strcmp(wh_adapter_name(ad), "postgres")) {
+	} else if (!in_text && ci->has_num && ad && wh_dbt_catalog_num_sizes(ad)) {
 		/* dbt-postgres reads numeric_precision/scale of every type:
 		 * integer 32/0, bigint 64/0, double precision 53/None */
 		prec = ci->num_precision;

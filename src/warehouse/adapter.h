@@ -84,6 +84,11 @@ struct wh_dialect {
 	const char *relation_class, *column_class;
 	const char *const *integer_types, *const *float_types;
 	bool sized_strings, no_subquery_alias;
+	/* catalog_num_sizes: a Column's numeric_precision/scale come from the
+	 * catalog for every numeric type, as dbt-postgres reads them (integer
+	 * 32/0, bigint 64/0, double precision 53/None); else only a
+	 * DECIMAL's declared sizes. */
+	bool catalog_num_sizes;
 	/* relations are named schema.identifier only (the engine has no
 	 * catalog level: dbt-clickhouse's include_policy database=False) */
 	bool two_part_names;

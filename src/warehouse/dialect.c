@@ -212,6 +212,11 @@ bool wh_dbt_sized_strings(const struct wh_adapter *ad)
 	return dl(ad)->sized_strings;
 }
 
+bool wh_dbt_catalog_num_sizes(const struct wh_adapter *ad)
+{
+	return dl(ad)->catalog_num_sizes;
+}
+
 /* dbt's base Column (dbt-adapters base/column.py) */
 static const char *const base_string_types[] = {"text", "character varying", "character", "varchar",
 						 NULL};

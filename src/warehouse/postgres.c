@@ -38,6 +38,7 @@
 		.current_timestamp = "now()",                               \
 		.relation_class = "PostgresRelation",                      \
 		.column_class = "PostgresColumn",                          \
+		.catalog_num_sizes = true,                                 \
 		.local_timeout_fmt = "set local statement_timeout = %d",    \
 	}
 

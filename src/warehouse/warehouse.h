@@ -318,6 +318,10 @@ bool wh_dbt_type_is(const struct wh_adapter *ad, enum wh_dbt_family f, const cha
  * ("character varying(256)", base Column) instead of PostgresColumn's
  * rule (text and unsized character varying stay as they are). */
 bool wh_dbt_sized_strings(const struct wh_adapter *ad);
+/* Whether Column.numeric_precision/scale of every numeric type come from
+ * the catalog (dbt-postgres: integer 32/0, double precision 53/None) rather
+ * than only a DECIMAL's declared sizes. */
+bool wh_dbt_catalog_num_sizes(const struct wh_adapter *ad);
 
 /* ---- introspection ----
  * Each is an optional engine operation (adapter.h); an engine without it

@@ -9,39 +9,13 @@
 // the pipeline `quick` (two shell tasks) and the scheduler runs.
 // INGOT_WEB_ARTIFACTS: where the screenshots go. Prints one line per check
 // and ends with "web: N passed, M failed".
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
+import { BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.INGOT_WEB_URL || '').replace(/\/$/, '');
 const TOKEN = process.env.INGOT_WEB_TOKEN || '';
 if (!BASE || !TOKEN) { console.error('INGOT_WEB_URL and INGOT_WEB_TOKEN must be set'); process.exit(2); }
-const ART = process.env.INGOT_WEB_ARTIFACTS || path.join(here, '..', 'artifacts', 'web');
-fs.mkdirSync(ART, { recursive: true });
 
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL - ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-function eq(got, want, msg) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${msg}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
-}
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-});
+const browser = await launch();
 
 // a fresh browser context (its own cookies), logged in through the page's form
 async function loginAs(user) {
@@ -144,6 +118,4 @@ await check('/metrics takes a bearer token and is 401 without one', async () => 
   eq(a.status, 403, 'a viewer\'s token on trigger');
 });
 
-await browser.close();
-console.log(`web: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser);

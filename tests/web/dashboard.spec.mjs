@@ -11,39 +11,12 @@
 // The project must have the example's `ecommerce` dashboard and at least one
 // page whose default_range is not "all" (t1020 sets one on its copy).
 // Prints one line per check and ends with "web: N passed, M failed".
-import { chromium } from 'playwright-core';
+import { BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.INGOT_WEB_URL || '').replace(/\/$/, '');
-if (!BASE) { console.error('INGOT_WEB_URL is not set (the base URL of ingot serve)'); process.exit(2); }
-const ART = process.env.INGOT_WEB_ARTIFACTS || path.join(here, '..', 'artifacts', 'web');
 const BOARD = 'ecommerce';
-fs.mkdirSync(ART, { recursive: true });
 
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL - ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-function eq(got, want, msg) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${msg}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
-}
 
-async function api(p) {
-  const r = await fetch(BASE + p);
-  if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
 
 // A CSV parser (RFC 4180: quoted fields may hold commas, quotes, newlines).
 function parseCsv(text) {
@@ -64,11 +37,7 @@ function parseCsv(text) {
   return rows;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-});
+const browser = await launch();
 
 // Every page gets its own problem log: console errors, page errors, failed
 // requests and HTTP errors. A request the page cancels itself (a tile
@@ -143,9 +112,7 @@ if (process.env.INGOT_WEB_AUTH) {
     await pg.click('.user button');
     await pg.waitForSelector('form.login #login-user');
   });
-  await browser.close();
-  console.log(`web: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  await finish(browser);
 }
 
 const spec = await api(`/api/v1/dashboards/${BOARD}`);
@@ -625,6 +592,4 @@ if (process.env.INGOT_WEB_PROJECT) {
   });
 }
 
-await browser.close();
-console.log(`web: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser);

@@ -8,41 +8,13 @@
 // The project is examples/ecommerce loaded from a `--dirty` lake (rejects).
 // INGOT_WEB_ARTIFACTS: where the screenshots go (default tests/artifacts/web).
 // Prints one line per check and ends with "web: N passed, M failed".
-import { chromium } from 'playwright-core';
+import { BASE, ART, check, assert, api, launch, finish } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.INGOT_WEB_URL || '').replace(/\/$/, '');
-if (!BASE) { console.error('INGOT_WEB_URL is not set (the base URL of ingot serve)'); process.exit(2); }
-const ART = process.env.INGOT_WEB_ARTIFACTS || path.join(here, '..', 'artifacts', 'web');
 const PROJECT = process.env.INGOT_WEB_PROJECT || '';
-fs.mkdirSync(ART, { recursive: true });
 
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL - ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-async function api(p) {
-  const r = await fetch(BASE + p);
-  if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-});
+const browser = await launch();
 const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
 const page = await ctx.newPage();
 const problems = [];
@@ -188,6 +160,4 @@ await check('Catalog: a click on a tile opens its dashboard page; a click on a s
   noProblems('navigation');
 });
 
-await browser.close();
-console.log(`web: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser);

@@ -8,37 +8,9 @@
 // ops_flaky, whose task `explode` fails writing "boom" to its log, and the
 // scheduler runs. INGOT_WEB_ARTIFACTS: where the screenshots go.
 // Prints one line per check and ends with "web: N passed, M failed".
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
+import { BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.INGOT_WEB_URL || '').replace(/\/$/, '');
-if (!BASE) { console.error('INGOT_WEB_URL is not set (the base URL of ingot serve)'); process.exit(2); }
-const ART = process.env.INGOT_WEB_ARTIFACTS || path.join(here, '..', 'artifacts', 'web');
-fs.mkdirSync(ART, { recursive: true });
-
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL - ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-function eq(got, want, msg) {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${msg}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
-}
-async function api(p) {
-  const r = await fetch(BASE + p);
-  if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function runsEnded(id) {
   for (let i = 0; i < 1200; i++) {
@@ -49,11 +21,7 @@ async function runsEnded(id) {
   throw new Error(`runs of ${id} did not end`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-});
+const browser = await launch();
 async function newPage() {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const page = await ctx.newPage();
@@ -162,6 +130,4 @@ await check('a failing task\'s log is readable from the page', async () => {
   noProblems(page, 'log');
 });
 
-await browser.close();
-console.log(`web: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser);
