@@ -306,7 +306,15 @@ static int clickhouse_target(struct arena *a, const char *project_dir, const str
 		return rc;
 	t->user = y->user ? y->user : user2 ? user2 : "default";
 	t->password = y->password ? y->password : y->pass;
-	t->cluster = cluster && *cluster ? cluster : NULL;
+	/* Sharded tables (ON CLUSTER DDL, local MergeTree tables plus a
+	 * Distributed table) are not built yet: refuse rather than build
+	 * unsharded tables on one node while the profile says cluster. */
+	if (cluster && *cluster)
+		return yerr(e, ymap_get(out, "cluster"), ING_ECONFIG,
+			    "'cluster: %s': sharded ClickHouse tables (ON CLUSTER, Distributed) are "
+			    "not supported yet; remove 'cluster' to use the node at 'host' alone",
+			    cluster);
+	t->cluster = NULL;
 	t->schema = y->schema ? y->schema : y->database ? y->database : "default";
 	t->database = t->schema;
 	return 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1142: type: clickhouse refuses bad profiles by file:line (mode, host with embedded, secure), says to run scripts/bootstrap when libchdb.so is missing, and reports SQL errors with ClickHouse's own message.
+# t1142: type: clickhouse refuses bad profiles by file:line (mode, host with embedded, secure, cluster: not supported yet), says to run scripts/bootstrap when libchdb.so is missing, and reports SQL errors with ClickHouse's own message.
 . ./lib.sh
 mkdir -p proj/models && cd proj
 echo 'name: chbad
@@ -22,6 +22,14 @@ profile '      path: wh.chdb
       secure: maybe'
 run "$INGOT" debug
 expect_err "'secure' is 'maybe'; use true or false"
+
+profile '      mode: http
+      host: 127.0.0.1
+      cluster: ingot_cluster'
+run "$INGOT" debug
+expect_rc 2
+expect_err "profiles.yml:8:"
+expect_err "sharded ClickHouse tables (ON CLUSTER, Distributed) are not supported yet"
 
 profile '      path: wh.chdb
       sslmode: require'
