@@ -457,11 +457,31 @@ static int transport_error(struct xfer *x, CURLcode cc, const char *cerr)
 			       "cannot reach ClickHouse at %s: %s; is the server running? check host "
 			       "and port of the target in profiles.yml",
 			       h->hostport, cerr[0] ? cerr : curl_easy_strerror(cc));
-	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_OPERATION_TIMEDOUT: {
+		/* https to a port that speaks plain HTTP may never answer the
+		 * TLS hello: the connect timeout ends it before any statement
+		 * ran, so say it is TLS, not the statement */
+		long tcp_port = 0;
+		curl_off_t tls = 0;
+		curl_easy_getinfo(h->curl, CURLINFO_LOCAL_PORT, &tcp_port);
+		curl_easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &tls);
+		if (!strncmp(h->base, "https:", 6) && tcp_port > 0 && tls == 0)
+			return err_set(x->e, ING_ECONNECT,
+				       "TLS with ClickHouse at %s failed: no TLS handshake within %ld "
+				       "ms; check secure: (is the port an HTTPS port?) and the server's "
+				       "certificate",
+				       h->hostport, CONNECT_TIMEOUT_MS);
+		if (tcp_port == 0) /* no TCP connection at all */
+			return err_set(x->e, ING_ECONNECT,
+				       "cannot reach ClickHouse at %s: no connection within %ld ms; is "
+				       "the server running? check host and port of the target in "
+				       "profiles.yml",
+				       h->hostport, CONNECT_TIMEOUT_MS);
 		return err_set(x->e, ING_ETIMEOUT,
 			       "ClickHouse at %s did not finish the statement within %ld ms (query_id "
 			       "%s): raise timeout_ms of the target in profiles.yml",
 			       h->hostport, h->timeout_ms, h->query_id);
+	}
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:

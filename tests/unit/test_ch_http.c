@@ -461,6 +461,24 @@ TEST(ch_http_timeout_and_tls_refused)
 	err_clear(&e);
 	ch_http_close(h);
 	ch_http_close(mon);
+	/* secure: true against a port that accepts and never answers the TLS
+	 * hello (the kernel completes the TCP handshake from the backlog): the
+	 * connect timeout ends it, reported as TLS, not as a statement timeout */
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	REQUIRE(ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(ls, 4) == 0 &&
+		getsockname(ls, (struct sockaddr *)&sa, &sl) == 0);
+	REQUIRE(ch_opts(1, NULL, &o));
+	o.host = "127.0.0.1";
+	o.port = ntohs(sa.sin_port);
+	o.secure = true;
+	REQUIRE(ch_http_open(&o, &h, &e) == 0);
+	CHECK_INT(ch_http_exec(h, "SELECT 1", NULL, NULL, NULL, NULL, &e), ING_ECONNECT);
+	CHECK(e.msg && strstr(e.msg, "no TLS handshake") && strstr(e.msg, "secure"));
+	err_clear(&e);
+	ch_http_close(h);
+	close(ls);
 }
 
 /* The Distributed engine over ingot_cluster: rows inserted through it land
