@@ -69,11 +69,27 @@ static void *try_open(const char *path, struct buf *tried)
 	return h;
 }
 
+/* An AddressSanitizer build cannot host libchdb.so: the library is not
+ * instrumented and brings its own allocator, and the process dies at the
+ * first call (SEGV at address 0). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHDB_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHDB_UNDER_ASAN 1
+#endif
+#endif
+
 /* Called with g.mu held. */
 static int load_library(struct err *e)
 {
 	if (g.lib)
 		return 0;
+#ifdef CHDB_UNDER_ASAN
+	return err_set(e, ING_EUNSUPPORTED,
+		       "ClickHouse embedded mode (chDB) cannot run in an AddressSanitizer build of "
+		       "ingot: libchdb.so is not instrumented; use a normal build");
+#endif
 	struct buf tried = BUF_INIT;
 	const char *env = getenv("INGOT_CHDB_LIB");
 	void *h = NULL;

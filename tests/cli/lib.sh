@@ -132,3 +132,17 @@ example_small() {
   run "$INGOT" build
   expect_rc 0
 }
+
+# chdb_or_skip NAME: exit 0 with "SKIP NAME" when this ingot cannot run
+# ClickHouse embedded (chDB) because it is an AddressSanitizer build (it
+# says so; libchdb.so is not instrumented). Any other failure is not a skip.
+chdb_or_skip() {
+  local d
+  d=$(mktemp -d "$T/chdb-probe-XXXXXX")
+  printf 'name: probe\nprofile: probe\n' > "$d/dbt_project.yml"
+  printf 'probe:\n  target: dev\n  outputs:\n    dev:\n      type: clickhouse\n      path: wh.chdb\n' > "$d/profiles.yml"
+  if (cd "$d" && "$INGOT" show --inline "select 1" 2>&1) | grep -q "cannot run in an AddressSanitizer build"; then
+    echo "SKIP $1: chDB cannot run in an AddressSanitizer build (libchdb.so is not instrumented)"
+    exit 0
+  fi
+}

@@ -3,6 +3,7 @@
 . ./lib.sh
 [ -n "$(ls "$ROOT"/third_party/chdb/lib/libchdb.so 2>/dev/null)" ] ||
   fail "chDB is not installed: run scripts/bootstrap (third_party/chdb)"
+chdb_or_skip t1140
 
 mkdir -p proj/lake/shop proj/models proj/seeds && cd proj
 cat > dbt_project.yml <<'Y'

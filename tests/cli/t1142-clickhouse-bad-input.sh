@@ -37,6 +37,7 @@ run "$INGOT" debug
 expect_err "unsupported profile key 'sslmode' for type clickhouse"
 
 # no libchdb.so: a clear error naming the fix
+chdb_or_skip t1142 # the rest needs chDB loaded
 profile '      path: wh.chdb'
 INGOT_CHDB_LIB=/nonexistent/libchdb.so run "$INGOT" show --inline "select 1"
 [ "$RC" -ne 0 ] || fail "a missing libchdb.so must fail"
