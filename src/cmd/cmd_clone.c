@@ -128,7 +128,7 @@ static int run(struct cmd_ctx *c)
 	bool full = cmd_flag(c, "full-refresh");
 	json_t *snodes = json_object_get(smj, "nodes"), *cnodes = json_object_get(cur, "nodes");
 	/* the nodes to clone */
-	json_t *todo = json_array();
+	json_t *selected = json_array();
 	for (char *line = listing, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		if (nl)
@@ -138,14 +138,14 @@ static int run(struct cmd_ctx *c)
 		const char *mat = jstr(json_object_get(j, "config"), "materialized");
 		if (rt && (!strcmp(rt, "model") || !strcmp(rt, "seed") || !strcmp(rt, "snapshot")) &&
 		    !(mat && !strcmp(mat, "ephemeral")))
-			json_array_append_new(todo, json_string(jstr(j, "unique_id")));
+			json_array_append_new(selected, json_string(jstr(j, "unique_id")));
 		json_decref(j);
 	}
-	size_t total = json_array_size(todo), i;
+	size_t total = json_array_size(selected), i;
 	json_t *u;
 	int nok = 0, nnoop = 0, nerr = 0;
 	FILE *out = c->g.quiet ? NULL : c->out;
-	json_array_foreach(todo, i, u)
+	json_array_foreach(selected, i, u)
 	{
 		const char *uid = json_string_value(u);
 		json_t *cn = json_object_get(cnodes, uid), *sn = json_object_get(snodes, uid);
@@ -207,7 +207,7 @@ static int run(struct cmd_ctx *c)
 				buf_free(&rel);
 				buf_free(&srel);
 				buf_free(&sql);
-				json_decref(todo);
+				json_decref(selected);
 				rc = 2;
 				goto out;
 			}
@@ -223,7 +223,7 @@ static int run(struct cmd_ctx *c)
 		buf_free(&srel);
 		buf_free(&sql);
 	}
-	json_decref(todo);
+	json_decref(selected);
 	if (out)
 		fprintf(out, "\nDone. PASS=%d NO-OP=%d ERROR=%d TOTAL=%zu\n", nok, nnoop, nerr, total);
 	if (nerr)
