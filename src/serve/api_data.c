@@ -365,14 +365,19 @@ static struct catref *cat_acquire(struct serve_data *sd, struct err *e)
 	return c;
 }
 
+/* Drop one reference of a cached entry (catalog or sources); true when it
+ * was the last, so the caller frees the entry. */
+static bool ref_drop(struct serve_data *sd, int *refs)
+{
+	pthread_mutex_lock(&sd->mu);
+	bool last = --*refs == 0;
+	pthread_mutex_unlock(&sd->mu);
+	return last;
+}
+
 static void cat_release(struct serve_data *sd, struct catref *c)
 {
-	if (!c)
-		return;
-	pthread_mutex_lock(&sd->mu);
-	bool last = --c->refs == 0;
-	pthread_mutex_unlock(&sd->mu);
-	if (last) {
+	if (c && ref_drop(sd, &c->refs)) {
 		cat_free(c->cat);
 		free(c);
 	}
@@ -382,12 +387,7 @@ static void cat_release(struct serve_data *sd, struct catref *c)
 
 static void src_release(struct serve_data *sd, struct srcref *r)
 {
-	if (!r)
-		return;
-	pthread_mutex_lock(&sd->mu);
-	bool last = --r->refs == 0;
-	pthread_mutex_unlock(&sd->mu);
-	if (last) {
+	if (r && ref_drop(sd, &r->refs)) {
 		arena_free(r->a);
 		free(r);
 	}
