@@ -137,6 +137,10 @@ struct wh_adapter {
 
 	/* DDL type name for a logical type. */
 	void (*type_sql)(const struct wh_ltype *t, struct buf *out);
+	/* Optional: the same for one open database, when the name depends on
+	 * the server behind it (ClickHouse before 22 has no Date32, Bool,
+	 * DateTime64). NULL: type_sql. */
+	void (*type_sql_db)(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
 
 	struct wh_dialect dialect;
 
@@ -202,5 +206,9 @@ int wh__decimal_parse(const char *s, size_t n, __int128 *unscaled, int *scale);
 /* Remove every occurrence of secret from msg in place (passwords in
  * driver messages). */
 void wh__redact(char *msg, const char *secret);
+
+/* Set by wh_open_loads while it opens a database: the caller only loads
+ * (an adapter may then accept a server too old for builds). */
+extern _Thread_local bool wh__open_for_loads;
 
 #endif

@@ -151,6 +151,10 @@ struct wh_appender;
 /* Open the target's engine (selected by target->type). The target must
  * outlive the db. */
 int wh_open(const struct target *t, struct wh_db **out, struct err *e);
+/* wh_open for a caller that only loads files (ingot load): an engine may
+ * then accept a server whose SQL is too old for builds (ClickHouse < 22);
+ * builds still open with wh_open and are refused there. */
+int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e);
 void wh_close(struct wh_db *db);
 const char *wh_engine_name(const struct wh_db *db); /* the adapter's name: the profile type ("duckdb") */
 /* The linked DuckDB library's version ("v1.4.4"), without opening anything. */
