@@ -1734,6 +1734,31 @@ static int c_append_open(struct wh_conn *wc, const char *schema, const char *tab
 	return 0;
 }
 
+/* A chunk's worth of rows: into the staging table (made on the first). */
+static int app_spill(struct chapp *ap, struct err *e)
+{
+	if (!ap->stage) {
+		/* a fresh table like the target, for the chunks */
+		static unsigned seq;
+		unsigned n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+		const char *dot = strrchr(ap->rel, '.');
+		size_t sl = dot ? (size_t)(dot - ap->rel) : 0;
+		ap->stage = dot ? xasprintf("%.*s.\"__ingot_stage_%d_%u\"", (int)sl, ap->rel,
+					    (int)getpid(), n)
+				: xasprintf("\"__ingot_stage_%d_%u\"", (int)getpid(), n);
+		char *sql = xasprintf("DROP TABLE IF EXISTS %s; CREATE TABLE %s AS %s", ap->stage,
+				      ap->stage, ap->rel);
+		int rc = c_exec(&ap->c->base, sql, NULL, e);
+		free(sql);
+		if (rc) {
+			free(ap->stage);
+			ap->stage = NULL;
+			return rc;
+		}
+	}
+	return app_flush_to(ap, ap->stage, e);
+}
+
 static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, struct err *e)
 {
 	struct chapp *ap = (struct chapp *)wap;
@@ -1786,29 +1811,11 @@ static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, st
 			}
 		}
 		buf_putc(&ap->rows, '\n');
-	}
-	if (ap->rows.len < chunk_bytes())
-		return 0;
-	if (!ap->stage) {
-		/* a fresh table like the target, for the chunks */
-		static unsigned seq;
-		unsigned n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
-		const char *dot = strrchr(ap->rel, '.');
-		size_t sl = dot ? (size_t)(dot - ap->rel) : 0;
-		ap->stage = dot ? xasprintf("%.*s.\"__ingot_stage_%d_%u\"", (int)sl, ap->rel,
-					    (int)getpid(), n)
-				: xasprintf("\"__ingot_stage_%d_%u\"", (int)getpid(), n);
-		char *sql = xasprintf("DROP TABLE IF EXISTS %s; CREATE TABLE %s AS %s", ap->stage,
-				      ap->stage, ap->rel);
-		int rc = c_exec(&ap->c->base, sql, NULL, e);
-		free(sql);
-		if (rc) {
-			free(ap->stage);
-			ap->stage = NULL;
+		int rc = ap->rows.len < chunk_bytes() ? 0 : app_spill(ap, e);
+		if (rc)
 			return rc;
-		}
 	}
-	return app_flush_to(ap, ap->stage, e);
+	return 0;
 }
 
 static int c_append_close(struct wh_appender *wap, bool ok, struct err *e)
