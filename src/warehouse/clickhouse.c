@@ -1953,9 +1953,17 @@ static int c_list_relations(struct wh_conn *c, const char *schema, struct arena 
 {
 	struct wh_value arg = wh_text(schema);
 	struct wh_result *r = NULL;
+	/* sharded: a relation is its Distributed table; the local tables
+	 * under it are not relations of their own */
 	int rc = sysq(c,
-		      "select database, name, engine from system.tables where database = $1 "
-		      "and not is_temporary order by name",
+		      conn_of(c)->d->nshards
+			      ? "select database, name, engine from system.tables where database = "
+				"$1 and not is_temporary and not (name like '%_local' and "
+				"substring(name, 1, length(name) - 6) in (select name from "
+				"system.tables where database = $1 and engine = 'Distributed')) "
+				"order by name"
+			      : "select database, name, engine from system.tables where database = "
+				"$1 and not is_temporary order by name",
 		      &arg, 1, &r, e);
 	if (rc)
 		return rc;
