@@ -847,6 +847,25 @@ static int create_sharded(struct chconn *c, bool ine, const char *schema, const 
 	size_t at;
 	int rc;
 	const char *as = top_kw(rest, "as");
+	const char *query = as ? starts_kw(as, "as") : NULL;
+	if (query && *query != '(' && !starts_kw(query, "select") && !starts_kw(query, "with")) {
+		/* CREATE TABLE t AS other [ENGINE ...]: local tables shaped like
+		 * other's local ones */
+		struct buf o = BUF_INIT;
+		const char *after = take_name(query, &o);
+		char *os, *ot;
+		split_rel(c->d, buf_cstr(&o), &os, &ot);
+		create_head(&b, ine, schema, table, LOCAL_SUFFIX, &at);
+		buf_puts(&b, " AS ");
+		qrel(&b, os, ot, LOCAL_SUFFIX);
+		buf_printf(&b, " %s", after);
+		rc = run_all(c, buf_cstr(&b), at, e);
+		free(os);
+		free(ot);
+		buf_free(&o);
+		buf_free(&b);
+		return rc ? rc : create_distributed(c, ine, schema, table, e);
+	}
 	create_head(&b, ine, schema, table, LOCAL_SUFFIX, &at);
 	if (!as) {
 		buf_printf(&b, " %s%s", rest, top_kw(rest, "engine") ? "" : DEFAULT_ENGINE);
@@ -854,7 +873,6 @@ static int create_sharded(struct chconn *c, bool ine, const char *schema, const 
 	} else {
 		/* CTAS: the shape on every shard (no rows), then the rows
 		 * through the Distributed table */
-		const char *query = starts_kw(as, "as");
 		buf_putc(&b, ' ');
 		buf_add(&b, rest, (size_t)(as - rest));
 		if (!top_kw(rest, "engine"))
