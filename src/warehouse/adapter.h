@@ -74,6 +74,9 @@ struct wh_dialect {
 	 * (wh_sql_table_clause). */
 	void (*table_clause)(const char *engine, const char *order_by, const char *partition_by,
 			     struct buf *out);
+	/* Optional: a model's sharding key (dbt-clickhouse's `sharding_key`
+	 * config), written after table_clause (wh_sql_sharding_clause). */
+	void (*sharding_clause)(const char *key, struct buf *out);
 	/* dbt's adapter classes (wh_dbt_*): the Relation and Column class
 	 * names (default "BaseRelation", "Column"); the Column's integer and
 	 * float type names, lower case, NULL-terminated (default dbt's base

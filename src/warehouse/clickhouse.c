@@ -606,6 +606,11 @@ static char *rewrite(const char *s)
 
 static const char *const LOCAL_SUFFIX = "_local";
 
+/* A model's sharding key travels in its CREATE TABLE as a comment the
+ * sharded DDL (create_sharded) takes out; a single node ignores it. */
+#define SHARD_KEY_OPEN "/* ingot:sharding_key "
+#define SHARD_KEY_CLOSE " */"
+
 /* The unquoted schema and table of a relation's text ("a"."b", a.b, b;
  * no schema: the target's). */
 static void split_rel(const struct chdb_db *d, const char *name, char **schema, char **table)
@@ -816,7 +821,7 @@ static void create_head(struct buf *b, bool ine, const char *schema, const char 
 
 /* The Distributed table s.t over s.t_local on every shard. */
 static int create_distributed(struct chconn *c, bool ine, const char *schema, const char *table,
-			      struct err *e)
+			      const char *key, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	size_t at;
@@ -831,7 +836,7 @@ static int create_distributed(struct chconn *c, bool ine, const char *schema, co
 	char *lt = xasprintf("%s%s", table, LOCAL_SUFFIX);
 	qstr(&b, lt);
 	free(lt);
-	buf_printf(&b, ", %s)", c->d->key);
+	buf_printf(&b, ", %s)", key ? key : c->d->key);
 	int rc = run_all(c, buf_cstr(&b), at, e);
 	buf_free(&b);
 	return rc;
@@ -839,9 +844,21 @@ static int create_distributed(struct chconn *c, bool ine, const char *schema, co
 
 static const char *const DEFAULT_ENGINE = " ENGINE = MergeTree() ORDER BY tuple()";
 
-/* CREATE TABLE s.t (cols) [ENGINE ...] [AS SELECT ...], sharded. */
-static int create_sharded(struct chconn *c, bool ine, const char *schema, const char *table,
-			  const char *rest, struct err *e)
+/* Take the model's sharding key (c_sharding_clause) out of rest: a
+ * malloc'd key, or NULL; rest is cut where the comment was. */
+static char *take_shard_key(char *rest)
+{
+	char *p = strstr(rest, SHARD_KEY_OPEN);
+	char *q = p ? strstr(p + strlen(SHARD_KEY_OPEN), SHARD_KEY_CLOSE) : NULL;
+	if (!q)
+		return NULL;
+	char *key = xstrndup(p + strlen(SHARD_KEY_OPEN), (size_t)(q - p - strlen(SHARD_KEY_OPEN)));
+	memmove(p, q + strlen(SHARD_KEY_CLOSE), strlen(q + strlen(SHARD_KEY_CLOSE)) + 1);
+	return key;
+}
+
+static int create_sharded_key(struct chconn *c, bool ine, const char *schema,
+			      const char *table, const char *rest, const char *key, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	size_t at;
@@ -864,7 +881,7 @@ static int create_sharded(struct chconn *c, bool ine, const char *schema, const 
 		free(ot);
 		buf_free(&o);
 		buf_free(&b);
-		return rc ? rc : create_distributed(c, ine, schema, table, e);
+		return rc ? rc : create_distributed(c, ine, schema, table, key, e);
 	}
 	create_head(&b, ine, schema, table, LOCAL_SUFFIX, &at);
 	if (!as) {
@@ -880,7 +897,7 @@ static int create_sharded(struct chconn *c, bool ine, const char *schema, const 
 		buf_printf(&b, " AS SELECT * FROM (%s) LIMIT 0", query);
 		rc = run_all(c, buf_cstr(&b), at, e);
 		if (!rc)
-			rc = create_distributed(c, ine, schema, table, e);
+			rc = create_distributed(c, ine, schema, table, key, e);
 		if (!rc) {
 			buf_reset(&b);
 			buf_puts(&b, "INSERT INTO ");
@@ -892,7 +909,19 @@ static int create_sharded(struct chconn *c, bool ine, const char *schema, const 
 		return rc;
 	}
 	buf_free(&b);
-	return rc ? rc : create_distributed(c, ine, schema, table, e);
+	return rc ? rc : create_distributed(c, ine, schema, table, key, e);
+}
+
+/* CREATE TABLE s.t (cols) [ENGINE ...] [AS SELECT ...], sharded. */
+static int create_sharded(struct chconn *c, bool ine, const char *schema, const char *table,
+			  const char *rest0, struct err *e)
+{
+	char *rest = xstrdup(rest0);
+	char *key = take_shard_key(rest);
+	int rc = create_sharded_key(c, ine, schema, table, rest, key, e);
+	free(rest);
+	free(key);
+	return rc;
 }
 
 static int drop_sharded(struct chconn *c, const char *schema, const char *table, struct err *e)
@@ -1010,7 +1039,7 @@ static int route(struct chconn *c, const char *sql, bool *done, struct err *e)
 				if (!rc)
 					rc = run_all(c, buf_cstr(&b), b.len, e);
 				if (!rc)
-					rc = create_distributed(c, false, ts, tt, e);
+					rc = create_distributed(c, false, ts, tt, NULL, e);
 				buf_free(&b);
 			}
 		}
@@ -1607,7 +1636,7 @@ static int stage_sharded(struct chapp *ap, struct err *e)
 		rc = run_all(c, buf_cstr(&b), at, e);
 	}
 	if (!rc)
-		rc = create_distributed(c, false, ap->schema, ap->stage_name, e);
+		rc = create_distributed(c, false, ap->schema, ap->stage_name, NULL, e);
 	buf_free(&b);
 	if (!rc) {
 		qrel(&b, ap->schema, ap->stage_name, NULL);
@@ -2153,6 +2182,13 @@ static void c_table_clause(const char *engine, const char *order_by, const char 
 		buf_puts(out, " SETTINGS allow_nullable_key = 1");
 }
 
+static void c_sharding_clause(const char *key, struct buf *out)
+{
+	if (strstr(key, "*/"))
+		return; /* cannot travel in a comment; the profile's key applies */
+	buf_printf(out, " " SHARD_KEY_OPEN "%s" SHARD_KEY_CLOSE, key);
+}
+
 const struct wh_adapter wh_clickhouse_adapter = {
 	.name = "clickhouse",
 	.caps = WH_CAP_BULK_APPEND,
@@ -2205,6 +2241,7 @@ const struct wh_adapter wh_clickhouse_adapter = {
 		.hash = c_hash,
 		.safe_cast = c_safe_cast,
 		.table_clause = c_table_clause,
+		.sharding_clause = c_sharding_clause,
 		.relation_class = "ClickHouseRelation",
 		.column_class = "ClickHouseColumn",
 		.no_subquery_alias = true,

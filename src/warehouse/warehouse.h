@@ -296,6 +296,10 @@ void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char
  * nothing for engines that have no such clause. */
 void wh_sql_table_clause(const struct wh_adapter *ad, const char *engine, const char *order_by,
 			 const char *partition_by, struct buf *out);
+/* After wh_sql_table_clause: the model's sharding key for engines that
+ * shard tables (ClickHouse with `cluster:`); nothing when key is NULL or
+ * the engine does not shard. */
+void wh_sql_sharding_clause(const struct wh_adapter *ad, const char *key, struct buf *out);
 /* The status of a finished statement as dbt prints it per adapter after
  * "OK created ..." (adapter_response._message): code is "SELECT",
  * "INSERT", "CREATE VIEW", ... and rows the rows affected (-1 unknown).

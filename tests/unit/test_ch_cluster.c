@@ -118,6 +118,21 @@ TEST(ch_cluster_ddl_routing)
 	free(b);
 	CHECK_SHARD(2, "SELECT count(), sum(n) FROM ut_cl.t", "1000\t499500");
 
+	/* a model's sharding_key (as transform/ writes it: table clause, then
+	 * the sharding clause) is the Distributed table's key */
+	struct buf k = BUF_INIT;
+	buf_puts(&k, "create table \"ut_cl\".\"k\"");
+	wh_sql_table_clause(wh_adapter_for("clickhouse"), NULL, NULL, NULL, &k);
+	wh_sql_sharding_clause(wh_adapter_for("clickhouse"), "intHash64(assumeNotNull(n))", &k);
+	buf_puts(&k, " as (\nselect toNullable(number) as n from system.numbers limit 10\n)");
+	CHECK_OK(wh_exec(c, buf_cstr(&k), &e), &e);
+	buf_free(&k);
+	CHECK_SHARD(2, "SELECT engine_full LIKE '%intHash64(assumeNotNull(n))%' FROM system.tables "
+		       "WHERE database = 'ut_cl' AND name = 'k'",
+		    "1");
+	CHECK_SHARD(1, "SELECT count() FROM ut_cl.k", "10");
+	CHECK_OK(wh_exec(c, "DROP TABLE ut_cl.k", &e), &e);
+
 	/* CREATE TABLE ... AS other: shaped like other's local tables */
 	CHECK_OK(wh_exec(c, "CREATE TABLE ut_cl.t2 AS ut_cl.t", &e), &e);
 	CHECK_SHARD(2, ENGINE_OF("t2"), "Distributed");
