@@ -284,6 +284,7 @@ static int c_open(const struct target *t, struct wh_db **out, struct err *e)
 		 * knows. */
 		struct ch_conn_opts bare = d->o;
 		bare.settings = NULL;
+		bare.database = NULL; /* the schema may not exist yet */
 		struct buf v = BUF_INIT;
 		if (!(rc = open_transport(d, &bare, &d->t, e)))
 			rc = ask(d->t, "SELECT version() FORMAT TabSeparated", &v, e);
@@ -1046,6 +1047,41 @@ static int route(struct chconn *c, const char *sql, bool *done, struct err *e)
 		free(ts);
 		free(tt);
 		buf_free(&to);
+	} else if ((r = starts_kw(sql, "exchange tables"))) {
+		/* the local tables trade places; each Distributed table keeps
+		 * naming <its name>_local, so it reads the other's rows now */
+		struct buf other = BUF_INIT;
+		const char *rest = take_name(r, &name);
+		const char *a2 = starts_kw(rest, "and");
+		if (a2)
+			take_name(a2, &other);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		char *os = NULL, *ot = NULL;
+		if (a2)
+			split_rel(d, buf_cstr(&other), &os, &ot);
+		bool local = false;
+		char *lt = xasprintf("%s%s", table, LOCAL_SUFFIX);
+		if (sharded(d, schema) && os)
+			rc = rel_exists(c, schema, lt, &local, e);
+		free(lt);
+		if (rc) {
+			; /* the question failed */
+		} else if (!sharded(d, schema) || !os) {
+			*done = false;
+		} else if (!local) {
+			rc = run_all(c, sql, strlen(sql), e); /* not sharded tables */
+		} else {
+			struct buf b = BUF_INIT;
+			buf_puts(&b, "EXCHANGE TABLES ");
+			qrel(&b, schema, table, LOCAL_SUFFIX);
+			buf_puts(&b, " AND ");
+			qrel(&b, os, ot, LOCAL_SUFFIX);
+			rc = run_all(c, buf_cstr(&b), b.len, e);
+			buf_free(&b);
+		}
+		free(os);
+		free(ot);
+		buf_free(&other);
 	} else if ((r = starts_kw(sql, "truncate table")) || (r = starts_kw(sql, "alter table"))) {
 		bool trunc = starts_kw(sql, "truncate table") != NULL;
 		if ((r2 = starts_kw(r, "if exists")))
