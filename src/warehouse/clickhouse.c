@@ -62,7 +62,6 @@ static const char *const CH_SETTINGS[] = {
  * loads (ingot load), which is all it is opened for. */
 static const char *const CH_OLD_SETTINGS[] = {
 	"join_use_nulls=1",
-	"date_time_input_format=best_effort",
 	NULL,
 };
 
@@ -1880,8 +1879,15 @@ static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, st
 				break;
 			case WH_TIMESTAMP:
 			case WH_DATETIME:
-				buf_add(&ap->rows, tmp, ts_format(((int64_t *)cb->data)[r], tmp));
+			{
+				/* a server before 22 stores seconds (DateTime) and reads
+				 * them fastest without a fraction */
+				int64_t ts = ((int64_t *)cb->data)[r];
+				size_t tl = ap->c->d->old ? ts_format(ts - ((ts % 1000000 + 1000000) % 1000000), tmp)
+							  : ts_format(ts, tmp);
+				buf_add(&ap->rows, tmp, ap->c->d->old && tl > 19 ? 19 : tl);
 				break;
+			}
 			case WH_TEXT:
 			case WH_OTHER: {
 				const struct wh_str *s = &((struct wh_str *)cb->data)[r];
