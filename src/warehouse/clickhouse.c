@@ -1633,9 +1633,42 @@ struct chapp {
 	char *schema, *table, *stage_name; /* unquoted */
 	size_t chunks;
 	bool own; /* a table of ingot's own (_ingot) */
+	bool rowbinary; /* rows as RowBinary (the table's types are ingot's), else TSV */
 };
 
 static int c_append_close(struct wh_appender *wap, bool ok, struct err *e);
+static int c_list_columns(struct wh_conn *c, const char *schema, const char *rel,
+			  struct arena *a, struct wh_column_info **cols, size_t *n, struct err *e);
+static void c_type_sql_db(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
+
+/* RowBinary when the table's columns are the ones ingot makes for the
+ * declared types (type_sql_db), of types whose binary form is plain
+ * (integers, floats, text, booleans, timestamps); else TabSeparated, which
+ * the server converts to whatever the table has (dates, decimals, a table
+ * made by someone else). */
+static bool rowbinary_fits(struct chconn *c, const char *schema, const char *table,
+			   const struct wh_coldef *defs, size_t ncols)
+{
+	struct arena *a = arena_new(0);
+	struct wh_column_info *cols = NULL;
+	size_t n = 0;
+	struct err e = ERR_INIT;
+	bool ok = !c_list_columns(&c->base, schema, table, a, &cols, &n, &e) && n == ncols && n;
+	struct buf want = BUF_INIT;
+	for (size_t i = 0; ok && i < n; i++) {
+		enum wh_type t = defs[i].type.type;
+		ok = t == WH_BOOL || t == WH_INT64 || t == WH_DOUBLE || t == WH_TEXT ||
+		     t == WH_TIMESTAMP || t == WH_DATETIME;
+		buf_reset(&want);
+		c_type_sql_db(&c->d->base, &defs[i].type, &want);
+		ok = ok && !strcmp(cols[i].name, defs[i].name) &&
+		     !strcmp(cols[i].data_type, buf_cstr(&want));
+	}
+	buf_free(&want);
+	err_clear(&e);
+	arena_free(a);
+	return ok;
+}
 
 /* Tests only: rows per INSERT (bytes), and a shell command run after
  * the N-th INSERT of a sharded load ("N:command"), so a test can stop a
@@ -1762,7 +1795,8 @@ static int app_flush_to(struct chapp *ap, const char *rel, struct err *e)
 {
 	if (!ap->rows.len)
 		return 0;
-	char *sql = xasprintf("INSERT INTO %s %s FORMAT TabSeparated", rel, ap->collist);
+	char *sql = xasprintf("INSERT INTO %s %s FORMAT %s", rel, ap->collist,
+			      ap->rowbinary ? "RowBinary" : "TabSeparated");
 	int rc = run(ap->c, sql, send_body, &ap->rows, NULL, e);
 	free(sql);
 	buf_reset(&ap->rows);
@@ -1800,6 +1834,7 @@ static int c_append_open(struct wh_conn *wc, const char *schema, const char *tab
 	for (size_t i = 0; i < ncols; i++)
 		ap->types[i] = cols[i].type;
 	ap->own = schema && !strcmp(schema, "_ingot");
+	ap->rowbinary = rowbinary_fits(c, schema, table, cols, ncols);
 	if (c->d->nshards && sharded(c->d, schema)) {
 		ap->schema = xstrdup(schema);
 		ap->table = xstrdup(table);
@@ -1841,12 +1876,74 @@ static int app_spill(struct chapp *ap, struct err *e)
 	return app_flush_to(ap, ap->stage, e);
 }
 
+static void put_varint(struct buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		buf_putc(b, (char)(v | 0x80));
+		v >>= 7;
+	}
+	buf_putc(b, (char)v);
+}
+
+/* Rows as RowBinary: every column Nullable (a 0/1 byte first), then the
+ * value little-endian as the server stores it (rowbinary_fits chose the
+ * types). */
+static int append_rowbinary(struct chapp *ap, const struct wh_batch *bt, struct err *e)
+{
+	bool old = ap->c->d->old;
+	for (size_t r = 0; r < bt->nrows; r++) {
+		for (size_t k = 0; k < bt->ncols; k++) {
+			const struct wh_colbuf *cb = &bt->cols[k];
+			if ((cb->valid && !cb->valid[r]) || cb->type.type == WH_NULL) {
+				buf_putc(&ap->rows, 1);
+				continue;
+			}
+			buf_putc(&ap->rows, 0);
+			switch (cb->type.type) {
+			case WH_BOOL: buf_putc(&ap->rows, ((bool *)cb->data)[r] ? 1 : 0); break;
+			case WH_INT64: buf_add(&ap->rows, &((int64_t *)cb->data)[r], 8); break;
+			case WH_DOUBLE: buf_add(&ap->rows, &((double *)cb->data)[r], 8); break;
+			case WH_TIMESTAMP:
+			case WH_DATETIME: {
+				int64_t us = ((int64_t *)cb->data)[r];
+				if (!old) { /* DateTime64(6) */
+					buf_add(&ap->rows, &us, 8);
+					break;
+				}
+				/* DateTime: UInt32 seconds */
+				int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+				if (sec < 0 || sec > (int64_t)UINT32_MAX)
+					return err_set(e, ING_EINVAL,
+						       "a timestamp before 1970 or after 2106 cannot be "
+						       "stored by ClickHouse before 22 (DateTime); "
+						       "upgrade the server");
+				uint32_t u = (uint32_t)sec;
+				buf_add(&ap->rows, &u, 4);
+				break;
+			}
+			default: { /* WH_TEXT, WH_OTHER: String */
+				const struct wh_str *sv = &((struct wh_str *)cb->data)[r];
+				put_varint(&ap->rows, sv->n);
+				buf_add(&ap->rows, sv->p, sv->n);
+				break;
+			}
+			}
+		}
+		int rc = ap->rows.len < chunk_bytes() ? 0 : app_spill(ap, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, struct err *e)
 {
 	struct chapp *ap = (struct chapp *)wap;
 	if (bt->ncols != ap->ncols)
 		return err_set(e, ING_EINVAL, "append: batch has %zu columns, the table %zu",
 			       bt->ncols, ap->ncols);
+	if (ap->rowbinary)
+		return append_rowbinary(ap, bt, e);
 	char tmp[64];
 	for (size_t r = 0; r < bt->nrows; r++) {
 		for (size_t k = 0; k < bt->ncols; k++) {
@@ -1929,7 +2026,8 @@ static int c_append_close(struct wh_appender *wap, bool ok, struct err *e)
 			struct chconn *c = ap->c;
 			c->pend = xrealloc(c->pend, (c->npend + 1) * sizeof(*c->pend));
 			c->pend[c->npend].sql =
-				xasprintf("INSERT INTO %s %s FORMAT TabSeparated", ap->rel, ap->collist);
+				xasprintf("INSERT INTO %s %s FORMAT %s", ap->rel, ap->collist,
+					  ap->rowbinary ? "RowBinary" : "TabSeparated");
 			c->pend[c->npend++].rows = ap->rows;
 			ap->rows = (struct buf)BUF_INIT;
 		} else if (!ap->stage) {
