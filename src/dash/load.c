@@ -237,8 +237,6 @@ static void resolve_model(struct ld *l, struct dash_view *v)
 	for (size_t i = 0; i < v->nrelated; i++) {
 		struct dash_related *r = &v->related[i];
 		resolve_ref(l, v->name, r->model, ymap_get(r->at, "model"), &r->schema, &r->alias);
-		if (l->cat && !r->schema) /* its filters could not apply: the view answers nothing */
-			v->schema = v->alias = NULL;
 	}
 }
 
@@ -612,6 +610,9 @@ static void load_view(struct ld *l, const struct ynode *m)
 	vec_push(&l->s->views, v);
 	resolve_model(l, v);
 	check_warehouse(l, v);
+	for (size_t i = 0; l->cat && i < v->nrelated; i++)
+		if (!v->related[i].schema) /* its filters could not apply: the view answers nothing */
+			v->schema = v->alias = NULL;
 }
 
 /* ---------------------------------------------------------------- tiles */
