@@ -154,12 +154,12 @@ if (pages.some((p) => p.name === 'marketing')) {
   await check('Marketing: category, department and brand filters; a category narrows the sessions', async () => {
     const mk = pages.find((p) => p.name === 'marketing');
     const page = await newPage();
-    await page.goto(`${BASE}/d/${BOARD}/marketing`);
+    await page.goto(`${BASE}/d/${BOARD}/marketing?range=all`);
     await settle(page);
     for (const f of ['category', 'department', 'brand']) assert(await page.isVisible(`.ms[data-filter="${f}"]`), `the ${f} filter`);
     const kt = mk.tiles.find((t) => t.type === 'kpi').name;
     const all = Number(await kpi(page, kt));
-    await page.goto(`${BASE}/d/${BOARD}/marketing?f.category=Jeans`);
+    await page.goto(`${BASE}/d/${BOARD}/marketing?range=all&f.category=Jeans`);
     await settle(page);
     const jeans = Number(await kpi(page, kt));
     const want = (await api(`/api/v1/dashboards/${BOARD}/tiles/${kt}?range=all&f.category=Jeans`)).rows[0][0];
