@@ -179,7 +179,8 @@ static const char *label_of(struct ld *l, const char *name)
 
 static const char *const view_keys[] = {"name", "model", "time", "label", "grain", "pre_aggregated",
 					"dimensions", "measures", "description", "related", NULL};
-static const char *const related_keys[] = {"model", "on", "related_on", "dimensions", "description", NULL};
+static const char *const related_keys[] = {"model", "on", "related_on", "dimensions", "description",
+					   NULL};
 static const char *const dim_keys[] = {"name", "expr", "label", "description", NULL};
 static const char *const measure_keys[] = {"name", "expr", "label", "format", "description", NULL};
 static const char *const formats[] = {"currency", "percent", "integer", "number", "compact", NULL};
@@ -473,7 +474,8 @@ static bool non_additive(const char *expr)
 }
 
 /* One dimension of view v (rel: of that related model, else NULL). */
-static void add_dim(struct ld *l, struct dash_view *v, const struct ynode *d, const struct dash_related *rel)
+static void add_dim(struct ld *l, struct dash_view *v, const struct ynode *d,
+		    const struct dash_related *rel)
 {
 	struct dash_dim dd = {.at = d, .rel = rel};
 	if (d->type == Y_SCALAR) { /* the short form: a column name */
@@ -530,7 +532,8 @@ static void load_view(struct ld *l, const struct ynode *m)
 	const struct ynode *rs = seq_of(l, m, "related");
 	size_t ndim = ds ? ds->n : 0;
 	for (size_t i = 0; rs && i < rs->n; i++) {
-		const struct ynode *rd = rs->items[i]->type == Y_MAP ? ymap_get(rs->items[i], "dimensions") : NULL;
+		const struct ynode *ri = rs->items[i];
+		const struct ynode *rd = ri->type == Y_MAP ? ymap_get(ri, "dimensions") : NULL;
 		if (rd && rd->type == Y_SEQ)
 			ndim += rd->n;
 	}
@@ -556,8 +559,9 @@ static void load_view(struct ld *l, const struct ynode *m)
 			rr->related_key = rr->key;
 		const struct ynode *rd = seq_of(l, r, "dimensions");
 		if (!rd)
-			diag(l, r, false, "%s '%s': missing required key 'dimensions' (the columns it filters by)",
-			     what, rr->model ? rr->model : "");
+			diag(l, r, false,
+			     "%s '%s': missing required key 'dimensions' (the columns it filters by)", what,
+			     rr->model ? rr->model : "");
 		if (!rr->model || !rr->key || !rd)
 			continue;
 		if (!valid_name(rr->key) || !valid_name(rr->related_key)) {
