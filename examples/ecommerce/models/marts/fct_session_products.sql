@@ -11,31 +11,22 @@
 -- brand: the bridge that lets the dashboards filter sessions by product
 -- attributes ("sessions that viewed a product of that category"; views.yml,
 -- `related:` of the sessions view). viewed_at is the session's first view of it.
--- Incremental: each run rebuilds, from all their events, the sessions with an
--- event since the newest view already built (less the lookback), and replaces
--- those sessions' rows (delete+insert by session_id), so the result equals a
--- full rebuild while a daily run reads only the recent sessions' events.
+-- Incremental: the rows depend on product events only; a run replaces the
+-- sessions with a product view since the newest one already built (less the
+-- lookback), each recomputed from all its product views (delete+insert by
+-- session_id), so the result equals a full rebuild. stg_events is read once.
 
-with recent as (
-    select session_id, event_at, event_type, uri
+with views as (
+    select session_id, uri, min(event_at) as viewed_at, max(event_at) as last_viewed_at
     from {{ ref('stg_events') }}
-    where session_id is not null
-{% if is_incremental() %}
-      and session_id in (
-          select session_id from {{ ref('stg_events') }}
-          where event_at >= (
-              select max(viewed_at) - interval '{{ var("incremental_lookback_days") }} days'
-              from {{ this }}
-          )
-      )
-{% endif %}
+    where event_type = 'product' and session_id is not null
+    group by session_id, uri
 ),
 
-views as (
-    select session_id, uri, min(event_at) as viewed_at
-    from recent
-    where event_type = 'product'
-    group by session_id, uri
+marked as (
+    select session_id, uri, viewed_at,
+           max(last_viewed_at) over (partition by session_id) as session_last_view
+    from views
 )
 
 select
@@ -45,5 +36,11 @@ select
     p.category,
     p.department,
     p.brand
-from views v
+from marked v
 join {{ ref('dim_products') }} p on v.uri = concat('/product/', p.product_id)
+{% if is_incremental() %}
+where v.session_last_view >= (
+    select max(viewed_at) - interval '{{ var("incremental_lookback_days") }} days'
+    from {{ this }}
+)
+{% endif %}
