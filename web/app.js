@@ -258,30 +258,19 @@
 
   /* ------------------------------------------------------------ layout */
 
-  var root, headerEl, tabsEl, barEl, chipsEl, bannerEl, gridEl, userEl;
+  var root, topEl, subEl, headerEl, tabsEl, barEl, chipsEl, bannerEl, gridEl;
 
+  /* The shared navigation bar (web/nav.js), then the dashboard's second
+   * level (board, page tabs), shown on dashboard pages only. */
   function shell() {
     root = clear(document.getElementById('app'));
-    var top = el('header', 'topbar');
-    var brand = el('a', 'brand');
-    brand.href = '/';
-    var logo = el('img', 'logo');
-    logo.src = '/assets/favicon.svg';
-    logo.alt = '';
-    brand.appendChild(logo);
-    brand.appendChild(el('span', '', 'ingot'));
-    top.appendChild(brand);
-    headerEl = el('div', 'boards');
-    top.appendChild(headerEl);
-    tabsEl = el('nav', 'tabs');
-    tabsEl.setAttribute('aria-label', 'Pages');
-    top.appendChild(tabsEl);
-    var pipes = el('a', 'tab nav-pipelines', 'Pipelines'); /* the pipelines pages (pipelines.js) */
-    pipes.href = '/pipelines';
-    top.appendChild(pipes);
-    userEl = el('div', 'user');
-    top.appendChild(userEl);
-    root.appendChild(top);
+    topEl = navBar();
+    root.appendChild(topEl);
+    var sub = window.IngotNav.subbar('Pages');
+    subEl = sub.bar;
+    headerEl = sub.lead;
+    tabsEl = sub.tabs;
+    root.appendChild(subEl);
     bannerEl = el('div', 'banners');
     root.appendChild(bannerEl);
     barEl = el('div', 'filterbar');
@@ -290,21 +279,11 @@
     root.appendChild(chipsEl);
     gridEl = el('main', 'grid');
     root.appendChild(gridEl);
-    renderUser();
   }
 
-  function renderUser() {
-    if (!userEl) return;
-    clear(userEl);
-    if (S.me && S.me.auth && S.me.user) {
-      userEl.appendChild(el('span', 'muted', S.me.user + (S.me.role ? ' · ' + S.me.role : '')));
-      var b = el('button', 'btn btn-ghost', 'Sign out');
-      on(b, 'click', function () {
-        postJson(API + '/logout', {}).then(start, function (e) { showBanner('error', 'Sign out failed: ' + e.message); });
-      });
-      userEl.appendChild(b);
-    }
-  }
+  /* app.js shows every section but the pipelines pages (pipelines.js). */
+  function owns(path) { return !(window.IngotPipelines && window.IngotPipelines.handles(path)); }
+  function navBar() { return window.IngotNav.bar({ me: S.me, go: navTo, owns: owns }); }
 
   function showBanner(kind, text, details) {
     var b = el('div', 'banner banner-' + kind);
@@ -341,6 +320,10 @@
   }
 
   function renderNav() {
+    var fresh = navBar(); /* the section highlighted may have changed */
+    topEl.replaceWith(fresh);
+    topEl = fresh;
+    subEl.classList.toggle('hidden', !!dataPage() || !S.spec);
     clear(headerEl);
     var boards = (S.list && S.list.dashboards) || [];
     if (boards.length > 1) {
@@ -377,30 +360,12 @@
       });
       tabsEl.appendChild(a);
     });
-    dataTabs();
   }
 
-  /* The data pages (web/data.js): Loads, Quality, Catalog, as tabs after
-   * the dashboard's pages; their URLs are /loads..., /quality, /catalog... */
+  /* The data pages (web/data.js): Loads, Quality, Catalog, sections of the
+   * navigation bar; their URLs are /loads..., /quality, /catalog... */
   function dataPage() { return window.IngotData && window.IngotData.match(location.pathname); }
   function navTo(url) { history.pushState(null, '', url); closePop(); route(); }
-  function dataTabs() {
-    var tabs = [['/loads', 'Loads'], ['/quality', 'Quality'], ['/catalog', 'Catalog']];
-    if (!S.spec || !S.spec.pages) tabs.unshift(['/', 'Dashboards']);
-    tabs.forEach(function (t) {
-      var here = t[0] !== '/' && (location.pathname === t[0] || location.pathname.indexOf(t[0] + '/') === 0);
-      var a = el('a', 'tab tab-data' + (here ? ' active' : ''), t[1]);
-      a.href = t[0];
-      if (here) a.setAttribute('aria-current', 'page');
-      on(a, 'click', function (ev) {
-        if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
-        ev.preventDefault();
-        navTo(t[0]);
-      });
-      tabsEl.appendChild(a);
-    });
-  }
-
   function resetView() {
     S.filters = {}; S.src = {}; S.grain = {}; S.sort = {}; S.offset = {};
     S.range = null; S.from = null; S.to = null; S.compare = false; S.rangeExplicit = false; S.globalGrain = null;
@@ -1474,6 +1439,7 @@
     }
     var boards = (S.list && S.list.dashboards) || [];
     if (!boards.length) {
+      renderNav();
       clear(gridEl).appendChild(el('div', 'empty-page', 'No dashboards yet: add dashboards/*.yml to the project.'));
       if (S.list) specBanners(S.list);
       return Promise.resolve();
@@ -1531,6 +1497,7 @@
 
   function loginForm(msg) {
     root = clear(document.getElementById('app'));
+    root.appendChild(window.IngotNav.bar({ signin: true }));
     var box = el('form', 'login card');
     box.appendChild(el('h1', '', 'Sign in'));
     box.appendChild(el('p', 'muted', 'This ingot server needs an account to show its dashboards.'));

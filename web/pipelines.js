@@ -69,7 +69,6 @@
     return Math.floor(s / 3600) + 'h' + Math.round((s % 3600) / 60) + 'm';
   }
   function canAct() { return !me || !me.auth || me.role === 'operator' || me.role === 'admin'; }
-  function isAdmin() { return !me || !me.auth || me.role === 'admin'; }
 
   var bannerEl;
   function banner(kind, msg) {
@@ -93,38 +92,9 @@
   var main;
   function shell(title) {
     root = clear(document.getElementById('app'));
-    var top = el('header', 'topbar');
-    var brand = el('a', 'brand');
-    brand.href = '/';
-    var logo = el('img', 'logo');
-    logo.src = '/assets/favicon.svg';
-    logo.alt = '';
-    brand.appendChild(logo);
-    brand.appendChild(el('span', '', 'ingot'));
-    top.appendChild(brand);
-    var nav = el('nav', 'tabs');
-    var d = el('a', 'tab', 'Dashboards');
-    d.href = '/';
-    var p = el('a', 'tab active', 'Pipelines');
-    p.href = '/pipelines';
-    p.setAttribute('aria-current', 'page');
-    nav.appendChild(d);
-    nav.appendChild(p);
-    if (isAdmin()) {
-      var au = link(el('a', 'tab', 'Audit log'), '/audit');
-      au.id = 'pl-nav-audit';
-      if (location.pathname === '/audit') {
-        p.className = 'tab';
-        p.removeAttribute('aria-current');
-        au.className = 'tab active';
-        au.setAttribute('aria-current', 'page');
-      }
-      nav.appendChild(au);
-    }
-    top.appendChild(nav);
-    var u = el('div', 'user');
-    if (me && me.auth && me.user) u.appendChild(el('span', 'muted', me.user + ' · ' + me.role));
-    top.appendChild(u);
+    /* the shared navigation bar (web/nav.js); the pipelines pages and
+     * the audit log are this script's, the others app.js's */
+    var top = window.IngotNav.bar({ me: me, go: go, owns: handles });
     root.appendChild(top);
     bannerEl = el('div', 'banners');
     root.appendChild(bannerEl);
@@ -151,6 +121,7 @@
     events.addEventListener('reset', function () { refreshSoon(); });
   }
 
+  function handles(path) { return path === '/pipelines' || path.indexOf('/pipelines/') === 0 || path === '/audit'; }
   function go(url) {
     history.pushState(null, '', url);
     route();
@@ -752,7 +723,7 @@
   }
 
   window.IngotPipelines = {
-    handles: function (path) { return path === '/pipelines' || path.indexOf('/pipelines/') === 0 || path === '/audit'; },
+    handles: handles,
     start: function (m) {
       me = m;
       csrf = (m && m.csrf) || '';

@@ -594,11 +594,18 @@ static void cache_key(struct dash_ctx *d, const char *dashboard, const char *til
 	unsigned gen = d->gen;
 	pthread_mutex_unlock(&d->mu);
 	buf_printf(&k, "%s%c%s%c%s%cgen=%u", dashboard, 0, tile, 0, buf_cstr(&r->norm), 0, gen);
-	for (size_t i = 0; i < nv; i++)
-		if (views[i])
-			buf_printf(&k, " %s.%s=%llu", views[i]->schema ? views[i]->schema : "",
-				   views[i]->alias ? views[i]->alias : "",
-				   (unsigned long long)relver_get(views[i]->schema, views[i]->alias));
+	for (size_t i = 0; i < nv; i++) {
+		if (!views[i])
+			continue;
+		buf_printf(&k, " %s.%s=%llu", views[i]->schema ? views[i]->schema : "",
+			   views[i]->alias ? views[i]->alias : "",
+			   (unsigned long long)relver_get(views[i]->schema, views[i]->alias));
+		for (size_t j = 0; j < views[i]->nrelated; j++) { /* filters read these too */
+			const struct dash_related *rl = &views[i]->related[j];
+			buf_printf(&k, " %s.%s=%llu", rl->schema ? rl->schema : "", rl->alias ? rl->alias : "",
+				   (unsigned long long)relver_get(rl->schema, rl->alias));
+		}
+	}
 	digest_sha256_hex(k.data, k.len, hex);
 	buf_free(&k);
 }

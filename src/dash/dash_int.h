@@ -11,9 +11,22 @@
 #include "core/vec.h"
 #include "dash/dash.h"
 
+/* A related model of a view (`related:`): its dimensions filter the view
+ * through a semi-join on a key, `key in (select key from R' where ...)`,
+ * so a view row counts once however many related rows match; they never
+ * group a tile (that would multiply the view's rows). */
+struct dash_related {
+	const char *model;
+	const char *key;         /* the view's column */
+	const char *related_key; /* the related model's column (default: key) */
+	const char *schema, *alias; /* resolved from the project's nodes */
+	const struct ynode *at;
+};
+
 struct dash_dim {
 	const char *name, *label;
 	const char *expr; /* NULL: the column of that name */
+	const struct dash_related *rel; /* NULL: a column of the view's model */
 	const struct ynode *at;
 };
 
@@ -29,6 +42,8 @@ struct dash_view {
 	size_t ndims;
 	struct dash_measure *measures;
 	size_t nmeasures;
+	struct dash_related *related;
+	size_t nrelated;
 	/* the model's relation (resolved from the project's nodes) */
 	const char *schema, *alias;
 	const struct ynode *at;

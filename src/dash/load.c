@@ -178,7 +178,9 @@ static const char *label_of(struct ld *l, const char *name)
 /* ---------------------------------------------------------------- views */
 
 static const char *const view_keys[] = {"name", "model", "time", "label", "grain", "pre_aggregated",
-					"dimensions", "measures", "description", NULL};
+					"dimensions", "measures", "description", "related", NULL};
+static const char *const related_keys[] = {"model", "on", "related_on", "dimensions", "description",
+					   NULL};
 static const char *const dim_keys[] = {"name", "expr", "label", "description", NULL};
 static const char *const measure_keys[] = {"name", "expr", "label", "format", "description", NULL};
 static const char *const formats[] = {"currency", "percent", "integer", "number", "compact", NULL};
@@ -199,9 +201,12 @@ static size_t list_len(const char *const *list)
 	return n;
 }
 
-static void resolve_model(struct ld *l, struct dash_view *v)
+/* The relation of ref name `model` (for view `vname`; at: its model: key)
+ * into schema and alias; a diagnostic when there is none. */
+static void resolve_ref(struct ld *l, const char *vname, const char *model, const struct ynode *at,
+			const char **schema, const char **alias)
 {
-	if (!l->cat || !v->model)
+	if (!l->cat || !model)
 		return;
 	const struct cat_node *best = NULL;
 	VEC(const char *) names = VEC_INIT;
@@ -210,22 +215,30 @@ static void resolve_model(struct ld *l, struct dash_view *v)
 		if (n->type != CAT_MODEL && n->type != CAT_SEED && n->type != CAT_SNAPSHOT)
 			continue;
 		vec_push(&names, n->name);
-		if (!strcmp(n->name, v->model) && (!best || n->type == CAT_MODEL))
+		if (!strcmp(n->name, model) && (!best || n->type == CAT_MODEL))
 			best = n;
 	}
-	const struct ynode *at = ymap_get(v->at, "model");
 	if (!best)
-		diag(l, at, false, "view '%s': unknown model '%s'%s", v->name, v->model,
-		     suggest(l->a, v->model, names.items, names.len));
+		diag(l, at, false, "view '%s': unknown model '%s'%s", vname, model,
+		     suggest(l->a, model, names.items, names.len));
 	else if (!best->schema || !best->alias ||
 		 (best->materialized && !strcmp(best->materialized, "ephemeral")))
 		diag(l, at, false, "view '%s': model '%s' is ephemeral: it has no relation to query",
-		     v->name, v->model);
+		     vname, model);
 	else {
-		v->schema = arena_strdup(l->a, best->schema);
-		v->alias = arena_strdup(l->a, best->alias);
+		*schema = arena_strdup(l->a, best->schema);
+		*alias = arena_strdup(l->a, best->alias);
 	}
 	vec_free(&names);
+}
+
+static void resolve_model(struct ld *l, struct dash_view *v)
+{
+	resolve_ref(l, v->name, v->model, ymap_get(v->at, "model"), &v->schema, &v->alias);
+	for (size_t i = 0; i < v->nrelated; i++) {
+		struct dash_related *r = &v->related[i];
+		resolve_ref(l, v->name, r->model, ymap_get(r->at, "model"), &r->schema, &r->alias);
+	}
 }
 
 static void add_expr(struct ld *l, const struct dash_view *v, struct buf *sql, const char *expr)
@@ -294,6 +307,70 @@ static bool has_col(const char **cn, size_t nc, const char *name)
 	return false;
 }
 
+/* Check a related model of view v: its relation exists, the view has the
+ * key (cn: the view's columns) and the related model has its key, its
+ * dimensions' columns, and takes their expressions. */
+static void check_related(struct ld *l, const struct dash_view *v, const struct dash_related *r,
+			  const char **cn, size_t nc)
+{
+	if (!r->schema)
+		return;
+	const struct ynode *on = ymap_get(r->at, "on");
+	if (!has_col(cn, nc, r->key))
+		diag(l, on, false, "view '%s': model '%s' has no column '%s' (the key of related model '%s')%s",
+		     v->name, v->model, r->key, r->model, suggest(l->a, r->key, cn, nc));
+	struct wh_db *db = wh_conn_db(l->conn);
+	struct arena *a = arena_new(0);
+	struct wh_column_info *cols = NULL;
+	size_t rn = 0;
+	struct err e = ERR_INIT;
+	if (wh_list_columns(l->conn, r->schema, r->alias, a, &cols, &rn, &e) || rn == 0) {
+		diag(l, ymap_get(r->at, "model"), true,
+		     "view '%s': the relation of related model '%s' (%s.%s) is not in the warehouse yet: "
+		     "its columns are not checked (build the model, then check again)",
+		     v->name, r->model, r->schema, r->alias);
+		err_clear(&e);
+		arena_free(a);
+		return;
+	}
+	const char **rc = arena_alloc(a, rn * sizeof(*rc));
+	for (size_t i = 0; i < rn; i++)
+		rc[i] = cols[i].name;
+	if (!has_col(rc, rn, r->related_key)) {
+		const struct ynode *ro = ymap_get(r->at, "related_on");
+		diag(l, ro ? ro : on, false, "view '%s': related model '%s' has no column '%s'%s", v->name,
+		     r->model, r->related_key, suggest(l->a, r->related_key, rc, rn));
+	}
+	struct buf rel = BUF_INIT, q = BUF_INIT;
+	wh_relation_sql(db, r->schema, r->alias, &rel);
+	for (size_t i = 0; i < v->ndims; i++) {
+		const struct dash_dim *d = &v->dims[i];
+		if (d->rel != r)
+			continue;
+		if (!d->expr) {
+			if (!has_col(rc, rn, d->name)) {
+				const struct ynode *at = d->at->type == Y_MAP ? ymap_get(d->at, "name") : d->at;
+				diag(l, at, false,
+				     "view '%s': related model '%s' has no column '%s'%s (or give the "
+				     "dimension an expr:)",
+				     v->name, r->model, d->name, suggest(l->a, d->name, rc, rn));
+			}
+			continue;
+		}
+		buf_reset(&q);
+		buf_printf(&q, "select (%s) from %s where false", d->expr, buf_cstr(&rel));
+		if (try_sql(l->conn, buf_cstr(&q), &e)) {
+			const struct ynode *en = ymap_get(d->at, "expr");
+			diag(l, en ? en : d->at, false, "view '%s': dimension '%s' (related model '%s'): %s",
+			     v->name, d->name, r->model, engine_msg(l->a, e.msg));
+			err_clear(&e);
+		}
+	}
+	buf_free(&rel);
+	buf_free(&q);
+	arena_free(a);
+}
+
 /* Check the view against its relation in the warehouse. */
 static void check_warehouse(struct ld *l, struct dash_view *v)
 {
@@ -325,7 +402,7 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 	bool cols_ok = true;
 	for (size_t i = 0; i < v->ndims; i++) {
 		const struct dash_dim *d = &v->dims[i];
-		if (!d->expr && !has_col(cn, nc, d->name)) {
+		if (!d->rel && !d->expr && !has_col(cn, nc, d->name)) {
 			cols_ok = false;
 			const struct ynode *at = d->at->type == Y_MAP ? ymap_get(d->at, "name") : d->at;
 			diag(l, at, false,
@@ -342,11 +419,13 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 		add_expr(l, v, &sql, buf_cstr(&q));
 	}
 	for (size_t i = 0; i < v->ndims; i++)
-		if (v->dims[i].expr)
+		if (v->dims[i].expr && !v->dims[i].rel)
 			add_expr(l, v, &sql, v->dims[i].expr);
 	for (size_t i = 0; i < v->nmeasures; i++)
 		add_expr(l, v, &sql, v->measures[i].expr);
 	(void)cols_ok;
+	for (size_t i = 0; i < v->nrelated; i++)
+		check_related(l, v, &v->related[i], cn, nc);
 	if (sql.len) {
 		buf_reset(&q);
 		buf_printf(&q, "select %s from %s where false", buf_cstr(&sql), buf_cstr(&rel));
@@ -355,6 +434,8 @@ static void check_warehouse(struct ld *l, struct dash_view *v)
 			for (size_t pass = 0; pass < 2; pass++) {
 				size_t n = pass ? v->nmeasures : v->ndims;
 				for (size_t i = 0; i < n; i++) {
+					if (!pass && v->dims[i].rel)
+						continue; /* checked against its own model */
 					const char *ex = pass ? v->measures[i].expr : v->dims[i].expr;
 					const struct ynode *at = pass ? v->measures[i].at : v->dims[i].at;
 					const char *nm = pass ? v->measures[i].name : v->dims[i].name;
@@ -392,6 +473,37 @@ static bool non_additive(const char *expr)
 	return r;
 }
 
+/* One dimension of view v (rel: of that related model, else NULL). */
+static void add_dim(struct ld *l, struct dash_view *v, const struct ynode *d,
+		    const struct dash_related *rel)
+{
+	struct dash_dim dd = {.at = d, .rel = rel};
+	if (d->type == Y_SCALAR) { /* the short form: a column name */
+		dd.name = arena_strndup(l->a, d->str, d->len);
+		if (!valid_name(dd.name)) {
+			diag(l, d, false, "dimension name '%s' must be lower case letters, digits and _",
+			     dd.name);
+			return;
+		}
+	} else if (d->type == Y_MAP) {
+		check_keys(l, d, "a dimension", dim_keys);
+		if (!(dd.name = item_name(l, d, "dimension")))
+			return;
+		dd.expr = get_str(l, d, "expr", false, "dimension");
+		dd.label = get_str(l, d, "label", false, "dimension");
+	} else {
+		diag(l, d, false, "a dimension must be a name or a mapping (name:, expr:, label:)");
+		return;
+	}
+	if (dash__view_dim(v, dd.name)) {
+		diag(l, d, false, "view '%s': duplicate dimension '%s'", v->name, dd.name);
+		return;
+	}
+	if (!dd.label)
+		dd.label = label_of(l, dd.name);
+	v->dims[v->ndims++] = dd;
+}
+
 static void load_view(struct ld *l, const struct ynode *m)
 {
 	if (m->type != Y_MAP) {
@@ -417,35 +529,50 @@ static void load_view(struct ld *l, const struct ynode *m)
 	if (pa && pa->type != Y_NULL && (pa->type != Y_SCALAR || yscalar_bool(pa, &v->pre_aggregated)))
 		diag(l, pa, false, "'pre_aggregated' must be true or false");
 	const struct ynode *ds = seq_of(l, m, "dimensions"), *ms = seq_of(l, m, "measures");
-	v->dims = arena_zalloc(l->a, (ds ? ds->n : 0) * sizeof(*v->dims) + 1);
+	const struct ynode *rs = seq_of(l, m, "related");
+	size_t ndim = ds ? ds->n : 0;
+	for (size_t i = 0; rs && i < rs->n; i++) {
+		const struct ynode *ri = rs->items[i];
+		const struct ynode *rd = ri->type == Y_MAP ? ymap_get(ri, "dimensions") : NULL;
+		if (rd && rd->type == Y_SEQ)
+			ndim += rd->n;
+	}
+	v->dims = arena_zalloc(l->a, ndim * sizeof(*v->dims) + 1);
+	v->related = arena_zalloc(l->a, (rs ? rs->n : 0) * sizeof(*v->related) + 1);
 	v->measures = arena_zalloc(l->a, (ms ? ms->n : 0) * sizeof(*v->measures) + 1);
-	for (size_t i = 0; ds && i < ds->n; i++) {
-		const struct ynode *d = ds->items[i];
-		struct dash_dim dd = {.at = d};
-		if (d->type == Y_SCALAR) { /* the short form: a column name */
-			dd.name = arena_strndup(l->a, d->str, d->len);
-			if (!valid_name(dd.name)) {
-				diag(l, d, false, "dimension name '%s' must be lower case letters, digits and _",
-				     dd.name);
-				continue;
-			}
-		} else if (d->type == Y_MAP) {
-			check_keys(l, d, "a dimension", dim_keys);
-			if (!(dd.name = item_name(l, d, "dimension")))
-				continue;
-			dd.expr = get_str(l, d, "expr", false, "dimension");
-			dd.label = get_str(l, d, "label", false, "dimension");
-		} else {
-			diag(l, d, false, "a dimension must be a name or a mapping (name:, expr:, label:)");
+	for (size_t i = 0; ds && i < ds->n; i++)
+		add_dim(l, v, ds->items[i], NULL);
+	for (size_t i = 0; rs && i < rs->n; i++) {
+		const struct ynode *r = rs->items[i];
+		if (r->type != Y_MAP) {
+			diag(l, r, false, "a related model must be a mapping (model:, on:, dimensions:)");
 			continue;
 		}
-		if (dash__view_dim(v, dd.name)) {
-			diag(l, d, false, "view '%s': duplicate dimension '%s'", name, dd.name);
+		check_keys(l, r, "a related model", related_keys);
+		struct dash_related *rr = &v->related[v->nrelated];
+		rr->at = r;
+		const char *what = arena_printf(l->a, "view '%s': related model", name);
+		rr->model = get_str(l, r, "model", true, what);
+		rr->key = get_str(l, r, "on", true, what);
+		rr->related_key = get_str(l, r, "related_on", false, what);
+		if (!rr->related_key)
+			rr->related_key = rr->key;
+		const struct ynode *rd = seq_of(l, r, "dimensions");
+		if (!rd)
+			diag(l, r, false,
+			     "%s '%s': missing required key 'dimensions' (the columns it filters by)", what,
+			     rr->model ? rr->model : "");
+		if (!rr->model || !rr->key || !rd)
+			continue;
+		if (!valid_name(rr->key) || !valid_name(rr->related_key)) {
+			diag(l, ymap_get(r, valid_name(rr->key) ? "related_on" : "on"), false,
+			     "%s '%s': a key must be a column name (lower case letters, digits and _)", what,
+			     rr->model);
 			continue;
 		}
-		if (!dd.label)
-			dd.label = label_of(l, dd.name);
-		v->dims[v->ndims++] = dd;
+		v->nrelated++;
+		for (size_t j = 0; j < rd->n; j++)
+			add_dim(l, v, rd->items[j], rr);
 	}
 	for (size_t i = 0; ms && i < ms->n; i++) {
 		const struct ynode *d = ms->items[i];
@@ -487,6 +614,9 @@ static void load_view(struct ld *l, const struct ynode *m)
 	vec_push(&l->s->views, v);
 	resolve_model(l, v);
 	check_warehouse(l, v);
+	for (size_t i = 0; l->cat && i < v->nrelated; i++)
+		if (!v->related[i].schema) /* its filters could not apply: the view answers nothing */
+			v->schema = v->alias = NULL;
 }
 
 /* ---------------------------------------------------------------- tiles */
@@ -531,6 +661,13 @@ static const struct dash_dim *want_dim(struct ld *l, const struct dash_view *v,
 			nm[i] = v->dims[i].name;
 		diag(l, at, false, "tile '%s': view '%s' has no dimension '%s'%s", tile, v->name, name,
 		     suggest(l->a, name, nm, v->ndims));
+	} else if (d->rel) {
+		diag(l, at, false,
+		     "tile '%s': dimension '%s' of view '%s' comes from related model '%s': it filters "
+		     "the view's rows but cannot group them (a row matches many related rows); give "
+		     "the tile a view over '%s' to group by it",
+		     tile, name, v->name, d->rel->model, d->rel->model);
+		return NULL;
 	}
 	return d;
 }

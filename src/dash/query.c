@@ -347,6 +347,14 @@ static bool where(struct qb *q, const struct dq_req *r, bool range, int32_t from
 		if (!d)
 			continue; /* the view lacks it: not for this tile */
 		buf_puts(&q->sql, kw);
+		if (d->rel) { /* a semi-join: the view's rows with a matching related row */
+			ident(q, d->rel->key);
+			buf_puts(&q->sql, " in (select ");
+			ident(q, d->rel->related_key);
+			buf_puts(&q->sql, " from ");
+			wh_relation_sql(q->db, d->rel->schema, d->rel->alias, &q->sql);
+			buf_puts(&q->sql, " where ");
+		}
 		buf_puts(&q->sql, "cast(");
 		dim_sql(q, d);
 		buf_printf(&q->sql, " as %s) in (", str);
@@ -355,7 +363,7 @@ static bool where(struct qb *q, const struct dq_req *r, bool range, int32_t from
 				buf_puts(&q->sql, ", ");
 			qb_param(q, wh_text(f->vals[j]));
 		}
-		buf_puts(&q->sql, ")");
+		buf_puts(&q->sql, d->rel ? "))" : ")");
 		kw = " and ";
 	}
 	return kw[1] == 'a';
@@ -1178,7 +1186,10 @@ int dq_filter_values(struct wh_conn *conn, const struct dash_view *v, const stru
 	buf_printf(&q.sql, "select v from (select distinct cast(");
 	dim_sql(&q, d);
 	buf_printf(&q.sql, " as %s) as v from ", str);
-	rel(&q);
+	if (d->rel) /* a related model's dimension: its values are there */
+		wh_relation_sql(q.db, d->rel->schema, d->rel->alias, &q.sql);
+	else
+		rel(&q);
 	buf_puts(&q.sql, ") as ingot_v where v is not null");
 	if (prefix && *prefix) {
 		/* a prefix match without LIKE's wildcards: compare the start */

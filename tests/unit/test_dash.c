@@ -70,7 +70,7 @@ static const char *views_yml =
 	"          - {name: rev, type: kpi, view: sales, measure: revenue}\n"
 	"          - {name: t, type: table, view: sales, dimensions: [category], measures: [revenue], sort: -revenue}\n";
 
-static struct platform *setup(const char *dir)
+static struct platform *setup_with(const char *dir, const char *yml)
 {
 	put(dir, "dbt_project.yml", "name: dsh\nprofile: dsh\nconfig-version: 2\n");
 	char *prof = xasprintf("dsh:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
@@ -78,7 +78,8 @@ static struct platform *setup(const char *dir)
 	put(dir, "profiles.yml", prof);
 	free(prof);
 	put(dir, "models/fct.sql", "select 1 as x\n");
-	put(dir, "dashboards/d.yml", views_yml);
+	put(dir, "models/bridge.sql", "select 1 as x\n");
+	put(dir, "dashboards/d.yml", yml);
 	struct platform_opts o = {.project_dir = dir, .profiles_dir = dir, .now = fake_clock,
 				  .require_project = true};
 	struct platform *pl = NULL;
@@ -97,10 +98,21 @@ static struct platform *setup(const char *dir)
 				 "(date '2026-01-02', 'B', 2, 7.0)) as v(day, category, order_id, amount)",
 				 &e),
 			 &e);
+		/* a related model: order 1 has two tags, order 2 one */
+		CHECK_OK(wh_exec(c,
+				 "create table main.bridge as select * from (values "
+				 "(1, 'x'), (1, 'y'), (2, 'x')) as v(order_id, tag)",
+				 &e),
+			 &e);
 		platform_conn_put(pl, c);
 	}
 	err_clear(&e);
 	return pl;
+}
+
+static struct platform *setup(const char *dir)
+{
+	return setup_with(dir, views_yml);
 }
 
 static bool has(const struct buf *b, const char *s)
@@ -210,6 +222,110 @@ TEST(dash_cache_hits_then_misses_after_data_change)
 	err_clear(&e);
 	CHECK_INT(dash_tile_json(d, "x", "rev", NULL, 0, &out, etag1, &e), ING_ENOTFOUND);
 	err_clear(&e);
+	buf_free(&out);
+	dash_ctx_close(d);
+	platform_close(pl);
+}
+
+/* A view's related: model filters it through a semi-join on the key: a row
+ * counts once however many related rows match; the value is bound; a
+ * related dimension cannot group a tile; a write to the related relation
+ * invalidates the view's tiles. */
+TEST(dash_related_model_filters_by_semi_join)
+{
+	const char *dir = test_tmpdir();
+	struct platform *pl = setup_with(dir,
+		"views:\n"
+		"  - name: sales\n"
+		"    model: fct\n"
+		"    time: day\n"
+		"    dimensions: [category]\n"
+		"    related:\n"
+		"      - model: bridge\n"
+		"        on: order_id\n"
+		"        dimensions:\n"
+		"          - tag\n"
+		"          - {name: tag_upper, expr: upper(tag)}\n"
+		"    measures:\n"
+		"      - {name: revenue, expr: sum(amount), format: currency}\n"
+		"  - name: bad\n"
+		"    model: fct\n"
+		"    related:\n"
+		"      - {model: bridg, on: order_id, dimensions: [tag]}\n"
+		"      - {model: bridge, on: order_ident, dimensions: [tagg]}\n"
+		"    measures:\n"
+		"      - {name: n, expr: count(*)}\n"
+		"dashboards:\n"
+		"  - name: d\n"
+		"    pages:\n"
+		"      - name: p\n"
+		"        filters: [date, category, tag, tag_upper]\n"
+		"        tiles:\n"
+		"          - {name: rev, type: kpi, view: sales, measure: revenue}\n"
+		"          - {name: by_tag, type: bar, view: sales, dimension: tag, measures: [revenue]}\n");
+	REQUIRE(pl);
+	struct dash_ctx *d = NULL;
+	struct err e = ERR_INIT;
+	CHECK_OK(dash_ctx_open(pl, &d, &e), &e);
+	REQUIRE(d);
+	struct dash_set *s = dash_ctx_set_acquire(d, &e);
+	REQUIRE(s);
+	size_t nd = 0;
+	const struct dash_diag *dg = dash_diags(s, &nd);
+	const char *want[] = {
+		"17:17: view 'bad': unknown model 'bridg' (did you mean 'bridge'?)",
+		"18:29: view 'bad': model 'fct' has no column 'order_ident' (the key of related model 'bridge')",
+		"18:29: view 'bad': related model 'bridge' has no column 'order_ident'",
+		"18:55: view 'bad': related model 'bridge' has no column 'tagg' (did you mean 'tag'?)",
+		"28:63: tile 'by_tag': dimension 'tag' of view 'sales' comes from related model 'bridge'",
+	};
+	size_t found = 0;
+	for (size_t w = 0; w < sizeof(want) / sizeof(*want); w++)
+		for (size_t i = 0; i < nd; i++) {
+			char *at = xasprintf("%d:%d: %s", dg[i].line, dg[i].col, dg[i].message);
+			if (!strncmp(at, want[w], strlen(want[w])))
+				found |= (size_t)1 << w;
+			free(at);
+		}
+	if (found != (1u << (sizeof(want) / sizeof(*want))) - 1)
+		for (size_t i = 0; i < nd; i++)
+			fprintf(stderr, "  diag %d:%d: %s\n", dg[i].line, dg[i].col, dg[i].message);
+	CHECK_INT((long long)found, (long long)((1u << (sizeof(want) / sizeof(*want))) - 1));
+	CHECK_INT((long long)dash_nerrors(s), 5);
+	dash_ctx_set_release(d, s);
+
+	struct buf out = BUF_INIT;
+	char etag1[72], etag2[72];
+	struct dash_param x[] = {{"f.tag", "x"}}, y[] = {{"f.tag", "y"}}, xy[] = {{"f.tag", "x"}, {"f.tag", "y"}};
+	struct dash_param up[] = {{"f.tag_upper", "Y"}, {"f.category", "A"}};
+	struct dash_param inj[] = {{"f.tag", "x') or (1=1"}};
+	CHECK_OK(dash_tile_json(d, "d", "rev", x, 1, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"rows\":[[22.0]]"));
+	CHECK(has(&out, "in (select \\\"order_id\\\" from"));
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", y, 1, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"rows\":[[10.0]]"));
+	buf_reset(&out); /* order 1 matches both tags: still counted once (a join would give 32) */
+	CHECK_OK(dash_tile_json(d, "d", "rev", xy, 2, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"rows\":[[22.0]]"));
+	buf_reset(&out); /* an expression of the related model, and a filter of the view's own */
+	CHECK_OK(dash_tile_json(d, "d", "rev", up, 2, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"rows\":[[10.0]]"));
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", inj, 1, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"rows\":[[null]]"));
+	/* the related relation's version is part of the cache key */
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", x, 1, &out, etag1, &e), &e);
+	CHECK(has(&out, "\"cached\":true"));
+	relver_bump("main", "bridge");
+	buf_reset(&out);
+	CHECK_OK(dash_tile_json(d, "d", "rev", x, 1, &out, etag2, &e), &e);
+	CHECK(has(&out, "\"cached\":false"));
+	/* the filter's values come from the related model */
+	buf_reset(&out);
+	CHECK_OK(dash_filter_values_json(d, "d", "tag", NULL, &out, &e), &e);
+	CHECK_STR(buf_cstr(&out), "{\"values\":[\"x\",\"y\"]}");
 	buf_free(&out);
 	dash_ctx_close(d);
 	platform_close(pl);

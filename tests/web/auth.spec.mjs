@@ -9,7 +9,7 @@
 // the pipeline `quick` (two shell tasks) and the scheduler runs.
 // INGOT_WEB_ARTIFACTS: where the screenshots go. Prints one line per check
 // and ends with "web: N passed, M failed".
-import { BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
+import { expectNav, SECTIONS, BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
 import path from 'node:path';
 const TOKEN = process.env.INGOT_WEB_TOKEN || '';
 if (!BASE || !TOKEN) { console.error('INGOT_WEB_URL and INGOT_WEB_TOKEN must be set'); process.exit(2); }
@@ -48,6 +48,9 @@ await check('without a session the pages ask for a login and the API is 401', as
   await page.goto(BASE + '/pipelines/quick');
   await page.waitForSelector('form.login');
   eq((await fetch(BASE + '/api/v1/pipelines')).status, 401, 'GET /api/v1/pipelines');
+  // the sign-in page has the same bar: the brand, no sections yet, "Not signed in"
+  await expectNav(page, null, [], 'sign-in');
+  eq(await page.textContent('header.topbar .user'), 'Not signed in', 'sign-in: the user area');
   await page.screenshot({ path: path.join(ART, 'auth-login.png'), fullPage: true });
   await ctx.close();
 });
@@ -56,7 +59,8 @@ await check('a viewer sees the pipelines without action buttons, and a POST is r
   const page = await loginAs('vera');
   assert((await page.textContent('header')).includes('vera · viewer'), 'the user and role are shown');
   eq(await page.$$('button[data-action="trigger"]').then((b) => b.length), 0, 'no Trigger on the list');
-  eq(await page.$$('#pl-nav-audit').then((b) => b.length), 0, 'no audit log link for a viewer');
+  await expectNav(page, 'Pipelines', SECTIONS.filter((x) => x !== 'Audit log'), 'a viewer: no audit log');
+  eq(await page.$$eval('header.topbar .user button', (b) => b.map((x) => x.textContent)), ['Sign out'], 'a viewer: Sign out');
   await page.click('#pl-list a[href="/pipelines/quick"]');
   await page.waitForSelector('#pl-graph g[data-task]');
   const acts = await page.$$eval('button[data-action]', (b) => b.map((x) => x.dataset.action));
@@ -87,7 +91,7 @@ await check('an operator triggers a run from the page and it ends success; CSRF 
   await page.click('button[data-action="mark_failed"]');
   await page.waitForSelector('#pl-run-state[data-state="failed"]', { timeout: 20000 });
   assert((await page.textContent('#pl-run-state')).includes('marked failed'), 'the run says it was marked');
-  eq(await page.$$('#pl-nav-audit').then((b) => b.length), 0, 'no audit log link for an operator');
+  await expectNav(page, 'Pipelines', SECTIONS.filter((x) => x !== 'Audit log'), 'an operator: no audit log');
   await page.screenshot({ path: path.join(ART, 'auth-operator.png'), fullPage: true });
   eq(page.problems, [], 'no page errors');
   await page.context().close();
@@ -95,8 +99,11 @@ await check('an operator triggers a run from the page and it ends success; CSRF 
 
 await check('an admin reads the audit log: the refused and the allowed actions (not the CSRF-less ones, refused before any action)', async () => {
   const page = await loginAs('ada');
-  await page.click('#pl-nav-audit');
+  await expectNav(page, 'Pipelines', SECTIONS, 'an admin: the audit log');
+  await page.click('header.topbar .mainnav a[data-section="audit"]');
   await page.waitForSelector('#pl-audit tbody tr');
+  await expectNav(page, 'Audit log', SECTIONS, 'the audit log');
+  assert((await page.textContent('header.topbar .user')).includes('ada · admin'), 'the admin is shown');
   const rows = await page.$$eval('#pl-audit tbody tr', (t) => t.map((r) => [...r.children].map((c) => c.textContent)));
   // newest first: mark_failed (otto, ok), trigger (otto, ok), trigger (vera, denied)
   const mine = rows.map((r) => [r[1], r[3], r[6].split(':')[0]]);

@@ -8,7 +8,7 @@
 // The project is examples/ecommerce loaded from a `--dirty` lake (rejects).
 // INGOT_WEB_ARTIFACTS: where the screenshots go (default tests/artifacts/web).
 // Prints one line per check and ends with "web: N passed, M failed".
-import { BASE, ART, check, assert, api, launch, finish } from './lib.mjs';
+import { expectNav, SECTIONS, BASE, ART, check, assert, api, launch, finish } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 const PROJECT = process.env.INGOT_WEB_PROJECT || '';
@@ -39,8 +39,7 @@ await check('Loads: every source table with its counts, the rejects browser show
   const loads = await api('/api/v1/loads');
   const rows = await page.$$eval('.dcard:nth-of-type(6) tbody tr', (trs) => trs.length);
   assert(rows === loads.tables.length, `the tables table has ${rows} rows, the API ${loads.tables.length}`);
-  const tab = await page.$eval('.tab.active', (a) => a.textContent);
-  assert(tab === 'Loads', `the Loads tab is active: ${tab}`);
+  await expectNav(page, 'Loads', SECTIONS, 'loads');
   assert(rej.total > 0, 'the --dirty lake has rejects');
   await page.waitForSelector('#rejects tbody tr');
   const shown = await page.$$eval('#rejects tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));

@@ -47,3 +47,20 @@ export async function finish(browser) {
   console.log(`web: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
+
+// The shared navigation bar (web/nav.js): its sections in order, as
+// [label, href, active] — the same on every page a user can read.
+export const SECTIONS = ['Dashboards', 'Loads', 'Quality', 'Catalog', 'Pipelines', 'Audit log'];
+export async function navOf(page) {
+  await page.waitForSelector('header.topbar .mainnav');
+  return page.$$eval('header.topbar .mainnav a', (as) => as.map((a) => [a.textContent, a.getAttribute('href'),
+    a.classList.contains('active') && a.getAttribute('aria-current') === 'page']));
+}
+// expectNav PAGE ACTIVE [WANT]: one bar, WANT's sections in order, ACTIVE the only one highlighted
+export async function expectNav(page, active, want = SECTIONS, what = '') {
+  eq(await page.$$eval('header.topbar', (h) => h.length), 1, `${what}: one navigation bar`);
+  const n = await navOf(page);
+  eq(n.map((x) => x[0]), want, `${what}: the sections`);
+  eq(n.filter((x) => x[2]).map((x) => x[0]), active ? [active] : [], `${what}: the section highlighted`);
+  return n;
+}

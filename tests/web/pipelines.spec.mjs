@@ -8,7 +8,7 @@
 // ops_flaky, whose task `explode` fails writing "boom" to its log, and the
 // scheduler runs. INGOT_WEB_ARTIFACTS: where the screenshots go.
 // Prints one line per check and ends with "web: N passed, M failed".
-import { BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
+import { BASE, ART, check, assert, eq, api, launch, finish, expectNav, SECTIONS } from './lib.mjs';
 import path from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -128,6 +128,59 @@ await check('a failing task\'s log is readable from the page', async () => {
   await page.screenshot({ path: path.join(ART, 'pipelines-log.png'), fullPage: true });
   // the HTTP 404 of no log yet is not a problem; nothing else may be
   noProblems(page, 'log');
+});
+
+// One navigation bar on every page (web/nav.js): the same sections in the
+// same order, the page's own highlighted; a dashboard adds its page tabs
+// under it. Then every section's link leads to its page.
+const flaky = (await api('/api/v1/pipelines/ops_flaky/runs?limit=1')).runs[0].id;
+const board = (await api('/api/v1/dashboards')).dashboards[0];
+const tour = [
+  ['dashboard-sales', `/d/${board.name}/${board.pages[0].name}`, 'Dashboards', '.subbar .tab.active'],
+  ['dashboard-marketing', `/d/${board.name}/marketing`, 'Dashboards', '.subbar .tab.active[data-page="marketing"]'],
+  ['loads', '/loads', 'Loads', 'main.grid[data-ready="/loads"]'],
+  ['rejects', '/loads/raw/orders', 'Loads', 'main.grid[data-ready="/loads/raw/orders"]'],
+  ['quality', '/quality', 'Quality', 'main.grid[data-ready="/quality"]'],
+  ['catalog', '/catalog', 'Catalog', 'main.grid[data-ready="/catalog"]'],
+  ['lineage', '/catalog/model.ecommerce.fct_orders', 'Catalog', 'main.grid[data-ready="/catalog/model.ecommerce.fct_orders"]'],
+  ['pipelines', '/pipelines', 'Pipelines', '#pl-list tbody tr'],
+  ['pipeline-graph', '/pipelines/ecommerce_elt', 'Pipelines', '#pl-graph g[data-task]'],
+  ['pipeline-grid', '/pipelines/ecommerce_elt?view=grid', 'Pipelines', '#pl-grid'],
+  ['pipeline-gantt-log', `/pipelines/ops_flaky?run=${flaky}&task=explode`, 'Pipelines', '#pl-gantt'],
+  ['audit', '/audit', 'Audit log', '#pl-audit'],
+];
+await check('every page has the same navigation bar, its own section highlighted', async () => {
+  const p = await newPage();
+  for (const [name, url, active, ready] of tour) {
+    await p.goto(BASE + url);
+    await p.waitForSelector(ready, { timeout: 20000 });
+    const n = await expectNav(p, active, SECTIONS, url);
+    eq(n.map((x) => x[1]), ['/', '/loads', '/quality', '/catalog', '/pipelines', '/audit'], `${url}: the links`);
+    eq(await p.isVisible('.subbar .tab'), active === 'Dashboards', `${url}: page tabs only on dashboards`);
+    await p.screenshot({ path: path.join(ART, `nav-${name}.png`) });
+  }
+  p.problems = p.problems.filter((x) => !/HTTP 404: .*\/log/.test(x)); /* the log of a task that never ran */
+  noProblems(p, 'the tour');
+  await p.context().close();
+});
+await check('each section of the bar leads to its page, from a dashboard and from a pipeline', async () => {
+  const p = await newPage();
+  for (const start of [tour[0], tour[8]]) {
+    await p.goto(BASE + start[1]);
+    await p.waitForSelector(start[3], { timeout: 20000 });
+    for (const [label, href, ready] of [['Loads', '/loads', 'main.grid[data-ready="/loads"]'],
+      ['Quality', '/quality', 'main.grid[data-ready="/quality"]'],
+      ['Catalog', '/catalog', 'main.grid[data-ready="/catalog"]'],
+      ['Pipelines', '/pipelines', '#pl-list tbody tr'], ['Audit log', '/audit', '#pl-audit'],
+      ['Dashboards', `/d/${board.name}/${board.pages[0].name}`, '.subbar .tab.active']]) {
+      await p.click(`header.topbar .mainnav a:text-is("${label}")`);
+      await p.waitForSelector(ready, { timeout: 20000 });
+      eq(new URL(p.url()).pathname, href, `${start[1]} -> ${label}: the URL`);
+      await expectNav(p, label, SECTIONS, `${start[1]} -> ${label}`);
+    }
+  }
+  noProblems(p, 'navigating');
+  await p.context().close();
 });
 
 await finish(browser);

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# t1027: examples/ecommerce's fct_session_products (session x product viewed: the Marketing page's product filters) equals independent SQL on bronze, and its incremental run equals a full rebuild, on PostgreSQL (tests/fixtures/example/session_products.sh).
+. ./lib.sh
+ENGINE=postgres
+. "$ROOT/tests/fixtures/example/session_products.sh"
