@@ -279,6 +279,11 @@ static void tile_spec(struct jw *w, const struct dash_tile *t)
 		jw_str(w, t->measures[i]->label);
 		jw_key(w, "format");
 		jw_str(w, t->measures[i]->format);
+		if (t->measures[i]->ok_reason) {
+			/* the acknowledged check warning, and why */
+			jw_key(w, "pre_aggregated_ok");
+			jw_str(w, t->measures[i]->ok_reason);
+		}
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

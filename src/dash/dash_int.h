@@ -19,6 +19,9 @@ struct dash_dim {
 
 struct dash_measure {
 	const char *name, *label, *expr, *format;
+	/* pre_aggregated_ok: why a non-additive measure over a pre-aggregated
+	 * model is right (acknowledges `dashboards check`'s warning) */
+	const char *ok_reason;
 	const struct ynode *at;
 };
 

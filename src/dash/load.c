@@ -92,7 +92,12 @@ static void check_keys(struct ld *l, const struct ynode *map, const char *what,
 		size_t j = 0;
 		while (j < na && strcmp(allowed[j], k))
 			j++;
-		if (j == na)
+		if (j == na && !strcmp(k, "pre_aggregated_ok"))
+			diag(l, map->keys[i], false,
+			     "unknown key '%s' in %s: it acknowledges one measure, so it goes on "
+			     "that measure",
+			     k, what);
+		else if (j == na)
 			diag(l, map->keys[i], false, "unknown key '%s' in %s%s", k, what,
 			     suggest(l->a, k, allowed, na));
 	}
@@ -180,7 +185,8 @@ static const char *label_of(struct ld *l, const char *name)
 static const char *const view_keys[] = {"name", "model", "time", "label", "grain", "pre_aggregated",
 					"dimensions", "measures", "description", NULL};
 static const char *const dim_keys[] = {"name", "expr", "label", "description", NULL};
-static const char *const measure_keys[] = {"name", "expr", "label", "format", "description", NULL};
+static const char *const measure_keys[] = {"name",	 "expr",	"label", "format",
+					   "description", "pre_aggregated_ok", NULL};
 static const char *const formats[] = {"currency", "percent", "integer", "number", "compact", NULL};
 
 static bool in_list(const char *s, const char *const *list)
@@ -475,11 +481,40 @@ static void load_view(struct ld *l, const struct ynode *m)
 			diag(l, ymap_get(d, "name"), false, "view '%s': duplicate name '%s'", name, mm.name);
 			continue;
 		}
-		if (v->pre_aggregated && non_additive(mm.expr))
+		/* pre_aggregated_ok: "why it is right" acknowledges the
+		 * warning below for this measure only; the reason is kept
+		 * (in the spec's views) for whoever reviews the file. It must
+		 * acknowledge something: on a measure the check has nothing
+		 * to say about it is an error, so a stale one cannot linger. */
+		const struct ynode *ok = ymap_get(d, "pre_aggregated_ok");
+		bool warned = v->pre_aggregated && non_additive(mm.expr);
+		if (ok) {
+			if (ok->type == Y_SCALAR)
+				mm.ok_reason = arena_strndup(l->a, ok->str, ok->len);
+			if (!mm.ok_reason || !*mm.ok_reason || !strcmp(mm.ok_reason, "true") ||
+			    !strcmp(mm.ok_reason, "false")) {
+				diag(l, ok, false,
+				     "measure '%s': 'pre_aggregated_ok' takes the reason the measure is "
+				     "right over pre-aggregated rows, as text (e.g. \"a ratio of sums of "
+				     "disjoint counts\")",
+				     mm.name);
+				mm.ok_reason = NULL;
+			} else if (!warned) {
+				diag(l, ok, false,
+				     "view '%s': measure '%s': 'pre_aggregated_ok' acknowledges nothing: %s; "
+				     "remove it",
+				     name, mm.name,
+				     v->pre_aggregated ? "the measure is additive"
+						       : "the view is not pre_aggregated");
+				mm.ok_reason = NULL;
+			}
+		}
+		if (warned && !mm.ok_reason && !ok)
 			diag(l, ymap_get(d, "expr"), true,
 			     "view '%s': measure '%s': non-additive measure over a pre-aggregated model: "
 			     "computed from rows that are already aggregates; point the view at the model "
-			     "at the measure's grain",
+			     "at the measure's grain, or, when it is right at any grain, say why with "
+			     "pre_aggregated_ok: \"reason\"",
 			     name, mm.name);
 		v->measures[v->nmeasures++] = mm;
 	}
