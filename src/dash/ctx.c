@@ -12,8 +12,9 @@
  * and spec JSON ("errors"), and the tiles that did check still answer.
  *
  * Cache. A tile's JSON is kept under the sha256 of (dashboard, tile, the
- * normalized request, the set's generation, and the data version of the
- * relation its view reads: core/relver.h). Each load bumps the versions
+ * normalized request, the set's generation, and the data versions of the
+ * relations its view reads — the model's and, through views and ephemeral
+ * models, what they read (dash_view.reads): core/relver.h). Each load bumps the versions
  * of the tables it loaded and each dbt node run its relation; a write
  * ingot cannot attribute (a hook, a run_query that is not a plain read, a
  * sql task) bumps them all. A build by another process rewrites
@@ -599,11 +600,19 @@ static void cache_key(struct dash_ctx *d, const char *dashboard, const char *til
 	unsigned gen = d->gen;
 	pthread_mutex_unlock(&d->mu);
 	buf_printf(&k, "%s%c%s%c%s%cgen=%u", dashboard, 0, tile, 0, buf_cstr(&r->norm), 0, gen);
-	for (size_t i = 0; i < nv; i++)
-		if (views[i])
-			buf_printf(&k, " %s.%s=%llu", views[i]->schema ? views[i]->schema : "",
-				   views[i]->alias ? views[i]->alias : "",
-				   (unsigned long long)relver_get(views[i]->schema, views[i]->alias));
+	for (size_t i = 0; i < nv; i++) {
+		if (!views[i])
+			continue;
+		buf_printf(&k, " %s.%s=%llu", views[i]->schema ? views[i]->schema : "",
+			   views[i]->alias ? views[i]->alias : "",
+			   (unsigned long long)relver_get(views[i]->schema, views[i]->alias));
+		/* and what it shows through views: a load into a source
+		 * under a view model moves the view's tiles */
+		for (size_t j = 1; j < views[i]->nreads; j++) {
+			const char *sc = views[i]->reads[2 * j], *al = views[i]->reads[2 * j + 1];
+			buf_printf(&k, " %s.%s=%llu", sc, al, (unsigned long long)relver_get(sc, al));
+		}
+	}
 	digest_sha256_hex(k.data, k.len, hex);
 	buf_free(&k);
 }

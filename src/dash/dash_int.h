@@ -34,6 +34,12 @@ struct dash_view {
 	size_t nmeasures;
 	/* the model's relation (resolved from the project's nodes) */
 	const char *schema, *alias;
+	/* every relation whose writes change what the model's relation shows:
+	 * itself and, through views and ephemeral models, the relations they
+	 * read (from the manifest's depends_on): a load into a source under a
+	 * view moves its tiles. Pairs schema, alias; nreads pairs. */
+	const char **reads;
+	size_t nreads;
 	const struct ynode *at;
 };
 

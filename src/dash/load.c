@@ -205,6 +205,36 @@ static size_t list_len(const char *const *list)
 	return n;
 }
 
+/* A view or an ephemeral model shows its parents' rows as they are now; a
+ * table (incremental, snapshot, seed, source, materialized view) holds rows
+ * that change only when it is itself written. */
+static bool reads_through(const struct cat_node *n)
+{
+	return n->type == CAT_MODEL && n->materialized &&
+	       (!strcmp(n->materialized, "view") || !strcmp(n->materialized, "ephemeral"));
+}
+
+struct reads {
+	VEC(const char *) rel; /* schema, alias pairs */
+};
+
+static void add_reads(struct reads *rd, const struct cat_node *n, size_t depth)
+{
+	if (depth > 64) /* the manifest's graph is a DAG; a guard all the same */
+		return;
+	bool ephemeral = n->materialized && !strcmp(n->materialized, "ephemeral");
+	if (n->schema && n->alias && !ephemeral) {
+		for (size_t i = 0; i + 1 < rd->rel.len; i += 2)
+			if (!strcmp(rd->rel.items[i], n->schema) && !strcmp(rd->rel.items[i + 1], n->alias))
+				return; /* seen: its parents too */
+		vec_push(&rd->rel, n->schema);
+		vec_push(&rd->rel, n->alias);
+	}
+	if (reads_through(n))
+		for (size_t i = 0; i < n->nparents; i++)
+			add_reads(rd, n->parents[i], depth + 1);
+}
+
 static void resolve_model(struct ld *l, struct dash_view *v)
 {
 	if (!l->cat || !v->model)
@@ -230,6 +260,13 @@ static void resolve_model(struct ld *l, struct dash_view *v)
 	else {
 		v->schema = arena_strdup(l->a, best->schema);
 		v->alias = arena_strdup(l->a, best->alias);
+		struct reads rd = {VEC_INIT};
+		add_reads(&rd, best, 0);
+		v->nreads = rd.rel.len / 2;
+		v->reads = arena_alloc(l->a, (rd.rel.len + 1) * sizeof(*v->reads));
+		for (size_t i = 0; i < rd.rel.len; i++)
+			v->reads[i] = arena_strdup(l->a, rd.rel.items[i]);
+		vec_free(&rd.rel);
 	}
 	vec_free(&names);
 }
