@@ -12,8 +12,9 @@
  * and spec JSON ("errors"), and the tiles that did check still answer.
  *
  * Cache. A tile's JSON is kept under the sha256 of (dashboard, tile, the
- * normalized request, the set's generation, and the data version of the
- * relation its view reads: core/relver.h). Each load bumps the versions
+ * normalized request, the set's generation, and the data versions of the
+ * relations its view reads — the model's and, through views and ephemeral
+ * models, what they read (dash_view.reads): core/relver.h). Each load bumps the versions
  * of the tables it loaded and each dbt node run its relation; a write
  * ingot cannot attribute (a hook, a run_query that is not a plain read, a
  * sql task) bumps them all. A build by another process rewrites
@@ -279,6 +280,11 @@ static void tile_spec(struct jw *w, const struct dash_tile *t)
 		jw_str(w, t->measures[i]->label);
 		jw_key(w, "format");
 		jw_str(w, t->measures[i]->format);
+		if (t->measures[i]->ok_reason) {
+			/* the acknowledged check warning, and why */
+			jw_key(w, "pre_aggregated_ok");
+			jw_str(w, t->measures[i]->ok_reason);
+		}
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -600,10 +606,12 @@ static void cache_key(struct dash_ctx *d, const char *dashboard, const char *til
 		buf_printf(&k, " %s.%s=%llu", views[i]->schema ? views[i]->schema : "",
 			   views[i]->alias ? views[i]->alias : "",
 			   (unsigned long long)relver_get(views[i]->schema, views[i]->alias));
-		for (size_t j = 0; j < views[i]->nrelated; j++) { /* filters read these too */
-			const struct dash_related *rl = &views[i]->related[j];
-			buf_printf(&k, " %s.%s=%llu", rl->schema ? rl->schema : "", rl->alias ? rl->alias : "",
-				   (unsigned long long)relver_get(rl->schema, rl->alias));
+		/* and what it shows through views, and its related models
+		 * (filters read them): a load into a source under a view
+		 * model moves the view's tiles */
+		for (size_t j = 1; j < views[i]->nreads; j++) {
+			const char *sc = views[i]->reads[2 * j], *al = views[i]->reads[2 * j + 1];
+			buf_printf(&k, " %s.%s=%llu", sc, al, (unsigned long long)relver_get(sc, al));
 		}
 	}
 	digest_sha256_hex(k.data, k.len, hex);

@@ -32,6 +32,9 @@ struct dash_dim {
 
 struct dash_measure {
 	const char *name, *label, *expr, *format;
+	/* pre_aggregated_ok: why a non-additive measure over a pre-aggregated
+	 * model is right (acknowledges `dashboards check`'s warning) */
+	const char *ok_reason;
 	const struct ynode *at;
 };
 
@@ -46,6 +49,12 @@ struct dash_view {
 	size_t nrelated;
 	/* the model's relation (resolved from the project's nodes) */
 	const char *schema, *alias;
+	/* every relation whose writes change what the model's relation shows:
+	 * itself and, through views and ephemeral models, the relations they
+	 * read (from the manifest's depends_on): a load into a source under a
+	 * view moves its tiles. Pairs schema, alias; nreads pairs. */
+	const char **reads;
+	size_t nreads;
 	const struct ynode *at;
 };
 

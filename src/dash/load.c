@@ -92,7 +92,12 @@ static void check_keys(struct ld *l, const struct ynode *map, const char *what,
 		size_t j = 0;
 		while (j < na && strcmp(allowed[j], k))
 			j++;
-		if (j == na)
+		if (j == na && !strcmp(k, "pre_aggregated_ok"))
+			diag(l, map->keys[i], false,
+			     "unknown key '%s' in %s: it acknowledges one measure, so it goes on "
+			     "that measure",
+			     k, what);
+		else if (j == na)
 			diag(l, map->keys[i], false, "unknown key '%s' in %s%s", k, what,
 			     suggest(l->a, k, allowed, na));
 	}
@@ -182,7 +187,8 @@ static const char *const view_keys[] = {"name", "model", "time", "label", "grain
 static const char *const related_keys[] = {"model", "on", "related_on", "dimensions", "description",
 					   NULL};
 static const char *const dim_keys[] = {"name", "expr", "label", "description", NULL};
-static const char *const measure_keys[] = {"name", "expr", "label", "format", "description", NULL};
+static const char *const measure_keys[] = {"name",	 "expr",	"label", "format",
+					   "description", "pre_aggregated_ok", NULL};
 static const char *const formats[] = {"currency", "percent", "integer", "number", "compact", NULL};
 
 static bool in_list(const char *s, const char *const *list)
@@ -201,14 +207,45 @@ static size_t list_len(const char *const *list)
 	return n;
 }
 
-/* The relation of ref name `model` (for view `vname`; at: its model: key)
- * into schema and alias; a diagnostic when there is none. */
-static void resolve_ref(struct ld *l, const char *vname, const char *model, const struct ynode *at,
-			const char **schema, const char **alias)
+/* A view or an ephemeral model shows its parents' rows as they are now; a
+ * table (incremental, snapshot, seed, source, materialized view) holds rows
+ * that change only when it is itself written. */
+static bool reads_through(const struct cat_node *n)
+{
+	return n->type == CAT_MODEL && n->materialized &&
+	       (!strcmp(n->materialized, "view") || !strcmp(n->materialized, "ephemeral"));
+}
+
+struct reads {
+	VEC(const char *) rel; /* schema, alias pairs */
+};
+
+static void add_reads(struct reads *rd, const struct cat_node *n, size_t depth)
+{
+	if (depth > 64) /* the manifest's graph is a DAG; a guard all the same */
+		return;
+	bool ephemeral = n->materialized && !strcmp(n->materialized, "ephemeral");
+	if (n->schema && n->alias && !ephemeral) {
+		for (size_t i = 0; i + 1 < rd->rel.len; i += 2)
+			if (!strcmp(rd->rel.items[i], n->schema) && !strcmp(rd->rel.items[i + 1], n->alias))
+				return; /* seen: its parents too */
+		vec_push(&rd->rel, n->schema);
+		vec_push(&rd->rel, n->alias);
+	}
+	if (reads_through(n))
+		for (size_t i = 0; i < n->nparents; i++)
+			add_reads(rd, n->parents[i], depth + 1);
+}
+
+/* The model of ref name `model` (for view `vname`; at: its model: key),
+ * with its relation in schema and alias; NULL and a diagnostic when there
+ * is none. */
+static const struct cat_node *resolve_ref(struct ld *l, const char *vname, const char *model,
+					  const struct ynode *at, const char **schema, const char **alias)
 {
 	if (!l->cat || !model)
-		return;
-	const struct cat_node *best = NULL;
+		return NULL;
+	const struct cat_node *best = NULL, *ok = NULL;
 	VEC(const char *) names = VEC_INIT;
 	for (size_t i = 0; i < l->cat->nnodes; i++) {
 		const struct cat_node *n = l->cat->nodes[i];
@@ -228,17 +265,34 @@ static void resolve_ref(struct ld *l, const char *vname, const char *model, cons
 	else {
 		*schema = arena_strdup(l->a, best->schema);
 		*alias = arena_strdup(l->a, best->alias);
+		ok = best;
 	}
 	vec_free(&names);
+	return ok;
 }
 
+/* The view's relation and its related models' relations, and what each
+ * reads through views (v->reads: its own relation first). */
 static void resolve_model(struct ld *l, struct dash_view *v)
 {
-	resolve_ref(l, v->name, v->model, ymap_get(v->at, "model"), &v->schema, &v->alias);
+	struct reads rd = {VEC_INIT};
+	const struct cat_node *n =
+		resolve_ref(l, v->name, v->model, ymap_get(v->at, "model"), &v->schema, &v->alias);
+	if (n)
+		add_reads(&rd, n, 0);
 	for (size_t i = 0; i < v->nrelated; i++) {
 		struct dash_related *r = &v->related[i];
-		resolve_ref(l, v->name, r->model, ymap_get(r->at, "model"), &r->schema, &r->alias);
+		n = resolve_ref(l, v->name, r->model, ymap_get(r->at, "model"), &r->schema, &r->alias);
+		if (n && rd.rel.len) /* filters read it too */
+			add_reads(&rd, n, 0);
 	}
+	if (rd.rel.len) {
+		v->nreads = rd.rel.len / 2;
+		v->reads = arena_alloc(l->a, (rd.rel.len + 1) * sizeof(*v->reads));
+		for (size_t i = 0; i < rd.rel.len; i++)
+			v->reads[i] = arena_strdup(l->a, rd.rel.items[i]);
+	}
+	vec_free(&rd.rel);
 }
 
 static void add_expr(struct ld *l, const struct dash_view *v, struct buf *sql, const char *expr)
@@ -602,11 +656,40 @@ static void load_view(struct ld *l, const struct ynode *m)
 			diag(l, ymap_get(d, "name"), false, "view '%s': duplicate name '%s'", name, mm.name);
 			continue;
 		}
-		if (v->pre_aggregated && non_additive(mm.expr))
+		/* pre_aggregated_ok: "why it is right" acknowledges the
+		 * warning below for this measure only; the reason is kept
+		 * (in the spec's views) for whoever reviews the file. It must
+		 * acknowledge something: on a measure the check has nothing
+		 * to say about it is an error, so a stale one cannot linger. */
+		const struct ynode *ok = ymap_get(d, "pre_aggregated_ok");
+		bool warned = v->pre_aggregated && non_additive(mm.expr);
+		if (ok) {
+			if (ok->type == Y_SCALAR)
+				mm.ok_reason = arena_strndup(l->a, ok->str, ok->len);
+			if (!mm.ok_reason || !*mm.ok_reason || !strcmp(mm.ok_reason, "true") ||
+			    !strcmp(mm.ok_reason, "false")) {
+				diag(l, ok, false,
+				     "measure '%s': 'pre_aggregated_ok' takes the reason the measure is "
+				     "right over pre-aggregated rows, as text (e.g. \"a ratio of sums of "
+				     "disjoint counts\")",
+				     mm.name);
+				mm.ok_reason = NULL;
+			} else if (!warned) {
+				diag(l, ok, false,
+				     "view '%s': measure '%s': 'pre_aggregated_ok' acknowledges nothing: %s; "
+				     "remove it",
+				     name, mm.name,
+				     v->pre_aggregated ? "the measure is additive"
+						       : "the view is not pre_aggregated");
+				mm.ok_reason = NULL;
+			}
+		}
+		if (warned && !mm.ok_reason && !ok)
 			diag(l, ymap_get(d, "expr"), true,
 			     "view '%s': measure '%s': non-additive measure over a pre-aggregated model: "
 			     "computed from rows that are already aggregates; point the view at the model "
-			     "at the measure's grain",
+			     "at the measure's grain, or, when it is right at any grain, say why with "
+			     "pre_aggregated_ok: \"reason\"",
 			     name, mm.name);
 		v->measures[v->nmeasures++] = mm;
 	}

@@ -7,7 +7,8 @@
  * SQL shapes (R = the view's relation, W = the filters):
  *   kpi       select M from R W, for the range and the previous period of
  *             equal length; sparkline: M per day (per week past 120 days)
- *   line/area select cast(date_trunc(g, T) as date), M... group by 1 order by 1
+ *   line/area select B(T), M... group by 1 order by 1, B = the first day of
+ *             the grain as a date (bucket_sql)
  *   pie/donut one group by ranks the dimension by M (ties by the value)
  *             and gives the top N their M; 'Others' is M over the rows
  *             of every other value (a second scan that skips the top N:
@@ -23,7 +24,8 @@
  *             groups joined on (build_table)
  *   funnel    one row of measures, turned into one row per step
  *   heatmap   group by x, y
- * date_trunc and cast(... as date) are the same on DuckDB and PostgreSQL;
+ * date_trunc, extract, cast(... as date) and date - integer are the same
+ * on DuckDB and PostgreSQL;
  * dimension filters compare the dimension cast to the engine's string
  * type, so every value is bound as text. Dates are bound as text and cast.
  *
@@ -306,6 +308,31 @@ static void dim_sql(struct qb *q, const struct dash_dim *d)
 		ident(q, d->name);
 }
 
+/* The first day of T's grain g, as a date: date_trunc, except where the
+ * same date is cheaper to get (DuckDB's month date_trunc costs about twice
+ * the date arithmetic over a scan, measured with EXPLAIN ANALYZE): a day
+ * is the cast; a month is the day minus its day of month less one. Both
+ * forms mean the same on DuckDB and PostgreSQL (date - integer is a date;
+ * extract and the cast use the session time zone, as date_trunc does). */
+static void bucket_sql(struct qb *q, const char *g)
+{
+	if (!strcmp(g, "day")) {
+		buf_puts(&q->sql, "cast(");
+		ident(q, q->v->time);
+		buf_puts(&q->sql, " as date)");
+	} else if (!strcmp(g, "month")) {
+		buf_puts(&q->sql, "(cast(");
+		ident(q, q->v->time);
+		buf_puts(&q->sql, " as date) - cast(extract(day from ");
+		ident(q, q->v->time);
+		buf_puts(&q->sql, ") - 1 as integer))");
+	} else {
+		buf_printf(&q->sql, "cast(date_trunc('%s', ", g);
+		ident(q, q->v->time);
+		buf_puts(&q->sql, ") as date)");
+	}
+}
+
 static void rel(struct qb *q)
 {
 	wh_relation_sql(q->db, q->v->schema, q->v->alias, &q->sql);
@@ -543,7 +570,6 @@ static void query_json(struct jw *w, const struct qb *q)
 static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_req *r,
 		       struct dates *ds, size_t cap)
 {
-	const struct dash_view *v = t->view;
 	size_t nm = t->nmeasures;
 	switch (t->type) {
 	case T_KPI:
@@ -557,9 +583,8 @@ static void build_main(struct qb *q, const struct dash_tile *t, const struct dq_
 		break;
 	case T_LINE:
 	case T_AREA:
-		buf_printf(&q->sql, "select cast(date_trunc('%s', ", r->grain);
-		ident(q, v->time);
-		buf_puts(&q->sql, ") as date)");
+		buf_puts(&q->sql, "select ");
+		bucket_sql(q, r->grain);
 		measures_sql(q, t);
 		buf_puts(&q->sql, " from ");
 		rel(q);
@@ -1005,9 +1030,9 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 		/* the sparkline: the measure per day (per week past 120 days) */
 		bool weekly = !r->has_range || r->to - r->from > 120;
 		qb_reset(&q2);
-		buf_printf(&q2.sql, "select cast(date_trunc('%s', ", weekly ? "week" : "day");
-		ident(&q2, t->view->time);
-		buf_printf(&q2.sql, ") as date), (%s) from ", t->measures[0]->expr);
+		buf_puts(&q2.sql, "select ");
+		bucket_sql(&q2, weekly ? "week" : "day");
+		buf_printf(&q2.sql, ", (%s) from ", t->measures[0]->expr);
 		rel(&q2);
 		where(&q2, r, r->has_range, r->from, r->to, &ds, 0);
 		buf_puts(&q2.sql, " group by 1 order by 1 limit ");

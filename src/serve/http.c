@@ -268,6 +268,9 @@ static enum MHD_Result answer_not_modified(struct serve_req *r, const char *etag
 	if (resp) {
 		MHD_add_response_header(resp, "ETag", etag);
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+		/* as the 200 would (RFC 9110 15.4.5): both representations
+		 * of a JSON answer or an asset vary on it */
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	}
 	return queue(r, 304, resp);
 }
@@ -280,14 +283,21 @@ static enum MHD_Result answer_asset(struct serve_req *r, const char *name)
 	const struct serve_asset *a = serve_asset_get(s->assets, name);
 	if (!a)
 		return answer_error(r, 404, "no such file");
+	bool gz = serve_accepts_gzip(
+		MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
+	/* the gzip'd bytes are another representation: their own strong
+	 * ETag, as for JSON answers; a validator of either answers 304 */
+	char eg[80];
+	etag_gz(a->etag, eg);
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
-	if (inm && serve_etag_match(inm, a->etag)) {
-		enum MHD_Result ok = answer_not_modified(r, a->etag);
+	bool m_id = inm && serve_etag_match(inm, a->etag), m_gz = inm && serve_etag_match(inm, eg);
+	if (m_id || m_gz) {
+		/* the one that matched ("*" matches both: this request's) */
+		bool use_gz = m_id && m_gz ? gz : m_gz;
+		enum MHD_Result ok = answer_not_modified(r, use_gz ? eg : a->etag);
 		serve_asset_put(s->assets, a);
 		return ok;
 	}
-	bool gz = serve_accepts_gzip(
-		MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 	const void *p = gz ? a->gz : a->raw;
 	size_t n = gz ? a->gz_len : a->raw_len;
 	/* embedded bytes live forever; a developer-mode copy is freed below */
@@ -296,7 +306,7 @@ static enum MHD_Result answer_asset(struct serve_req *r, const char *name)
 		serve_assets_dev(s->assets) ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
 	if (resp) {
 		MHD_add_response_header(resp, "Content-Type", a->type);
-		MHD_add_response_header(resp, "ETag", a->etag);
+		MHD_add_response_header(resp, "ETag", gz ? eg : a->etag);
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 		if (gz)

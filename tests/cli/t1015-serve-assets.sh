@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1015: `ingot serve` serves the page's files from the binary: every file under web/ and ECharts byte for byte, gzip'd when asked (JSON answers too, above 1 KiB, Vary: Accept-Encoding, their own ETag and 304), strong ETag (sha256) and 304, no-cache, the right types, index.html for / and /d/...; INGOT_WEB_DIR serves a directory instead (edits show without a restart; still no traversal).
+# t1015: `ingot serve` serves the page's files from the binary: every file under web/ and ECharts byte for byte, gzip'd when asked (JSON answers too, above 1 KiB, Vary: Accept-Encoding, their own ETag and 304), strong ETag (sha256; the gzip'd bytes their own, "…-gz") and 304 for either, Vary: Accept-Encoding, no-cache, the right types, index.html for / and /d/...; INGOT_WEB_DIR serves a directory instead (edits show without a restart; still no traversal).
 . ./lib.sh
 . "$ROOT/tests/fixtures/serve/lib.sh"
 cp -r "$ROOT/tests/fixtures/dash/project" p && cd p
@@ -41,11 +41,33 @@ for name, path in sorted(files.items()):
     if ext in types and not h.get("content-type", "").startswith(types[ext]):
         bad.append("%s: Content-Type %s" % (name, h.get("content-type")))
     # gzip'd (the client decompresses in ht.req): the same bytes, smaller on the wire
+    if h.get("vary") != "Accept-Encoding":
+        bad.append("%s: plain answer without Vary: Accept-Encoding (%s)" % (name, h.get("vary")))
     st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "gzip, deflate"})
     if (st, h.get("content-encoding"), b) != (200, "gzip", raw):
         bad.append("%s: gzip'd answer %d %s" % (name, st, h.get("content-encoding")))
     if int(h.get("content-length", "0")) >= len(raw) > 4096:
         bad.append("%s: gzip'd is not smaller" % name)
+    # the gzip'd representation has its own strong ETag (not the plain
+    # one's: a cache must not answer one's validator with the other's bytes)
+    etag_gz = etag[:-1] + '-gz"'
+    if h.get("etag") != etag_gz:
+        bad.append("%s: gzip'd ETag %s, want %s" % (name, h.get("etag"), etag_gz))
+    if h.get("vary") != "Accept-Encoding":
+        bad.append("%s: gzip'd answer without Vary: Accept-Encoding" % name)
+    # If-None-Match with either validator, asked either way: 304 with the
+    # validator that matched; a list holding one of them too; a wrong one: 200
+    for ae in ("gzip", "identity"):
+        for tag in (etag, etag_gz):
+            st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": ae, "If-None-Match": tag})
+            if (st, b, h.get("etag"), h.get("vary")) != (304, b"", tag, "Accept-Encoding"):
+                bad.append("%s: If-None-Match %s (%s): %d ETag %s Vary %s" % (name, tag, ae, st, h.get("etag"), h.get("vary")))
+    st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "gzip", "If-None-Match": '"x", W/' + etag_gz})
+    if (st, h.get("etag")) != (304, etag_gz):
+        bad.append("%s: If-None-Match list with the weak gzip'd tag: %d %s" % (name, st, h.get("etag")))
+    st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "gzip", "If-None-Match": etag[:-1] + '-br"'})
+    if (st, b) != (200, raw):
+        bad.append("%s: a wrong validator gave %d" % (name, st))
     st, h, b = req(base, "GET", "/assets/" + name, {"Accept-Encoding": "gzip;q=0"})
     if "content-encoding" in h:
         bad.append("%s: gzip;q=0 still gzip'd" % name)
