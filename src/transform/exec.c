@@ -1133,6 +1133,12 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
+	rep.parse_rendered = tp->pp_rendered;
+	rep.parse_reused = tp->pp_reused;
+	rep.partial_parse = tp->pp != NULL;
+	log_debug("partial parse %s: %d node%s rendered, %d reused from the cache",
+		  tp->pp ? "on" : "off", tp->pp_rendered, tp->pp_rendered == 1 ? "" : "s",
+		  tp->pp_reused);
 	/* dbt's parse warnings; ls keeps its output to the names */
 	for (size_t i = 0; o->verb != TF_VERB_LS && i < tp->warnings.len; i++)
 		con_line(&r.con, "%s", tp->warnings.items[i]);
