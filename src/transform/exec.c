@@ -562,7 +562,9 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 		 * comparing a dev project with prod artifacts is not all-modified */
 		gn.fp.relation = arena_printf(a, "%s.%s.%s", tf_cfg_str(n, "database", ""),
 					      tf_cfg_str(n, "schema", ""), tf_cfg_str(n, "alias", ""));
-		if (n->config.type == JINJA_DICT) {
+		/* only state:modified compares it, and state: needs --state: no
+		 * JSON round trip and digest per node on every other run */
+		if (n->config.type == JINJA_DICT && tp->opts && tp->opts->state_dir) {
 			struct buf b = BUF_INIT;
 			struct jw w;
 			jw_init(&w, &b, false);

@@ -430,40 +430,40 @@ int tf__pp_begin(struct tf_proj *tp)
 
 /* Read one cached entry completely before applying any of it: a bad
  * entry is a miss, never half a node. */
-static bool entry_valid(struct tf_pp *pp, json_t *ent)
+static const char *entry_invalid(struct tf_pp *pp, json_t *ent)
 {
 	json_t *m = json_object_get(ent, "macros"), *env = json_object_get(ent, "env"),
 	       *refs = json_object_get(ent, "refs"), *srcs = json_object_get(ent, "srcs"),
 	       *cfg = json_object_get(ent, "cfg");
 	if (!json_is_array(m) || !json_is_array(env) || !json_is_array(refs) || !json_is_array(srcs) ||
 	    !json_is_array(cfg))
-		return false;
+		return "its cache entry is malformed";
 	size_t i;
 	json_t *x;
 	json_array_foreach(m, i, x) {
 		const char *ns, *name, *h;
 		if (json_unpack(x, "[sss]", &ns, &name, &h))
-			return false;
+			return "its cache entry is malformed";
 		struct jinja_value now;
 		if (!jinja_env_find_macro(pp->tp->env, ns, name, &now))
-			return false;
+			return "a macro it calls changed";
 		char key[512];
 		if ((size_t)snprintf(key, sizeof(key), "%s\x1f%s", ns, name) >= sizeof(key))
-			return false;
+			return "a macro it calls changed";
 		const char *d = macro_digest(pp, now, key);
 		if (!d || strcmp(d, h))
-			return false;
+			return "a macro it calls changed";
 	}
 	json_array_foreach(env, i, x) {
 		const char *name;
 		json_t *val;
 		if (json_unpack(x, "[so]", &name, &val))
-			return false;
+			return "its cache entry is malformed";
 		const char *now = env_get(pp->tp->p->env, name);
 		if (json_is_null(val) ? now != NULL
 				      : (!json_is_string(val) || !now ||
 					 strcmp(now, json_string_value(val))))
-			return false;
+			return "an env var it reads changed";
 	}
 	json_array_foreach(refs, i, x) {
 		json_t *pkg, *file;
@@ -472,7 +472,7 @@ static bool entry_valid(struct tf_pp *pp, json_t *ent)
 		if (json_unpack(x, "[osioii]", &pkg, &name, &ver, &file, &line, &col) ||
 		    !(json_is_null(pkg) || json_is_string(pkg)) ||
 		    !(json_is_null(file) || json_is_string(file)))
-			return false;
+			return "its cache entry is malformed";
 	}
 	json_array_foreach(srcs, i, x) {
 		const char *s, *t;
@@ -480,21 +480,21 @@ static bool entry_valid(struct tf_pp *pp, json_t *ent)
 		int line, col;
 		if (json_unpack(x, "[ssoii]", &s, &t, &file, &line, &col) ||
 		    !(json_is_null(file) || json_is_string(file)))
-			return false;
+			return "its cache entry is malformed";
 	}
 	json_array_foreach(cfg, i, x) {
 		const char *op, *k;
 		json_t *v;
 		if (!json_is_array(x) || json_array_size(x) < 1 ||
 		    !json_is_string(json_array_get(x, 0)))
-			return false;
+			return "its cache entry is malformed";
 		op = json_string_value(json_array_get(x, 0));
 		if (!strcmp(op, "u") && json_array_size(x) == 1)
 			continue;
 		if ((strcmp(op, "k") && strcmp(op, "d")) || json_unpack(x, "[sso]", &op, &k, &v))
-			return false;
+			return "its cache entry is malformed";
 	}
-	return true;
+	return NULL;
 }
 
 static const char *opt_str(struct arena *a, json_t *j)
@@ -546,13 +546,21 @@ bool tf__pp_reuse(struct tf_proj *tp, struct tf_node *n)
 	bool ok = node_key(pp, n, a, pp->cur_key);
 	arena_free(a);
 	if (!ok) {
+		log_debug("partial parse: rendering %s: its configs hold values the cache cannot key",
+			  n->unique_id);
 		pp->cur_key[0] = 0;
 		pp->dirty = true;
 		return false;
 	}
 	json_t *ent = pp->old_nodes ? json_object_get(pp->old_nodes, n->unique_id) : NULL;
 	json_t *k = ent ? json_object_get(ent, "key") : NULL;
-	if (!json_is_string(k) || strcmp(json_string_value(k), pp->cur_key) || !entry_valid(pp, ent)) {
+	const char *why = !ent		     ? "not in the cache"
+			  : !json_is_string(k) ? "its cache entry is malformed"
+			  : strcmp(json_string_value(k), pp->cur_key)
+				  ? "its file, properties, configs or the project changed"
+				  : entry_invalid(pp, ent);
+	if (why) {
+		log_debug("partial parse: rendering %s: %s", n->unique_id, why);
 		pp->dirty = true;
 		return false;
 	}
