@@ -72,6 +72,7 @@ struct tf_pp {
 	json_t *cur_macros, *cur_env, *cur_cfg;
 	struct strmap cur_seen; /* macros already recorded for cur */
 	size_t refs0, srcs0;     /* cur's refs/sources before its render */
+	struct arena *key_arena; /* node_key's scratch, reset per node */
 };
 
 /* ------------------------------------------------------ serializing */
@@ -340,9 +341,7 @@ static bool node_key(struct tf_pp *pp, struct tf_node *n, struct arena *a,
 	ser_cstr(&b, n->database);
 	ser_cstr(&b, n->schema);
 	ser_cstr(&b, n->alias);
-	buf_printf(&b, ";code %zu:", n->raw_code ? n->raw_len : 0);
-	if (n->raw_code)
-		buf_add(&b, n->raw_code, n->raw_len);
+	/* the node's text is in the model dict (raw_code) */
 	buf_puts(&b, ";model ");
 	bool ok = ser(&b, tf__node_dict(pp->tp, n, a), 0);
 	if (ok)
@@ -542,9 +541,10 @@ bool tf__pp_reuse(struct tf_proj *tp, struct tf_node *n)
 	if (!pp)
 		return false;
 	pp->cur = NULL;
-	struct arena *a = arena_new(0);
-	bool ok = node_key(pp, n, a, pp->cur_key);
-	arena_free(a);
+	if (!pp->key_arena)
+		pp->key_arena = arena_new(0);
+	bool ok = node_key(pp, n, pp->key_arena, pp->cur_key);
+	arena_reset(pp->key_arena);
 	if (!ok) {
 		log_debug("partial parse: rendering %s: its configs hold values the cache cannot key",
 			  n->unique_id);
@@ -708,6 +708,8 @@ void tf__pp_free(struct tf_proj *tp)
 	json_decref(pp->cur_cfg);
 	strmap_free(&pp->macro_hash, free);
 	strmap_free(&pp->cur_seen, NULL);
+	if (pp->key_arena)
+		arena_free(pp->key_arena);
 	free(pp);
 	tp->pp = NULL;
 }
