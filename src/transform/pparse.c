@@ -12,7 +12,8 @@
  *   - the macros it calls, directly or through other macros or
  *     adapter.dispatch (recorded by the Jinja engine's call hook), and
  *     which macro a name resolves to (the set of macro names);
- *   - the env vars it reads (env_var(), recorded with their values);
+ *   - the env vars it reads (env_var(), recorded with a digest of their
+ *     values: the file never holds a secret);
  *   - what every node sees: vars (dbt_project.yml files, --vars), the
  *     target (profile), --full-refresh, the docs blocks, ingot's version
  *     and binary.
@@ -459,9 +460,12 @@ static const char *entry_invalid(struct tf_pp *pp, json_t *ent)
 		if (json_unpack(x, "[so]", &name, &val))
 			return "its cache entry is malformed";
 		const char *now = env_get(pp->tp->p->env, name);
+		char h[DIGEST_SHA256_HEX];
+		if (now)
+			digest_sha256_hex(now, strlen(now), h);
 		if (json_is_null(val) ? now != NULL
 				      : (!json_is_string(val) || !now ||
-					 strcmp(now, json_string_value(val))))
+					 strcmp(h, json_string_value(val))))
 			return "an env var it reads changed";
 	}
 	json_array_foreach(refs, i, x) {
@@ -591,12 +595,17 @@ void tf__pp_note_env(struct tf_proj *tp, const char *name, const char *value)
 	struct tf_pp *pp = tp->pp;
 	if (!pp || !pp->cur)
 		return;
-	json_t *v = value ? json_string(value) : json_null();
-	if (!v) { /* not UTF-8 */
+	/* a digest, not the value: env vars hold secrets, and the file
+	 * lives in target/ */
+	char h[DIGEST_SHA256_HEX];
+	if (value)
+		digest_sha256_hex(value, strlen(value), h);
+	json_t *x = json_pack("[so]", name, value ? json_string(h) : json_null());
+	if (!x) { /* the name is not UTF-8 */
 		pp->cur_ok = false;
 		return;
 	}
-	json_array_append_new(pp->cur_env, json_pack("[so]", name, v));
+	json_array_append_new(pp->cur_env, x);
 }
 
 void tf__pp_note_config(struct tf_proj *tp, char op, const char *key, struct jinja_value v)
