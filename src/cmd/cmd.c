@@ -29,6 +29,7 @@ const struct opt cmd_global_opts[] = {
 	{"profiles-dir", 0, OPT_STR, "DIR", "where profiles.yml is looked up first"},
 	{"target", 't', OPT_STR, "NAME", "profile target to use"},
 	{"vars", 0, OPT_STR, "YAML", "variables for templates, as a YAML/JSON mapping"},
+	{"no-partial-parse", 0, OPT_FLAG, NULL, "parse every file afresh (ignore target/partial_parse.json)"},
 	{"log-format", 0, OPT_STR, "text|json", "log record format"},
 	{"quiet", 'q', OPT_FLAG, NULL, "only errors"},
 	{"verbose", 'v', OPT_FLAG, NULL, "debug logging"},
@@ -88,6 +89,8 @@ static void set_global(struct cmd_ctx *c, const struct opt *o, const char *val)
 		c->g.target = val;
 	else if (!strcmp(n, "vars"))
 		c->g.vars = val;
+	else if (!strcmp(n, "no-partial-parse"))
+		c->g.no_partial_parse = true;
 	else if (!strcmp(n, "log-format"))
 		c->g.log_format = val;
 	else if (!strcmp(n, "quiet"))

@@ -75,6 +75,7 @@ struct global_opts {
 	const char *log_format; /* text|json */
 	const char *vars;       /* --vars YAML/JSON */
 	bool quiet, verbose;
+	bool no_partial_parse; /* --no-partial-parse */
 	bool color; /* stdout colour */
 };
 

@@ -4,7 +4,8 @@
  *
  * Prints how long parsing took and what it found; --write-perf-info also
  * writes target/perf_info.json (dbt's file: path_count and the elapsed
- * seconds). Exit 0, or 2 when the project has an error (file:line:col).
+ * seconds; ingot adds rendered_nodes and reused_nodes, the parse renders
+ * that ran and those the partial parse cache saved). Exit 0, or 2 when the project has an error (file:line:col).
  */
 #include "cmd/commands.h"
 #include "config/project.h"
@@ -28,6 +29,7 @@ static int run(struct cmd_ctx *c)
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
 	o.verb = TF_VERB_PARSE;
 	o.vars = c->g.vars;
+	o.no_partial_parse = c->g.no_partial_parse;
 	o.console = c->g.quiet ? NULL : c->out;
 	o.out = c->out;
 	o.color = c->g.color;
@@ -46,7 +48,13 @@ static int run(struct cmd_ctx *c)
 		jw_key(&w, "path_count");
 		jw_int(&w, rep.no_op);
 		jw_key(&w, "is_partial_parse_enabled");
-		jw_bool(&w, false);
+		jw_bool(&w, rep.partial_parse);
+		/* ingot's: how many nodes' parse renders ran, and how many
+		 * were taken from the partial parse cache instead */
+		jw_key(&w, "rendered_nodes");
+		jw_int(&w, rep.parse_rendered);
+		jw_key(&w, "reused_nodes");
+		jw_int(&w, rep.parse_reused);
 		jw_key(&w, "is_static_analysis_enabled");
 		jw_bool(&w, false);
 		jw_key(&w, "load_all_elapsed");

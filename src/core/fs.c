@@ -264,21 +264,34 @@ static void glob_walk(const char *root, const char *rel, char **segs, size_t nse
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		char *sub = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		char *full = path_join(root, sub);
-		bool isdir = fs_is_dir(full);
-		free(full);
-		if (dstar) {
-			if (isdir)
-				glob_walk(root, sub, segs, nseg, out);
-		} else if (fnmatch(segs[0], de->d_name, FNM_PERIOD) == 0) {
-			if (nseg == 1 && !isdir) {
-				vec_push(out, sub);
-				sub = NULL;
-			} else if (nseg > 1 && isdir) {
-				glob_walk(root, sub, segs + 1, nseg - 1, out);
-			}
+		/* what the entry is, without a stat() when readdir says (a
+		 * project's models directory holds thousands of files, and
+		 * "**" reads each directory twice); links and unknown types
+		 * are stat()ed, so a link to a directory is one */
+		bool want = dstar || fnmatch(segs[0], de->d_name, FNM_PERIOD) == 0;
+		if (!want)
+			continue;
+		bool isdir;
+		if (de->d_type == DT_DIR) {
+			isdir = true;
+		} else if (de->d_type == DT_REG) {
+			isdir = false;
+		} else {
+			char *full = rel[0] ? xasprintf("%s/%s/%s", root, rel, de->d_name)
+					    : path_join(root, de->d_name);
+			isdir = fs_is_dir(full);
+			free(full);
 		}
+		if (dstar ? !isdir : !(nseg == 1 ? !isdir : isdir))
+			continue;
+		char *sub = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (dstar)
+			glob_walk(root, sub, segs, nseg, out);
+		else if (nseg == 1) {
+			vec_push(out, sub);
+			sub = NULL;
+		} else
+			glob_walk(root, sub, segs + 1, nseg - 1, out);
 		free(sub);
 	}
 	closedir(d);

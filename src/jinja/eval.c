@@ -766,6 +766,9 @@ static int call_macro(struct jinja_rt *rt, struct jinja_macro *m, const struct j
 		      const struct jinja_kwarg *kw, size_t nkw, struct jinja_value caller, struct jinja_value *ret)
 {
 	const struct jnode *node = m->node;
+	if (rt->env->call_hook && m->ns)
+		rt->env->call_hook(rt->env->call_hook_user,
+				   (struct jinja_value){.type = JINJA_MACRO, .u.macro = m});
 	if (rt->depth >= rt->env->limits.max_depth)
 		return jinja_rt_error(rt, ING_ELIMIT, "maximum recursion depth (%d) exceeded calling '%s'",
 				      rt->env->limits.max_depth, m->name);

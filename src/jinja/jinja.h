@@ -298,6 +298,19 @@ bool jinja_env_find_macro(struct jinja_env *env, const char *ns, const char *nam
 			  struct jinja_value *out);
 /* Name of a macro value (its `name` in `{% macro name() %}`). */
 const char *jinja_macro_name(struct jinja_value macro);
+/* Where a macro loaded into a namespace comes from: the namespace, the
+ * whole source text of its file and the line of its `{% macro %}` tag.
+ * false for a macro of no namespace (defined in a template, a caller
+ * block) and for anything that is not a macro. */
+bool jinja_macro_source(struct jinja_value macro, const char **ns, const char **src, size_t *len,
+			int *line);
+/* Call fn(user, macro) each time a render of env calls a macro that was
+ * loaded into a namespace (directly, through a native, or nested): what a
+ * host needs to know which macros a render depended on (partial parsing).
+ * fn NULL: no hook. Renders of env must not run on other threads while the
+ * hook is set or changed. */
+void jinja_env_set_call_hook(struct jinja_env *env, void (*fn)(void *user, struct jinja_value macro),
+			     void *user);
 
 /* ---------------------------------------------------- extra block tags */
 

@@ -147,6 +147,9 @@ struct jinja_env {
 	VEC(struct jinja_ns *) global_ns;
 	struct strmap block_tags;     /* tag → (void*)(intptr_t)form */
 	struct jinja_template *templates;
+	/* jinja_env_set_call_hook: told of every namespaced macro call */
+	void (*call_hook)(void *user, struct jinja_value macro);
+	void *call_hook_user;
 };
 
 /* ------------------------------------------------------- render state */

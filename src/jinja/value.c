@@ -371,6 +371,25 @@ void *jinja_obj_user(struct jinja_value v, const struct jinja_obj_ops *ops)
 	return v.u.obj->user;
 }
 
+bool jinja_macro_source(struct jinja_value m, const char **ns, const char **src, size_t *len,
+			int *line)
+{
+	if (m.type != JINJA_MACRO || !m.u.macro->ns || !m.u.macro->tpl || !m.u.macro->node)
+		return false;
+	*ns = m.u.macro->ns->name;
+	*src = m.u.macro->tpl->src;
+	*len = m.u.macro->tpl->len;
+	*line = m.u.macro->node->line;
+	return true;
+}
+
+void jinja_env_set_call_hook(struct jinja_env *env, void (*fn)(void *user, struct jinja_value macro),
+			     void *user)
+{
+	env->call_hook = fn;
+	env->call_hook_user = user;
+}
+
 const char *jinja_macro_name(struct jinja_value m)
 {
 	if (m.type == JINJA_MACRO)

@@ -346,23 +346,38 @@ static int config_call(const struct jinja_call *c, struct jinja_value *ret)
 		return 0;
 	struct arena *ea = jinja_env_arena(r->tp->env);
 	struct tf_node *n = r->node;
-	if (n->unrendered.type != JINJA_DICT)
-		n->unrendered = jinja_dict_new(ea);
-	for (size_t i = 0; i < c->nkwargs; i++) {
-		struct jinja_value v = jinja_value_copy(ea, c->kwargs[i].value);
-		const char *k = arena_strdup(ea, c->kwargs[i].name);
-		tf__cfg_merge(ea, n->config, k, v);
-		jinja_dict_set_str(n->unrendered, k, v);
-	}
+	tf__config_apply(r->tp, n, 'u', NULL, jinja_undefined());
+	for (size_t i = 0; i < c->nkwargs; i++)
+		tf__config_apply(r->tp, n, 'k', arena_strdup(ea, c->kwargs[i].name),
+				 jinja_value_copy(ea, c->kwargs[i].value));
 	/* config({'k': v}) form */
 	if (c->nargs == 1 && c->args[0].type == JINJA_DICT)
 		for (size_t i = 0; i < jinja_dict_len(c->args[0]); i++) {
 			struct jinja_value k = jinja_dict_key(c->args[0], i);
 			if (k.type == JINJA_STR)
-				tf__cfg_merge(ea, n->config, jinja_str_cstr(ea, k),
-					      jinja_value_copy(ea, jinja_dict_val(c->args[0], i)));
+				tf__config_apply(r->tp, n, 'd', jinja_str_cstr(ea, k),
+						 jinja_value_copy(ea, jinja_dict_val(c->args[0], i)));
 		}
 	return 0;
+}
+
+/* One effect of an in-file config() call at parse time (also replayed by
+ * partial parsing, pparse.c): 'u' makes the node's unrendered config dict,
+ * 'k' merges a keyword into its config and unrendered config, 'd' merges
+ * a key of config({...}) into its config. key and v live in the env's arena. */
+void tf__config_apply(struct tf_proj *tp, struct tf_node *n, char op, const char *key,
+		      struct jinja_value v)
+{
+	struct arena *ea = jinja_env_arena(tp->env);
+	tf__pp_note_config(tp, op, key, v);
+	if (op == 'u') {
+		if (n->unrendered.type != JINJA_DICT)
+			n->unrendered = jinja_dict_new(ea);
+		return;
+	}
+	tf__cfg_merge(ea, n->config, key, v);
+	if (op == 'k')
+		jinja_dict_set_str(n->unrendered, key, v);
 }
 
 static int config_method(const struct jinja_call *c, const char *name, struct jinja_value *ret)
@@ -467,6 +482,8 @@ static int fn_env_var(const struct jinja_call *c, struct jinja_value *ret)
 	}
 	/* the command's environment: a handed-off command's is the client's */
 	const char *v = env_get(RT_R(c)->tp->p->env, name);
+	if (RT_R(c)->parsing)
+		tf__pp_note_env(RT_R(c)->tp, name, v);
 	if (v) {
 		*ret = jinja_str(jinja_rt_arena(c->rt), v, (size_t)-1);
 		return 0;
@@ -1025,6 +1042,12 @@ static int fn_should_full_refresh(const struct jinja_call *c, struct jinja_value
 
 /* ----------------------------------------------------------- setup */
 
+static struct jinja_value target_value(struct tf_proj *tp, struct arena *a);
+struct jinja_value tf__target_dict(struct tf_proj *tp, struct arena *a)
+{
+	return target_value(tp, a);
+}
+
 static struct jinja_value target_value(struct tf_proj *tp, struct arena *a)
 {
 	const struct target *t = tp->target;
@@ -1144,6 +1167,12 @@ int tf_context_setup(struct tf_proj *tp, struct err *e)
 }
 
 /* ---------------------------------------------------------- rendering */
+
+static struct jinja_value node_dict(struct tf_proj *tp, struct tf_node *n, struct arena *a);
+struct jinja_value tf__node_dict(struct tf_proj *tp, struct tf_node *n, struct arena *a)
+{
+	return node_dict(tp, n, a);
+}
 
 static struct jinja_value node_dict(struct tf_proj *tp, struct tf_node *n, struct arena *a)
 {

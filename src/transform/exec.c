@@ -562,7 +562,9 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 		 * comparing a dev project with prod artifacts is not all-modified */
 		gn.fp.relation = arena_printf(a, "%s.%s.%s", tf_cfg_str(n, "database", ""),
 					      tf_cfg_str(n, "schema", ""), tf_cfg_str(n, "alias", ""));
-		if (n->config.type == JINJA_DICT) {
+		/* only state:modified compares it, and state: needs --state: no
+		 * JSON round trip and digest per node on every other run */
+		if (n->config.type == JINJA_DICT && tp->opts && tp->opts->state_dir) {
 			struct buf b = BUF_INIT;
 			struct jw w;
 			jw_init(&w, &b, false);
@@ -1133,6 +1135,12 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
+	rep.parse_rendered = tp->pp_rendered;
+	rep.parse_reused = tp->pp_reused;
+	rep.partial_parse = tp->pp != NULL;
+	log_debug("partial parse %s: %d node%s rendered, %d reused from the cache",
+		  tp->pp ? "on" : "off", tp->pp_rendered, tp->pp_rendered == 1 ? "" : "s",
+		  tp->pp_reused);
 	/* dbt's parse warnings; ls keeps its output to the names */
 	for (size_t i = 0; o->verb != TF_VERB_LS && i < tp->warnings.len; i++)
 		con_line(&r.con, "%s", tp->warnings.items[i]);

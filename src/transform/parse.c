@@ -12,9 +12,10 @@
  * Each model is rendered once with execute=False to collect its ref(),
  * source() and config() calls, as dbt's parser does.
  *
- * What it does not do: partial parsing (every invocation parses afresh;
- * parsing is fast enough that a cache would cost more than it saves),
- * Python models, semantic models/metrics (ignored), unit tests.
+ * The renders are skipped for nodes whose inputs did not change since the
+ * last parse (partial parsing, pparse.c).
+ *
+ * What it does not do: Python models, semantic models/metrics (ignored), unit tests.
  *
  * Errors that concern one node (a template syntax error, an unknown ref, a
  * bad test entry) are recorded on the node, which then fails when run and
@@ -1775,14 +1776,21 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 	}
 	resolve_configs(tp);
 	warn_unused_paths(tp);
-	/* in-file config() and ref()/source() calls */
+	/* in-file config() and ref()/source() calls: rendered, or taken from
+	 * the partial parse cache when nothing the render reads has changed */
+	tf__pp_begin(tp);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
 		if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
 			continue;
-		if (n->tmpl && n->status != TF_ST_ERROR)
-			tf__parse_render(tp, n);
+		if (n->tmpl && n->status != TF_ST_ERROR && !(n->rtype == TF_TEST && n->test) &&
+		    !tf__pp_reuse(tp, n)) {
+			tf__pp_record_begin(tp, n);
+			int prc = tf__parse_render(tp, n);
+			tf__pp_record_end(tp, n, prc == 0);
+		}
 	}
+	tf__pp_end(tp);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
 		n->enabled = tf_cfg_bool(n, "enabled", true);
@@ -1827,6 +1835,7 @@ void tf_proj_free(struct tf_proj *tp)
 {
 	if (!tp)
 		return;
+	tf__pp_free(tp);
 	strmap_free(&tp->render_cache, NULL);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];

@@ -220,6 +220,10 @@ struct tf_proj {
 	struct strmap cfg_used; /* dbt_project.yml config-tree maps some node's path reached */
 	struct tf_reuse *reuse; /* state-aware builds (reuse.c); NULL: every node is built */
 	struct strmap render_cache; /* render(): source text -> compiled template (ctxfns.c) */
+	/* partial parsing (pparse.c): NULL when off; the parse renders run
+	 * and the nodes whose cached parse was reused instead */
+	struct tf_pp *pp;
+	int pp_rendered, pp_reused;
 };
 
 /* What a render is about (the render's user pointer). */
@@ -239,6 +243,29 @@ struct tf_render {
 	bool batch;
 	int64_t batch_start, batch_end; /* UTC µs */
 };
+
+/* ---- pparse.c: partial parsing (see there) ---- */
+/* Compute the global key and read the cache; sets tp->pp (or leaves it
+ * NULL when off). Call after every node, macro and properties file is
+ * known, before the parse renders. */
+int tf__pp_begin(struct tf_proj *tp);
+/* true: n's cached parse was valid and applied (no render needed) */
+bool tf__pp_reuse(struct tf_proj *tp, struct tf_node *n);
+/* around a parse render of n that tf__pp_reuse declined */
+void tf__pp_record_begin(struct tf_proj *tp, struct tf_node *n);
+void tf__pp_record_end(struct tf_proj *tp, struct tf_node *n, bool rendered_ok);
+/* from the render's natives: an env var read (value NULL: unset), a config() call
+ * (op 'u': the in-file config dict made; 'k': a keyword; 'd': a key of a dict argument) */
+void tf__pp_note_env(struct tf_proj *tp, const char *name, const char *value);
+void tf__pp_note_config(struct tf_proj *tp, char op, const char *key, struct jinja_value v);
+/* write the cache (when it changed); tf__pp_free releases it */
+void tf__pp_end(struct tf_proj *tp);
+void tf__pp_free(struct tf_proj *tp);
+/* context.c, for the keys and the replay */
+struct jinja_value tf__node_dict(struct tf_proj *tp, struct tf_node *n, struct arena *a);
+struct jinja_value tf__target_dict(struct tf_proj *tp, struct arena *a);
+void tf__config_apply(struct tf_proj *tp, struct tf_node *n, char op, const char *key,
+		      struct jinja_value v);
 
 /* ---- parse.c ---- */
 int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o,

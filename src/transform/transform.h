@@ -76,6 +76,9 @@ struct transform_opts {
 	/* build every selected node, even one whose inputs did not change
 	 * since its last success (state-aware builds, transform/reuse.c) */
 	bool no_reuse;
+	/* render every node's parse afresh and write no parse cache
+	 * (dbt's --no-partial-parse; transform/pparse.c) */
+	bool no_partial_parse;
 	/* microbatch models: the batches to run (dbt's --event-time-start/-end,
 	 * "YYYY-MM-DD[ HH:MM:SS]", UTC); NULL: from the model's config */
 	const char *event_time_start, *event_time_end;
@@ -104,6 +107,10 @@ struct transform_report {
 	int pass, warn, error, skip, total;
 	int no_op; /* ls/compile: nodes listed/compiled */
 	double elapsed; /* seconds */
+	/* parsing: nodes whose parse render ran, and nodes whose cached parse
+	 * was reused instead (partial parsing) */
+	int parse_rendered, parse_reused;
+	bool partial_parse; /* the parse cache was in use */
 	/* the run that wrote artifacts (empty strings when none did): its id
 	 * ("20261202T150301.123Z-4711-3") and directory <target>/runs/<id> */
 	char run_id[64];
