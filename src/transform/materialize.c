@@ -321,15 +321,32 @@ static int mat_table(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, c
 	}
 	if (!rc)
 		rc = create_table_as(tp, n, c, n->schema, tmp, false, sql, &rows, e);
-	if (!rc)
-		rc = drop_rel(tp, n, c, n->schema, n->alias, k, e);
-	if (!rc) {
+	if (!rc && k == WH_REL_TABLE && wh_has(tp->db, WH_CAP_EXCHANGE)) {
+		/* no transactions, but one atomic swap: readers see the old
+		 * table or the new one; the old one then goes */
 		buf_reset(&b);
-		buf_puts(&b, "alter table ");
+		buf_puts(&b, "exchange tables ");
 		rel2(tp, n->schema, tmp, &b);
-		buf_puts(&b, " rename to ");
-		qid(tp, n->alias, &b);
+		buf_puts(&b, " and ");
+		rel2(tp, n->schema, n->alias, &b);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		if (!rc) {
+			buf_reset(&b);
+			buf_puts(&b, "drop table if exists ");
+			rel2(tp, n->schema, tmp, &b);
+			rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		}
+	} else {
+		if (!rc)
+			rc = drop_rel(tp, n, c, n->schema, n->alias, k, e);
+		if (!rc) {
+			buf_reset(&b);
+			buf_puts(&b, "alter table ");
+			rel2(tp, n->schema, tmp, &b);
+			buf_puts(&b, " rename to ");
+			qid(tp, n->alias, &b);
+			rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		}
 	}
 	if (!rc)
 		rc = wh_commit(c, e);
@@ -870,13 +887,25 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 	const char *strategy = tf_cfg_str(n, "incremental_strategy", NULL);
 	if (!strategy)
 		strategy = nkeys ? "delete+insert" : "append";
-	if (strcmp(strategy, "append") && strcmp(strategy, "delete+insert") && strcmp(strategy, "merge")) {
+	if (strcmp(strategy, "append") && strcmp(strategy, "delete+insert") && strcmp(strategy, "merge") &&
+	    strcmp(strategy, "insert_overwrite")) {
 		int rc = err_set(e, ING_ECONFIG,
-				 "incremental_strategy '%s' is not known: use append, delete+insert, merge or microbatch",
+				 "incremental_strategy '%s' is not known: use append, delete+insert, merge, "
+				 "insert_overwrite or microbatch",
 				 strategy);
 		arena_free(a);
 		return rc;
 	}
+	/* refused at parse time already (check_strategy); a model whose
+	 * config changed since is refused here the same way */
+	if (!strcmp(strategy, "merge") && wh_sql_merge_refusal(wh_adapter_for(tp->engine))) {
+		int rc = err_setloc(e, ING_ECONFIG, n->original_file_path, 1, 1,
+				    "model %s: incremental_strategy 'merge': %s", n->name,
+				    wh_sql_merge_refusal(wh_adapter_for(tp->engine)));
+		arena_free(a);
+		return rc;
+	}
+	bool overwrite = !strcmp(strategy, "insert_overwrite");
 	int64_t rows = -1;
 	struct colset src = {0}, dst = {0};
 	int rc = wh_begin(c, e);
@@ -901,17 +930,30 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		qid(tp, dst.c[i].name, &cols);
 	}
 	bool use_merge = !strcmp(strategy, "merge") && nkeys && wh_has(tp->db, WH_CAP_MERGE);
-	if (nkeys && !use_merge && strcmp(strategy, "append")) {
+	if (nkeys && !use_merge && !overwrite && strcmp(strategy, "append")) {
 		buf_reset(&b);
 		buf_puts(&b, "delete from ");
 		rel2(tp, n->schema, n->alias, &b);
-		buf_puts(&b, " as DBT_INTERNAL_DEST where exists (select 1 from ");
-		qid(tp, tmp, &b);
-		buf_puts(&b, " as DBT_INTERNAL_SOURCE where ");
-		for (size_t i = 0; i < nkeys; i++)
-			buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s", i ? " and " : "",
-				   keys[i], keys[i]);
-		buf_puts(&b, ")");
+		if (wh_has(tp->db, WH_CAP_KEYS_IN)) {
+			/* no alias, no correlated subquery: the keys as a tuple */
+			buf_puts(&b, " where (");
+			for (size_t i = 0; i < nkeys; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
+			buf_puts(&b, ") in (select ");
+			for (size_t i = 0; i < nkeys; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
+			buf_puts(&b, " from ");
+			qid(tp, tmp, &b);
+			buf_puts(&b, ")");
+		} else {
+			buf_puts(&b, " as DBT_INTERNAL_DEST where exists (select 1 from ");
+			qid(tp, tmp, &b);
+			buf_puts(&b, " as DBT_INTERNAL_SOURCE where ");
+			for (size_t i = 0; i < nkeys; i++)
+				buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s",
+					   i ? " and " : "", keys[i], keys[i]);
+			buf_puts(&b, ")");
+		}
 		predicates(n, a, &b);
 		if (!(rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e))) {
 			/* fall through to the insert */
@@ -955,6 +997,13 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		buf_puts(&b, ")");
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
 		n->adapter_code = "MERGE";
+	} else if (!rc && overwrite) {
+		struct buf from = BUF_INIT;
+		qid(tp, tmp, &from);
+		rc = wh_replace_partitions(c, n->schema, n->alias, buf_cstr(&from), buf_cstr(&cols),
+					   &rows, e);
+		buf_free(&from);
+		n->adapter_code = "INSERT";
 	} else if (!rc) {
 		buf_reset(&b);
 		buf_puts(&b, "insert into ");

@@ -49,6 +49,20 @@ static void key_join(struct buf *b, const char **keys, size_t nk, const char *l,
 		buf_printf(b, "%s%s.%s = %s.%s", i ? " and " : "", l, keys[i], r, keys[i]);
 }
 
+/* (l.k1, l.k2) [not] in (select r.k1, r.k2 from rel as r): for engines
+ * without correlated subqueries in DML (WH_CAP_KEYS_IN) */
+static void keys_in(struct buf *b, const char **keys, size_t nk, const char *l, bool not,
+		    const char *rel)
+{
+	buf_putc(b, '(');
+	for (size_t i = 0; i < nk; i++)
+		buf_printf(b, "%s%s%s%s", i ? ", " : "", l ? l : "", l ? "." : "", keys[i]);
+	buf_printf(b, ") %sin (select ", not ? "not " : "");
+	for (size_t i = 0; i < nk; i++)
+		buf_printf(b, "%sr.%s", i ? ", " : "", keys[i]);
+	buf_printf(b, " from %s as r)", rel);
+}
+
 static void scd_id(struct buf *b, const char **keys, size_t nk, const char *alias,
 		   const char *upd, const char *vtype)
 {
@@ -125,6 +139,8 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		sql.data[--sql.len] = 0;
 	const char *src_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_src"));
 	const char *ins_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_ins"));
+	const char *cls_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_cls"));
+	bool keys_only = wh_has(tp->db, WH_CAP_KEYS_IN);
 	wh_relation_sql(tp->db, n->schema, n->alias, &tgt);
 	if ((rc = tf_ensure_schema(tp, c, n->schema, e)) || (rc = wh_begin(c, e))) {
 		buf_free(&sql);
@@ -232,10 +248,16 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			/* the current versions whose key left the source */
 			buf_printf(&b, "create temporary table %s as (\nselect t.* from %s as t\n"
 				       "where t.dbt_valid_to is null and coalesce(t.dbt_is_deleted, 'False') <> 'True'\n"
-				       "and not exists (select 1 from %s as s where ",
-				   del_tmp, buf_cstr(&tgt), src_tmp);
-			key_join(&b, keys, nk, "s", "t");
-			buf_puts(&b, ")\n)");
+				       "and ",
+				   del_tmp, buf_cstr(&tgt));
+			if (keys_only) {
+				keys_in(&b, keys, nk, "t", true, src_tmp);
+			} else {
+				buf_printf(&b, "not exists (select 1 from %s as s where ", src_tmp);
+				key_join(&b, keys, nk, "s", "t");
+				buf_putc(&b, ')');
+			}
+			buf_puts(&b, "\n)");
 			if ((rc = exec(tp, n, c, &b, e))) {
 				buf_free(&changed);
 				goto fail;
@@ -253,15 +275,67 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			goto fail;
 		}
 		/* 2. close changed current versions */
-		buf_printf(&b, "update %s as t set dbt_valid_to = %s\nfrom %s as s\nwhere ",
-			   buf_cstr(&tgt), upd, src_tmp);
-		key_join(&b, keys, nk, "t", "s");
-		buf_printf(&b, " and t.dbt_valid_to is null and %s", buf_cstr(&changed));
+		if (keys_only) {
+			/* no UPDATE ... FROM: the closed versions are staged by a
+			 * join, then replace the open ones (by dbt_scd_id) */
+			struct buf tc = BUF_INIT;
+			for (size_t j = 0; j < nh; j++) {
+				if (!str_casecmp(have[j].name, "dbt_valid_to"))
+					continue;
+				wh_quote_ident(tp->db, have[j].name, &tc);
+				buf_puts(&tc, ", ");
+			}
+			buf_puts(&tc, "dbt_valid_to");
+			buf_printf(&b, "create temporary table %s as (\nselect ", cls_tmp);
+			for (size_t j = 0; j < nh; j++) {
+				if (str_casecmp(have[j].name, "dbt_valid_to")) {
+					buf_puts(&b, "t.");
+					wh_quote_ident(tp->db, have[j].name, &b);
+					buf_puts(&b, " as ");
+					wh_quote_ident(tp->db, have[j].name, &b);
+					buf_puts(&b, ", ");
+				}
+			}
+			buf_printf(&b, "%s as dbt_valid_to\nfrom %s as t join %s as s on ", upd,
+				   buf_cstr(&tgt), src_tmp);
+			key_join(&b, keys, nk, "t", "s");
+			buf_printf(&b, "\nwhere t.dbt_valid_to is null and %s\n)", buf_cstr(&changed));
+			rc = exec(tp, n, c, &b, e);
+			if (!rc) {
+				buf_printf(&b, "delete from %s where dbt_valid_to is null and dbt_scd_id in "
+					       "(select dbt_scd_id from %s)", buf_cstr(&tgt), cls_tmp);
+				rc = exec(tp, n, c, &b, e);
+			}
+			if (!rc) {
+				buf_printf(&b, "insert into %s (%s) select %s from %s", buf_cstr(&tgt),
+					   buf_cstr(&tc), buf_cstr(&tc), cls_tmp);
+				rc = exec(tp, n, c, &b, e);
+			}
+			if (!rc) {
+				buf_printf(&b, "drop table if exists %s", cls_tmp);
+				rc = exec(tp, n, c, &b, e);
+			}
+			buf_free(&tc);
+		} else {
+			buf_printf(&b, "update %s as t set dbt_valid_to = %s\nfrom %s as s\nwhere ",
+				   buf_cstr(&tgt), upd, src_tmp);
+			key_join(&b, keys, nk, "t", "s");
+			buf_printf(&b, " and t.dbt_valid_to is null and %s", buf_cstr(&changed));
+			rc = exec(tp, n, c, &b, e);
+		}
 		buf_free(&changed);
-		if ((rc = exec(tp, n, c, &b, e)))
+		if (rc)
 			goto fail;
 		/* 3. hard deletes */
-		if (!strcmp(hard, "invalidate") || new_record) {
+		if ((!strcmp(hard, "invalidate") || new_record) && keys_only) {
+			buf_printf(&b, "update %s set dbt_valid_to = %s\nwhere dbt_valid_to is null %s"
+				       "and ",
+				   buf_cstr(&tgt), now,
+				   new_record ? "and coalesce(dbt_is_deleted, 'False') <> 'True' " : "");
+			keys_in(&b, keys, nk, NULL, true, src_tmp);
+			if ((rc = exec(tp, n, c, &b, e)))
+				goto fail;
+		} else if (!strcmp(hard, "invalidate") || new_record) {
 			buf_printf(&b, "update %s as t set dbt_valid_to = %s\nwhere t.dbt_valid_to is null %s"
 				       "and not exists (select 1 from %s as s where ",
 				   buf_cstr(&tgt), now,
@@ -314,8 +388,8 @@ fail:
 	wh_rollback(c, NULL);
 	{
 		struct err ig = ERR_INIT;
-		const char *tmps[] = {src_tmp, ins_tmp, del_tmp};
-		for (size_t i = 0; i < 3; i++) {
+		const char *tmps[] = {src_tmp, ins_tmp, del_tmp, cls_tmp};
+		for (size_t i = 0; i < 4; i++) {
 			buf_reset(&b);
 			buf_printf(&b, "drop table if exists %s", tmps[i]);
 			wh_exec(c, buf_cstr(&b), &ig);

@@ -168,13 +168,147 @@ static void c_disconnect(struct wh_conn *c)
 
 /* Run one statement; the engine's error keeps its text, less the
  * password. */
-static int run(struct chconn *c, const char *sql, ch_body_fn body, void *body_ud,
+/* ---- CAST to a decimal rounds ----
+ *
+ * ClickHouse truncates when it converts to a Decimal (a Float64 33.95,
+ * stored as 33.9499..., becomes 33.94), where DuckDB and PostgreSQL round
+ * (33.95): the same model would sum to different cents. So every
+ * `cast(e as decimal(p, s))` / `numeric(p, s)` runs as
+ * `cast(round(cast(e as Decimal(38, s + 8)), s) as decimal(p, s))`: eight
+ * more digits keep a float's value to well past the cents, and round()
+ * on a Decimal rounds half away from zero as the other engines do. The
+ * extra cast makes it work on strings, integers and decimals alike. */
+
+/* The end of a quoted run or comment starting at p, or p when p starts
+ * neither. */
+static const char *skip_quoted(const char *p)
+{
+	char ch = *p;
+	if (ch == '\'' || ch == '"' || ch == '`') {
+		for (p++; *p && *p != ch; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		return *p ? p + 1 : p;
+	}
+	if (ch == '-' && p[1] == '-') {
+		while (*p && *p != '\n')
+			p++;
+		return p;
+	}
+	if (ch == '/' && p[1] == '*') {
+		const char *q = strstr(p + 2, "*/");
+		return q ? q + 2 : p + strlen(p);
+	}
+	return p;
+}
+
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* The scale of a decimal type spelled t..end (decimal(p, s), numeric(p,
+ * s), decimal(p): 0), or -1 when it is not one with a precision. */
+static int decimal_scale(const char *t, const char *end)
+{
+	const char *r = NULL;
+	size_t n = (size_t)(end - t);
+	if (n > 7 && !strncasecmp(t, "decimal", 7))
+		r = t + 7;
+	else if (n > 7 && !strncasecmp(t, "numeric", 7))
+		r = t + 7;
+	if (!r)
+		return -1;
+	while (r < end && isspace((unsigned char)*r))
+		r++;
+	if (r >= end || *r != '(')
+		return -1;
+	char *q;
+	strtol(r + 1, &q, 10);
+	while (q < end && isspace((unsigned char)*q))
+		q++;
+	if (q < end && *q == ')')
+		return 0;
+	if (q >= end || *q != ',')
+		return -1;
+	long sc = strtol(q + 1, &q, 10);
+	return sc >= 0 && sc <= 30 ? (int)sc : -1;
+}
+
+static void round_casts(const char *s, const char *end, struct buf *out)
+{
+	const char *p = s, *copied = s;
+	while (p < end) {
+		const char *q = skip_quoted(p);
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		if ((p == s || !word_char(p[-1])) && end - p > 4 && !strncasecmp(p, "cast", 4)) {
+			const char *o = p + 4;
+			while (o < end && isspace((unsigned char)*o))
+				o++;
+			if (o < end && *o == '(') {
+				/* the matching ')' and the last top-level AS */
+				int depth = 0;
+				const char *c = o + 1, *as = NULL;
+				while (c < end) {
+					const char *z = skip_quoted(c);
+					if (z != c) {
+						c = z;
+						continue;
+					}
+					if (*c == '(')
+						depth++;
+					else if (*c == ')' && depth-- == 0)
+						break;
+					else if (!depth && !word_char(c[-1]) && end - c > 2 &&
+						 !strncasecmp(c, "as", 2) && !word_char(c[2]))
+						as = c;
+					c++;
+				}
+				if (c < end && as) {
+					const char *t = as + 2;
+					while (t < c && isspace((unsigned char)*t))
+						t++;
+					const char *te = c;
+					while (te > t && isspace((unsigned char)te[-1]))
+						te--;
+					int sc = decimal_scale(t, te);
+					if (sc >= 0) {
+						buf_add(out, copied, (size_t)(p - copied));
+						buf_puts(out, "cast(round(cast(");
+						round_casts(o + 1, as, out);
+						buf_printf(out, " as Decimal(38, %d)), %d) as %.*s)", sc + 8,
+							   sc, (int)(te - t), t);
+						p = copied = c + 1;
+						continue;
+					}
+				}
+			}
+		}
+		p++;
+	}
+	buf_add(out, copied, (size_t)(end - copied));
+}
+
+/* sql with its decimal casts rounding (malloc'd). */
+static char *rounding_casts(const char *sql)
+{
+	struct buf b = BUF_INIT;
+	round_casts(sql, sql + strlen(sql), &b);
+	return buf_detach(&b, NULL);
+}
+
+static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_ud,
 	       struct buf *answer, struct err *e)
 {
 	struct ch_transport *t = c->d->t;
+	char *sql = rounding_casts(stmt);
 	int rc = answer ? (body ? t->ops->exec(t, sql, body, body_ud, NULL, NULL, e)
 				: ch_exec_collect(t, sql, answer, e))
 			: t->ops->exec(t, sql, body, body_ud, NULL, NULL, e);
+	free(sql);
 	if (rc && e && e->msg && c->d->password)
 		wh__redact(e->msg, c->d->password);
 	return rc;
@@ -1098,6 +1232,67 @@ static int c_relation_kind(struct wh_conn *c, const char *schema, const char *re
 	return 0;
 }
 
+/* ---- incremental insert_overwrite (dbt-clickhouse's semantics) ----
+ *
+ * The new rows go into a fresh table with the target's own structure
+ * (CREATE TABLE ... AS target: same columns, engine, partition key), then
+ * each partition they fill replaces the target's partition of the same id
+ * (ALTER TABLE ... REPLACE PARTITION ID ... FROM: atomic per partition).
+ * Partitions the new rows do not touch keep their rows. */
+static int c_replace_partitions(struct wh_conn *wc, const char *schema, const char *table,
+				const char *from, const char *cols, int64_t *rows, struct err *e)
+{
+	struct chconn *c = conn_of(wc);
+	struct buf tgt = BUF_INIT, stg = BUF_INIT, q = BUF_INIT;
+	buf_printf(&tgt, "\"%s\".\"%s\"", schema, table);
+	buf_printf(&stg, "\"%s\".\"%s__dbt_new\"", schema, table);
+	struct wh_result *r = NULL;
+	buf_printf(&q, "DROP TABLE IF EXISTS %s", buf_cstr(&stg));
+	int rc = run(c, buf_cstr(&q), NULL, NULL, NULL, e);
+	if (!rc) {
+		buf_reset(&q);
+		buf_printf(&q, "CREATE TABLE %s AS %s", buf_cstr(&stg), buf_cstr(&tgt));
+		rc = run(c, buf_cstr(&q), NULL, NULL, NULL, e);
+	}
+	if (!rc) {
+		buf_reset(&q);
+		buf_printf(&q, "INSERT INTO %s (%s) SELECT %s FROM %s", buf_cstr(&stg), cols, cols,
+			   from);
+		rc = run(c, buf_cstr(&q), NULL, NULL, NULL, e);
+	}
+	if (!rc) {
+		buf_reset(&q);
+		buf_printf(&q, "SELECT DISTINCT _partition_id, count() OVER (PARTITION BY _partition_id) "
+			       "FROM %s", buf_cstr(&stg));
+		rc = c_query(wc, buf_cstr(&q), NULL, 0, &r, e);
+	}
+	int64_t n = 0;
+	for (size_t i = 0; !rc && i < r->nrows; i++) {
+		const struct wh_value *id = &r->cells[i * r->ncols];
+		const struct wh_value *cnt = &r->cells[i * r->ncols + 1];
+		buf_reset(&q);
+		buf_printf(&q, "ALTER TABLE %s REPLACE PARTITION ID ", buf_cstr(&tgt));
+		literal(id, &q);
+		buf_printf(&q, " FROM %s", buf_cstr(&stg));
+		rc = run(c, buf_cstr(&q), NULL, NULL, NULL, e);
+		if (cnt->type == WH_INT64)
+			n += cnt->v.i;
+	}
+	wh_result_free(r);
+	/* the staging table goes whatever happened */
+	struct err ig = ERR_INIT;
+	buf_reset(&q);
+	buf_printf(&q, "DROP TABLE IF EXISTS %s", buf_cstr(&stg));
+	run(c, buf_cstr(&q), NULL, NULL, NULL, rc ? &ig : e);
+	err_clear(&ig);
+	if (rows)
+		*rows = rc ? -1 : n;
+	buf_free(&tgt);
+	buf_free(&stg);
+	buf_free(&q);
+	return rc;
+}
+
 /* ---- dialect ---- */
 
 static void c_dateadd(const char *part, const char *n, const char *d, struct buf *out)
@@ -1149,6 +1344,12 @@ static void c_listagg(const char *measure, const char *delim, const char *order_
 	buf_free(&arr);
 }
 
+/* max() of a comparison is a UInt8 here: a Bool as on the other engines */
+static void c_bool_or(const char *expr, struct buf *out)
+{
+	buf_printf(out, "toBool(max(%s))", expr);
+}
+
 static void c_hash(const char *field, struct buf *out)
 {
 	buf_printf(out, "lower(hex(MD5(toString(%s))))", field);
@@ -1178,7 +1379,7 @@ static void c_table_clause(const char *engine, const char *order_by, const char 
 
 const struct wh_adapter wh_clickhouse_adapter = {
 	.name = "clickhouse",
-	.caps = WH_CAP_BULK_APPEND,
+	.caps = WH_CAP_BULK_APPEND | WH_CAP_KEYS_IN | WH_CAP_EXCHANGE | WH_CAP_PARTITIONS,
 	.ident_quote = '"',
 	.db_open = c_open,
 	.db_close = c_close,
@@ -1197,6 +1398,7 @@ const struct wh_adapter wh_clickhouse_adapter = {
 	.list_relations = c_list_relations,
 	.list_columns = c_list_columns,
 	.relation_kind = c_relation_kind,
+	.replace_partitions = c_replace_partitions,
 	.dialect = {
 		.macro_types = {
 			[WH_SQLT_STRING] = "String",
@@ -1220,6 +1422,10 @@ const struct wh_adapter wh_clickhouse_adapter = {
 		},
 		.current_timestamp = "now64(6)",
 		.any_value_fn = "any",
+		.bool_or = c_bool_or,
+		.merge_refusal = "ClickHouse has no MERGE statement: use incremental_strategy "
+				 "'delete+insert' (rows replaced by unique_key), 'append' or "
+				 "'insert_overwrite' (whole partitions replaced, with partition_by)",
 		.current_catalog = "currentDatabase()",
 		.dateadd = c_dateadd,
 		.datediff = c_datediff,
