@@ -300,11 +300,190 @@ static char *rounding_casts(const char *sql)
 	return buf_detach(&b, NULL);
 }
 
+/* ---- a qualified column keeps its own name ----
+ *
+ * `select c.user_id, ... from c join s ... join r ...`: when three or more
+ * joined tables have a user_id, ClickHouse names the result column
+ * "c.user_id" where the other engines name it user_id, and a table built
+ * from it has a column nobody can refer to as user_id. So in every SELECT
+ * list, an item that is only a qualified column (a.b, "a"."b", s.t.c) gets
+ * the alias the other engines give it implicitly: `c.user_id as user_id`. */
+
+struct proj {
+	int depth;
+	const char *item; /* start of the current item */
+};
+
+/* Is [a, b) a qualified column name (two or more parts)? Sets *last to
+ * its last part. */
+static bool qualified_column(const char *a, const char *b, const char **last, size_t *lastn)
+{
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	while (b > a && isspace((unsigned char)b[-1]))
+		b--;
+	int parts = 0;
+	while (a < b) {
+		const char *start = a;
+		if (*a == '"' || *a == '`') {
+			char q = *a;
+			for (a++; a < b && *a != q; a++)
+				;
+			if (a >= b)
+				return false;
+			a++;
+		} else if (isalpha((unsigned char)*a) || *a == '_') {
+			while (a < b && word_char(*a))
+				a++;
+		} else {
+			return false;
+		}
+		parts++;
+		*last = start;
+		*lastn = (size_t)(a - start);
+		if (a == b)
+			break;
+		if (*a != '.')
+			return false;
+		a++;
+		if (a == b)
+			return false;
+	}
+	return parts >= 2;
+}
+
+static bool kw_at(const char *p, const char *end, const char *kw)
+{
+	size_t n = strlen(kw);
+	return (size_t)(end - p) >= n && !strncasecmp(p, kw, n) && (p + n == end || !word_char(p[n]));
+}
+
+static char *alias_qualified(const char *sql)
+{
+	static const char *const stop[] = {"from", "union", "where", "group", "order", "limit",
+					   "having", "settings", "format", "into", "window",
+					   "intersect", "except", "qualify", NULL};
+	const char *end = sql + strlen(sql);
+	struct proj st[64];
+	int nst = 0, depth = 0;
+	/* insertion points, in order */
+	const char **at = NULL, **name = NULL;
+	size_t *namen = NULL, nat = 0, capat = 0;
+	const char *p = sql;
+#define FINISH_ITEM(endp)                                                                     \
+	do {                                                                                  \
+		const char *l_;                                                               \
+		size_t ln_;                                                                   \
+		if (qualified_column(st[nst - 1].item, (endp), &l_, &ln_)) {                  \
+			const char *e_ = (endp);                                              \
+			while (e_ > st[nst - 1].item && isspace((unsigned char)e_[-1]))       \
+				e_--;                                                         \
+			if (nat == capat) {                                                   \
+				capat = capat ? capat * 2 : 8;                                \
+				at = xrealloc(at, capat * sizeof *at);                        \
+				name = xrealloc(name, capat * sizeof *name);                  \
+				namen = xrealloc(namen, capat * sizeof *namen);               \
+			}                                                                     \
+			at[nat] = e_;                                                         \
+			name[nat] = l_;                                                       \
+			namen[nat++] = ln_;                                                   \
+		}                                                                             \
+	} while (0)
+	while (p < end) {
+		const char *q = skip_quoted(p);
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		bool boundary = p == sql || !word_char(p[-1]);
+		if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			while (nst && st[nst - 1].depth == depth) {
+				FINISH_ITEM(p);
+				nst--;
+			}
+			depth--;
+		} else if (nst && st[nst - 1].depth == depth && (*p == ',' || *p == ';')) {
+			FINISH_ITEM(p);
+			if (*p == ';')
+				nst--;
+			else
+				st[nst - 1].item = p + 1;
+		} else if (boundary && kw_at(p, end, "select")) {
+			const char *r = p + 6;
+			while (r < end && isspace((unsigned char)*r))
+				r++;
+			if (kw_at(r, end, "distinct")) {
+				r += 8;
+				while (r < end && isspace((unsigned char)*r))
+					r++;
+				if (kw_at(r, end, "on")) {
+					const char *o = r + 2;
+					while (o < end && isspace((unsigned char)*o))
+						o++;
+					if (o < end && *o == '(') {
+						int d = 0;
+						for (; o < end; o++) {
+							const char *z = skip_quoted(o);
+							if (z != o) {
+								o = z - 1;
+								continue;
+							}
+							if (*o == '(')
+								d++;
+							else if (*o == ')' && --d == 0)
+								break;
+						}
+						r = o < end ? o + 1 : o;
+					}
+				}
+			} else if (kw_at(r, end, "all")) {
+				r += 3;
+			}
+			if (nst < (int)(sizeof st / sizeof st[0])) {
+				st[nst].depth = depth;
+				st[nst++].item = r;
+			}
+			p = r;
+			continue;
+		} else if (boundary && nst && st[nst - 1].depth == depth) {
+			for (size_t k = 0; stop[k]; k++)
+				if (kw_at(p, end, stop[k])) {
+					FINISH_ITEM(p);
+					nst--;
+					break;
+				}
+		}
+		p++;
+	}
+	while (nst) {
+		FINISH_ITEM(end);
+		nst--;
+	}
+#undef FINISH_ITEM
+	struct buf b = BUF_INIT;
+	const char *c = sql;
+	for (size_t i = 0; i < nat; i++) {
+		buf_add(&b, c, (size_t)(at[i] - c));
+		buf_puts(&b, " as ");
+		buf_add(&b, name[i], namen[i]);
+		c = at[i];
+	}
+	buf_add(&b, c, (size_t)(end - c));
+	free(at);
+	free(name);
+	free(namen);
+	return buf_detach(&b, NULL);
+}
+
 static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_ud,
 	       struct buf *answer, struct err *e)
 {
 	struct ch_transport *t = c->d->t;
-	char *sql = rounding_casts(stmt);
+	char *rounded = rounding_casts(stmt);
+	char *sql = alias_qualified(rounded);
+	free(rounded);
 	int rc = answer ? (body ? t->ops->exec(t, sql, body, body_ud, NULL, NULL, e)
 				: ch_exec_collect(t, sql, answer, e))
 			: t->ops->exec(t, sql, body, body_ud, NULL, NULL, e);
