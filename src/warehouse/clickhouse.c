@@ -300,28 +300,60 @@ static char *rounding_casts(const char *sql)
 	return buf_detach(&b, NULL);
 }
 
-/* ---- a qualified column keeps its own name ----
+/* ---- SELECT lists named and typed as on the other engines ----
  *
- * `select c.user_id, ... from c join s ... join r ...`: when three or more
- * joined tables have a user_id, ClickHouse names the result column
- * "c.user_id" where the other engines name it user_id, and a table built
- * from it has a column nobody can refer to as user_id. So in every SELECT
- * list, an item that is only a qualified column (a.b, "a"."b", s.t.c) gets
- * the alias the other engines give it implicitly: `c.user_id as user_id`. */
+ * Two differences in what a SELECT list produces, mended in every SELECT
+ * list of every statement:
+ * - `select c.user_id, ... from c join s ... join r ...`: when three or
+ *   more joined tables have a user_id, ClickHouse names the result column
+ *   "c.user_id" where the other engines name it user_id, and a table built
+ *   from it has a column nobody can refer to as user_id. An item that is
+ *   only a qualified column (a.b, "a"."b", s.t.c) gets the alias the other
+ *   engines give it implicitly: `c.user_id as user_id`.
+ * - a comparison or logical expression (`shipped_at is not null as
+ *   is_shipped`) is a UInt8 0/1 here, a boolean elsewhere; an aliased item
+ *   whose top level is one becomes `toBool(...) as is_shipped`, so tables
+ *   hold true/false as on DuckDB and PostgreSQL. */
 
 struct proj {
 	int depth;
 	const char *item; /* start of the current item */
 };
 
+struct edit {
+	const char *at;
+	const char *text;
+	size_t n;
+	size_t seq;
+};
+
+struct edits {
+	struct edit *v;
+	size_t n, cap;
+};
+
+static void edit_add(struct edits *ed, const char *at, const char *text, size_t n)
+{
+	if (ed->n == ed->cap) {
+		ed->cap = ed->cap ? ed->cap * 2 : 16;
+		ed->v = xrealloc(ed->v, ed->cap * sizeof *ed->v);
+	}
+	ed->v[ed->n] = (struct edit){at, text, n, ed->n};
+	ed->n++;
+}
+
+static int edit_cmp(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 /* Is [a, b) a qualified column name (two or more parts)? Sets *last to
  * its last part. */
 static bool qualified_column(const char *a, const char *b, const char **last, size_t *lastn)
 {
-	while (a < b && isspace((unsigned char)*a))
-		a++;
-	while (b > a && isspace((unsigned char)b[-1]))
-		b--;
 	int parts = 0;
 	while (a < b) {
 		const char *start = a;
@@ -358,7 +390,99 @@ static bool kw_at(const char *p, const char *end, const char *kw)
 	return (size_t)(end - p) >= n && !strncasecmp(p, kw, n) && (p + n == end || !word_char(p[n]));
 }
 
-static char *alias_qualified(const char *sql)
+/* The position of the last top-level AS of [a, b), or NULL. */
+static const char *item_as(const char *a, const char *b)
+{
+	const char *as = NULL;
+	int d = 0;
+	for (const char *p = a; p < b; p++) {
+		const char *z = skip_quoted(p);
+		if (z != p) {
+			p = z - 1;
+			continue;
+		}
+		if (*p == '(')
+			d++;
+		else if (*p == ')')
+			d--;
+		else if (!d && (p == a || !word_char(p[-1])) && kw_at(p, b, "as"))
+			as = p;
+	}
+	return as;
+}
+
+/* Is the top level of [a, b) (outside parentheses and CASE ... END) a
+ * comparison or a logical operator? */
+static bool boolean_expr(const char *a, const char *b)
+{
+	static const char *const ops[] = {"is", "like", "ilike", "in", "between", "and", "or",
+					  "not", "exists", NULL};
+	int d = 0, cases = 0;
+	for (const char *p = a; p < b; p++) {
+		const char *z = skip_quoted(p);
+		if (z != p) {
+			p = z - 1;
+			continue;
+		}
+		if (*p == '(') {
+			d++;
+			continue;
+		}
+		if (*p == ')') {
+			d--;
+			continue;
+		}
+		if (d)
+			continue;
+		bool bound = p == a || !word_char(p[-1]);
+		if (bound && kw_at(p, b, "case")) {
+			cases++;
+			continue;
+		}
+		if (bound && kw_at(p, b, "end")) {
+			cases--;
+			continue;
+		}
+		if (cases)
+			continue;
+		/* =, ==, !=, <>, <, <=, >, >=; not the arrows -> and => */
+		if ((*p == '=' && !(p + 1 < b && p[1] == '>')) || *p == '<' ||
+		    (*p == '>' && !(p > a && (p[-1] == '-' || p[-1] == '='))))
+			return true;
+		if (bound && (isalpha((unsigned char)*p)))
+			for (size_t k = 0; ops[k]; k++)
+				if (kw_at(p, b, ops[k]))
+					return true;
+	}
+	return false;
+}
+
+static void finish_item(struct edits *ed, const char *a, const char *b)
+{
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	while (b > a && isspace((unsigned char)b[-1]))
+		b--;
+	const char *last;
+	size_t lastn;
+	if (a == b)
+		return;
+	if (qualified_column(a, b, &last, &lastn)) {
+		edit_add(ed, b, " as ", 4);
+		edit_add(ed, b, last, lastn);
+		return;
+	}
+	const char *as = item_as(a, b);
+	if (as && boolean_expr(a, as)) {
+		const char *x = as;
+		while (x > a && isspace((unsigned char)x[-1]))
+			x--;
+		edit_add(ed, a, "toBool(", 7);
+		edit_add(ed, x, ")", 1);
+	}
+}
+
+static char *mend_select_lists(const char *sql)
 {
 	static const char *const stop[] = {"from", "union", "where", "group", "order", "limit",
 					   "having", "settings", "format", "into", "window",
@@ -366,29 +490,8 @@ static char *alias_qualified(const char *sql)
 	const char *end = sql + strlen(sql);
 	struct proj st[64];
 	int nst = 0, depth = 0;
-	/* insertion points, in order */
-	const char **at = NULL, **name = NULL;
-	size_t *namen = NULL, nat = 0, capat = 0;
+	struct edits ed = {0};
 	const char *p = sql;
-#define FINISH_ITEM(endp)                                                                     \
-	do {                                                                                  \
-		const char *l_;                                                               \
-		size_t ln_;                                                                   \
-		if (qualified_column(st[nst - 1].item, (endp), &l_, &ln_)) {                  \
-			const char *e_ = (endp);                                              \
-			while (e_ > st[nst - 1].item && isspace((unsigned char)e_[-1]))       \
-				e_--;                                                         \
-			if (nat == capat) {                                                   \
-				capat = capat ? capat * 2 : 8;                                \
-				at = xrealloc(at, capat * sizeof *at);                        \
-				name = xrealloc(name, capat * sizeof *name);                  \
-				namen = xrealloc(namen, capat * sizeof *namen);               \
-			}                                                                     \
-			at[nat] = e_;                                                         \
-			name[nat] = l_;                                                       \
-			namen[nat++] = ln_;                                                   \
-		}                                                                             \
-	} while (0)
 	while (p < end) {
 		const char *q = skip_quoted(p);
 		if (q != p) {
@@ -400,12 +503,12 @@ static char *alias_qualified(const char *sql)
 			depth++;
 		} else if (*p == ')') {
 			while (nst && st[nst - 1].depth == depth) {
-				FINISH_ITEM(p);
+				finish_item(&ed, st[nst - 1].item, p);
 				nst--;
 			}
 			depth--;
 		} else if (nst && st[nst - 1].depth == depth && (*p == ',' || *p == ';')) {
-			FINISH_ITEM(p);
+			finish_item(&ed, st[nst - 1].item, p);
 			if (*p == ';')
 				nst--;
 			else
@@ -450,7 +553,7 @@ static char *alias_qualified(const char *sql)
 		} else if (boundary && nst && st[nst - 1].depth == depth) {
 			for (size_t k = 0; stop[k]; k++)
 				if (kw_at(p, end, stop[k])) {
-					FINISH_ITEM(p);
+					finish_item(&ed, st[nst - 1].item, p);
 					nst--;
 					break;
 				}
@@ -458,22 +561,20 @@ static char *alias_qualified(const char *sql)
 		p++;
 	}
 	while (nst) {
-		FINISH_ITEM(end);
+		finish_item(&ed, st[nst - 1].item, end);
 		nst--;
 	}
-#undef FINISH_ITEM
+	if (ed.n > 1)
+		qsort(ed.v, ed.n, sizeof *ed.v, edit_cmp);
 	struct buf b = BUF_INIT;
 	const char *c = sql;
-	for (size_t i = 0; i < nat; i++) {
-		buf_add(&b, c, (size_t)(at[i] - c));
-		buf_puts(&b, " as ");
-		buf_add(&b, name[i], namen[i]);
-		c = at[i];
+	for (size_t i = 0; i < ed.n; i++) {
+		buf_add(&b, c, (size_t)(ed.v[i].at - c));
+		buf_add(&b, ed.v[i].text, ed.v[i].n);
+		c = ed.v[i].at;
 	}
 	buf_add(&b, c, (size_t)(end - c));
-	free(at);
-	free(name);
-	free(namen);
+	free(ed.v);
 	return buf_detach(&b, NULL);
 }
 
@@ -482,7 +583,7 @@ static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_u
 {
 	struct ch_transport *t = c->d->t;
 	char *rounded = rounding_casts(stmt);
-	char *sql = alias_qualified(rounded);
+	char *sql = mend_select_lists(rounded);
 	free(rounded);
 	int rc = answer ? (body ? t->ops->exec(t, sql, body, body_ud, NULL, NULL, e)
 				: ch_exec_collect(t, sql, answer, e))
