@@ -578,13 +578,131 @@ static char *mend_select_lists(const char *sql)
 	return buf_detach(&b, NULL);
 }
 
+/* ---- division of decimals is not truncated ----
+ *
+ * Decimal / Decimal and Decimal / integer keep the dividend's scale here
+ * (sum(revenue) / count(*) = 84.19), where DuckDB answers a double
+ * (84.19666...) and PostgreSQL a numeric with more digits: an average
+ * order value must not lose its cents' fractions on one engine. So the
+ * divisor of every `/` (the primary after it: a parenthesised expression,
+ * a function call, a column, a number, a CASE ... END) is read as a
+ * Float64, which makes a decimal quotient a double as on DuckDB; an
+ * integer or float quotient is a Float64 here already. */
+
+/* The end of the primary expression at p (after leading spaces), or NULL
+ * when it is none this knows. */
+static const char *primary_end(const char *p, const char *end)
+{
+	if (p < end && *p == '(') {
+		int d = 0;
+		for (const char *c = p; c < end; c++) {
+			const char *z = skip_quoted(c);
+			if (z != c) {
+				c = z - 1;
+				continue;
+			}
+			if (*c == '(')
+				d++;
+			else if (*c == ')' && --d == 0)
+				return c + 1;
+		}
+		return NULL;
+	}
+	if (p < end && isdigit((unsigned char)*p)) {
+		while (p < end && (isalnum((unsigned char)*p) || *p == '.'))
+			p++;
+		return p;
+	}
+	if (kw_at(p, end, "case")) {
+		int cases = 0;
+		for (const char *c = p; c < end; c++) {
+			const char *z = skip_quoted(c);
+			if (z != c) {
+				c = z - 1;
+				continue;
+			}
+			if (c > p && word_char(c[-1]))
+				continue;
+			if (kw_at(c, end, "case"))
+				cases++;
+			else if (kw_at(c, end, "end") && --cases == 0)
+				return c + 3;
+		}
+		return NULL;
+	}
+	const char *c = p;
+	for (;;) {
+		if (c < end && (*c == '"' || *c == '`')) {
+			char q = *c;
+			for (c++; c < end && *c != q; c++)
+				;
+			if (c >= end)
+				return NULL;
+			c++;
+		} else if (c < end && (isalpha((unsigned char)*c) || *c == '_')) {
+			while (c < end && word_char(*c))
+				c++;
+		} else {
+			return NULL;
+		}
+		if (c < end && *c == '.') {
+			c++;
+			continue;
+		}
+		break;
+	}
+	const char *f = c;
+	while (f < end && isspace((unsigned char)*f))
+		f++;
+	if (f < end && *f == '(')
+		return primary_end(f, end);
+	return c;
+}
+
+static char *float_divisors(const char *sql)
+{
+	const char *end = sql + strlen(sql), *p = sql, *copied = sql;
+	struct buf b = BUF_INIT;
+	while (p < end) {
+		const char *q = skip_quoted(p);
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		if (*p == '/') {
+			const char *r = p + 1;
+			while (r < end && isspace((unsigned char)*r))
+				r++;
+			const char *e = primary_end(r, end);
+			if (e && e > r) {
+				buf_add(&b, copied, (size_t)(r - copied));
+				buf_puts(&b, "toFloat64(");
+				/* the divisor may divide too: (a / b) */
+				char *inner = xstrndup(r, (size_t)(e - r));
+				char *mended = float_divisors(inner);
+				buf_puts(&b, mended);
+				free(mended);
+				free(inner);
+				buf_putc(&b, ')');
+				p = copied = e;
+				continue;
+			}
+		}
+		p++;
+	}
+	buf_add(&b, copied, (size_t)(end - copied));
+	return buf_detach(&b, NULL);
+}
+
 static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_ud,
 	       struct buf *answer, struct err *e)
 {
 	struct ch_transport *t = c->d->t;
 	char *rounded = rounding_casts(stmt);
-	char *sql = mend_select_lists(rounded);
+	char *divided = float_divisors(rounded);
 	free(rounded);
+	char *sql = mend_select_lists(divided);
+	free(divided);
 	int rc = answer ? (body ? t->ops->exec(t, sql, body, body_ud, NULL, NULL, e)
 				: ch_exec_collect(t, sql, answer, e))
 			: t->ops->exec(t, sql, body, body_ud, NULL, NULL, e);
