@@ -377,14 +377,14 @@ static bool has_col(const struct colset *s, const char *name)
 	return false;
 }
 
-static int temp_columns(struct tf_proj *tp, struct wh_conn *c, const char *tmp, struct arena *a,
+static int temp_columns(struct tf_proj *tp, struct wh_conn *c, const char *tmprel, struct arena *a,
 			struct colset *out, struct err *e)
 {
 	/* a temporary table has no schema we can name portably: ask with a
 	 * zero-row query */
 	struct buf q = BUF_INIT;
 	buf_puts(&q, "select * from ");
-	qid(tp, tmp, &q);
+	buf_puts(&q, tmprel);
 	buf_puts(&q, " where 1 = 0");
 	struct wh_result *r = NULL;
 	int rc = wh_query(c, buf_cstr(&q), NULL, 0, &r, e);
@@ -908,11 +908,27 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 	bool overwrite = !strcmp(strategy, "insert_overwrite");
 	int64_t rows = -1;
 	struct colset src = {0}, dst = {0};
+	/* the new rows: a temporary table, or where DML subqueries cannot
+	 * read one (WH_CAP_KEYS_IN: ClickHouse's mutations run outside the
+	 * session) a table next to the target */
+	bool staged = wh_has(tp->db, WH_CAP_KEYS_IN);
+	struct buf trb = BUF_INIT;
+	if (staged)
+		rel2(tp, n->schema, tmp, &trb);
+	else
+		qid(tp, tmp, &trb);
+	const char *tmprel = arena_strdup(a, buf_cstr(&trb));
+	buf_free(&trb);
 	int rc = wh_begin(c, e);
+	if (!rc && staged) {
+		buf_printf(&b, "drop table if exists %s", tmprel);
+		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		buf_reset(&b);
+	}
 	if (!rc)
-		rc = create_table_as(tp, n, c, NULL, tmp, true, sql, NULL, e);
+		rc = create_table_as(tp, n, c, staged ? n->schema : NULL, tmp, !staged, sql, NULL, e);
 	if (!rc)
-		rc = temp_columns(tp, c, tmp, a, &src, e);
+		rc = temp_columns(tp, c, tmprel, a, &src, e);
 	if (!rc)
 		rc = wh_list_columns(c, n->schema, n->alias, a, &dst.c, &dst.n, e);
 	if (!rc)
@@ -943,11 +959,11 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 			for (size_t i = 0; i < nkeys; i++)
 				buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
 			buf_puts(&b, " from ");
-			qid(tp, tmp, &b);
+			buf_puts(&b, tmprel);
 			buf_puts(&b, ")");
 		} else {
 			buf_puts(&b, " as DBT_INTERNAL_DEST where exists (select 1 from ");
-			qid(tp, tmp, &b);
+			buf_puts(&b, tmprel);
 			buf_puts(&b, " as DBT_INTERNAL_SOURCE where ");
 			for (size_t i = 0; i < nkeys; i++)
 				buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s",
@@ -964,7 +980,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		buf_puts(&b, "merge into ");
 		rel2(tp, n->schema, n->alias, &b);
 		buf_puts(&b, " as DBT_INTERNAL_DEST using ");
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		buf_puts(&b, " as DBT_INTERNAL_SOURCE on (");
 		for (size_t i = 0; i < nkeys; i++)
 			buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s", i ? " and " : "",
@@ -998,25 +1014,21 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
 		n->adapter_code = "MERGE";
 	} else if (!rc && overwrite) {
-		struct buf from = BUF_INIT;
-		qid(tp, tmp, &from);
-		rc = wh_replace_partitions(c, n->schema, n->alias, buf_cstr(&from), buf_cstr(&cols),
-					   &rows, e);
-		buf_free(&from);
+		rc = wh_replace_partitions(c, n->schema, n->alias, tmprel, buf_cstr(&cols), &rows, e);
 		n->adapter_code = "INSERT";
 	} else if (!rc) {
 		buf_reset(&b);
 		buf_puts(&b, "insert into ");
 		rel2(tp, n->schema, n->alias, &b);
 		buf_printf(&b, " (%s)\nselect %s from ", buf_cstr(&cols), buf_cstr(&cols));
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
 		n->adapter_code = "INSERT";
 	}
 	if (!rc) {
 		buf_reset(&b);
 		buf_puts(&b, "drop table if exists ");
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
 	}
 out:
@@ -1030,7 +1042,7 @@ out:
 		struct err ig = ERR_INIT;
 		buf_reset(&b);
 		buf_puts(&b, "drop table if exists ");
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		wh_exec(c, buf_cstr(&b), &ig);
 		err_clear(&ig);
 	}

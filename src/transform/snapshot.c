@@ -102,6 +102,21 @@ static const char *derived(struct tf_proj *tp, struct arena *a, const char *alia
 	return r;
 }
 
+/* a working table's name: alias + suffix, in the snapshot's schema when it
+ * is a real table (schema), else alone (a temporary table) */
+static const char *work_rel(struct tf_proj *tp, struct arena *a, struct tf_node *n,
+			    const char *suffix, bool schema)
+{
+	const char *name = derived(tp, a, n->alias, suffix);
+	if (!schema)
+		return quoted(tp, a, name);
+	struct buf q = BUF_INIT;
+	wh_relation_sql(tp->db, n->schema, name, &q);
+	const char *s = arena_strndup(a, buf_cstr(&q), q.len);
+	buf_free(&q);
+	return s;
+}
+
 int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e)
 {
 	struct arena *a = arena_new(0);
@@ -129,7 +144,12 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		goto out;
 	bool ts = !strcmp(strategy, "timestamp");
 	bool new_record = !strcmp(hard, "new_record");
-	const char *del_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_del"));
+	/* the working tables: temporary, or where DML subqueries cannot read
+	 * one (WH_CAP_KEYS_IN: ClickHouse's mutations run outside the
+	 * session) tables in the snapshot's schema */
+	bool keys_only = wh_has(tp->db, WH_CAP_KEYS_IN);
+	const char *create_tmp = keys_only ? "create table" : "create temporary table";
+	const char *del_tmp = work_rel(tp, a, n, "__dbt_del", keys_only);
 	char nowtxt[40];
 	ts_format(tp->run_started_us, nowtxt);
 	const char *now = arena_printf(a, "cast('%s' as timestamp)", nowtxt);
@@ -137,16 +157,15 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	buf_puts(&sql, n->compiled ? n->compiled : "");
 	while (sql.len && (isspace((unsigned char)sql.data[sql.len - 1]) || sql.data[sql.len - 1] == ';'))
 		sql.data[--sql.len] = 0;
-	const char *src_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_src"));
-	const char *ins_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_ins"));
-	const char *cls_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_cls"));
-	bool keys_only = wh_has(tp->db, WH_CAP_KEYS_IN);
+	const char *src_tmp = work_rel(tp, a, n, "__dbt_src", keys_only);
+	const char *ins_tmp = work_rel(tp, a, n, "__dbt_ins", keys_only);
+	const char *cls_tmp = work_rel(tp, a, n, "__dbt_cls", keys_only);
 	wh_relation_sql(tp->db, n->schema, n->alias, &tgt);
 	if ((rc = tf_ensure_schema(tp, c, n->schema, e)) || (rc = wh_begin(c, e))) {
 		buf_free(&sql);
 		goto out;
 	}
-	buf_printf(&b, "create temporary table %s as (\n%s\n)", src_tmp, buf_cstr(&sql));
+	buf_printf(&b, "%s %s as (\n%s\n)", create_tmp, src_tmp, buf_cstr(&sql));
 	buf_free(&sql);
 	if ((rc = exec(tp, n, c, &b, e)))
 		goto fail;
@@ -246,10 +265,10 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			buf_free(&changed);
 			changed = ch2;
 			/* the current versions whose key left the source */
-			buf_printf(&b, "create temporary table %s as (\nselect t.* from %s as t\n"
+			buf_printf(&b, "%s %s as (\nselect t.* from %s as t\n"
 				       "where t.dbt_valid_to is null and coalesce(t.dbt_is_deleted, 'False') <> 'True'\n"
 				       "and ",
-				   del_tmp, buf_cstr(&tgt));
+				   create_tmp, del_tmp, buf_cstr(&tgt));
 			if (keys_only) {
 				keys_in(&b, keys, nk, "t", true, src_tmp);
 			} else {
@@ -264,9 +283,9 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			}
 		}
 		/* 1. rows to insert */
-		buf_printf(&b, "create temporary table %s as (\nselect s.* from %s as s\n"
+		buf_printf(&b, "%s %s as (\nselect s.* from %s as s\n"
 			       "left join %s as t on ",
-			   ins_tmp, src_tmp, buf_cstr(&tgt));
+			   create_tmp, ins_tmp, src_tmp, buf_cstr(&tgt));
 		key_join(&b, keys, nk, "t", "s");
 		buf_printf(&b, " and t.dbt_valid_to is null\nwhere t.dbt_scd_id is null or %s\n)",
 			   buf_cstr(&changed));
@@ -286,7 +305,7 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 				buf_puts(&tc, ", ");
 			}
 			buf_puts(&tc, "dbt_valid_to");
-			buf_printf(&b, "create temporary table %s as (\nselect ", cls_tmp);
+			buf_printf(&b, "%s %s as (\nselect ", create_tmp, cls_tmp);
 			for (size_t j = 0; j < nh; j++) {
 				if (str_casecmp(have[j].name, "dbt_valid_to")) {
 					buf_puts(&b, "t.");

@@ -709,6 +709,12 @@ static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_u
 	free(sql);
 	if (rc && e && e->msg && c->d->password)
 		wh__redact(e->msg, c->d->password);
+	if (rc && e && e->msg) {
+		/* the server's stack trace says nothing to a user */
+		char *st = strstr(e->msg, "\n\n0. ");
+		if (st)
+			*st = 0;
+	}
 	return rc;
 }
 
@@ -901,6 +907,50 @@ struct exec_ctx {
 	struct chconn *c;
 };
 
+/* A mutation (ALTER TABLE t UPDATE/DELETE, DELETE FROM t) that failed
+ * stays queued on its table and blocks every later one: kill it, so the
+ * next run starts clean. */
+static void kill_failed_mutation(struct chconn *c, const char *sql)
+{
+	const char *r = starts_kw(sql, "alter table");
+	if (!r)
+		r = starts_kw(sql, "delete from");
+	if (!r)
+		return;
+	struct buf rel = BUF_INIT, q = BUF_INIT;
+	take_name(r, &rel);
+	/* "db"."t" / db.t / t -> the parts without quotes */
+	char part[2][256] = {{0}, {0}};
+	int np = 0;
+	size_t k = 0;
+	for (const char *p = buf_cstr(&rel); *p && np < 2; p++) {
+		if (*p == '"' || *p == '`')
+			continue;
+		if (*p == '.') {
+			np++;
+			k = 0;
+			continue;
+		}
+		if (*p == '\'' || k + 1 >= sizeof part[0])
+			goto out;
+		part[np][k++] = *p;
+	}
+	if (np == 1)
+		buf_printf(&q, "KILL MUTATION WHERE database = '%s' AND table = '%s' AND NOT is_done SYNC",
+			   part[0], part[1]);
+	else
+		buf_printf(&q, "KILL MUTATION WHERE database = currentDatabase() AND table = '%s' "
+			       "AND NOT is_done SYNC", part[0]);
+	struct err ig = ERR_INIT;
+	struct buf ans = BUF_INIT;
+	run(c, buf_cstr(&q), NULL, NULL, &ans, &ig);
+	buf_free(&ans);
+	err_clear(&ig);
+out:
+	buf_free(&rel);
+	buf_free(&q);
+}
+
 static int exec_one(void *ud, char *stmt, struct err *e)
 {
 	struct exec_ctx *x = ud;
@@ -908,6 +958,8 @@ static int exec_one(void *ud, char *stmt, struct err *e)
 	if (!sql)
 		return 0;
 	int rc = run(x->c, sql, NULL, NULL, NULL, e);
+	if (rc)
+		kill_failed_mutation(x->c, sql);
 	free(sql);
 	return rc;
 }
