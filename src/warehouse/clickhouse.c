@@ -852,6 +852,17 @@ static char *rewrite(const char *s)
 		}
 		buf_free(&rel);
 	}
+	if ((r = starts_kw(s, "delete from"))) {
+		/* a lightweight DELETE needs a WHERE: all rows is TRUNCATE */
+		struct buf rel = BUF_INIT;
+		const char *rest = take_name(r, &rel);
+		while (*rest && isspace((unsigned char)*rest))
+			rest++;
+		char *out = *rest ? NULL : xasprintf("TRUNCATE TABLE %s", buf_cstr(&rel));
+		buf_free(&rel);
+		if (out)
+			return out;
+	}
 	if ((r = starts_kw(s, "create schema")))
 		return xasprintf("CREATE DATABASE %s", r);
 	if ((r = starts_kw(s, "drop schema"))) {
