@@ -3,7 +3,7 @@
 # in one run:
 #   1. bench/clickhouse_sharded.sh SCALE_SHARDED (default 10): order_items
 #      loaded into a 2-shard Distributed table (Debian clickhouse-server
-#      18.16 started by tests/lib/clickhouse.sh) by ingot's load path vs
+#      18.16 started by tests/lib/clickhouse.sh) by `ingot load` vs
 #      clickhouse-client's own INSERT ... FORMAT CSV;
 #   2. bench/clickhouse_platform.sh (SCALE, default 0.05): the reference
 #      platform on chDB (embedded) vs DuckDB, time per layer.

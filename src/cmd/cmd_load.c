@@ -62,7 +62,7 @@ static int run(struct cmd_ctx *c)
 	struct wh_db *db = NULL;
 	struct load_report rep;
 	int rc;
-	if (wh_open(&c->project->target, &db, &c->err)) {
+	if (wh_open_loads(&c->project->target, &db, &c->err)) {
 		free(lake);
 		free(quarantine);
 		return 2;

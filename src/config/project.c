@@ -209,7 +209,8 @@ static const char *const postgres_keys[] = {
 	"role", "retries", "application_name", "statement_timeout", NULL};
 static const char *const duckdb_keys[] = {"path", "settings", "extensions", "database", NULL};
 static const char *const clickhouse_keys[] = {"host", "port", "user", "username", "password",
-	"pass", "database", "secure", "cluster", "mode", "path", "connect_timeout", NULL};
+	"pass", "database", "secure", "cluster", "sharding_key", "shard_http_ports", "mode", "path",
+	"connect_timeout", NULL};
 /* dbt-duckdb's keys that ingot does not implement (for any type) */
 static const char *const unsupported_keys[] = {
 	"attach", "plugins", "filesystems", "external_root", "module_paths",
@@ -306,15 +307,54 @@ static int clickhouse_target(struct arena *a, const char *project_dir, const str
 		return rc;
 	t->user = y->user ? y->user : user2 ? user2 : "default";
 	t->password = y->password ? y->password : y->pass;
-	/* Sharded tables (ON CLUSTER DDL, local MergeTree tables plus a
-	 * Distributed table) are not built yet: refuse rather than build
-	 * unsharded tables on one node while the profile says cluster. */
-	if (cluster && *cluster)
-		return yerr(e, ymap_get(out, "cluster"), ING_ECONFIG,
-			    "'cluster: %s': sharded ClickHouse tables (ON CLUSTER, Distributed) are "
-			    "not supported yet; remove 'cluster' to use the node at 'host' alone",
-			    cluster);
-	t->cluster = NULL;
+	/* cluster: tables are sharded over the server's cluster of that name
+	 * (local MergeTree tables on each shard, a Distributed table over
+	 * them); sharding_key is the Distributed tables' default key;
+	 * shard_http_ports the HTTP ports of the shards, in shard order, when
+	 * they are not `port` (system.clusters names only their TCP ports). */
+	const char *key = NULL;
+	if ((rc = render_field(a, out, "sharding_key", &key, e)))
+		return rc;
+	const struct ynode *sp = ymap_get(out, "shard_http_ports");
+	if ((cluster && *cluster) || key || (sp && sp->type != Y_NULL)) {
+		const char *k = key ? "sharding_key" : "shard_http_ports";
+		if (!cluster || !*cluster)
+			return yerr(e, ymap_get(out, k), ING_ECONFIG,
+				    "'%s' is for sharded tables: add 'cluster: NAME' (a cluster of "
+				    "the server's remote_servers) or remove it", k);
+		if (strcmp(mode, "http"))
+			return yerr(e, ymap_get(out, "cluster"), ING_ECONFIG,
+				    "'cluster: %s' needs mode http (a server that is part of the "
+				    "cluster); embedded ClickHouse is one node", cluster);
+	}
+	t->cluster = cluster && *cluster ? arena_strdup(a, cluster) : NULL;
+	t->ch_sharding_key = key && *key ? arena_strdup(a, key) : "rand()";
+	t->ch_shard_ports = NULL;
+	if (sp && sp->type != Y_NULL) {
+		struct buf b = BUF_INIT;
+		bool ok = true;
+		if (sp->type == Y_SEQ) {
+			for (size_t i = 0; i < sp->n && ok; i++) {
+				ok = sp->items[i]->type == Y_SCALAR && sp->items[i]->str;
+				if (ok)
+					buf_printf(&b, "%s%s", i ? "," : "", sp->items[i]->str);
+			}
+		} else {
+			ok = sp->type == Y_SCALAR && sp->str;
+			if (ok)
+				buf_puts(&b, sp->str);
+		}
+		for (const char *q = buf_cstr(&b); ok && *q; q++)
+			ok = (*q >= '0' && *q <= '9') || *q == ',' || *q == ' ';
+		if (!ok || !b.len) {
+			buf_free(&b);
+			return yerr(e, sp, ING_ECONFIG,
+				    "'shard_http_ports' must list port numbers, one per shard in "
+				    "shard order: [8123, 8124]");
+		}
+		t->ch_shard_ports = arena_strdup(a, buf_cstr(&b));
+		buf_free(&b);
+	}
 	t->schema = y->schema ? y->schema : y->database ? y->database : "default";
 	t->database = t->schema;
 	return 0;

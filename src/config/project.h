@@ -70,6 +70,8 @@ struct target {
 	/* clickhouse (also host, port, user, password; path for embedded) */
 	bool secure;          /* HTTPS */
 	const char *cluster;  /* ON CLUSTER name, or NULL */
+	const char *ch_sharding_key; /* Distributed tables' default key ("rand()") */
+	const char *ch_shard_ports;  /* "p1,p2": HTTP ports per shard, or NULL */
 	const char *ch_mode;  /* "embedded" | "http" */
 	/* common */
 	const char *schema;   /* default schema */

@@ -255,6 +255,8 @@ static int create_table_as(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		wh_sql_table_clause(wh_adapter_for(tp->engine), tf_cfg_str(n, "engine", NULL),
 				    tf_cfg_str(n, "order_by", NULL), tf_cfg_str(n, "partition_by", NULL),
 				    &b);
+		wh_sql_sharding_clause(wh_adapter_for(tp->engine),
+				       tf_cfg_str(n, "sharding_key", NULL), &b);
 	}
 	buf_printf(&b, " as (\n%s\n)", sql);
 	int rc = tf_exec_sql(tp, n, c, buf_cstr(&b), rows, e);

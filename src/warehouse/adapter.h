@@ -79,6 +79,9 @@ struct wh_dialect {
 	 * (wh_sql_table_clause). */
 	void (*table_clause)(const char *engine, const char *order_by, const char *partition_by,
 			     struct buf *out);
+	/* Optional: a model's sharding key (dbt-clickhouse's `sharding_key`
+	 * config), written after table_clause (wh_sql_sharding_clause). */
+	void (*sharding_clause)(const char *key, struct buf *out);
 	/* dbt's adapter classes (wh_dbt_*): the Relation and Column class
 	 * names (default "BaseRelation", "Column"); the Column's integer and
 	 * float type names, lower case, NULL-terminated (default dbt's base
@@ -142,6 +145,10 @@ struct wh_adapter {
 
 	/* DDL type name for a logical type. */
 	void (*type_sql)(const struct wh_ltype *t, struct buf *out);
+	/* Optional: the same for one open database, when the name depends on
+	 * the server behind it (ClickHouse before 22 has no Date32, Bool,
+	 * DateTime64). NULL: type_sql. */
+	void (*type_sql_db)(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
 
 	struct wh_dialect dialect;
 
@@ -211,5 +218,9 @@ int wh__decimal_parse(const char *s, size_t n, __int128 *unscaled, int *scale);
 /* Remove every occurrence of secret from msg in place (passwords in
  * driver messages). */
 void wh__redact(char *msg, const char *secret);
+
+/* Set by wh_open_loads while it opens a database: the caller only loads
+ * (an adapter may then accept a server too old for builds). */
+extern _Thread_local bool wh__open_for_loads;
 
 #endif

@@ -58,16 +58,64 @@ static const char *const CH_SETTINGS[] = {
 	NULL,
 };
 
+/* What a server older than CH_MIN_MAJOR knows of the above: enough for
+ * loads (ingot load), which is all it is opened for. */
+static const char *const CH_OLD_SETTINGS[] = {
+	"join_use_nulls=1",
+	NULL,
+};
+
+/* One shard of the profile's cluster (system.clusters, first replica):
+ * reached over HTTP at host:port. */
+struct ch_shard {
+	int num;
+	char *host;
+	int port;
+	bool local; /* the server the target connects to */
+};
+
 struct chdb_db {
 	struct wh_db base;
 	struct ch_transport *t;
 	char *password;
+	struct ch_conn_opts o;	    /* how to open more transports */
+	const char *settings[24];   /* o.settings */
+	char version[64];	    /* the server's, "" for embedded */
+	bool old;		    /* older than CH_MIN_MAJOR: loads only */
+	/* cluster: (profile `cluster:`) */
+	const char *cluster, *key; /* name, default sharding key */
+	struct ch_shard *shards;
+	size_t nshards;
+	bool on_cluster; /* distributed DDL (Keeper): ON CLUSTER, else per shard */
 };
 
 struct chconn {
 	struct wh_conn base;
 	struct chdb_db *d;
+	struct ch_transport *t;	  /* this connection's (http), or d->t */
+	struct ch_transport **st; /* per shard, opened when first needed */
+	/* No transactions: between BEGIN and COMMIT, rows appended to
+	 * ingot's own tables (a load's rejects) wait here, so a load that
+	 * fails and rolls back leaves none of them (its rejects are kept once,
+	 * by the run that loads the file). */
+	bool in_tx;
+	struct pending {
+		char *sql;
+		struct buf rows;
+	} *pend;
+	size_t npend;
 };
+
+static void pending_clear(struct chconn *c)
+{
+	for (size_t i = 0; i < c->npend; i++) {
+		free(c->pend[i].sql);
+		buf_free(&c->pend[i].rows);
+	}
+	free(c->pend);
+	c->pend = NULL;
+	c->npend = 0;
+}
 
 static struct chdb_db *db_of(struct wh_db *db)
 {
@@ -85,12 +133,139 @@ static struct chconn *conn_of(struct wh_conn *c)
 
 /* ---- lifecycle ---- */
 
+static int open_transport(struct chdb_db *d, const struct ch_conn_opts *o, struct ch_transport **t,
+			  struct err *e)
+{
+	const struct target *tg = d->base.target;
+	if (tg->ch_mode && !strcmp(tg->ch_mode, "http")) {
+#ifdef CH_HAVE_HTTP
+		return ch_http_transport_open(o, t, e);
+#else
+		return err_set(e, ING_EUNSUPPORTED,
+			       "target '%s' uses ClickHouse over HTTP (mode: http), which this ingot "
+			       "was built without; use 'mode: embedded' with a 'path:'",
+			       tg->name ? tg->name : "?");
+#endif
+	}
+	return ch_chdb_open(o, t, e);
+}
+
+static bool is_http(const struct chdb_db *d)
+{
+	return d->base.target->ch_mode && !strcmp(d->base.target->ch_mode, "http");
+}
+
+/* The answer of a small query, trimmed of its last newline. */
+static int ask(struct ch_transport *t, const char *sql, struct buf *out, struct err *e)
+{
+	buf_reset(out);
+	int rc = ch_exec_collect(t, sql, out, e);
+	while (!rc && out->len && out->data[out->len - 1] == '\n')
+		out->len--;
+	if (!rc)
+		buf_truncate(out, out->len);
+	return rc;
+}
+
+/* The shards of d->cluster from system.clusters (first replica of each),
+ * and whether the server runs distributed DDL (it needs ZooKeeper or
+ * Keeper: system.zookeeper answers only then). */
+static int read_cluster(struct chdb_db *d, struct err *e)
+{
+	const struct target *tg = d->base.target;
+	struct buf a = BUF_INIT, q = BUF_INIT;
+	buf_puts(&q, "SELECT shard_num, host_address, is_local FROM system.clusters WHERE cluster = '");
+	for (const char *p = d->cluster; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			buf_putc(&q, '\\');
+		buf_putc(&q, *p);
+	}
+	buf_puts(&q, "' AND replica_num = 1 ORDER BY shard_num FORMAT TabSeparated");
+	int rc = ask(d->t, buf_cstr(&q), &a, e);
+	buf_free(&q);
+	if (rc) {
+		buf_free(&a);
+		return rc;
+	}
+	size_t nports = 0;
+	int *ports = NULL;
+	for (const char *p = tg->ch_shard_ports; p && *p;) {
+		ports = xrealloc(ports, (nports + 1) * sizeof(*ports));
+		ports[nports++] = atoi(p);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	for (char *line = a.len ? a.data : NULL; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (t1 && t2) {
+			*t1 = *t2 = 0;
+			d->shards = xrealloc(d->shards, (d->nshards + 1) * sizeof(*d->shards));
+			struct ch_shard *sh = &d->shards[d->nshards];
+			sh->num = atoi(line);
+			sh->local = atoi(t2 + 1) != 0;
+			sh->host = xstrdup(sh->local ? tg->host : t1 + 1);
+			sh->port = d->nshards < nports ? ports[d->nshards] : tg->port;
+			d->nshards++;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(ports);
+	buf_free(&a);
+	if (!d->nshards)
+		return err_set(e, ING_ECONFIG,
+			       "target '%s': cluster '%s' is not one of the server's clusters "
+			       "(system.clusters, remote_servers in its config): fix 'cluster:' in "
+			       "profiles.yml",
+			       tg->name ? tg->name : "?", d->cluster);
+	if (nports && nports != d->nshards)
+		return err_set(e, ING_ECONFIG,
+			       "target '%s': 'shard_http_ports' lists %zu ports, but cluster '%s' has %zu "
+			       "shards: give one HTTP port per shard, in shard order",
+			       tg->name ? tg->name : "?", nports, d->cluster, d->nshards);
+	struct buf z = BUF_INIT;
+	struct err ze = ERR_INIT;
+	d->on_cluster = !ask(d->t, "SELECT count() FROM system.zookeeper WHERE path = '/' FORMAT "
+				   "TabSeparated", &z, &ze);
+	err_clear(&ze);
+	buf_free(&z);
+	return 0;
+}
+
+/* "cluster c: 2 shards (a:p, b:p), DDL ON CLUSTER | on each shard" */
+static void cluster_desc(const struct chdb_db *d, struct buf *out)
+{
+	buf_printf(out, "cluster %s: %zu shard%s (", d->cluster, d->nshards,
+		   d->nshards == 1 ? "" : "s");
+	for (size_t i = 0; i < d->nshards; i++)
+		buf_printf(out, "%s%s:%d", i ? ", " : "", d->shards[i].host, d->shards[i].port);
+	buf_printf(out, "), sharding key %s, DDL %s", d->key,
+		   d->on_cluster ? "ON CLUSTER (distributed DDL)"
+				 : "run on each shard's host (the server has no distributed DDL: "
+				   "no ZooKeeper/Keeper)");
+}
+
+static void free_db(struct chdb_db *d)
+{
+	if (d->t)
+		d->t->ops->close(d->t);
+	for (size_t i = 0; i < d->nshards; i++)
+		free(d->shards[i].host);
+	free(d->shards);
+	free(d->password);
+	free(d);
+}
+
 static int c_open(const struct target *t, struct wh_db **out, struct err *e)
 {
 	struct chdb_db *d = xcalloc(1, sizeof(*d));
 	d->base.ad = &wh_clickhouse_adapter;
 	d->base.target = t;
-	struct ch_conn_opts o = {
+	d->cluster = t->cluster;
+	d->key = t->ch_sharding_key && *t->ch_sharding_key ? t->ch_sharding_key : "rand()";
+	d->o = (struct ch_conn_opts){
 		.host = t->host,
 		.port = t->port,
 		.secure = t->secure,
@@ -101,39 +276,75 @@ static int c_open(const struct target *t, struct wh_db **out, struct err *e)
 		.timeout_ms = t->statement_timeout_ms,
 		.path = t->path,
 	};
-	int rc;
-	if (t->ch_mode && !strcmp(t->ch_mode, "http")) {
-#ifdef CH_HAVE_HTTP
-		rc = ch_http_transport_open(&o, &d->t, e);
-#else
-		rc = err_set(e, ING_EUNSUPPORTED,
-			     "target '%s' uses ClickHouse over HTTP (mode: http), which this ingot "
-			     "was built without; use 'mode: embedded' with a 'path:'",
-			     t->name ? t->name : "?");
-#endif
-	} else {
-		rc = ch_chdb_open(&o, &d->t, e);
+	int rc = 0;
+	if (is_http(d)) {
+		/* A server refuses every statement that names a setting it does
+		 * not know: ask its version first, with none, and send what it
+		 * knows. */
+		struct ch_conn_opts bare = d->o;
+		bare.settings = NULL;
+		bare.database = NULL; /* the schema may not exist yet */
+		struct buf v = BUF_INIT;
+		if (!(rc = open_transport(d, &bare, &d->t, e)))
+			rc = ask(d->t, "SELECT version() FORMAT TabSeparated", &v, e);
+		if (d->t)
+			d->t->ops->close(d->t);
+		d->t = NULL;
+		snprintf(d->version, sizeof(d->version), "%s", buf_cstr(&v));
+		buf_free(&v);
+		if (rc) {
+			free_db(d);
+			return rc;
+		}
+		d->old = atoi(d->version) < CH_MIN_MAJOR;
+		const char *const *base = d->old ? CH_OLD_SETTINGS : CH_SETTINGS;
+		size_t n = 0;
+		for (; base[n]; n++)
+			d->settings[n] = base[n];
+		if (d->cluster) /* an INSERT into a Distributed table returns once every shard has its rows */
+			d->settings[n++] = "insert_distributed_sync=1";
+		d->settings[n] = NULL;
+		d->o.settings = d->settings;
 	}
+	rc = open_transport(d, &d->o, &d->t, e);
 	if (rc) {
-		free(d);
+		free_db(d);
 		return rc;
 	}
 	if (t->password && *t->password)
 		d->password = xstrdup(t->password);
+	if (d->cluster && (rc = read_cluster(d, e))) {
+		free_db(d);
+		return rc;
+	}
+	if (d->old && !wh__open_for_loads) {
+		struct buf cd = BUF_INIT;
+		if (d->cluster) {
+			buf_puts(&cd, "; ");
+			cluster_desc(d, &cd);
+		}
+		rc = err_set(e, ING_EUNSUPPORTED,
+			     "ClickHouse %s at %s:%d is older than ingot supports for builds: the SQL "
+			     "it writes needs ClickHouse %d.x or newer (CTEs, window functions, "
+			     "EXCHANGE TABLES); upgrade the server. 'ingot load' works with it%s",
+			     d->version, t->host ? t->host : "?", t->port, CH_MIN_MAJOR, buf_cstr(&cd));
+		buf_free(&cd);
+		free_db(d);
+		return rc;
+	}
 	/* functions the other engines have under these names, which SQL
-	 * written for them (snapshots' md5, the loader's strpos) calls */
+	 * written for them (snapshots' md5, the loader's strpos) calls (a
+	 * server before 22 has no CREATE FUNCTION: loads do without) */
 	static const char *const compat[] = {
 		"CREATE FUNCTION IF NOT EXISTS md5 AS (s) -> lower(hex(MD5(s)))",
 		"CREATE FUNCTION IF NOT EXISTS strpos AS (s, n) -> position(s, n)",
 		NULL,
 	};
-	for (size_t i = 0; compat[i] && !rc; i++)
+	for (size_t i = 0; compat[i] && !rc && !d->old; i++)
 		rc = d->t->ops->exec(d->t, compat[i], NULL, NULL, NULL, NULL, e);
 	if (rc) {
 		err_prefix(e, "setting up the ClickHouse session");
-		d->t->ops->close(d->t);
-		free(d->password);
-		free(d);
+		free_db(d);
 		return rc;
 	}
 	*out = &d->base;
@@ -144,11 +355,7 @@ static void c_close(struct wh_db *db)
 {
 	if (!db)
 		return;
-	struct chdb_db *d = db_of(db);
-	if (d->t)
-		d->t->ops->close(d->t);
-	free(d->password);
-	free(d);
+	free_db(db_of(db));
 }
 
 static int c_connect(struct wh_db *db, struct wh_conn **out, struct err *e)
@@ -157,12 +364,35 @@ static int c_connect(struct wh_db *db, struct wh_conn **out, struct err *e)
 	c->base.ad = &wh_clickhouse_adapter;
 	c->base.db = db;
 	c->d = db_of(db);
+	c->t = c->d->t;
+	/* over HTTP each connection has its own handle: connections run on
+	 * several threads at once (a load of several tables), one handle
+	 * runs one statement at a time */
+	if (is_http(c->d)) {
+		int rc = open_transport(c->d, &c->d->o, &c->t, e);
+		if (rc) {
+			free(c);
+			return rc;
+		}
+	}
+	if (c->d->nshards)
+		c->st = xcalloc(c->d->nshards, sizeof(*c->st));
 	*out = &c->base;
 	return 0;
 }
 
-static void c_disconnect(struct wh_conn *c)
+static void c_disconnect(struct wh_conn *wc)
 {
+	if (!wc)
+		return;
+	struct chconn *c = conn_of(wc);
+	for (size_t i = 0; c->st && i < c->d->nshards; i++)
+		if (c->st[i] && c->st[i] != c->t)
+			c->st[i]->ops->close(c->st[i]);
+	free(c->st);
+	pending_clear(c);
+	if (c->t && c->t != c->d->t)
+		c->t->ops->close(c->t);
 	free(c);
 }
 
@@ -694,27 +924,42 @@ static char *float_divisors(const char *sql)
 	return buf_detach(&b, NULL);
 }
 
-static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_ud,
-	       struct buf *answer, struct err *e)
+/* The statement as ClickHouse must read it to mean what it means on the
+ * other engines (malloc'd); a server older than CH_MIN_MAJOR gets it as
+ * is (it has none of the functions these write). */
+static char *mend(struct chconn *c, const char *stmt)
 {
-	struct ch_transport *t = c->d->t;
+	if (c->d->old)
+		return xstrdup(stmt);
 	char *rounded = rounding_casts(stmt);
 	char *divided = float_divisors(rounded);
 	free(rounded);
 	char *sql = mend_select_lists(divided);
 	free(divided);
+	return sql;
+}
+
+/* the server's stack trace says nothing to a user */
+static void cut_stack_trace(struct err *e)
+{
+	char *st = e && e->msg ? strstr(e->msg, "\n\n0. ") : NULL;
+	if (st)
+		*st = 0;
+}
+
+static int run(struct chconn *c, const char *stmt, ch_body_fn body, void *body_ud,
+	       struct buf *answer, struct err *e)
+{
+	struct ch_transport *t = c->t;
+	char *sql = mend(c, stmt);
 	int rc = answer ? (body ? t->ops->exec(t, sql, body, body_ud, NULL, NULL, e)
 				: ch_exec_collect(t, sql, answer, e))
 			: t->ops->exec(t, sql, body, body_ud, NULL, NULL, e);
 	free(sql);
 	if (rc && e && e->msg && c->d->password)
 		wh__redact(e->msg, c->d->password);
-	if (rc && e && e->msg) {
-		/* the server's stack trace says nothing to a user */
-		char *st = strstr(e->msg, "\n\n0. ");
-		if (st)
-			*st = 0;
-	}
+	if (rc)
+		cut_stack_trace(e);
 	return rc;
 }
 
@@ -914,6 +1159,597 @@ static char *rewrite(const char *s)
 	return xstrdup(s);
 }
 
+/* ---- sharded tables (profile `cluster:`) ----
+ *
+ * A relation outside _ingot is sharded: a MergeTree table <name>_local on
+ * every shard and a Distributed table <name> over them (on every shard
+ * too, so any node answers), which reads and inserts go through. DDL runs
+ * once ON CLUSTER when the server has distributed DDL, else on each
+ * shard's host in turn. ingot's own tables (_ingot) live on the node the
+ * target connects to. */
+
+static const char *const LOCAL_SUFFIX = "_local";
+
+/* A model's sharding key travels in its CREATE TABLE as a comment the
+ * sharded DDL (create_sharded) takes out; a single node ignores it. */
+#define SHARD_KEY_OPEN "/* ingot:sharding_key "
+#define SHARD_KEY_CLOSE " */"
+
+/* The unquoted schema and table of a relation's text ("a"."b", a.b, b;
+ * no schema: the target's). */
+static void split_rel(const struct chdb_db *d, const char *name, char **schema, char **table)
+{
+	char *parts[2] = {NULL, NULL};
+	int np = 0;
+	const char *p = name;
+	while (*p && np < 2) {
+		struct buf b = BUF_INIT;
+		if (*p == '"' || *p == '`') {
+			char q = *p++;
+			while (*p && *p != q)
+				buf_putc(&b, *p++);
+			if (*p)
+				p++;
+		} else {
+			while (*p && *p != '.')
+				buf_putc(&b, *p++);
+		}
+		parts[np++] = buf_detach(&b, NULL);
+		if (*p != '.')
+			break;
+		p++;
+	}
+	if (np == 2) {
+		*schema = parts[0];
+		*table = parts[1];
+	} else {
+		*schema = xstrdup(d->o.database && *d->o.database ? d->o.database : "default");
+		*table = parts[0] ? parts[0] : xstrdup("");
+	}
+}
+
+static void qident(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+static void qstr(struct buf *b, const char *s)
+{
+	buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '\'');
+}
+
+/* "schema"."table<suffix>" */
+static void qrel(struct buf *b, const char *schema, const char *table, const char *suffix)
+{
+	qident(b, schema);
+	buf_putc(b, '.');
+	char *t = xasprintf("%s%s", table, suffix ? suffix : "");
+	qident(b, t);
+	free(t);
+}
+
+static bool sharded(const struct chdb_db *d, const char *schema)
+{
+	return d->nshards && strcmp(schema, "_ingot") != 0;
+}
+
+/* The transport to shard i (the connection's own for the local shard). */
+static int shard_transport(struct chconn *c, size_t i, struct ch_transport **t, struct err *e)
+{
+	const struct ch_shard *sh = &c->d->shards[i];
+	if (sh->local) {
+		*t = c->t;
+		return 0;
+	}
+	if (!c->st[i]) {
+		struct ch_conn_opts o = c->d->o;
+		o.host = sh->host;
+		o.port = sh->port;
+		int rc = open_transport(c->d, &o, &c->st[i], e);
+		if (rc)
+			return rc;
+	}
+	*t = c->st[i];
+	return 0;
+}
+
+/* A server before 22 runs ALTER TABLE ... UPDATE/DELETE in the background
+ * (no mutations_sync): wait until the table's mutations are done, so the
+ * statement reads as synchronous as on the other engines. */
+static int wait_mutations(struct chconn *c, struct ch_transport *t, const char *sql,
+			  struct err *e)
+{
+	const char *r = starts_kw(sql, "alter table");
+	if (!r)
+		return 0;
+	struct buf name = BUF_INIT;
+	const char *rest = take_name(r, &name);
+	if (!starts_kw(rest, "update") && !starts_kw(rest, "delete")) {
+		buf_free(&name);
+		return 0;
+	}
+	char *schema, *table;
+	split_rel(c->d, buf_cstr(&name), &schema, &table);
+	buf_free(&name);
+	struct buf q = BUF_INIT, a = BUF_INIT;
+	buf_puts(&q, "SELECT count() FROM system.mutations WHERE database = ");
+	qstr(&q, schema);
+	buf_puts(&q, " AND table = ");
+	qstr(&q, table);
+	buf_puts(&q, " AND NOT is_done FORMAT TabSeparated");
+	int rc = 0;
+	for (int i = 0; i < 30000; i++) { /* 10 minutes */
+		if ((rc = ask(t, buf_cstr(&q), &a, e)) || atoi(buf_cstr(&a)) == 0)
+			break;
+		usleep(i < 50 ? 2000 : 20000);
+	}
+	if (!rc && atoi(buf_cstr(&a)) != 0)
+		rc = err_set(e, ING_ETIMEOUT,
+			     "ClickHouse: the mutation of %s.%s (%s) is still running after 10 minutes; "
+			     "see system.mutations", schema, table, sql);
+	buf_free(&q);
+	buf_free(&a);
+	free(schema);
+	free(table);
+	return rc;
+}
+
+/* Run sql on transport t (shard i, or -1 for the connected node). */
+static int run_on(struct chconn *c, struct ch_transport *t, long shard, const char *sql,
+		  struct err *e)
+{
+	int rc = t->ops->exec(t, sql, NULL, NULL, NULL, NULL, e);
+	if (!rc && c->d->old)
+		rc = wait_mutations(c, t, sql, e);
+	if (rc && e && e->msg && c->d->password)
+		wh__redact(e->msg, c->d->password);
+	if (rc)
+		cut_stack_trace(e);
+	if (rc && shard >= 0) {
+		const struct ch_shard *sh = &c->d->shards[shard];
+		err_prefix(e, "shard %d of cluster %s (%s:%d)", sh->num, c->d->cluster, sh->host,
+			   sh->port);
+	}
+	return rc;
+}
+
+/* DDL on every shard: once with ON CLUSTER inserted at `at` (after the
+ * statement's name), or on each shard's host. */
+static int run_all(struct chconn *c, const char *sql, size_t at, struct err *e)
+{
+	struct chdb_db *d = c->d;
+	if (d->on_cluster) {
+		struct buf b = BUF_INIT;
+		buf_add(&b, sql, at);
+		buf_puts(&b, " ON CLUSTER ");
+		qident(&b, d->cluster);
+		buf_puts(&b, sql + at);
+		int rc = run_on(c, c->t, -1, buf_cstr(&b), e);
+		buf_free(&b);
+		return rc;
+	}
+	for (size_t i = 0; i < d->nshards; i++) {
+		struct ch_transport *t;
+		int rc = shard_transport(c, i, &t, e);
+		if (!rc)
+			rc = run_on(c, t, (long)i, sql, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Is kw a word of s outside parentheses and quotes? Returns where. */
+static const char *top_kw(const char *s, const char *kw)
+{
+	int depth = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'' || *p == '"' || *p == '`') {
+			char q = *p;
+			for (p++; *p && *p != q; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				return NULL;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (!depth && (p == s || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+			 starts_kw(p, kw))
+			return p;
+	}
+	return NULL;
+}
+
+/* CREATE TABLE [IF NOT EXISTS] "s"."t"<suffix> -> b; *at: after the name. */
+static void create_head(struct buf *b, bool ine, const char *schema, const char *table,
+			const char *suffix, size_t *at)
+{
+	buf_puts(b, ine ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
+	qrel(b, schema, table, suffix);
+	*at = b->len;
+}
+
+/* The Distributed table s.t over s.t_local on every shard. */
+static int create_distributed(struct chconn *c, bool ine, const char *schema, const char *table,
+			      const char *key, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	size_t at;
+	create_head(&b, ine, schema, table, NULL, &at);
+	buf_puts(&b, " AS ");
+	qrel(&b, schema, table, LOCAL_SUFFIX);
+	buf_puts(&b, " ENGINE = Distributed(");
+	qstr(&b, c->d->cluster);
+	buf_puts(&b, ", ");
+	qstr(&b, schema);
+	buf_puts(&b, ", ");
+	char *lt = xasprintf("%s%s", table, LOCAL_SUFFIX);
+	qstr(&b, lt);
+	free(lt);
+	buf_printf(&b, ", %s)", key ? key : c->d->key);
+	int rc = run_all(c, buf_cstr(&b), at, e);
+	buf_free(&b);
+	return rc;
+}
+
+static const char *const DEFAULT_ENGINE = " ENGINE = MergeTree() ORDER BY tuple()";
+
+/* Take the model's sharding key (c_sharding_clause) out of rest: a
+ * malloc'd key, or NULL; rest is cut where the comment was. */
+static char *take_shard_key(char *rest)
+{
+	char *p = strstr(rest, SHARD_KEY_OPEN);
+	char *q = p ? strstr(p + strlen(SHARD_KEY_OPEN), SHARD_KEY_CLOSE) : NULL;
+	if (!q)
+		return NULL;
+	char *key = xstrndup(p + strlen(SHARD_KEY_OPEN), (size_t)(q - p - strlen(SHARD_KEY_OPEN)));
+	memmove(p, q + strlen(SHARD_KEY_CLOSE), strlen(q + strlen(SHARD_KEY_CLOSE)) + 1);
+	return key;
+}
+
+static int create_sharded_key(struct chconn *c, bool ine, const char *schema,
+			      const char *table, const char *rest, const char *key, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	size_t at;
+	int rc;
+	const char *as = top_kw(rest, "as");
+	const char *query = as ? starts_kw(as, "as") : NULL;
+	if (query && *query != '(' && !starts_kw(query, "select") && !starts_kw(query, "with")) {
+		/* CREATE TABLE t AS other [ENGINE ...]: local tables shaped like
+		 * other's local ones */
+		struct buf o = BUF_INIT;
+		const char *after = take_name(query, &o);
+		char *os, *ot;
+		split_rel(c->d, buf_cstr(&o), &os, &ot);
+		create_head(&b, ine, schema, table, LOCAL_SUFFIX, &at);
+		buf_puts(&b, " AS ");
+		qrel(&b, os, ot, LOCAL_SUFFIX);
+		buf_printf(&b, " %s", after);
+		rc = run_all(c, buf_cstr(&b), at, e);
+		free(os);
+		free(ot);
+		buf_free(&o);
+		buf_free(&b);
+		return rc ? rc : create_distributed(c, ine, schema, table, key, e);
+	}
+	create_head(&b, ine, schema, table, LOCAL_SUFFIX, &at);
+	if (!as) {
+		buf_printf(&b, " %s%s", rest, top_kw(rest, "engine") ? "" : DEFAULT_ENGINE);
+		rc = run_all(c, buf_cstr(&b), at, e);
+	} else {
+		/* CTAS: the shape on every shard (no rows), then the rows
+		 * through the Distributed table */
+		buf_putc(&b, ' ');
+		buf_add(&b, rest, (size_t)(as - rest));
+		if (!top_kw(rest, "engine"))
+			buf_puts(&b, DEFAULT_ENGINE);
+		buf_printf(&b, " AS SELECT * FROM (%s) LIMIT 0", query);
+		rc = run_all(c, buf_cstr(&b), at, e);
+		if (!rc)
+			rc = create_distributed(c, ine, schema, table, key, e);
+		if (!rc) {
+			buf_reset(&b);
+			buf_puts(&b, "INSERT INTO ");
+			qrel(&b, schema, table, NULL);
+			buf_printf(&b, " SELECT * FROM (%s)", query);
+			rc = run_on(c, c->t, -1, buf_cstr(&b), e);
+		}
+		buf_free(&b);
+		return rc;
+	}
+	buf_free(&b);
+	return rc ? rc : create_distributed(c, ine, schema, table, key, e);
+}
+
+/* CREATE TABLE s.t (cols) [ENGINE ...] [AS SELECT ...], sharded. */
+static int create_sharded(struct chconn *c, bool ine, const char *schema, const char *table,
+			  const char *rest0, struct err *e)
+{
+	char *rest = xstrdup(rest0);
+	char *key = take_shard_key(rest);
+	int rc = create_sharded_key(c, ine, schema, table, rest, key, e);
+	free(rest);
+	free(key);
+	return rc;
+}
+
+static int drop_sharded(struct chconn *c, const char *schema, const char *table, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	size_t at;
+	buf_puts(&b, "DROP TABLE IF EXISTS ");
+	qrel(&b, schema, table, NULL);
+	at = b.len;
+	int rc = run_all(c, buf_cstr(&b), at, e);
+	buf_reset(&b);
+	buf_puts(&b, "DROP TABLE IF EXISTS ");
+	qrel(&b, schema, table, LOCAL_SUFFIX);
+	at = b.len;
+	if (!rc)
+		rc = run_all(c, buf_cstr(&b), at, e);
+	buf_free(&b);
+	return rc;
+}
+
+/* Does s.t exist on the connected node? */
+static int rel_exists(struct chconn *c, const char *schema, const char *table, bool *yes,
+		      struct err *e)
+{
+	struct buf q = BUF_INIT, a = BUF_INIT;
+	buf_puts(&q, "SELECT count() FROM system.tables WHERE database = ");
+	qstr(&q, schema);
+	buf_puts(&q, " AND name = ");
+	qstr(&q, table);
+	buf_puts(&q, " FORMAT TabSeparated");
+	int rc = ask(c->t, buf_cstr(&q), &a, e);
+	*yes = !rc && atoi(buf_cstr(&a)) > 0;
+	buf_free(&q);
+	buf_free(&a);
+	return rc;
+}
+
+/* The DDL a sharded relation needs on every shard; *done false when sql
+ * is not such a statement (it then runs on the connected node). */
+static int route(struct chconn *c, const char *sql, bool *done, struct err *e)
+{
+	struct chdb_db *d = c->d;
+	const char *r, *r2;
+	struct buf name = BUF_INIT;
+	char *schema = NULL, *table = NULL;
+	int rc = 0;
+	*done = true;
+	if ((r = starts_kw(sql, "create database")) || (r = starts_kw(sql, "drop database"))) {
+		if ((r2 = starts_kw(r, "if not exists")) || (r2 = starts_kw(r, "if exists")))
+			r = r2;
+		const char *end = take_name(r, &name);
+		rc = run_all(c, sql, (size_t)(end - sql), e);
+	} else if ((r = starts_kw(sql, "create table"))) {
+		bool ine = false;
+		if ((r2 = starts_kw(r, "if not exists")))
+			r = r2, ine = true;
+		const char *rest = take_name(r, &name);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		while (isspace((unsigned char)*rest))
+			rest++;
+		if (!sharded(d, schema))
+			*done = false;
+		else
+			rc = create_sharded(c, ine, schema, table, rest, e);
+	} else if ((r = starts_kw(sql, "create view")) || (r = starts_kw(sql, "create or replace view")) ||
+		   (r = starts_kw(sql, "drop view"))) {
+		if ((r2 = starts_kw(r, "if not exists")) || (r2 = starts_kw(r, "if exists")))
+			r = r2;
+		const char *end = take_name(r, &name);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		if (!sharded(d, schema))
+			*done = false;
+		else
+			rc = run_all(c, sql, (size_t)(end - sql), e);
+	} else if ((r = starts_kw(sql, "drop table"))) {
+		if ((r2 = starts_kw(r, "if exists")))
+			r = r2;
+		take_name(r, &name);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		if (!sharded(d, schema))
+			*done = false;
+		else
+			rc = drop_sharded(c, schema, table, e);
+	} else if ((r = starts_kw(sql, "rename table"))) {
+		struct buf to = BUF_INIT;
+		const char *rest = take_name(r, &name);
+		const char *t2 = starts_kw(rest, "to");
+		if (t2)
+			rest = take_name(t2, &to);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		char *ts = NULL, *tt = NULL;
+		if (t2 && !*rest)
+			split_rel(d, buf_cstr(&to), &ts, &tt);
+		bool local = false;
+		if (!sharded(d, schema) || !ts || strcmp(schema, ts)) {
+			*done = false;
+		} else {
+			char *lt = xasprintf("%s%s", table, LOCAL_SUFFIX);
+			rc = rel_exists(c, schema, lt, &local, e);
+			free(lt);
+			if (!rc && !local) {
+				rc = run_all(c, sql, strlen(sql), e); /* a view */
+			} else if (!rc) {
+				/* the local tables move; the Distributed table names
+				 * its local table, so it is made again over them */
+				struct buf b = BUF_INIT;
+				buf_puts(&b, "RENAME TABLE ");
+				qrel(&b, schema, table, LOCAL_SUFFIX);
+				buf_puts(&b, " TO ");
+				qrel(&b, ts, tt, LOCAL_SUFFIX);
+				rc = run_all(c, buf_cstr(&b), b.len, e);
+				buf_reset(&b);
+				buf_puts(&b, "DROP TABLE IF EXISTS ");
+				qrel(&b, schema, table, NULL);
+				if (!rc)
+					rc = run_all(c, buf_cstr(&b), b.len, e);
+				if (!rc)
+					rc = create_distributed(c, false, ts, tt, NULL, e);
+				buf_free(&b);
+			}
+		}
+		free(ts);
+		free(tt);
+		buf_free(&to);
+	} else if ((r = starts_kw(sql, "exchange tables"))) {
+		/* the local tables trade places; each Distributed table keeps
+		 * naming <its name>_local, so it reads the other's rows now */
+		struct buf other = BUF_INIT;
+		const char *rest = take_name(r, &name);
+		const char *a2 = starts_kw(rest, "and");
+		if (a2)
+			take_name(a2, &other);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		char *os = NULL, *ot = NULL;
+		if (a2)
+			split_rel(d, buf_cstr(&other), &os, &ot);
+		bool local = false;
+		char *lt = xasprintf("%s%s", table, LOCAL_SUFFIX);
+		if (sharded(d, schema) && os)
+			rc = rel_exists(c, schema, lt, &local, e);
+		free(lt);
+		if (rc) {
+			; /* the question failed */
+		} else if (!sharded(d, schema) || !os) {
+			*done = false;
+		} else if (!local) {
+			rc = run_all(c, sql, strlen(sql), e); /* not sharded tables */
+		} else {
+			struct buf b = BUF_INIT;
+			buf_puts(&b, "EXCHANGE TABLES ");
+			qrel(&b, schema, table, LOCAL_SUFFIX);
+			buf_puts(&b, " AND ");
+			qrel(&b, os, ot, LOCAL_SUFFIX);
+			rc = run_all(c, buf_cstr(&b), b.len, e);
+			buf_free(&b);
+		}
+		free(os);
+		free(ot);
+		buf_free(&other);
+	} else if ((r = starts_kw(sql, "truncate table")) || (r = starts_kw(sql, "alter table"))) {
+		bool trunc = starts_kw(sql, "truncate table") != NULL;
+		if ((r2 = starts_kw(r, "if exists")))
+			r = r2;
+		const char *rest = take_name(r, &name);
+		split_rel(d, buf_cstr(&name), &schema, &table);
+		if (!sharded(d, schema)) {
+			*done = false;
+		} else {
+			/* rows live in the local tables; columns in both */
+			struct buf b = BUF_INIT;
+			buf_add(&b, sql, (size_t)(r - sql));
+			qrel(&b, schema, table, LOCAL_SUFFIX);
+			size_t at = b.len;
+			buf_puts(&b, rest);
+			rc = run_all(c, buf_cstr(&b), at, e);
+			if (!rc && !trunc &&
+			    (starts_kw(rest, "add column") || starts_kw(rest, "drop column") ||
+			     starts_kw(rest, "modify column") || starts_kw(rest, "rename column")))
+				rc = run_all(c, sql, (size_t)(rest - sql), e);
+			buf_free(&b);
+		}
+	} else {
+		*done = false;
+	}
+	buf_free(&name);
+	free(schema);
+	free(table);
+	return rc;
+}
+
+/* What a server before 22 cannot parse, in forms it can (loads' DDL).
+ * *sqlp may be replaced or freed and set to NULL (nothing to run). */
+static int old_form(struct chconn *c, char **sqlp, struct err *e)
+{
+	char *sql = *sqlp;
+	const char *r, *r2;
+	if ((r = starts_kw(sql, "alter table"))) {
+		/* ADD COLUMN IF NOT EXISTS: ask system.columns */
+		struct buf name = BUF_INIT, col = BUF_INIT;
+		const char *rest = take_name(r, &name);
+		if ((r2 = starts_kw(rest, "add column if not exists"))) {
+			const char *after = take_name(r2, &col);
+			char *schema, *table, *cs, *cn;
+			split_rel(c->d, buf_cstr(&name), &schema, &table);
+			split_rel(c->d, buf_cstr(&col), &cs, &cn);
+			struct buf q = BUF_INIT, a = BUF_INIT;
+			buf_puts(&q, "SELECT count() FROM system.columns WHERE database = ");
+			qstr(&q, schema);
+			buf_puts(&q, " AND table = ");
+			qstr(&q, table);
+			buf_puts(&q, " AND name = ");
+			qstr(&q, cn);
+			buf_puts(&q, " FORMAT TabSeparated");
+			int rc = ask(c->t, buf_cstr(&q), &a, e);
+			if (!rc && atoi(buf_cstr(&a)) > 0) {
+				free(sql);
+				*sqlp = NULL;
+			} else if (!rc) {
+				*sqlp = xasprintf("ALTER TABLE %s ADD COLUMN %s %s", buf_cstr(&name),
+						  buf_cstr(&col), after);
+				free(sql);
+			}
+			buf_free(&q);
+			buf_free(&a);
+			free(schema);
+			free(table);
+			free(cs);
+			free(cn);
+			buf_free(&name);
+			buf_free(&col);
+			return rc;
+		}
+		buf_free(&name);
+		return 0;
+	}
+	if ((r = starts_kw(sql, "delete from"))) {
+		/* no lightweight DELETE: a mutation (waited for) */
+		struct buf name = BUF_INIT;
+		const char *rest = take_name(r, &name);
+		const char *w = starts_kw(rest, "where");
+		*sqlp = xasprintf("ALTER TABLE %s DELETE WHERE %s", buf_cstr(&name), w ? w : "1");
+		free(sql);
+		buf_free(&name);
+		return 0;
+	}
+	if ((r = starts_kw(sql, "create table"))) {
+		/* no default_table_engine */
+		if ((r2 = starts_kw(r, "if not exists")))
+			r = r2;
+		struct buf name = BUF_INIT;
+		const char *rest = take_name(r, &name);
+		buf_free(&name);
+		while (isspace((unsigned char)*rest))
+			rest++;
+		if (*rest == '(' && !top_kw(rest, "engine") && !top_kw(rest, "as")) {
+			*sqlp = xasprintf("%s%s", sql, DEFAULT_ENGINE);
+			free(sql);
+		}
+	}
+	return 0;
+}
+
 struct exec_ctx {
 	struct chconn *c;
 };
@@ -965,12 +1801,51 @@ out:
 static int exec_one(void *ud, char *stmt, struct err *e)
 {
 	struct exec_ctx *x = ud;
+	struct chconn *c = x->c;
+	if (starts_kw(stmt, "begin") || starts_kw(stmt, "start transaction"))
+		c->in_tx = true;
 	char *sql = rewrite(stmt);
-	if (!sql)
-		return 0;
-	int rc = run(x->c, sql, NULL, NULL, NULL, e);
+	const char *xr = sql && (c->d->nshards || c->d->old) ? starts_kw(sql, "exchange tables") : NULL;
+	if (xr) {
+		/* EXCHANGE TABLES a AND b where it cannot run (before 20.x, or
+		 * local + Distributed pairs): b dropped, a renamed to b */
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		const char *rest = starts_kw(take_name(xr, &a), "and");
+		int rc = 0;
+		if (rest) {
+			take_name(rest, &b);
+			char *drop = xasprintf("DROP TABLE IF EXISTS %s", buf_cstr(&b));
+			char *ren = xasprintf("RENAME TABLE %s TO %s", buf_cstr(&a), buf_cstr(&b));
+			rc = exec_one(ud, drop, e);
+			if (!rc)
+				rc = exec_one(ud, ren, e);
+			free(drop);
+			free(ren);
+			free(sql);
+			buf_free(&a);
+			buf_free(&b);
+			return rc;
+		}
+		buf_free(&a);
+		buf_free(&b);
+	}
+	int rc = 0;
+	if (sql && c->d->old)
+		rc = old_form(c, &sql, e);
+	if (!sql || rc) {
+		free(sql);
+		return rc;
+	}
+	char *mended = mend(c, sql);
+	free(sql);
+	sql = mended;
+	bool done = false;
+	if (c->d->nshards)
+		rc = route(c, sql, &done, e);
+	if (!done && !rc)
+		rc = run_on(c, c->t, -1, sql, e);
 	if (rc)
-		kill_failed_mutation(x->c, sql);
+		kill_failed_mutation(c, sql);
 	free(sql);
 	return rc;
 }
@@ -983,32 +1858,51 @@ static int c_exec(struct wh_conn *wc, const char *sql, int64_t *rows_affected, s
 	return split_statements(sql, exec_one, &x, e);
 }
 
-static int c_rollback(struct wh_conn *c, struct err *e)
+static int send_body(void *ud, struct buf *chunk, bool *done, struct err *e);
+
+static int c_rollback(struct wh_conn *wc, struct err *e)
 {
-	return 0; /* no transactions: nothing to roll back */
+	/* no transactions: what waits for COMMIT is dropped */
+	struct chconn *c = conn_of(wc);
+	pending_clear(c);
+	c->in_tx = false;
+	return 0;
 }
 
-static int c_commit(struct wh_conn *c, struct err *e)
+static int c_commit(struct wh_conn *wc, struct err *e)
 {
-	return 0;
+	struct chconn *c = conn_of(wc);
+	int rc = 0;
+	for (size_t i = 0; i < c->npend && !rc; i++)
+		rc = run(c, c->pend[i].sql, send_body, &c->pend[i].rows, NULL, e);
+	pending_clear(c);
+	c->in_tx = false;
+	return rc;
 }
 
 /* ---- parameters: $1..$n become literals ---- */
 
-static void literal(const struct wh_value *v, struct buf *out)
+static void literal(const struct wh_value *v, bool old, struct buf *out)
 {
 	char tmp[64];
 	switch (v->type) {
 	case WH_NULL: buf_puts(out, "NULL"); break;
 	case WH_BOOL: buf_puts(out, v->v.b ? "true" : "false"); break;
-	case WH_INT64: buf_printf(out, "%lld", (long long)v->v.i); break;
-	case WH_DOUBLE: buf_printf(out, "%.17g", v->v.d); break;
+	/* a server before 22 types 5 as UInt8 and finds no supertype of it
+	 * and Int64 (ALTER TABLE ... UPDATE SET x = 5) */
+	case WH_INT64: buf_printf(out, old ? "toInt64(%lld)" : "%lld", (long long)v->v.i); break;
+	case WH_DOUBLE: buf_printf(out, old ? "toFloat64(%.17g)" : "%.17g", v->v.d); break;
 	case WH_DATE:
 		date_format(v->v.date, tmp);
-		buf_printf(out, "toDate32('%s')", tmp);
+		buf_printf(out, old ? "toDate('%s')" : "toDate32('%s')", tmp);
 		break;
 	case WH_TIMESTAMP:
 	case WH_DATETIME:
+		if (old) { /* DateTime: seconds */
+			ts_format(v->v.ts - ((v->v.ts % 1000000 + 1000000) % 1000000), tmp);
+			buf_printf(out, "toDateTime('%.19s')", tmp);
+			break;
+		}
 		ts_format(v->v.ts, tmp);
 		buf_printf(out, "toDateTime64('%s', 6)", tmp);
 		break;
@@ -1027,8 +1921,8 @@ static void literal(const struct wh_value *v, struct buf *out)
 	}
 }
 
-static int bind(const char *sql, const struct wh_value *params, size_t np, struct buf *out,
-		struct err *e)
+static int bind(const char *sql, const struct wh_value *params, size_t np, bool old,
+		struct buf *out, struct err *e)
 {
 	for (const char *p = sql; *p;) {
 		if (*p == '\'' || *p == '"' || *p == '`') {
@@ -1047,7 +1941,7 @@ static int bind(const char *sql, const struct wh_value *params, size_t np, struc
 			long k = strtol(p + 1, &end, 10);
 			if (k < 1 || (size_t)k > np)
 				return err_set(e, ING_EINVAL, "parameter $%ld of %zu given", k, np);
-			literal(&params[k - 1], out);
+			literal(&params[k - 1], old, out);
 			p = end;
 			continue;
 		}
@@ -1264,7 +2158,7 @@ static int c_query(struct wh_conn *wc, const char *sql, const struct wh_value *p
 	struct chconn *c = conn_of(wc);
 	*out = NULL;
 	struct buf q = BUF_INIT;
-	int rc = bind(sql, params, nparams, &q, e);
+	int rc = bind(sql, params, nparams, c->d->old, &q, e);
 	if (rc) {
 		buf_free(&q);
 		return rc;
@@ -1337,13 +2231,20 @@ static int c_version(struct wh_conn *wc, struct buf *out, struct err *e)
 	int major = atoi(buf_cstr(&ans));
 	if (major < CH_MIN_MAJOR) {
 		rc = err_set(e, ING_EUNSUPPORTED,
-			     "ClickHouse %s is too old: ingot needs ClickHouse %d.x or newer (the "
-			     "SQL it writes uses CTEs, window functions and EXCHANGE TABLES); "
-			     "upgrade the server", buf_cstr(&ans), CH_MIN_MAJOR);
+			     "ClickHouse %s is older than ingot supports for builds: ingot needs "
+			     "ClickHouse %d.x or newer (the SQL it writes uses CTEs, window functions "
+			     "and EXCHANGE TABLES); upgrade the server ('ingot load' works with it)",
+			     buf_cstr(&ans), CH_MIN_MAJOR);
 		buf_free(&ans);
 		return rc;
 	}
-	buf_printf(out, "ClickHouse %s (%s)", buf_cstr(&ans), conn_of(wc)->d->t->ops->name);
+	struct chdb_db *d = conn_of(wc)->d;
+	buf_printf(out, "ClickHouse %s (%s", buf_cstr(&ans), d->t->ops->name);
+	if (d->nshards) {
+		buf_puts(out, "; ");
+		cluster_desc(d, out);
+	}
+	buf_putc(out, ')');
 	buf_free(&ans);
 	return 0;
 }
@@ -1365,7 +2266,146 @@ struct chapp {
 	struct buf rows;
 	size_t ncols;
 	struct wh_ltype *types;
+	/* a sharded target: rows go through the Distributed table stage over
+	 * stage_local on every shard, attached to the target's local tables
+	 * at close */
+	char *schema, *table, *stage_name; /* unquoted */
+	size_t chunks;
+	bool own; /* a table of ingot's own (_ingot) */
+	bool rowbinary; /* rows as RowBinary (the table's types are ingot's), else TSV */
 };
+
+static int c_append_close(struct wh_appender *wap, bool ok, struct err *e);
+static int c_list_columns(struct wh_conn *c, const char *schema, const char *rel,
+			  struct arena *a, struct wh_column_info **cols, size_t *n, struct err *e);
+static void c_type_sql_db(const struct wh_db *db, const struct wh_ltype *t, struct buf *out);
+
+/* RowBinary when the table's columns are the ones ingot makes for the
+ * declared types (type_sql_db), of types whose binary form is plain
+ * (integers, floats, text, booleans, timestamps); else TabSeparated, which
+ * the server converts to whatever the table has (dates, decimals, a table
+ * made by someone else). */
+static bool rowbinary_fits(struct chconn *c, const char *schema, const char *table,
+			   const struct wh_coldef *defs, size_t ncols)
+{
+	struct arena *a = arena_new(0);
+	struct wh_column_info *cols = NULL;
+	size_t n = 0;
+	struct err e = ERR_INIT;
+	bool ok = !c_list_columns(&c->base, schema, table, a, &cols, &n, &e) && n == ncols && n;
+	struct buf want = BUF_INIT;
+	for (size_t i = 0; ok && i < n; i++) {
+		enum wh_type t = defs[i].type.type;
+		ok = t == WH_BOOL || t == WH_INT64 || t == WH_DOUBLE || t == WH_TEXT ||
+		     t == WH_TIMESTAMP || t == WH_DATETIME;
+		buf_reset(&want);
+		c_type_sql_db(&c->d->base, &defs[i].type, &want);
+		ok = ok && !strcmp(cols[i].name, defs[i].name) &&
+		     !strcmp(cols[i].data_type, buf_cstr(&want));
+	}
+	buf_free(&want);
+	err_clear(&e);
+	arena_free(a);
+	return ok;
+}
+
+/* Tests only: rows per INSERT (bytes), and a shell command run after
+ * the N-th INSERT of a sharded load ("N:command"), so a test can stop a
+ * shard while a load streams. */
+static size_t chunk_bytes(void)
+{
+	const char *v = getenv("INGOT_TEST_CH_CHUNK_BYTES");
+	long n = v ? atol(v) : 0;
+	return n > 0 ? (size_t)n : CH_CHUNK;
+}
+
+static void after_chunk_hook(size_t chunks)
+{
+	const char *v = getenv("INGOT_TEST_CH_AFTER_CHUNK");
+	char *colon = v ? strchr(v, ':') : NULL;
+	if (colon && (size_t)atol(v) == chunks && system(colon + 1) != 0)
+		log_warn("INGOT_TEST_CH_AFTER_CHUNK: the command failed");
+}
+
+/* The staging tables of a sharded load: a local one on every shard
+ * shaped like the target's, a Distributed one over them. Made fresh:
+ * what a failed load left is replaced. */
+static int stage_sharded(struct chapp *ap, struct err *e)
+{
+	struct chconn *c = ap->c;
+	struct buf b = BUF_INIT;
+	int rc = drop_sharded(c, ap->schema, ap->stage_name, e);
+	size_t at;
+	if (!rc) {
+		create_head(&b, false, ap->schema, ap->stage_name, LOCAL_SUFFIX, &at);
+		buf_puts(&b, " AS ");
+		qrel(&b, ap->schema, ap->table, LOCAL_SUFFIX);
+		rc = run_all(c, buf_cstr(&b), at, e);
+	}
+	if (!rc)
+		rc = create_distributed(c, false, ap->schema, ap->stage_name, NULL, e);
+	buf_free(&b);
+	if (!rc) {
+		qrel(&b, ap->schema, ap->stage_name, NULL);
+		ap->stage = buf_detach(&b, NULL);
+	}
+	return rc;
+}
+
+/* After a failed statement of a sharded load: the shard that does not
+ * answer, named first. */
+static void name_unreachable(struct chconn *c, struct err *e)
+{
+	for (size_t i = 0; i < c->d->nshards; i++) {
+		struct ch_transport *t;
+		struct buf a = BUF_INIT;
+		struct err pe = ERR_INIT;
+		int rc = shard_transport(c, i, &t, &pe);
+		if (!rc)
+			rc = ask(t, "SELECT 1 FORMAT TabSeparated", &a, &pe);
+		buf_free(&a);
+		if (rc) {
+			const struct ch_shard *sh = &c->d->shards[i];
+			err_prefix(e, "shard %d of cluster %s (%s:%d) is unreachable (%s)", sh->num,
+				   c->d->cluster, sh->host, sh->port, pe.msg ? pe.msg : "no answer");
+			err_clear(&pe);
+			return;
+		}
+		err_clear(&pe);
+	}
+}
+
+/* Move the staged rows into the target's local table on every shard
+ * (ATTACH PARTITION ... FROM: the parts are linked, not copied). Every
+ * shard is asked first, so a shard that went away fails the load before
+ * any shard took rows. */
+static int attach_sharded(struct chapp *ap, struct err *e)
+{
+	struct chconn *c = ap->c;
+	for (size_t i = 0; i < c->d->nshards; i++) {
+		struct ch_transport *t;
+		struct buf a = BUF_INIT;
+		int rc = shard_transport(c, i, &t, e);
+		if (!rc)
+			rc = ask(t, "SELECT 1 FORMAT TabSeparated", &a, e);
+		buf_free(&a);
+		if (rc) {
+			const struct ch_shard *sh = &c->d->shards[i];
+			err_prefix(e, "shard %d of cluster %s (%s:%d) is unreachable", sh->num,
+				   c->d->cluster, sh->host, sh->port);
+			return rc;
+		}
+	}
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "ALTER TABLE ");
+	qrel(&b, ap->schema, ap->table, LOCAL_SUFFIX);
+	size_t at = b.len;
+	buf_puts(&b, " ATTACH PARTITION tuple() FROM ");
+	qrel(&b, ap->schema, ap->stage_name, LOCAL_SUFFIX);
+	int rc = run_all(c, buf_cstr(&b), at, e);
+	buf_free(&b);
+	return rc;
+}
 
 static void tsv_text(struct buf *b, const char *p, size_t n)
 {
@@ -1394,10 +2434,17 @@ static int app_flush_to(struct chapp *ap, const char *rel, struct err *e)
 {
 	if (!ap->rows.len)
 		return 0;
-	char *sql = xasprintf("INSERT INTO %s %s FORMAT TabSeparated", rel, ap->collist);
+	char *sql = xasprintf("INSERT INTO %s %s FORMAT %s", rel, ap->collist,
+			      ap->rowbinary ? "RowBinary" : "TabSeparated");
 	int rc = run(ap->c, sql, send_body, &ap->rows, NULL, e);
 	free(sql);
 	buf_reset(&ap->rows);
+	if (ap->schema) {
+		if (rc)
+			name_unreachable(ap->c, e);
+		else
+			after_chunk_hook(++ap->chunks);
+	}
 	return rc;
 }
 
@@ -1425,7 +2472,106 @@ static int c_append_open(struct wh_conn *wc, const char *schema, const char *tab
 	ap->types = xcalloc(ncols ? ncols : 1, sizeof(*ap->types));
 	for (size_t i = 0; i < ncols; i++)
 		ap->types[i] = cols[i].type;
+	ap->own = schema && !strcmp(schema, "_ingot");
+	ap->rowbinary = rowbinary_fits(c, schema, table, cols, ncols);
+	if (c->d->nshards && sharded(c->d, schema)) {
+		ap->schema = xstrdup(schema);
+		ap->table = xstrdup(table);
+		wh_derived_name(wc->db, table, "__ingot_stage", &b);
+		ap->stage_name = buf_detach(&b, NULL);
+		int rc = stage_sharded(ap, e);
+		if (rc) {
+			ap->base.ad = &wh_clickhouse_adapter;
+			c_append_close(&ap->base, false, NULL);
+			return rc;
+		}
+	}
 	*out = &ap->base;
+	return 0;
+}
+
+/* A chunk's worth of rows: into the staging table (made on the first). */
+static int app_spill(struct chapp *ap, struct err *e)
+{
+	if (!ap->stage) {
+		/* a fresh table like the target, for the chunks */
+		static unsigned seq;
+		unsigned n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+		const char *dot = strrchr(ap->rel, '.');
+		size_t sl = dot ? (size_t)(dot - ap->rel) : 0;
+		ap->stage = dot ? xasprintf("%.*s.\"__ingot_stage_%d_%u\"", (int)sl, ap->rel,
+					    (int)getpid(), n)
+				: xasprintf("\"__ingot_stage_%d_%u\"", (int)getpid(), n);
+		char *sql = xasprintf("DROP TABLE IF EXISTS %s; CREATE TABLE %s AS %s", ap->stage,
+				      ap->stage, ap->rel);
+		int rc = c_exec(&ap->c->base, sql, NULL, e);
+		free(sql);
+		if (rc) {
+			free(ap->stage);
+			ap->stage = NULL;
+			return rc;
+		}
+	}
+	return app_flush_to(ap, ap->stage, e);
+}
+
+static void put_varint(struct buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		buf_putc(b, (char)(v | 0x80));
+		v >>= 7;
+	}
+	buf_putc(b, (char)v);
+}
+
+/* Rows as RowBinary: every column Nullable (a 0/1 byte first), then the
+ * value little-endian as the server stores it (rowbinary_fits chose the
+ * types). */
+static int append_rowbinary(struct chapp *ap, const struct wh_batch *bt, struct err *e)
+{
+	bool old = ap->c->d->old;
+	for (size_t r = 0; r < bt->nrows; r++) {
+		for (size_t k = 0; k < bt->ncols; k++) {
+			const struct wh_colbuf *cb = &bt->cols[k];
+			if ((cb->valid && !cb->valid[r]) || cb->type.type == WH_NULL) {
+				buf_putc(&ap->rows, 1);
+				continue;
+			}
+			buf_putc(&ap->rows, 0);
+			switch (cb->type.type) {
+			case WH_BOOL: buf_putc(&ap->rows, ((bool *)cb->data)[r] ? 1 : 0); break;
+			case WH_INT64: buf_add(&ap->rows, &((int64_t *)cb->data)[r], 8); break;
+			case WH_DOUBLE: buf_add(&ap->rows, &((double *)cb->data)[r], 8); break;
+			case WH_TIMESTAMP:
+			case WH_DATETIME: {
+				int64_t us = ((int64_t *)cb->data)[r];
+				if (!old) { /* DateTime64(6) */
+					buf_add(&ap->rows, &us, 8);
+					break;
+				}
+				/* DateTime: UInt32 seconds */
+				int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+				if (sec < 0 || sec > (int64_t)UINT32_MAX)
+					return err_set(e, ING_EINVAL,
+						       "a timestamp before 1970 or after 2106 cannot be "
+						       "stored by ClickHouse before 22 (DateTime); "
+						       "upgrade the server");
+				uint32_t u = (uint32_t)sec;
+				buf_add(&ap->rows, &u, 4);
+				break;
+			}
+			default: { /* WH_TEXT, WH_OTHER: String */
+				const struct wh_str *sv = &((struct wh_str *)cb->data)[r];
+				put_varint(&ap->rows, sv->n);
+				buf_add(&ap->rows, sv->p, sv->n);
+				break;
+			}
+			}
+		}
+		int rc = ap->rows.len < chunk_bytes() ? 0 : app_spill(ap, e);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -1435,6 +2581,8 @@ static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, st
 	if (bt->ncols != ap->ncols)
 		return err_set(e, ING_EINVAL, "append: batch has %zu columns, the table %zu",
 			       bt->ncols, ap->ncols);
+	if (ap->rowbinary)
+		return append_rowbinary(ap, bt, e);
 	char tmp[64];
 	for (size_t r = 0; r < bt->nrows; r++) {
 		for (size_t k = 0; k < bt->ncols; k++) {
@@ -1467,8 +2615,15 @@ static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, st
 				break;
 			case WH_TIMESTAMP:
 			case WH_DATETIME:
-				buf_add(&ap->rows, tmp, ts_format(((int64_t *)cb->data)[r], tmp));
+			{
+				/* a server before 22 stores seconds (DateTime) and reads
+				 * them fastest without a fraction */
+				int64_t ts = ((int64_t *)cb->data)[r];
+				size_t tl = ap->c->d->old ? ts_format(ts - ((ts % 1000000 + 1000000) % 1000000), tmp)
+							  : ts_format(ts, tmp);
+				buf_add(&ap->rows, tmp, ap->c->d->old && tl > 19 ? 19 : tl);
 				break;
+			}
 			case WH_TEXT:
 			case WH_OTHER: {
 				const struct wh_str *s = &((struct wh_str *)cb->data)[r];
@@ -1481,37 +2636,40 @@ static int c_append_batch(struct wh_appender *wap, const struct wh_batch *bt, st
 			}
 		}
 		buf_putc(&ap->rows, '\n');
-	}
-	if (ap->rows.len < CH_CHUNK)
-		return 0;
-	if (!ap->stage) {
-		/* a fresh table like the target, for the chunks */
-		static unsigned seq;
-		unsigned n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
-		const char *dot = strrchr(ap->rel, '.');
-		size_t sl = dot ? (size_t)(dot - ap->rel) : 0;
-		ap->stage = dot ? xasprintf("%.*s.\"__ingot_stage_%d_%u\"", (int)sl, ap->rel,
-					    (int)getpid(), n)
-				: xasprintf("\"__ingot_stage_%d_%u\"", (int)getpid(), n);
-		char *sql = xasprintf("DROP TABLE IF EXISTS %s; CREATE TABLE %s AS %s", ap->stage,
-				      ap->stage, ap->rel);
-		int rc = c_exec(&ap->c->base, sql, NULL, e);
-		free(sql);
-		if (rc) {
-			free(ap->stage);
-			ap->stage = NULL;
+		int rc = ap->rows.len < chunk_bytes() ? 0 : app_spill(ap, e);
+		if (rc)
 			return rc;
-		}
 	}
-	return app_flush_to(ap, ap->stage, e);
+	return 0;
 }
 
 static int c_append_close(struct wh_appender *wap, bool ok, struct err *e)
 {
 	struct chapp *ap = (struct chapp *)wap;
 	int rc = 0;
-	if (ok) {
-		if (!ap->stage) {
+	if (ap->schema) {
+		/* sharded: the staged rows join the target only when all of them
+		 * reached their shards */
+		if (ok && ap->stage && !(rc = app_flush_to(ap, ap->stage, e)))
+			rc = attach_sharded(ap, e);
+		struct err ignored = ERR_INIT;
+		if (ap->stage && drop_sharded(ap->c, ap->schema, ap->stage_name, &ignored))
+			log_warn("could not drop the staging tables %s (the next load of %s.%s "
+				 "replaces them): %s",
+				 ap->stage, ap->schema, ap->table, ignored.msg ? ignored.msg : "?");
+		err_clear(&ignored);
+		free(ap->stage);
+		ap->stage = NULL;
+	} else if (ok) {
+		if (!ap->stage && ap->own && ap->c->in_tx && ap->rows.len) {
+			struct chconn *c = ap->c;
+			c->pend = xrealloc(c->pend, (c->npend + 1) * sizeof(*c->pend));
+			c->pend[c->npend].sql =
+				xasprintf("INSERT INTO %s %s FORMAT %s", ap->rel, ap->collist,
+					  ap->rowbinary ? "RowBinary" : "TabSeparated");
+			c->pend[c->npend++].rows = ap->rows;
+			ap->rows = (struct buf)BUF_INIT;
+		} else if (!ap->stage) {
 			rc = app_flush_to(ap, ap->rel, e);
 		} else if (!(rc = app_flush_to(ap, ap->stage, e))) {
 			char *sql = xasprintf("INSERT INTO %s %s SELECT * FROM %s", ap->rel,
@@ -1534,6 +2692,9 @@ static int c_append_close(struct wh_appender *wap, bool ok, struct err *e)
 	free(ap->stage);
 	free(ap->collist);
 	free(ap->types);
+	free(ap->schema);
+	free(ap->table);
+	free(ap->stage_name);
 	free(ap);
 	return rc;
 }
@@ -1561,6 +2722,23 @@ static void c_type_sql(const struct wh_ltype *t, struct buf *out)
 	case WH_OTHER: buf_puts(out, "String"); break;
 	}
 	buf_putc(out, ')');
+}
+
+/* A server before 22: no Bool, Date32, DateTime64 (timestamps keep
+ * seconds there). */
+static void c_type_sql_db(const struct wh_db *db, const struct wh_ltype *t, struct buf *out)
+{
+	if (!((const struct chdb_db *)db)->old) {
+		c_type_sql(t, out);
+		return;
+	}
+	switch (t->type) {
+	case WH_BOOL: buf_puts(out, "Nullable(UInt8)"); break;
+	case WH_DATE: buf_puts(out, "Nullable(Date)"); break;
+	case WH_TIMESTAMP: buf_puts(out, "Nullable(DateTime('UTC'))"); break;
+	case WH_DATETIME: buf_puts(out, "Nullable(DateTime)"); break;
+	default: c_type_sql(t, out); break;
+	}
 }
 
 /* ---- introspection: system.databases, system.tables, system.columns ---- */
@@ -1601,9 +2779,17 @@ static int c_list_relations(struct wh_conn *c, const char *schema, struct arena 
 {
 	struct wh_value arg = wh_text(schema);
 	struct wh_result *r = NULL;
+	/* sharded: a relation is its Distributed table; the local tables
+	 * under it are not relations of their own */
 	int rc = sysq(c,
-		      "select database, name, engine from system.tables where database = $1 "
-		      "and not is_temporary order by name",
+		      conn_of(c)->d->nshards
+			      ? "select database, name, engine from system.tables where database = "
+				"$1 and not is_temporary and not (name like '%_local' and "
+				"substring(name, 1, length(name) - 6) in (select name from "
+				"system.tables where database = $1 and engine = 'Distributed')) "
+				"order by name"
+			      : "select database, name, engine from system.tables where database = "
+				"$1 and not is_temporary order by name",
 		      &arg, 1, &r, e);
 	if (rc)
 		return rc;
@@ -1653,9 +2839,13 @@ static int c_list_columns(struct wh_conn *c, const char *schema, const char *rel
 {
 	struct wh_value args[2] = {wh_text(schema), wh_text(rel)};
 	struct wh_result *r = NULL;
+	/* a server before 22 has no position: it lists them in order */
 	int rc = sysq(c,
-		      "select name, type from system.columns where database = $1 and table = $2 "
-		      "order by position",
+		      conn_of(c)->d->old
+			      ? "select name, type from system.columns where database = $1 and "
+				"table = $2"
+			      : "select name, type from system.columns where database = $1 and "
+				"table = $2 order by position",
 		      args, 2, &r, e);
 	if (rc)
 		return rc;
@@ -1733,7 +2923,7 @@ static int c_replace_partitions(struct wh_conn *wc, const char *schema, const ch
 		const struct wh_value *cnt = &r->cells[i * r->ncols + 1];
 		buf_reset(&q);
 		buf_printf(&q, "ALTER TABLE %s REPLACE PARTITION ID ", buf_cstr(&tgt));
-		literal(id, &q);
+		literal(id, c->d->old, &q);
 		buf_printf(&q, " FROM %s", buf_cstr(&stg));
 		rc = run(c, buf_cstr(&q), NULL, NULL, NULL, e);
 		if (cnt->type == WH_INT64)
@@ -1838,6 +3028,13 @@ static void c_table_clause(const char *engine, const char *order_by, const char 
 		buf_puts(out, " SETTINGS allow_nullable_key = 1");
 }
 
+static void c_sharding_clause(const char *key, struct buf *out)
+{
+	if (strstr(key, "*/"))
+		return; /* cannot travel in a comment; the profile's key applies */
+	buf_printf(out, " " SHARD_KEY_OPEN "%s" SHARD_KEY_CLOSE, key);
+}
+
 const struct wh_adapter wh_clickhouse_adapter = {
 	.name = "clickhouse",
 	.caps = WH_CAP_BULK_APPEND | WH_CAP_KEYS_IN | WH_CAP_EXCHANGE | WH_CAP_PARTITIONS,
@@ -1855,6 +3052,7 @@ const struct wh_adapter wh_clickhouse_adapter = {
 	.append_batch = c_append_batch,
 	.append_close = c_append_close,
 	.type_sql = c_type_sql,
+	.type_sql_db = c_type_sql_db,
 	.list_schemas = c_list_schemas,
 	.list_relations = c_list_relations,
 	.list_columns = c_list_columns,
@@ -1894,6 +3092,7 @@ const struct wh_adapter wh_clickhouse_adapter = {
 		.hash = c_hash,
 		.safe_cast = c_safe_cast,
 		.table_clause = c_table_clause,
+		.sharding_clause = c_sharding_clause,
 		.relation_class = "ClickHouseRelation",
 		.column_class = "ClickHouseColumn",
 		.no_subquery_alias = true,

@@ -215,6 +215,12 @@ void wh_sql_table_clause(const struct wh_adapter *ad, const char *engine, const 
 		dl(ad)->table_clause(engine, order_by, partition_by, out);
 }
 
+void wh_sql_sharding_clause(const struct wh_adapter *ad, const char *key, struct buf *out)
+{
+	if (key && *key && dl(ad)->sharding_clause)
+		dl(ad)->sharding_clause(key, out);
+}
+
 bool wh_dbt_two_part_names(const struct wh_adapter *ad)
 {
 	return dl(ad)->two_part_names;

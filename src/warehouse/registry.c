@@ -497,6 +497,16 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e)
 	return rc;
 }
 
+_Thread_local bool wh__open_for_loads;
+
+int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e)
+{
+	wh__open_for_loads = true;
+	int rc = wh_open(t, out, e);
+	wh__open_for_loads = false;
+	return rc;
+}
+
 void wh_close(struct wh_db *db)
 {
 	if (db)
@@ -818,7 +828,10 @@ void wh_relation_sql(const struct wh_db *db, const char *schema, const char *nam
 
 void wh_type_sql(const struct wh_db *db, const struct wh_ltype *t, struct buf *out)
 {
-	db->ad->type_sql(t, out);
+	if (db->ad->type_sql_db)
+		db->ad->type_sql_db(db, t, out);
+	else
+		db->ad->type_sql(t, out);
 }
 
 /* ---- introspection ----

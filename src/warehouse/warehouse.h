@@ -160,6 +160,10 @@ struct wh_appender;
 /* Open the target's engine (selected by target->type). The target must
  * outlive the db. */
 int wh_open(const struct target *t, struct wh_db **out, struct err *e);
+/* wh_open for a caller that only loads files (ingot load): an engine may
+ * then accept a server whose SQL is too old for builds (ClickHouse < 22);
+ * builds still open with wh_open and are refused there. */
+int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e);
 void wh_close(struct wh_db *db);
 const char *wh_engine_name(const struct wh_db *db); /* the adapter's name: the profile type ("duckdb") */
 /* The linked DuckDB library's version ("v1.4.4"), without opening anything. */
@@ -307,6 +311,10 @@ void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char
  * nothing for engines that have no such clause. */
 void wh_sql_table_clause(const struct wh_adapter *ad, const char *engine, const char *order_by,
 			 const char *partition_by, struct buf *out);
+/* After wh_sql_table_clause: the model's sharding key for engines that
+ * shard tables (ClickHouse with `cluster:`); nothing when key is NULL or
+ * the engine does not shard. */
+void wh_sql_sharding_clause(const struct wh_adapter *ad, const char *key, struct buf *out);
 /* The status of a finished statement as dbt prints it per adapter after
  * "OK created ..." (adapter_response._message): code is "SELECT",
  * "INSERT", "CREATE VIEW", ... and rows the rows affected (-1 unknown).

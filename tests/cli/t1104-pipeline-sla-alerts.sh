@@ -7,39 +7,10 @@
 # values are errors at file:line:col. The receiver is a python3 listener on
 # 127.0.0.1 that answers its first POST with 500.
 . ./lib.sh
-PY=/usr/bin/python3
-[ -x "$PY" ] || fail "needs /usr/bin/python3 for the HTTP listener"
-cat > listener.py <<'EOF'
-import http.server, json, sys, time
-n = 0
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        global n
-        n += 1
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        status = 500 if n == 1 else 200
-        with open(sys.argv[2], "a") as f:
-            f.write("%d %s %s\n" % (status, self.path, body.decode()))
-        self.send_response(status)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-s.timeout = 0.5
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(s.server_address[1]))
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-end = time.time() + 120
-while time.time() < end:
-    s.handle_request()
-EOF
-"$PY" listener.py port hooks.txt &
-LPID=$!
+. "$ROOT/tests/fixtures/alerts/lib.sh"
+alerts_listen hooks.txt 120 --fail-first
 S=
 trap 'kill $LPID 2>/dev/null || true; [ -z "$S" ] || kill -9 $S 2>/dev/null || true; rm -rf "$T"' EXIT
-for i in $(seq 100); do [ -f port ] && break; sleep 0.1; done
-[ -f port ] || fail "listener did not start"
-PORT=$(cat port)
 
 # bad sla values: errors at their place
 mkdir -p pipelines
@@ -66,9 +37,9 @@ run "$INGOT" pipeline run failing
 expect_rc 1
 for i in $(seq 100); do [ "$(wc -l < hooks.txt 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
 [ "$(wc -l < hooks.txt)" -eq 2 ] || fail "expected a 500 then a retried 200: $(cat hooks.txt)"
-sed -n 1p hooks.txt | grep -q '^500 /run-failed {"event":"run_failure"' || fail "first try: $(cat hooks.txt)"
-sed -n 2p hooks.txt | grep -q '^200 /run-failed {"event":"run_failure"' || fail "the retry: $(cat hooks.txt)"
-sed -n 2p hooks.txt | cut -d' ' -f3- | "$PY" -c '
+sed -n 1p hooks.txt | grep -q '^500 /run-failed application/json {"event":"run_failure"' || fail "first try: $(cat hooks.txt)"
+sed -n 2p hooks.txt | grep -q '^200 /run-failed application/json {"event":"run_failure"' || fail "the retry: $(cat hooks.txt)"
+sed -n 2p hooks.txt | cut -d' ' -f4- | "$PY" -c '
 import json, sys
 b = json.load(sys.stdin)
 assert b["text"].startswith(":red_circle: ingot: pipeline *failing* run failed"), b["text"]
@@ -109,7 +80,7 @@ expect_rc 1
 for i in $(seq 100); do [ -s hooks.txt ] && [ -s tests-cmd.txt ] && break; sleep 0.1; done
 [ "$(cat tests-cmd.txt)" = "test_failure dbt_build 1" ] || fail "the test-failure command: $(cat tests-cmd.txt 2>/dev/null)"
 [ "$(wc -l < hooks.txt)" -eq 1 ] || fail "one test-failure webhook: $(cat hooks.txt)"
-cut -d' ' -f3- hooks.txt | "$PY" -c '
+cut -d' ' -f4- hooks.txt | "$PY" -c '
 import json, sys
 b = json.load(sys.stdin)
 assert b["event"] == "test_failure" and b["pipeline"] == "tested" and b["task"] == "dbt_build", b
@@ -151,11 +122,11 @@ EOF
 "$INGOT" scheduler --grace 1 > s.log 2>&1 &
 S=$!
 for i in $(seq 200); do grep -q "sla_miss" hooks.txt 2>/dev/null && [ -s sla-cmd.txt ] && break; sleep 0.1; done
-grep -q '^200 /sla/missed {"text":":warning: ingot: pipeline \*missed\* missed its SLA' hooks.txt ||
+grep -q '^200 /sla/missed application/json {"text":":warning: ingot: pipeline \*missed\* missed its SLA' hooks.txt ||
   fail "no SLA webhook for 'missed': $(cat hooks.txt); $(cat s.log)"
 [ "$(cat sla-cmd.txt)" = "sla_miss missed" ] || fail "the SLA command: $(cat sla-cmd.txt)"
 grep -q "pipeline missed missed its SLA (00:00 UTC)" s.log || fail "the miss is not logged: $(cat s.log)"
-sed -n 1p hooks.txt | cut -d' ' -f3- | "$PY" -c '
+sed -n 1p hooks.txt | cut -d' ' -f4- | "$PY" -c '
 import json, sys, time
 b = json.load(sys.stdin)
 assert "no run had succeeded by 00:00 UTC" in b["text"], b

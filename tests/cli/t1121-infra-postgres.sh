@@ -8,36 +8,10 @@
 # the environment and are never written; destroy drops roles and users.
 . "$(dirname "$0")/lib.sh"
 [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
-PSQL=${INGOT_TEST_PGBIN:-/usr/lib/postgresql/15/bin}/psql
-[ -x "$PSQL" ] || PSQL=psql
-cp -r "$ROOT/tests/fixtures/infra/proj" p && cd p
 # each test run gets its own database: roles are cluster-wide, so the
-# role names carry the database's name too (platform.yml is rewritten)
-DB=infra_$$
-"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "create database $DB" >/dev/null
-R=r$$_
-sed -i -E -e "s/admin: true/ADMIN_FLAG/" -e "s/\b(loader|transformer|reader|admin|etl_loader|etl_transformer|dash_reader)\b/$R\1/g" -e "s/ADMIN_FLAG/admin: true/" platform.yml
-profile() { # profile TARGET USER SCHEMA
-  cat <<EOP
-    $1:
-      type: postgres
-      host: "$INGOT_TEST_PGHOST"
-      port: $INGOT_TEST_PGPORT
-      user: "$2"
-      password: "$3"
-      dbname: "$DB"
-      schema: "$4"
-      threads: 2
-EOP
-}
-{
-  printf 'shop:\n  target: pg\n  outputs:\n'
-  profile pg "$INGOT_TEST_PGUSER" admin-pw-000 public
-  profile loader "${R}etl_loader" loader-pw-111 bronze
-  profile transformer "${R}etl_transformer" transformer-pw-222 silver
-  profile reader "${R}dash_reader" reader-pw-333 gold
-} > profiles.yml
-export SHOP_LOADER_PASSWORD=loader-pw-111 SHOP_TRANSFORMER_PASSWORD=transformer-pw-222 SHOP_READER_PASSWORD=reader-pw-333
+# role names carry a prefix of this run's own (platform.yml is rewritten)
+. "$ROOT/tests/fixtures/infra/pg.sh"
+infra_proj_pg "r$$_" infra_
 as() { # as USER SQL: run SQL as a login user; stdout+stderr in $T/.as, exit code in $ASRC
   set +e
   "$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$1" -d "$DB" -v ON_ERROR_STOP=1 -qAtc "$2" >"$T/.as" 2>&1

@@ -7,37 +7,8 @@
 # silver. The superuser only applies the platform.
 . "$(dirname "$0")/lib.sh"
 [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
-PSQL=${INGOT_TEST_PGBIN:-/usr/lib/postgresql/15/bin}/psql
-[ -x "$PSQL" ] || PSQL=psql
-cp -r "$ROOT/examples/ecommerce" ex && cd ex
-rm -rf lake target .ingot logs warehouse.duckdb*
-unset INGOT_TARGET
-DB=infra_ex_$$
-"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "create database $DB" >/dev/null
-# roles are cluster-wide: a prefix of this run's own
-R=x$$_
-sed -i -E "s/\becommerce_(loader|transformer|reader|admin|etl_loader|etl_transformer|dashboards)\b/${R}\1/g" platform.yml
-target() { # target NAME USER PASSWORD
-  cat <<EOP
-    $1:
-      type: postgres
-      host: "$INGOT_TEST_PGHOST"
-      port: $INGOT_TEST_PGPORT
-      user: "$2"
-      password: "$3"
-      dbname: "$DB"
-      schema: ecommerce
-      threads: 2
-EOP
-}
-{
-  printf 'ecommerce:\n  target: pg\n  outputs:\n'
-  target pg "$INGOT_TEST_PGUSER" admin-secret-0
-  target loader "${R}etl_loader" loader-secret-1
-  target transformer "${R}etl_transformer" transformer-secret-2
-  target reader "${R}dashboards" reader-secret-3
-} > profiles.yml
-export ECOMMERCE_LOADER_PASSWORD=loader-secret-1 ECOMMERCE_TRANSFORMER_PASSWORD=transformer-secret-2 ECOMMERCE_READER_PASSWORD=reader-secret-3
+. "$ROOT/tests/fixtures/infra/pg.sh"
+infra_example_pg "x$$_" infra_ex_
 
 run "$INGOT" gen thelook --scale 0.01 --out lake
 expect_rc 0
@@ -79,9 +50,5 @@ expect_err "permission denied"
 run "$INGOT" load -t transformer --full-refresh raw.users
 expect_rc 1
 expect_err "permission denied"
-# the roles own objects in this database only: dropping it frees them
-"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "drop database $DB" >/dev/null
-for r in etl_loader etl_transformer dashboards loader transformer reader admin; do
-  "$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "drop role ${R}$r" >/dev/null
-done
+infra_example_pg_drop
 echo ok

@@ -10,34 +10,10 @@
 # A rotated password variable is drift, and apply sets it.
 . "$(dirname "$0")/lib.sh"
 [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
-PSQL=${INGOT_TEST_PGBIN:-/usr/lib/postgresql/15/bin}/psql
-[ -x "$PSQL" ] || PSQL=psql
-cp -r "$ROOT/tests/fixtures/infra/proj" p && cd p
-DB=infra_pipe_$$
-"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "create database $DB" >/dev/null
-R=q$$_
-sed -i -E -e "s/admin: true/ADMIN_FLAG/" -e "s/\b(loader|transformer|reader|admin|etl_loader|etl_transformer|dash_reader)\b/$R\1/g" -e "s/ADMIN_FLAG/admin: true/" platform.yml
-profile() { # profile TARGET USER PASSWORD SCHEMA
-  cat <<EOP
-    $1:
-      type: postgres
-      host: "$INGOT_TEST_PGHOST"
-      port: $INGOT_TEST_PGPORT
-      user: "$2"
-      password: "$3"
-      dbname: "$DB"
-      schema: "$4"
-      threads: 2
-EOP
-}
-{
-  printf 'shop:\n  target: pg\n  outputs:\n'
-  profile pg "$INGOT_TEST_PGUSER" admin-pw-000 public
-  profile loader "${R}etl_loader" loader-pw-111 bronze
-  profile transformer "${R}etl_transformer" transformer-pw-222 silver
-  profile reader "${R}dash_reader" reader-pw-333 gold
-} > profiles.yml
-export SHOP_LOADER_PASSWORD=loader-pw-111 SHOP_TRANSFORMER_PASSWORD=transformer-pw-222 SHOP_READER_PASSWORD=reader-pw-333
+# each test run gets its own database: roles are cluster-wide, so the
+# role names carry a prefix of this run's own (platform.yml is rewritten)
+. "$ROOT/tests/fixtures/infra/pg.sh"
+infra_proj_pg "q$$_" infra_pipe_
 su() {
   "$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d "$DB" -v ON_ERROR_STOP=1 -qAtc "$1" >"$T/.as" 2>&1 ||
     fail "as the superuser: $1: $(cat "$T/.as")"

@@ -7,37 +7,8 @@
 # credentials. No drift afterwards.
 . "$(dirname "$0")/lib.sh"
 [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
-PSQL=${INGOT_TEST_PGBIN:-/usr/lib/postgresql/15/bin}/psql
-[ -x "$PSQL" ] || PSQL=psql
-cp -r "$ROOT/examples/ecommerce" ex && cd ex
-rm -rf lake target .ingot logs warehouse.duckdb*
-unset INGOT_TARGET
-DB=infra_expipe_$$
-"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "create database $DB" >/dev/null
-# roles are cluster-wide: a prefix of this run's own
-R=y$$_
-sed -i -E "s/\becommerce_(loader|transformer|reader|admin|etl_loader|etl_transformer|dashboards)\b/${R}\1/g" platform.yml
-target() { # target NAME USER PASSWORD
-  cat <<EOP
-    $1:
-      type: postgres
-      host: "$INGOT_TEST_PGHOST"
-      port: $INGOT_TEST_PGPORT
-      user: "$2"
-      password: "$3"
-      dbname: "$DB"
-      schema: ecommerce
-      threads: 2
-EOP
-}
-{
-  printf 'ecommerce:\n  target: pg\n  outputs:\n'
-  target pg "$INGOT_TEST_PGUSER" admin-secret-0
-  target loader "${R}etl_loader" loader-secret-1
-  target transformer "${R}etl_transformer" transformer-secret-2
-  target reader "${R}dashboards" reader-secret-3
-} > profiles.yml
-export ECOMMERCE_LOADER_PASSWORD=loader-secret-1 ECOMMERCE_TRANSFORMER_PASSWORD=transformer-secret-2 ECOMMERCE_READER_PASSWORD=reader-secret-3
+. "$ROOT/tests/fixtures/infra/pg.sh"
+infra_example_pg "y$$_" infra_expipe_
 
 run "$INGOT" gen thelook --scale 0.01 --out lake
 expect_rc 0
@@ -70,8 +41,5 @@ run "$INGOT" pipeline run ecommerce_elt
 expect_rc 0
 run "$INGOT" infra drift
 expect_rc 0
-"$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "drop database $DB" >/dev/null
-for r in etl_loader etl_transformer dashboards loader transformer reader admin; do
-  "$PSQL" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres -qAtc "drop role ${R}$r" >/dev/null
-done
+infra_example_pg_drop
 echo ok

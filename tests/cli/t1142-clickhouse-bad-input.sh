@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1142: type: clickhouse refuses bad profiles by file:line (mode, host with embedded, secure, cluster: not supported yet), says to run scripts/bootstrap when libchdb.so is missing, and reports SQL errors with ClickHouse's own message.
+# t1142: type: clickhouse refuses bad profiles by file:line (mode, host with embedded, secure, sharding keys without a cluster, a cluster with embedded), says to run scripts/bootstrap when libchdb.so is missing, and reports SQL errors with ClickHouse's own message.
 . ./lib.sh
 mkdir -p proj/models && cd proj
 echo 'name: chbad
@@ -25,11 +25,27 @@ expect_err "'secure' is 'maybe'; use true or false"
 
 profile '      mode: http
       host: 127.0.0.1
-      cluster: ingot_cluster'
+      sharding_key: cityHash64(id)'
 run "$INGOT" debug
 expect_rc 2
 expect_err "profiles.yml:8:"
-expect_err "sharded ClickHouse tables (ON CLUSTER, Distributed) are not supported yet"
+expect_err "'sharding_key' is for sharded tables: add 'cluster: NAME'"
+
+profile '      path: wh.chdb
+      cluster: ingot_cluster'
+run "$INGOT" debug
+expect_rc 2
+expect_err "profiles.yml:7:"
+expect_err "'cluster: ingot_cluster' needs mode http"
+
+profile '      mode: http
+      host: 127.0.0.1
+      cluster: ingot_cluster
+      shard_http_ports: [8123, eighty]'
+run "$INGOT" debug
+expect_rc 2
+expect_err "profiles.yml:9:"
+expect_err "'shard_http_ports' must list port numbers"
 
 profile '      path: wh.chdb
       sslmode: require'
