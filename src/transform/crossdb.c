@@ -238,7 +238,9 @@ static int x_bool_or(const struct jinja_call *c, struct jinja_value *ret)
 	int rc = need(c, "bool_or", e);
 	if (rc)
 		return rc;
-	return ret_str(c, ret, arena_printf(ARENA, "bool_or(%s)", e));
+	struct buf b = BUF_INIT;
+	wh_sql_bool_or(ad_of(c), e, &b);
+	return ret_buf(c, ret, &b);
 }
 
 static int x_current_timestamp(const struct jinja_call *c, struct jinja_value *ret)

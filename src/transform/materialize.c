@@ -323,15 +323,32 @@ static int mat_table(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, c
 	}
 	if (!rc)
 		rc = create_table_as(tp, n, c, n->schema, tmp, false, sql, &rows, e);
-	if (!rc)
-		rc = drop_rel(tp, n, c, n->schema, n->alias, k, e);
-	if (!rc) {
+	if (!rc && k == WH_REL_TABLE && wh_has(tp->db, WH_CAP_EXCHANGE)) {
+		/* no transactions, but one atomic swap: readers see the old
+		 * table or the new one; the old one then goes */
 		buf_reset(&b);
-		buf_puts(&b, "alter table ");
+		buf_puts(&b, "exchange tables ");
 		rel2(tp, n->schema, tmp, &b);
-		buf_puts(&b, " rename to ");
-		qid(tp, n->alias, &b);
+		buf_puts(&b, " and ");
+		rel2(tp, n->schema, n->alias, &b);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		if (!rc) {
+			buf_reset(&b);
+			buf_puts(&b, "drop table if exists ");
+			rel2(tp, n->schema, tmp, &b);
+			rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		}
+	} else {
+		if (!rc)
+			rc = drop_rel(tp, n, c, n->schema, n->alias, k, e);
+		if (!rc) {
+			buf_reset(&b);
+			buf_puts(&b, "alter table ");
+			rel2(tp, n->schema, tmp, &b);
+			buf_puts(&b, " rename to ");
+			qid(tp, n->alias, &b);
+			rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		}
 	}
 	if (!rc)
 		rc = wh_commit(c, e);
@@ -362,14 +379,14 @@ static bool has_col(const struct colset *s, const char *name)
 	return false;
 }
 
-static int temp_columns(struct tf_proj *tp, struct wh_conn *c, const char *tmp, struct arena *a,
+static int temp_columns(struct tf_proj *tp, struct wh_conn *c, const char *tmprel, struct arena *a,
 			struct colset *out, struct err *e)
 {
 	/* a temporary table has no schema we can name portably: ask with a
 	 * zero-row query */
 	struct buf q = BUF_INIT;
 	buf_puts(&q, "select * from ");
-	qid(tp, tmp, &q);
+	buf_puts(&q, tmprel);
 	buf_puts(&q, " where 1 = 0");
 	struct wh_result *r = NULL;
 	int rc = wh_query(c, buf_cstr(&q), NULL, 0, &r, e);
@@ -872,20 +889,48 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 	const char *strategy = tf_cfg_str(n, "incremental_strategy", NULL);
 	if (!strategy)
 		strategy = nkeys ? "delete+insert" : "append";
-	if (strcmp(strategy, "append") && strcmp(strategy, "delete+insert") && strcmp(strategy, "merge")) {
+	if (strcmp(strategy, "append") && strcmp(strategy, "delete+insert") && strcmp(strategy, "merge") &&
+	    strcmp(strategy, "insert_overwrite")) {
 		int rc = err_set(e, ING_ECONFIG,
-				 "incremental_strategy '%s' is not known: use append, delete+insert, merge or microbatch",
+				 "incremental_strategy '%s' is not known: use append, delete+insert, merge, "
+				 "insert_overwrite or microbatch",
 				 strategy);
 		arena_free(a);
 		return rc;
 	}
+	/* refused at parse time already (check_strategy); a model whose
+	 * config changed since is refused here the same way */
+	if (!strcmp(strategy, "merge") && wh_sql_merge_refusal(wh_adapter_for(tp->engine))) {
+		int rc = err_setloc(e, ING_ECONFIG, n->original_file_path, 1, 1,
+				    "model %s: incremental_strategy 'merge': %s", n->name,
+				    wh_sql_merge_refusal(wh_adapter_for(tp->engine)));
+		arena_free(a);
+		return rc;
+	}
+	bool overwrite = !strcmp(strategy, "insert_overwrite");
 	int64_t rows = -1;
 	struct colset src = {0}, dst = {0};
+	/* the new rows: a temporary table, or where DML subqueries cannot
+	 * read one (WH_CAP_KEYS_IN: ClickHouse's mutations run outside the
+	 * session) a table next to the target */
+	bool staged = wh_has(tp->db, WH_CAP_KEYS_IN);
+	struct buf trb = BUF_INIT;
+	if (staged)
+		rel2(tp, n->schema, tmp, &trb);
+	else
+		qid(tp, tmp, &trb);
+	const char *tmprel = arena_strdup(a, buf_cstr(&trb));
+	buf_free(&trb);
 	int rc = wh_begin(c, e);
+	if (!rc && staged) {
+		buf_printf(&b, "drop table if exists %s", tmprel);
+		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
+		buf_reset(&b);
+	}
 	if (!rc)
-		rc = create_table_as(tp, n, c, NULL, tmp, true, sql, NULL, e);
+		rc = create_table_as(tp, n, c, staged ? n->schema : NULL, tmp, !staged, sql, NULL, e);
 	if (!rc)
-		rc = temp_columns(tp, c, tmp, a, &src, e);
+		rc = temp_columns(tp, c, tmprel, a, &src, e);
 	if (!rc)
 		rc = wh_list_columns(c, n->schema, n->alias, a, &dst.c, &dst.n, e);
 	if (!rc)
@@ -903,17 +948,30 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		qid(tp, dst.c[i].name, &cols);
 	}
 	bool use_merge = !strcmp(strategy, "merge") && nkeys && wh_has(tp->db, WH_CAP_MERGE);
-	if (nkeys && !use_merge && strcmp(strategy, "append")) {
+	if (nkeys && !use_merge && !overwrite && strcmp(strategy, "append")) {
 		buf_reset(&b);
 		buf_puts(&b, "delete from ");
 		rel2(tp, n->schema, n->alias, &b);
-		buf_puts(&b, " as DBT_INTERNAL_DEST where exists (select 1 from ");
-		qid(tp, tmp, &b);
-		buf_puts(&b, " as DBT_INTERNAL_SOURCE where ");
-		for (size_t i = 0; i < nkeys; i++)
-			buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s", i ? " and " : "",
-				   keys[i], keys[i]);
-		buf_puts(&b, ")");
+		if (wh_has(tp->db, WH_CAP_KEYS_IN)) {
+			/* no alias, no correlated subquery: the keys as a tuple */
+			buf_puts(&b, " where (");
+			for (size_t i = 0; i < nkeys; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
+			buf_puts(&b, ") in (select ");
+			for (size_t i = 0; i < nkeys; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
+			buf_puts(&b, " from ");
+			buf_puts(&b, tmprel);
+			buf_puts(&b, ")");
+		} else {
+			buf_puts(&b, " as DBT_INTERNAL_DEST where exists (select 1 from ");
+			buf_puts(&b, tmprel);
+			buf_puts(&b, " as DBT_INTERNAL_SOURCE where ");
+			for (size_t i = 0; i < nkeys; i++)
+				buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s",
+					   i ? " and " : "", keys[i], keys[i]);
+			buf_puts(&b, ")");
+		}
 		predicates(n, a, &b);
 		if (!(rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e))) {
 			/* fall through to the insert */
@@ -924,7 +982,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		buf_puts(&b, "merge into ");
 		rel2(tp, n->schema, n->alias, &b);
 		buf_puts(&b, " as DBT_INTERNAL_DEST using ");
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		buf_puts(&b, " as DBT_INTERNAL_SOURCE on (");
 		for (size_t i = 0; i < nkeys; i++)
 			buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s", i ? " and " : "",
@@ -957,19 +1015,22 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		buf_puts(&b, ")");
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
 		n->adapter_code = "MERGE";
+	} else if (!rc && overwrite) {
+		rc = wh_replace_partitions(c, n->schema, n->alias, tmprel, buf_cstr(&cols), &rows, e);
+		n->adapter_code = "INSERT";
 	} else if (!rc) {
 		buf_reset(&b);
 		buf_puts(&b, "insert into ");
 		rel2(tp, n->schema, n->alias, &b);
 		buf_printf(&b, " (%s)\nselect %s from ", buf_cstr(&cols), buf_cstr(&cols));
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
 		n->adapter_code = "INSERT";
 	}
 	if (!rc) {
 		buf_reset(&b);
 		buf_puts(&b, "drop table if exists ");
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e);
 	}
 out:
@@ -983,7 +1044,7 @@ out:
 		struct err ig = ERR_INIT;
 		buf_reset(&b);
 		buf_puts(&b, "drop table if exists ");
-		qid(tp, tmp, &b);
+		buf_puts(&b, tmprel);
 		wh_exec(c, buf_cstr(&b), &ig);
 		err_clear(&ig);
 	}

@@ -381,6 +381,31 @@ static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
 
 /* Names the engine would cut (PostgreSQL: 63 bytes) are refused here,
  * before anything is built: a cut name can collide with another relation. */
+/* An incremental strategy the engine cannot run is refused here, at
+ * compile time, naming the model's file (not at its first incremental
+ * run, days later). */
+static int check_strategy(struct tf_proj *tp, struct tf_node *n, struct err *e)
+{
+	if (n->rtype != TF_MODEL || !n->materialized || strcmp(n->materialized, "incremental"))
+		return 0;
+	const char *s = tf_cfg_str(n, "incremental_strategy", NULL);
+	const struct wh_adapter *ad = wh_adapter_for(tp->engine);
+	if (s && !strcmp(s, "merge") && wh_sql_merge_refusal(ad))
+		return err_setloc(e, ING_ECONFIG, n->original_file_path, 1, 1,
+				  "model %s: incremental_strategy 'merge': %s", n->name,
+				  wh_sql_merge_refusal(ad));
+	if (s && !strcmp(s, "insert_overwrite") && !wh_engine_has(tp->engine, WH_CAP_PARTITIONS))
+		return err_setloc(e, ING_ECONFIG, n->original_file_path, 1, 1,
+				  "model %s: incremental_strategy 'insert_overwrite' replaces whole "
+				  "partitions, and this engine's tables have none: use 'delete+insert' "
+				  "with a unique_key", n->name);
+	if (s && !strcmp(s, "insert_overwrite") && !tf_cfg_str(n, "partition_by", NULL))
+		return err_setloc(e, ING_ECONFIG, n->original_file_path, 1, 1,
+				  "model %s: incremental_strategy 'insert_overwrite' replaces the "
+				  "partitions of the new rows: set partition_by in its config", n->name);
+	return 0;
+}
+
 static int check_ident_lengths(struct tf_proj *tp, struct tf_node *n, struct err *e)
 {
 	if (n->rtype == TF_TEST) {
@@ -1825,7 +1850,8 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 			continue;
 		}
 		struct err ne = ERR_INIT;
-		if (tf_resolve_relation(tp, n, &ne) || check_ident_lengths(tp, n, &ne))
+		if (tf_resolve_relation(tp, n, &ne) || check_ident_lengths(tp, n, &ne) ||
+		    check_strategy(tp, n, &ne))
 			node_error(tp, n, &ne);
 	}
 	return 0;

@@ -49,6 +49,20 @@ static void key_join(struct buf *b, const char **keys, size_t nk, const char *l,
 		buf_printf(b, "%s%s.%s = %s.%s", i ? " and " : "", l, keys[i], r, keys[i]);
 }
 
+/* (l.k1, l.k2) [not] in (select r.k1, r.k2 from rel as r): for engines
+ * without correlated subqueries in DML (WH_CAP_KEYS_IN) */
+static void keys_in(struct buf *b, const char **keys, size_t nk, const char *l, bool not,
+		    const char *rel)
+{
+	buf_putc(b, '(');
+	for (size_t i = 0; i < nk; i++)
+		buf_printf(b, "%s%s%s%s", i ? ", " : "", l ? l : "", l ? "." : "", keys[i]);
+	buf_printf(b, ") %sin (select ", not ? "not " : "");
+	for (size_t i = 0; i < nk; i++)
+		buf_printf(b, "%sr.%s", i ? ", " : "", keys[i]);
+	buf_printf(b, " from %s as r)", rel);
+}
+
 static void scd_id(struct buf *b, const char **keys, size_t nk, const char *alias,
 		   const char *upd, const char *vtype)
 {
@@ -88,6 +102,21 @@ static const char *derived(struct tf_proj *tp, struct arena *a, const char *alia
 	return r;
 }
 
+/* a working table's name: alias + suffix, in the snapshot's schema when it
+ * is a real table (schema), else alone (a temporary table) */
+static const char *work_rel(struct tf_proj *tp, struct arena *a, struct tf_node *n,
+			    const char *suffix, bool schema)
+{
+	const char *name = derived(tp, a, n->alias, suffix);
+	if (!schema)
+		return quoted(tp, a, name);
+	struct buf q = BUF_INIT;
+	wh_relation_sql(tp->db, n->schema, name, &q);
+	const char *s = arena_strndup(a, buf_cstr(&q), q.len);
+	buf_free(&q);
+	return s;
+}
+
 int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct err *e)
 {
 	struct arena *a = arena_new(0);
@@ -115,7 +144,12 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 		goto out;
 	bool ts = !strcmp(strategy, "timestamp");
 	bool new_record = !strcmp(hard, "new_record");
-	const char *del_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_del"));
+	/* the working tables: temporary, or where DML subqueries cannot read
+	 * one (WH_CAP_KEYS_IN: ClickHouse's mutations run outside the
+	 * session) tables in the snapshot's schema */
+	bool keys_only = wh_has(tp->db, WH_CAP_KEYS_IN);
+	const char *create_tmp = keys_only ? "create table" : "create temporary table";
+	const char *del_tmp = work_rel(tp, a, n, "__dbt_del", keys_only);
 	char nowtxt[40];
 	ts_format(tp->run_started_us, nowtxt);
 	const char *now = arena_printf(a, "cast('%s' as timestamp)", nowtxt);
@@ -123,14 +157,15 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 	buf_puts(&sql, n->compiled ? n->compiled : "");
 	while (sql.len && (isspace((unsigned char)sql.data[sql.len - 1]) || sql.data[sql.len - 1] == ';'))
 		sql.data[--sql.len] = 0;
-	const char *src_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_src"));
-	const char *ins_tmp = quoted(tp, a, derived(tp, a, n->alias, "__dbt_ins"));
+	const char *src_tmp = work_rel(tp, a, n, "__dbt_src", keys_only);
+	const char *ins_tmp = work_rel(tp, a, n, "__dbt_ins", keys_only);
+	const char *cls_tmp = work_rel(tp, a, n, "__dbt_cls", keys_only);
 	wh_relation_sql(tp->db, n->schema, n->alias, &tgt);
 	if ((rc = tf_ensure_schema(tp, c, n->schema, e)) || (rc = wh_begin(c, e))) {
 		buf_free(&sql);
 		goto out;
 	}
-	buf_printf(&b, "create temporary table %s as (\n%s\n)", src_tmp, buf_cstr(&sql));
+	buf_printf(&b, "%s %s as (\n%s\n)", create_tmp, src_tmp, buf_cstr(&sql));
 	buf_free(&sql);
 	if ((rc = exec(tp, n, c, &b, e)))
 		goto fail;
@@ -230,21 +265,27 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			buf_free(&changed);
 			changed = ch2;
 			/* the current versions whose key left the source */
-			buf_printf(&b, "create temporary table %s as (\nselect t.* from %s as t\n"
+			buf_printf(&b, "%s %s as (\nselect t.* from %s as t\n"
 				       "where t.dbt_valid_to is null and coalesce(t.dbt_is_deleted, 'False') <> 'True'\n"
-				       "and not exists (select 1 from %s as s where ",
-				   del_tmp, buf_cstr(&tgt), src_tmp);
-			key_join(&b, keys, nk, "s", "t");
-			buf_puts(&b, ")\n)");
+				       "and ",
+				   create_tmp, del_tmp, buf_cstr(&tgt));
+			if (keys_only) {
+				keys_in(&b, keys, nk, "t", true, src_tmp);
+			} else {
+				buf_printf(&b, "not exists (select 1 from %s as s where ", src_tmp);
+				key_join(&b, keys, nk, "s", "t");
+				buf_putc(&b, ')');
+			}
+			buf_puts(&b, "\n)");
 			if ((rc = exec(tp, n, c, &b, e))) {
 				buf_free(&changed);
 				goto fail;
 			}
 		}
 		/* 1. rows to insert */
-		buf_printf(&b, "create temporary table %s as (\nselect s.* from %s as s\n"
+		buf_printf(&b, "%s %s as (\nselect s.* from %s as s\n"
 			       "left join %s as t on ",
-			   ins_tmp, src_tmp, buf_cstr(&tgt));
+			   create_tmp, ins_tmp, src_tmp, buf_cstr(&tgt));
 		key_join(&b, keys, nk, "t", "s");
 		buf_printf(&b, " and t.dbt_valid_to is null\nwhere t.dbt_scd_id is null or %s\n)",
 			   buf_cstr(&changed));
@@ -253,15 +294,67 @@ int tf_snapshot(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, struct
 			goto fail;
 		}
 		/* 2. close changed current versions */
-		buf_printf(&b, "update %s as t set dbt_valid_to = %s\nfrom %s as s\nwhere ",
-			   buf_cstr(&tgt), upd, src_tmp);
-		key_join(&b, keys, nk, "t", "s");
-		buf_printf(&b, " and t.dbt_valid_to is null and %s", buf_cstr(&changed));
+		if (keys_only) {
+			/* no UPDATE ... FROM: the closed versions are staged by a
+			 * join, then replace the open ones (by dbt_scd_id) */
+			struct buf tc = BUF_INIT;
+			for (size_t j = 0; j < nh; j++) {
+				if (!str_casecmp(have[j].name, "dbt_valid_to"))
+					continue;
+				wh_quote_ident(tp->db, have[j].name, &tc);
+				buf_puts(&tc, ", ");
+			}
+			buf_puts(&tc, "dbt_valid_to");
+			buf_printf(&b, "%s %s as (\nselect ", create_tmp, cls_tmp);
+			for (size_t j = 0; j < nh; j++) {
+				if (str_casecmp(have[j].name, "dbt_valid_to")) {
+					buf_puts(&b, "t.");
+					wh_quote_ident(tp->db, have[j].name, &b);
+					buf_puts(&b, " as ");
+					wh_quote_ident(tp->db, have[j].name, &b);
+					buf_puts(&b, ", ");
+				}
+			}
+			buf_printf(&b, "%s as dbt_valid_to\nfrom %s as t join %s as s on ", upd,
+				   buf_cstr(&tgt), src_tmp);
+			key_join(&b, keys, nk, "t", "s");
+			buf_printf(&b, "\nwhere t.dbt_valid_to is null and %s\n)", buf_cstr(&changed));
+			rc = exec(tp, n, c, &b, e);
+			if (!rc) {
+				buf_printf(&b, "delete from %s where dbt_valid_to is null and dbt_scd_id in "
+					       "(select dbt_scd_id from %s)", buf_cstr(&tgt), cls_tmp);
+				rc = exec(tp, n, c, &b, e);
+			}
+			if (!rc) {
+				buf_printf(&b, "insert into %s (%s) select %s from %s", buf_cstr(&tgt),
+					   buf_cstr(&tc), buf_cstr(&tc), cls_tmp);
+				rc = exec(tp, n, c, &b, e);
+			}
+			if (!rc) {
+				buf_printf(&b, "drop table if exists %s", cls_tmp);
+				rc = exec(tp, n, c, &b, e);
+			}
+			buf_free(&tc);
+		} else {
+			buf_printf(&b, "update %s as t set dbt_valid_to = %s\nfrom %s as s\nwhere ",
+				   buf_cstr(&tgt), upd, src_tmp);
+			key_join(&b, keys, nk, "t", "s");
+			buf_printf(&b, " and t.dbt_valid_to is null and %s", buf_cstr(&changed));
+			rc = exec(tp, n, c, &b, e);
+		}
 		buf_free(&changed);
-		if ((rc = exec(tp, n, c, &b, e)))
+		if (rc)
 			goto fail;
 		/* 3. hard deletes */
-		if (!strcmp(hard, "invalidate") || new_record) {
+		if ((!strcmp(hard, "invalidate") || new_record) && keys_only) {
+			buf_printf(&b, "update %s set dbt_valid_to = %s\nwhere dbt_valid_to is null %s"
+				       "and ",
+				   buf_cstr(&tgt), now,
+				   new_record ? "and coalesce(dbt_is_deleted, 'False') <> 'True' " : "");
+			keys_in(&b, keys, nk, NULL, true, src_tmp);
+			if ((rc = exec(tp, n, c, &b, e)))
+				goto fail;
+		} else if (!strcmp(hard, "invalidate") || new_record) {
 			buf_printf(&b, "update %s as t set dbt_valid_to = %s\nwhere t.dbt_valid_to is null %s"
 				       "and not exists (select 1 from %s as s where ",
 				   buf_cstr(&tgt), now,
@@ -314,8 +407,8 @@ fail:
 	wh_rollback(c, NULL);
 	{
 		struct err ig = ERR_INIT;
-		const char *tmps[] = {src_tmp, ins_tmp, del_tmp};
-		for (size_t i = 0; i < 3; i++) {
+		const char *tmps[] = {src_tmp, ins_tmp, del_tmp, cls_tmp};
+		for (size_t i = 0; i < 4; i++) {
 			buf_reset(&b);
 			buf_printf(&b, "drop table if exists %s", tmps[i]);
 			wh_exec(c, buf_cstr(&b), &ig);

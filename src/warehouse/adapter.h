@@ -53,6 +53,11 @@ struct wh_dialect {
 	const char *safe_cast_fn;            /* cast-syntax function returning NULL on
 						failure ("try_cast"); default "cast" */
 	const char *any_value_fn;            /* aggregate; default "min" (every engine) */
+	/* bool_or(expr) when the engine spells it other than bool_or(expr) */
+	void (*bool_or)(const char *expr, struct buf *out);
+	/* why incremental_strategy 'merge' cannot run here and what to use
+	 * instead (wh_sql_merge_refusal); NULL: it can */
+	const char *merge_refusal;
 	/* SQL naming the current catalog in information_schema filters;
 	 * default "current_database()". */
 	const char *current_catalog;
@@ -160,6 +165,10 @@ struct wh_adapter {
 			    struct err *e);
 	int (*relation_kind)(struct wh_conn *c, const char *schema, const char *rel,
 			     enum wh_rel_kind *kind, struct err *e);
+	/* Optional (WH_CAP_PARTITIONS): wh_replace_partitions. */
+	int (*replace_partitions)(struct wh_conn *c, const char *schema, const char *table,
+				  const char *from, const char *cols, int64_t *rows,
+				  struct err *e);
 	/* Optional (WH_CAP_GRANTS): wh_read_grants. NULL: ING_EUNSUPPORTED. */
 	int (*read_grants)(struct wh_conn *c, struct arena *a, struct wh_grants *out,
 			   struct err *e);

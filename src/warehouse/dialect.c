@@ -149,6 +149,19 @@ void wh_sql_any_value(const struct wh_adapter *ad, const char *expr, struct buf 
 	buf_printf(out, "%s(%s)", fn ? fn : "min", expr);
 }
 
+void wh_sql_bool_or(const struct wh_adapter *ad, const char *expr, struct buf *out)
+{
+	if (dl(ad)->bool_or)
+		dl(ad)->bool_or(expr, out);
+	else
+		buf_printf(out, "bool_or(%s)", expr);
+}
+
+const char *wh_sql_merge_refusal(const struct wh_adapter *ad)
+{
+	return dl(ad)->merge_refusal;
+}
+
 void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char *delim,
 		    const char *order_by, const char *limit, struct buf *out)
 {

@@ -1033,6 +1033,18 @@ int wh_list_columns(struct wh_conn *c, const char *schema, const char *rel, stru
 	return rc;
 }
 
+int wh_replace_partitions(struct wh_conn *c, const char *schema, const char *table,
+			  const char *from, const char *cols, int64_t *rows, struct err *e)
+{
+	if (!c->ad->replace_partitions)
+		return err_set(e, ING_EUNSUPPORTED,
+			       "%s tables have no partitions to replace: use incremental_strategy "
+			       "'delete+insert'", c->ad->name);
+	int rc = guard_enter(c, e);
+	return rc ? rc : guard_leave(c, c->ad->replace_partitions(c, schema, table, from, cols,
+								   rows, e), e);
+}
+
 int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
 		     enum wh_rel_kind *kind, struct err *e)
 {

@@ -142,6 +142,15 @@ enum wh_caps {
 	WH_CAP_ANALYZE = 1 << 12,          /* ANALYZE <table> gathers the planner's statistics
 					      (loads run it on what they loaded; an engine
 					      that samples on its own leaves the bit off) */
+	WH_CAP_KEYS_IN = 1 << 13,          /* DELETE/UPDATE take no alias and no correlated
+					      subquery: transform writes `(keys) in (select
+					      keys ...)` and stages joined updates (ClickHouse) */
+	WH_CAP_EXCHANGE = 1 << 14,         /* EXCHANGE TABLES a AND b swaps two tables
+					      atomically: table rebuilds use it instead of
+					      drop-and-rename */
+	WH_CAP_PARTITIONS = 1 << 15,       /* tables have partitions that a statement can
+					      replace whole (incremental insert_overwrite:
+					      wh_sql_replace_partitions) */
 };
 
 struct wh_db;
@@ -286,6 +295,12 @@ void wh_sql_safe_cast(const struct wh_adapter *ad, const char *field, const char
 		      struct buf *out);
 /* any_value(expr): one value of the group. */
 void wh_sql_any_value(const struct wh_adapter *ad, const char *expr, struct buf *out);
+/* bool_or(expr): true when expr is true on some row of the group. */
+void wh_sql_bool_or(const struct wh_adapter *ad, const char *expr, struct buf *out);
+/* Why the engine cannot run incremental_strategy 'merge' and what to use
+ * instead, or NULL when it can (MERGE INTO, or delete+insert to the same
+ * effect). */
+const char *wh_sql_merge_refusal(const struct wh_adapter *ad);
 /* listagg(measure, delimiter, order_by_clause, limit_num); order_by and
  * limit may be NULL. */
 void wh_sql_listagg(const struct wh_adapter *ad, const char *measure, const char *delim,
@@ -365,6 +380,14 @@ int wh_list_relations(struct wh_conn *c, const char *schema, struct arena *a,
 		      struct wh_relation_info **rels, size_t *n, struct err *e);
 int wh_list_columns(struct wh_conn *c, const char *schema, const char *rel, struct arena *a,
 		    struct wh_column_info **cols, size_t *n, struct err *e);
+/* Incremental insert_overwrite (engines with WH_CAP_PARTITIONS): the rows
+ * of relation `from` (SQL text: a temporary table) replace, whole, the
+ * partitions of schema.table they fall in; the other partitions are kept.
+ * cols: the columns to copy (quoted, comma-separated). Each partition is
+ * swapped in at once: a reader sees its old rows or its new ones. *rows:
+ * rows written. */
+int wh_replace_partitions(struct wh_conn *c, const char *schema, const char *table,
+			  const char *from, const char *cols, int64_t *rows, struct err *e);
 int wh_relation_kind(struct wh_conn *c, const char *schema, const char *rel,
 		     enum wh_rel_kind *kind, struct err *e);
 int wh_create_schema(struct wh_conn *c, const char *schema, struct err *e); /* if not exists */

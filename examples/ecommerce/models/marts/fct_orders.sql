@@ -2,15 +2,17 @@
   config(
     materialized = 'incremental',
     unique_key = 'order_item_id',
-    incremental_strategy = 'merge',
+    incremental_strategy = 'delete+insert',
     on_schema_change = 'append_new_columns'
   )
 }}
 
 -- One row per order item: what was sold, to whom, when, for how much, at what profit.
 -- Money is exact in cents: sale_price, item_cost and item_profit are DECIMAL(18,2).
--- Incremental: each run merges the items created since the newest one already built,
--- re-checking a few days back so that late status changes are picked up.
+-- Incremental: each run replaces (delete+insert by order_item_id: the same effect as a
+-- merge, and it runs on every engine, ClickHouse included) the items created since the
+-- newest one already built, re-checking a few days back so that late status changes
+-- are picked up.
 
 with items as (
     select * from {{ ref('stg_order_items') }}

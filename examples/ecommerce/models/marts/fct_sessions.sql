@@ -16,11 +16,11 @@ with sessions as (
         min(browser)                                                    as browser,
         max(user_id)                                                    as user_id,
         count(*)                                                        as events,
-        bool_or(event_type = 'home')                                    as reached_home,
-        bool_or(event_type = 'department')                              as reached_department,
-        bool_or(event_type = 'product')                                 as reached_product,
-        bool_or(event_type = 'cart')                                    as reached_cart,
-        bool_or(event_type = 'purchase')                                as reached_purchase
+        {{ dbt.bool_or("event_type = 'home'") }}                        as reached_home,
+        {{ dbt.bool_or("event_type = 'department'") }}                  as reached_department,
+        {{ dbt.bool_or("event_type = 'product'") }}                     as reached_product,
+        {{ dbt.bool_or("event_type = 'cart'") }}                        as reached_cart,
+        {{ dbt.bool_or("event_type = 'purchase'") }}                    as reached_purchase
     from {{ ref('stg_events') }}
     where session_id is not null
     group by session_id
