@@ -28,7 +28,7 @@
  * or produced a value the file cannot hold exactly (a relation, a macro,
  * a tuple, a non-UTF-8 string) is not cached. What is not tracked: a
  * config value computed from the clock (run_started_at, invocation_id,
- * modules.datetime.now()) keeps the value of the render that made the
+ * modules.datetime.now) keeps the value of the render that made the
  * entry — dbt's partial parsing does the same.
  *
  * The file is <target-path>/partial_parse.json, JSON with a format
