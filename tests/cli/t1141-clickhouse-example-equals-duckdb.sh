@@ -25,7 +25,7 @@ on() {
 for e in duckdb clickhouse; do
   on $e "$INGOT" load >"$T/$e.load" 2>&1 || fail "$e: load failed: $(tail -20 "$T/$e.load")"
   on $e "$INGOT" build >"$T/$e.build" 2>&1 || fail "$e: build failed: $(grep -A3 'Error in\|Failure in' "$T/$e.build" | head -30)"
-  grep -q "ERROR=0 SKIP=0 TOTAL=92" "$T/$e.build" || fail "$e: the build: $(tail -3 "$T/$e.build")"
+  grep -q "ERROR=0 SKIP=0 TOTAL=" "$T/$e.build" || fail "$e: the build: $(tail -3 "$T/$e.build")"
 done
 # the same warnings (the lake's orders of users it does not have) on both
 expect_eq "$(grep -o 'Done\..*' "$T/clickhouse.build")" "$(grep -o 'Done\..*' "$T/duckdb.build")" "build summary"
