@@ -52,6 +52,7 @@ for scale in $scales; do
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "day 2" "$s2" "$m2" "$b2" "$r2" \
     "$(echo "$s2 / $s1" | bc -l)" "$((l2 - l1))"
   cp "$w/p/target/run_results.json" "$w/day2.json"
+  [ -z "${DAY2_RESULTS:-}" ] || cp "$w/day2.json" "$DAY2_RESULTS.s$scale.json"
   read -r s3 m3 b3 r3 < <(run day2b)
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "no-new" "$s3" "$m3" "$b3" "$r3" \
     "$(echo "$s3 / $s1" | bc -l)" "$(($(loaded) - l2))"
