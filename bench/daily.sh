@@ -13,6 +13,8 @@
 # Each is timed as a whole process (wall, peak RSS). The ratio day 2 / day 1
 # is what the issue's target speaks of (issue 16: <= 5% at scale 10, day 2
 # under 1 s at scale 1); the build's node counts say how much was reused.
+# DAY2_RESULTS=PREFIX keeps day 2's run_results.json (every node's time) as
+# PREFIX.s<scale>.json.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ingot=$(cd "$(dirname "${1:-$root/ingot}")" && pwd)/$(basename "${1:-$root/ingot}")
