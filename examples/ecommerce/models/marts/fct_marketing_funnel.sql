@@ -1,7 +1,8 @@
 -- Sessions -> product views -> carts -> purchases, by day and traffic source.
 -- Read from fct_sessions (one row per session, kept up to date incrementally)
--- rather than from every event again: the same sessions, the same start day
--- and source (the smallest of a session's values), the same funnel flags. A
+-- rather than from every event again: the same start day and source (the
+-- smallest of a session's values) and funnel flags; events without a session
+-- id are no session (grouping every event by session_id counted them as one). A
 -- table: it is one small aggregate over the sessions, and any day can change
 -- (an event landing late, a session spanning midnight).
 with sessions as (
