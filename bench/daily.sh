@@ -13,6 +13,8 @@
 # Each is timed as a whole process (wall, peak RSS). The ratio day 2 / day 1
 # is what the issue's target speaks of (issue 16: <= 5% at scale 10, day 2
 # under 1 s at scale 1); the build's node counts say how much was reused.
+# DAY2_RESULTS=PREFIX keeps day 2's run_results.json (every node's time) as
+# PREFIX.s<scale>.json.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ingot=$(cd "$(dirname "${1:-$root/ingot}")" && pwd)/$(basename "${1:-$root/ingot}")
@@ -52,6 +54,7 @@ for scale in $scales; do
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "day 2" "$s2" "$m2" "$b2" "$r2" \
     "$(echo "$s2 / $s1" | bc -l)" "$((l2 - l1))"
   cp "$w/p/target/run_results.json" "$w/day2.json"
+  [ -z "${DAY2_RESULTS:-}" ] || cp "$w/day2.json" "$DAY2_RESULTS.s$scale.json"
   read -r s3 m3 b3 r3 < <(run day2b)
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "no-new" "$s3" "$m3" "$b3" "$r3" \
     "$(echo "$s3 / $s1" | bc -l)" "$(($(loaded) - l2))"

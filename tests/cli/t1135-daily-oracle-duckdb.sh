@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1135: a week of daily runs of examples/ecommerce (one day of files at a time, one day dirty, one late status change) equals a --full-refresh of the same lake after every run, every mart, EXCEPT ALL both ways (tests/fixtures/daily/oracle.sh).
+# t1135: a week of daily runs of examples/ecommerce (one day of files at a time, one day dirty, late changes of a recent order, of a weeks-old order and of a whole old day's items) equals a --full-refresh of the same lake after every run, every mart, EXCEPT ALL both ways (tests/fixtures/daily/oracle.sh).
 . ./lib.sh
 ENGINE=duckdb
 . "$ROOT/tests/fixtures/daily/oracle.sh"

@@ -1,14 +1,19 @@
 -- Sessions -> product views -> carts -> purchases, by day and traffic source.
+-- Read from fct_sessions (one row per session, kept up to date incrementally)
+-- rather than from every event again: the same start day and source (the
+-- smallest of a session's values) and funnel flags; events without a session
+-- id are no session (grouping every event by session_id counted them as one). A
+-- table: it is one small aggregate over the sessions, and any day can change
+-- (an event landing late, a session spanning midnight).
 with sessions as (
     select
         session_id,
-        min(event_date)                                                   as session_date,
-        min(traffic_source)                                               as traffic_source,
-        max(case when event_type = 'product' then 1 else 0 end)           as viewed_product,
-        max(case when event_type = 'cart' then 1 else 0 end)              as added_to_cart,
-        max(case when event_type = 'purchase' then 1 else 0 end)          as purchased
-    from {{ ref('stg_events') }}
-    group by session_id
+        session_date,
+        traffic_source,
+        case when reached_product then 1 else 0 end                     as viewed_product,
+        case when reached_cart then 1 else 0 end                        as added_to_cart,
+        case when reached_purchase then 1 else 0 end                    as purchased
+    from {{ ref('fct_sessions') }}
 )
 
 select

@@ -9,19 +9,18 @@
 
 -- One row per order item: what was sold, to whom, when, for how much, at what profit.
 -- Money is exact in cents: sale_price, item_cost and item_profit are DECIMAL(18,2).
--- Incremental: each run replaces (delete+insert by order_item_id: the same effect as a
--- merge, and it runs on every engine, ClickHouse included) the items created since the
--- newest one already built, re-checking a few days back so that late status changes
--- are picked up.
+-- Incremental (delete+insert by order_item_id: the same effect as a merge, and
+-- it runs on every engine, ClickHouse included): each run computes the rows and
+-- replaces only those that differ from the built ones: new items, and items
+-- whose record or whose order's record changed (a late status change, a
+-- cancellation or return) however old the order is. A lookback of N days
+-- would miss a change to an order older than N days; comparing costs one
+-- pass over the items, the writes are the day's changes. An item is never
+-- removed from stg_order_items (a repeated id keeps one record), so replacing
+-- the changed rows leaves exactly the rows of a full rebuild.
 
 with items as (
     select * from {{ ref('stg_order_items') }}
-    {% if is_incremental() %}
-    where item_created_at >= (
-        select max(order_created_at) - interval '{{ var("incremental_lookback_days") }} days'
-        from {{ this }}
-    )
-    {% endif %}
 ),
 
 orders as (
@@ -39,8 +38,9 @@ inventory as (
 
 customers as (
     select user_id, first_name, last_name from {{ ref('stg_users') }}
-)
+),
 
+computed as (
 select
     i.order_item_id,
     i.order_id                                               as order_id,
@@ -64,3 +64,10 @@ left join orders o on o.order_id = i.order_id
 left join products p on p.product_id = i.product_id
 left join inventory inv on inv.inventory_item_id = i.inventory_item_id
 left join customers c on c.user_id = i.user_id
+)
+
+select * from computed
+{% if is_incremental() %}
+except
+select * from {{ this }}
+{% endif %}

@@ -1,3 +1,11 @@
+{{
+  config(
+    materialized = 'incremental',
+    unique_key = 'session_id',
+    incremental_strategy = 'delete+insert'
+  )
+}}
+
 -- One row per web session: when it started, where it came from, on which
 -- browser, and how far down the funnel it went (home -> department ->
 -- product -> cart -> purchase; each reached_* is true when the session had an
@@ -7,8 +15,43 @@
 -- right for any filter (the daily fct_marketing_funnel is for analysts).
 -- A session's source and browser are the smallest of its events' values, so
 -- the pick does not depend on row order.
+--
+-- Incremental (delete+insert by session_id): a run rebuilds whole sessions,
+-- every event of each, for the sessions that changed:
+--   - sessions whose number of events in stg_events differs from the built
+--     one: stg_events only grows (an event id is kept once), so that is every
+--     session that received an event since it was built, whatever the time of
+--     the event. A time window (the last N days) would be wrong twice: a
+--     session spanning midnight gets events on a day after its start, and an
+--     event can land days late; counting per session is one cheap aggregate
+--     over one column and misses neither;
+--   - sessions of customers whose segment or country changed: dim_customers
+--     scores every customer again on each run (RFM quintiles move as orders
+--     come in).
+-- Every other built row is what a full rebuild would give.
 
-with sessions as (
+with
+{% if is_incremental() %}
+changed as (
+    select session_id from (
+        select session_id, count(*) as events
+        from {{ ref('stg_events') }}
+        where session_id is not null
+        group by session_id
+        except
+        select session_id, events from {{ this }}
+    ) grown
+    union
+    select t.session_id
+    from {{ this }} t
+    left join {{ ref('dim_customers') }} c on c.user_id = t.user_id
+    where t.user_id is not null
+      and (coalesce(c.rfm_segment, 'Unknown') <> t.customer_segment
+           or coalesce(c.country, 'Unknown') <> t.country)
+),
+{% endif %}
+
+sessions as (
     select
         session_id,
         min(event_at)                                                   as session_start,
@@ -23,6 +66,9 @@ with sessions as (
         {{ dbt.bool_or("event_type = 'purchase'") }}                    as reached_purchase
     from {{ ref('stg_events') }}
     where session_id is not null
+    {% if is_incremental() %}
+      and session_id in (select session_id from changed)
+    {% endif %}
     group by session_id
 )
 

@@ -1,6 +1,31 @@
+{{
+  config(
+    materialized = 'incremental',
+    unique_key = 'event_id',
+    incremental_strategy = 'append'
+  )
+}}
+
 -- Web events; user_id is null for anonymous visitors. Duplicated ids (a
 -- re-sent file) are dropped: the first record of an id wins (the other
 -- columns break ties, so the pick does not depend on row order).
+-- A table, not a view, and incremental: the events only grow (millions of
+-- rows), their tests and every model reading them would otherwise
+-- de-duplicate the whole history again on each read. Each run appends the
+-- events whose id is not in the table yet, whatever their time (an event
+-- landing days late is still new). An id already in the table is not read
+-- again: an event is immutable, a re-sent record of it is a copy (as the
+-- lake's re-sent files are); a re-sent record that differs needs
+-- --full-refresh to be preferred.
+with landed as (
+    select r.*
+    from {{ source('raw', 'events') }} r
+    {% if is_incremental() %}
+    left join {{ this }} t on t.event_id = r.id
+    where t.event_id is null
+    {% endif %}
+)
+
 select distinct on (id)
     id                                  as event_id,
     user_id,
@@ -12,6 +37,6 @@ select distinct on (id)
     coalesce(trim(traffic_source), 'Unknown') as traffic_source,
     uri,
     trim(event_type)                    as event_type
-from {{ source('raw', 'events') }}
+from landed
 where id is not null
 order by id, created_at, sequence_number, session_id, user_id, event_type, uri, browser, traffic_source

@@ -1,8 +1,17 @@
+{{
+  config(
+    materialized = 'incremental',
+    unique_key = 'order_item_id',
+    incremental_strategy = 'delete+insert'
+  )
+}}
+
 -- One row per order line. The sale price is what the customer paid, exact in
 -- cents (DECIMAL(18,2)): sums of it must not depend on the order the engine
 -- adds them in. When a re-sent file repeats an id the latest record wins;
 -- the remaining columns break ties so the pick does not depend on row order.
-select distinct on (id)
+-- Incremental (see stg_orders.sql for why this equals a full rebuild).
+{% set columns %}
     id                 as order_item_id,
     order_id,
     user_id,
@@ -14,7 +23,26 @@ select distinct on (id)
     delivered_at,
     returned_at,
     cast(sale_price as decimal(18,2)) as sale_price
+{% endset %}
+
+{% if is_incremental() %}
+with changed as (
+    select order_item_id from (
+        select {{ columns }}
+        from {{ source('raw', 'order_items') }}
+        where id is not null
+        except
+        select * from {{ this }}
+    ) records
+)
+{% endif %}
+
+select distinct on (id)
+{{ columns }}
 from {{ source('raw', 'order_items') }}
 where id is not null
+{% if is_incremental() %}
+  and id in (select order_item_id from changed)
+{% endif %}
 order by id, created_at desc, status, shipped_at, delivered_at, returned_at, sale_price,
          order_id, user_id, product_id, inventory_item_id

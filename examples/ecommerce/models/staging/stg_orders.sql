@@ -1,7 +1,22 @@
+{{
+  config(
+    materialized = 'incremental',
+    unique_key = 'order_id',
+    incremental_strategy = 'delete+insert'
+  )
+}}
+
 -- One row per order, with lifecycle flags derived from its status and times.
 -- A repeated order id keeps its latest record (the other columns break ties,
 -- so the pick does not depend on row order).
-select distinct on (order_id)
+-- Incremental (delete+insert by order_id), equal to a full rebuild without
+-- reading the whole history again in order: the raw records that are not
+-- in the table as they are (an EXCEPT, set semantics, NULLs equal) are new
+-- ids, or other records of ids already kept (a late status change, a
+-- re-sent row that differs); only those ids are de-duplicated again, over
+-- all their raw records, and replaced. An id whose records are all equal
+-- to its kept row has nothing new. The other staging tables do the same.
+{% set columns %}
     order_id,
     user_id,
     trim(status)                                   as order_status,
@@ -14,6 +29,25 @@ select distinct on (order_id)
     delivered_at is not null                       as is_delivered,
     trim(status) = 'Returned'                      as is_returned,
     trim(status) = 'Cancelled'                     as is_cancelled
+{% endset %}
+
+{% if is_incremental() %}
+with changed as (
+    select order_id from (
+        select {{ columns }}
+        from {{ source('raw', 'orders') }}
+        where order_id is not null
+        except
+        select * from {{ this }}
+    ) records
+)
+{% endif %}
+
+select distinct on (order_id)
+{{ columns }}
 from {{ source('raw', 'orders') }}
 where order_id is not null
+{% if is_incremental() %}
+  and order_id in (select order_id from changed)
+{% endif %}
 order by order_id, created_at desc, status, shipped_at, delivered_at, returned_at, user_id, num_of_item

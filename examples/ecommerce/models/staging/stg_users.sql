@@ -1,7 +1,16 @@
+{{
+  config(
+    materialized = 'incremental',
+    unique_key = 'user_id',
+    incremental_strategy = 'delete+insert'
+  )
+}}
+
 -- One row per customer. Keys renamed, text trimmed, email lower-cased.
 -- The raw export can repeat an id (a re-sent file); the latest created_at wins
 -- (the other columns break ties, so the pick does not depend on row order).
-select distinct on (id)
+-- Incremental (see stg_orders.sql for why this equals a full rebuild).
+{% set columns %}
     id                                   as user_id,
     trim(first_name)                     as first_name,
     trim(last_name)                      as last_name,
@@ -16,7 +25,26 @@ select distinct on (id)
     longitude,
     coalesce(trim(traffic_source), 'Unknown') as traffic_source,
     created_at                           as user_created_at
+{% endset %}
+
+{% if is_incremental() %}
+with changed as (
+    select user_id from (
+        select {{ columns }}
+        from {{ source('raw', 'users') }}
+        where id is not null
+        except
+        select * from {{ this }}
+    ) records
+)
+{% endif %}
+
+select distinct on (id)
+{{ columns }}
 from {{ source('raw', 'users') }}
 where id is not null
+{% if is_incremental() %}
+  and id in (select user_id from changed)
+{% endif %}
 order by id, created_at desc, email, first_name, last_name, age, gender, state, city, country,
          postal_code, traffic_source
