@@ -389,9 +389,15 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 		jw_arr_begin(w);
 		jw_arr_end(w);
 		jw_key(w, "version");
-		jw_null(w);
+		if (n->model_version)
+			jw_int(w, n->model_version);
+		else
+			jw_null(w);
 		jw_key(w, "latest_version");
-		jw_null(w);
+		if (n->latest_version)
+			jw_int(w, n->latest_version);
+		else
+			jw_null(w);
 		jw_key(w, "deprecation_date");
 		jw_null(w);
 	}

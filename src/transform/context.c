@@ -1166,6 +1166,9 @@ static struct jinja_value node_dict(struct tf_proj *tp, struct tf_node *n, struc
 	struct jinja_value tags = tf_cfg(n, "tags");
 	jinja_dict_set_str(d, "tags", tags.type == JINJA_LIST ? tags : jinja_list_new(a, 0));
 	jinja_dict_set_str(d, "description", strv(a, n->description ? n->description : ""));
+	jinja_dict_set_str(d, "version", n->model_version ? jinja_int(n->model_version) : jinja_none());
+	jinja_dict_set_str(d, "latest_version",
+			   n->latest_version ? jinja_int(n->latest_version) : jinja_none());
 	struct jinja_value deps = jinja_dict_new(a), dn = jinja_list_new(a, n->deps.len);
 	for (size_t i = 0; i < n->deps.len; i++)
 		jinja_list_push(dn, strv(a, tp->nodes.items[n->deps.items[i]]->unique_id));
@@ -1707,7 +1710,9 @@ int tf_resolve_relation(struct tf_proj *tp, struct tf_node *n, struct err *e)
 		if ((rc = call_generate(tp, n, "generate_alias_name", custom_alias, &n->alias, e)))
 			return rc;
 	} else {
-		n->alias = custom_alias ? custom_alias : n->name;
+		n->alias = custom_alias		? custom_alias
+			   : n->model_version ? arena_printf(tp->arena, "%s_v%d", n->name, n->model_version)
+					      : n->name;
 	}
 	return 0;
 }
