@@ -856,6 +856,23 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 		jw_key(&w, "select");
 		jw_str(&w, tp->opts->select);
 	}
+	/* what `retry` reuses of this invocation, as dbt reads its args */
+	if (tp->opts && tp->opts->exclude) {
+		jw_key(&w, "exclude");
+		jw_str(&w, tp->opts->exclude);
+	}
+	if (tp->opts && tp->opts->threads > 0) {
+		jw_key(&w, "threads");
+		jw_int(&w, tp->opts->threads);
+	}
+	if (tp->cli_vars.type == JINJA_DICT && jinja_dict_len(tp->cli_vars)) {
+		jw_key(&w, "vars");
+		tf_json_value(&w, tp->cli_vars);
+	}
+	if (tp->target && tp->target->name) {
+		jw_key(&w, "target");
+		jw_str(&w, tp->target->name);
+	}
 	jw_obj_end(&w);
 	jw_obj_end(&w);
 	int rc = write_file(tp, "run_results.json", &b, e);
