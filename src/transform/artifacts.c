@@ -284,7 +284,7 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 	jw_key(w, "meta");
 	tf_json_value(w, tf_cfg(n, "meta"));
 	jw_key(w, "group");
-	jw_null(w);
+	jw_str(w, tf_cfg_str(n, "group", NULL));
 	jw_key(w, "docs");
 	jw_obj_begin(w);
 	jw_key(w, "show");
@@ -384,7 +384,7 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 		jw_null(w);
 		jw_obj_end(w);
 		jw_key(w, "access");
-		jw_str(w, "protected");
+		jw_str(w, tf_cfg_str(n, "access", "protected"));
 		jw_key(w, "constraints");
 		jw_arr_begin(w);
 		jw_arr_end(w);
@@ -702,8 +702,50 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 		jw_obj_end(&w);
 	}
 	jw_obj_end(&w);
-	static const char *const empty[] = {"metrics", "groups", "selectors", "disabled",
-					    "group_map", "saved_queries", "semantic_models"};
+	/* groups, and group_map: group name -> its nodes */
+	jw_key(&w, "groups");
+	jw_obj_begin(&w);
+	for (size_t i = 0; i < tp->groups.len; i++) {
+		const struct tf_group *g = &tp->groups.items[i];
+		jw_key(&w, g->unique_id);
+		jw_obj_begin(&w);
+		jw_key(&w, "name");
+		jw_str(&w, g->name);
+		jw_key(&w, "resource_type");
+		jw_str(&w, "group");
+		jw_key(&w, "package_name");
+		jw_str(&w, g->package);
+		jw_key(&w, "path");
+		jw_str(&w, g->path);
+		jw_key(&w, "original_file_path");
+		jw_str(&w, g->original_file_path);
+		jw_key(&w, "unique_id");
+		jw_str(&w, g->unique_id);
+		jw_key(&w, "owner");
+		tf_json_value(&w, tf_yaml_value(a, g->owner));
+		jw_key(&w, "description");
+		jw_str(&w, g->description);
+		jw_key(&w, "config");
+		jw_raw(&w, "{\"meta\":{}}");
+		jw_obj_end(&w);
+	}
+	jw_obj_end(&w);
+	jw_key(&w, "group_map");
+	jw_obj_begin(&w);
+	for (size_t i = 0; i < tp->groups.len; i++) {
+		jw_key(&w, tp->groups.items[i].name);
+		jw_arr_begin(&w);
+		for (size_t k = 0; k < tp->nodes.len; k++) {
+			struct tf_node *n = tp->nodes.items[k];
+			const char *g = n->enabled ? tf_cfg_str(n, "group", NULL) : NULL;
+			if (g && !strcmp(g, tp->groups.items[i].name))
+				jw_str(&w, n->unique_id);
+		}
+		jw_arr_end(&w);
+	}
+	jw_obj_end(&w);
+	static const char *const empty[] = {"metrics", "selectors", "disabled", "saved_queries",
+					    "semantic_models"};
 	for (size_t i = 0; i < ARRAY_SIZE(empty); i++) {
 		jw_key(&w, empty[i]);
 		jw_raw(&w, "{}");

@@ -924,7 +924,7 @@ static struct jinja_value props_config(struct tf_proj *tp, const struct ynode *e
 	if (c && c->type == Y_MAP)
 		d = tf_yaml_value(a, c);
 	/* top-level docs/meta/tags of an entry are configs too */
-	static const char *const also[] = {"tags", "meta", "docs", NULL};
+	static const char *const also[] = {"tags", "meta", "docs", "access", "group", NULL};
 	for (const char *const *k = also; *k; k++) {
 		const struct ynode *v = ymap_get(entry, *k);
 		if (v)
@@ -1276,6 +1276,27 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				n->columns = cols;
 			queue_tests(pv, m, n, f, pk->name, tp->db, a);
 		}
+	}
+	/* groups: a name and an owner (name and/or email), as dbt requires */
+	const struct ynode *gl = ymap_get(root, "groups");
+	for (size_t i = 0; gl && gl->type == Y_SEQ && i < gl->n; i++) {
+		const struct ynode *g = gl->items[i];
+		const char *name = ymap_str(g, "name");
+		const struct ynode *ow = ymap_get(g, "owner");
+		if (!name)
+			return yerr(e, g, ING_ECONFIG, "each entry of 'groups:' needs a name");
+		if (!ow || ow->type != Y_MAP || (!ymap_get(ow, "name") && !ymap_get(ow, "email")))
+			return yerr(e, ow ? ow : g, ING_ECONFIG,
+				    "group '%s' needs an owner with a name or an email "
+				    "(owner: {name: ..., email: ...})", name);
+		for (size_t j = 0; j < tp->groups.len; j++)
+			if (!strcmp(tp->groups.items[j].name, name))
+				return yerr(e, g, ING_ECONFIG, "group '%s' is defined twice: in %s and here",
+					    name, tp->groups.items[j].original_file_path);
+		const char *d = ymap_str(g, "description");
+		struct tf_group gr = {arena_printf(a, "group.%s.%s", pk->name, name), arena_strdup(a, name),
+				      pk->name, f->rel, ofp, d ? arena_strdup(a, d) : NULL, ow};
+		vec_push(&tp->groups, gr);
 	}
 	const struct ynode *ex = ymap_get(root, "exposures");
 	for (size_t i = 0; ex && ex->type == Y_SEQ && i < ex->n; i++) {
@@ -1871,6 +1892,66 @@ static int link_deps(struct tf_proj *tp)
 	return 0;
 }
 
+static const struct tf_group *find_group(struct tf_proj *tp, const char *name)
+{
+	for (size_t i = 0; name && i < tp->groups.len; i++)
+		if (!strcmp(tp->groups.items[i].name, name))
+			return &tp->groups.items[i];
+	return NULL;
+}
+
+/* dbt's groups and access: a node's group must be defined; a private
+ * model belongs to a group and only nodes of that group (and the tests on
+ * the model) may ref it. Each violation is an error of the referring node. */
+static void check_access(struct tf_proj *tp)
+{
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+			continue;
+		const char *g = tf_cfg_str(n, "group", NULL);
+		const char *acc = n->rtype == TF_MODEL ? tf_cfg_str(n, "access", "protected") : NULL;
+		struct err ne = ERR_INIT;
+		const char *at = n->props_file ? n->props_file : n->original_file_path;
+		int line = n->props ? n->props->line : 0;
+		if (g && !find_group(tp, g)) {
+			err_setloc(&ne, ING_ECONFIG, at, line, 0,
+				   "%s '%s' is in group '%s', which is not defined: add it under "
+				   "'groups:' in a properties file (name and owner)",
+				   tf_rtype_name(n->rtype), n->unique_id, g);
+		} else if (acc && strcmp(acc, "private") && strcmp(acc, "protected") &&
+			   strcmp(acc, "public")) {
+			err_setloc(&ne, ING_ECONFIG, at, line, 0,
+				   "model '%s' has access '%s': use private, protected or public",
+				   n->unique_id, acc);
+		} else if (acc && !strcmp(acc, "private") && !g) {
+			err_setloc(&ne, ING_ECONFIG, at, line, 0,
+				   "model '%s' is private but in no group: a private model needs "
+				   "'group:' (or make it protected)", n->unique_id);
+		}
+		if (ne.code) {
+			node_error(tp, n, &ne);
+			continue;
+		}
+		for (size_t d = 0; d < n->deps.len; d++) {
+			struct tf_node *p = tp->nodes.items[n->deps.items[d]];
+			if (p->rtype != TF_MODEL || strcmp(tf_cfg_str(p, "access", "protected"), "private"))
+				continue;
+			const char *pg = tf_cfg_str(p, "group", NULL);
+			if ((g && pg && !strcmp(g, pg)) || (n->rtype == TF_TEST && n->attached == p->idx) ||
+			    n->rtype == TF_UNIT_TEST)
+				continue;
+			err_setloc(&ne, ING_ECONFIG, n->original_file_path, 0, 0,
+				   "Node %s attempted to reference node %s, which is not allowed "
+				   "because the referenced node is private to the '%s' group: put "
+				   "the node in that group or make the model protected",
+				   n->unique_id, p->unique_id, pg ? pg : "?");
+			node_error(tp, n, &ne);
+			break;
+		}
+	}
+}
+
 /* Cycle detection: iterative DFS with colors; the cycle is named in
  * order "a --> b --> c --> a". */
 static int find_cycles(struct tf_proj *tp, struct err *e)
@@ -2027,6 +2108,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 	}
 	tf_unit_resolve(tp);
 	link_deps(tp);
+	check_access(tp);
 	if ((rc = find_cycles(tp, e)))
 		return rc;
 	for (size_t i = 0; i < tp->nodes.len; i++) {
@@ -2070,6 +2152,7 @@ void tf_proj_free(struct tf_proj *tp)
 	vec_free(&tp->packages);
 	vec_free(&tp->macros);
 	vec_free(&tp->docs);
+	vec_free(&tp->groups);
 	strmap_free(&tp->by_id, NULL);
 	strmap_free(&tp->model_names, NULL);
 	strmap_free(&tp->latest, NULL);

@@ -150,6 +150,12 @@ struct tf_node {
 	bool partial;
 };
 
+/* A group (groups: in properties files): owns private models. */
+struct tf_group {
+	const char *unique_id, *name, *package, *path, *original_file_path, *description;
+	const struct ynode *owner; /* mapping: name/email/... */
+};
+
 /* A relation of the --state manifest, for --defer. */
 struct tf_deferred {
 	const char *database, *schema, *alias;
@@ -187,6 +193,7 @@ struct tf_proj {
 	struct strmap by_id;       /* unique_id -> node */
 	struct strmap model_names; /* name -> node (models, seeds, snapshots) */
 	struct strmap latest;      /* "model.<pkg>.<name>" of a versioned model -> its latest version */
+	VEC(struct tf_group) groups;
 	VEC(struct tf_package) packages;
 	VEC(struct tf_macro_info) macros;
 	VEC(struct tf_doc) docs;

@@ -15,6 +15,7 @@
 # exits with ingot's status. EXTRA_ARGS (env) is appended to the build.
 # TARGET=duckdb (env) runs on a DuckDB file in SUITE_DIR instead (target
 # name "duckdb", as the packages' own profiles name it); no PostgreSQL.
+# (The file name is an unquoted identifier in some packages' SQL: no "-".)
 set -eu
 [ $# -ge 2 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 ingot=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -33,14 +34,14 @@ done
 target=${TARGET:-postgres}
 profile=$(sed -n 's/^profile: *["'"'"']\{0,1\}\([A-Za-z0-9_]*\).*/\1/p' "$suite/dbt_project.yml")
 if [ "$target" = duckdb ]; then
-  rm -f "$suite/ingot-suite.duckdb" "$suite/ingot-suite.duckdb.wal"
+  rm -f "$suite/ingot_suite.duckdb" "$suite/ingot_suite.duckdb.wal"
   cat > "$suite/profiles.yml" <<EOP
 ${profile:-integration_tests}:
   target: duckdb
   outputs:
     duckdb:
       type: duckdb
-      path: "$suite/ingot-suite.duckdb"
+      path: "$suite/ingot_suite.duckdb"
       schema: integration_tests
       threads: 4
 EOP
