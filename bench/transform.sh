@@ -8,6 +8,12 @@
 # state-aware reuse: target <= 10 us per node).
 #
 #   bench/transform.sh [NMODELS]     (default 2000; run from the repo root)
+#
+# (d) with DBT_UTILS=<a dbt-utils checkout> (e.g. 1.4.1; fetched by whoever
+# runs this, never part of this repository, so not in CI): parse and
+# compile of every node of its integration_tests on DuckDB, µs per node,
+# next to (a). Seeds are loaded first (not timed): its models query them
+# while compiling.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ingot=${INGOT:-$root/ingot}
@@ -129,3 +135,32 @@ nc_s=$(best "${nc[@]}")
 ncpu_s=$(best "${ncpu[@]}")
 printf "(c) no-change ingot build (best of 3): %.3fs: %.1f us/node (target <= 10 us/node); CPU %.3fs: %.1f us/node\n" \
   "$nc_s" "$(echo "$nc_s * 1000000 / $nodes" | bc -l)" "$ncpu_s" "$(echo "$ncpu_s * 1000000 / $nodes" | bc -l)"
+
+# ---- (d) the dbt-utils integration suite, when given
+if [ -n "${DBT_UTILS:-}" ]; then
+  du=$w/dbt_utils_suite
+  cp -a "$DBT_UTILS/integration_tests" "$du"
+  mkdir -p "$du/dbt_packages/dbt_utils"
+  (cd "$DBT_UTILS" && tar --exclude=./integration_tests --exclude=./.git -cf - .) |
+    tar -xf - -C "$du/dbt_packages/dbt_utils"
+  cat > "$du/profiles.yml" <<YML
+integration_tests:
+  target: duckdb
+  outputs:
+    duckdb: {type: duckdb, path: "$du/bench_suite.duckdb", schema: integration_tests, threads: 1}
+YML
+  cd "$du"
+  "$ingot" seed --profiles-dir . -q >/dev/null 2>&1 || true
+  pt=(); ct=()
+  for r in 1 2 3; do
+    t0=$(date +%s.%N); "$ingot" parse --profiles-dir . >/dev/null 2>&1; t1=$(date +%s.%N)
+    pt+=("$(echo "$t1 - $t0" | bc -l)")
+    t0=$(date +%s.%N); "$ingot" compile --profiles-dir . -q >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+    ct+=("$(echo "$t1 - $t0" | bc -l)")
+  done
+  dn=$(python3 -c 'import json; m = json.load(open("target/manifest.json")); print(len(m["nodes"]))')
+  parse_s=$(best "${pt[@]}"); dcomp_s=$(best "${ct[@]}")
+  printf "(d) dbt-utils integration_tests (%d nodes, DuckDB): parse %.3fs = %.1f us/node; parse+compile %.3fs = %.1f us/node (synthetic project: %.1f us/node)\n" \
+    "$dn" "$parse_s" "$(echo "$parse_s * 1000000 / $dn" | bc -l)" "$dcomp_s" \
+    "$(echo "$dcomp_s * 1000000 / $dn" | bc -l)" "$us_node"
+fi

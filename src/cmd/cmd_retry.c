@@ -40,7 +40,7 @@ static int run(struct cmd_ctx *c)
 	char *rr = path_join(p->target_path, "run_results.json");
 	struct buf b = BUF_INIT, sel = BUF_INIT;
 	int rc = 0;
-	char *tmp = NULL;
+	char *tmp = NULL, *vars_text = NULL;
 	json_t *doc = NULL;
 	if (!fs_exists(rr)) {
 		err_set(&c->err, ING_ENOTFOUND,
@@ -75,6 +75,15 @@ static int run(struct cmd_ctx *c)
 			free(m);
 			free(a);
 		}
+		goto out;
+	}
+	const char *was = json_string_value(json_object_get(args, "target"));
+	if (was && p->target.name && strcmp(was, p->target.name)) {
+		err_set(&c->err, ING_EINVAL,
+			"%s: the last run used target '%s', this one is '%s': run `ingot retry "
+			"--target %s` to retry it where it ran",
+			rr, was, p->target.name, was);
+		rc = 2;
 		goto out;
 	}
 	int verb = which ? transform_verb_parse(which) : -1;
@@ -128,8 +137,14 @@ static int run(struct cmd_ctx *c)
 	o.select = buf_cstr(&sel);
 	o.state_dir = tmp;
 	o.full_refresh = json_is_true(json_object_get(args, "full_refresh"));
-	o.threads = (int)cmd_int(c, "threads", 0);
+	/* the original invocation's --exclude, --threads and --vars, as dbt
+	 * retry reads them from run_results' args (given again, they win) */
+	o.exclude = json_string_value(json_object_get(args, "exclude"));
+	o.threads = (int)cmd_int(c, "threads", json_integer_value(json_object_get(args, "threads")));
 	o.vars = c->g.vars;
+	json_t *jv = json_object_get(args, "vars");
+	if (!o.vars && json_is_object(jv) && json_object_size(jv))
+		o.vars = vars_text = json_dumps(jv, JSON_COMPACT | JSON_SORT_KEYS);
 	o.console = c->g.quiet ? NULL : c->out;
 	o.out = c->out;
 	o.color = c->g.color;
@@ -144,6 +159,7 @@ out:
 	buf_free(&sel);
 	buf_free(&b);
 	free(rr);
+	free(vars_text);
 	return rc;
 }
 

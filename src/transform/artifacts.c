@@ -299,7 +299,7 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 	jw_key(w, "meta");
 	tf_json_value(w, tf_cfg(n, "meta"));
 	jw_key(w, "group");
-	jw_null(w);
+	jw_str(w, tf_cfg_str(n, "group", NULL));
 	jw_key(w, "docs");
 	jw_obj_begin(w);
 	jw_key(w, "show");
@@ -399,14 +399,20 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 		jw_null(w);
 		jw_obj_end(w);
 		jw_key(w, "access");
-		jw_str(w, "protected");
+		jw_str(w, tf_cfg_str(n, "access", "protected"));
 		jw_key(w, "constraints");
 		jw_arr_begin(w);
 		jw_arr_end(w);
 		jw_key(w, "version");
-		jw_null(w);
+		if (n->model_version)
+			jw_int(w, n->model_version);
+		else
+			jw_null(w);
 		jw_key(w, "latest_version");
-		jw_null(w);
+		if (n->latest_version)
+			jw_int(w, n->latest_version);
+		else
+			jw_null(w);
 		jw_key(w, "deprecation_date");
 		jw_null(w);
 	}
@@ -711,8 +717,50 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 		jw_obj_end(&w);
 	}
 	jw_obj_end(&w);
-	static const char *const empty[] = {"metrics", "groups", "selectors", "disabled",
-					    "group_map", "saved_queries", "semantic_models"};
+	/* groups, and group_map: group name -> its nodes */
+	jw_key(&w, "groups");
+	jw_obj_begin(&w);
+	for (size_t i = 0; i < tp->groups.len; i++) {
+		const struct tf_group *g = &tp->groups.items[i];
+		jw_key(&w, g->unique_id);
+		jw_obj_begin(&w);
+		jw_key(&w, "name");
+		jw_str(&w, g->name);
+		jw_key(&w, "resource_type");
+		jw_str(&w, "group");
+		jw_key(&w, "package_name");
+		jw_str(&w, g->package);
+		jw_key(&w, "path");
+		jw_str(&w, g->path);
+		jw_key(&w, "original_file_path");
+		jw_str(&w, g->original_file_path);
+		jw_key(&w, "unique_id");
+		jw_str(&w, g->unique_id);
+		jw_key(&w, "owner");
+		tf_json_value(&w, tf_yaml_value(a, g->owner));
+		jw_key(&w, "description");
+		jw_str(&w, g->description);
+		jw_key(&w, "config");
+		jw_raw(&w, "{\"meta\":{}}");
+		jw_obj_end(&w);
+	}
+	jw_obj_end(&w);
+	jw_key(&w, "group_map");
+	jw_obj_begin(&w);
+	for (size_t i = 0; i < tp->groups.len; i++) {
+		jw_key(&w, tp->groups.items[i].name);
+		jw_arr_begin(&w);
+		for (size_t k = 0; k < tp->nodes.len; k++) {
+			struct tf_node *n = tp->nodes.items[k];
+			const char *g = n->enabled ? tf_cfg_str(n, "group", NULL) : NULL;
+			if (g && !strcmp(g, tp->groups.items[i].name))
+				jw_str(&w, n->unique_id);
+		}
+		jw_arr_end(&w);
+	}
+	jw_obj_end(&w);
+	static const char *const empty[] = {"metrics", "selectors", "disabled", "saved_queries",
+					    "semantic_models"};
 	for (size_t i = 0; i < ARRAY_SIZE(empty); i++) {
 		jw_key(&w, empty[i]);
 		jw_raw(&w, "{}");
@@ -864,6 +912,23 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 	if (tp->opts && tp->opts->select) {
 		jw_key(&w, "select");
 		jw_str(&w, tp->opts->select);
+	}
+	/* what `retry` reuses of this invocation, as dbt reads its args */
+	if (tp->opts && tp->opts->exclude) {
+		jw_key(&w, "exclude");
+		jw_str(&w, tp->opts->exclude);
+	}
+	if (tp->opts && tp->opts->threads > 0) {
+		jw_key(&w, "threads");
+		jw_int(&w, tp->opts->threads);
+	}
+	if (tp->cli_vars.type == JINJA_DICT && jinja_dict_len(tp->cli_vars)) {
+		jw_key(&w, "vars");
+		tf_json_value(&w, tp->cli_vars);
+	}
+	if (tp->target && tp->target->name) {
+		jw_key(&w, "target");
+		jw_str(&w, tp->target->name);
 	}
 	jw_obj_end(&w);
 	jw_obj_end(&w);

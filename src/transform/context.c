@@ -1195,6 +1195,9 @@ static struct jinja_value node_dict(struct tf_proj *tp, struct tf_node *n, struc
 	struct jinja_value tags = tf_cfg(n, "tags");
 	jinja_dict_set_str(d, "tags", tags.type == JINJA_LIST ? tags : jinja_list_new(a, 0));
 	jinja_dict_set_str(d, "description", strv(a, n->description ? n->description : ""));
+	jinja_dict_set_str(d, "version", n->model_version ? jinja_int(n->model_version) : jinja_none());
+	jinja_dict_set_str(d, "latest_version",
+			   n->latest_version ? jinja_int(n->latest_version) : jinja_none());
 	struct jinja_value deps = jinja_dict_new(a), dn = jinja_list_new(a, n->deps.len);
 	for (size_t i = 0; i < n->deps.len; i++)
 		jinja_list_push(dn, strv(a, tp->nodes.items[n->deps.items[i]]->unique_id));
@@ -1208,6 +1211,13 @@ static struct jinja_value node_dict(struct tf_proj *tp, struct tf_node *n, struc
 				       tf_yaml_value(a, n->columns->items[i]));
 	}
 	jinja_dict_set_str(d, "columns", cols);
+	if (n->rtype == TF_EXPOSURE && n->exposure) {
+		static const char *const ek[] = {"owner", "type", "maturity", "url", "label"};
+		for (size_t k = 0; k < ARRAY_SIZE(ek); k++) {
+			const struct ynode *v = ymap_get(n->exposure, ek[k]);
+			jinja_dict_set_str(d, ek[k], v ? tf_yaml_value(a, v) : jinja_none());
+		}
+	}
 	if (n->rtype == TF_SOURCE && n->src) {
 		jinja_dict_set_str(d, "source_name", strv(a, n->src->source->name));
 		jinja_dict_set_str(d, "identifier", strv(a, n->alias));
@@ -1232,6 +1242,23 @@ static void set_graph_global(struct tf_proj *tp)
 	jinja_dict_set_str(g, "nodes", nodes);
 	jinja_dict_set_str(g, "sources", sources);
 	jinja_dict_set_str(g, "exposures", exposures);
+	struct jinja_value groups = jinja_dict_new(a);
+	for (size_t i = 0; i < tp->groups.len; i++) {
+		const struct tf_group *gr = &tp->groups.items[i];
+		struct jinja_value d = jinja_dict_new(a);
+		jinja_dict_set_str(d, "unique_id", strv(a, gr->unique_id));
+		jinja_dict_set_str(d, "name", strv(a, gr->name));
+		jinja_dict_set_str(d, "resource_type", strv(a, "group"));
+		jinja_dict_set_str(d, "package_name", strv(a, gr->package));
+		jinja_dict_set_str(d, "original_file_path", strv(a, gr->original_file_path));
+		jinja_dict_set_str(d, "description", gr->description ? strv(a, gr->description) : jinja_none());
+		jinja_dict_set_str(d, "owner", tf_yaml_value(a, gr->owner));
+		jinja_dict_set(groups, jinja_str(a, gr->unique_id, (size_t)-1), d);
+	}
+	jinja_dict_set_str(g, "groups", groups);
+	jinja_dict_set_str(g, "metrics", jinja_dict_new(a));
+	jinja_dict_set_str(g, "semantic_models", jinja_dict_new(a));
+	jinja_dict_set_str(g, "saved_queries", jinja_dict_new(a));
 	jinja_dict_set_str(g, "macros", jinja_dict_new(a));
 	jinja_env_set_global(tp->env, "graph", g);
 }
@@ -1736,7 +1763,9 @@ int tf_resolve_relation(struct tf_proj *tp, struct tf_node *n, struct err *e)
 		if ((rc = call_generate(tp, n, "generate_alias_name", custom_alias, &n->alias, e)))
 			return rc;
 	} else {
-		n->alias = custom_alias ? custom_alias : n->name;
+		n->alias = custom_alias		? custom_alias
+			   : n->model_version ? arena_printf(tp->arena, "%s_v%d", n->name, n->model_version)
+					      : n->name;
 	}
 	return 0;
 }

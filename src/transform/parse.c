@@ -936,6 +936,8 @@ static struct tf_node *find_named(struct tf_proj *tp, enum tf_rtype t, const cha
 {
 	char *id = xasprintf("%s.%s.%s", tf_rtype_name(t), pkg, name);
 	struct tf_node *n = strmap_get(&tp->by_id, id);
+	if (!n && t == TF_MODEL) /* a versioned model's name: its latest version */
+		n = strmap_get(&tp->latest, id);
 	free(id);
 	return n;
 }
@@ -948,7 +950,7 @@ static struct jinja_value props_config(struct tf_proj *tp, const struct ynode *e
 	if (c && c->type == Y_MAP)
 		d = tf_yaml_value(a, c);
 	/* top-level docs/meta/tags of an entry are configs too */
-	static const char *const also[] = {"tags", "meta", "docs", NULL};
+	static const char *const also[] = {"tags", "meta", "docs", "access", "group", NULL};
 	for (const char *const *k = also; *k; k++) {
 		const struct ynode *v = ymap_get(entry, *k);
 		if (v)
@@ -988,6 +990,7 @@ static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *
 	pt.props_file = arena_printf(a, "%s/%s", f->dir, f->rel);
 	pt.package = pkg;
 	pt.t.name = n->name;
+	pt.t.version = n->model_version;
 	const struct ynode *tt = tests_of(entry);
 	if (tt) {
 		pt.tests = tt;
@@ -1014,6 +1017,213 @@ static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *
 		}
 		vec_push(pv, pt);
 	}
+}
+
+/* ---- model versions (dbt 1.5+: versions:, latest_version, defined_in) */
+
+static struct ynode *yseq_new(struct arena *a, const struct ynode *at, size_t cap)
+{
+	struct ynode *s = arena_zalloc(a, sizeof(*s));
+	s->type = Y_SEQ;
+	s->file = at->file;
+	s->line = at->line;
+	s->col = at->col;
+	s->items = arena_alloc(a, (cap ? cap : 1) * sizeof(*s->items));
+	return s;
+}
+
+static bool name_in(const struct ynode *list, const char *name)
+{
+	if (list && list->type == Y_SCALAR)
+		return list->len == strlen(name) && !strncmp(list->str, name, list->len);
+	for (size_t i = 0; list && list->type == Y_SEQ && i < list->n; i++)
+		if (list->items[i]->type == Y_SCALAR && list->items[i]->len == strlen(name) &&
+		    !strncmp(list->items[i]->str, name, list->items[i]->len))
+			return true;
+	return false;
+}
+
+/* A version's columns as dbt computes them: the top-level columns it
+ * includes (all unless `include:` names some; `include: all` or "*"),
+ * minus `exclude:`, replaced by the version's own entry of the same
+ * name, then the version's other columns. */
+static int version_columns(struct arena *a, const struct ynode *top, const struct ynode *vcols,
+			   const struct ynode **out, struct err *e)
+{
+	if (!vcols) {
+		*out = top;
+		return 0;
+	}
+	if (vcols->type != Y_SEQ)
+		return yerr(e, vcols, ING_ECONFIG, "a version's 'columns:' must be a list");
+	const struct ynode *inc = NULL, *exc = NULL;
+	bool all = true;
+	for (size_t i = 0; i < vcols->n; i++) {
+		const struct ynode *c = vcols->items[i];
+		if (ymap_get(c, "include")) {
+			inc = ymap_get(c, "include");
+			exc = ymap_get(c, "exclude");
+			all = inc->type == Y_SCALAR && (name_in(inc, "all") || name_in(inc, "*"));
+			if (!all && inc->type != Y_SEQ)
+				return yerr(e, inc, ING_ECONFIG,
+					    "'include:' is all, \"*\" or a list of column names");
+		}
+	}
+	size_t ntop = top && top->type == Y_SEQ ? top->n : 0;
+	struct ynode *r = yseq_new(a, vcols, ntop + vcols->n);
+	for (size_t i = 0; i < ntop; i++) {
+		const char *cn = ymap_str(top->items[i], "name");
+		if (!cn || (!all && !name_in(inc, cn)) || name_in(exc, cn))
+			continue;
+		bool own = false;
+		for (size_t j = 0; j < vcols->n && !own; j++) {
+			const char *vn = ymap_str(vcols->items[j], "name");
+			own = vn && !strcmp(vn, cn);
+		}
+		if (!own)
+			r->items[r->n++] = top->items[i];
+	}
+	for (size_t j = 0; j < vcols->n; j++)
+		if (ymap_str(vcols->items[j], "name"))
+			r->items[r->n++] = vcols->items[j];
+	*out = r;
+	return 0;
+}
+
+static void queue_tests(pendvec *pv, const struct ynode *entry, struct tf_node *n,
+			const struct found *f, const char *pkg, const struct wh_db *db,
+			struct arena *a);
+
+static int yint_of(const struct ynode *v, int *out, struct err *e, const char *what)
+{
+	int64_t x;
+	if (!v || v->type != Y_SCALAR || yscalar_int(v, &x) || x < 1 || x > 1000000)
+		return yerr(e, v, ING_ECONFIG,
+			    "%s must be a positive whole number here (v: 2): model versions "
+			    "are numbered", what);
+	*out = (int)x;
+	return 0;
+}
+
+/* A model entry with `versions:`: each version is the model file
+ * `defined_in` (default <name>_v<v>, or <name> for the latest version),
+ * renamed to the model's name with its version: unique_id
+ * model.<pkg>.<name>.v<v>, fqn ending in "v<v>", relation <name>_v<v>.
+ * An unpinned ref() finds the latest version. */
+static int load_versions(struct tf_proj *tp, struct tf_package *pk, const struct found *f,
+			 const struct ynode *m, const char *name, const char *ofp, pendvec *pv,
+			 struct err *e)
+{
+	struct arena *a = tp->arena;
+	const struct ynode *vs = ymap_get(m, "versions");
+	if (vs->type != Y_SEQ || !vs->n)
+		return yerr(e, vs, ING_ECONFIG, "'versions:' of model '%s' must be a non-empty list", name);
+	int latest = 0;
+	for (size_t i = 0; i < vs->n; i++) {
+		int v;
+		if (yint_of(ymap_get(vs->items[i], "v"), &v, e, "each version's 'v:'"))
+			return ING_ECONFIG;
+		if (v > latest)
+			latest = v;
+		for (size_t j = 0; j < i; j++) {
+			int w = 0;
+			yint_of(ymap_get(vs->items[j], "v"), &w, e, "v");
+			if (w == v)
+				return yerr(e, vs->items[i], ING_ECONFIG,
+					    "version %d of model '%s' is declared twice", v, name);
+		}
+	}
+	const struct ynode *lv = ymap_get(m, "latest_version");
+	if (lv) {
+		int want;
+		if (yint_of(lv, &want, e, "'latest_version:'"))
+			return ING_ECONFIG;
+		bool found = false;
+		for (size_t i = 0; i < vs->n && !found; i++) {
+			int v = 0;
+			yint_of(ymap_get(vs->items[i], "v"), &v, e, "v");
+			found = v == want;
+		}
+		if (!found)
+			return yerr(e, lv, ING_ECONFIG,
+				    "latest_version %d of model '%s' is not one of its versions:", want, name);
+		latest = want;
+	}
+	struct tf_node *latest_node = NULL;
+	for (size_t i = 0; i < vs->n; i++) {
+		const struct ynode *vi = vs->items[i];
+		int v = 0;
+		yint_of(ymap_get(vi, "v"), &v, e, "v");
+		const char *def = ymap_str(vi, "defined_in");
+		const char *file = def ? def : arena_printf(a, "%s_v%d", name, v);
+		struct tf_node *n = find_named(tp, TF_MODEL, pk->name, file);
+		if (!n && !def && v == latest)
+			n = find_named(tp, TF_MODEL, pk->name, name);
+		if (!n)
+			return yerr(e, vi, ING_ECONFIG,
+				    "version %d of model '%s' has no model file: add %s.sql to the "
+				    "package's model paths or set defined_in: to the file's name",
+				    v, name, file);
+		if (n->props)
+			return yerr(e, vi, ING_ECONFIG, "model file '%s' is described twice: in %s and here",
+				    n->name, n->props_file);
+		strmap_del(&tp->by_id, n->unique_id);
+		if (strmap_get(&tp->model_names, n->name) == n)
+			strmap_del(&tp->model_names, n->name);
+		n->name = arena_strdup(a, name);
+		n->model_version = v;
+		n->latest_version = latest;
+		n->unique_id = arena_printf(a, "model.%s.%s.v%d", pk->name, name, v);
+		const char **fq = arena_alloc(a, (n->nfqn + 1) * sizeof(char *));
+		memcpy(fq, n->fqn, n->nfqn * sizeof(char *));
+		fq[n->nfqn - 1] = n->name;
+		fq[n->nfqn++] = arena_printf(a, "v%d", v);
+		n->fqn = fq;
+		if (register_node(tp, n, e))
+			return ING_ECONFIG;
+		strmap_put(&tp->model_names, arena_printf(a, "%s.v%d", name, v), n);
+		n->props = m;
+		n->vprops = vi;
+		n->props_file = ofp;
+		const char *d = ymap_str(vi, "description");
+		if (!d)
+			d = ymap_str(m, "description");
+		if (d)
+			n->description = arena_strdup(a, d);
+		const struct ynode *cols = NULL;
+		if (version_columns(a, ymap_get(m, "columns"), ymap_get(vi, "columns"), &cols, e))
+			return ING_ECONFIG;
+		n->columns = cols;
+		/* the version's tests: the model's, then its own, on its columns */
+		const struct ynode *t1 = tests_of(m), *t2 = tests_of(vi);
+		struct ynode *tests = yseq_new(a, vi, (t1 ? t1->n : 0) + (t2 ? t2->n : 0));
+		for (size_t j = 0; t1 && j < t1->n; j++)
+			tests->items[tests->n++] = t1->items[j];
+		for (size_t j = 0; t2 && j < t2->n; j++)
+			tests->items[tests->n++] = t2->items[j];
+		struct ynode *entry = arena_zalloc(a, sizeof(*entry));
+		*entry = *vi;
+		entry->type = Y_MAP;
+		entry->n = 0;
+		entry->keys = arena_alloc(a, 2 * sizeof(*entry->keys));
+		entry->items = arena_alloc(a, 2 * sizeof(*entry->items));
+		static struct ynode kcols = {.type = Y_SCALAR, .str = "columns", .len = 7};
+		static struct ynode ktests = {.type = Y_SCALAR, .str = "data_tests", .len = 10};
+		if (cols) {
+			entry->keys[entry->n] = &kcols;
+			entry->items[entry->n++] = (struct ynode *)cols;
+		}
+		entry->keys[entry->n] = &ktests;
+		entry->items[entry->n++] = tests;
+		queue_tests(pv, entry, n, f, pk->name, tp->db, a);
+		if (v == latest)
+			latest_node = n;
+	}
+	strmap_put(&tp->latest, arena_printf(a, "model.%s.%s", pk->name, name), latest_node);
+	struct tf_node *o = strmap_get(&tp->model_names, name);
+	if (!o || strcmp(o->package, tp->p->name) || !strcmp(pk->name, tp->p->name))
+		strmap_put(&tp->model_names, arena_strdup(a, name), latest_node);
+	return 0;
 }
 
 static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const struct found *f,
@@ -1045,6 +1255,12 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			if (!name)
 				return yerr(e, m, ING_ECONFIG, "each entry of '%s:' needs a name",
 					    kinds[k].key);
+			if (kinds[k].t == TF_MODEL && ymap_get(m, "versions")) {
+				int vrc = load_versions(tp, pk, f, m, name, ofp, pv, e);
+				if (vrc)
+					return vrc;
+				continue;
+			}
 			struct tf_node *n = find_named(tp, kinds[k].t, pk->name, name);
 			const char *relation = ymap_str(m, "relation");
 			if (!n && kinds[k].t == TF_SNAPSHOT && relation) {
@@ -1086,6 +1302,27 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 				n->columns = cols;
 			queue_tests(pv, m, n, f, pk->name, tp->db, a);
 		}
+	}
+	/* groups: a name and an owner (name and/or email), as dbt requires */
+	const struct ynode *gl = ymap_get(root, "groups");
+	for (size_t i = 0; gl && gl->type == Y_SEQ && i < gl->n; i++) {
+		const struct ynode *g = gl->items[i];
+		const char *name = ymap_str(g, "name");
+		const struct ynode *ow = ymap_get(g, "owner");
+		if (!name)
+			return yerr(e, g, ING_ECONFIG, "each entry of 'groups:' needs a name");
+		if (!ow || ow->type != Y_MAP || (!ymap_get(ow, "name") && !ymap_get(ow, "email")))
+			return yerr(e, ow ? ow : g, ING_ECONFIG,
+				    "group '%s' needs an owner with a name or an email "
+				    "(owner: {name: ..., email: ...})", name);
+		for (size_t j = 0; j < tp->groups.len; j++)
+			if (!strcmp(tp->groups.items[j].name, name))
+				return yerr(e, g, ING_ECONFIG, "group '%s' is defined twice: in %s and here",
+					    name, tp->groups.items[j].original_file_path);
+		const char *d = ymap_str(g, "description");
+		struct tf_group gr = {arena_printf(a, "group.%s.%s", pk->name, name), arena_strdup(a, name),
+				      pk->name, f->rel, ofp, d ? arena_strdup(a, d) : NULL, ow};
+		vec_push(&tp->groups, gr);
 	}
 	const struct ynode *ex = ymap_get(root, "exposures");
 	for (size_t i = 0; ex && ex->type == Y_SEQ && i < ex->n; i++) {
@@ -1223,6 +1460,12 @@ static void resolve_configs(struct tf_proj *tp)
 		project_configs(tp, n, cfg);
 		if (n->props) {
 			struct jinja_value pc = props_config(tp, n->props);
+			for (size_t k = 0; k < jinja_dict_len(pc); k++)
+				tf__cfg_merge(a, cfg, jinja_str_cstr(a, jinja_dict_key(pc, k)),
+					      jinja_dict_val(pc, k));
+		}
+		if (n->vprops) { /* a model version's own config wins over the model's */
+			struct jinja_value pc = props_config(tp, n->vprops);
 			for (size_t k = 0; k < jinja_dict_len(pc); k++)
 				tf__cfg_merge(a, cfg, jinja_str_cstr(a, jinja_dict_key(pc, k)),
 					      jinja_dict_val(pc, k));
@@ -1533,8 +1776,8 @@ struct tf_node *tf_find_ref(struct tf_proj *tp, const struct tf_node *from, cons
 			    const char *name, int version)
 {
 	char vname[512];
-	if (version > 0) {
-		snprintf(vname, sizeof(vname), "%s_v%d", name, version);
+	if (version > 0) { /* a pinned version: registered as "<name>.v<v>" */
+		snprintf(vname, sizeof(vname), "%s.v%d", name, version);
 		name = vname;
 	}
 	static const enum tf_rtype kinds[] = {TF_MODEL, TF_SEED, TF_SNAPSHOT};
@@ -1637,8 +1880,9 @@ static int link_deps(struct tf_proj *tp)
 				err_setloc(&ne, ING_ENOTFOUND,
 					   rf->at.file ? rf->at.file : n->original_file_path,
 					   rf->at.line, rf->at.col,
-					   "%s '%s' depends on a node named '%s' which %s%s",
+					   "%s '%s' depends on a node named '%s'%s which %s%s",
 					   tf_rtype_name(n->rtype), n->unique_id, rf->name,
+					   rf->version ? arena_printf(tp->arena, " with version '%d'", rf->version) : "",
 					   d ? "is disabled" : "was not found",
 					   d ? "" : did_you_mean(tp, tf__nearest_ref(tp, rf->name)));
 				if (n->rtype == TF_TEST && n->attached >= 0 &&
@@ -1672,6 +1916,66 @@ static int link_deps(struct tf_proj *tp)
 		}
 	}
 	return 0;
+}
+
+static const struct tf_group *find_group(struct tf_proj *tp, const char *name)
+{
+	for (size_t i = 0; name && i < tp->groups.len; i++)
+		if (!strcmp(tp->groups.items[i].name, name))
+			return &tp->groups.items[i];
+	return NULL;
+}
+
+/* dbt's groups and access: a node's group must be defined; a private
+ * model belongs to a group and only nodes of that group (and the tests on
+ * the model) may ref it. Each violation is an error of the referring node. */
+static void check_access(struct tf_proj *tp)
+{
+	for (size_t i = 0; i < tp->nodes.len; i++) {
+		struct tf_node *n = tp->nodes.items[i];
+		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+			continue;
+		const char *g = tf_cfg_str(n, "group", NULL);
+		const char *acc = n->rtype == TF_MODEL ? tf_cfg_str(n, "access", "protected") : NULL;
+		struct err ne = ERR_INIT;
+		const char *at = n->props_file ? n->props_file : n->original_file_path;
+		int line = n->props ? n->props->line : 0;
+		if (g && !find_group(tp, g)) {
+			err_setloc(&ne, ING_ECONFIG, at, line, 0,
+				   "%s '%s' is in group '%s', which is not defined: add it under "
+				   "'groups:' in a properties file (name and owner)",
+				   tf_rtype_name(n->rtype), n->unique_id, g);
+		} else if (acc && strcmp(acc, "private") && strcmp(acc, "protected") &&
+			   strcmp(acc, "public")) {
+			err_setloc(&ne, ING_ECONFIG, at, line, 0,
+				   "model '%s' has access '%s': use private, protected or public",
+				   n->unique_id, acc);
+		} else if (acc && !strcmp(acc, "private") && !g) {
+			err_setloc(&ne, ING_ECONFIG, at, line, 0,
+				   "model '%s' is private but in no group: a private model needs "
+				   "'group:' (or make it protected)", n->unique_id);
+		}
+		if (ne.code) {
+			node_error(tp, n, &ne);
+			continue;
+		}
+		for (size_t d = 0; d < n->deps.len; d++) {
+			struct tf_node *p = tp->nodes.items[n->deps.items[d]];
+			if (p->rtype != TF_MODEL || strcmp(tf_cfg_str(p, "access", "protected"), "private"))
+				continue;
+			const char *pg = tf_cfg_str(p, "group", NULL);
+			if ((g && pg && !strcmp(g, pg)) || (n->rtype == TF_TEST && n->attached == p->idx) ||
+			    n->rtype == TF_UNIT_TEST)
+				continue;
+			err_setloc(&ne, ING_ECONFIG, n->original_file_path, 0, 0,
+				   "Node %s attempted to reference node %s, which is not allowed "
+				   "because the referenced node is private to the '%s' group: put "
+				   "the node in that group or make the model protected",
+				   n->unique_id, p->unique_id, pg ? pg : "?");
+			node_error(tp, n, &ne);
+			break;
+		}
+	}
 }
 
 /* Cycle detection: iterative DFS with colors; the cycle is named in
@@ -1837,6 +2141,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 	}
 	tf_unit_resolve(tp);
 	link_deps(tp);
+	check_access(tp);
 	if ((rc = find_cycles(tp, e)))
 		return rc;
 	for (size_t i = 0; i < tp->nodes.len; i++) {
@@ -1882,8 +2187,10 @@ void tf_proj_free(struct tf_proj *tp)
 	vec_free(&tp->packages);
 	vec_free(&tp->macros);
 	vec_free(&tp->docs);
+	vec_free(&tp->groups);
 	strmap_free(&tp->by_id, NULL);
 	strmap_free(&tp->model_names, NULL);
+	strmap_free(&tp->latest, NULL);
 	strmap_free(&tp->cfg_used, NULL);
 	for (size_t i = 0; i < tp->warnings.len; i++)
 		free(tp->warnings.items[i]);

@@ -117,6 +117,10 @@ struct tf_node {
 	const char *snapshot_body;
 	/* exposures */
 	const struct ynode *exposure;
+	/* model versions (versions: in properties): its v, the model's
+	 * latest_version (0 both: unversioned) and the version's entry */
+	int model_version, latest_version;
+	const struct ynode *vprops;
 	/* compile + run state (written by the worker that owns the node) */
 	char *compiled;
 	bool compiled_ok;
@@ -144,6 +148,12 @@ struct tf_node {
 	 * as JSON arrays, malloc'd) and whether some batches succeeded */
 	char *batch_ok, *batch_failed;
 	bool partial;
+};
+
+/* A group (groups: in properties files): owns private models. */
+struct tf_group {
+	const char *unique_id, *name, *package, *path, *original_file_path, *description;
+	const struct ynode *owner; /* mapping: name/email/... */
 };
 
 /* A relation of the --state manifest, for --defer. */
@@ -182,6 +192,8 @@ struct tf_proj {
 	VEC(struct tf_node *) nodes;
 	struct strmap by_id;       /* unique_id -> node */
 	struct strmap model_names; /* name -> node (models, seeds, snapshots) */
+	struct strmap latest;      /* "model.<pkg>.<name>" of a versioned model -> its latest version */
+	VEC(struct tf_group) groups;
 	VEC(struct tf_package) packages;
 	VEC(struct tf_macro_info) macros;
 	VEC(struct tf_doc) docs;

@@ -13,6 +13,9 @@
 # The upstream code is fetched by whoever runs this; it is never part of
 # this repository. Prints ingot's summary line ("Done. PASS=...") last and
 # exits with ingot's status. EXTRA_ARGS (env) is appended to the build.
+# TARGET=duckdb (env) runs on a DuckDB file in SUITE_DIR instead (target
+# name "duckdb", as the packages' own profiles name it); no PostgreSQL.
+# (The file name is an unquoted identifier in some packages' SQL: no "-".)
 set -eu
 [ $# -ge 2 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 ingot=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -28,11 +31,25 @@ for spec in "$@"; do
   (cd "$dir" && tar --exclude=./integration_tests --exclude=./.git -cf - .) |
     tar -xf - -C "$suite/dbt_packages/$name"
 done
+target=${TARGET:-postgres}
+profile=$(sed -n 's/^profile: *["'"'"']\{0,1\}\([A-Za-z0-9_]*\).*/\1/p' "$suite/dbt_project.yml")
+if [ "$target" = duckdb ]; then
+  rm -f "$suite/ingot_suite.duckdb" "$suite/ingot_suite.duckdb.wal"
+  cat > "$suite/profiles.yml" <<EOP
+${profile:-integration_tests}:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "$suite/ingot_suite.duckdb"
+      schema: integration_tests
+      threads: 4
+EOP
+else
 pgdir=$(mktemp -d /tmp/ingot-suite-pg-XXXXXX)
 . "$here/tests/lib/pg.sh"
 trap 'pg_stop "$pgdir"; rm -rf "$pgdir"' EXIT
 pg_start "$pgdir" >/dev/null
-profile=$(sed -n 's/^profile: *["'"'"']\{0,1\}\([A-Za-z0-9_]*\).*/\1/p' "$suite/dbt_project.yml")
 cat > "$suite/profiles.yml" <<EOP
 ${profile:-integration_tests}:
   target: postgres
@@ -47,9 +64,10 @@ ${profile:-integration_tests}:
       schema: integration_tests
       threads: 4
 EOP
+fi
 cd "$suite"
 set +e
-"$ingot" build --profiles-dir . --target postgres ${EXTRA_ARGS:-} > "$suite/ingot-build.log" 2>&1
+"$ingot" build --profiles-dir . --target "$target" ${EXTRA_ARGS:-} > "$suite/ingot-build.log" 2>&1
 rc=$?
 set -e
 grep -E "Found |Done\." "$suite/ingot-build.log" | sed 's/^[0-9:]*  //'
