@@ -55,6 +55,12 @@ static const char *const CH_SETTINGS[] = {
 	"allow_experimental_analyzer=1",
 	"cast_keep_nullable=1",
 	"output_format_decimal_trailing_zeros=1",
+	/* a bare UNION / EXCEPT / INTERSECT is DISTINCT, as in standard SQL
+	 * and on the other engines (ClickHouse refuses a bare UNION and
+	 * reads a bare EXCEPT as EXCEPT ALL) */
+	"union_default_mode=DISTINCT",
+	"except_default_mode=DISTINCT",
+	"intersect_default_mode=DISTINCT",
 	NULL,
 };
 

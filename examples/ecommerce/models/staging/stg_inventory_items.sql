@@ -23,13 +23,7 @@
 
 {% if is_incremental() %}
 with changed as (
-    select inventory_item_id from (
-        select {{ columns }}
-        from {{ source('raw', 'inventory_items') }}
-        where id is not null
-        except
-        select * from {{ this }}
-    ) records
+    {{ changed_keys('inventory_item_id', columns, source('raw', 'inventory_items')) }}
 )
 {% endif %}
 

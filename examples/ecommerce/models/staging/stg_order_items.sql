@@ -27,13 +27,7 @@
 
 {% if is_incremental() %}
 with changed as (
-    select order_item_id from (
-        select {{ columns }}
-        from {{ source('raw', 'order_items') }}
-        where id is not null
-        except
-        select * from {{ this }}
-    ) records
+    {{ changed_keys('order_item_id', columns, source('raw', 'order_items')) }}
 )
 {% endif %}
 

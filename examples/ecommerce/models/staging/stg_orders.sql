@@ -33,13 +33,7 @@
 
 {% if is_incremental() %}
 with changed as (
-    select order_id from (
-        select {{ columns }}
-        from {{ source('raw', 'orders') }}
-        where order_id is not null
-        except
-        select * from {{ this }}
-    ) records
+    {{ changed_keys('order_id', columns, source('raw', 'orders'), raw_key='order_id') }}
 )
 {% endif %}
 

@@ -29,13 +29,7 @@
 
 {% if is_incremental() %}
 with changed as (
-    select user_id from (
-        select {{ columns }}
-        from {{ source('raw', 'users') }}
-        where id is not null
-        except
-        select * from {{ this }}
-    ) records
+    {{ changed_keys('user_id', columns, source('raw', 'users')) }}
 )
 {% endif %}
 
