@@ -585,7 +585,9 @@ static void mb_log(struct mb_run *m, const char *sql)
 }
 
 /* One batch into the existing table: delete its window, insert its rows,
- * one transaction. */
+ * one transaction. Where writes cannot be rolled back (WH_CAP_NO_ROLLBACK)
+ * the batch's rows go to a table of their own first, so a batch query that
+ * fails has deleted nothing; the window is then replaced from that table. */
 static int mb_insert(struct mb_run *m, struct wh_conn *c, struct mb_batch *b, struct err *e)
 {
 	struct tf_proj *tp = m->tp;
@@ -600,6 +602,27 @@ static int mb_insert(struct mb_run *m, struct wh_conn *c, struct mb_batch *b, st
 	char s1[40], s2[40];
 	ts_format(b->start, s1);
 	ts_format(b->end, s2);
+	char *stage = NULL;
+	if (wh_has(tp->db, WH_CAP_NO_ROLLBACK)) {
+		stage = xasprintf("%s__dbt_mb_%zu", n->alias, (size_t)(b - m->b));
+		struct buf st = BUF_INIT;
+		buf_puts(&q, "drop table if exists ");
+		rel2(tp, n->schema, stage, &q);
+		rc = wh_exec_count(c, buf_cstr(&q), NULL, e);
+		if (!rc)
+			rc = create_table_as(tp, n, c, n->schema, stage, false, buf_cstr(&sql), NULL, e);
+		rel2(tp, n->schema, stage, &st);
+		buf_reset(&sql);
+		buf_printf(&sql, "select * from %s", buf_cstr(&st));
+		buf_free(&st);
+		buf_reset(&q);
+		if (rc) {
+			buf_free(&sql);
+			buf_free(&q);
+			free(stage);
+			return rc;
+		}
+	}
 	rc = wh_begin(c, e);
 	if (!rc) {
 		buf_puts(&q, "delete from ");
@@ -623,6 +646,15 @@ static int mb_insert(struct mb_run *m, struct wh_conn *c, struct mb_batch *b, st
 		rc = wh_commit(c, e);
 	else
 		wh_rollback(c, NULL);
+	if (stage) {
+		buf_reset(&q);
+		buf_puts(&q, "drop table if exists ");
+		rel2(tp, n->schema, stage, &q);
+		struct err de = ERR_INIT; /* a leftover is dropped by the next run */
+		wh_exec_count(c, buf_cstr(&q), NULL, &de);
+		err_clear(&de);
+		free(stage);
+	}
 	buf_free(&sql);
 	buf_free(&q);
 	return rc;

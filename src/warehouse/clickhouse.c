@@ -3046,7 +3046,8 @@ static void c_sharding_clause(const char *key, struct buf *out)
 
 const struct wh_adapter wh_clickhouse_adapter = {
 	.name = "clickhouse",
-	.caps = WH_CAP_BULK_APPEND | WH_CAP_KEYS_IN | WH_CAP_EXCHANGE | WH_CAP_PARTITIONS,
+	.caps = WH_CAP_BULK_APPEND | WH_CAP_KEYS_IN | WH_CAP_EXCHANGE | WH_CAP_PARTITIONS |
+		WH_CAP_NO_ROLLBACK,
 	.ident_quote = '"',
 	.db_open = c_open,
 	.db_close = c_close,

@@ -151,6 +151,11 @@ enum wh_caps {
 	WH_CAP_PARTITIONS = 1 << 15,       /* tables have partitions that a statement can
 					      replace whole (incremental insert_overwrite:
 					      wh_sql_replace_partitions) */
+	WH_CAP_NO_ROLLBACK = 1 << 16,      /* writes are not transactional: wh_rollback
+					      undoes nothing, so a microbatch batch is
+					      computed into a table before its window is
+					      deleted (a failing batch query then leaves
+					      the target as it was) (ClickHouse) */
 };
 
 struct wh_db;

@@ -66,7 +66,8 @@ got: $got"
 }
 
 # engine_profile ENGINE PROFILE [SCHEMA]: a profiles.yml for ENGINE
-# (duckdb: ./warehouse.duckdb in the current directory; postgres: the test
+# (duckdb: ./warehouse.duckdb in the current directory; clickhouse: chDB,
+# ./warehouse.chdb, database SCHEMA; postgres: the test
 # server, schema SCHEMA, default "main"). A suite that runs on both engines
 # is written once and sourced by two thin scripts that set ENGINE
 # (tNNNN-x-duckdb.sh, tNNNN-x-postgres.sh).
@@ -82,6 +83,18 @@ $prof:
       type: duckdb
       path: "$PWD/warehouse.duckdb"
       threads: 2
+EOP
+    ;;
+    clickhouse) cat <<EOP
+$prof:
+  target: dev
+  outputs:
+    dev:
+      type: clickhouse
+      mode: embedded
+      path: "$PWD/warehouse.chdb"
+      schema: $schema
+      threads: 1
 EOP
     ;;
     *) fail "engine_profile: unknown engine $engine" ;;
