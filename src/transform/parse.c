@@ -1303,6 +1303,16 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			queue_tests(pv, m, n, f, pk->name, tp->db, a);
 		}
 	}
+	/* dbt's semantic layer (MetricFlow's objects): ingot does not build
+	 * it; say so rather than drop the entries without a word */
+	static const char *const semantic[] = {"semantic_models", "metrics", "saved_queries"};
+	for (size_t i = 0; i < sizeof semantic / sizeof *semantic; i++) {
+		const struct ynode *sl = ymap_get(root, semantic[i]);
+		if (sl && sl->type == Y_SEQ && sl->n)
+			warn(tp, "[WARNING]: %s:%d: %zu %s not read: ingot does not build dbt's "
+				 "semantic layer (MetricFlow); they are not in the manifest or graph.%s",
+			     ofp, sl->line, sl->n, semantic[i], semantic[i]);
+	}
 	/* groups: a name and an owner (name and/or email), as dbt requires */
 	const struct ynode *gl = ymap_get(root, "groups");
 	for (size_t i = 0; gl && gl->type == Y_SEQ && i < gl->n; i++) {

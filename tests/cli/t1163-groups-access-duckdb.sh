@@ -97,3 +97,21 @@ sed -i 's/    owner: {name: Mkt}/    description: none/' models/schema.yml
 run "$INGOT" parse
 expect_rc 2
 expect_err "models/schema.yml:6:5: group 'marketing' needs an owner with a name or an email"
+# dbt's semantic layer is not built: its entries are named in a warning at
+# their file and line, never dropped without a word
+sed -i -e 's/    description: none/    owner: {name: Mkt}/' -e 's/config: {access: private}/config: {group: finance, access: public}/' models/schema.yml
+cat > models/semantic.yml <<'YML'
+version: 2
+semantic_models:
+  - name: fin
+    model: ref('fin_base')
+metrics:
+  - name: n_fin
+    label: N
+    type: simple
+    type_params: {measure: x}
+YML
+run "$INGOT" parse
+expect_rc 0
+expect_out "models/semantic.yml:3: 1 semantic_models not read"
+expect_out "models/semantic.yml:6: 1 metrics not read"
