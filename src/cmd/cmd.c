@@ -30,6 +30,7 @@ const struct opt cmd_global_opts[] = {
 	{"target", 't', OPT_STR, "NAME", "profile target to use"},
 	{"vars", 0, OPT_STR, "YAML", "variables for templates, as a YAML/JSON mapping"},
 	{"no-partial-parse", 0, OPT_FLAG, NULL, "parse every file afresh (ignore target/partial_parse.json)"},
+	{"no-version-check", 0, OPT_FLAG, NULL, "do not check require-dbt-version of the project and its packages"},
 	{"log-format", 0, OPT_STR, "text|json", "log record format"},
 	{"quiet", 'q', OPT_FLAG, NULL, "only errors"},
 	{"verbose", 'v', OPT_FLAG, NULL, "debug logging"},
@@ -91,6 +92,8 @@ static void set_global(struct cmd_ctx *c, const struct opt *o, const char *val)
 		c->g.vars = val;
 	else if (!strcmp(n, "no-partial-parse"))
 		c->g.no_partial_parse = true;
+	else if (!strcmp(n, "no-version-check"))
+		c->g.no_version_check = true;
 	else if (!strcmp(n, "log-format"))
 		c->g.log_format = val;
 	else if (!strcmp(n, "quiet"))

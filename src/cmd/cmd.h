@@ -76,6 +76,7 @@ struct global_opts {
 	const char *vars;       /* --vars YAML/JSON */
 	bool quiet, verbose;
 	bool no_partial_parse; /* --no-partial-parse */
+	bool no_version_check; /* --no-version-check */
 	bool color; /* stdout colour */
 };
 

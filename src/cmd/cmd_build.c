@@ -102,6 +102,7 @@ int cmd__transform_run(struct cmd_ctx *c, enum transform_verb verb)
 	o.inline_sql = has_opt(c, "inline") ? cmd_str(c, "inline", NULL) : NULL;
 	o.vars = c->g.vars;
 	o.no_partial_parse = c->g.no_partial_parse;
+	o.no_version_check = c->g.no_version_check;
 	o.console = c->g.quiet && verb != TF_VERB_LS ? NULL : c->out;
 	o.out = c->out; /* ls's listing, compile --inline's SQL, print(): shown with -q too */
 	o.color = c->g.color;

@@ -90,6 +90,7 @@ static int run(struct cmd_ctx *c)
 	}
 	/* the selection, as `ls --output json` lists it */
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
+	o.no_version_check = c->g.no_version_check;
 	o.verb = TF_VERB_LS;
 	o.select = sel;
 	o.exclude = exc;
@@ -107,6 +108,7 @@ static int run(struct cmd_ctx *c)
 	}
 	/* this project's relations: parse writes target/manifest.json */
 	struct transform_opts po = TRANSFORM_OPTS_INIT;
+	po.no_version_check = c->g.no_version_check;
 	po.verb = TF_VERB_PARSE;
 	po.vars = c->g.vars;
 	if (transform_invoke(p, NULL, &po, &rep, &c->err)) {

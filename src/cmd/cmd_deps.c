@@ -40,6 +40,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/semver.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -193,90 +194,6 @@ static int http_get(const char *url, struct buf *out, char **why)
 		       "vendor the package under packages-install-path or list it as local:");
 	return -1;
 #endif
-}
-
-/* ---- semantic versions and ranges (dbt's semver) ---- */
-
-struct semver {
-	long maj, min, pat;
-	char pre[64]; /* "" = a release */
-};
-
-static int semver_parse(const char *s, struct semver *v)
-{
-	memset(v, 0, sizeof *v);
-	if (*s == 'v' || *s == 'V')
-		s++;
-	char *end;
-	long *parts[3] = {&v->maj, &v->min, &v->pat};
-	for (int i = 0; i < 3; i++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		*parts[i] = strtol(s, &end, 10);
-		s = end;
-		if (i == 2 || *s != '.')
-			break;
-		s++;
-	}
-	if (*s == '-') {
-		s++;
-		size_t n = strcspn(s, "+");
-		if (!n || n >= sizeof v->pre)
-			return -1;
-		memcpy(v->pre, s, n);
-		v->pre[n] = 0;
-		s += n;
-	}
-	if (*s == '+')
-		s += strlen(s);
-	return *s ? -1 : 0;
-}
-
-static int semver_cmp(const struct semver *a, const struct semver *b)
-{
-	if (a->maj != b->maj)
-		return a->maj < b->maj ? -1 : 1;
-	if (a->min != b->min)
-		return a->min < b->min ? -1 : 1;
-	if (a->pat != b->pat)
-		return a->pat < b->pat ? -1 : 1;
-	if (!a->pre[0] || !b->pre[0])
-		return !a->pre[0] && !b->pre[0] ? 0 : !a->pre[0] ? 1 : -1;
-	return strcmp(a->pre, b->pre) < 0 ? -1 : strcmp(a->pre, b->pre) > 0;
-}
-
-/* One constraint: "1.2.3", "=1.2.3", ">=1.0.0", "<2.0.0", ">1", "<=1.4". */
-static int constraint_parse(const char *s, char op[3], struct semver *v)
-{
-	while (*s == ' ')
-		s++;
-	size_t k = strspn(s, "<>=");
-	if (k > 2)
-		return -1;
-	memcpy(op, s, k);
-	op[k] = 0;
-	if (!strcmp(op, "=="))
-		strcpy(op, "=");
-	s += k;
-	while (*s == ' ')
-		s++;
-	return semver_parse(s, v);
-}
-
-static bool constraint_ok(const char *op, const struct semver *c, const struct semver *v)
-{
-	int r = semver_cmp(v, c);
-	if (!op[0] || !strcmp(op, "="))
-		return r == 0;
-	if (!strcmp(op, ">="))
-		return r >= 0;
-	if (!strcmp(op, "<="))
-		return r <= 0;
-	if (!strcmp(op, ">"))
-		return r > 0;
-	if (!strcmp(op, "<"))
-		return r < 0;
-	return false;
 }
 
 /* ---- the package list ---- */
@@ -708,7 +625,7 @@ static int hub_pick(struct deps *d, struct pkg *p, char **picked)
 	struct semver *cs = xcalloc(p->nranges ? p->nranges : 1, sizeof *cs);
 	bool pre = p->prerelease;
 	for (size_t i = 0; i < p->nranges; i++) {
-		if (constraint_parse(p->ranges[i], ops[i], &cs[i])) {
+		if (semver_constraint_parse(p->ranges[i], ops[i], &cs[i])) {
 			free(ops);
 			free(cs);
 			return err_set(&d->c->err, ING_ECONFIG,
@@ -730,7 +647,7 @@ static int hub_pick(struct deps *d, struct pkg *p, char **picked)
 			continue;
 		bool ok = true;
 		for (size_t i = 0; i < p->nranges && ok; i++)
-			ok = constraint_ok(ops[i], &cs[i], &v);
+			ok = semver_constraint_ok(ops[i], &cs[i], &v);
 		if (ok && (!best || semver_cmp(&v, &bv) > 0)) {
 			best = k;
 			bv = v;

@@ -30,6 +30,7 @@ static int run(struct cmd_ctx *c)
 	o.verb = TF_VERB_PARSE;
 	o.vars = c->g.vars;
 	o.no_partial_parse = c->g.no_partial_parse;
+	o.no_version_check = c->g.no_version_check;
 	o.console = c->g.quiet ? NULL : c->out;
 	o.out = c->out;
 	o.color = c->g.color;

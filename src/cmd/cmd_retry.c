@@ -133,6 +133,7 @@ static int run(struct cmd_ctx *c)
 		goto out;
 	}
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
+	o.no_version_check = c->g.no_version_check;
 	o.verb = (enum transform_verb)verb;
 	o.select = buf_cstr(&sel);
 	o.state_dir = tmp;

@@ -129,6 +129,7 @@ int cmd__run_operation(struct cmd_ctx *c, const char *macro, const char *args)
 		return 2;
 	}
 	struct transform_opts o = TRANSFORM_OPTS_INIT;
+	o.no_version_check = c->g.no_version_check;
 	o.vars = c->g.vars;
 	o.console = c->g.quiet ? NULL : c->out;
 	o.out = c->out;

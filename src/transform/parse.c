@@ -27,6 +27,8 @@
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "core/semver.h"
+#include "core/version.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -656,6 +658,72 @@ static int load_packages(struct tf_proj *tp, struct err *e)
 	}
 	fs_glob_free(list, n);
 	return rc;
+}
+
+/* require-dbt-version (a version constraint, or a list of them; each may
+ * hold several separated by commas) of the project and of every package,
+ * checked against the dbt version ingot is compatible with, as dbt does;
+ * --no-version-check (or DBT_VERSION_CHECK=false) turns it off. */
+static int check_dbt_versions(struct tf_proj *tp, struct err *e)
+{
+	const char *env = getenv("DBT_VERSION_CHECK");
+	if ((tp->opts && tp->opts->no_version_check) ||
+	    (env && (!strcasecmp(env, "false") || !strcmp(env, "0"))))
+		return 0;
+	struct semver have;
+	if (semver_parse(INGOT_DBT_VERSION, &have))
+		return 0;
+	for (size_t pi = 0; pi < tp->packages.len; pi++) {
+		const struct tf_package *pk = &tp->packages.items[pi];
+		const struct ynode *req = ymap_get(pk->yml, "require-dbt-version");
+		if (!req)
+			continue;
+		size_t nitems = req->type == Y_SEQ ? req->n : 1;
+		bool ok = true;
+		struct buf shown = BUF_INIT;
+		for (size_t i = 0; i < nitems; i++) {
+			const struct ynode *it = req->type == Y_SEQ ? req->items[i] : req;
+			if (it->type != Y_SCALAR || !it->str) {
+				buf_free(&shown);
+				return yerr(e, it, ING_ECONFIG,
+					    "require-dbt-version must be a version range such as '>=1.3.0' "
+					    "or a list of them");
+			}
+			buf_printf(&shown, "%s'%s'", i ? ", " : "", it->str);
+			char *spec = xstrdup(it->str);
+			for (char *save = NULL, *c = strtok_r(spec, ",", &save); c;
+			     c = strtok_r(NULL, ",", &save)) {
+				char op[3];
+				struct semver want;
+				/* "1.7.x" / "1.*": a wildcard part reads as 0 */
+				for (char *w; (w = strstr(c, ".x")) || (w = strstr(c, ".*"));)
+					memmove(w, w + 2, strlen(w + 2) + 1);
+				if (semver_constraint_parse(c, op, &want)) {
+					int rc = yerr(e, it, ING_ECONFIG,
+						      "require-dbt-version: '%s' is not a version or a "
+						      "range such as '>=1.3.0'", it->str);
+					free(spec);
+					buf_free(&shown);
+					return rc;
+				}
+				if (!semver_constraint_ok(op, &want, &have))
+					ok = false;
+			}
+			free(spec);
+		}
+		if (!ok) {
+			int rc = yerr(e, req, ING_ECONFIG,
+				      "this version of dbt is not supported with the '%s' package: "
+				      "ingot is compatible with dbt =%s, '%s' requires [%s]. Use a "
+				      "version of '%s' that supports it, or run again with "
+				      "--no-version-check", pk->name, INGOT_DBT_VERSION, pk->name,
+				      buf_cstr(&shown), pk->name);
+			buf_free(&shown);
+			return rc;
+		}
+		buf_free(&shown);
+	}
+	return 0;
 }
 
 /* --------------------------------------------------------------- vars */
@@ -2063,7 +2131,7 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 	jinja_env_add_block_tag(tp->env, "docs", JINJA_TAG_NAMED);
 	jinja_env_add_block_tag(tp->env, "materialization", JINJA_TAG_NAMED);
 	jinja_env_add_block_tag(tp->env, "snapshot", JINJA_TAG_NAMED);
-	if ((rc = load_packages(tp, e)))
+	if ((rc = load_packages(tp, e)) || (rc = check_dbt_versions(tp, e)))
 		return rc;
 	load_vars(tp);
 	if ((rc = load_cli_vars(tp, o ? o->vars : NULL, e)))

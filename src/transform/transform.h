@@ -79,6 +79,8 @@ struct transform_opts {
 	/* render every node's parse afresh and write no parse cache
 	 * (dbt's --no-partial-parse; transform/pparse.c) */
 	bool no_partial_parse;
+	/* skip require-dbt-version checks (dbt's --no-version-check) */
+	bool no_version_check;
 	/* microbatch models: the batches to run (dbt's --event-time-start/-end,
 	 * "YYYY-MM-DD[ HH:MM:SS]", UTC); NULL: from the model's config */
 	const char *event_time_start, *event_time_end;
