@@ -1085,6 +1085,10 @@ static int status_index(const char *s)
 	for (int i = 0; i < 5; i++)
 		if (s && !strcmp(s, QSTATUS[i]))
 			return i;
+	/* a test reused by a state-aware build (status "success", "reused: no
+	 * upstream change") holds on data that did not change since it passed */
+	if (s && !strcmp(s, "success"))
+		return 0;
 	return s ? 3 : 5; /* "runtime error" and others count as errors */
 }
 
