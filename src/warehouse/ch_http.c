@@ -58,7 +58,6 @@ struct ch_http {
 	char query_id[64];
 	bool running;
 	atomic_bool cancelled;
-	unsigned long seq;
 };
 
 /* One statement's state, shared by the callbacks. */
@@ -418,13 +417,20 @@ static int on_progress(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
 
 /* ---- exec ---------------------------------------------------------------- */
 
+/* One counter for the process, not one per connection: the shards of a
+ * sharded load open their connections in the same instant, and a per-handle
+ * counter gave two of them the same id, which a server hosting both refuses
+ * ("Query with id = ... is already running"). */
+static atomic_ulong query_seq;
+
 static void new_query_id(struct ch_http *h)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&h->mu);
 	snprintf(h->query_id, sizeof(h->query_id), "ingot-%ld-%lx%05lx-%lu", (long)getpid(),
-		 (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000) & 0xfffff, ++h->seq);
+		 (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000) & 0xfffff,
+		 atomic_fetch_add(&query_seq, 1) + 1);
 	h->running = true;
 	pthread_mutex_unlock(&h->mu);
 }
