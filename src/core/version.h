@@ -5,7 +5,10 @@
  * INGOT_VERSION is ingot's own version (banners, `ingot --version`, debug).
  * INGOT_DBT_VERSION is the dbt version ingot is compatible with and reports
  * where dbt reports its own (artifacts' metadata.dbt_version, the build
- * banner). Nothing else spells either literal: change them here.
+ * banner, `dbt_version` in Jinja) and checks packages' require-dbt-version
+ * against: ingot follows dbt-core 1.10 (microbatch, unit tests, model
+ * versions, manifest v12), so it reports that line's patch release.
+ * Nothing else spells either literal: change them here.
  *
  * Features are the optional libraries, each chosen at build time by a
  * WITH_* switch of the Makefile (which defines HAVE_*). Every feature is
@@ -19,7 +22,7 @@
 #include <stddef.h>
 
 #define INGOT_VERSION "0.1.0"
-#define INGOT_DBT_VERSION "1.8.0"
+#define INGOT_DBT_VERSION "1.10.16"
 
 struct ingot_feature {
 	const char *name;    /* "postgres", "webhooks", "http" */
