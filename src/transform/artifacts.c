@@ -207,6 +207,61 @@ static void identity_json(struct jw *w, const char *name, const char *rtype, con
 	jw_str(w, unique_id);
 }
 
+/* One hook as dbt's manifest writes it: {"sql", "transaction", "index"}.
+ * A hook is written in config as a string or as {sql, transaction}. */
+static void hook_json(struct jw *w, struct jinja_value h)
+{
+	struct jinja_value sql = h, tx = jinja_none();
+	if (h.type == JINJA_DICT) {
+		if (!jinja_dict_get_str(h, "sql", &sql))
+			sql = jinja_none();
+		jinja_dict_get_str(h, "transaction", &tx);
+	}
+	jw_obj_begin(w);
+	jw_key(w, "sql");
+	if (sql.type == JINJA_STR)
+		jw_strn(w, sql.u.s, sql.len);
+	else
+		tf_json_value(w, sql);
+	jw_key(w, "transaction");
+	jw_bool(w, tx.type == JINJA_BOOL ? tx.u.b : true);
+	jw_key(w, "index");
+	jw_null(w);
+	jw_obj_end(w);
+}
+
+/* A node's config, with pre-hook/post-hook normalized to lists of hook
+ * objects as dbt writes them (a string in the config is a list of one). */
+void tf_config_json(struct jw *w, struct jinja_value cfg)
+{
+	if (cfg.type != JINJA_DICT) {
+		tf_json_value(w, cfg);
+		return;
+	}
+	jw_obj_begin(w);
+	for (size_t i = 0; i < jinja_dict_len(cfg); i++) {
+		struct jinja_value k = jinja_dict_key(cfg, i), v = jinja_dict_val(cfg, i);
+		if (k.type != JINJA_STR)
+			continue;
+		char *ks = xstrndup(k.u.s, k.len);
+		jw_key(w, ks);
+		if (!strcmp(ks, "pre-hook") || !strcmp(ks, "post-hook")) {
+			jw_arr_begin(w);
+			if (v.type == JINJA_LIST || v.type == JINJA_TUPLE) {
+				for (size_t j = 0; j < jinja_list_len(v); j++)
+					hook_json(w, jinja_list_get(v, j));
+			} else if (v.type != JINJA_NONE && v.type != JINJA_UNDEFINED) {
+				hook_json(w, v);
+			}
+			jw_arr_end(w);
+		} else {
+			tf_json_value(w, v);
+		}
+		free(ks);
+	}
+	jw_obj_end(w);
+}
+
 static void common(struct jw *w, struct tf_proj *tp, struct tf_node *n)
 {
 	jw_key(w, "database");
@@ -276,6 +331,41 @@ static void unit_tests_json(struct jw *w, struct tf_proj *tp, struct arena *a)
 	jw_obj_end(w);
 }
 
+/* language, refs, sources and metrics of a node with code. */
+static void code_refs_json(struct jw *w, struct tf_node *n)
+{
+	jw_key(w, "language");
+	jw_str(w, "sql");
+	jw_key(w, "refs");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n->refs.len; i++) {
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, n->refs.items[i].name);
+		jw_key(w, "package");
+		jw_str(w, n->refs.items[i].package);
+		jw_key(w, "version");
+		if (n->refs.items[i].version)
+			jw_int(w, n->refs.items[i].version);
+		else
+			jw_null(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_key(w, "sources");
+	jw_arr_begin(w);
+	for (size_t i = 0; i + 1 < n->src_refs.len; i += 2) {
+		jw_arr_begin(w);
+		jw_str(w, n->src_refs.items[i]);
+		jw_str(w, n->src_refs.items[i + 1]);
+		jw_arr_end(w);
+	}
+	jw_arr_end(w);
+	jw_key(w, "metrics");
+	jw_arr_begin(w);
+	jw_arr_end(w);
+}
+
 static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struct arena *a)
 {
 	jw_obj_begin(w);
@@ -290,7 +380,7 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 	jw_str(w, n->rtype == TF_TEST && n->test ? "" : n->checksum);
 	jw_obj_end(w);
 	jw_key(w, "config");
-	tf_json_value(w, n->config);
+	tf_config_json(w, n->config);
 	jw_key(w, "tags");
 	str_list(w, tf_cfg(n, "tags"));
 	jw_key(w, "description");
@@ -326,36 +416,12 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 	relation_name(w, tp, n);
 	jw_key(w, "raw_code");
 	jw_strn(w, n->raw_code ? n->raw_code : "", n->raw_code ? n->raw_len : 0);
-	jw_key(w, "language");
-	jw_str(w, "sql");
-	jw_key(w, "refs");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < n->refs.len; i++) {
-		jw_obj_begin(w);
-		jw_key(w, "name");
-		jw_str(w, n->refs.items[i].name);
-		jw_key(w, "package");
-		jw_str(w, n->refs.items[i].package);
-		jw_key(w, "version");
-		if (n->refs.items[i].version)
-			jw_int(w, n->refs.items[i].version);
-		else
-			jw_null(w);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	jw_key(w, "sources");
-	jw_arr_begin(w);
-	for (size_t i = 0; i + 1 < n->src_refs.len; i += 2) {
-		jw_arr_begin(w);
-		jw_str(w, n->src_refs.items[i]);
-		jw_str(w, n->src_refs.items[i + 1]);
-		jw_arr_end(w);
-	}
-	jw_arr_end(w);
-	jw_key(w, "metrics");
-	jw_arr_begin(w);
-	jw_arr_end(w);
+	/* A seed has no code to compile: dbt's Seed node has neither language,
+	 * refs, sources, metrics nor compiled_path, and depends on macros only
+	 * (manifest v12 schema, additionalProperties false). */
+	bool seed = n->rtype == TF_SEED;
+	if (!seed)
+		code_refs_json(w, n);
 	jw_key(w, "depends_on");
 	jw_obj_begin(w);
 	jw_key(w, "macros");
@@ -364,20 +430,25 @@ static void node_json(struct jw *w, struct tf_proj *tp, struct tf_node *n, struc
 		jw_str(w, arena_printf(a, "macro.%s.test_%s", n->test->ns ? n->test->ns : "dbt",
 				       n->test->name));
 	jw_arr_end(w);
-	jw_key(w, "nodes");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < n->deps.len; i++)
-		jw_str(w, tp->nodes.items[n->deps.items[i]]->unique_id);
-	jw_arr_end(w);
+	if (!seed) {
+		jw_key(w, "nodes");
+		jw_arr_begin(w);
+		for (size_t i = 0; i < n->deps.len; i++)
+			jw_str(w, tp->nodes.items[n->deps.items[i]]->unique_id);
+		jw_arr_end(w);
+	}
 	jw_obj_end(w);
-	jw_key(w, "compiled_path");
-	if (n->compiled)
-		jw_str(w, arena_printf(a, "target/compiled/%s/%s%s%s", n->package, n->original_file_path,
-				       n->rtype == TF_TEST && n->test ? "/" : "",
-				       n->rtype == TF_TEST && n->test ? n->path : ""));
-	else
-		jw_null(w);
-	if (n->compiled) {
+	if (!seed) {
+		jw_key(w, "compiled_path");
+		if (n->compiled)
+			jw_str(w, arena_printf(a, "target/compiled/%s/%s%s%s", n->package,
+					       n->original_file_path,
+					       n->rtype == TF_TEST && n->test ? "/" : "",
+					       n->rtype == TF_TEST && n->test ? n->path : ""));
+		else
+			jw_null(w);
+	}
+	if (n->compiled && !seed) {
 		jw_key(w, "compiled");
 		jw_bool(w, true);
 		jw_key(w, "compiled_code");

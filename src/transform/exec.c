@@ -568,7 +568,7 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 			struct buf b = BUF_INIT;
 			struct jw w;
 			jw_init(&w, &b, false);
-			tf_json_value(&w, n->config);
+			tf_config_json(&w, n->config);
 			json_t *j = json_loads(buf_cstr(&b), 0, NULL);
 			gn.fp.configs = j ? config_fp(a, j) : NULL;
 			json_decref(j);
@@ -903,7 +903,7 @@ static void ls_print(struct run *r, const struct graph_set *sel, const struct tr
 			jw_str(&w, n->alias);
 			jw_key(&w, "config");
 			if (n->config.type == JINJA_DICT)
-				tf_json_value(&w, n->config);
+				tf_config_json(&w, n->config);
 			else
 				jw_raw(&w, "{}");
 			jw_key(&w, "tags");

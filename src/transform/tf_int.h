@@ -392,6 +392,9 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 int tf_write_catalog(struct tf_proj *tp, struct wh_conn *c, struct err *e);
 struct jw;
 void tf_json_value(struct jw *w, struct jinja_value v);
+/* A node's config as the manifest writes it (hooks as {sql, transaction,
+ * index} objects): state:modified compares the two, so both use this. */
+void tf_config_json(struct jw *w, struct jinja_value cfg);
 /* The background writer of compiled/ and run/ listings (artifacts.c):
  * start before the workers, finish (drains the queue) after them. */
 struct tf_writer *tf_writer_start(void);
