@@ -584,6 +584,28 @@ static int install_local(struct deps *d, struct pkg *p)
 
 /* ---- the hub ---- */
 
+/* A package moved on the hub keeps answering under its old name, with
+ * "redirectnamespace" and/or "redirectname" naming where it lives now. As
+ * dbt does, the old package is still installed and the user is told to
+ * update packages.yml (dbt's PackageRedirectDeprecation). */
+static void hub_redirect_warning(const struct pkg *p)
+{
+	json_t *rns = json_object_get(p->index, "redirectnamespace");
+	json_t *rn = json_object_get(p->index, "redirectname");
+	if (!json_is_string(rns) && !json_is_string(rn))
+		return;
+	const char *ns = json_is_string(rns) ? json_string_value(rns)
+						: json_string_value(json_object_get(p->index, "namespace"));
+	const char *name = json_is_string(rn) ? json_string_value(rn)
+					      : json_string_value(json_object_get(p->index, "name"));
+	if (!ns || !name)
+		return;
+	fprintf(stderr,
+		"warning: %s: the `%s` package is deprecated in favor of `%s/%s`. Please update "
+		"your `packages.yml` configuration to use `%s/%s` instead.\n",
+		p->where, p->src, ns, name, ns, name);
+}
+
 static int hub_index(struct deps *d, struct pkg *p)
 {
 	if (p->index)
@@ -609,6 +631,7 @@ static int hub_index(struct deps *d, struct pkg *p)
 				"hub package '%s': %s is not a package index (no versions): %s", p->src, url,
 				p->index ? "no \"versions\" object" : je.text);
 		} else {
+			hub_redirect_warning(p);
 			rc = 0;
 		}
 	}

@@ -115,6 +115,23 @@ expect_rc 0
 expect_out "Updating lock file"
 grep -q "'1.0.0'" dbt_packages/huba/models/huba_model.sql || fail "a changed packages.yml kept the old lock"
 
+# --- a package moved on the hub: dbt still installs it and warns where it went
+jq '. + {redirectnamespace: "newco", redirectname: null}' "$T/www/api/v1/acme/huba.json" > moved.json
+mv moved.json "$T/www/api/v1/acme/huba.json"
+run "$INGOT" deps --upgrade
+expect_rc 0
+expect_err "packages.yml:8: the \`acme/huba\` package is deprecated in favor of \`newco/huba\`. Please update your \`packages.yml\` configuration to use \`newco/huba\` instead."
+jq '. + {redirectname: "huba2"}' "$T/www/api/v1/acme/huba.json" > moved.json
+mv moved.json "$T/www/api/v1/acme/huba.json"
+run "$INGOT" deps --upgrade
+expect_rc 0
+expect_err "in favor of \`newco/huba2\`"
+jq 'del(.redirectnamespace, .redirectname)' "$T/www/api/v1/acme/huba.json" > moved.json
+mv moved.json "$T/www/api/v1/acme/huba.json"
+run "$INGOT" deps --upgrade
+expect_rc 0
+expect_no "deprecated in favor"
+
 # --- failures: no version satisfies, a wrong sha256, the hub unreachable
 cat > packages.yml <<YML
 packages:
