@@ -2004,9 +2004,26 @@ static const struct tf_group *find_group(struct tf_proj *tp, const char *name)
 	return NULL;
 }
 
+/* restrict-access: true in a package's dbt_project.yml: its protected
+ * models may be referenced from that package only (dbt 1.7+). */
+static bool package_restricts_access(const struct tf_proj *tp, const char *package)
+{
+	for (size_t i = 0; i < tp->packages.len; i++) {
+		const struct tf_package *pk = &tp->packages.items[i];
+		if (strcmp(pk->name, package))
+			continue;
+		const struct ynode *r = ymap_get(pk->yml, "restrict-access");
+		return r && r->type == Y_SCALAR && r->str &&
+		       (!strcasecmp(r->str, "true") || !strcasecmp(r->str, "yes"));
+	}
+	return false;
+}
+
 /* dbt's groups and access: a node's group must be defined; a private
  * model belongs to a group and only nodes of that group (and the tests on
- * the model) may ref it. Each violation is an error of the referring node. */
+ * the model) may ref it; a protected model of a package with
+ * restrict-access may be ref'd only from that package. Each violation is an
+ * error of the referring node. */
 static void check_access(struct tf_proj *tp)
 {
 	for (size_t i = 0; i < tp->nodes.len; i++) {
@@ -2039,7 +2056,25 @@ static void check_access(struct tf_proj *tp)
 		}
 		for (size_t d = 0; d < n->deps.len; d++) {
 			struct tf_node *p = tp->nodes.items[n->deps.items[d]];
-			if (p->rtype != TF_MODEL || strcmp(tf_cfg_str(p, "access", "protected"), "private"))
+			if (p->rtype != TF_MODEL)
+				continue;
+			if (!strcmp(tf_cfg_str(p, "access", "protected"), "protected")) {
+				/* dbt: a protected model of a package that sets
+				 * restrict-access: true is for that package only */
+				if (n->rtype == TF_UNIT_TEST || !strcmp(n->package, p->package) ||
+				    (n->rtype == TF_TEST && n->attached == p->idx) ||
+				    !package_restricts_access(tp, p->package))
+					continue;
+				err_setloc(&ne, ING_ECONFIG, n->original_file_path, 0, 0,
+					   "Node %s attempted to reference node %s, which is not "
+					   "allowed because the referenced node is protected to the "
+					   "'%s' package (its dbt_project.yml sets restrict-access: "
+					   "true): make the model public in '%s', or do not ref it",
+					   n->unique_id, p->unique_id, p->package, p->package);
+				node_error(tp, n, &ne);
+				break;
+			}
+			if (strcmp(tf_cfg_str(p, "access", "protected"), "private"))
 				continue;
 			const char *pg = tf_cfg_str(p, "group", NULL);
 			if ((g && pg && !strcmp(g, pg)) || (n->rtype == TF_TEST && n->attached == p->idx) ||
