@@ -436,16 +436,46 @@ static void key_list(struct jinja_value uk, struct arena *a, const char ***keys,
 	}
 }
 
-static void predicates(struct tf_node *n, struct arena *a, struct buf *out)
+/* One predicate; unaliased: the target has no alias (ClickHouse's DELETE
+ * takes none), so DBT_INTERNAL_DEST.col, as dbt's docs write predicates,
+ * is the target's own column: the qualifier is dropped outside quotes. */
+static void predicate(const char *p, bool unaliased, struct buf *out)
+{
+	static const char dest[] = "DBT_INTERNAL_DEST.";
+	const size_t dl = sizeof(dest) - 1;
+	buf_puts(out, " and ");
+	if (!unaliased) {
+		buf_puts(out, p);
+		return;
+	}
+	char quote = 0;
+	for (const char *c = p; *c;) {
+		if (quote) {
+			if (*c == quote)
+				quote = 0;
+			buf_putc(out, *c++);
+		} else if (*c == '\'' || *c == '"' || *c == '`') {
+			quote = *c;
+			buf_putc(out, *c++);
+		} else if (!strncasecmp(c, dest, dl) &&
+			   (c == p || !(isalnum((unsigned char)c[-1]) || c[-1] == '_'))) {
+			c += dl;
+		} else {
+			buf_putc(out, *c++);
+		}
+	}
+}
+
+static void predicates(struct tf_node *n, struct arena *a, bool unaliased, struct buf *out)
 {
 	struct jinja_value p = tf_cfg(n, "incremental_predicates");
 	if (p.type == JINJA_STR) {
-		buf_printf(out, " and %s", jinja_str_cstr(a, p));
+		predicate(jinja_str_cstr(a, p), unaliased, out);
 	} else if (p.type == JINJA_LIST || p.type == JINJA_TUPLE) {
 		for (size_t i = 0; i < jinja_list_len(p); i++) {
 			struct jinja_value v = jinja_list_get(p, i);
 			if (v.type == JINJA_STR)
-				buf_printf(out, " and %s", jinja_str_cstr(a, v));
+				predicate(jinja_str_cstr(a, v), unaliased, out);
 		}
 	}
 }
@@ -1004,7 +1034,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 					   i ? " and " : "", keys[i], keys[i]);
 			buf_puts(&b, ")");
 		}
-		predicates(n, a, &b);
+		predicates(n, a, wh_has(tp->db, WH_CAP_KEYS_IN), &b);
 		if (!(rc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, e))) {
 			/* fall through to the insert */
 		}
@@ -1020,7 +1050,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 			buf_printf(&b, "%sDBT_INTERNAL_SOURCE.%s = DBT_INTERNAL_DEST.%s", i ? " and " : "",
 				   keys[i], keys[i]);
 		buf_puts(&b, ")");
-		predicates(n, a, &b);
+		predicates(n, a, false, &b);
 		buf_puts(&b, "\nwhen matched then update set ");
 		first = true;
 		for (size_t i = 0; i < dst.n; i++) {

@@ -88,6 +88,13 @@ cat > models/sales_monthly.sql <<'Y'
 select cast(day as date) as day, amount from {{ ref('sales') }}
 {% if is_incremental() %} where day >= '2024-02-01' {% endif %}
 Y
+# delete+insert with incremental_predicates written as dbt's docs write them
+# (DBT_INTERNAL_DEST.col): ClickHouse's DELETE takes no alias
+cat > models/items_recent.sql <<'Y'
+{{ config(materialized='incremental', unique_key='id', incremental_strategy='delete+insert',
+          incremental_predicates=["DBT_INTERNAL_DEST.price >= 15", "'DBT_INTERNAL_DEST.x' != ''"]) }}
+select id, price from {{ ref('items') }}
+Y
 run "$INGOT" build
 expect_rc 0
 expect_eq "$(q1 "select count(*) from snaps.items_check")" 3 "first snapshot"
@@ -107,6 +114,12 @@ expect_eq "$(q "select id, price, dbt_valid_to is null as open from snaps.items_
 expect_eq "$(q "select id, toString(dbt_valid_to) from snaps.items_ts where id = 2 and dbt_valid_to is not null")" \
   "2,2024-02-01 00:00:00.000000" "timestamp snapshot: closed at the new version's updated_at"
 expect_eq "$(q1 "select count(*) from snaps.items_ts where dbt_valid_to is null")" 4 "timestamp snapshot: current versions"
+# id 2 (price 20 >= 15) is replaced, id 1 (price 10) is outside the predicate:
+# its old row stays and the new one is added; id 3 is kept, id 4 arrives
+expect_eq "$(q "select id, price from main.items_recent order by id, price" | tr '\n' ' ')" \
+  "1,10.0 1,10.0 2,25.0 3,30.0 4,40.0 " "delete+insert honours incremental_predicates"
+grep -q "and price >= 15 and 'DBT_INTERNAL_DEST.x' != ''" target/run/ch2/models/items_recent.sql ||
+  fail "predicate unaliased outside quotes only: $(grep -i delete target/run/ch2/models/items_recent.sql)"
 # January kept (outside the new rows), February replaced, March kept (not in the new rows)
 expect_eq "$(q "select toString(day), amount from main.sales_monthly order by day" | tr '\n' ' ')" \
   "2024-01-05,1 2024-01-20,2 2024-02-03,30 2024-02-10,31 2024-03-09,4 " "insert_overwrite replaced February only"
