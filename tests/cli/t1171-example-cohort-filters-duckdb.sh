@@ -28,15 +28,16 @@ cells() {
   expect_eq "$(jq -c '[.columns[].name]' "$T/.tile")" '["months_since_first","cohort_month","retention_rate"]' "columns"
   jq -r '.rows[] | "\(.[1]),\(.[0]),\(.[2])"' "$T/.tile" | awk -F, '{ printf "%s,%d,%.9f\n", $1, $2, $3 }' | sort
 }
-# want WHERE: the same cells from bronze for the customers u.user_id
-# matching WHERE (over bronze.users u) — a cohort is the month of a
+# want WHERE: the same cells from bronze for the customers m.user_id
+# matching WHERE (over bronze.users u, left joined: an order's customer may
+# predate the lake's users) — a cohort is the month of a
 # customer's first order (any status); a cell is the share of the
 # cohort's customers who ordered k months later, for every month with any
 # order from the cohort's month on (0 where nobody came back)
 want() {
   q "with m as (select distinct user_id, extract(year from created_at) * 12 + extract(month from created_at) as n
                 from bronze.orders where user_id is not null),
-          f as (select m.user_id, min(m.n) as n0 from m join bronze.users u on u.id = m.user_id
+          f as (select m.user_id, min(m.n) as n0 from m left join bronze.users u on u.id = m.user_id
                 where $1 group by m.user_id),
           cal as (select distinct n from m),
           size as (select n0, count(*) as c from f group by n0),
@@ -74,14 +75,14 @@ segment=$(q1 "select rfm_segment from $gold.dim_customers where order_count > 0 
 check "country $country" "trim(u.country) = '$country'" "f.country=$country"
 check "traffic source $source" "trim(u.traffic_source) = '$source'" "f.traffic_source=$source"
 # the RFM segment is dim_customers' (the Customers page's segment filter)
-check "segment $segment" "u.id in (select user_id from $gold.dim_customers where rfm_segment = '$segment')" \
+check "segment $segment" "m.user_id in (select user_id from $gold.dim_customers where rfm_segment = '$segment')" \
   "f.segment=$segment"
 # a product filter: the customers who ever ordered an item of it; their
 # retention counts every order they placed
-bought="u.id in (select i.user_id from bronze.order_items i join bronze.products p on p.id = i.product_id
+bought="m.user_id in (select i.user_id from bronze.order_items i join bronze.products p on p.id = i.product_id
                  where trim(p.category) = 'Jeans')"
 check "category Jeans" "$bought" "f.category=Jeans"
-check "category Jeans or Shorts" "u.id in (select i.user_id from bronze.order_items i join bronze.products p
+check "category Jeans or Shorts" "m.user_id in (select i.user_id from bronze.order_items i join bronze.products p
           on p.id = i.product_id where trim(p.category) in ('Jeans', 'Shorts'))" "f.category=Jeans" "f.category=Shorts"
 check "category Jeans, country $country" "$bought and trim(u.country) = '$country'" \
   "f.category=Jeans" "f.country=$country"
