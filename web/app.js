@@ -612,11 +612,16 @@
     var actions = el('div', 'card-actions');
     head.appendChild(actions);
     card.appendChild(head);
+    // the active filters this tile's view cannot apply (the answer's
+    // not_filtered_by): said on the tile, never silently ignored
+    var note = el('div', 'card-note hidden');
+    note.setAttribute('role', 'note');
+    card.appendChild(note);
     var body = el('div', 'card-body');
     card.appendChild(body);
     var status = el('div', 'card-status');
     card.appendChild(status);
-    var v = { spec: t, card: card, body: body, status: status, actions: actions, chart: null, data: null, key: null, seq: 0, ctl: null };
+    var v = { spec: t, card: card, note: note, body: body, status: status, actions: actions, chart: null, data: null, key: null, seq: 0, ctl: null };
 
     if (t.type === 'line' || t.type === 'area') {
       var g = el('select', 'select select-sm grain');
@@ -703,6 +708,30 @@
     });
   }
 
+  // "Not filtered by Customer segment, Country — stock has no customer":
+  // one line per reason, the filters' labels in the answer's order
+  function renderNote(v, j) {
+    var nf = (j && j.not_filtered_by) || [];
+    clear(v.note);
+    v.card.dataset.unfiltered = nf.map(function (x) { return x.filter; }).join(' ');
+    if (!nf.length) { v.note.classList.add('hidden'); return; }
+    var byReason = [], labels = {};
+    nf.forEach(function (x) {
+      if (!has(labels, x.reason)) { labels[x.reason] = []; byReason.push(x.reason); }
+      labels[x.reason].push(x.label || x.filter);
+    });
+    byReason.forEach(function (r) {
+      var line = el('div', 'card-note-line');
+      line.appendChild(el('span', 'card-note-icon', '⊘'));
+      line.appendChild(el('span', '', 'Not filtered by '));
+      line.appendChild(el('strong', '', labels[r].join(', ')));
+      line.appendChild(el('span', '', ' — ' + r));
+      v.note.appendChild(line);
+    });
+    v.note.title = 'These page filters do not apply to this tile; its numbers ignore them.';
+    v.note.classList.remove('hidden');
+  }
+
   function loadTile(v, url) {
     var my = ++v.seq;
     if (v.ctl) v.ctl.abort();
@@ -711,6 +740,7 @@
     getJson(url, { signal: v.ctl && v.ctl.signal }).then(function (j) {
       if (my !== v.seq) return;
       v.data = j;
+      renderNote(v, j);
       var rd = document.getElementById('range-dates');
       if (rd && j.from && j.to) rd.textContent = fmtDay(j.from) + ' – ' + fmtDay(j.to);
       try {
@@ -723,6 +753,7 @@
     }, function (err) {
       if (my !== v.seq || err.name === 'AbortError') return;
       v.data = null;
+      renderNote(v, null);
       clear(v.body);
       if (v.chart) { v.chart.dispose(); v.chart = null; }
       setState(v, 'error', err.message);

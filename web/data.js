@@ -413,6 +413,9 @@
         n.tiles.forEach(function (t, i) {
           if (i) tl.appendChild(document.createTextNode(', '));
           tl.appendChild(link(t.page_title + ' / ' + t.title, '/d/' + enc(t.dashboard) + '/' + enc(t.page)));
+          // a tile whose view reaches this model through related: reads
+          // it when one of those filters is active
+          if (t.reads === 'filters') tl.appendChild(el('span', 'muted filters-through', ' (' + t.label + ')'));
         });
         m('Dashboard tiles', tl);
       }
@@ -513,14 +516,28 @@
       g.depth = Math.min(g.depth, n.depth);
       if (g.tiles.indexOf(n.title) < 0) g.tiles.push(n.title);
     });
+    // a tile reached only through related: models says so in the tooltip
+    var via = {};
+    l.edges.forEach(function (e) {
+      if (e.kind === 'filters') { if (!via[e.to]) via[e.to] = e.label; }
+      else via[e.to] = null;
+    });
+    l.nodes.forEach(function (n) {
+      if (n.kind !== 'tile' || !via[n.id]) return;
+      var g = groups[map[n.id]], i = g.tiles.indexOf(n.title);
+      if (i >= 0) g.tiles[i] = n.title + ' (' + via[n.id] + ')';
+    });
     Object.keys(groups).forEach(function (k) {
       var g = groups[k];
       g.name = g.page_title + ' · ' + g.tiles.length + ' tile' + (g.tiles.length === 1 ? '' : 's');
     });
+    // one edge per (node, page): drawn dashed when every tile edge it
+    // stands for filters through a related model
     var seen = {}, edges = [];
     l.edges.forEach(function (e) {
       var a = map[e.from] || e.from, b = map[e.to] || e.to, k = a + '\n' + b;
-      if (!seen[k]) { seen[k] = 1; edges.push({ from: a, to: b }); }
+      if (!seen[k]) { seen[k] = { from: a, to: b, kind: e.kind, label: e.label }; edges.push(seen[k]); }
+      else if (e.kind !== 'filters') { seen[k].kind = undefined; seen[k].label = undefined; }
     });
     return { root: l.root, nodes: nodes, edges: edges };
   }
@@ -550,7 +567,9 @@
       var a = pos[e.from], b = pos[e.to];
       if (!a || !b) return;
       var x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2, mx = (x1 + x2) / 2;
-      s.appendChild(svg('path', { d: 'M' + x1 + ',' + y1 + ' C' + mx + ',' + y1 + ' ' + mx + ',' + y2 + ' ' + x2 + ',' + y2, class: 'edge' }));
+      var path = s.appendChild(svg('path', { d: 'M' + x1 + ',' + y1 + ' C' + mx + ',' + y1 + ' ' + mx + ',' + y2 + ' ' + x2 + ',' + y2,
+        class: 'edge' + (e.kind === 'filters' ? ' edge-filters' : '') }));
+      if (e.label) path.appendChild(svg('title')).textContent = e.label;
     });
     Object.keys(pos).forEach(function (id) {
       var p = pos[id], n = p.n;

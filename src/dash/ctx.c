@@ -869,8 +869,25 @@ int dash_tile_refs(struct dash_ctx *d, void (*fn)(void *arg, const struct dash_t
 				if (!tl->view || !tl->view->model)
 					continue;
 				struct dash_tile_ref r = {b->name, b->title, b->pages[p].name, b->pages[p].title,
-							  tl->name, tl->title, tl->view->model};
+							  tl->name, tl->title, tl->view->model, NULL};
 				fn(arg, &r);
+				/* the related models it filters through */
+				const struct dash_view *v = tl->view;
+				for (size_t k = 0; k < v->nrelated; k++) {
+					const struct dash_related *rl = &v->related[k];
+					if (!rl->model || !strcmp(rl->model, v->model))
+						continue;
+					struct buf fb = BUF_INIT;
+					for (size_t m = 0; m < v->ndims; m++)
+						if (v->dims[m].rel == rl)
+							buf_printf(&fb, "%s%s", fb.len ? ", " : "",
+								   v->dims[m].name);
+					struct dash_tile_ref fr = r;
+					fr.model = rl->model;
+					fr.filters = buf_cstr(&fb);
+					fn(arg, &fr);
+					buf_free(&fb);
+				}
 			}
 	}
 	dash_ctx_set_release(d, s);

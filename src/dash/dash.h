@@ -117,9 +117,14 @@ int dash_filter_values_json(struct dash_ctx *d, const char *dashboard, const cha
 
 /* Every tile that reads a model, of the current set (for lineage): its
  * dashboard, page and name with their titles, and the model's ref name.
- * fn is called under no lock; the strings live until the call returns. */
+ * A tile reads its view's model, and each related model of the view
+ * (`related:`) when one of its filters is active: for those, filters is
+ * the dimensions that filter through it ("category, department, brand");
+ * NULL for the view's own model. fn is called under no lock; the strings
+ * live until the call returns. */
 struct dash_tile_ref {
 	const char *dashboard, *dashboard_title, *page, *page_title, *tile, *title, *model;
+	const char *filters;
 };
 int dash_tile_refs(struct dash_ctx *d, void (*fn)(void *arg, const struct dash_tile_ref *t), void *arg,
 		   struct err *e);

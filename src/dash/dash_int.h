@@ -38,6 +38,14 @@ struct dash_measure {
 	const struct ynode *at;
 };
 
+/* A page filter a view cannot apply (`unfiltered:`), and why: the tile
+ * says "not filtered by" with the reason; `dashboards check` warns about a
+ * page filter a tile's view lacks unless its view says why here. */
+struct dash_unfiltered {
+	const char *filter, *reason;
+	const struct ynode *at;
+};
+
 struct dash_view {
 	const char *name, *model, *time, *label;
 	bool pre_aggregated;
@@ -47,6 +55,8 @@ struct dash_view {
 	size_t nmeasures;
 	struct dash_related *related;
 	size_t nrelated;
+	struct dash_unfiltered *unfiltered;
+	size_t nunfiltered;
 	/* the model's relation (resolved from the project's nodes) */
 	const char *schema, *alias;
 	/* every relation whose writes change what the model's relation shows:
@@ -115,6 +125,11 @@ const struct dash_board *dash__board(const struct dash_set *s, const char *name)
 const struct dash_tile *dash__tile(const struct dash_board *b, const char *name,
 				   const struct dash_page **page);
 const struct dash_dim *dash__view_dim(const struct dash_view *v, const char *name);
+/* Why view v cannot apply page filter `filter` (`unfiltered:`), or NULL. */
+const char *dash__view_unfiltered(const struct dash_view *v, const char *filter);
+/* Whether view v applies filter f ("date": its time column; else a
+ * dimension of that name, its own or a related model's). */
+bool dash__view_applies(const struct dash_view *v, const char *filter);
 const struct dash_measure *dash__view_measure(const struct dash_view *v, const char *name);
 const char *dash__tile_type_name(enum dash_tile_type t);
 

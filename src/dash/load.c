@@ -183,7 +183,8 @@ static const char *label_of(struct ld *l, const char *name)
 /* ---------------------------------------------------------------- views */
 
 static const char *const view_keys[] = {"name", "model", "time", "label", "grain", "pre_aggregated",
-					"dimensions", "measures", "description", "related", NULL};
+					"dimensions", "measures", "description", "related", "unfiltered",
+					NULL};
 static const char *const related_keys[] = {"model", "on", "related_on", "dimensions", "description",
 					   NULL};
 static const char *const dim_keys[] = {"name", "expr", "label", "description", NULL};
@@ -693,6 +694,40 @@ static void load_view(struct ld *l, const struct ynode *m)
 			     name, mm.name);
 		v->measures[v->nmeasures++] = mm;
 	}
+	/* unfiltered: {filter: why}: the page filters this view cannot apply,
+	 * each with the reason the tile shows ("stock has no customer"). It
+	 * must name a filter the view lacks, so a stale one cannot linger. */
+	const struct ynode *uf = ymap_get(m, "unfiltered");
+	if (uf && uf->type != Y_NULL && uf->type != Y_MAP)
+		diag(l, uf, false,
+		     "view '%s': 'unfiltered' must be a mapping of filter names to the reason the "
+		     "view cannot apply it (segment: stock has no customer)",
+		     name);
+	else if (uf && uf->type == Y_MAP) {
+		v->unfiltered = arena_zalloc(l->a, (uf->n + 1) * sizeof(*v->unfiltered));
+		for (size_t i = 0; i < uf->n; i++) {
+			const struct ynode *k = uf->keys[i], *val = uf->items[i];
+			const char *fname = arena_strndup(l->a, k->str, k->len);
+			if (val->type != Y_SCALAR || !val->len) {
+				diag(l, val, false,
+				     "view '%s': unfiltered '%s' takes the reason the view cannot apply "
+				     "that filter, as text",
+				     name, fname);
+				continue;
+			}
+			if (dash__view_applies(v, fname)) {
+				diag(l, k, false,
+				     "view '%s': unfiltered '%s': the view applies that filter (%s); remove "
+				     "it",
+				     name, fname,
+				     strcmp(fname, "date") ? "it has a dimension of that name"
+							   : "it has a time column");
+				continue;
+			}
+			v->unfiltered[v->nunfiltered++] = (struct dash_unfiltered){
+				.filter = fname, .reason = arena_strndup(l->a, val->str, val->len), .at = k};
+		}
+	}
 	strmap_put(&l->views, name, v);
 	vec_push(&l->s->views, v);
 	resolve_model(l, v);
@@ -1020,6 +1055,35 @@ static bool any_view_has(struct ld *l, const char *dim)
 	return false;
 }
 
+/* A page filter tile t's view cannot apply is ignored there: the tile
+ * says so ("not filtered by") and, unless the view says why
+ * (`unfiltered:`), the check warns, one warning per tile. */
+static void check_unfiltered(struct ld *l, const struct dash_page *p, const struct dash_tile *t)
+{
+	if (!t->view)
+		return;
+	struct buf b = BUF_INIT;
+	size_t n = 0;
+	const char *first = NULL;
+	for (size_t i = 0; i < p->nfilters; i++) {
+		const char *f = p->filters[i].name;
+		if (dash__view_applies(t->view, f) || dash__view_unfiltered(t->view, f))
+			continue;
+		buf_printf(&b, "%s'%s'", n++ ? ", " : "", f);
+		if (!first)
+			first = f;
+	}
+	if (n) {
+		const struct ynode *at = ymap_get(t->at, "view");
+		diag(l, at ? at : t->at, true,
+		     "page '%s': tile '%s' is not filtered by %s: view '%s' has no dimension (or, for "
+		     "date, time column) to apply %s to; the tile says so on the page; say why on "
+		     "the view with unfiltered: {%s: \"the reason\"}",
+		     p->name, t->name, buf_cstr(&b), t->view->name, n == 1 ? "it" : "them", first);
+	}
+	buf_free(&b);
+}
+
 static void load_board(struct ld *l, const struct ynode *m)
 {
 	if (m->type != Y_MAP) {
@@ -1128,8 +1192,10 @@ static void load_board(struct ld *l, const struct ynode *m)
 		p->tiles = arena_zalloc(l->a, ((ts ? ts->n : 0) + 1) * sizeof(*p->tiles));
 		for (size_t j = 0; ts && j < ts->n; j++) {
 			struct dash_tile *tl = load_tile(l, ts->items[j], &tiles);
-			if (tl)
+			if (tl) {
 				p->tiles[p->ntiles++] = tl;
+				check_unfiltered(l, p, tl);
+			}
 		}
 		b->npages++;
 	}
@@ -1322,6 +1388,19 @@ const struct dash_dim *dash__view_dim(const struct dash_view *v, const char *nam
 		if (!strcmp(v->dims[i].name, name))
 			return &v->dims[i];
 	return NULL;
+}
+
+const char *dash__view_unfiltered(const struct dash_view *v, const char *filter)
+{
+	for (size_t i = 0; i < v->nunfiltered; i++)
+		if (!strcmp(v->unfiltered[i].filter, filter))
+			return v->unfiltered[i].reason;
+	return NULL;
+}
+
+bool dash__view_applies(const struct dash_view *v, const char *filter)
+{
+	return !strcmp(filter, "date") ? v->time != NULL : dash__view_dim(v, filter) != NULL;
 }
 
 const struct dash_measure *dash__view_measure(const struct dash_view *v, const char *name)

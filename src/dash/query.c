@@ -127,6 +127,24 @@ static bool known_filter(const struct dash_board *b, const struct dash_page *pg,
 	return false;
 }
 
+/* The label of filter `name`: the page's, else the first dimension of
+ * that name in the board's views (a cross-filter from a click). */
+static const char *filter_label(const struct dash_board *b, const struct dash_page *pg,
+				const char *name)
+{
+	for (size_t i = 0; i < pg->nfilters; i++)
+		if (!strcmp(pg->filters[i].name, name))
+			return pg->filters[i].label;
+	for (size_t p = 0; p < b->npages; p++)
+		for (size_t t = 0; t < b->pages[p].ntiles; t++) {
+			const struct dash_view *v = b->pages[p].tiles[t]->view;
+			const struct dash_dim *d = v ? dash__view_dim(v, name) : NULL;
+			if (d)
+				return d->label;
+		}
+	return name;
+}
+
 static int cmp_param(const void *a, const void *b)
 {
 	const struct dash_param *x = a, *y = b;
@@ -184,6 +202,7 @@ int dq_req_parse(const struct dash_board *b, const struct dash_page *pg, const s
 				memset(f, 0, sizeof(*f));
 				f->name = dim;
 				f->dim = t->view ? dash__view_dim(t->view, dim) : NULL;
+				f->label = filter_label(b, pg, dim);
 			}
 			if (f->nvals >= 1000) {
 				rc = err_set(e, ING_EINVAL, "filter '%s': at most 1000 values", dim);
@@ -265,6 +284,9 @@ int dq_req_parse(const struct dash_board *b, const struct dash_page *pg, const s
 		r->to++; /* inclusive as the user sees it */
 		r->has_range = true;
 	}
+	r->date_label = filter_label(b, pg, "date");
+	if (!strcmp(r->date_label, "date"))
+		r->date_label = "Date";
 	if (rc)
 		dq_req_free(r);
 	return rc;
@@ -564,6 +586,44 @@ static void query_json(struct jw *w, const struct qb *q)
 }
 
 /* ---------------------------------------------------------------- tiles */
+
+static void unfiltered_item(struct jw *w, const struct dash_view *v, const char *name,
+			    const char *label)
+{
+	const char *why = dash__view_unfiltered(v, name);
+	jw_obj_begin(w);
+	jw_key(w, "filter");
+	jw_str(w, name);
+	jw_key(w, "label");
+	jw_str(w, label);
+	jw_key(w, "reason");
+	if (why) {
+		jw_str(w, why);
+	} else {
+		char *s = !strcmp(name, "date")
+				  ? xasprintf("%s has no time column", v->label)
+				  : xasprintf("%s has no %s", v->label, label);
+		jw_str(w, s);
+		free(s);
+	}
+	jw_obj_end(w);
+}
+
+/* "not_filtered_by": the request's active filters the tile's view cannot
+ * apply (a date range without a time column, a dimension it lacks), each
+ * with its label and why (the view's `unfiltered:`, else "V has no D"):
+ * the page tells the user the tile ignores them, never silently. */
+static void unfiltered_json(struct jw *w, const struct dash_tile *t, const struct dq_req *r)
+{
+	jw_key(w, "not_filtered_by");
+	jw_arr_begin(w);
+	if (r->has_range && !t->view->time)
+		unfiltered_item(w, t->view, "date", r->date_label ? r->date_label : "Date");
+	for (size_t i = 0; i < r->nfilters; i++)
+		if (!r->filters[i].dim && r->filters[i].nvals)
+			unfiltered_item(w, t->view, r->filters[i].name, r->filters[i].label);
+	jw_arr_end(w);
+}
 
 /* Build the tile's main query into q (dims/measures in column order).
  * cap: rows to fetch (0 = none). */
@@ -886,6 +946,7 @@ int dq_tile_json(struct wh_conn *conn, const struct dash_tile *t, const struct d
 			       "tile '%s': the model of view '%s' has no relation (run `ingot dashboards "
 			       "check`)",
 			       t->name, t->view->name);
+	unfiltered_json(&w, t, r);
 	jw_init(&qw, &qs, false);
 	jw_arr_begin(&qw);
 	if ((rc = run_begin(&rn, e)))

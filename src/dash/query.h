@@ -12,6 +12,7 @@
 struct dq_filter {
 	const char *name;           /* borrowed from the params */
 	const struct dash_dim *dim; /* of the tile's view, or NULL: ignored there */
+	const char *label;          /* the page filter's, else the dimension's */
 	const char **vals;          /* borrowed */
 	size_t nvals;
 };
@@ -20,6 +21,7 @@ struct dq_req {
 	struct dq_filter *filters;
 	size_t nfilters;
 	bool has_range, compare;
+	const char *date_label; /* the page's date filter's label */
 	int32_t from, to; /* days since 1970-01-01, [from, to) */
 	const char *grain;
 	int sort_col; /* -1 none */

@@ -27,6 +27,7 @@
 #include "config/yaml.h"
 #include "core/arena.h"
 #include "core/dtime.h"
+#include "core/map.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -1411,6 +1412,7 @@ static void tile_add(void *arg, const struct dash_tile_ref *r)
 	x->tile = arena_strdup(ts->a, r->tile);
 	x->title = arena_strdup(ts->a, r->title ? r->title : r->tile);
 	x->model = arena_strdup(ts->a, r->model);
+	x->filters = r->filters ? arena_strdup(ts->a, r->filters) : NULL;
 }
 
 static void tiles_load(struct serve_data *sd, struct tiles *ts)
@@ -1441,6 +1443,13 @@ static void tile_json(struct jw *w, const struct dash_tile_ref *t)
 	jw_str(w, t->tile);
 	jw_key(w, "title");
 	jw_str(w, t->title);
+}
+
+/* The label of a tile that reaches a model only through its view's
+ * related: (it reads the model when one of those filters is active). */
+static char *filters_label(const struct dash_tile_ref *t)
+{
+	return xasprintf("filters through: %s", t->filters);
 }
 
 static int api_node(struct serve_data *sd, const struct serve_route *rt, struct serve_out *out, struct err *e)
@@ -1474,11 +1483,21 @@ static int api_node(struct serve_data *sd, const struct serve_route *rt, struct 
 		struct tiles ts;
 		tiles_load(sd, &ts);
 		for (size_t i = 0; i < ts.n; i++)
-			if (!strcmp(ts.t[i].model, n->name))
-				json_array_append_new(tl, json_pack("{s:s,s:s,s:s,s:s,s:s}", "dashboard", ts.t[i].dashboard,
-								    "page", ts.t[i].page, "page_title",
-								    ts.t[i].page_title, "tile", ts.t[i].tile,
-								    "title", ts.t[i].title));
+			if (!strcmp(ts.t[i].model, n->name)) {
+				/* reads: "rows" (the view's model) or "filters" (a
+				 * related model, read when its filters are active) */
+				json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "dashboard",
+						      ts.t[i].dashboard, "page", ts.t[i].page, "page_title",
+						      ts.t[i].page_title, "tile", ts.t[i].tile, "title",
+						      ts.t[i].title, "reads", ts.t[i].filters ? "filters" : "rows");
+				if (ts.t[i].filters) {
+					char *lab = filters_label(&ts.t[i]);
+					json_object_set_new(o, "filters", json_string(ts.t[i].filters));
+					json_object_set_new(o, "label", json_string(lab));
+					free(lab);
+				}
+				json_array_append_new(tl, o);
+			}
 		tiles_free(&ts);
 	}
 	json_object_set_new(j, "tiles", tl);
@@ -1519,6 +1538,21 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 	}
 	struct tiles ts;
 	tiles_load(sd, &ts);
+	struct strmap tile_ids = STRMAP_INIT;
+	/* the tiles of the walk that read a model of it directly (its view's) */
+	struct strmap direct = STRMAP_INIT;
+	for (size_t i = 0; i < l.nnodes; i++) {
+		const struct cat_node *n = l.nodes[i].node;
+		if (n->type != CAT_MODEL || !(down < 0 || l.nodes[i].depth + 1 <= down))
+			continue;
+		for (size_t t = 0; t < ts.n; t++)
+			if (!ts.t[t].filters && !strcmp(ts.t[t].model, n->name)) {
+				char id[600];
+				snprintf(id, sizeof(id), "tile:%s/%s/%s", ts.t[t].dashboard, ts.t[t].page,
+					 ts.t[t].tile);
+				strmap_put(&direct, id, NULL);
+			}
+	}
 	/* lake files of the sources in the walk */
 	struct wh_conn *c = NULL;
 	struct frange {
@@ -1643,18 +1677,36 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 					continue;
 				char id[600];
 				snprintf(id, sizeof(id), "tile:%s/%s/%s", ts.t[t].dashboard, ts.t[t].page, ts.t[t].tile);
+				/* a tile reaches several models of the walk (its
+				 * view's and the related ones it filters through):
+				 * one node, an edge from each */
+				if (strmap_has(&tile_ids, id))
+					continue;
+				strmap_put(&tile_ids, id, NULL);
 				jw_obj_begin(&w);
 				jw_key(&w, "id");
 				jw_str(&w, id);
 				jw_key(&w, "kind");
 				jw_str(&w, "tile");
 				jw_key(&w, "name");
-				char nm[600];
-				snprintf(nm, sizeof(nm), "%s / %s", ts.t[t].page_title, ts.t[t].title);
+				/* reached only through related models: it reads them
+				 * when their filters are active, and says so */
+				bool via = ts.t[t].filters && !strmap_has(&direct, id);
+				char *lab = via ? filters_label(&ts.t[t]) : NULL;
+				char nm[800];
+				snprintf(nm, sizeof(nm), "%s / %s%s%s%s", ts.t[t].page_title, ts.t[t].title,
+					 via ? " (" : "", via ? lab : "", via ? ")" : "");
 				jw_str(&w, nm);
 				jw_key(&w, "depth");
 				jw_int(&w, l.nodes[i].depth + 1);
 				tile_json(&w, &ts.t[t]);
+				jw_key(&w, "reads");
+				jw_str(&w, via ? "filters" : "rows");
+				if (via) {
+					jw_key(&w, "label");
+					jw_str(&w, lab);
+				}
+				free(lab);
 				jw_obj_end(&w);
 			}
 	}
@@ -1698,6 +1750,14 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 				jw_str(&w, n->unique_id);
 				jw_key(&w, "to");
 				jw_str(&w, id);
+				if (ts.t[t].filters) { /* read when its filters are active */
+					char *lab = filters_label(&ts.t[t]);
+					jw_key(&w, "kind");
+					jw_str(&w, "filters");
+					jw_key(&w, "label");
+					jw_str(&w, lab);
+					free(lab);
+				}
 				jw_obj_end(&w);
 			}
 	}
@@ -1706,6 +1766,8 @@ static int api_lineage(struct serve_data *sd, const struct serve_route *rt, cons
 	wh_result_free(all);
 	free(files);
 	tiles_free(&ts);
+	strmap_free(&tile_ids, NULL);
+	strmap_free(&direct, NULL);
 	cat_lineage_free(&l);
 	cat_release(sd, cr);
 	return 0;

@@ -171,6 +171,46 @@ if (pages.some((p) => p.name === 'marketing')) {
   });
 }
 
+// a page filter a tile's view cannot apply is said on the tile (the answer's
+// not_filtered_by; views.yml: inventory's unfiltered:): on the Products page
+// a customer segment leaves the stock tiles as they were, and each says
+// "Not filtered by Customer segment — stock has no customer"; the order
+// tiles apply it and say nothing
+if (pages.some((p) => p.name === 'products')) {
+  await check('Products: a customer segment filter the inventory tiles cannot apply is shown on them', async () => {
+    const pr = pages.find((p) => p.name === 'products');
+    const inv = pr.tiles.filter((t) => t.view === 'inventory').map((t) => t.name);
+    const items = pr.tiles.filter((t) => t.view === 'order_items').map((t) => t.name);
+    assert(inv.length >= 2 && items.length >= 2, `inventory and order tiles on the page: ${inv} / ${items}`);
+    const seg = (await api(`/api/v1/dashboards/${BOARD}/filters/segment/values`)).values[0];
+    assert(seg, 'a customer segment to filter by');
+    const page = await newPage();
+    await page.goto(`${BASE}/d/${BOARD}/products?range=all`);
+    await settle(page);
+    const stockTile = pr.tiles.find((t) => t.view === 'inventory' && t.type === 'kpi').name;
+    const stockAll = await kpi(page, stockTile);
+    eq(await page.$$eval('.card-note:not(.hidden)', (n) => n.length), 0, 'no note without filters');
+    await page.goto(`${BASE}/d/${BOARD}/products?range=all&f.segment=${encodeURIComponent(seg)}`);
+    await settle(page);
+    for (const t of inv) {
+      const note = await page.$eval(`.card[data-tile="${t}"] .card-note`, (e) => ({
+        shown: !e.classList.contains('hidden') && e.offsetHeight > 0, text: e.textContent,
+        unf: e.closest('.card').dataset.unfiltered }));
+      assert(note.shown, `${t}: the note is shown`);
+      eq(note.text, '⊘Not filtered by Customer segment — stock has no customer', `${t}: the note`);
+      eq(note.unf, 'segment', `${t}: data-unfiltered`);
+    }
+    for (const t of items) {
+      eq(await page.$eval(`.card[data-tile="${t}"] .card-note`, (e) => e.classList.contains('hidden')), true, `${t} applies the segment: no note`);
+    }
+    eq(await kpi(page, stockTile), stockAll, 'the stock KPI ignores the segment');
+    await page.screenshot({ path: path.join(ART, 'products-segment.png'), fullPage: true });
+    await (await page.$(`.card[data-tile="${stockTile}"]`)).screenshot({ path: path.join(ART, 'products-segment-stock.png') });
+    noProblems(page, 'products, segment');
+    await page.context().close();
+  });
+}
+
 // ---- 2..4. cross-filter from a pie slice, URL round-trip, Back
 const page = await newPage();
 await page.goto(`${BASE}/d/${BOARD}/sales`);

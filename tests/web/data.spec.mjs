@@ -8,7 +8,7 @@
 // The project is examples/ecommerce loaded from a `--dirty` lake (rejects).
 // INGOT_WEB_ARTIFACTS: where the screenshots go (default tests/artifacts/web).
 // Prints one line per check and ends with "web: N passed, M failed".
-import { expectNav, SECTIONS, BASE, ART, check, assert, api, launch, finish } from './lib.mjs';
+import { expectNav, SECTIONS, BASE, ART, check, assert, eq, api, launch, finish } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 const PROJECT = process.env.INGOT_WEB_PROJECT || '';
@@ -157,6 +157,23 @@ await check('Catalog: a click on a tile opens its dashboard page; a click on a s
   await page.waitForFunction(() => location.pathname.startsWith('/d/ecommerce/'), null, { timeout: 10000 });
   await page.waitForSelector('.card[data-tile]');
   noProblems('navigation');
+});
+
+// a tile that reaches a model only through its view's related: models (the
+// Marketing tiles and fct_session_products) is in that model's downstream,
+// said as "filters through: ..." and drawn dashed
+await check('Catalog: fct_session_products lists the Marketing tiles that filter through it (dashed)', async () => {
+  await page.goto(`${BASE}/catalog/model.ecommerce.fct_session_products?down=1`);
+  await ready('/catalog/model.ecommerce.fct_session_products?down=1');
+  const lab = 'filters through: category, department, brand';
+  const box = await page.$$eval('.lnode.k-tile', (g) => g.map((x) => [x.querySelector('text').textContent, x.querySelector('title').textContent]));
+  assert(box.length === 1 && box[0][0].startsWith('Marketing ·') && box[0][1].includes(`Sessions (${lab})`), `the Marketing box: ${JSON.stringify(box)}`);
+  const dashed = await page.$$eval('.lineage-svg path.edge-filters', (es) => es.map((e) => e.querySelector('title').textContent));
+  eq(dashed, [lab], 'one dashed edge to the Marketing box, with its label');
+  const meta = await page.$$eval('dd .filters-through', (s) => s.map((x) => x.textContent));
+  assert(meta.length >= 5 && meta.every((t) => t === ` (${lab})`), `the node's Dashboard tiles say how: ${meta}`);
+  await page.screenshot({ path: path.join(ART, 'data-catalog-related.png'), fullPage: true });
+  noProblems('catalog related');
 });
 
 await finish(browser);
