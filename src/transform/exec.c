@@ -194,7 +194,8 @@ static int compile_one(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
 		return 0;
 	struct buf sql = BUF_INIT;
 	int rc = 0;
-	if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+	if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE ||
+	    tf_is_semantic(n->rtype))
 		return 0;
 	rc = tf_render_node(tp, n, false, true, c, &sql, e);
 	if (!rc)
@@ -510,7 +511,8 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 		struct graph_node gn = {0};
 		static const enum graph_rtype map[TF_NRTYPES] = {
 			GRAPH_MODEL, GRAPH_SEED, GRAPH_SNAPSHOT, GRAPH_TEST, GRAPH_ANALYSIS,
-			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION, GRAPH_UNIT_TEST};
+			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION, GRAPH_UNIT_TEST,
+			GRAPH_SEMANTIC_MODEL, GRAPH_METRIC, GRAPH_SAVED_QUERY};
 		gn.type = map[n->rtype];
 		gn.unique_id = n->unique_id;
 		gn.package = n->package;
@@ -931,8 +933,8 @@ static void ls_print(struct run *r, const struct graph_set *sel, const struct tr
 			struct buf b = BUF_INIT;
 			if (n->rtype == TF_SOURCE && n->src)
 				buf_printf(&b, "source:%s.%s.%s", n->package, n->src->source->name, n->name);
-			else if (n->rtype == TF_EXPOSURE)
-				buf_printf(&b, "exposure:%s.%s", n->package, n->name);
+			else if (n->rtype == TF_EXPOSURE || tf_is_semantic(n->rtype))
+				buf_printf(&b, "%s:%s.%s", tf_rtype_name(n->rtype), n->package, n->name);
 			else
 				for (size_t k = 0; k < n->nfqn; k++)
 					buf_printf(&b, "%s%s", k ? "." : "", n->fqn[k]);
