@@ -1276,10 +1276,17 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	r.total = (int)graph_set_count(&run_set);
 	con_line(&r.con, "Running with ingot=%s (dbt-compatible %s)", INGOT_VERSION, INGOT_DBT_VERSION);
-	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros%s",
+	int nsem[3] = {0, 0, 0}; /* the project's, as dbt counts them: never run */
+	for (size_t i = 0; i < tp->nodes.len; i++)
+		if (tf_is_semantic(tp->nodes.items[i]->rtype) && tp->nodes.items[i]->enabled)
+			nsem[tp->nodes.items[i]->rtype - TF_SEMANTIC_MODEL]++;
+	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros%s%s%s%s",
 		 nmodels, nseeds, nsnaps, ntests, sources_count_tables(&tp->sources), tp->macros.len,
 		 nunits ? arena_printf(tp->arena, ", %d unit test%s", nunits, nunits == 1 ? "" : "s")
-			: "");
+			: "",
+		 nsem[0] ? arena_printf(tp->arena, ", %d semantic model%s", nsem[0], nsem[0] == 1 ? "" : "s") : "",
+		 nsem[1] ? arena_printf(tp->arena, ", %d metric%s", nsem[1], nsem[1] == 1 ? "" : "s") : "",
+		 nsem[2] ? arena_printf(tp->arena, ", %d saved quer%s", nsem[2], nsem[2] == 1 ? "y" : "ies") : "");
 	int threads = o->threads > 0 ? o->threads : (p->target.threads > 0 ? p->target.threads : 1);
 	if (threads > 64)
 		threads = 64;

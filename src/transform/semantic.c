@@ -515,38 +515,78 @@ struct sem_index {
 	struct strmap metrics;  /* metric name -> node */
 };
 
+/* Levenshtein distance, capped (names are short) */
+static size_t edits(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+			size_t v = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			row[j] = v < sub ? v : sub;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* " (did you mean 'x'?)" for the closest key of m, or "" */
+static const char *nearest(struct arena *a, const struct strmap *m, const char *want)
+{
+	const char *best = NULL;
+	size_t bd = 99;
+	for (size_t i = 0; want && i < strmap_len(m); i++) {
+		const char *k = strmap_key(m, i);
+		size_t d = k ? edits(want, k) : 99;
+		if (d < bd && d <= (strlen(want) + 2) / 3) {
+			bd = d;
+			best = k;
+		}
+	}
+	return best ? arena_printf(a, " (did you mean '%s'?)", best) : "";
+}
+
 static int need_measure(struct tf_proj *tp, struct sem_index *x, struct tf_node *n,
 			const struct ynode *v, const char *role, struct err *e)
 {
 	const char *mn = input_name(v);
 	struct tf_node *sm = mn ? strmap_get(&x->measures, mn) : NULL;
-	if (!sm) {
-		const char *best = NULL;
-		for (size_t i = 0; mn && i < strmap_len(&x->measures); i++) {
-			const char *k = strmap_key(&x->measures, i);
-			if (k && (!best || (str_startswith(k, mn) || str_startswith(mn, k))))
-				best = k;
-		}
+	if (!sm)
 		return yerr(e, v, ING_ECONFIG,
-			    "metric '%s': %s '%s' is not a measure of any semantic model%s%s%s: "
+			    "metric '%s': %s '%s' is not a measure of any enabled semantic model%s: "
 			    "define it under measures: of a semantic model",
-			    n->name, role, mn ? mn : "?", best ? " (did you mean '" : "",
-			    best ? best : "", best ? "'?)" : "");
-	}
+			    n->name, role, mn ? mn : "?", nearest(tp->arena, &x->measures, mn));
 	add_edge(n, sm);
 	return 0;
 }
 
-static int need_metric(struct sem_index *x, struct tf_node *n, const struct ynode *v,
-		       const char *role, struct err *e)
+static int need_metric(struct tf_proj *tp, struct sem_index *x, struct tf_node *n,
+		       const struct ynode *v, const char *role, struct err *e)
 {
 	const char *mn = input_name(v);
 	struct tf_node *mt = mn ? strmap_get(&x->metrics, mn) : NULL;
-	if (!mt)
+	if (!mt) {
+		for (size_t i = 0; mn && i < tp->nodes.len; i++) {
+			const struct tf_node *o = tp->nodes.items[i];
+			if (o->rtype == TF_METRIC && !o->enabled && !strcmp(o->name, mn))
+				return yerr(e, v, ING_ECONFIG,
+					    "%s '%s': %s '%s' is disabled and cannot be referenced: "
+					    "enable it or remove the reference",
+					    what(n), n->name, role, mn);
+		}
 		return yerr(e, v, ING_ECONFIG,
-			    "%s '%s': %s '%s' is not a metric of this project: define it under "
+			    "%s '%s': %s '%s' is not a metric of this project%s: define it under "
 			    "metrics: or fix the name",
-			    what(n), n->name, role, mn ? mn : "?");
+			    what(n), n->name, role, mn ? mn : "?", nearest(tp->arena, &x->metrics, mn));
+	}
 	if (mt == n)
 		return yerr(e, v, ING_ECONFIG, "metric '%s' uses itself as its %s", n->name, role);
 	add_edge(n, mt);
@@ -561,12 +601,12 @@ static int link_metric(struct tf_proj *tp, struct sem_index *x, struct tf_node *
 	if (!strcasecmp(t, "simple") || !strcasecmp(t, "cumulative"))
 		rc = need_measure(tp, x, n, ymap_get(tpm, "measure"), "measure", e);
 	else if (!strcasecmp(t, "ratio")) {
-		if (!(rc = need_metric(x, n, ymap_get(tpm, "numerator"), "numerator", e)))
-			rc = need_metric(x, n, ymap_get(tpm, "denominator"), "denominator", e);
+		if (!(rc = need_metric(tp, x, n, ymap_get(tpm, "numerator"), "numerator", e)))
+			rc = need_metric(tp, x, n, ymap_get(tpm, "denominator"), "denominator", e);
 	} else if (!strcasecmp(t, "derived")) {
 		const struct ynode *ms = seq_of(tpm, "metrics");
 		for (size_t i = 0; !rc && i < ms->n; i++)
-			rc = need_metric(x, n, ms->items[i], "input metric", e);
+			rc = need_metric(tp, x, n, ms->items[i], "input metric", e);
 	} else {
 		const struct ynode *c = ymap_get(tpm, "conversion_type_params");
 		if (!(rc = need_measure(tp, x, n, ymap_get(c, "base_measure"), "base_measure", e)))
@@ -650,7 +690,7 @@ int tf__semantic_link(struct tf_proj *tp, struct err *e)
 		} else if (n->rtype == TF_SAVED_QUERY) {
 			const struct ynode *ms = seq_of(ymap_get(n->sem, "query_params"), "metrics");
 			for (size_t j = 0; ms && j < ms->n && !rc; j++)
-				rc = need_metric(&x, n, ms->items[j], "metric", e);
+				rc = need_metric(tp, &x, n, ms->items[j], "metric", e);
 		}
 	}
 	strmap_free(&x.measures, NULL);
