@@ -443,55 +443,102 @@ static int check_saved_query(struct tf_node *n, const struct ynode *m, struct er
 
 /* ------------------------------------------------------------ parse */
 
+static int add_entry(struct tf_proj *tp, size_t k, const char *pkg, const struct ynode *m,
+		     const char *rel, const char *ofp, struct tf_node **out, struct err *e)
+{
+	struct arena *a = tp->arena;
+	const char *name = ymap_str(m, "name");
+	if (m->type != Y_MAP || !name)
+		return yerr(e, m, ING_ECONFIG, "each entry of '%s:' needs a name", list_keys[k]);
+	int rc = check_name(e, ymap_get(m, "name"), what_of[k], name);
+	if (rc)
+		return rc;
+	const char *uid = arena_printf(a, "%s.%s.%s", tf_rtype_name(list_types[k]), pkg, name);
+	struct tf_node *old = strmap_get(&tp->by_id, uid);
+	if (old)
+		return yerr(e, m, ING_ECONFIG, "%s '%s' is defined twice: in %s and here; rename one",
+			    what_of[k], name, old->original_file_path);
+	struct tf_node *n = tf__node_new(tp, list_types[k], pkg, arena_strdup(a, name));
+	n->unique_id = uid;
+	n->original_file_path = ofp;
+	n->path = rel;
+	n->sem = m;
+	n->err_line = m->line;
+	const char *d = ymap_str(m, "description");
+	n->description = d ? arena_strdup(a, d) : "";
+	size_t cap = 3;
+	for (const char *p = rel; *p; p++)
+		cap += *p == '/';
+	const char **f = arena_alloc(a, cap * sizeof(char *));
+	size_t nf = 0;
+	f[nf++] = pkg;
+	const char *s = rel;
+	for (const char *p; (p = strchr(s, '/')); s = p + 1)
+		f[nf++] = arena_strndup(a, s, (size_t)(p - s));
+	f[nf++] = n->name;
+	n->fqn = f;
+	n->nfqn = nf;
+	n->config = sem_config(tp, m, &n->enabled, e, &rc);
+	if (rc)
+		return rc;
+	strmap_put(&tp->by_id, uid, n);
+	*out = n;
+	return k == 0 ? check_semantic_model(tp, n, m, e)
+	       : k == 1 ? check_metric(n, m, e)
+			: check_saved_query(n, m, e);
+}
+
+/* A measure with create_metric: true gets a simple metric of its name,
+ * label and description, as dbt's semantic model parser adds one. */
+static int create_metrics(struct tf_proj *tp, const struct tf_node *sm, const char *pkg,
+			  const char *rel, const char *ofp, struct err *e)
+{
+	const struct ynode *meas = seq_of(sm->sem, "measures");
+	for (size_t i = 0; meas && i < meas->n; i++) {
+		const struct ynode *it = meas->items[i], *cm = ymap_get(it, "create_metric");
+		bool yes = false;
+		if (!cm || yscalar_bool(cm, &yes) < 0 || !yes)
+			continue;
+		const char *name = ymap_str(it, "name"), *label = ymap_str(it, "label"),
+			   *desc = ymap_str(it, "description");
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "{name: ");
+		json_escape(&b, name, strlen(name));
+		buf_puts(&b, ", type: simple, label: ");
+		json_escape(&b, label ? label : name, strlen(label ? label : name));
+		if (desc) {
+			buf_puts(&b, ", description: ");
+			json_escape(&b, desc, strlen(desc));
+		}
+		buf_puts(&b, ", type_params: {measure: ");
+		json_escape(&b, name, strlen(name));
+		buf_puts(&b, "}}");
+		struct ynode *m = NULL;
+		int rc = yaml_load_string(buf_cstr(&b), b.len, ofp, tp->arena, &m, e);
+		buf_free(&b);
+		if (rc)
+			return rc;
+		/* errors about it point at the measure */
+		m->file = it->file;
+		m->line = it->line;
+		m->col = it->col;
+		struct tf_node *n = NULL;
+		if ((rc = add_entry(tp, 1, pkg, m, rel, ofp, &n, e)))
+			return rc;
+	}
+	return 0;
+}
+
 int tf__semantic_props(struct tf_proj *tp, const char *pkg, const struct ynode *root,
 		       const char *rel, const char *ofp, struct err *e)
 {
-	struct arena *a = tp->arena;
 	for (size_t k = 0; k < ARRAY_SIZE(list_keys); k++) {
 		const struct ynode *l = seq_of(root, list_keys[k]);
 		for (size_t i = 0; l && i < l->n; i++) {
-			const struct ynode *m = l->items[i];
-			const char *name = ymap_str(m, "name");
-			if (m->type != Y_MAP || !name)
-				return yerr(e, m, ING_ECONFIG, "each entry of '%s:' needs a name",
-					    list_keys[k]);
-			int rc = check_name(e, ymap_get(m, "name"), what_of[k], name);
-			if (rc)
-				return rc;
-			const char *uid = arena_printf(a, "%s.%s.%s", tf_rtype_name(list_types[k]),
-						       pkg, name);
-			struct tf_node *old = strmap_get(&tp->by_id, uid);
-			if (old)
-				return yerr(e, m, ING_ECONFIG,
-					    "%s '%s' is defined twice: in %s and here; rename one",
-					    what_of[k], name, old->original_file_path);
-			struct tf_node *n = tf__node_new(tp, list_types[k], pkg, arena_strdup(a, name));
-			n->unique_id = uid;
-			n->original_file_path = ofp;
-			n->path = rel;
-			n->sem = m;
-			n->err_line = m->line;
-			const char *d = ymap_str(m, "description");
-			n->description = d ? arena_strdup(a, d) : "";
-			size_t cap = 3;
-			for (const char *p = rel; *p; p++)
-				cap += *p == '/';
-			const char **f = arena_alloc(a, cap * sizeof(char *));
-			size_t nf = 0;
-			f[nf++] = pkg;
-			const char *s = rel;
-			for (const char *p; (p = strchr(s, '/')); s = p + 1)
-				f[nf++] = arena_strndup(a, s, (size_t)(p - s));
-			f[nf++] = n->name;
-			n->fqn = f;
-			n->nfqn = nf;
-			n->config = sem_config(tp, m, &n->enabled, e, &rc);
-			if (rc)
-				return rc;
-			strmap_put(&tp->by_id, uid, n);
-			rc = k == 0 ? check_semantic_model(tp, n, m, e)
-			     : k == 1 ? check_metric(n, m, e)
-				      : check_saved_query(n, m, e);
+			struct tf_node *n = NULL;
+			int rc = add_entry(tp, k, pkg, l->items[i], rel, ofp, &n, e);
+			if (!rc && k == 0)
+				rc = create_metrics(tp, n, pkg, rel, ofp, e);
 			if (rc)
 				return rc;
 		}
