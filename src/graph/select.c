@@ -755,7 +755,10 @@ static int match_method(struct ctx *x, const struct crit *c, struct graph_set *o
 		bool hit = false;
 		switch (c->method) {
 		case M_FQN:
-			if (n->type == GRAPH_SOURCE)
+			/* dbt matches names against manifest.nodes only: not sources,
+			 * nor the semantic layer (metric:, semantic_model:, saved_query:) */
+			if (n->type == GRAPH_SOURCE || n->type == GRAPH_METRIC ||
+			    n->type == GRAPH_SEMANTIC_MODEL || n->type == GRAPH_SAVED_QUERY)
 				break;
 			hit = fqn_selected(n->fqn, n->nfqn, &fs, &t1) ||
 			      (n->nfqn > 1 && fqn_selected(n->fqn + 1, n->nfqn - 1, &fs, &t1));
