@@ -25,6 +25,7 @@
  * NULL means silent.
  */
 #include "transform/tf_int.h"
+#include "transform/semantic.h"
 #include "core/cancel.h"
 #include "core/keylock.h"
 #include "core/digest.h"
@@ -458,7 +459,8 @@ static int load_state(struct tf_proj *tp, const char *dir, bool defer, struct gr
 	free(path);
 	struct graph_state *st = graph_state_new();
 	struct arena *a = tp->arena;
-	const char *groups[] = {"nodes", "sources", "exposures"};
+	const char *groups[] = {"nodes", "sources", "exposures", "semantic_models", "metrics",
+				"saved_queries"};
 	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
 		json_t *nodes = json_object_get(root, groups[g]);
 		const char *uid;
@@ -466,7 +468,7 @@ static int load_state(struct tf_proj *tp, const char *dir, bool defer, struct gr
 		json_object_foreach(nodes, uid, nd) {
 			struct graph_fp fp = {0};
 			json_t *ck = json_object_get(nd, "checksum");
-			fp.body = ck ? jstr(ck, "checksum") : NULL;
+			fp.body = ck ? jstr(ck, "checksum") : g >= 3 ? tf__semantic_state_fp(nd, a) : NULL;
 			json_t *cfg = json_object_get(nd, "config");
 			if (g == 0 && json_is_object(cfg))
 				fp.configs = config_fp(a, cfg);
@@ -566,7 +568,9 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 					      tf_cfg_str(n, "schema", ""), tf_cfg_str(n, "alias", ""));
 		/* only state:modified compares it, and state: needs --state: no
 		 * JSON round trip and digest per node on every other run */
-		if (n->config.type == JINJA_DICT && tp->opts && tp->opts->state_dir) {
+		if (tf_is_semantic(n->rtype)) /* the whole entry, config included */
+			gn.fp.body = tp->opts && tp->opts->state_dir ? tf__semantic_node_fp(tp, n, a) : NULL;
+		else if (n->config.type == JINJA_DICT && tp->opts && tp->opts->state_dir) {
 			struct buf b = BUF_INIT;
 			struct jw w;
 			jw_init(&w, &b, false);

@@ -23,7 +23,9 @@
 
 #include "core/mem.h"
 #include "core/buf.h"
+#include "core/digest.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -1339,4 +1341,35 @@ void tf__semantic_graph(struct tf_proj *tp, struct jinja_value graph, struct are
 		}
 		jinja_dict_set_str(graph, list_keys[k], d);
 	}
+}
+
+/* ------------------------------------------------------------ state: */
+
+const char *tf__semantic_state_fp(json_t *entry, struct arena *a)
+{
+	json_t *c = json_deep_copy(entry);
+	if (!c)
+		return NULL;
+	json_object_del(c, "created_at"); /* differs every parse */
+	char *s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(c);
+	if (!s)
+		return NULL;
+	char md[DIGEST_MD5_HEX];
+	digest_md5_hex(s, strlen(s), md);
+	free(s);
+	return arena_strdup(a, md);
+}
+
+const char *tf__semantic_node_fp(struct tf_proj *tp, struct tf_node *n, struct arena *a)
+{
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b, false);
+	node_json(&w, tp, n, a);
+	json_t *j = json_loadb(b.data, b.len, 0, NULL);
+	buf_free(&b);
+	const char *fp = j ? tf__semantic_state_fp(j, a) : NULL;
+	json_decref(j);
+	return fp;
 }

@@ -28,10 +28,17 @@
 #include "core/json.h"
 #include "transform/tf_int.h"
 
+#include <jansson.h>
+
 int tf__semantic_props(struct tf_proj *tp, const char *pkg, const struct ynode *root,
 		       const char *rel, const char *ofp, struct err *e);
 int tf__semantic_link(struct tf_proj *tp, struct err *e);
 void tf__semantic_graph(struct tf_proj *tp, struct jinja_value graph, struct arena *a);
 void tf__semantic_manifest(struct jw *w, struct tf_proj *tp, struct arena *a);
+/* state: fingerprints (modified.body): md5 of an entry's manifest JSON
+ * without created_at, canonical; from a --state manifest's entry, and
+ * from a node of this project */
+const char *tf__semantic_state_fp(json_t *entry, struct arena *a);
+const char *tf__semantic_node_fp(struct tf_proj *tp, struct tf_node *n, struct arena *a);
 
 #endif

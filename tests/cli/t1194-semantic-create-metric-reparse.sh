@@ -64,3 +64,16 @@ run "$INGOT" run --no-reuse
 expect_rc 0
 expect_out "Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4"
 expect_out "2 semantic models, 7 metrics, 1 saved query"
+# state:modified compares each entry with the --state manifest's (its
+# manifest JSON without created_at): only the edited metric, and what is
+# downstream of it with +
+cp -r target "$T/prod"
+run "$INGOT" ls -s state:modified --state "$T/prod"
+expect_rc 0
+expect_no "metric:sem"
+sed -i 's/    label: Order total (edited)/    label: Order total (edited again)/' "$Y"
+run "$INGOT" ls -s state:modified --state "$T/prod"
+expect_rc 0
+[ "$OUT" = "metric:sem.order_total" ] || fail "state:modified: $OUT"
+run "$INGOT" ls -s state:modified+ --state "$T/prod"
+[ "$OUT" = "$(printf 'metric:sem.order_total\nmetric:sem.revenue_per_order\nsaved_query:sem.order_metrics')" ] || fail "state:modified+: $OUT"
