@@ -34,7 +34,8 @@ static const char *const rtype_names[GRAPH_NTYPES] = {
 	[GRAPH_UNIT_TEST] = "unit_test", [GRAPH_SOURCE] = "source",
 	[GRAPH_EXPOSURE] = "exposure", [GRAPH_METRIC] = "metric",
 	[GRAPH_ANALYSIS] = "analysis", [GRAPH_OPERATION] = "operation",
-	[GRAPH_TASK] = "task",
+	[GRAPH_TASK] = "task",         [GRAPH_SEMANTIC_MODEL] = "semantic_model",
+	[GRAPH_SAVED_QUERY] = "saved_query",
 };
 
 const char *graph_rtype_name(enum graph_rtype t)

@@ -14,7 +14,8 @@
  *     it tests) and dbt's tie-break (shallowest level first, then unique_id);
  *   - dbt's selector language: `--select/--exclude` strings (space = union,
  *     comma = intersection, `+m`, `m+`, `2+m`, `m+3`, `@m`, globs, methods
- *     tag: path: file: fqn: package: source: exposure: metric: config.X:
+ *     tag: path: file: fqn: package: source: exposure: metric: semantic_model:
+ *     saved_query: config.X:
  *     resource_type: test_name: test_type: group: access: state: result:)
  *     with indirect test selection (eager, cautious, buildable, empty), and
  *     YAML selectors (selectors.yml) that the host parses into a small tree.
@@ -81,12 +82,14 @@ enum graph_rtype {
 	GRAPH_ANALYSIS,
 	GRAPH_OPERATION, /* hooks (on-run-start/end) */
 	GRAPH_TASK,      /* a pipeline task (orchestrate/) */
+	GRAPH_SEMANTIC_MODEL, /* dbt's semantic layer: parsed, never run */
+	GRAPH_SAVED_QUERY,
 	GRAPH_NTYPES
 };
 #define GRAPH_TYPE_BIT(t) (1u << (t))
 
 /* "model", "seed", "snapshot", "test", "unit_test", "source", "exposure",
- * "metric", "analysis", "operation", "task". */
+ * "metric", "analysis", "operation", "task", "semantic_model", "saved_query". */
 const char *graph_rtype_name(enum graph_rtype t);
 /* Inverse of graph_rtype_name; ING_ENOTFOUND for an unknown name. */
 int graph_rtype_parse(const char *name, enum graph_rtype *out);

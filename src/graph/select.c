@@ -115,6 +115,8 @@ enum meth {
 	M_STATE,
 	M_EXPOSURE,
 	M_METRIC,
+	M_SEMANTIC_MODEL,
+	M_SAVED_QUERY,
 	M_RESULT,
 	M_UNSUPPORTED,
 };
@@ -138,11 +140,11 @@ static const struct {
 	{"state", M_STATE},
 	{"exposure", M_EXPOSURE},
 	{"metric", M_METRIC},
+	{"semantic_model", M_SEMANTIC_MODEL},
+	{"saved_query", M_SAVED_QUERY},
 	{"result", M_RESULT},
 	{"source_status", M_UNSUPPORTED},
 	{"version", M_UNSUPPORTED},
-	{"semantic_model", M_UNSUPPORTED},
-	{"saved_query", M_UNSUPPORTED},
 	{"unit_test", M_UNSUPPORTED},
 	{"wildcard", M_UNSUPPORTED},
 };
@@ -670,6 +672,8 @@ static int match_method(struct ctx *x, const struct crit *c, struct graph_set *o
 		break;
 	case M_EXPOSURE:
 	case M_METRIC:
+	case M_SEMANTIC_MODEL:
+	case M_SAVED_QUERY:
 		nparts = split_dots(v, parts);
 		if (nparts < 0 || nparts > 2)
 			return bad(x, c->raw, "invalid value '%s' (expected name or package.name)", v);
@@ -677,8 +681,7 @@ static int match_method(struct ctx *x, const struct crit *c, struct graph_set *o
 	case M_RESOURCE_TYPE:
 		if (graph_rtype_parse(v, &rt) < 0) {
 			static const char *const other[] = {"rpc", "sql_operation", "doc", "macro",
-							    "group", "saved_query", "semantic_model",
-							    "fixture"};
+							    "group", "fixture"};
 			rt_known = false;
 			bool ok = false;
 			for (size_t i = 0; i < ARRAY_SIZE(other); i++)
@@ -752,7 +755,10 @@ static int match_method(struct ctx *x, const struct crit *c, struct graph_set *o
 		bool hit = false;
 		switch (c->method) {
 		case M_FQN:
-			if (n->type == GRAPH_SOURCE)
+			/* dbt matches names against manifest.nodes only: not sources,
+			 * nor the semantic layer (metric:, semantic_model:, saved_query:) */
+			if (n->type == GRAPH_SOURCE || n->type == GRAPH_METRIC ||
+			    n->type == GRAPH_SEMANTIC_MODEL || n->type == GRAPH_SAVED_QUERY)
 				break;
 			hit = fqn_selected(n->fqn, n->nfqn, &fs, &t1) ||
 			      (n->nfqn > 1 && fqn_selected(n->fqn + 1, n->nfqn - 1, &fs, &t1));
@@ -781,7 +787,12 @@ static int match_method(struct ctx *x, const struct crit *c, struct graph_set *o
 			break;
 		case M_EXPOSURE:
 		case M_METRIC:
-			if (n->type != (c->method == M_EXPOSURE ? GRAPH_EXPOSURE : GRAPH_METRIC))
+		case M_SEMANTIC_MODEL:
+		case M_SAVED_QUERY:
+			if (n->type != (c->method == M_EXPOSURE	      ? GRAPH_EXPOSURE
+					: c->method == M_METRIC	      ? GRAPH_METRIC
+					: c->method == M_SEMANTIC_MODEL ? GRAPH_SEMANTIC_MODEL
+									: GRAPH_SAVED_QUERY))
 				break;
 			hit = nparts == 2 ? graph__fnmatch(parts[0], n->package) &&
 						    graph__fnmatch(parts[1], n->name)
@@ -870,7 +881,8 @@ static bool can_select_indirectly(const struct graph_node *n)
 
 static bool in_manifest_nodes(const struct graph_node *n)
 {
-	return n->type != GRAPH_SOURCE && n->type != GRAPH_EXPOSURE && n->type != GRAPH_METRIC;
+	return n->type != GRAPH_SOURCE && n->type != GRAPH_EXPOSURE && n->type != GRAPH_METRIC &&
+	       n->type != GRAPH_SEMANTIC_MODEL && n->type != GRAPH_SAVED_QUERY;
 }
 
 static bool parents_within(struct graph *g, uint32_t v, const struct graph_set *s)

@@ -15,6 +15,7 @@
  * runs.c publishes them as the latest in target/.
  */
 #include "transform/tf_int.h"
+#include "transform/semantic.h"
 #include "core/digest.h"
 #include "core/dtoa.h"
 #include "core/dtime.h"
@@ -675,7 +676,7 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
 		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE ||
-		    n->rtype == TF_UNIT_TEST)
+		    n->rtype == TF_UNIT_TEST || tf_is_semantic(n->rtype))
 			continue;
 		jw_key(&w, n->unique_id);
 		node_json(&w, tp, n, a);
@@ -830,8 +831,8 @@ int tf_write_manifest(struct tf_proj *tp, struct err *e)
 		jw_arr_end(&w);
 	}
 	jw_obj_end(&w);
-	static const char *const empty[] = {"metrics", "selectors", "disabled", "saved_queries",
-					    "semantic_models"};
+	tf__semantic_manifest(&w, tp, a);
+	static const char *const empty[] = {"selectors", "disabled"};
 	for (size_t i = 0; i < ARRAY_SIZE(empty); i++) {
 		jw_key(&w, empty[i]);
 		jw_raw(&w, "{}");

@@ -22,6 +22,7 @@
  * adapter.drop_schema and the cache methods (materializations are native).
  */
 #include "transform/tf_int.h"
+#include "transform/semantic.h"
 #include "transform/objmodel.h"
 #include "core/digest.h"
 #include "core/dtime.h"
@@ -1233,8 +1234,8 @@ static void set_graph_global(struct tf_proj *tp)
 			   sources = jinja_dict_new(a), exposures = jinja_dict_new(a);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
-		if (!n->enabled || n->rtype == TF_UNIT_TEST)
-			continue;
+		if (!n->enabled || n->rtype == TF_UNIT_TEST || tf_is_semantic(n->rtype))
+			continue; /* semantic.c fills graph.metrics & co */
 		struct jinja_value dst = n->rtype == TF_SOURCE ? sources
 					 : n->rtype == TF_EXPOSURE ? exposures : nodes;
 		jinja_dict_set(dst, jinja_str(a, n->unique_id, (size_t)-1), node_dict(tp, n, a));
@@ -1256,9 +1257,7 @@ static void set_graph_global(struct tf_proj *tp)
 		jinja_dict_set(groups, jinja_str(a, gr->unique_id, (size_t)-1), d);
 	}
 	jinja_dict_set_str(g, "groups", groups);
-	jinja_dict_set_str(g, "metrics", jinja_dict_new(a));
-	jinja_dict_set_str(g, "semantic_models", jinja_dict_new(a));
-	jinja_dict_set_str(g, "saved_queries", jinja_dict_new(a));
+	tf__semantic_graph(tp, g, a);
 	jinja_dict_set_str(g, "macros", jinja_dict_new(a));
 	jinja_env_set_global(tp->env, "graph", g);
 }

@@ -535,7 +535,8 @@ static int fn_selected_resources(const struct jinja_call *c, struct jinja_value 
 	struct jinja_value l = jinja_list_new(a, 0);
 	for (size_t i = 0; r && i < r->tp->nodes.len; i++) {
 		struct tf_node *n = r->tp->nodes.items[i];
-		if (n->selected && n->enabled && n->rtype != TF_SOURCE && n->rtype != TF_EXPOSURE)
+		if (n->selected && n->enabled && n->rtype != TF_SOURCE && n->rtype != TF_EXPOSURE &&
+		    !tf_is_semantic(n->rtype))
 			jinja_list_push(l, jinja_str(a, n->unique_id, (size_t)-1));
 	}
 	*ret = l;

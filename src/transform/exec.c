@@ -25,6 +25,7 @@
  * NULL means silent.
  */
 #include "transform/tf_int.h"
+#include "transform/semantic.h"
 #include "core/cancel.h"
 #include "core/keylock.h"
 #include "core/digest.h"
@@ -194,7 +195,8 @@ static int compile_one(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
 		return 0;
 	struct buf sql = BUF_INIT;
 	int rc = 0;
-	if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
+	if (n->rtype == TF_SEED || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE ||
+	    tf_is_semantic(n->rtype))
 		return 0;
 	rc = tf_render_node(tp, n, false, true, c, &sql, e);
 	if (!rc)
@@ -457,7 +459,8 @@ static int load_state(struct tf_proj *tp, const char *dir, bool defer, struct gr
 	free(path);
 	struct graph_state *st = graph_state_new();
 	struct arena *a = tp->arena;
-	const char *groups[] = {"nodes", "sources", "exposures"};
+	const char *groups[] = {"nodes", "sources", "exposures", "semantic_models", "metrics",
+				"saved_queries"};
 	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
 		json_t *nodes = json_object_get(root, groups[g]);
 		const char *uid;
@@ -465,7 +468,7 @@ static int load_state(struct tf_proj *tp, const char *dir, bool defer, struct gr
 		json_object_foreach(nodes, uid, nd) {
 			struct graph_fp fp = {0};
 			json_t *ck = json_object_get(nd, "checksum");
-			fp.body = ck ? jstr(ck, "checksum") : NULL;
+			fp.body = ck ? jstr(ck, "checksum") : g >= 3 ? tf__semantic_state_fp(nd, a) : NULL;
 			json_t *cfg = json_object_get(nd, "config");
 			if (g == 0 && json_is_object(cfg))
 				fp.configs = config_fp(a, cfg);
@@ -510,7 +513,8 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 		struct graph_node gn = {0};
 		static const enum graph_rtype map[TF_NRTYPES] = {
 			GRAPH_MODEL, GRAPH_SEED, GRAPH_SNAPSHOT, GRAPH_TEST, GRAPH_ANALYSIS,
-			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION, GRAPH_UNIT_TEST};
+			GRAPH_SOURCE, GRAPH_EXPOSURE, GRAPH_OPERATION, GRAPH_UNIT_TEST,
+			GRAPH_SEMANTIC_MODEL, GRAPH_METRIC, GRAPH_SAVED_QUERY};
 		gn.type = map[n->rtype];
 		gn.unique_id = n->unique_id;
 		gn.package = n->package;
@@ -564,7 +568,9 @@ static int build_graph(struct tf_proj *tp, bool unit_first, struct graph **out, 
 					      tf_cfg_str(n, "schema", ""), tf_cfg_str(n, "alias", ""));
 		/* only state:modified compares it, and state: needs --state: no
 		 * JSON round trip and digest per node on every other run */
-		if (n->config.type == JINJA_DICT && tp->opts && tp->opts->state_dir) {
+		if (tf_is_semantic(n->rtype)) /* the whole entry, config included */
+			gn.fp.body = tp->opts && tp->opts->state_dir ? tf__semantic_node_fp(tp, n, a) : NULL;
+		else if (n->config.type == JINJA_DICT && tp->opts && tp->opts->state_dir) {
 			struct buf b = BUF_INIT;
 			struct jw w;
 			jw_init(&w, &b, false);
@@ -931,8 +937,8 @@ static void ls_print(struct run *r, const struct graph_set *sel, const struct tr
 			struct buf b = BUF_INIT;
 			if (n->rtype == TF_SOURCE && n->src)
 				buf_printf(&b, "source:%s.%s.%s", n->package, n->src->source->name, n->name);
-			else if (n->rtype == TF_EXPOSURE)
-				buf_printf(&b, "exposure:%s.%s", n->package, n->name);
+			else if (n->rtype == TF_EXPOSURE || tf_is_semantic(n->rtype))
+				buf_printf(&b, "%s:%s.%s", tf_rtype_name(n->rtype), n->package, n->name);
 			else
 				for (size_t k = 0; k < n->nfqn; k++)
 					buf_printf(&b, "%s%s", k ? "." : "", n->fqn[k]);
@@ -1274,10 +1280,17 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	}
 	r.total = (int)graph_set_count(&run_set);
 	con_line(&r.con, "Running with ingot=%s (dbt-compatible %s)", INGOT_VERSION, INGOT_DBT_VERSION);
-	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros%s",
+	int nsem[3] = {0, 0, 0}; /* the project's, as dbt counts them: never run */
+	for (size_t i = 0; i < tp->nodes.len; i++)
+		if (tf_is_semantic(tp->nodes.items[i]->rtype) && tp->nodes.items[i]->enabled)
+			nsem[tp->nodes.items[i]->rtype - TF_SEMANTIC_MODEL]++;
+	con_line(&r.con, "Found %d models, %d seeds, %d snapshots, %d data tests, %zu sources, %zu macros%s%s%s%s",
 		 nmodels, nseeds, nsnaps, ntests, sources_count_tables(&tp->sources), tp->macros.len,
 		 nunits ? arena_printf(tp->arena, ", %d unit test%s", nunits, nunits == 1 ? "" : "s")
-			: "");
+			: "",
+		 nsem[0] ? arena_printf(tp->arena, ", %d semantic model%s", nsem[0], nsem[0] == 1 ? "" : "s") : "",
+		 nsem[1] ? arena_printf(tp->arena, ", %d metric%s", nsem[1], nsem[1] == 1 ? "" : "s") : "",
+		 nsem[2] ? arena_printf(tp->arena, ", %d saved quer%s", nsem[2], nsem[2] == 1 ? "y" : "ies") : "");
 	int threads = o->threads > 0 ? o->threads : (p->target.threads > 0 ? p->target.threads : 1);
 	if (threads > 64)
 		threads = 64;

@@ -23,6 +23,7 @@
  * a YAML mistake in a properties file, a cycle) fail the parse.
  */
 #include "transform/tf_int.h"
+#include "transform/semantic.h"
 #include "config/properties.h"
 #include "core/digest.h"
 #include "core/fs.h"
@@ -39,7 +40,7 @@
 
 static const char *const rtype_names[TF_NRTYPES] = {
 	"model", "seed", "snapshot", "test", "analysis", "source", "exposure", "operation",
-	"unit_test",
+	"unit_test", "semantic_model", "metric", "saved_query",
 };
 
 const char *tf_rtype_name(enum tf_rtype t)
@@ -363,6 +364,12 @@ static struct tf_node *node_new(struct tf_proj *tp, enum tf_rtype t, const char 
 	n->idx = (int)tp->nodes.len;
 	vec_push(&tp->nodes, n);
 	return n;
+}
+
+struct tf_node *tf__node_new(struct tf_proj *tp, enum tf_rtype t, const char *pkg,
+			     const char *name)
+{
+	return node_new(tp, t, pkg, name);
 }
 
 static void node_error(struct tf_proj *tp, struct tf_node *n, struct err *ne)
@@ -1371,16 +1378,9 @@ static int load_props_file(struct tf_proj *tp, struct tf_package *pk, const stru
 			queue_tests(pv, m, n, f, pk->name, tp->db, a);
 		}
 	}
-	/* dbt's semantic layer (MetricFlow's objects): ingot does not build
-	 * it; say so rather than drop the entries without a word */
-	static const char *const semantic[] = {"semantic_models", "metrics", "saved_queries"};
-	for (size_t i = 0; i < sizeof semantic / sizeof *semantic; i++) {
-		const struct ynode *sl = ymap_get(root, semantic[i]);
-		if (sl && sl->type == Y_SEQ && sl->n)
-			warn(tp, "[WARNING]: %s:%d: %zu %s not read: ingot does not build dbt's "
-				 "semantic layer (MetricFlow); they are not in the manifest or graph.%s",
-			     ofp, sl->line, sl->n, semantic[i], semantic[i]);
-	}
+	/* dbt's semantic layer: semantic_models, metrics, saved_queries (semantic.c) */
+	if (tf__semantic_props(tp, pk->name, root, f->rel, ofp, e))
+		return ING_ECONFIG;
 	/* groups: a name and an owner (name and/or email), as dbt requires */
 	const struct ynode *gl = ymap_get(root, "groups");
 	for (size_t i = 0; gl && gl->type == Y_SEQ && i < gl->n; i++) {
@@ -1532,8 +1532,8 @@ static void resolve_configs(struct tf_proj *tp)
 	struct arena *a = jinja_env_arena(tp->env);
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
-		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
-			continue;
+		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || tf_is_semantic(n->rtype))
+			continue; /* semantic.c resolves their config */
 		struct jinja_value cfg = default_config(tp, n->rtype);
 		project_configs(tp, n, cfg);
 		if (n->props) {
@@ -2028,8 +2028,9 @@ static void check_access(struct tf_proj *tp)
 {
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
-		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE)
-			continue;
+		if (!n->enabled || n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE ||
+		    tf_is_semantic(n->rtype))
+			continue; /* semantic.c checks their group */
 		const char *g = tf_cfg_str(n, "group", NULL);
 		const char *acc = n->rtype == TF_MODEL ? tf_cfg_str(n, "access", "protected") : NULL;
 		struct err ne = ERR_INIT;
@@ -2253,13 +2254,16 @@ int tf_parse(struct project *p, struct wh_db *db, const struct transform_opts *o
 		}
 	}
 	tf_unit_resolve(tp);
+	if ((rc = tf__semantic_link(tp, e)))
+		return rc;
 	link_deps(tp);
 	check_access(tp);
 	if ((rc = find_cycles(tp, e)))
 		return rc;
 	for (size_t i = 0; i < tp->nodes.len; i++) {
 		struct tf_node *n = tp->nodes.items[i];
-		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || !n->enabled)
+		if (n->rtype == TF_SOURCE || n->rtype == TF_EXPOSURE || tf_is_semantic(n->rtype) ||
+		    !n->enabled)
 			continue;
 		if (n->rtype == TF_UNIT_TEST) {
 			n->database = tp->target->database;

@@ -43,8 +43,15 @@ enum tf_rtype {
 	TF_EXPOSURE,
 	TF_OPERATION,
 	TF_UNIT_TEST, /* dbt 1.8 unit tests (unittest.c) */
+	TF_SEMANTIC_MODEL, /* dbt's semantic layer (semantic.c): parsed and */
+	TF_METRIC,         /* validated into the manifest and graph, never */
+	TF_SAVED_QUERY,    /* compiled or run */
 	TF_NRTYPES
 };
+static inline bool tf_is_semantic(enum tf_rtype t)
+{
+	return t == TF_SEMANTIC_MODEL || t == TF_METRIC || t == TF_SAVED_QUERY;
+}
 const char *tf_rtype_name(enum tf_rtype t); /* "model", "seed", ... */
 
 enum tf_status {
@@ -117,6 +124,8 @@ struct tf_node {
 	const char *snapshot_body;
 	/* exposures */
 	const struct ynode *exposure;
+	/* semantic models, metrics, saved queries: the properties entry */
+	const struct ynode *sem;
 	/* model versions (versions: in properties): its v, the model's
 	 * latest_version (0 both: unversioned) and the version's entry */
 	int model_version, latest_version;
@@ -289,6 +298,9 @@ struct tf_node *tf_find_ref(struct tf_proj *tp, const struct tf_node *from, cons
  * to a name that was not found (for "did you mean"); NULL when none is close. */
 const char *tf__nearest_ref(struct tf_proj *tp, const char *name);
 const char *tf__nearest_source(struct tf_proj *tp, const char *source, const char *table);
+/* a new node appended to tp->nodes (parse.c), not yet registered */
+struct tf_node *tf__node_new(struct tf_proj *tp, enum tf_rtype t, const char *pkg,
+			     const char *name);
 struct tf_node *tf_find_source(struct tf_proj *tp, const char *source, const char *table);
 /* YAML → Jinja value (scalars typed as YAML 1.2 core), in arena a. */
 struct jinja_value tf_yaml_value(struct arena *a, const struct ynode *n);

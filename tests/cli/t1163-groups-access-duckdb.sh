@@ -97,8 +97,8 @@ sed -i 's/    owner: {name: Mkt}/    description: none/' models/schema.yml
 run "$INGOT" parse
 expect_rc 2
 expect_err "models/schema.yml:6:5: group 'marketing' needs an owner with a name or an email"
-# dbt's semantic layer is not built: its entries are named in a warning at
-# their file and line, never dropped without a word
+# dbt's semantic layer is parsed and validated (t1190-t1194 test it in
+# full): a metric on a measure no semantic model defines stops the parse
 sed -i -e 's/    description: none/    owner: {name: Mkt}/' -e 's/config: {access: private}/config: {group: finance, access: public}/' models/schema.yml
 cat > models/semantic.yml <<'YML'
 version: 2
@@ -112,6 +112,11 @@ metrics:
     type_params: {measure: x}
 YML
 run "$INGOT" parse
+expect_rc 2
+expect_err "models/semantic.yml:9:28: metric 'n_fin': measure 'x' is not a measure of any enabled semantic model"
+sed -i "s/    model: ref('fin_base')/    model: ref('fin_base')\n    config: {group: finance}\n    measures: [{name: n_x, agg: count, expr: id, agg_time_dimension: id}]\n    dimensions: [{name: id, type: time, type_params: {time_granularity: day}}]\n    entities: [{name: fin, type: primary, expr: id}]/; s/{measure: x}/{measure: n_x}/" models/semantic.yml
+run "$INGOT" parse
 expect_rc 0
-expect_out "models/semantic.yml:3: 1 semantic_models not read"
-expect_out "models/semantic.yml:6: 1 metrics not read"
+expect_no "not read"
+jq -e '.semantic_models["semantic_model.grp.fin"].group == "finance" and .metrics["metric.grp.n_fin"].depends_on.nodes == ["semantic_model.grp.fin"]' target/manifest.json >/dev/null \
+  || fail "semantic entries in the manifest"

@@ -539,6 +539,55 @@ TEST(select_methods)
 	graph_free(g);
 }
 
+/* dbt's semantic layer: model -> semantic model -> metrics -> saved query;
+ * the methods metric:, semantic_model:, saved_query:, resource_type: and
+ * the graph operators through them; none of them is a manifest "node", so
+ * indirect selection never pulls one in. */
+static const struct spec semantic[] = {
+	{GRAPH_MODEL, "model.shop.orders", "models/orders.sql", "shop/orders", NULL, NULL, "table", .body = "b"},
+	{GRAPH_MODEL, "model.shop.other", "models/other.sql", "shop/other", NULL, NULL, "view", .body = "b"},
+	{GRAPH_SEMANTIC_MODEL, "semantic_model.shop.orders", "models/sem.yml", "shop/orders", "model.shop.orders", .body = "b"},
+	{GRAPH_METRIC, "metric.shop.revenue", "models/sem.yml", "shop/revenue", "semantic_model.shop.orders", .body = "b"},
+	{GRAPH_METRIC, "metric.shop.order_count", "models/sem.yml", "shop/order_count", "semantic_model.shop.orders", .body = "b"},
+	{GRAPH_METRIC, "metric.shop.aov", "models/sem.yml", "shop/aov", "metric.shop.revenue metric.shop.order_count", .body = "b"},
+	{GRAPH_SAVED_QUERY, "saved_query.shop.daily", "models/sem.yml", "shop/daily", "metric.shop.aov", .body = "b"},
+};
+
+TEST(select_semantic_layer)
+{
+	struct graph *g = graph_new();
+	for (size_t i = 0; i < ARRAY_SIZE(semantic); i++)
+		add_spec(g, &semantic[i]);
+	struct err e = ERR_INIT;
+	for (size_t i = 0; i < ARRAY_SIZE(semantic); i++) {
+		char *deps[4];
+		size_t nd = split_words(semantic[i].deps, ' ', deps, 4);
+		for (size_t k = 0; k < nd; k++)
+			CHECK_OK(graph_add_dep(g, semantic[i].uid, deps[k], &e), &e);
+		free_words(deps, nd);
+	}
+	err_clear(&e);
+	struct graph_sel_opts o = {.indirect = GRAPH_INDIRECT_EAGER};
+	CHECK_STR(graph_rtype_name(GRAPH_SEMANTIC_MODEL), "semantic_model");
+	CHECK_STR(graph_rtype_name(GRAPH_SAVED_QUERY), "saved_query");
+	CHECK_SEL_O(g, "semantic_model:orders", NULL, &o, "orders");
+	CHECK_SEL_O(g, "semantic_model:shop.ord*", NULL, &o, "orders");
+	CHECK_SEL_O(g, "saved_query:daily", NULL, &o, "daily");
+	CHECK_SEL_O(g, "metric:aov", NULL, &o, "aov");
+	CHECK_SEL_O(g, "+metric:aov", "resource_type:metric", &o, "orders orders");
+	CHECK_SEL_O(g, "+saved_query:daily", NULL, &o, "aov daily order_count orders orders revenue");
+	CHECK_SEL_O(g, "semantic_model:orders+", NULL, &o, "aov daily order_count orders revenue");
+	CHECK_SEL_O(g, "resource_type:saved_query", NULL, &o, "daily");
+	CHECK_SEL_O(g, "resource_type:semantic_model", NULL, &o, "orders");
+	CHECK_SEL_O(g, "other", NULL, &o, "other");
+	/* a bare name is a node's: never the semantic model or metric of that name */
+	CHECK_SEL_O(g, "orders", NULL, &o, "orders");
+	CHECK_SEL_O(g, "shop.revenue", NULL, &o, "");
+	/* a model's selection never drags its metrics in as indirect tests would */
+	CHECK_SEL_O(g, "orders", "resource_type:model", &o, "");
+	graph_free(g);
+}
+
 TEST(select_union_intersection_exclude)
 {
 	struct graph *g = make_project();
