@@ -1,10 +1,10 @@
 /*
  * core/dtoa.c — shortest round-trip double formatting (see dtoa.h).
  *
- * The digits come from printf's correctly rounded "%.*e", trying 1 to 17
- * significant digits until strtod reads the same double back: at most 17
- * tries, each exact, so no hand-written big-number arithmetic (Ryu,
- * Grisu) to get wrong. Rejected: "%.17g" (exact but not shortest, 0.1
+ * The digits come from printf's correctly rounded "%.*e", trying 15, 16,
+ * 17 significant digits (1 to 17 for subnormals) until strtod reads the
+ * same double back, trailing zeros dropped: each try exact, so no
+ * hand-written big-number arithmetic (Ryu, Grisu) to get wrong. Rejected: "%.17g" (exact but not shortest, 0.1
  * prints as 0.10000000000000001) and "%g" loops (their notation switch
  * depends on the precision tried, so 100.0 came out as "1e+02").
  */
