@@ -98,6 +98,20 @@ void json_escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
+	/* the common case, a plain string (keys, names, ids): one copy */
+	size_t np = 0;
+	while (np < n && json_plain[p[np]])
+		np++;
+	if (np == n && !buf_grow(b, n + 2)) {
+		char *d = b->data + b->len;
+		d[0] = '"';
+		if (n)
+			memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		d[n + 2] = 0;
+		b->len += n + 2;
+		return;
+	}
 	buf_grow(b, n + 2);
 	buf_putc(b, '"');
 	size_t i = 0;
