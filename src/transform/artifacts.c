@@ -951,7 +951,9 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
  * anything differs or fails: the caller writes the file. */
 static bool link_published(const char *pub, const char *path, const char *sql, size_t len)
 {
-	int fd = open(pub, O_RDONLY | O_CLOEXEC);
+	/* O_NOFOLLOW: a symlink someone put in target/ is not followed out
+	 * of it; such a name gets a written file */
+	int fd = open(pub, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	struct stat st;
