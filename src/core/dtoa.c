@@ -1,15 +1,16 @@
 /*
  * core/dtoa.c — shortest round-trip double formatting (see dtoa.h).
  *
- * The digits come from printf's correctly rounded "%.*e", trying 1 to 17
- * significant digits until strtod reads the same double back: at most 17
- * tries, each exact, so no hand-written big-number arithmetic (Ryu,
- * Grisu) to get wrong. Rejected: "%.17g" (exact but not shortest, 0.1
+ * The digits come from printf's correctly rounded "%.*e", trying 15, 16,
+ * 17 significant digits (1 to 17 for subnormals) until strtod reads the
+ * same double back, trailing zeros dropped: each try exact, so no
+ * hand-written big-number arithmetic (Ryu, Grisu) to get wrong. Rejected: "%.17g" (exact but not shortest, 0.1
  * prints as 0.10000000000000001) and "%g" loops (their notation switch
  * depends on the precision tried, so 100.0 came out as "1e+02").
  */
 #include "core/dtoa.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,15 @@
 size_t dtoa_shortest(double d, char digits[18], int *exp10)
 {
 	char tmp[40];
-	for (int prec = 0; prec < 17; prec++) {
+	/* Any decimal of at most 15 significant digits (DBL_DIG) that reads
+	 * back as d is d rounded to 15 digits with trailing zeros, so when
+	 * the 15-digit rounding reads back, dropping its trailing zeros
+	 * (below) gives the shortest; otherwise 16, then 17 digits (17
+	 * always reads back). Same digits as trying 1, 2, ... 17 digits, at
+	 * most 3 conversions instead of up to 17. Not for subnormals: fewer
+	 * bits, so a short decimal can read back as d while the 15-digit
+	 * rounding is another decimal (5e-324). */
+	for (int prec = fabs(d) >= DBL_MIN ? 14 : 0; prec < 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", prec, d);
 		if (strtod(tmp, NULL) == d)
 			break;

@@ -72,10 +72,46 @@ void jw_key(struct jw *w, const char *k)
 	w->after_key = true;
 }
 
+/* Bytes copied as they are inside a JSON string: printable ASCII but '"'
+ * and '\\' (one load per byte instead of four comparisons; the manifest
+ * is mostly such runs). */
+static const unsigned char json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 void json_escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
+	/* the common case, a plain string (keys, names, ids): one copy */
+	size_t np = 0;
+	while (np < n && json_plain[p[np]])
+		np++;
+	if (np == n && !buf_grow(b, n + 2)) {
+		char *d = b->data + b->len;
+		d[0] = '"';
+		if (n)
+			memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		d[n + 2] = 0;
+		b->len += n + 2;
+		return;
+	}
 	buf_grow(b, n + 2);
 	buf_putc(b, '"');
 	size_t i = 0;
@@ -100,7 +136,7 @@ void json_escape(struct buf *b, const char *s, size_t n)
 			i++;
 		} else if (c < 0x80) {
 			size_t j = i;
-			while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+			while (j < n && json_plain[p[j]])
 				j++;
 			buf_add(b, s + i, j - i);
 			i = j;

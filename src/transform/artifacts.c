@@ -24,9 +24,14 @@
 #include "core/mem.h"
 #include "core/version.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void tf_json_value(struct jw *w, struct jinja_value v)
 {
@@ -1009,7 +1014,42 @@ int tf_write_run_results(struct tf_proj *tp, const char *verb, double elapsed, s
 	return rc;
 }
 
-static int write_plain(const char *path, const char *sql, size_t len, struct err *e)
+/* Is the published listing pub (target/compiled/..., target/run/...)
+ * byte-identical to sql? Then hard-link that very file (the inode just
+ * compared, through /proc/self/fd) as this run's listing: no new file,
+ * and publishing finds the same inode and keeps it without reading either
+ * (runs.c). Published listings are only ever replaced by a rename, never
+ * rewritten, so the linked bytes stay the compared ones. False when
+ * anything differs or fails: the caller writes the file. */
+static bool link_published(const char *pub, const char *path, const char *sql, size_t len)
+{
+	/* O_NOFOLLOW: a symlink someone put in target/ is not followed out
+	 * of it; such a name gets a written file */
+	int fd = open(pub, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == len;
+	char chunk[8192];
+	for (size_t off = 0; same && off < len;) {
+		size_t want = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+		ssize_t r = read(fd, chunk, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		same = r > 0 && !memcmp(chunk, sql + off, (size_t)r);
+		off += r > 0 ? (size_t)r : 0;
+	}
+	if (same) {
+		char self[64];
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		same = linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0;
+	}
+	close(fd);
+	return same;
+}
+
+static int write_plain(const char *path, const char *pub, const char *sql, size_t len,
+		       struct err *e)
 {
 	char *dir = path_dirname(path);
 	/* compiled/ and run/ are per-node listings: a plain write (no fsync
@@ -1020,11 +1060,27 @@ static int write_plain(const char *path, const char *sql, size_t len, struct err
 	free(dir);
 	if (rc)
 		return rc;
-	FILE *f = fopen(path, "w");
-	if (!f || fwrite(sql, 1, len, f) != len)
-		rc = err_set(e, ING_EIO, "cannot write %s", path);
-	if (f && fclose(f) && !rc)
-		rc = err_set(e, ING_EIO, "cannot write %s", path);
+	if (pub && link_published(pub, path, sql, len))
+		return 0;
+	/* O_EXCL: a listing written twice in one run must not write through
+	 * a link to a published file: the old name goes first */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST && unlink(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(e, ING_EIO, "cannot write %s: %s", path, strerror(errno));
+	for (size_t off = 0; !rc && off < len;) {
+		ssize_t w = write(fd, sql + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = err_set(e, ING_EIO, "cannot write %s: %s", path,
+				     w < 0 ? strerror(errno) : "short write");
+		else
+			off += (size_t)w;
+	}
+	if (close(fd) && !rc)
+		rc = err_set(e, ING_EIO, "cannot write %s: %s", path, strerror(errno));
 	return rc;
 }
 
@@ -1033,7 +1089,7 @@ static int write_plain(const char *path, const char *sql, size_t len, struct err
  * instead of adding to every node's time. */
 struct wjob {
 	struct wjob *next;
-	char *path, *text;
+	char *path, *pub, *text;
 	size_t len;
 };
 
@@ -1062,7 +1118,7 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		struct err e = ERR_INIT;
-		int rc = write_plain(j->path, j->text, j->len, &e);
+		int rc = write_plain(j->path, j->pub, j->text, j->len, &e);
 		pthread_mutex_lock(&w->mu);
 		if (rc) {
 			if (!w->failures++)
@@ -1070,6 +1126,7 @@ static void *writer_main(void *arg)
 		}
 		err_clear(&e);
 		free(j->path);
+		free(j->pub);
 		free(j->text);
 		free(j);
 	}
@@ -1124,6 +1181,9 @@ int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, 
 		return 0;
 	}
 	char *path = path_join(tp->art_dir, rel);
+	/* the published listing of the same node (runs.c publishes the run's
+	 * tree into target_path) */
+	char *pub = tp->p->target_path ? path_join(tp->p->target_path, rel) : NULL;
 	free(rel);
 	size_t len = strlen(sql);
 	struct tf_writer *w = tp->writer;
@@ -1131,6 +1191,7 @@ int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, 
 		struct wjob *j = xmalloc(sizeof(*j));
 		j->next = NULL;
 		j->path = path;
+		j->pub = pub;
 		j->text = xstrndup(sql, len);
 		j->len = len;
 		pthread_mutex_lock(&w->mu);
@@ -1143,8 +1204,9 @@ int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, 
 		pthread_mutex_unlock(&w->mu);
 		return 0;
 	}
-	int rc = write_plain(path, sql, len, e);
+	int rc = write_plain(path, pub, sql, len, e);
 	free(path);
+	free(pub);
 	return rc;
 }
 

@@ -94,12 +94,35 @@ static void write_line(int fd, const char *line, size_t len)
 }
 
 static void con_line(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "HH:MM:SS" of now (UTC, as dbt's console) into ts[9] */
+static void con_ts(char ts[9])
+{
+	int64_t s = now_us() / 1000000 % 86400;
+	int v[3] = {(int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60)};
+	for (int k = 0; k < 3; k++) {
+		ts[3 * k] = (char)('0' + v[k] / 10 % 10);
+		ts[3 * k + 1] = (char)('0' + v[k] % 10);
+		ts[3 * k + 2] = k < 2 ? ':' : 0;
+	}
+}
+
+/* One finished line (ending in '\n') to the console and both logs. */
+static void con_emit(struct console *c, const char *line, size_t ll)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->fp) {
+		fputs(line, c->fp);
+		fflush(c->fp);
+	}
+	write_line(c->logfd, line, ll);
+	write_line(c->runlogfd, line, ll);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void con_line(struct console *c, const char *fmt, ...)
 {
-	char ts[16];
-	int64_t us = now_us();
-	int64_t s = us / 1000000 % 86400;
-	snprintf(ts, sizeof(ts), "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+	char ts[9];
+	con_ts(ts);
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = NULL;
@@ -108,33 +131,46 @@ static void con_line(struct console *c, const char *fmt, ...)
 	va_end(ap);
 	char *line = NULL;
 	int ll = asprintf(&line, "%s  %s\n", ts, msg ? msg : "");
-	pthread_mutex_lock(&c->lock);
-	if (c->fp && ll > 0) {
-		fputs(line, c->fp);
-		fflush(c->fp);
-	}
 	if (ll > 0) {
-		write_line(c->logfd, line, (size_t)ll);
-		write_line(c->runlogfd, line, (size_t)ll);
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (ll > 0)
+		con_emit(c, line, (size_t)ll);
 		free(line);
+	}
 	free(msg);
 }
 
+/* "<ts>  <i> of <total> <msg> ....... [<status>]": two lines per node, so
+ * built with copies rather than four printf calls. */
 static void con_status(struct console *c, int i, int total, const char *msg, const char *status)
 {
-	char left[1024];
-	snprintf(left, sizeof(left), "%d of %d %s ", i, total, msg);
-	size_t len = strlen(left);
-	char dots[96];
+	char ts[9];
+	con_ts(ts);
+	size_t ml = strlen(msg), sl = strlen(status);
+	if (ml > 1000)
+		ml = 1000; /* as the 1024-byte line it replaced */
+	char *line = xmalloc(ml + sl + 160);
+	size_t n = 0;
+	memcpy(line, ts, 8);
+	n = 8;
+	line[n++] = ' ';
+	line[n++] = ' ';
+	size_t start = n;
+	n += (size_t)snprintf(line + n, 40, "%d of %d ", i, total);
+	memcpy(line + n, msg, ml);
+	n += ml;
+	line[n++] = ' ';
+	size_t len = n - start;
 	size_t nd = len < 80 ? 80 - len : 3;
-	if (nd > sizeof(dots) - 1)
-		nd = sizeof(dots) - 1;
-	memset(dots, '.', nd);
-	dots[nd] = 0;
-	con_line(c, "%s%s [%s]", left, dots, status);
+	memset(line + n, '.', nd);
+	n += nd;
+	line[n++] = ' ';
+	line[n++] = '[';
+	memcpy(line + n, status, sl);
+	n += sl;
+	line[n++] = ']';
+	line[n++] = '\n';
+	line[n] = 0;
+	con_emit(c, line, n);
+	free(line);
 }
 
 /* ----------------------------------------------------------- the run */

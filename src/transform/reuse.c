@@ -236,6 +236,15 @@ static const struct rstate *stored(struct tf_reuse *ru, const struct tf_node *n)
 
 /* The data version of input node d as n sees it: appended to b; false
  * when unknown. depth bounds a cycle of ephemerals (a parse error). */
+/* "<unique id>=<version>\n" */
+static void ver_line(struct buf *b, const char *uid, const char *v)
+{
+	buf_puts(b, uid);
+	buf_putc(b, '=');
+	buf_puts(b, v);
+	buf_putc(b, '\n');
+}
+
 static bool input_version(struct tf_proj *tp, const struct tf_node *d, struct buf *b, int depth)
 {
 	struct tf_reuse *ru = tp->reuse;
@@ -252,7 +261,7 @@ static bool input_version(struct tf_proj *tp, const struct tf_node *d, struct bu
 		free(l);
 		if (!v)
 			return false;
-		buf_printf(b, "%s=%s\n", d->unique_id, v);
+		ver_line(b, d->unique_id, v);
 		return true;
 	}
 	case TF_MODEL:
@@ -273,7 +282,7 @@ static bool input_version(struct tf_proj *tp, const struct tf_node *d, struct bu
 		}
 		if (!v || !*v)
 			return false;
-		buf_printf(b, "%s=%s\n", d->unique_id, v);
+		ver_line(b, d->unique_id, v);
 		return true;
 	}
 	default: return false;
@@ -343,10 +352,15 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	char *rel = node_rel(n);
 	buf_printf(&b, "relation=%s\n", rel);
 	free(rel);
-	if (n->rtype == TF_SEED)
+	if (n->rtype == TF_SEED) {
 		buf_printf(&b, "seed=%s\n", n->checksum ? n->checksum : "");
-	else
-		buf_printf(&b, "sql=%zu:%s\n", strlen(n->compiled), n->compiled);
+	} else {
+		/* the SQL copied, not pushed through vsnprintf (same bytes) */
+		size_t cl = strlen(n->compiled);
+		buf_printf(&b, "sql=%zu:", cl);
+		buf_add(&b, n->compiled, cl);
+		buf_putc(&b, '\n');
+	}
 	{
 		struct jw w;
 		jw_init(&w, &b, false);

@@ -16,7 +16,8 @@
  *     links), so a reader sees the old file or the new one;
  *   - compiled/ and run/ are published file by file in place: a listing
  *     whose bytes equal the published one is left as it is (most of them,
- *     run after run); a new or changed one is hard-linked to a temporary in
+ *     run after run; the writer already made such a listing a hard link
+ *     to the published file, artifacts.c, so this costs two stats); a new or changed one is hard-linked to a temporary in
  *     target/ and renamed over the published name. A reader of any file
  *     sees the old bytes or the new, never part of a file; a listing of a
  *     node this run did not touch stays, as in dbt. (Rebuilding the whole
