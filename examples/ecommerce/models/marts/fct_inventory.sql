@@ -9,6 +9,11 @@
 -- ratios and averages stay right under every dashboard filter (issue 13).
 -- The as-of date is the latest stocking or sale in the data, not today, so
 -- two builds of the same lake give the same rows.
+-- A table rebuilt on each run, not incremental: a new day moves the as-of
+-- date, so days_in_inventory changes for every item still in stock (about
+-- two thirds of the items); replacing those rows costs more than writing
+-- the table (issue 16). A day without new data reuses it (no upstream
+-- change).
 
 with items as (
     select * from {{ ref('stg_inventory_items') }}
