@@ -14,3 +14,9 @@
         select * from {{ this }}
     ) records
 {%- endmacro %}
+
+{#- True when two values differ, NULLs equal (NULL and a value differ):
+    `a is distinct from b`, in a form every engine runs. -#}
+{% macro differs(a, b) -%}
+    (({{ a }} is null) <> ({{ b }} is null) or coalesce({{ a }} <> {{ b }}, false))
+{%- endmacro %}

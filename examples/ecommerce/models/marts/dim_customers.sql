@@ -3,6 +3,14 @@
 -- Reproducible: every ntile breaks ties by user_id, so customers with equal
 -- values do not change segment between builds of the same data; lifetime
 -- revenue and profit are exact DECIMAL(38,2) sums.
+-- A table rebuilt on each run, not incremental for changed customers: a new
+-- day moves the as-of date, so recency_days changes for every customer with
+-- an order, and the quintiles rank all customers against each other (one
+-- customer's new order can move others across a boundary). Nearly every row
+-- with orders differs after a day of data; replacing them costs more than
+-- writing the table (issue 16: correctness first). Its readers
+-- (fct_order_items, fct_sessions) compare segments and replace only the
+-- rows whose segment moved.
 
 with customers as (
     select * from {{ ref('stg_users') }}
