@@ -1331,12 +1331,34 @@ static int run_on(struct chconn *c, struct ch_transport *t, long shard, const ch
 	return rc;
 }
 
+/* Does the server's distributed DDL take sql ON CLUSTER? A server before
+ * CH_MIN_MAJOR (18.16) takes CREATE, DROP, RENAME and TRUNCATE, but of
+ * ALTER only column changes, DROP PARTITION and mutations: the others
+ * (ATTACH/REPLACE PARTITION ... FROM, which loads swap rows in with) it
+ * refuses ("Code: 48 ... Unsupported type of ALTER query"), so they run
+ * on each shard's host (they touch each shard's local table only). */
+static bool on_cluster_takes(const struct chdb_db *d, const char *sql)
+{
+	const char *r = starts_kw(sql, "alter table");
+	if (!d->old || !r)
+		return true;
+	struct buf name = BUF_INIT;
+	const char *rest = take_name(r, &name);
+	buf_free(&name);
+	static const char *const ok[] = {"add column", "drop column", "modify column",
+					 "drop partition", "delete", "update", NULL};
+	for (size_t i = 0; ok[i]; i++)
+		if (starts_kw(rest, ok[i]))
+			return true;
+	return false;
+}
+
 /* DDL on every shard: once with ON CLUSTER inserted at `at` (after the
  * statement's name), or on each shard's host. */
 static int run_all(struct chconn *c, const char *sql, size_t at, struct err *e)
 {
 	struct chdb_db *d = c->d;
-	if (d->on_cluster) {
+	if (d->on_cluster && on_cluster_takes(d, sql)) {
 		struct buf b = BUF_INIT;
 		buf_add(&b, sql, at);
 		buf_puts(&b, " ON CLUSTER ");
