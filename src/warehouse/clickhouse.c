@@ -235,8 +235,26 @@ static int read_cluster(struct chdb_db *d, struct err *e)
 	struct err ze = ERR_INIT;
 	d->on_cluster = !ask(d->t, "SELECT count() FROM system.zookeeper WHERE path = '/' FORMAT "
 				   "TabSeparated", &z, &ze);
-	err_clear(&ze);
 	buf_free(&z);
+	/* A server with no ZooKeeper/Keeper in its config has no
+	 * system.zookeeper (DDL then runs on each shard); one whose ZooKeeper
+	 * does not answer says "Coordination" (Code 999, KEEPER_EXCEPTION):
+	 * its DDL must go through the queue, and it is down. */
+	if (!d->on_cluster && ze.msg &&
+	    (strstr(ze.msg, "Code: 999") || strstr(ze.msg, "Coordination::Exception"))) {
+		char *nl = strchr(ze.msg, '\n'); /* the first line names the addresses */
+		if (nl)
+			*nl = 0;
+		rc = err_set(e, ING_EIO,
+			     "target '%s': cluster '%s' runs its DDL through ZooKeeper/Keeper (the "
+			     "server's config names one), and the server cannot reach it: %s; start "
+			     "ZooKeeper/Keeper (or fix <zookeeper> in the server's config), then "
+			     "rerun",
+			     tg->name ? tg->name : "?", d->cluster, ze.msg);
+		err_clear(&ze);
+		return rc;
+	}
+	err_clear(&ze);
 	return 0;
 }
 
@@ -1353,19 +1371,61 @@ static bool on_cluster_takes(const struct chdb_db *d, const char *sql)
 	return false;
 }
 
+/* Does every shard answer? Distributed DDL waits for a shard that is
+ * down until distributed_ddl_task_timeout (3 minutes by default), then
+ * leaves the statement queued for it: ask each first, and name the one
+ * that does not. */
+static int shards_answer(struct chconn *c, struct err *e)
+{
+	for (size_t i = 0; i < c->d->nshards; i++) {
+		struct ch_transport *t;
+		struct buf a = BUF_INIT;
+		struct err pe = ERR_INIT;
+		int rc = shard_transport(c, i, &t, &pe);
+		if (!rc)
+			rc = ask(t, "SELECT 1 FORMAT TabSeparated", &a, &pe);
+		buf_free(&a);
+		if (rc) {
+			const struct ch_shard *sh = &c->d->shards[i];
+			if (pe.msg && c->d->password)
+				wh__redact(pe.msg, c->d->password);
+			rc = err_set(e, ING_EIO,
+				     "shard %d of cluster %s (%s:%d) is unreachable (%s): DDL ON "
+				     "CLUSTER waits for every shard; start it (check that every shard "
+				     "is running), then rerun",
+				     sh->num, c->d->cluster, sh->host, sh->port,
+				     pe.msg ? pe.msg : "no answer");
+			err_clear(&pe);
+			return rc;
+		}
+		err_clear(&pe);
+	}
+	return 0;
+}
+
 /* DDL on every shard: once with ON CLUSTER inserted at `at` (after the
  * statement's name), or on each shard's host. */
 static int run_all(struct chconn *c, const char *sql, size_t at, struct err *e)
 {
 	struct chdb_db *d = c->d;
 	if (d->on_cluster && on_cluster_takes(d, sql)) {
+		int rc = shards_answer(c, e);
+		if (rc)
+			return rc;
 		struct buf b = BUF_INIT;
 		buf_add(&b, sql, at);
 		buf_puts(&b, " ON CLUSTER ");
 		qident(&b, d->cluster);
 		buf_puts(&b, sql + at);
-		int rc = run_on(c, c->t, -1, buf_cstr(&b), e);
+		rc = run_on(c, c->t, -1, buf_cstr(&b), e);
 		buf_free(&b);
+		/* the queue is in ZooKeeper/Keeper: when that fails, say so */
+		if (rc && e && e->msg &&
+		    (strstr(e->msg, "Code: 999") || strstr(e->msg, "Coordination::Exception")))
+			err_prefix(e, "DDL ON CLUSTER %s goes through ZooKeeper/Keeper, which failed "
+				      "(is it running? after it restarts, the server's first statement "
+				      "may still see 'Session expired': rerun)",
+				   d->cluster);
 		return rc;
 	}
 	for (size_t i = 0; i < d->nshards; i++) {
