@@ -124,11 +124,12 @@ ch_zk_jar() {
 ch__zk_spawn() { # DIR
   local dir=$1
   mkdir -p "$dir/zk/data"
-  java -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.admin.enableServer=false \
+  # in a subshell, so the caller's shell does not report its SIGKILL
+  (java -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.admin.enableServer=false \
     -Dzookeeper.4lw.commands.whitelist=ruok -cp "$(ch_zk_jar)" \
     org.apache.zookeeper.server.ZooKeeperServerMain "$(cat "$dir/zk/port")" "$dir/zk/data" \
     >>"$dir/zk/zk.log" 2>&1 </dev/null &
-  echo $! >"$dir/zk/pid"
+  echo $! >"$dir/zk/pid")
 }
 
 ch_zk_ready() { # DIR: 0 once ZooKeeper answers ruok (~20s at most)
