@@ -126,7 +126,7 @@ expect_eq "$(chq "select count() from raw.ev")" 3500 "ZooKeeper down: the table 
 # the harness waits until a harmless one passes. The rerun then loads the
 # new file exactly once, ON CLUSTER
 ch_zk_restart "$chdir" || fail "ZooKeeper did not restart"
-for i in $(seq 1 100); do
+for i in $(seq 1 200); do
   chq "create database if not exists raw on cluster ingot_cluster" >/dev/null 2>&1 && break
   sleep 0.2
 done

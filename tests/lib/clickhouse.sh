@@ -109,7 +109,7 @@ ch__config_xml() {
 XML
   [ -n "${INGOT_TEST_CHZKPORT:-}" ] && cat <<XML
   <zookeeper><node><host>127.0.0.1</host><port>$INGOT_TEST_CHZKPORT</port></node>
-    <session_timeout_ms>6000</session_timeout_ms><operation_timeout_ms>3000</operation_timeout_ms></zookeeper>
+    <session_timeout_ms>10000</session_timeout_ms><operation_timeout_ms>8000</operation_timeout_ms></zookeeper>
 XML
   echo '</yandex>'
 }
@@ -132,12 +132,20 @@ ch__zk_spawn() { # DIR
   echo $! >"$dir/zk/pid")
 }
 
-ch_zk_ready() { # DIR: 0 once ZooKeeper answers ruok (~20s at most)
+# A ZooKeeper session handshake (ConnectRequest: protocol 0, zxid 0,
+# timeout 30000 ms, session 0, a 16-byte zero password, not read-only).
+# "ruok" answers before the server takes sessions, and a clickhouse-server
+# 18.16 whose first handshake fails keeps no ZooKeeper and later crashes
+# (a segfault in zkutil::ZooKeeper::createImpl): start the shards only once
+# a session is granted.
+CH_ZK_CONNECT='\x00\x00\x00\x2d\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x75\x30\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+
+ch_zk_ready() { # DIR: 0 once ZooKeeper grants a session (~40s at most)
   local dir=$1 i r port
   port=$(cat "$dir/zk/port")
   for ((i = 0; i < 200; i++)); do
-    r=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf ruok >&3 && timeout 1 cat <&3) 2>/dev/null)
-    [ "$r" = imok ] && return 0
+    r=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf "$CH_ZK_CONNECT" >&3 && timeout 5 head -c 4 <&3 | wc -c) 2>/dev/null)
+    [ "$r" = 4 ] && return 0
     kill -0 "$(cat "$dir/zk/pid" 2>/dev/null)" 2>/dev/null || return 1
     sleep 0.1
   done
