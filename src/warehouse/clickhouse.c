@@ -1436,6 +1436,12 @@ static int run_all(struct chconn *c, const char *sql, size_t at, struct err *e)
 				      "(is it running? after it restarts, the server's first statement "
 				      "may still see 'Session expired': rerun)",
 				   d->cluster);
+		else if (rc && e && e->msg && strstr(e->msg, "distributed_ddl_task_timeout"))
+			err_prefix(e, "a shard of cluster %s did not run the DDL ON CLUSTER in time "
+				      "(its server is stuck, or its DDL worker stopped, as 18.16's may "
+				      "after a ZooKeeper outage: restart that server, then rerun; the "
+				      "statement stays queued for it)",
+				   d->cluster);
 		return rc;
 	}
 	for (size_t i = 0; i < d->nshards; i++) {

@@ -55,7 +55,8 @@ ch__users_xml() {
   cat <<'XML'
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage>
+    <distributed_ddl_task_timeout>30</distributed_ddl_task_timeout></default></profiles>
   <users>
     <default>
       <password></password>
