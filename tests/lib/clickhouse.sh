@@ -9,7 +9,12 @@
 #   ch_restart_shard DIR N
 #   chq [-s N] SQL        # run SQL on shard N (default 1) over HTTP; the answer on
 #                         #   stdout, non-zero and the server's message on stderr
-#   ch_stop DIR           # stop both and remove DIR
+#   ch_stop DIR           # stop both (and ZooKeeper) and remove DIR
+#   ch_zk_start DIR       # before ch_start: a ZooKeeper (Debian's zookeeper
+#                         #   package) the shards' config then names, so they
+#                         #   run distributed DDL (ON CLUSTER); exports
+#                         #   INGOT_TEST_CHZKPORT
+#   ch_zk_stop DIR        # SIGKILL ZooKeeper (ch_zk_restart DIR starts it again)
 #
 # Debian's clickhouse-server (18.16) is old: use it for the HTTP interface,
 # inserts, errors, sessions and Distributed tables, not for modern SQL.
@@ -50,7 +55,8 @@ ch__users_xml() {
   cat <<'XML'
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage>
+    <distributed_ddl_task_timeout>30</distributed_ddl_task_timeout></default></profiles>
   <users>
     <default>
       <password></password>
@@ -101,8 +107,78 @@ ch__config_xml() {
   </remote_servers>
   <macros><shard>$2</shard><replica>r1</replica></macros>
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
-</yandex>
 XML
+  [ -n "${INGOT_TEST_CHZKPORT:-}" ] && cat <<XML
+  <zookeeper><node><host>127.0.0.1</host><port>$INGOT_TEST_CHZKPORT</port></node>
+    <session_timeout_ms>10000</session_timeout_ms><operation_timeout_ms>8000</operation_timeout_ms></zookeeper>
+XML
+  echo '</yandex>'
+}
+
+# ZooKeeper from Debian's zookeeper package, standalone, on a free loopback
+# port, its data in DIR/zk (small heap, no admin server).
+ch_zk_jar() {
+  [ -f /usr/share/java/zookeeper.jar ] && { echo /usr/share/java/zookeeper.jar; return 0; }
+  return 1
+}
+
+ch__zk_spawn() { # DIR
+  local dir=$1
+  mkdir -p "$dir/zk/data"
+  # in a subshell, so the caller's shell does not report its SIGKILL
+  (java -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.admin.enableServer=false \
+    -Dzookeeper.4lw.commands.whitelist=ruok -cp "$(ch_zk_jar)" \
+    org.apache.zookeeper.server.ZooKeeperServerMain "$(cat "$dir/zk/port")" "$dir/zk/data" \
+    >>"$dir/zk/zk.log" 2>&1 </dev/null &
+  echo $! >"$dir/zk/pid")
+}
+
+# A ZooKeeper session handshake (ConnectRequest: protocol 0, zxid 0,
+# timeout 30000 ms, session 0, a 16-byte zero password, not read-only).
+# "ruok" answers before the server takes sessions, and a clickhouse-server
+# 18.16 whose first handshake fails keeps no ZooKeeper and later crashes
+# (a segfault in zkutil::ZooKeeper::createImpl): start the shards only once
+# a session is granted.
+CH_ZK_CONNECT='\x00\x00\x00\x2d\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x75\x30\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+
+ch_zk_ready() { # DIR: 0 once ZooKeeper grants a session (~40s at most)
+  local dir=$1 i r port
+  port=$(cat "$dir/zk/port")
+  for ((i = 0; i < 200; i++)); do
+    r=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf "$CH_ZK_CONNECT" >&3 && timeout 5 head -c 4 <&3 | wc -c) 2>/dev/null)
+    [ "$r" = 4 ] && return 0
+    kill -0 "$(cat "$dir/zk/pid" 2>/dev/null)" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+ch_zk_start() { # DIR
+  local dir=$1 try
+  ch_zk_jar >/dev/null || { echo "clickhouse.sh: ZooKeeper not found (scripts/bootstrap installs Debian's zookeeper)" >&2; return 1; }
+  command -v java >/dev/null || { echo "clickhouse.sh: java not found (Debian's zookeeper package depends on it)" >&2; return 1; }
+  mkdir -p "$dir/zk"
+  for try in 1 2 3; do
+    ch_free_port 58900 $((5 + try)) >"$dir/zk/port" || { echo "clickhouse.sh: no free port" >&2; return 1; }
+    ch__zk_spawn "$dir"
+    ch_zk_ready "$dir" && { export INGOT_TEST_CHZKPORT; INGOT_TEST_CHZKPORT=$(cat "$dir/zk/port"); return 0; }
+    ch_zk_stop "$dir"
+  done
+  echo "clickhouse.sh: ZooKeeper did not start:" >&2; tail -20 "$dir/zk/zk.log" >&2
+  return 1
+}
+
+ch_zk_stop() { # DIR: SIGKILL, then wait until it is gone
+  local dir=$1 pid i
+  pid=$(cat "$dir/zk/pid" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill -9 "$pid" 2>/dev/null
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$dir/zk/pid"
+}
+
+ch_zk_restart() { # DIR: on the same port and data
+  ch_zk_stop "$1"; ch__zk_spawn "$1"; ch_zk_ready "$1"
 }
 
 ch__spawn() { # DIR N: start shard N in the background, its pid in DIR/sN/pid
@@ -184,6 +260,7 @@ ch_stop() {
   local dir=$1
   [ -d "$dir" ] || return 0
   ch__kill_all "$dir"
+  ch_zk_stop "$dir"
   rm -rf "$dir"
 }
 
