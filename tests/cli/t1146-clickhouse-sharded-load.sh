@@ -23,23 +23,7 @@ example_project duckdb unused
 # one row no INT64 can hold: rejected, kept once
 head -1 lake/order_items/order_items_*.csv >lake/order_items/order_items_bad.csv
 echo 'not-a-number,1,1,1,1,Complete,2024-01-01 00:00:00,,,,1.5' >>lake/order_items/order_items_bad.csv
-cat >profiles.yml <<EOP
-ecommerce:
-  target: chc
-  outputs:
-    chc:
-      type: clickhouse
-      mode: http
-      host: 127.0.0.1
-      port: $P1
-      user: ingot
-      password: "{{ env_var('CH_PW') }}"
-      schema: default
-      cluster: ingot_cluster
-      shard_http_ports: [$P1, $P2]
-      threads: 2
-EOP
-export CH_PW=ingot-secret
+ch_cluster_profile ecommerce >profiles.yml
 rows() { # FILES...: data rows (every line but the header) of the files
   local f n=0; for f in "$@"; do n=$((n + $(wc -l <"$f") - 1)); done; echo $n; }
 local_sum() { # TABLE: rows of TABLE_local on shard 1 + shard 2

@@ -22,45 +22,9 @@ for s in 1 2; do
 done
 
 mkdir p && cd p
-printf 'name: chz\nversion: "1.0"\nconfig-version: 2\nprofile: chz\n' >dbt_project.yml
-mkdir -p models lake/ev
-csv() { # FIRST LAST: rows id,kind,amount for ids FIRST..LAST
-  echo id,kind,amount
-  seq "$1" "$2" | awk '{ printf "%d,k%d,%d\n", $1, $1 % 5, $1 * 3 }'
-}
-csv 1 3000 >lake/ev/ev_1.csv
-cat >models/sources.yml <<'EOS'
-version: 2
-sources:
-  - name: raw
-    schema: raw
-    tables:
-      - name: ev
-        external:
-          location: "ev/*.csv"
-          options: {header: true}
-        columns:
-          - {name: id, data_type: INT64}
-          - {name: kind, data_type: STRING}
-          - {name: amount, data_type: INT64}
-EOS
-cat >profiles.yml <<EOP
-chz:
-  target: chc
-  outputs:
-    chc:
-      type: clickhouse
-      mode: http
-      host: 127.0.0.1
-      port: $P1
-      user: ingot
-      password: "{{ env_var('CH_PW') }}"
-      schema: default
-      cluster: ingot_cluster
-      shard_http_ports: [$P1, $P2]
-      threads: 2
-EOP
-export CH_PW=ingot-secret
+ch_ev_project chz 5 3 3000
+csv() { ch_ev_csv "$@"; }
+ch_cluster_profile chz >profiles.yml
 ddl_tasks() { chq "select count() from system.zookeeper where path = '/clickhouse/task_queue/ddl'"; }
 local_sum() { echo $(( $(chq -s 1 "select count() from raw.ev_local") + $(chq -s 2 "select count() from raw.ev_local") )); }
 

@@ -17,31 +17,10 @@ chdir=$(mktemp -d /tmp/ingot-ch-XXXXXX)
 trap 'ch_stop "$chdir"; rm -rf "$T"' EXIT
 ch_zk_start "$chdir" || fail "could not start ZooKeeper (scripts/bootstrap installs Debian's zookeeper)"
 ch_start "$chdir" || fail "could not start the ClickHouse cluster"
-P1=$INGOT_TEST_CHPORT P2=$INGOT_TEST_CHPORT2
 
 mkdir p && cd p
-printf 'name: chb\nversion: "1.0"\nconfig-version: 2\nprofile: chb\n' >dbt_project.yml
-mkdir -p models tests lake/ev
-csv() { # FIRST LAST: rows id,kind,amount for ids FIRST..LAST
-  echo id,kind,amount
-  seq "$1" "$2" | awk '{ printf "%d,k%d,%d\n", $1, $1 % 4, $1 * 2 }'
-}
-csv 1 2000 >lake/ev/ev_1.csv
-cat >models/sources.yml <<'EOS'
-version: 2
-sources:
-  - name: raw
-    schema: raw
-    tables:
-      - name: ev
-        external:
-          location: "ev/*.csv"
-          options: {header: true}
-        columns:
-          - {name: id, data_type: INT64}
-          - {name: kind, data_type: STRING}
-          - {name: amount, data_type: INT64}
-EOS
+ch_ev_project chb 4 2 2000
+csv() { ch_ev_csv "$@"; }
 cat >models/ev_all.sql <<'EOS'
 {{ config(materialized='table', sharding_key='assumeNotNull(id)') }}
 select id, kind, amount from {{ source('raw', 'ev') }}
@@ -71,23 +50,8 @@ EOS
 cat >tests/no_late_ids.sql <<'EOS'
 select id from {{ ref('ev_inc') }} where id > 2000
 EOS
-cat >profiles.yml <<EOP
-chb:
-  target: chc
-  outputs:
-    chc:
-      type: clickhouse
-      mode: http
-      host: 127.0.0.1
-      port: $P1
-      user: ingot
-      password: "{{ env_var('CH_PW') }}"
-      schema: default
-      cluster: ingot_cluster
-      shard_http_ports: [$P1, $P2]
-      threads: 2
-EOP
-export CH_PW=ingot-secret INGOT_TEST_CH_OLD_BUILDS=1
+ch_cluster_profile chb >profiles.yml
+export INGOT_TEST_CH_OLD_BUILDS=1
 ddl_tasks() { chq "select count() from system.zookeeper where path = '/clickhouse/task_queue/ddl'"; }
 engine() { chq -s "$1" "select engine from system.tables where database = 'default' and name = '$2'"; }
 local_rows() { chq -s "$1" "select count() from default.$2_local"; }

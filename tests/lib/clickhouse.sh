@@ -286,3 +286,56 @@ chq() {
   fi
   cat "$out"; rm -f "$out"
 }
+
+# ch_cluster_profile PROFILE: a profiles.yml for PROFILE, target chc, on the
+# two shards of ch_start through their HTTP ports (mode http, cluster
+# ingot_cluster, the test user's password from $CH_PW, which it exports).
+ch_cluster_profile() {
+  export CH_PW=ingot-secret
+  cat <<EOP
+$1:
+  target: chc
+  outputs:
+    chc:
+      type: clickhouse
+      mode: http
+      host: 127.0.0.1
+      port: $INGOT_TEST_CHPORT
+      user: ingot
+      password: "{{ env_var('CH_PW') }}"
+      schema: default
+      cluster: ingot_cluster
+      shard_http_ports: [$INGOT_TEST_CHPORT, $INGOT_TEST_CHPORT2]
+      threads: 2
+EOP
+}
+
+# ch_ev_project NAME MOD MUL ROWS: in the current directory, a dbt project
+# NAME with source raw.ev (lake/ev/*.csv: id, kind, amount) and its first
+# file ev_1.csv of ROWS rows; ch_ev_csv FIRST LAST prints more rows
+# (kind k<id % MOD>, amount id * MUL).
+ch_ev_project() {
+  CH_EV_MOD=$2 CH_EV_MUL=$3
+  printf 'name: %s\nversion: "1.0"\nconfig-version: 2\nprofile: %s\n' "$1" "$1" >dbt_project.yml
+  mkdir -p models tests lake/ev
+  ch_ev_csv 1 "$4" >lake/ev/ev_1.csv
+  cat >models/sources.yml <<'EOS'
+version: 2
+sources:
+  - name: raw
+    schema: raw
+    tables:
+      - name: ev
+        external:
+          location: "ev/*.csv"
+          options: {header: true}
+        columns:
+          - {name: id, data_type: INT64}
+          - {name: kind, data_type: STRING}
+          - {name: amount, data_type: INT64}
+EOS
+}
+ch_ev_csv() {
+  echo id,kind,amount
+  seq "$1" "$2" | awk -v m="$CH_EV_MOD" -v k="$CH_EV_MUL" '{ printf "%d,k%d,%d\n", $1, $1 % m, $1 * k }'
+}
