@@ -12,8 +12,11 @@
  * directory) and statements are serialized by a mutex. The settings are
  * given once, as command-line options of the embedded clickhouse-local.
  *
- * chDB takes a statement's input inline: an INSERT ... FORMAT X is sent as
- * its text, a newline and the body's bytes, gathered in one buffer. The
+ * An INSERT's body (RowBinary or TSV) is written, chunk by chunk, to a
+ * file in the data directory and the statement becomes INSERT ... FROM
+ * INFILE 'file' FORMAT X; the file is removed when it returns. Inline,
+ * after the statement's text, chDB's statement splitter would read the
+ * bytes as SQL tokens (a binary body ends at its first ';' byte). The
  * answer arrives whole and is passed to the sink in one piece.
  */
 #include "warehouse/ch_transport.h"
@@ -167,30 +170,99 @@ static int mkdirs(const char *path, struct err *e)
 	return 0;
 }
 
+/* The body of an INSERT ... FORMAT X, written to a file of its own in
+ * the data directory (chunk by chunk, never all in memory), for the
+ * statement to read with FROM INFILE. Inline, after the statement's text,
+ * chDB's statement splitter reads binary input as SQL tokens and ends the
+ * statement at the first byte that is a ';' (RowBinary: "Cannot read all
+ * data" a few thousand rows in); a file is read as bytes. */
+static int body_to_file(ch_body_fn body, void *body_ud, char **path_out, struct err *e)
+{
+	char *path = xasprintf("%s/ingot-insert-XXXXXX", g.path ? g.path : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		int rc = err_set(e, ING_EIO, "cannot create %s for a ClickHouse (embedded) "
+			       "insert: %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	FILE *f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		free(path);
+		return err_set(e, ING_EIO, "cannot write a ClickHouse (embedded) insert: %s",
+			       strerror(errno));
+	}
+	struct buf chunk = BUF_INIT;
+	bool done = false;
+	int rc = 0;
+	while (!done && !rc) {
+		buf_reset(&chunk);
+		rc = body(body_ud, &chunk, &done, e);
+		if (!rc && chunk.len && fwrite(chunk.data, 1, chunk.len, f) != chunk.len)
+			rc = err_set(e, ING_EIO, "cannot write %s: %s", path, strerror(errno));
+	}
+	buf_free(&chunk);
+	if (fclose(f) && !rc)
+		rc = err_set(e, ING_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (rc) {
+		unlink(path);
+		free(path);
+		return rc;
+	}
+	*path_out = path;
+	return 0;
+}
+
+/* "INSERT INTO t (cols) FORMAT X" -> "INSERT INTO t (cols) FROM INFILE
+ * 'path' FORMAT X" (the adapter ends every INSERT with a body so). */
+static int insert_from_file(const char *sql, const char *path, struct buf *q, struct err *e)
+{
+	const char *fmt = NULL;
+	for (const char *p = strstr(sql, " FORMAT "); p; p = strstr(p + 1, " FORMAT "))
+		fmt = p;
+	if (!fmt)
+		return err_set(e, ING_EINVAL, "a ClickHouse insert with a body names no FORMAT: "
+			       "%.60s", sql);
+	buf_add(q, sql, (size_t)(fmt - sql));
+	buf_puts(q, " FROM INFILE '");
+	for (const char *c = path; *c; c++) {
+		if (*c == '\\' || *c == '\'')
+			buf_putc(q, '\\');
+		buf_putc(q, *c);
+	}
+	buf_putc(q, '\'');
+	buf_puts(q, fmt);
+	return 0;
+}
+
 static int chdb_exec(struct ch_transport *t, const char *sql, ch_body_fn body, void *body_ud,
 		     ch_sink_fn sink, void *sink_ud, struct err *e)
 {
 	struct buf q = BUF_INIT;
-	buf_puts(&q, sql);
+	char *file = NULL;
 	if (body) {
-		buf_putc(&q, '\n');
-		struct buf chunk = BUF_INIT;
-		bool done = false;
-		while (!done) {
-			buf_reset(&chunk);
-			int rc = body(body_ud, &chunk, &done, e);
-			if (rc) {
-				buf_free(&chunk);
-				buf_free(&q);
-				return rc;
-			}
-			buf_add(&q, chunk.data, chunk.len);
+		int rc = body_to_file(body, body_ud, &file, e);
+		if (!rc)
+			rc = insert_from_file(sql, file, &q, e);
+		if (rc) {
+			if (file)
+				unlink(file);
+			free(file);
+			buf_free(&q);
+			return rc;
 		}
-		buf_free(&chunk);
+	} else {
+		buf_puts(&q, sql);
 	}
 	pthread_mutex_lock(&g.mu);
 	void *res = g.query_n(*g.conn, q.data, q.len, "TabSeparated", 12);
 	buf_free(&q);
+	if (file) {
+		unlink(file);
+		free(file);
+	}
 	int rc = 0;
 	if (!res) {
 		rc = err_set(e, ING_EDB, "ClickHouse (embedded) returned no result");

@@ -20,9 +20,9 @@
  *         *done on the last call (the chunk of that call may be empty). A
  *         non-zero return aborts the statement (nothing the transport has
  *         not yet sent is sent) and is exec's return, e filled by body.
- *         A transport that cannot stream (chDB) gathers the chunks and
- *         sends them in one piece; it may call body before sending
- *         anything to the engine.
+ *         A transport that cannot stream (chDB) gathers the chunks (in a
+ *         file) and sends them in one piece; it may call body before
+ *         sending anything to the engine.
  *   sink  NULL (the answer is discarded), or called with consecutive
  *         pieces of the answer in the statement's format, in order, as they
  *         arrive. A non-zero return stops reading (the statement is

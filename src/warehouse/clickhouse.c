@@ -2583,10 +2583,9 @@ static int c_append_open(struct wh_conn *wc, const char *schema, const char *tab
 	for (size_t i = 0; i < ncols; i++)
 		ap->types[i] = cols[i].type;
 	ap->own = schema && !strcmp(schema, "_ingot");
-	/* embedded (chDB) gets text: it reads an inline RowBinary body that
-	 * passes a few hundred KiB short ("Cannot read all data" at row 2570
-	 * of the example's products), an inline TSV one whole */
-	ap->rowbinary = is_http(c->d) && rowbinary_fits(c, schema, table, cols, ncols);
+	/* both transports take RowBinary (chDB reads it from a file: see
+	 * ch_chdb.c) */
+	ap->rowbinary = rowbinary_fits(c, schema, table, cols, ncols);
 	if (c->d->nshards && sharded(c->d, schema)) {
 		ap->schema = xstrdup(schema);
 		ap->table = xstrdup(table);

@@ -36,6 +36,11 @@ sources:
           - {name: placed, data_type: DATE}
           - {name: at, data_type: TIMESTAMP}
           - {name: note, data_type: STRING}
+      - name: lines
+        external: {location: "shop/lines.csv", options: {header: true}}
+        columns:
+          - {name: id, data_type: INT64}
+          - {name: txt, data_type: STRING}
 Y
 printf 'id,amount,placed,at,note\n1,10.50,2024-01-02,2024-01-02 10:00:00.123456,"tab\there"\n2,0.01,2024-02-03,2024-02-03 00:00:00,\n3,bad,2024-02-04,2024-02-04 00:00:00,x\n4,99999999.99,2024-03-01,2024-03-01 23:59:59,"line\nbreak"\n' > lake/shop/orders_1.csv
 cat > seeds/regions.csv <<'Y'
@@ -67,9 +72,15 @@ models:
         tests: [not_null]
 Y
 
+# 20,000 rows whose binary form holds every byte value (';' and quotes
+# among them): the rows travel as RowBinary through a file, all of them
+awk 'BEGIN { print "id,txt"; for (i = 1; i <= 20000; i++) printf "%d,\"a;b\"\"c\\\\%d\"\n", i * 59, i }' > lake/shop/lines.csv
 run "$INGOT" load
 expect_rc 0
 expect_out "shop.orders"
+expect_eq "$(q1 "select count(*), sum(id) from bronze.lines")" "20000,11800590000" "every binary row arrives"
+expect_eq "$(q1 "select count(*) from bronze.lines where txt = concat('a;b', char(34), 'c', char(92), char(92), toString(intDiv(id, 59)))")" 20000 "text bytes kept"
+expect_eq "$(ls wh.chdb | grep -c ingot-insert)" 0 "no insert file left behind"
 # one bad amount rejected, three rows in, money exact, text escapes kept
 expect_eq "$(q1 "select count(*) from bronze.orders")" 3 "rows loaded"
 expect_eq "$(q1 "select count(*) from _ingot.load_rejects")" 1 "one reject kept"
