@@ -2485,35 +2485,128 @@ static void name_unreachable(struct chconn *c, struct err *e)
 	}
 }
 
+/* sql on shard i's own host (never ON CLUSTER). */
+static int on_shard(struct chconn *c, size_t i, const char *sql, struct err *e)
+{
+	struct ch_transport *t;
+	int rc = shard_transport(c, i, &t, e);
+	return rc ? rc : run_on(c, t, (long)i, sql, e);
+}
+
 /* Move the staged rows into the target's local table on every shard
- * (ATTACH PARTITION ... FROM: the parts are linked, not copied). Every
- * shard is asked first, so a shard that went away fails the load before
- * any shard took rows. */
+ * (ATTACH PARTITION ... FROM: the parts are linked, not copied), as one
+ * change across the shards as far as ClickHouse allows:
+ *   1. every shard answers and keeps a snapshot of its target rows
+ *      (<table>__ingot_prev_local, the parts linked): nothing visible yet;
+ *   2. the attach, shard by shard;
+ *   3. when one fails, every shard attached so far, and the failing one
+ *      (its attach may have run before its answer was lost), takes its
+ *      snapshot back with REPLACE PARTITION, atomic on each shard.
+ * A snapshot that could not be put back stays on its shard, and the next
+ * load of the table refuses until someone decides (the message says how).
+ * Loads of one table are serialized by ingot; a writer outside ingot
+ * between 1 and 3 would lose its rows to an undo. */
 static int attach_sharded(struct chapp *ap, struct err *e)
 {
 	struct chconn *c = ap->c;
-	for (size_t i = 0; i < c->d->nshards; i++) {
+	size_t n = c->d->nshards;
+	struct buf name = BUF_INIT, tgt = BUF_INIT, snap = BUF_INIT, stage = BUF_INIT,
+		   q = BUF_INIT, a = BUF_INIT;
+	wh_derived_name(c->base.db, ap->table, "__ingot_prev", &name);
+	buf_puts(&name, LOCAL_SUFFIX);
+	qrel(&tgt, ap->schema, ap->table, LOCAL_SUFFIX);
+	qrel(&snap, ap->schema, buf_cstr(&name), NULL);
+	qrel(&stage, ap->schema, ap->stage_name, LOCAL_SUFFIX);
+	bool *kept = xcalloc(n, sizeof(*kept)); /* the undo failed: the snapshot stays */
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
 		struct ch_transport *t;
-		struct buf a = BUF_INIT;
-		int rc = shard_transport(c, i, &t, e);
-		if (!rc)
+		const struct ch_shard *sh = &c->d->shards[i];
+		if (!(rc = shard_transport(c, i, &t, e)))
 			rc = ask(t, "SELECT 1 FORMAT TabSeparated", &a, e);
-		buf_free(&a);
 		if (rc) {
-			const struct ch_shard *sh = &c->d->shards[i];
 			err_prefix(e, "shard %d of cluster %s (%s:%d) is unreachable", sh->num,
 				   c->d->cluster, sh->host, sh->port);
-			return rc;
+			break;
 		}
+		buf_reset(&q);
+		buf_puts(&q, "SELECT count() FROM system.tables WHERE database = ");
+		qstr(&q, ap->schema);
+		buf_puts(&q, " AND name = ");
+		qstr(&q, buf_cstr(&name));
+		buf_puts(&q, " FORMAT TabSeparated");
+		if ((rc = ask(t, buf_cstr(&q), &a, e)))
+			break;
+		if (atoi(buf_cstr(&a)) > 0)
+			rc = err_set(e, ING_ECONFLICT,
+				     "shard %d of cluster %s (%s:%d) still has %s, the snapshot "
+				     "an earlier load of %s.%s kept because it could not finish "
+				     "there: if ingot load reported that load as failed, put the "
+				     "shard back with ALTER TABLE %s REPLACE PARTITION tuple() FROM "
+				     "%s on it; then DROP TABLE %s there, and rerun",
+				     sh->num, c->d->cluster, sh->host, sh->port, buf_cstr(&snap),
+				     ap->schema, ap->table, buf_cstr(&tgt), buf_cstr(&snap),
+				     buf_cstr(&snap));
 	}
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "ALTER TABLE ");
-	qrel(&b, ap->schema, ap->table, LOCAL_SUFFIX);
-	size_t at = b.len;
-	buf_puts(&b, " ATTACH PARTITION tuple() FROM ");
-	qrel(&b, ap->schema, ap->stage_name, LOCAL_SUFFIX);
-	int rc = run_all(c, buf_cstr(&b), at, e);
-	buf_free(&b);
+	size_t made = 0; /* shards with a snapshot */
+	for (size_t i = 0; i < n && !rc; i++) {
+		buf_reset(&q);
+		buf_printf(&q, "CREATE TABLE %s AS %s", buf_cstr(&snap), buf_cstr(&tgt));
+		if ((rc = on_shard(c, i, buf_cstr(&q), e)))
+			break;
+		made++;
+		buf_reset(&q);
+		buf_printf(&q, "ALTER TABLE %s ATTACH PARTITION tuple() FROM %s", buf_cstr(&snap),
+			   buf_cstr(&tgt));
+		rc = on_shard(c, i, buf_cstr(&q), e);
+	}
+	size_t sent = 0; /* shards whose attach was sent */
+	const char *fail_at = getenv("INGOT_TEST_CH_FAIL_ATTACH"); /* tests only (t1146) */
+	for (size_t i = 0; i < n && !rc; i++) {
+		buf_reset(&q);
+		buf_printf(&q, "ALTER TABLE %s ATTACH PARTITION tuple() FROM %s", buf_cstr(&tgt),
+			   buf_cstr(&stage));
+		sent++;
+		rc = on_shard(c, i, buf_cstr(&q), e);
+		if (!rc && fail_at && atoi(fail_at) == c->d->shards[i].num)
+			rc = err_set(e, ING_EIO, "shard %d: the attach failed "
+				     "(INGOT_TEST_CH_FAIL_ATTACH)", c->d->shards[i].num);
+	}
+	for (size_t i = 0; rc && i < sent; i++) {
+		struct err pe = ERR_INIT;
+		buf_reset(&q);
+		buf_printf(&q, "ALTER TABLE %s REPLACE PARTITION tuple() FROM %s", buf_cstr(&tgt),
+			   buf_cstr(&snap));
+		if (on_shard(c, i, buf_cstr(&q), &pe)) {
+			const struct ch_shard *sh = &c->d->shards[i];
+			log_error("could not undo the load of %s.%s on shard %d (%s:%d): %s", ap->schema,
+				  ap->table, sh->num, sh->host, sh->port, pe.msg ? pe.msg : "?");
+			err_prefix(e, "the load could not be undone on shard %d (%s:%d), which keeps "
+				      "its snapshot %s (the next load of %s.%s says what to do)",
+				   sh->num, sh->host, sh->port, buf_cstr(&snap), ap->schema, ap->table);
+			kept[i] = true;
+		}
+		err_clear(&pe);
+	}
+	for (size_t i = 0; i < made; i++) {
+		if (kept[i])
+			continue;
+		struct err pe = ERR_INIT;
+		buf_reset(&q);
+		buf_printf(&q, "DROP TABLE IF EXISTS %s", buf_cstr(&snap));
+		if (on_shard(c, i, buf_cstr(&q), &pe))
+			log_warn("could not drop %s on shard %d (the next load of %s.%s will ask "
+				 "for it to be dropped): %s", buf_cstr(&snap), c->d->shards[i].num,
+				 ap->schema, ap->table, pe.msg ? pe.msg : "?");
+		err_clear(&pe);
+	}
+	free(kept);
+	buf_free(&name);
+	buf_free(&tgt);
+	buf_free(&snap);
+	buf_free(&stage);
+	buf_free(&q);
+	buf_free(&a);
 	return rc;
 }
 

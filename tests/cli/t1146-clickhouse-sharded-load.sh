@@ -6,7 +6,8 @@
 # tables on both shards plus a Distributed table named as the relation;
 # the per-shard counts sum to the files' rows; a rejected row is kept once
 # in _ingot.load_rejects; an error in the middle of the stream and a shard
-# killed in the middle of a load both fail the load, say what happened
+# killed in the middle of a load and an attach that fails on one shard (the
+# others undone from their snapshots) all fail the load, say what happened
 # (the killed shard by host:port) and leave the table as it was (and no
 # rejects of the failed run); after a restart the rerun loads exactly once.
 . ./lib.sh
@@ -41,6 +42,15 @@ expect_err "cluster ingot_cluster: 2 shards (127.0.0.1:$P1, 127.0.0.1:$P2), shar
 run "$INGOT" build
 [ "$RC" -ne 0 ] || fail "a build against 18.16 is refused"
 expect_err "older than ingot supports for builds"
+
+# 0. the first load of orders fails at the attach on shard 2 (a test
+# switch): both shards are put back to no rows
+INGOT_TEST_CH_FAIL_ATTACH=2 run "$INGOT" load --select raw.orders
+[ "$RC" -ne 0 ] || fail "a first load whose attach fails on a shard fails"
+expect_err "the attach failed"
+for s in 1 2; do
+  expect_eq "$(chq -s $s "select count() from bronze.orders_local")" 0 "first load undone on shard $s"
+done
 
 # 1. the load: local tables on both shards, a Distributed table over them
 run "$INGOT" load --select raw.order_items raw.orders
@@ -104,6 +114,25 @@ ch_restart_shard "$chdir" 2 || fail "shard 2 did not restart"
 expect_eq "$(chq -s 2 "select count() from bronze.order_items_local")" "$n2" "shard killed: shard 2 unchanged"
 expect_eq "$(chq "select count() from bronze.order_items")" "$oi1" "shard killed: the Distributed table unchanged"
 
+# 4b. the attach fails on shard 2 after shard 1 took the rows (a test
+# switch fails it once shard 2 attached too): every shard takes its
+# snapshot back, so nothing of the failed load is visible anywhere
+INGOT_TEST_CH_FAIL_ATTACH=2 run "$INGOT" load --select raw.order_items
+[ "$RC" -ne 0 ] || fail "a load whose attach fails on a shard fails"
+expect_err "the attach failed"
+expect_eq "$(chq -s 1 "select count() from bronze.order_items_local")" "$n1" "attach failed: shard 1 undone"
+expect_eq "$(chq -s 2 "select count() from bronze.order_items_local")" "$n2" "attach failed: shard 2 undone"
+expect_eq "$(chq "select count() from _ingot.load_rejects")" 1 "attach failed: no reject of the failed run"
+# a snapshot an undo could not put back blocks the next load, which says
+# what to do
+chq -s 2 "create table bronze.order_items__ingot_prev_local as bronze.order_items_local" >/dev/null
+run "$INGOT" load --select raw.order_items
+[ "$RC" -ne 0 ] || fail "a load refuses while a shard keeps a snapshot"
+expect_err "shard 2 of cluster ingot_cluster (127.0.0.1:$P2) still has \"bronze\".\"order_items__ingot_prev_local\""
+expect_err "REPLACE PARTITION tuple() FROM"
+expect_eq "$(chq -s 1 "select count() from bronze.order_items_local")" "$n1" "refused: shard 1 unchanged"
+chq -s 2 "drop table bronze.order_items__ingot_prev_local" >/dev/null
+
 # 5. the rerun loads the new files exactly once
 run "$INGOT" load --select raw.order_items
 expect_rc 0
@@ -112,6 +141,7 @@ expect_eq "$(chq "select count(), uniqExact(id) from bronze.order_items")" "$((o
 expect_eq "$(chq "select count() from _ingot.load_rejects")" 2 "each reject once"
 for s in 1 2; do
   expect_eq "$(chq -s $s "select count() from system.tables where database = 'bronze' and name like '%__ingot_stage%'")" 0 "no staging table left on shard $s"
+  expect_eq "$(chq -s $s "select count() from system.tables where database = 'bronze' and name like '%__ingot_prev%'")" 0 "no snapshot left on shard $s"
 done
 unset INGOT_TEST_CH_CHUNK_BYTES
 run "$INGOT" load --select raw.order_items raw.orders
