@@ -101,6 +101,34 @@ EOP
   esac
 }
 
+# pg_pair PREFIX: two fresh databases on the PostgreSQL test server,
+# $dba and $dbb (PREFIX_a_PID, PREFIX_b_PID), dropped on exit with $T;
+# psql_ ARGS runs psql against the server; pgt NAME DBNAME THREADS prints
+# one profiles.yml output (schema dx) for such a database.
+pg_pair() {
+  [ -n "${INGOT_TEST_PGHOST:-}" ] || fail "no PostgreSQL test server"
+  dba=${1}_a_$$ dbb=${1}_b_$$
+  local d
+  for d in $dba $dbb; do
+    psql_ -d "$INGOT_TEST_PGDATABASE" -c "drop database if exists $d" -c "create database $d" >/dev/null ||
+      fail "create database $d"
+  done
+  trap 'for d in $dba $dbb; do psql_ -d "$INGOT_TEST_PGDATABASE" -c "drop database if exists $d with (force)" >/dev/null 2>&1; done; rm -rf "$T"' EXIT
+}
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" "$@"; }
+pgt() {
+  cat <<EOP
+    $1:
+      type: postgres
+      host: "$INGOT_TEST_PGHOST"
+      port: $INGOT_TEST_PGPORT
+      user: "$INGOT_TEST_PGUSER"
+      dbname: "$2"
+      schema: dx
+      threads: $3
+EOP
+}
+
 # ---- the example project (examples/ecommerce), small ----
 #
 # example_project ENGINE SCHEMA: a fresh copy of examples/ecommerce in
