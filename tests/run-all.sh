@@ -4,7 +4,12 @@
 # Starts a throwaway PostgreSQL (tests/lib/pg.sh) and a two-shard ClickHouse
 # (tests/lib/clickhouse.sh) for the suites that need them, runs the C unit tests, then each CLI script tests/cli/t*.sh (exit 0
 # pass, anything else fail), and ends with the line "N passed, N failed".
-# INGOT_TEST_FILTER=pattern runs only CLI scripts whose name matches.
+# INGOT_TEST_FILTER=pattern runs only CLI scripts whose name matches;
+# INGOT_TEST_SKIP_HEAVY=1 leaves out the scripts marked "# test: heavy"
+# (a browser, or data at a scale where a sanitizer build takes minutes;
+# CI's ASan step sets it, its make test runs them);
+# INGOT_TEST_JOBS=N runs N CLI scripts at a time (default: the number of
+# cores, at most 4; 1 runs them one by one, in name order).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -25,8 +30,11 @@ if ! ch_start "$chdir"; then
   echo "run-all: ClickHouse could not be started; ClickHouse tests will fail" >&2
 fi
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 failures=()
+jobs=${INGOT_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+[ "$jobs" -le 4 ] || jobs=4
 
 echo "== unit tests"
 out=$(mktemp)
@@ -41,24 +49,79 @@ else
 fi
 rm -f "$out"
 
-echo "== CLI tests"
+echo "== CLI tests ($jobs at a time)"
+# A queue of scripts, the slow ones (a "# test: slow" or "# test: heavy"
+# line) first so that
+# no lane is left alone with a long one at the end; $jobs workers take the
+# next one in turn. Each worker has its own PostgreSQL database (schemas
+# such as bronze and _ingot are per database); a script with a line
+# "# test: lock NAME" holds lock NAME while it runs (the ClickHouse tests
+# share, stop and restart one cluster).
+q=$(mktemp -d /tmp/ingot-queue-XXXXXX)
+trap 'cleanup; rm -rf "$q"' EXIT
 for t in "$here"/cli/t*.sh; do
   [ -e "$t" ] || continue
   name=$(basename "$t" .sh)
   if [ -n "${INGOT_TEST_FILTER:-}" ] && [[ "$name" != *"$INGOT_TEST_FILTER"* ]]; then continue; fi
-  log=$(mktemp)
-  start=$(date +%s)
-  if (cd "$here/cli" && timeout 900 bash "$t") >"$log" 2>&1; then
-    passed=$((passed + 1)); echo "ok   $name ($(( $(date +%s) - start ))s)"
-  else
-    failed=$((failed + 1)); failures+=("$name")
-    echo "FAIL $name"; sed 's/^/    /' "$log" | tail -40
+  if [ -n "${INGOT_TEST_SKIP_HEAVY:-}" ] && grep -q '^# test: heavy' "$t"; then
+    echo "skip $name (heavy: make test runs it)"; skipped=$((skipped + 1)); continue
   fi
-  rm -f "$log"
+  if [ "$jobs" -gt 1 ] && grep -q '^# test: \(slow\|heavy\)' "$t"; then echo "$t" >>"$q/slow"; else echo "$t" >>"$q/rest"; fi
 done
+cat "$q/slow" "$q/rest" >"$q/list" 2>/dev/null
+echo 1 >"$q/next"
+: >"$q/results"
+
+next_script() { # the queue's next script, or nothing
+  local n
+  exec {qfd}>"$q/lock"
+  flock "$qfd"
+  n=$(cat "$q/next"); echo $((n + 1)) >"$q/next"
+  flock -u "$qfd"; exec {qfd}>&-
+  sed -n "${n}p" "$q/list"
+}
+worker() { # LANE
+  local lane=$1 t name log start rc lock
+  if [ "$lane" -gt 1 ] && [ -n "${INGOT_TEST_PGHOST:-}" ]; then
+    export INGOT_TEST_PGDATABASE=ingot_lane$lane
+  fi
+  while t=$(next_script) && [ -n "$t" ]; do
+    name=$(basename "$t" .sh)
+    log=$(mktemp "$q/log-XXXXXX")
+    start=$(date +%s)
+    lock=$(sed -n 's/^# test: lock \([a-z0-9-]*\).*/\1/p' "$t" | head -1)
+    if [ -n "$lock" ]; then
+      (cd "$here/cli" && flock "$q/lock-$lock" timeout 900 bash "$t") >"$log" 2>&1; rc=$?
+    else
+      (cd "$here/cli" && timeout 900 bash "$t") >"$log" 2>&1; rc=$?
+    fi
+    {
+      flock 9
+      if [ $rc -eq 0 ]; then
+        echo "ok $name" >>"$q/results"; echo "ok   $name ($(( $(date +%s) - start ))s)"
+      else
+        echo "FAIL $name" >>"$q/results"; echo "FAIL $name"; sed 's/^/    /' "$log" | tail -40
+      fi
+    } 9>"$q/print"
+    rm -f "$log"
+  done
+}
+if [ -n "${INGOT_TEST_PGHOST:-}" ]; then
+  for lane in $(seq 2 "$jobs"); do
+    psql -X -q -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres \
+      -c "create database ingot_lane$lane" >/dev/null ||
+      echo "run-all: could not create database ingot_lane$lane" >&2
+  done
+fi
+for lane in $(seq 1 "$jobs"); do worker "$lane" & done
+wait
+while read -r status name; do
+  if [ "$status" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+done <"$q/results"
 
 if [ ${#failures[@]} -gt 0 ]; then
   echo "== failures"; printf '  %s\n' "${failures[@]}"
 fi
+[ "$skipped" -eq 0 ] || echo "($skipped heavy scripts skipped: INGOT_TEST_SKIP_HEAVY)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: slow
 # t1022: a CSV export to a slow client does not hold the warehouse: the producer spools every row to a temporary file and lets its connection go (the server logs "CSV export spooled") while the client has read only the first bytes; the client then gets every row; a client that goes away mid-export leaves the server serving.
 . ./lib.sh
 . "$ROOT/tests/fixtures/serve/lib.sh"

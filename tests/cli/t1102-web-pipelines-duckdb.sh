@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: heavy
 # t1102: the pipelines pages in a real browser (Debian's chromium, headless, through playwright-core) against `ingot serve` over examples/ecommerce on DuckDB with the scheduler: the list with squares; ecommerce_elt's graph in dependency order with states; a run triggered from the page goes queued -> running -> success live; a failing task's log is readable (tests/web/pipelines.spec.mjs). SKIP when node or /usr/bin/chromium is missing.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/fixtures/serve/lib.sh"

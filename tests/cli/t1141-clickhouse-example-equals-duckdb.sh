@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: slow
 # t1141: the reference platform (examples/ecommerce, unchanged) on ClickHouse embedded (chDB) and on DuckDB from one small lake: load and build pass with every test on both, every mart is equal row for row (CSV in a total order, floats to 9 significant digits), and every tile of the dashboards (Sales KPIs included) answers on chDB with the DuckDB values.
 . ./lib.sh
 [ -n "$(ls "$ROOT"/third_party/chdb/lib/libchdb.so 2>/dev/null)" ] ||

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: slow
 # t1143: second runs on ClickHouse embedded (chDB): the reference platform after a day of new files builds incrementally (delete+insert by key, no correlated subquery) and equals a full refresh mart for mart; table rebuilds swap with EXCHANGE TABLES; snapshots close changed and deleted rows (check and timestamp strategies); insert_overwrite replaces only the partitions of the new rows; merge and insert_overwrite without partition_by are refused at compile time naming the model file.
 . ./lib.sh
 [ -n "$(ls "$ROOT"/third_party/chdb/lib/libchdb.so 2>/dev/null)" ] ||

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: lock clickhouse-server
 # t1145: a `type: clickhouse, mode: http` target reaches a real server
 # through the HTTP transport (src/warehouse/ch_http.c) — the two-shard
 # cluster of tests/lib/clickhouse.sh, Debian's clickhouse-server 18.16 — and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: lock clickhouse-server
 # t1146: `ingot load` into sharded ClickHouse tables (profile `cluster:`)
 # through the binary, against the two 18.16 shards of
 # tests/lib/clickhouse.sh (no ZooKeeper: DDL runs on each shard's host).

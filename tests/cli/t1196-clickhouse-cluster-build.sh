@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test: lock clickhouse-server
 # t1196: `ingot build` on a sharded cluster (profile `cluster:`) with
 # distributed DDL: Debian's zookeeper and the two 18.16 shards of
 # tests/lib/clickhouse.sh. 18.16 is older than ingot supports for builds
