@@ -2,8 +2,9 @@
 # tests/run-all.sh UNIT_BINARY INGOT_BINARY — every test suite, one summary.
 #
 # Starts a throwaway PostgreSQL (tests/lib/pg.sh) and a two-shard ClickHouse
-# (tests/lib/clickhouse.sh) for the suites that need them, runs the C unit tests, then each CLI script tests/cli/t*.sh (exit 0
-# pass, anything else fail), and ends with the line "N passed, N failed".
+# (tests/lib/clickhouse.sh) for the suites that need them, runs the C unit
+# tests and each CLI script tests/cli/t*.sh (exit 0 pass, anything else
+# fail), and ends with the line "N passed, N failed".
 # INGOT_TEST_FILTER=pattern runs only CLI scripts whose name matches;
 # INGOT_TEST_SKIP_HEAVY=1 leaves out the scripts marked "# test: heavy"
 # (a browser, or data at a scale where a sanitizer build takes minutes;
@@ -36,29 +37,31 @@ jobs=${INGOT_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 [ "$jobs" -le 4 ] || jobs=4
 
-echo "== unit tests"
-out=$(mktemp)
-"$unit" 2>&1 | tee "$out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
-if [ -n "$line" ]; then
-  p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-  passed=$((passed + p)); failed=$((failed + f))
-  [ "$f" -gt 0 ] && failures+=("unit tests: $f failed")
-else
-  failed=$((failed + 1)); failures+=("unit test runner crashed")
+q=$(mktemp -d /tmp/ingot-queue-XXXXXX)
+trap 'cleanup; rm -rf "$q"' EXIT
+if [ -n "${INGOT_TEST_PGHOST:-}" ]; then
+  for db in ingot_unit $(seq -f 'ingot_lane%g' 2 "$jobs"); do
+    psql -X -q -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres \
+      -c "create database $db" >/dev/null || echo "run-all: could not create database $db" >&2
+  done
 fi
-rm -f "$out"
+
+# The C unit tests run alongside the CLI scripts (they mostly wait on
+# timeouts and servers), in their own database, holding the ClickHouse
+# cluster's lock; their output is printed when they end.
+(
+  [ -z "${INGOT_TEST_PGHOST:-}" ] || export INGOT_TEST_PGDATABASE=ingot_unit
+  flock "$q/lock-clickhouse-server" "$unit"
+) >"$q/unit.out" 2>&1 &
+unitpid=$!
 
 echo "== CLI tests ($jobs at a time)"
-# A queue of scripts, the slow ones (a "# test: slow" or "# test: heavy"
-# line) first so that
-# no lane is left alone with a long one at the end; $jobs workers take the
-# next one in turn. Each worker has its own PostgreSQL database (schemas
+# A queue of scripts, the slow ones (a line "# test: slow" or "# test:
+# heavy") first so that no lane is left alone with a long one at the end;
+# $jobs workers take the next one in turn. Each worker has its own PostgreSQL database (schemas
 # such as bronze and _ingot are per database); a script with a line
 # "# test: lock NAME" holds lock NAME while it runs (the ClickHouse tests
 # share, stop and restart one cluster).
-q=$(mktemp -d /tmp/ingot-queue-XXXXXX)
-trap 'cleanup; rm -rf "$q"' EXIT
 for t in "$here"/cli/t*.sh; do
   [ -e "$t" ] || continue
   name=$(basename "$t" .sh)
@@ -106,15 +109,20 @@ worker() { # LANE
     rm -f "$log"
   done
 }
-if [ -n "${INGOT_TEST_PGHOST:-}" ]; then
-  for lane in $(seq 2 "$jobs"); do
-    psql -X -q -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres \
-      -c "create database ingot_lane$lane" >/dev/null ||
-      echo "run-all: could not create database ingot_lane$lane" >&2
-  done
+pids=()
+for lane in $(seq 1 "$jobs"); do worker "$lane" & pids+=($!); done
+wait "${pids[@]}"
+wait "$unitpid"
+echo "== unit tests"
+cat "$q/unit.out"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$q/unit.out" | tail -1)
+if [ -n "$line" ]; then
+  p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+  passed=$((passed + p)); failed=$((failed + f))
+  [ "$f" -gt 0 ] && failures+=("unit tests: $f failed")
+else
+  failed=$((failed + 1)); failures+=("unit test runner crashed")
 fi
-for lane in $(seq 1 "$jobs"); do worker "$lane" & done
-wait
 while read -r status name; do
   if [ "$status" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
 done <"$q/results"

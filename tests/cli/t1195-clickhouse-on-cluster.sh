@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# test: slow
 # test: lock clickhouse-server
 # t1195: distributed DDL (ON CLUSTER) on a real cluster: Debian's zookeeper
 # and the two 18.16 shards of tests/lib/clickhouse.sh, whose config names
