@@ -53,6 +53,12 @@ q() {
     fail "query failed: $1: $(cat "$T/.qerr")"
   tail -n +2 "$T/.q"
 }
+# qt TARGET SQL: as q, on the profile's target TARGET.
+qt() {
+  "$INGOT" show -t "$1" --limit -1 -o csv --inline "$2" >"$T/.q" 2>"$T/.qerr" ||
+    fail "query on $1 failed: $2: $(cat "$T/.qerr")"
+  tail -n +2 "$T/.q"
+}
 # q1 SQL: the first row of q.
 q1() { q "$1" | head -1; }
 # expect_eq GOT WANT WHAT
