@@ -41,8 +41,7 @@ q=$(mktemp -d /tmp/ingot-queue-XXXXXX)
 trap 'cleanup; rm -rf "$q"' EXIT
 if [ -n "${INGOT_TEST_PGHOST:-}" ]; then
   for db in ingot_unit $(seq -f 'ingot_lane%g' 2 "$jobs"); do
-    psql -X -q -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" -d postgres \
-      -c "create database $db" >/dev/null || echo "run-all: could not create database $db" >&2
+    pg_createdb "$db" || echo "run-all: could not create database $db" >&2
   done
 fi
 
@@ -56,22 +55,29 @@ fi
 unitpid=$!
 
 echo "== CLI tests ($jobs at a time)"
-# A queue of scripts, the slow ones (a line "# test: slow" or "# test:
-# heavy") first so that no lane is left alone with a long one at the end;
-# $jobs workers take the next one in turn. Each worker has its own PostgreSQL database (schemas
-# such as bronze and _ingot are per database); a script with a line
-# "# test: lock NAME" holds lock NAME while it runs (the ClickHouse tests
-# share, stop and restart one cluster).
+# A queue of scripts ($q/list), the slow ones (a line "# test: slow" or
+# "# test: heavy") first so that no lane is left alone with a long one at
+# the end; $jobs workers take the next one in turn ($q/next). Each worker
+# has its own PostgreSQL database (schemas such as bronze and _ingot are
+# per database) and holds its own lock while a script runs, or the lock a
+# script names in a line "# test: lock NAME" (the ClickHouse tests share,
+# stop and restart one cluster).
+: >"$q/slow"; : >"$q/rest"
 for t in "$here"/cli/t*.sh; do
   [ -e "$t" ] || continue
   name=$(basename "$t" .sh)
   if [ -n "${INGOT_TEST_FILTER:-}" ] && [[ "$name" != *"$INGOT_TEST_FILTER"* ]]; then continue; fi
-  if [ -n "${INGOT_TEST_SKIP_HEAVY:-}" ] && grep -q '^# test: heavy' "$t"; then
+  marks=$(grep '^# test: ' "$t")
+  if [ -n "${INGOT_TEST_SKIP_HEAVY:-}" ] && [[ "$marks" == *"test: heavy"* ]]; then
     echo "skip $name (heavy: make test runs it)"; skipped=$((skipped + 1)); continue
   fi
-  if [ "$jobs" -gt 1 ] && grep -q '^# test: \(slow\|heavy\)' "$t"; then echo "$t" >>"$q/slow"; else echo "$t" >>"$q/rest"; fi
+  if [ "$jobs" -gt 1 ] && [[ "$marks" == *"test: slow"* || "$marks" == *"test: heavy"* ]]; then
+    echo "$t" >>"$q/slow"
+  else
+    echo "$t" >>"$q/rest"
+  fi
 done
-cat "$q/slow" "$q/rest" >"$q/list" 2>/dev/null
+cat "$q/slow" "$q/rest" >"$q/list"
 echo 1 >"$q/next"
 : >"$q/results"
 
@@ -84,29 +90,24 @@ next_script() { # the queue's next script, or nothing
   sed -n "${n}p" "$q/list"
 }
 worker() { # LANE
-  local lane=$1 t name log start rc lock
+  local lane=$1 t name start rc lock
   if [ "$lane" -gt 1 ] && [ -n "${INGOT_TEST_PGHOST:-}" ]; then
     export INGOT_TEST_PGDATABASE=ingot_lane$lane
   fi
   while t=$(next_script) && [ -n "$t" ]; do
     name=$(basename "$t" .sh)
-    log=$(mktemp "$q/log-XXXXXX")
     start=$(date +%s)
     lock=$(sed -n 's/^# test: lock \([a-z0-9-]*\).*/\1/p' "$t" | head -1)
-    if [ -n "$lock" ]; then
-      (cd "$here/cli" && flock "$q/lock-$lock" timeout 900 bash "$t") >"$log" 2>&1; rc=$?
-    else
-      (cd "$here/cli" && timeout 900 bash "$t") >"$log" 2>&1; rc=$?
-    fi
+    (cd "$here/cli" && flock "$q/lock-${lock:-lane$lane}" timeout 900 bash "$t") >"$q/$name.log" 2>&1; rc=$?
     {
       flock 9
       if [ $rc -eq 0 ]; then
         echo "ok $name" >>"$q/results"; echo "ok   $name ($(( $(date +%s) - start ))s)"
       else
-        echo "FAIL $name" >>"$q/results"; echo "FAIL $name"; sed 's/^/    /' "$log" | tail -40
+        echo "FAIL $name" >>"$q/results"; echo "FAIL $name"; sed 's/^/    /' "$q/$name.log" | tail -40
       fi
     } 9>"$q/print"
-    rm -f "$log"
+    rm -f "$q/$name.log"
   done
 }
 pids=()

@@ -2,6 +2,7 @@
 # tests/lib/pg.sh — a throwaway PostgreSQL server for tests.
 #
 #   source tests/lib/pg.sh; pg_start DIR    # exports INGOT_TEST_PG{HOST,PORT,USER,DATABASE}
+#   pg_createdb NAME                        # one more database on that server
 #   pg_stop DIR
 #
 # initdb in DIR (owned by the postgres user when we are root: PostgreSQL
@@ -54,6 +55,10 @@ pg_start() {
   [ -n "$started" ] || { echo "pg.sh: server did not start:" >&2; cat "$dir/server.log" >&2; return 1; }
   export INGOT_TEST_PGHOST=$dir INGOT_TEST_PGPORT=$port INGOT_TEST_PGUSER=$user INGOT_TEST_PGDATABASE=postgres
   export INGOT_TEST_PGBIN=$bin
+}
+
+pg_createdb() {
+  "$INGOT_TEST_PGBIN/createdb" -h "$INGOT_TEST_PGHOST" -p "$INGOT_TEST_PGPORT" -U "$INGOT_TEST_PGUSER" "$1"
 }
 
 pg_stop() {
