@@ -146,6 +146,25 @@ static bool ns_lookup(struct jinja_env *env, const char *name, size_t n, uint64_
 	return false;
 }
 
+/* A lazy global (jinja_env_set_global_lazy); name is interned. */
+static bool lazy_lookup(struct jinja_env *env, const char *name, struct jinja_value *out)
+{
+	for (size_t i = 0; i < env->lazy.len; i++) {
+		struct jlazy *l = env->lazy.items[i];
+		if (l->name != name)
+			continue;
+		pthread_mutex_lock(&env->lazy_lock);
+		if (!l->made) {
+			l->v = l->make(l->user, env->arena);
+			l->made = true;
+		}
+		*out = l->v;
+		pthread_mutex_unlock(&env->lazy_lock);
+		return true;
+	}
+	return false;
+}
+
 static bool lookup(struct jinja_rt *rt, struct jframe *f, const char *name, size_t n, uint64_t h,
 		   struct jinja_value *out)
 {
@@ -156,6 +175,8 @@ static bool lookup(struct jinja_rt *rt, struct jframe *f, const char *name, size
 				return true;
 			}
 	if (rt->ctx.type == JINJA_DICT && jinja__dict_find_str(rt->ctx.u.dict, name, n, h, out))
+		return true;
+	if (rt->env->lazy.len && lazy_lookup(rt->env, name, out))
 		return true;
 	if (jinja__dict_find_str(rt->env->globals.u.dict, name, n, h, out))
 		return true;
@@ -172,6 +193,7 @@ bool jinja_rt_lookup(struct jinja_rt *rt, const char *name, struct jinja_value *
 	uint64_t h = str_hash(name, n);
 	if (in)
 		return lookup(rt, rt->root, in, n, h, out);
+	/* a lazy global's name is interned, so it is not this one */
 	if (rt->ctx.type == JINJA_DICT && jinja__dict_find_str(rt->ctx.u.dict, name, n, h, out))
 		return true;
 	if (jinja__dict_find_str(rt->env->globals.u.dict, name, n, h, out))
@@ -1782,6 +1804,7 @@ struct jinja_env *jinja_env_new(void)
 	env->arena = arena_new(0);
 	env->limits = (struct jinja_limits){200, 64u << 20, 100000, 10000000, false, NULL};
 	env->globals = jinja_dict_new(env->arena);
+	pthread_mutex_init(&env->lazy_lock, NULL);
 	env->s_loop = jinja__intern(env, "loop", 4);
 	env->s_caller = jinja__intern(env, "caller", 6);
 	env->s_varargs = jinja__intern(env, "varargs", 7);
@@ -1805,6 +1828,10 @@ void jinja_env_free(struct jinja_env *env)
 		free(env->ns.items[i]->name);
 	vec_free(&env->ns);
 	vec_free(&env->global_ns);
+	for (size_t i = 0; i < env->lazy.len; i++)
+		free(env->lazy.items[i]);
+	vec_free(&env->lazy);
+	pthread_mutex_destroy(&env->lazy_lock);
 	strmap_free(&env->filters, free_filter);
 	strmap_free(&env->tests, free_filter);
 	strmap_free(&env->intern, NULL);
@@ -1820,6 +1847,24 @@ void jinja_env_set_global(struct jinja_env *env, const char *name, struct jinja_
 {
 	const char *k = arena_strdup(env->arena, name);
 	jinja_dict_set(env->globals, jinja_str_static(k, strlen(k)), v);
+}
+
+void jinja_env_set_global_lazy(struct jinja_env *env, const char *name, jinja_lazy_fn make,
+			       void *user)
+{
+	const char *in = jinja__intern(env, name, strlen(name));
+	struct jlazy *l = NULL;
+	for (size_t i = 0; i < env->lazy.len && !l; i++)
+		if (env->lazy.items[i]->name == in)
+			l = env->lazy.items[i];
+	if (!l) {
+		l = xcalloc(1, sizeof(*l));
+		l->name = in;
+		vec_push(&env->lazy, l);
+	}
+	l->make = make;
+	l->user = user;
+	l->made = false;
 }
 
 /* A replaced filter is updated in place: compiled templates hold pointers

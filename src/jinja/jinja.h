@@ -258,6 +258,15 @@ struct jinja_limits *jinja_env_limits(struct jinja_env *env);
 /* Names visible to every template (after the render context). name is
  * copied. Replaces an earlier global of the same name. */
 void jinja_env_set_global(struct jinja_env *env, const char *name, struct jinja_value v);
+/* A global made the first time a template looks it up (before the plain
+ * globals of the same name): make(user, arena) builds it in the env's arena,
+ * once, under the env's lock, and every later lookup gets that value. For a
+ * value that is costly to build and that most templates never read (dbt's
+ * `graph`: a dict of every node). Register before rendering, like a global;
+ * make must not render. */
+typedef struct jinja_value (*jinja_lazy_fn)(void *user, struct arena *a);
+void jinja_env_set_global_lazy(struct jinja_env *env, const char *name, jinja_lazy_fn make,
+			       void *user);
 /* {{ x | name(args) }}: the value is args[0]. {{ x is name(args) }}: the
  * test returns a bool in *ret. Replace built-ins of the same name (also in
  * templates compiled before the call). */

@@ -14,6 +14,8 @@
 #include "core/vec.h"
 #include "jinja/jinja.h"
 
+#include <pthread.h>
+
 /* value flags */
 enum {
 	JV_GROUP = 1,   /* tuple made by groupby: .grouper/.list */
@@ -136,6 +138,14 @@ struct jfilter {
 	int max_args; /* positional arguments including the value; -1 = any */
 };
 
+struct jlazy {
+	const char *name; /* interned */
+	jinja_lazy_fn make;
+	void *user;
+	bool made;
+	struct jinja_value v;
+};
+
 struct jinja_env {
 	struct arena *arena;
 	struct jinja_limits limits;
@@ -147,6 +157,9 @@ struct jinja_env {
 	VEC(struct jinja_ns *) global_ns;
 	struct strmap block_tags;     /* tag → (void*)(intptr_t)form */
 	struct jinja_template *templates;
+	/* jinja_env_set_global_lazy: made on first lookup, under lazy_lock */
+	VEC(struct jlazy *) lazy;
+	pthread_mutex_t lazy_lock;
 	/* jinja_env_set_call_hook: told of every namespaced macro call */
 	void (*call_hook)(void *user, struct jinja_value macro);
 	void *call_hook_user;

@@ -256,6 +256,34 @@ TEST(jinja_call_block_into_native)
 	jinja_env_free(env);
 }
 
+/* jinja_env_set_global_lazy: made on the first lookup only, once, and
+ * before a plain global of the same name; the render context still wins */
+static struct jinja_value make_big(void *user, struct arena *a)
+{
+	int *made = user;
+	(*made)++;
+	struct jinja_value d = jinja_dict_new(a);
+	jinja_dict_set_str(d, "n", jinja_int(42));
+	return d;
+}
+
+TEST(jinja_lazy_global)
+{
+	struct jinja_env *env = jinja_env_new();
+	int made = 0;
+	jinja_env_set_global(env, "big", jinja_int(0)); /* the value before it is lazy */
+	expect(env, "{{ big }}", NULL, "0");
+	jinja_env_set_global_lazy(env, "big", make_big, &made);
+	expect(env, "no read: {{ 1 + 1 }}", NULL, "no read: 2");
+	CHECK_INT(made, 0);
+	expect(env, "{{ big.n }} {{ big['n'] + 1 }}", NULL, "42 43");
+	expect(env, "{% macro m() %}{{ big.n }}{% endmacro %}{{ m() }}", NULL, "42");
+	CHECK_INT(made, 1);
+	expect(env, "{{ big }}", "{\"big\": \"ctx\"}", "ctx");
+	CHECK_INT(made, 1);
+	jinja_env_free(env);
+}
+
 TEST(jinja_return_and_namespaces)
 {
 	struct jinja_env *env = jinja_env_new();
