@@ -188,34 +188,78 @@ int fs_write_atomic(const char *path, const void *data, size_t len, struct err *
 	return atomic_commit(&af, e);
 }
 
+/* Empty the open directory dfd (path names it in errors; dfd is closed).
+ * The entry types come from readdir, so a file costs one unlinkat and no
+ * stat (pruning a run directory removes thousands), and every call is
+ * relative to its directory's fd, not a walk of the whole path. Entries
+ * removed while the directory is read may make readdir skip others, so a
+ * directory is read again until a pass removes nothing. */
+static int remove_contents(int dfd, const char *path, struct err *e)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
+	}
+	int rc = 0;
+	for (bool again = true; again && !rc;) {
+		again = false;
+		rewinddir(d);
+		struct dirent *de;
+		while (!rc && (errno = 0, de = readdir(d))) {
+			const char *nm = de->d_name;
+			if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+				continue;
+			bool isdir = de->d_type == DT_DIR;
+			if (de->d_type == DT_UNKNOWN) {
+				struct stat st;
+				if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+					if (errno != ENOENT)
+						rc = err_set(e, ING_EIO, "cannot stat %s/%s: %s", path, nm,
+							     strerror(errno));
+					continue;
+				}
+				isdir = S_ISDIR(st.st_mode);
+			}
+			if (isdir) {
+				/* O_NOFOLLOW: a directory swapped for a symlink is not followed */
+				int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (cfd < 0) {
+					rc = err_set(e, ING_EIO, "cannot open %s/%s: %s", path, nm, strerror(errno));
+					break;
+				}
+				char *c = path_join(path, nm);
+				rc = remove_contents(cfd, c, e);
+				free(c);
+			}
+			if (!rc && unlinkat(dirfd(d), nm, isdir ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+				rc = err_set(e, ING_EIO, "cannot remove %s/%s: %s", path, nm, strerror(errno));
+			again = true;
+		}
+		if (!rc && errno)
+			rc = err_set(e, ING_EIO, "cannot read %s: %s", path, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
 static int remove_rec(const char *path, struct err *e)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : err_set(e, ING_EIO, "cannot stat %s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
-		struct dirent *de;
-		int rc = 0;
-		while (!rc && (de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			char *c = path_join(path, de->d_name);
-			rc = remove_rec(c, e);
-			free(c);
-		}
-		closedir(d);
-		if (rc)
-			return rc;
-		if (rmdir(path) < 0)
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) < 0 && errno != ENOENT)
 			return err_set(e, ING_EIO, "cannot remove %s: %s", path, strerror(errno));
 		return 0;
 	}
-	if (unlink(path) < 0)
-		return err_set(e, ING_EIO, "cannot remove %s: %s", path, strerror(errno));
-	return 0;
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return err_set(e, ING_EIO, "cannot open %s: %s", path, strerror(errno));
+	int rc = remove_contents(dfd, path, e);
+	if (!rc && rmdir(path) < 0 && errno != ENOENT)
+		rc = err_set(e, ING_EIO, "cannot remove %s: %s", path, strerror(errno));
+	return rc;
 }
 
 int fs_remove_tree(const char *path, struct err *e)

@@ -21,6 +21,7 @@
 #include "core/dtime.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/map.h"
 #include "core/mem.h"
 #include "core/version.h"
 
@@ -1048,15 +1049,22 @@ static bool link_published(const char *pub, const char *path, const char *sql, s
 	return same;
 }
 
+/* dirs (may be NULL): the directories this writer already made or found,
+ * so a build's thousands of listings cost no stat of their directory. */
 static int write_plain(const char *path, const char *pub, const char *sql, size_t len,
-		       struct err *e)
+		       struct strmap *dirs, struct err *e)
 {
 	char *dir = path_dirname(path);
 	/* compiled/ and run/ are per-node listings: a plain write (no fsync
 	 * per file: a build writes thousands). They go to the run's own
 	 * fresh directory, never over a file a reader may hold (publishing
 	 * hard-links them into target/, runs.c) */
-	int rc = fs_is_dir(dir) ? 0 : fs_mkdir_p(dir, e);
+	int rc = 0;
+	if (!dirs || !strmap_has(dirs, dir)) {
+		rc = fs_is_dir(dir) ? 0 : fs_mkdir_p(dir, e);
+		if (!rc && dirs)
+			strmap_put(dirs, dir, NULL);
+	}
 	free(dir);
 	if (rc)
 		return rc;
@@ -1101,6 +1109,7 @@ struct tf_writer {
 	bool stop;
 	int failures;
 	char *first_failure;
+	struct strmap dirs; /* the writer thread's */
 };
 
 static void *writer_main(void *arg)
@@ -1118,7 +1127,7 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		struct err e = ERR_INIT;
-		int rc = write_plain(j->path, j->pub, j->text, j->len, &e);
+		int rc = write_plain(j->path, j->pub, j->text, j->len, &w->dirs, &e);
 		pthread_mutex_lock(&w->mu);
 		if (rc) {
 			if (!w->failures++)
@@ -1162,6 +1171,7 @@ int tf_writer_finish(struct tf_writer *w, struct err *e)
 		rc = err_set(e, ING_EIO, "%d listing file%s not written: %s", w->failures,
 			     w->failures == 1 ? "" : "s", w->first_failure ? w->first_failure : "");
 	free(w->first_failure);
+	strmap_free(&w->dirs, NULL);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);
@@ -1204,7 +1214,7 @@ int tf_write_node_file(struct tf_proj *tp, struct tf_node *n, const char *tree, 
 		pthread_mutex_unlock(&w->mu);
 		return 0;
 	}
-	int rc = write_plain(path, pub, sql, len, e);
+	int rc = write_plain(path, pub, sql, len, NULL, e);
 	free(path);
 	free(pub);
 	return rc;

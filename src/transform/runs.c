@@ -17,7 +17,8 @@
  *   - compiled/ and run/ are published file by file in place: a listing
  *     whose bytes equal the published one is left as it is (most of them,
  *     run after run; the writer already made such a listing a hard link
- *     to the published file, artifacts.c, so this costs two stats); a new or changed one is hard-linked to a temporary in
+ *     to the published file, artifacts.c, so this costs one stat: readdir
+ *     gives the run's inode); a new or changed one is hard-linked to a temporary in
  *     target/ and renamed over the published name. A reader of any file
  *     sees the old bytes or the new, never part of a file; a listing of a
  *     node this run did not touch stays, as in dbt. (Rebuilding the whole
@@ -200,12 +201,22 @@ static int publish_dir(struct pub *pb, int sfd, int dfd, const char *where, cons
 		return err_set(e, ING_EIO, "cannot read %s: %s", where, strerror(errno));
 	}
 	int rc = 0;
+	struct stat sdir;
+	dev_t sdev = fstat(dirfd(d), &sdir) == 0 ? sdir.st_dev : (dev_t)-1;
 	struct dirent *de;
 	while (!rc && (errno = 0, de = readdir(d))) {
 		const char *nm = de->d_name;
 		if (!strcmp(nm, ".") || !strcmp(nm, ".."))
 			continue;
 		struct stat st, lst;
+		/* the listing the writer linked to the live file (most of them):
+		 * readdir's inode number says so, one stat of the live name */
+		if (de->d_type == DT_REG && sdev != (dev_t)-1 &&
+		    fstatat(dfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(lst.st_mode) &&
+		    lst.st_dev == sdev && lst.st_ino == de->d_ino) {
+			pb->kept++;
+			continue;
+		}
 		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = err_set(e, ING_EIO, "cannot read %s/%s: %s", where, nm, strerror(errno));
 			break;

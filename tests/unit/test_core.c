@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 TEST(buf_append_and_cap)
 {
@@ -301,6 +302,40 @@ TEST(json_writer)
 	CHECK_STR(b.data, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\",\"n\":-3,\"d\":0.1,\"w\":2.0,\"h\":100.0,"
 			  "\"a\":[true,null],\"e\":{}}");
 	buf_free(&b);
+}
+
+/* fs_remove_tree: nested directories, many files (removed while the
+ * directory is read), a symlink to a directory outside removed as a link
+ * (never followed), a file path, a missing path */
+TEST(fs_remove_tree_nested)
+{
+	struct err e = ERR_INIT;
+	const char *d = test_tmpdir();
+	char *keep = path_join(d, "keep"), *keepf = path_join(d, "keep/k.txt");
+	CHECK_OK(fs_mkdir_p(keep, &e), &e);
+	CHECK_OK(fs_write_atomic(keepf, "k", 1, &e), &e);
+	char *root = path_join(d, "tree"), *deep = path_join(d, "tree/a/b/c");
+	CHECK_OK(fs_mkdir_p(deep, &e), &e);
+	for (int i = 0; i < 600; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s/f%03d.sql", i % 2 ? "tree/a" : "tree/a/b/c", i);
+		char *f = path_join(d, name);
+		CHECK_OK(fs_write_atomic(f, "x", 1, &e), &e);
+		free(f);
+	}
+	char *ln = path_join(d, "tree/a/b/link");
+	CHECK(symlink(keep, ln) == 0);
+	CHECK_OK(fs_remove_tree(root, &e), &e);
+	CHECK(!fs_exists(root));
+	CHECK(fs_exists(keepf)); /* the link went, not what it pointed to */
+	CHECK_OK(fs_remove_tree(root, &e), &e); /* gone already: fine */
+	CHECK_OK(fs_remove_tree(keepf, &e), &e);
+	CHECK(!fs_exists(keepf) && fs_is_dir(keep));
+	free(keep);
+	free(keepf);
+	free(root);
+	free(deep);
+	free(ln);
 }
 
 TEST(fs_atomic_write_and_glob)
