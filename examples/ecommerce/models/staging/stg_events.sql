@@ -17,12 +17,23 @@
 -- again: an event is immutable, a re-sent record of it is a copy (as the
 -- lake's re-sent files are); a re-sent record that differs needs
 -- --full-refresh to be preferred.
-with landed as (
+-- The new ids are found first (an EXCEPT of one column), then their records
+-- read: a join of every raw record against the table carried all their
+-- columns through the join and cost 4x as much (1.45 s against 0.33 s at
+-- scale 1 on DuckDB).
+with
+{% if is_incremental() %}
+new_ids as (
+    select id from {{ source('raw', 'events') }} where id is not null
+    except
+    select event_id from {{ this }}
+),
+{% endif %}
+landed as (
     select r.*
     from {{ source('raw', 'events') }} r
     {% if is_incremental() %}
-    left join {{ this }} t on t.event_id = r.id
-    where t.event_id is null
+    where r.id in (select id from new_ids)
     {% endif %}
 )
 
