@@ -642,19 +642,6 @@ static void id_list(struct jw *w, struct tf_proj *tp, const int *idx, size_t n)
 	free(v);
 }
 
-static int write_file(struct tf_proj *tp, const char *name, struct buf *b, struct err *e)
-{
-	if (!tp->art_dir)
-		return 0;
-	int rc = fs_mkdir_p(tp->art_dir, e);
-	if (rc)
-		return rc;
-	char *path = path_join(tp->art_dir, name);
-	rc = fs_write_atomic(path, b->data ? b->data : "", b->len, e);
-	free(path);
-	return rc;
-}
-
 /* A large artifact written as it is made: the JSON goes out in chunks
  * through an atomic file instead of being held whole (a 2,000-model
  * manifest is 14 MB: building it in one buffer touched 16 MB of fresh
@@ -702,6 +689,14 @@ static int stream_close(struct art_stream *o, struct buf *b)
 			o->rc = atomic_commit(&o->af, o->e);
 	}
 	return o->rc;
+}
+
+/* A whole artifact in one buffer (the small ones): the same atomic file. */
+static int write_file(struct tf_proj *tp, const char *name, struct buf *b, struct err *e)
+{
+	struct art_stream out;
+	stream_open(&out, tp, name, e);
+	return out.rc ? out.rc : stream_close(&out, b);
 }
 
 int tf_write_manifest(struct tf_proj *tp, struct err *e)

@@ -202,6 +202,7 @@ static int publish_dir(struct pub *pb, int sfd, int dfd, const char *where, cons
 	}
 	int rc = 0;
 	struct stat sdir;
+	/* no device known: no inode can match it (st_dev of a file is never -1) */
 	dev_t sdev = fstat(dirfd(d), &sdir) == 0 ? sdir.st_dev : (dev_t)-1;
 	struct dirent *de;
 	while (!rc && (errno = 0, de = readdir(d))) {
@@ -209,11 +210,11 @@ static int publish_dir(struct pub *pb, int sfd, int dfd, const char *where, cons
 		if (!strcmp(nm, ".") || !strcmp(nm, ".."))
 			continue;
 		struct stat st, lst;
+		bool live = fstatat(dfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0;
 		/* the listing the writer linked to the live file (most of them):
-		 * readdir's inode number says so, one stat of the live name */
-		if (de->d_type == DT_REG && sdev != (dev_t)-1 &&
-		    fstatat(dfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(lst.st_mode) &&
-		    lst.st_dev == sdev && lst.st_ino == de->d_ino) {
+		 * readdir's inode number says so, no stat of the run's file */
+		if (live && de->d_type == DT_REG && S_ISREG(lst.st_mode) && lst.st_dev == sdev &&
+		    lst.st_ino == de->d_ino) {
 			pb->kept++;
 			continue;
 		}
@@ -222,7 +223,6 @@ static int publish_dir(struct pub *pb, int sfd, int dfd, const char *where, cons
 			break;
 		}
 		char *sub = xasprintf("%s/%s", where, nm), *lsub = xasprintf("%s/%s", lwhere, nm);
-		bool live = fstatat(dfd, nm, &lst, AT_SYMLINK_NOFOLLOW) == 0;
 		if (S_ISDIR(st.st_mode)) {
 			if (live && !S_ISDIR(lst.st_mode) && unlinkat(dfd, nm, 0) < 0)
 				rc = err_set(e, ING_EIO, "cannot replace %s: %s", lsub, strerror(errno));
