@@ -71,17 +71,19 @@ for t in "$here"/cli/t*.sh; do
   if [ -n "${INGOT_TEST_SKIP_HEAVY:-}" ] && [[ "$marks" == *"test: heavy"* ]]; then
     echo "skip $name (heavy: make test runs it)"; skipped=$((skipped + 1)); continue
   fi
+  # a queue line: the script, a tab, the lock it names (or nothing)
+  line=$t$'\t'$(sed -n 's/^# test: lock \([a-z0-9-]*\).*/\1/p' <<<"$marks" | head -1)
   if [ "$jobs" -gt 1 ] && [[ "$marks" == *"test: slow"* || "$marks" == *"test: heavy"* ]]; then
-    echo "$t" >>"$q/slow"
+    echo "$line" >>"$q/slow"
   else
-    echo "$t" >>"$q/rest"
+    echo "$line" >>"$q/rest"
   fi
 done
 cat "$q/slow" "$q/rest" >"$q/list"
 echo 1 >"$q/next"
 : >"$q/results"
 
-next_script() { # the queue's next script, or nothing
+next_script() { # the queue's next line (script<TAB>lock), or nothing
   local n
   exec {qfd}>"$q/lock"
   flock "$qfd"
@@ -90,14 +92,14 @@ next_script() { # the queue's next script, or nothing
   sed -n "${n}p" "$q/list"
 }
 worker() { # LANE
-  local lane=$1 t name start rc lock
+  local lane=$1 line t name start rc lock
   if [ "$lane" -gt 1 ] && [ -n "${INGOT_TEST_PGHOST:-}" ]; then
     export INGOT_TEST_PGDATABASE=ingot_lane$lane
   fi
-  while t=$(next_script) && [ -n "$t" ]; do
+  while line=$(next_script) && [ -n "$line" ]; do
+    IFS=$'\t' read -r t lock <<<"$line"
     name=$(basename "$t" .sh)
     start=$(date +%s)
-    lock=$(sed -n 's/^# test: lock \([a-z0-9-]*\).*/\1/p' "$t" | head -1)
     (cd "$here/cli" && flock "$q/lock-${lock:-lane$lane}" timeout 900 bash "$t") >"$q/$name.log" 2>&1; rc=$?
     {
       flock 9
