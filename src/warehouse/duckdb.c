@@ -324,9 +324,10 @@ static int lock_conflict(const char *path, const char *msg, struct err *e)
  * limit, when lower), at least 1 GB, unless the target's settings: name
  * memory_limit (or max_memory) itself. Not less: DuckDB spills sorts,
  * aggregates and joins to the database's .tmp folder, but not everything
- * (a DISTINCT ON over the reference platform's raw tables at scale 1 fails
- * with 1 GB, and its scale-10 first build did not finish with a quarter of
- * a 23 GB machine). Writes "<n>MB" into out, or "" when unknown. */
+ * (a DISTINCT ON over 23 M wide rows fails even with half of a 23 GB
+ * machine: the reference platform's staging models sort only the ids that
+ * repeat, macros/first_per_key.sql). Writes "<n>MB" into out, or "" when
+ * unknown. */
 static void default_memory_limit(char *out, size_t cap)
 {
 	out[0] = 0;

@@ -21,17 +21,19 @@
     sold_at is not null             as is_sold
 {% endset %}
 
+with
 {% if is_incremental() %}
-with changed as (
+changed as (
     {{ changed_keys('inventory_item_id', columns, source('raw', 'inventory_items')) }}
-)
+),
+landed as (
+    select * from {{ source('raw', 'inventory_items') }}
+    where id in (select inventory_item_id from changed)
+),
 {% endif %}
+{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'inventory_items'), 'id',
+                 order_by='created_at desc, sold_at desc nulls last, cast(cost as decimal(18,2)), product_id, product_distribution_center_id') }}
 
-select distinct on (id)
+select
 {{ columns }}
-from {{ source('raw', 'inventory_items') }}
-where id is not null
-{% if is_incremental() %}
-  and id in (select inventory_item_id from changed)
-{% endif %}
-order by id, created_at desc, sold_at desc nulls last, cost, product_id, product_distribution_center_id
+from picked

@@ -25,18 +25,19 @@
     cast(sale_price as decimal(18,2)) as sale_price
 {% endset %}
 
+with
 {% if is_incremental() %}
-with changed as (
+changed as (
     {{ changed_keys('order_item_id', columns, source('raw', 'order_items')) }}
-)
+),
+landed as (
+    select * from {{ source('raw', 'order_items') }}
+    where id in (select order_item_id from changed)
+),
 {% endif %}
+{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'order_items'), 'id',
+                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, cast(sale_price as decimal(18,2)), order_id, user_id, product_id, inventory_item_id') }}
 
-select distinct on (id)
+select
 {{ columns }}
-from {{ source('raw', 'order_items') }}
-where id is not null
-{% if is_incremental() %}
-  and id in (select order_item_id from changed)
-{% endif %}
-order by id, created_at desc, status, shipped_at, delivered_at, returned_at, sale_price,
-         order_id, user_id, product_id, inventory_item_id
+from picked

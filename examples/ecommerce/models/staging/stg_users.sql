@@ -27,18 +27,26 @@
     created_at                           as user_created_at
 {% endset %}
 
-{% if is_incremental() %}
-with changed as (
-    {{ changed_keys('user_id', columns, source('raw', 'users')) }}
-)
-{% endif %}
+{#- the latest record of a repeated id wins; ties broken on the values kept -#}
+{% set tie_break %}
+    created_at desc, lower(trim(email)), trim(first_name), trim(last_name), age,
+    case gender when 'M' then 'Male' when 'F' then 'Female' else 'Unknown' end,
+    trim(state), trim(city), trim(country), trim(postal_code),
+    coalesce(trim(traffic_source), 'Unknown')
+{% endset %}
 
-select distinct on (id)
-{{ columns }}
-from {{ source('raw', 'users') }}
-where id is not null
+with
 {% if is_incremental() %}
-  and id in (select user_id from changed)
+changed as (
+    {{ changed_keys('user_id', columns, source('raw', 'users')) }}
+),
+landed as (
+    select * from {{ source('raw', 'users') }}
+    where id in (select user_id from changed)
+),
 {% endif %}
-order by id, created_at desc, email, first_name, last_name, age, gender, state, city, country,
-         postal_code, traffic_source
+{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'users'), 'id', order_by=tie_break) }}
+
+select
+{{ columns }}
+from picked
