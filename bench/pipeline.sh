@@ -20,6 +20,7 @@ ingot=$(cd "$(dirname "${1:-$root/ingot}")" && pwd)/$(basename "${1:-$root/ingot
 scales=${SCALES:-1 10}
 ex=$root/examples/ecommerce
 [ -x /usr/bin/time ] || { echo "bench/pipeline.sh needs /usr/bin/time (Debian package time)" >&2; exit 2; }
+command -v jq >/dev/null || { echo "bench/pipeline.sh needs jq" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ingot-bench-pipeline-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -66,8 +67,19 @@ for scale in $scales; do
       printf "create table main_reference.%s as select * from read_csv('%s', header = true);\n\n" "$n" "$s"
     done
   } > "$w/floor/load.sql"
+  # the statements in the order ingot started them (run_results.json; a
+  # node starts only once what it reads is built). Not the files' mtimes:
+  # they have the kernel's coarse clock, so a model and the test run just
+  # after it can tie, and a tie sorted by name put "_marts.yml/..." tests
+  # before the model they read.
   { echo "$w/floor/load.sql"
-    find "$w/p/target/run" -name '*.sql' -printf '%T@ %p\n' | sort -n | cut -d' ' -f2-; } > "$w/floor/list.txt"
+    (cd "$w/p" && jq -r --slurpfile m target/manifest.json '
+      .results | sort_by(.timing[] | select(.name == "execute") | .started_at) | .[]
+      | .unique_id as $u | ($m[0].nodes[$u] // empty)
+      | "target/run/\(.package_name)/\(.original_file_path)"
+        + (if (.original_file_path | test("\\.ya?ml$")) then "/\(.path)" else "" end)
+      | select(endswith(".sql"))' target/run_results.json) |
+      while read -r f; do [ ! -f "$w/p/$f" ] || echo "$w/p/$f"; done; } > "$w/floor/list.txt"
   (cd "$w/floor" && /usr/bin/time -f "%e %M" -o "$w/t.floor" "$work/driver" warehouse.duckdb list.txt >/dev/null)
   read -r ft fm < "$w/t.floor"
 
