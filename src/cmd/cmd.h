@@ -132,6 +132,10 @@ struct cmd_io {
 };
 /* Run argv (argv[0] is the program name) and return its exit code. */
 int cmd_main(int argc, char **argv, const struct cmd_io *io);
+/* True when the command line names a command that reads a project
+ * (CMD_NEEDS_PROJECT or CMD_OPT_PROJECT): the commands whose heap grows
+ * with the project, for main.c's choice of heap (main.c). */
+bool cmd_reads_project(int argc, char **argv);
 /* The owner's control-server callback (platform/control.h ctl_run_fn):
  * runs a client's command with its streams, cwd and environment. */
 int cmd_serve_request(void *ud, const struct ctl_request *req, struct ctl_session *s);

@@ -168,6 +168,21 @@ static int handoff(const struct cmd_spec *spec, struct cmd_ctx *ctx, int argc, c
 	return 1;
 }
 
+bool cmd_reads_project(int argc, char **argv)
+{
+	/* the first word that names a command, past the global options (a
+	 * global's value read as a word only changes the choice of heap) */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		size_t used;
+		const struct cmd_spec *s = lookup(argc - i, argv + i, &used);
+		if (s)
+			return (s->flags & (CMD_NEEDS_PROJECT | CMD_OPT_PROJECT)) != 0;
+	}
+	return false;
+}
+
 int cmd_main(int argc, char **argv, const struct cmd_io *io)
 {
 	FILE *out = io->out, *errf = io->err;
