@@ -29,13 +29,10 @@ new_ids as (
     except
     select event_id from {{ this }}
 ),
-landed as (
-    select * from {{ source('raw', 'events') }}
-    where id in (select id from new_ids)
-),
 {% endif %}
-{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'events'), 'id',
-                 order_by='created_at, sequence_number, session_id, user_id, trim(event_type), uri, trim(browser), coalesce(trim(traffic_source), \'Unknown\')') }}
+{{ first_per_key('picked', source('raw', 'events'), 'id',
+                 order_by='created_at, sequence_number, session_id, user_id, trim(event_type), uri, trim(browser), coalesce(trim(traffic_source), \'Unknown\')',
+                 keys=('select id from new_ids' if is_incremental() else '')) }}
 
 select
     id                                  as event_id,

@@ -26,13 +26,10 @@ with
 changed as (
     {{ changed_keys('inventory_item_id', columns, source('raw', 'inventory_items')) }}
 ),
-landed as (
-    select * from {{ source('raw', 'inventory_items') }}
-    where id in (select inventory_item_id from changed)
-),
 {% endif %}
-{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'inventory_items'), 'id',
-                 order_by='created_at desc, sold_at desc nulls last, cast(cost as decimal(18,2)), product_id, product_distribution_center_id') }}
+{{ first_per_key('picked', source('raw', 'inventory_items'), 'id',
+                 order_by='created_at desc, sold_at desc nulls last, cast(cost as decimal(18,2)), product_id, product_distribution_center_id',
+                 keys=('select inventory_item_id from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}

@@ -30,13 +30,10 @@ with
 changed as (
     {{ changed_keys('order_item_id', columns, source('raw', 'order_items')) }}
 ),
-landed as (
-    select * from {{ source('raw', 'order_items') }}
-    where id in (select order_item_id from changed)
-),
 {% endif %}
-{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'order_items'), 'id',
-                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, cast(sale_price as decimal(18,2)), order_id, user_id, product_id, inventory_item_id') }}
+{{ first_per_key('picked', source('raw', 'order_items'), 'id',
+                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, cast(sale_price as decimal(18,2)), order_id, user_id, product_id, inventory_item_id',
+                 keys=('select order_item_id from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}

@@ -38,13 +38,10 @@ with
 changed as (
     {{ changed_keys('order_id', columns, source('raw', 'orders'), raw_key='order_id') }}
 ),
-landed as (
-    select * from {{ source('raw', 'orders') }}
-    where order_id in (select order_id from changed)
-),
 {% endif %}
-{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'orders'), 'order_id',
-                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, user_id, num_of_item') }}
+{{ first_per_key('picked', source('raw', 'orders'), 'order_id',
+                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, user_id, num_of_item',
+                 keys=('select order_id from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}

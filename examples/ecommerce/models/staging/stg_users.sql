@@ -40,12 +40,9 @@ with
 changed as (
     {{ changed_keys('user_id', columns, source('raw', 'users')) }}
 ),
-landed as (
-    select * from {{ source('raw', 'users') }}
-    where id in (select user_id from changed)
-),
 {% endif %}
-{{ first_per_key('picked', 'landed' if is_incremental() else source('raw', 'users'), 'id', order_by=tie_break) }}
+{{ first_per_key('picked', source('raw', 'users'), 'id', order_by=tie_break,
+                 keys=('select user_id from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}
