@@ -35,16 +35,13 @@ ch_server_bin() {
   return 1
 }
 
-# A port nobody listens on, from a start that depends on this shell's pid
-# and on $1 (so the four ports of one cluster differ); ch_start retries
-# when one is taken between check and start.
-ch_free_port() {
-  local base=$1 p i first=$(( ($$ + $2 * 7) % 200 ))
-  for i in $(seq 0 199); do
-    p=$(( base + (first + i) % 200 ))
-    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return 0; }
-  done
-  return 1
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
+
+# Each server port from its own range of 200 below the ephemeral range
+# (tests/lib/ports.sh); ch_start retries when one is taken between check
+# and start, and each try searches from another point.
+ch_free_port() { # RANGE(0-4) TRY
+  free_port $(( 24200 + $1 * 200 )) 200 $(( $1 * 11 + $2 ))
 }
 
 ch_as() { # run a command as the servers' owner
@@ -159,7 +156,7 @@ ch_zk_start() { # DIR
   command -v java >/dev/null || { echo "clickhouse.sh: java not found (Debian's zookeeper package depends on it)" >&2; return 1; }
   mkdir -p "$dir/zk"
   for try in 1 2 3; do
-    ch_free_port 58900 $((5 + try)) >"$dir/zk/port" || { echo "clickhouse.sh: no free port" >&2; return 1; }
+    ch_free_port 4 "$try" >"$dir/zk/port" || { echo "clickhouse.sh: no free port" >&2; return 1; }
     ch__zk_spawn "$dir"
     ch_zk_ready "$dir" && { export INGOT_TEST_CHZKPORT; INGOT_TEST_CHZKPORT=$(cat "$dir/zk/port"); return 0; }
     ch_zk_stop "$dir"
@@ -205,8 +202,8 @@ ch_start() {
   mkdir -p "$dir"
   for try in 1 2 3 4 5; do
     local h1 h2 t1 t2
-    h1=$(ch_free_port 58100 1) && h2=$(ch_free_port 58300 2) &&
-      t1=$(ch_free_port 58500 3) && t2=$(ch_free_port 58700 4) ||
+    h1=$(ch_free_port 0 "$try") && h2=$(ch_free_port 1 "$try") &&
+      t1=$(ch_free_port 2 "$try") && t2=$(ch_free_port 3 "$try") ||
       { echo "clickhouse.sh: no free port" >&2; return 1; }
     ch__users_xml >"$dir/users.xml"
     for n in 1 2; do

@@ -18,17 +18,7 @@ pg_bindir() {
   return 1
 }
 
-# A port nobody listens on, searched from a point that depends on this
-# shell's pid, so that test runs started at once rarely pick the same one
-# (pg_start still retries when the port is taken between check and start).
-pg_free_port() {
-  local p i first=$(( $$ % 100 ))
-  for i in $(seq 0 99); do
-    p=$(( 55432 + (first + i) % 100 ))
-    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return 0; }
-  done
-  return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 pg_as() { # run a command as the server's owner
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -44,7 +34,7 @@ pg_start() {
     { echo "pg.sh: initdb failed:" >&2; cat "$dir/initdb.log" >&2; return 1; }
   local try started=
   for try in 1 2 3 4 5; do
-    port=$(pg_free_port) || { echo "pg.sh: no free port" >&2; return 1; }
+    port=$(free_port 24000 200 "$try") || { echo "pg.sh: no free port" >&2; return 1; }
     if pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" start >/dev/null; then
       started=1; break
