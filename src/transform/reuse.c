@@ -441,6 +441,50 @@ static int ensure_table(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 	return rc;
 }
 
+/* at most 5 * SAVE_CHUNK parameters in one statement: far below
+ * PostgreSQL's 65,535 */
+#define SAVE_CHUNK 256
+
+/* Replace the rows of n changes: delete each (unique_id, relation), then
+ * insert the ones with a fingerprint, one statement for each. */
+static int save_chunk(struct wh_conn *c, const struct rchange *ch, size_t n, struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	struct wh_value *v = xcalloc(5 * n, sizeof(*v));
+	struct wh_result *res = NULL;
+	buf_puts(&sql, "DELETE FROM _ingot.build_state WHERE (unique_id, relation) IN (");
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&sql, "%s($%zu, $%zu)", i ? ", " : "", 2 * i + 1, 2 * i + 2);
+		v[2 * i] = wh_text(ch[i].uid);
+		v[2 * i + 1] = wh_text(ch[i].rel);
+	}
+	buf_putc(&sql, ')');
+	int rc = wh_query(c, buf_cstr(&sql), v, 2 * n, &res, e);
+	wh_result_free(res);
+	res = NULL;
+	size_t k = 0;
+	buf_reset(&sql);
+	buf_puts(&sql, "INSERT INTO _ingot.build_state (unique_id, relation, fingerprint, version, "
+		       "built_at) VALUES ");
+	for (size_t i = 0; i < n; i++) {
+		if (!ch[i].fp || !*ch[i].fp)
+			continue;
+		buf_printf(&sql, "%s($%zu, $%zu, $%zu, $%zu, $%zu)", k ? ", " : "", k + 1, k + 2,
+			   k + 3, k + 4, k + 5);
+		v[k++] = wh_text(ch[i].uid);
+		v[k++] = wh_text(ch[i].rel);
+		v[k++] = wh_text(ch[i].fp);
+		v[k++] = wh_text(ch[i].version);
+		v[k++] = wh_ts(ch[i].built_us);
+	}
+	if (!rc && k)
+		rc = wh_query(c, buf_cstr(&sql), v, k, &res, e);
+	wh_result_free(res);
+	buf_free(&sql);
+	free(v);
+	return rc;
+}
+
 int tf_reuse_save(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 {
 	struct tf_reuse *ru = tp->reuse;
@@ -449,24 +493,29 @@ int tf_reuse_save(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 	int rc = ensure_table(tp, c, e);
 	if (!rc)
 		rc = wh_begin(c, e);
-	for (size_t i = 0; !rc && i < ru->changes.len; i++) {
+	/* SAVE_CHUNK changes per statement: one statement per row made the
+	 * save of a 8,000-node build cost 16,000 prepared statements (6 s
+	 * on DuckDB, as long as building the nodes; on ClickHouse each
+	 * DELETE is a mutation) */
+	/* a node recorded twice in one run (built, then failed): the last
+	 * record wins, as one statement per record had it */
+	struct strmap seen = STRMAP_INIT;
+	struct rchange *last = xcalloc(ru->changes.len, sizeof(*last));
+	size_t nl = ru->changes.len;
+	for (size_t i = ru->changes.len; i-- > 0;) {
 		struct rchange *ch = &ru->changes.items[i];
-		struct wh_value del[2] = {wh_text(ch->uid), wh_text(ch->rel)};
-		struct wh_result *res = NULL;
-		rc = wh_query(c, "DELETE FROM _ingot.build_state WHERE unique_id = $1 AND relation = $2",
-			      del, 2, &res, e);
-		wh_result_free(res);
-		res = NULL;
-		if (!rc && ch->fp && *ch->fp) {
-			struct wh_value ins[5] = {wh_text(ch->uid), wh_text(ch->rel), wh_text(ch->fp),
-						  wh_text(ch->version), wh_ts(ch->built_us)};
-			rc = wh_query(c,
-				      "INSERT INTO _ingot.build_state (unique_id, relation, fingerprint, "
-				      "version, built_at) VALUES ($1, $2, $3, $4, $5)",
-				      ins, 5, &res, e);
-			wh_result_free(res);
+		char *k = xasprintf("%s\x1f%s", ch->uid, ch->rel);
+		if (!strmap_get(&seen, k)) {
+			strmap_put(&seen, k, ch);
+			last[--nl] = *ch;
 		}
+		free(k);
 	}
+	strmap_free(&seen, NULL);
+	for (size_t i = nl; !rc && i < ru->changes.len; i += SAVE_CHUNK)
+		rc = save_chunk(c, last + i,
+				ru->changes.len - i < SAVE_CHUNK ? ru->changes.len - i : SAVE_CHUNK, e);
+	free(last);
 	if (!rc)
 		rc = wh_commit(c, e);
 	if (rc) {
