@@ -381,6 +381,48 @@ TEST(fs_atomic_write_and_glob)
 	err_clear(&e);
 }
 
+/* fs_read_file sizes its buffer from the file: every length reads whole,
+ * appended to what the buffer holds, NUL-terminated; the limit holds; a
+ * file whose size stat does not know (/proc) still reads to its end */
+TEST(fs_read_file_sizes)
+{
+	struct err e = ERR_INIT;
+	const char *d = test_tmpdir();
+	char *f = path_join(d, "sized.txt");
+	size_t lens[] = {0, 1, 63, 64, 65535, 65536, 65537, 300000};
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		char *data = xmalloc(lens[k] + 1);
+		for (size_t i = 0; i < lens[k]; i++)
+			data[i] = (char)('a' + (i * 7 + k) % 26);
+		CHECK_OK(fs_write_atomic(f, data, lens[k], &e), &e);
+		struct buf b = BUF_INIT;
+		CHECK_OK(fs_read_file(f, &b, 0, &e), &e);
+		CHECK_INT(b.len, lens[k]);
+		CHECK(lens[k] == 0 || (b.data && !memcmp(b.data, data, lens[k])));
+		CHECK(!b.data || b.data[b.len] == 0);
+		/* appended to what the buffer holds */
+		buf_free(&b);
+		buf_puts(&b, "head:");
+		CHECK_OK(fs_read_file(f, &b, 0, &e), &e);
+		CHECK_INT(b.len, lens[k] + 5);
+		CHECK(!memcmp(b.data, "head:", 5) && !memcmp(b.data + 5, data, lens[k]));
+		CHECK(b.data[b.len] == 0);
+		buf_free(&b);
+		if (lens[k] > 1000) {
+			CHECK(fs_read_file(f, &b, 1000, &e) == ING_ELIMIT);
+			err_clear(&e);
+			buf_free(&b);
+		}
+		free(data);
+	}
+	struct buf p = BUF_INIT;
+	CHECK_OK(fs_read_file("/proc/self/status", &p, 0, &e), &e);
+	CHECK(p.len > 0 && strstr(p.data, "Name:") && strlen(p.data) == p.len);
+	buf_free(&p);
+	free(f);
+	err_clear(&e);
+}
+
 TEST(vec_push_pop)
 {
 	VEC(int) v = VEC_INIT;
