@@ -1174,6 +1174,8 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	r.verb = o->verb;
 	int rc = tf_parse(p, db, o, &tp, e);
 	r.tp = tp;
+	double tph = mono_seconds(); /* phase timings, logged with -v */
+	log_debug("phase parse: %.3fs", tph - t0);
 	if (rc)
 		goto out;
 	tf__context_finish(tp);
@@ -1420,6 +1422,8 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	graph_set_free(&run_set);
 	if (rc)
 		goto out;
+	log_debug("phase graph, schemas, state: %.3fs", mono_seconds() - tph);
+	tph = mono_seconds();
 	tp->writer = tf_writer_start();
 	pthread_t *th = xcalloc((size_t)threads, sizeof(pthread_t));
 	struct worker *ws = xcalloc((size_t)threads, sizeof(struct worker));
@@ -1452,6 +1456,8 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		tp->writer = NULL;
 		err_clear(&we);
 	}
+	log_debug("phase nodes: %.3fs", mono_seconds() - tph);
+	tph = mono_seconds();
 	if (tp->reuse) {
 		struct wh_conn *sc = NULL;
 		struct err se = ERR_INIT;
@@ -1459,6 +1465,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 			con_line(&r.con, "warning: %s", se.msg ? se.msg : "");
 		wh_disconnect(sc);
 		err_clear(&se);
+		log_debug("phase state save: %.3fs", mono_seconds() - tph);
 	}
 run_end:
 	{
@@ -1477,9 +1484,11 @@ run_end:
 	buf_free(&hook_errs);
 	if (o->write_artifacts) {
 		struct err me = ERR_INIT;
+		double ta = mono_seconds();
 		if (tf_write_run_results(tp, verb_name(o->verb), elapsed, &me) || tf_write_manifest(tp, &me))
 			con_line(&r.con, "could not write artifacts: %s", me.msg ? me.msg : "");
 		err_clear(&me);
+		log_debug("phase artifacts: %.3fs", mono_seconds() - ta);
 	}
 	if (rep.error)
 		rc = ING_EFAIL;
@@ -1496,10 +1505,12 @@ run_end:
 out:
 	if (r.rd.dir) {
 		struct err pe = ERR_INIT;
+		double tpub = mono_seconds();
 		if (tf_run_publish(&r.rd, p->target_path, &pe))
 			con_line(&r.con, "could not publish the artifacts of run %s in %s: %s", r.rd.id,
 				 p->target_path, pe.msg ? pe.msg : "");
 		err_clear(&pe);
+		log_debug("phase publish: %.3fs", mono_seconds() - tpub);
 		snprintf(rep.run_id, sizeof(rep.run_id), "%s", r.rd.id);
 		snprintf(rep.run_dir, sizeof(rep.run_dir), "%s", r.rd.dir);
 	}

@@ -142,10 +142,20 @@ int tf_reuse_load(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 	digest_final_hex(d, ru->mat_fp);
 	digest_free(d);
 
-	enum wh_rel_kind kind = WH_REL_NONE;
+	/* which of the two tables exist: one listing of _ingot (a catalog
+	 * query costs about the same for one name as for the schema) */
+	bool have_state = false, have_loads = false;
 	struct buf t = BUF_INIT;
-	int rc = wh_relation_kind(c, "_ingot", "build_state", &kind, e);
-	if (!rc && kind != WH_REL_NONE) {
+	struct arena *la = arena_new(0);
+	struct wh_relation_info *rels = NULL;
+	size_t nrel = 0;
+	int rc = wh_list_relations(c, "_ingot", la, &rels, &nrel, e);
+	for (size_t i = 0; !rc && i < nrel; i++) {
+		have_state |= !strcmp(rels[i].name, "build_state");
+		have_loads |= !strcmp(rels[i].name, "loads");
+	}
+	arena_free(la);
+	if (!rc && have_state) {
 		struct wh_result *res = NULL;
 		/* two runs that built one node at once may both have left a row
 		 * (PostgreSQL): the later build wins, as its relation did */
@@ -170,10 +180,7 @@ int tf_reuse_load(struct tf_proj *tp, struct wh_conn *c, struct err *e)
 		}
 		wh_result_free(res);
 	}
-	kind = WH_REL_NONE;
-	if (!rc)
-		rc = wh_relation_kind(c, "_ingot", "loads", &kind, e);
-	if (!rc && kind != WH_REL_NONE) {
+	if (!rc && have_loads) {
 		/* every load that may have changed the table: not the ones that
 		 * found nothing new (a failed one may have, until it is known
 		 * that it rolled back: counted) */
