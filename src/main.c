@@ -14,9 +14,16 @@
  * costs ~15 us, so parsing and compiling such a project spent a third of
  * its time in 22,000 of them. glibc's malloc takes its memory in 2 MB
  * transparent huge pages when its tunable glibc.malloc.hugetlb=1 is set
- * (about 3,000 faults for the same work), and tunables are read only when
- * a process starts. So such a command runs itself again, once, with the
- * tunable added to GLIBC_TUNABLES — only where the kernel hands out huge
+ * (about 3,000 faults for the same work). A fresh huge page is zeroed on
+ * its first touch, which on these machines costs over 1 ms per MB (a
+ * profile of a no-change build: 12% of its CPU), so memory handed back to the
+ * kernel and taken again costs that twice: the same re-exec keeps up to
+ * 64 MB of freed heap (trim_threshold) and serves blocks below 32 MB from
+ * the heap (mmap_threshold; glibc's own adaptive limit tops out there),
+ * so a no-change build of that project reads a file or grows its manifest
+ * in memory it has already paid for (~7% of its time, farm-bench pairs).
+ * Tunables are read only when a process starts. So such a command runs
+ * itself again, once, with the tunables added to GLIBC_TUNABLES — only where the kernel hands out huge
  * pages on request (transparent_hugepage/enabled is "madvise"; with
  * "always" the heap has them anyway, with "never" not at all), with a
  * glibc that knows the tunable (2.35 and later), never under valgrind or
@@ -48,7 +55,9 @@
 /* set across the exec: the user's GLIBC_TUNABLES ("=" + value), or "-"
  * when it was not set */
 #define HEAP_MARK "INGOT_HEAP_TUNABLES"
-#define HEAP_TUNABLE "glibc.malloc.hugetlb=1"
+#define HEAP_TUNABLE                                                                       \
+	"glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864:"                      \
+	"glibc.malloc.mmap_threshold=33554432"
 
 static bool thp_on_request(void)
 {

@@ -39,6 +39,14 @@ if command -v strace >/dev/null; then
     want=2
   fi
   expect_eq "$(execs_clean "$INGOT" compile -q)" "$want" "execs of compile"
+  if [ "$want" = 2 ]; then
+    # the second image has the heap's tunables: huge pages, and freed heap
+    # kept rather than handed back and faulted in again
+    (unset GLIBC_TUNABLES; strace -f -qq -v -s 4096 -e trace=execve -o "$T/stv" "$INGOT" compile -q >/dev/null 2>&1)
+    tun=$(grep -o 'GLIBC_TUNABLES=[^"]*' "$T/stv" | head -1)
+    expect_eq "$tun" "GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432" \
+      "the re-exec's GLIBC_TUNABLES"
+  fi
   expect_eq "$(execs "$INGOT" jinja render models/m.sql)" 1 "execs of jinja render (no project)"
   expect_eq "$(GLIBC_TUNABLES=glibc.malloc.hugetlb=0 execs "$INGOT" compile -q)" 1 \
     "execs of compile with the user's own hugetlb setting"
