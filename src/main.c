@@ -16,16 +16,17 @@
  * transparent huge pages when its tunable glibc.malloc.hugetlb=1 is set
  * (about 3,000 faults for the same work). A fresh huge page is zeroed on
  * its first touch, which on these machines costs over 1 ms per MB (a
- * profile of a no-change build: 12% of its CPU), so memory handed back to the
- * kernel and taken again costs that twice: the same re-exec keeps up to
- * 64 MB of freed heap (trim_threshold) and serves blocks below 32 MB from
- * the heap (mmap_threshold; glibc's own adaptive limit tops out there),
- * so a no-change build of that project reads a file or grows its manifest
- * in memory it has already paid for (~7% of its time, farm-bench pairs).
- * Tunables are read only when a process starts. So such a command runs
- * itself again, once, with the tunables added to GLIBC_TUNABLES — only where the kernel hands out huge
- * pages on request (transparent_hugepage/enabled is "madvise"; with
- * "always" the heap has them anyway, with "never" not at all), with a
+ * profile of a no-change build: 12% of its CPU), so memory handed back
+ * to the kernel and taken again costs that twice: the heap also keeps up
+ * to 64 MB of what is freed (trim_threshold) and serves blocks below
+ * 32 MB itself (mmap_threshold; glibc's own adaptive limit tops out
+ * there), so a no-change build of that project reads a file or grows its
+ * manifest in memory it has already paid for (5-7% of its time,
+ * farm-bench pairs). Tunables are read only when a process starts. So
+ * such a command runs itself again, once, with the tunables added to
+ * GLIBC_TUNABLES — only where the kernel hands out huge pages on request
+ * (transparent_hugepage/enabled is "madvise"; with "always" the heap has
+ * them anyway, with "never" not at all), with a
  * glibc that knows the tunable (2.35 and later), never under valgrind or
  * AddressSanitizer (their allocator is not glibc's), and not when the
  * user's GLIBC_TUNABLES already says what it wants for it. The variable

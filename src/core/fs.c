@@ -93,21 +93,17 @@ int fs_read_file(const char *path, struct buf *out, size_t max, struct err *e)
 	 * above malloc's mmap threshold, so each read cost a map, an unmap
 	 * and the page faults of touching fresh pages */
 	struct stat st;
-	size_t chunk = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-				       (uint64_t)st.st_size < max
-			       ? (size_t)st.st_size + 1
-			       : 65536;
+	size_t want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+				      (uint64_t)st.st_size < max
+			      ? (size_t)st.st_size + 1
+			      : 65536;
 	for (;;) {
-		/* grow when full: the first pass makes room for the whole file */
-		if (out->len + 1 >= out->cap && buf_grow(out, chunk) < 0) {
+		/* grow only when full */
+		if (out->len > max || (out->len + 1 >= out->cap && buf_grow(out, want) < 0)) {
 			rc = err_set(e, ING_ELIMIT, "%s is larger than %zu bytes", path, max);
 			break;
 		}
-		chunk = 65536;
-		if (out->len > max) {
-			rc = err_set(e, ING_ELIMIT, "%s is larger than %zu bytes", path, max);
-			break;
-		}
+		want = 65536;
 		ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -1484,11 +1484,11 @@ run_end:
 	buf_free(&hook_errs);
 	if (o->write_artifacts) {
 		struct err me = ERR_INIT;
-		double ta = mono_seconds();
+		tph = mono_seconds();
 		if (tf_write_run_results(tp, verb_name(o->verb), elapsed, &me) || tf_write_manifest(tp, &me))
 			con_line(&r.con, "could not write artifacts: %s", me.msg ? me.msg : "");
 		err_clear(&me);
-		log_debug("phase artifacts: %.3fs", mono_seconds() - ta);
+		log_debug("phase artifacts: %.3fs", mono_seconds() - tph);
 	}
 	if (rep.error)
 		rc = ING_EFAIL;
@@ -1505,12 +1505,12 @@ run_end:
 out:
 	if (r.rd.dir) {
 		struct err pe = ERR_INIT;
-		double tpub = mono_seconds();
+		tph = mono_seconds();
 		if (tf_run_publish(&r.rd, p->target_path, &pe))
 			con_line(&r.con, "could not publish the artifacts of run %s in %s: %s", r.rd.id,
 				 p->target_path, pe.msg ? pe.msg : "");
 		err_clear(&pe);
-		log_debug("phase publish: %.3fs", mono_seconds() - tpub);
+		log_debug("phase publish: %.3fs", mono_seconds() - tph);
 		snprintf(rep.run_id, sizeof(rep.run_id), "%s", r.rd.id);
 		snprintf(rep.run_dir, sizeof(rep.run_dir), "%s", r.rd.dir);
 	}
