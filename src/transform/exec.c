@@ -1172,6 +1172,8 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	r.con.logfd = r.con.runlogfd = -1;
 	r.rd.lock_fd = -1;
 	r.verb = o->verb;
+	if (o->write_artifacts && o->verb != TF_VERB_LS)
+		tf_run_prune_start(&r.rd, p->target_path); /* beside the parse (runs.c) */
 	int rc = tf_parse(p, db, o, &tp, e);
 	r.tp = tp;
 	double tph = mono_seconds(); /* phase timings, logged with -v */

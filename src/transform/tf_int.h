@@ -420,12 +420,20 @@ struct tf_run_dir {
 	char id[64];
 	char *dir;   /* malloc'd; NULL when the run writes no artifacts */
 	int lock_fd; /* the flock on <dir>/.running while the run lives, or -1 */
+	pthread_t pruner; /* deleting old runs (tf_run_prune_start) when pruning */
+	bool pruning;
 };
+/* Start deleting old run directories (all but the newest
+ * TF_RUNS_TO_KEEP - 1 not in progress) on a thread of its own; tf_run_end
+ * waits for it. Call before tf_run_begin, when the run will write
+ * artifacts. */
+void tf_run_prune_start(struct tf_run_dir *rd, const char *target);
 /* Create the run id and directory (and hold its in-progress lock). */
 int tf_run_begin(struct tf_run_dir *rd, const char *target, struct err *e);
-/* Publish the run's artifacts as the latest in target/ and prune old runs. */
+/* Publish the run's artifacts as the latest in target/. */
 int tf_run_publish(struct tf_run_dir *rd, const char *target, struct err *e);
-/* Release the in-progress lock and free (the directory stays). */
+/* Wait for the pruner, release the in-progress lock and free (the
+ * directory stays). */
 void tf_run_end(struct tf_run_dir *rd);
 
 
