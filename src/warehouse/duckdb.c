@@ -162,7 +162,7 @@ static void *open_from_exe_paths(const char *name)
 	for (unsigned i = 0; i < si->dls_cnt && !h; i++) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", si->dls_serpath[i].dls_name, name);
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 	}
 done:
 	free(si);
@@ -177,7 +177,7 @@ static void load_library(void)
 	bool named = path && *path;
 	if (!named)
 		path = "libduckdb.so";
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		snprintf(load_error, sizeof(load_error),
 			 "DuckDB library not found (%s): run scripts/bootstrap", dlerror());
