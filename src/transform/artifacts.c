@@ -1166,7 +1166,6 @@ struct wjob {
 
 struct wqueue {
 	pthread_t th;
-	bool started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct wjob *head, *tail;
