@@ -12,6 +12,10 @@ lsn() { "$INGOT" ls --output name "$@"; }
 [ "$(lsn -s path:models/marts --exclude resource_type:test | tr '\n' ' ')" = "customer_orders order_facts " ] || fail "path: and exclude"
 [ "$(lsn -s "tag:raw,shop_orders" | tr '\n' ' ')" = "shop_orders " ] || fail "intersection"
 [ "$(lsn -s config.materialized:incremental --resource-type model)" = "order_facts" ] || fail "config.materialized:"
+# a key with no fallback outside the configs (the graph flattens them only
+# when a selection mentions config): in --select and in --exclude
+[ "$(lsn -s config.unique_key:order_id --resource-type model)" = "order_facts" ] || fail "config.unique_key:"
+[ "$(lsn -s path:models/marts --exclude config.unique_key:order_id --resource-type model)" = "customer_orders" ] || fail "--exclude config.unique_key:"
 [ "$(lsn -s "stg_customers shop_orders" --resource-type model seed | tr '\n' ' ')" = "stg_customers shop_orders " ] || fail "union"
 [ "$(lsn -s resource_type:snapshot)" = "customers_snapshot" ] || fail "resource_type:"
 [ "$(lsn -s "fqn:tinyshop.marts.finance.order_facts" --resource-type model)" = "order_facts" ] || fail "fqn:"
