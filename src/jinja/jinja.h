@@ -127,6 +127,9 @@ struct jinja_value jinja_list_get(struct jinja_value list, size_t i);
  * place; keys that are not hashable (list, dict, ...) make set return
  * ING_EINVAL. */
 struct jinja_value jinja_dict_new(struct arena *a);
+/* An empty dict with room for `cap` entries before it grows (each growth
+ * leaves the old entries behind in the arena). */
+struct jinja_value jinja_dict_new_cap(struct arena *a, uint32_t cap);
 int jinja_dict_set(struct jinja_value dict, struct jinja_value key, struct jinja_value val);
 /* Key is borrowed: use a literal or a string that outlives the dict. */
 void jinja_dict_set_str(struct jinja_value dict, const char *key, struct jinja_value val);

@@ -188,6 +188,16 @@ struct jinja_value jinja_dict_new(struct arena *a)
 	return (struct jinja_value){.type = JINJA_DICT, .u.dict = d};
 }
 
+struct jinja_value jinja_dict_new_cap(struct arena *a, uint32_t cap)
+{
+	struct jinja_value v = jinja_dict_new(a);
+	if (cap) {
+		v.u.dict->ents = arena_alloc(a, cap * sizeof(*v.u.dict->ents));
+		v.u.dict->cap = cap;
+	}
+	return v;
+}
+
 static void dict_reindex(struct jinja_dict *d)
 {
 	if (d->len < 8) {
