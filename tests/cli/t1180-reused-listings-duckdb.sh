@@ -44,6 +44,15 @@ expect_rc 0
 expect_out "REUSED"
 run2=$(last)
 [ "$run2" != "$run1" ] || fail "no new run directory"
+# both logs have each reused node's START line right before its REUSED
+# line (the two go out in one write)
+for lg in "$run2/ingot.log" target/ingot.log; do
+  for m in a b c; do
+    grep -A1 "START sql [a-z]* model [a-z_]*\.$m \." "$lg" | tail -1 |
+      grep -q "REUSED sql [a-z]* model [a-z_]*\.$m (no upstream change)" ||
+      fail "$lg: $m's START and REUSED lines: $(grep "model [a-z_]*\.$m " "$lg")"
+  done
+done
 for m in a b c; do
   cmp -s "$C/$m.sql" "$run2/compiled/lst/models/$m.sql" || fail "run 2's $m listing differs"
   [ "$(stat -c %i "$C/$m.sql")" = "$(stat -c %i "$run2/compiled/lst/models/$m.sql")" ] ||
