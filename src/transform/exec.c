@@ -210,16 +210,12 @@ static void pending_start(struct console *c, struct pending_line *p, char *line,
 /* Log the held line, followed by `next` (NULL: none), which is also shown. */
 static void pending_flush(struct console *c, struct pending_line *p, const char *next, size_t nlen)
 {
-	if (p->line && next) {
+	if (next) {
 		p->line = xrealloc(p->line, p->len + nlen + 1);
 		memcpy(p->line + p->len, next, nlen + 1);
 		p->len += nlen;
-		con_write(c, next, p->line, p->len);
-	} else if (p->line) {
-		con_write(c, NULL, p->line, p->len);
-	} else if (next) {
-		con_emit(c, next, nlen);
 	}
+	con_write(c, next, p->line, p->len);
 	free(p->line);
 	p->line = NULL;
 }

@@ -446,32 +446,27 @@ int tf_run_publish(struct tf_run_dir *rd, const char *target, struct err *e)
 	return rc;
 }
 
-struct pruner {
-	char *target;
-};
-
+/* arg: the target path (malloc'd; freed here) */
 static void *prune_main(void *arg)
 {
-	struct pruner *pr = arg;
+	char *target = arg;
 	struct err ig = ERR_INIT;
-	int lfd = publish_lock(pr->target, &ig);
+	int lfd = publish_lock(target, &ig);
 	if (lfd >= 0) {
-		prune(pr->target, TF_RUNS_TO_KEEP - 1);
+		prune(target, TF_RUNS_TO_KEEP - 1);
 		publish_unlock(lfd);
 	}
 	err_clear(&ig);
-	free(pr->target);
-	free(pr);
+	free(target);
 	return NULL;
 }
 
 void tf_run_prune_start(struct tf_run_dir *rd, const char *target)
 {
-	struct pruner *pr = xmalloc(sizeof(*pr));
-	pr->target = xstrdup(target);
-	rd->pruning = pthread_create(&rd->pruner, NULL, prune_main, pr) == 0;
+	char *t = xstrdup(target);
+	rd->pruning = pthread_create(&rd->pruner, NULL, prune_main, t) == 0;
 	if (!rd->pruning) /* no thread to be had: prune here */
-		prune_main(pr);
+		prune_main(t);
 }
 
 void tf_run_end(struct tf_run_dir *rd)
