@@ -32,8 +32,9 @@
  *
  * Pruning: when a run that will write artifacts starts, a thread of its
  * own deletes the run directories beyond the newest TF_RUNS_TO_KEEP - 1
- * (the run about to begin makes TF_RUNS_TO_KEEP), except runs still in
- * progress: a run holds an flock on runs/<id>/.running for its whole life
+ * other than the run about to begin (which makes TF_RUNS_TO_KEEP: the
+ * thread may list runs/ before or after that run's directory appears, so
+ * it leaves that one out by its id), except runs still in progress: a run holds an flock on runs/<id>/.running for its whole life
  * (flock conflicts between open files, so between threads of one process
  * too). Deleting a run's thousands of listings took 15% of a 2,000-model
  * compile when it was done at publish; begun with the run, it overlaps the
@@ -94,13 +95,14 @@ static void publish_unlock(int fd)
 
 int tf_run_begin(struct tf_run_dir *rd, const char *target, struct err *e)
 {
-	/* a pruner started for this run (tf_run_prune_start) keeps going */
-	memset(rd->id, 0, sizeof(rd->id));
+	/* a pruner started for this run (tf_run_prune_start) keeps going; it
+	 * reads rd->id under the publish lock to leave this run out */
 	rd->dir = NULL;
 	rd->lock_fd = -1;
 	int lfd = publish_lock(target, e); /* a pruner must not see the dir before its lock */
 	if (lfd < 0)
 		return lfd;
+	memset(rd->id, 0, sizeof(rd->id));
 	char *runs = path_join(target, "runs");
 	int rc = fs_mkdir_p(runs, e);
 	for (int attempt = 0; !rc; attempt++) {
@@ -387,9 +389,10 @@ static int cmp_desc(const void *a, const void *b)
 }
 
 /* Delete runs beyond the newest `keep` that are not in progress (under
- * the publish lock). Best effort: a run that cannot be deleted now is
- * deleted by a later run. */
-static void prune(const char *target, size_t keep)
+ * the publish lock), not counting the run named `self` (this process's
+ * own, when its directory already exists). Best effort: a run that
+ * cannot be deleted now is deleted by a later run. */
+static void prune(const char *target, size_t keep, const char *self)
 {
 	char *runs = path_join(target, "runs");
 	DIR *d = opendir(runs);
@@ -400,7 +403,7 @@ static void prune(const char *target, size_t keep)
 	VEC(char *) names = VEC_INIT;
 	struct dirent *de;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
+		if (de->d_name[0] != '.' && strcmp(de->d_name, self))
 			vec_push(&names, xstrdup(de->d_name));
 	closedir(d);
 	if (names.len)
@@ -446,27 +449,37 @@ int tf_run_publish(struct tf_run_dir *rd, const char *target, struct err *e)
 	return rc;
 }
 
-/* arg: the target path (malloc'd; freed here) */
+struct pruner {
+	char *target;
+	/* the run the pruner works for: tf_run_begin may create its
+	 * directory before the pruner lists runs/, and that one must not
+	 * take one of the places of the runs kept */
+	const struct tf_run_dir *rd;
+};
+
 static void *prune_main(void *arg)
 {
-	char *target = arg;
+	struct pruner *pr = arg;
 	struct err ig = ERR_INIT;
-	int lfd = publish_lock(target, &ig);
+	int lfd = publish_lock(pr->target, &ig);
 	if (lfd >= 0) {
-		prune(target, TF_RUNS_TO_KEEP - 1);
+		prune(pr->target, TF_RUNS_TO_KEEP - 1, pr->rd->id); /* id: set under the lock */
 		publish_unlock(lfd);
 	}
 	err_clear(&ig);
-	free(target);
+	free(pr->target);
+	free(pr);
 	return NULL;
 }
 
 void tf_run_prune_start(struct tf_run_dir *rd, const char *target)
 {
-	char *t = xstrdup(target);
-	rd->pruning = pthread_create(&rd->pruner, NULL, prune_main, t) == 0;
+	struct pruner *pr = xmalloc(sizeof(*pr));
+	pr->target = xstrdup(target);
+	pr->rd = rd;
+	rd->pruning = pthread_create(&rd->pruner, NULL, prune_main, pr) == 0;
 	if (!rd->pruning) /* no thread to be had: prune here */
-		prune_main(t);
+		prune_main(pr);
 }
 
 void tf_run_end(struct tf_run_dir *rd)
