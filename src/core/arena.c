@@ -152,3 +152,13 @@ size_t arena_used(const struct arena *a)
 {
 	return a->total;
 }
+
+void arena_prefetch(const struct arena *a, size_t max)
+{
+	for (const struct block *b = a->head; b && max; b = b->next) {
+		size_t n = b->used < max ? b->used : max;
+		for (size_t off = 0; off < n; off += 64)
+			__builtin_prefetch(b->data + off, 0, 3);
+		max -= n;
+	}
+}

