@@ -435,6 +435,25 @@ static int list_files(struct load_ctx *lc, struct lplan *pl, struct arena *a, bo
 	return 0;
 }
 
+/* lf->sha: from `hashed` (an earlier plan's files by path) when the file's
+ * fingerprint is the same as then, else read. */
+static int file_sha256(const struct lplan *pl, const struct strmap *hashed, struct lfile *lf,
+		       struct arena *a, struct err *e)
+{
+	const struct lfile *was = strmap_get(hashed, lf->f.rel);
+	if (was && was->f.size == lf->f.size && was->f.mtime_us == lf->f.mtime_us &&
+	    was->f.ctime_us == lf->f.ctime_us && was->f.dev == lf->f.dev && was->f.ino == lf->f.ino) {
+		lf->sha = was->sha;
+		return 0;
+	}
+	log_debug("%s: reading %s for its SHA-256", pl->name, lf->f.rel);
+	char sha[65];
+	int rc = lake_sha256(lf->f.path, sha, e);
+	if (!rc)
+		lf->sha = arena_strdup(a, sha);
+	return rc;
+}
+
 /* The state of each matched file against the manifest rows of the
  * destination relation: new, loaded (same fingerprint, or same SHA-256
  * when it moved: its row is refreshed so the next run does not hash it
@@ -446,9 +465,19 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 	pl->nnew = pl->nloaded = pl->nchanged = pl->ndup = 0;
 	pl->up_to_date = false;
 	pl->plan_error = NULL;
+	/* The files an earlier plan of this table hashed (the plan before the
+	 * table's lock; this one runs under it): one whose fingerprint has not
+	 * moved since is not read again. (A lake copied or restored moves
+	 * every fingerprint: each file was hashed twice.) */
+	struct strmap hashed = STRMAP_INIT;
+	for (size_t i = 0; i < pl->nfiles; i++)
+		if (pl->files[i].sha)
+			strmap_put(&hashed, pl->files[i].f.rel, &pl->files[i]);
 	int rc = list_files(lc, pl, a, warn, e);
-	if (rc || pl->plan_error)
+	if (rc || pl->plan_error) {
+		strmap_free(&hashed, NULL);
 		return rc;
+	}
 	size_t n = pl->nfiles;
 
 	struct strmap man = STRMAP_INIT, bysha = STRMAP_INIT;
@@ -511,11 +540,9 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 			nrecdup += same == LF_DUP;
 			continue;
 		}
-		char sha[65];
-		if ((rc = lake_sha256(lf->f.path, sha, e)))
+		if ((rc = file_sha256(pl, &hashed, lf, a, e)))
 			break;
-		lf->sha = arena_strdup(a, sha);
-		if (!strcmp(sha, m->sha)) {
+		if (!strcmp(lf->sha, m->sha)) {
 			lf->state = same;
 			lf->dup_of = same == LF_DUP ? m->dup_of : NULL;
 			lf->refresh = true;
@@ -544,10 +571,9 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 			collide = j != i && pl->files[j].f.size == lf->f.size;
 		if (!collide)
 			continue;
-		char sha[65];
-		if ((rc = lake_sha256(lf->f.path, sha, e)))
+		if ((rc = file_sha256(pl, &hashed, lf, a, e)))
 			break;
-		lf->sha = arena_strdup(a, sha);
+		const char *sha = lf->sha;
 		struct mrow *m = strmap_get(&bysha, sha);
 		const char *dup = m ? (m->dup_of ? m->dup_of : m->path) : NULL;
 		for (size_t j = 0; j < n && !dup; j++) {
@@ -609,6 +635,7 @@ static int plan_files(struct load_ctx *lc, struct wh_conn *c, bool meta, struct 
 	wh_result_free(res);
 	strmap_free(&man, NULL);
 	strmap_free(&bysha, NULL);
+	strmap_free(&hashed, NULL);
 	free(rows);
 	return rc;
 }

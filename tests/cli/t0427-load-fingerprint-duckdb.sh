@@ -2,7 +2,8 @@
 # t0427: fingerprints. A rewrite that keeps size and mtime is detected
 # (ctime); a touched but identical file is hashed once, then its new
 # fingerprint is kept; the same contents under two names load once, with
-# a message; a loaded file that disappears gives a warning.
+# a message; a loaded file that disappears gives a warning; a touched
+# file is read once per load, though the table is planned twice.
 . ./lib.sh
 . "$ROOT/tests/fixtures/load/lib.sh"
 load_project small duckdb
@@ -62,3 +63,13 @@ run "$INGOT" load src.log
 expect_rc 0
 expect_err "log/b.csv was loaded"
 expect_err "no longer in the lake"
+
+# touched again, and a new file beside it: the table is planned twice (the
+# second time under its lock), and the touched file is read once
+touch -d '2021-01-01' lake/log/a.csv
+printf 'id,v\n3,c\n' > lake/log/c.csv
+run "$INGOT" load src.log -v
+expect_rc 0
+expect_eq "$(grep -c 'reading log/a.csv for its SHA-256' <<<"$ERR$OUT")" "1" "the touched file is hashed once"
+expect_eq "$(q1 "select count(*) from bronze.log where id = 3")" "1" "the new file is loaded"
+expect_eq "$(q1 "select mtime_us from _ingot.loaded_files where path = 'log/a.csv'")" "$(( $(stat -c %Y lake/log/a.csv) * 1000000 ))" "the moved fingerprint is kept"
