@@ -76,6 +76,10 @@ struct console {
 	int runlogfd; /* runs/<id>/ingot.log, or -1 */
 	pthread_mutex_t lock;
 	bool color;
+	/* lines of reused nodes not yet logged (con_write_held), and when the
+	 * first of them came */
+	struct buf held;
+	int64_t held_us;
 };
 
 /* One whole line per write(2): with O_APPEND, lines of runs writing the
@@ -106,8 +110,18 @@ static void con_ts(char ts[9])
 	}
 }
 
+/* Log the held lines (under the lock). */
+static void held_flush(struct console *c)
+{
+	if (!c->held.len)
+		return;
+	write_line(c->logfd, c->held.data, c->held.len);
+	write_line(c->runlogfd, c->held.data, c->held.len);
+	buf_reset(&c->held);
+}
+
 /* Finished lines (each ending in '\n'): shown (NULL: none) to the console,
- * logged (llen bytes) to both logs. */
+ * logged (llen bytes) to both logs, after the lines held before them. */
 static void con_write(struct console *c, const char *shown, const char *logged, size_t llen)
 {
 	pthread_mutex_lock(&c->lock);
@@ -115,8 +129,43 @@ static void con_write(struct console *c, const char *shown, const char *logged, 
 		fputs(shown, c->fp);
 		fflush(c->fp);
 	}
-	write_line(c->logfd, logged, llen);
-	write_line(c->runlogfd, logged, llen);
+	if (llen) {
+		held_flush(c);
+		write_line(c->logfd, logged, llen);
+		write_line(c->runlogfd, logged, llen);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* As con_write, but the logs get the lines in batches (64 KB, or what
+ * came within 200 ms, or before the next line not held): for the lines of
+ * nodes that finish in microseconds (reused), which a no-change build of
+ * 8,000 nodes wrote in 16,000 writes. A line of a node that runs SQL is
+ * never held, so a reader of the log (tail -f) sees what is running and
+ * a crash loses no line of it. */
+static void con_write_held(struct console *c, const char *shown, const char *logged, size_t llen)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->fp && shown) {
+		fputs(shown, c->fp);
+		fflush(c->fp);
+	}
+	if (c->logfd >= 0 || c->runlogfd >= 0) {
+		int64_t now = now_us();
+		if (!c->held.len)
+			c->held_us = now;
+		buf_add(&c->held, logged, llen);
+		if (c->held.len >= 64 * 1024 || now - c->held_us >= 200000)
+			held_flush(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Log the held lines now (before the logs are published or closed). */
+static void con_flush(struct console *c)
+{
+	pthread_mutex_lock(&c->lock);
+	held_flush(c);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -207,15 +256,20 @@ static void pending_start(struct console *c, struct pending_line *p, char *line,
 	con_write(c, line, NULL, 0);
 }
 
-/* Log the held line, followed by `next` (NULL: none), which is also shown. */
-static void pending_flush(struct console *c, struct pending_line *p, const char *next, size_t nlen)
+/* Log the held line, followed by `next` (NULL: none), which is also
+ * shown; `batched`: the logs may get them later (con_write_held). */
+static void pending_flush(struct console *c, struct pending_line *p, const char *next, size_t nlen,
+			  bool batched)
 {
 	if (next) {
 		p->line = xrealloc(p->line, p->len + nlen + 1);
 		memcpy(p->line + p->len, next, nlen + 1);
 		p->len += nlen;
 	}
-	con_write(c, next, p->line, p->len);
+	if (batched)
+		con_write_held(c, next, p->line, p->len);
+	else
+		con_write(c, next, p->line, p->len);
 	free(p->line);
 	p->line = NULL;
 }
@@ -353,12 +407,12 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		size_t rl;
 		char *reused = status_line(idx, r->total,
 					   arena_printf(a, "REUSED %s (no upstream change)", what), st, &rl);
-		pending_flush(&r->con, &start, reused, rl);
+		pending_flush(&r->con, &start, reused, rl, true);
 		free(reused);
 		arena_free(a);
 		return 0;
 	}
-	pending_flush(&r->con, &start, NULL, 0);
+	pending_flush(&r->con, &start, NULL, 0, false);
 	/* Another unit of work in this process (a scheduler task, a command
 	 * handed to the warehouse's owner) may be writing the same relation:
 	 * writers of one relation take turns (core/keylock.h). */
@@ -1573,6 +1627,7 @@ out:
 	if (r.rd.dir) {
 		struct err pe = ERR_INIT;
 		tph = mono_seconds();
+		con_flush(&r.con);
 		if (tf_run_publish(&r.rd, p->target_path, &pe))
 			con_line(&r.con, "could not publish the artifacts of run %s in %s: %s", r.rd.id,
 				 p->target_path, pe.msg ? pe.msg : "");
@@ -1590,6 +1645,8 @@ out:
 	graph_set_free(&sel);
 	if (r.g)
 		graph_free(r.g);
+	con_flush(&r.con);
+	buf_free(&r.con.held);
 	if (r.con.logfd >= 0)
 		close(r.con.logfd);
 	if (r.con.runlogfd >= 0)

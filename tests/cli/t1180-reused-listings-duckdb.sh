@@ -52,6 +52,9 @@ for lg in "$run2/ingot.log" target/ingot.log; do
       grep -q "REUSED sql [a-z]* model [a-z_]*\.$m (no upstream change)" ||
       fail "$lg: $m's START and REUSED lines: $(grep "model [a-z_]*\.$m " "$lg")"
   done
+  # reused nodes' lines are logged in batches, but before the lines after them
+  awk '/REUSED/ {r = NR} /Done\. PASS/ {d = NR} END {exit !(r && d && r < d)}' "$lg" ||
+    fail "$lg: a REUSED line after the run's Done line: $(tail -5 "$lg")"
 done
 for m in a b c; do
   cmp -s "$C/$m.sql" "$run2/compiled/lst/models/$m.sql" || fail "run 2's $m listing differs"
