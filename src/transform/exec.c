@@ -120,15 +120,21 @@ static void held_flush(struct console *c)
 	buf_reset(&c->held);
 }
 
+/* Lines to the console (NULL: none), under the lock. */
+static void con_show(struct console *c, const char *shown)
+{
+	if (c->fp && shown) {
+		fputs(shown, c->fp);
+		fflush(c->fp);
+	}
+}
+
 /* Finished lines (each ending in '\n'): shown (NULL: none) to the console,
  * logged (llen bytes) to both logs, after the lines held before them. */
 static void con_write(struct console *c, const char *shown, const char *logged, size_t llen)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->fp && shown) {
-		fputs(shown, c->fp);
-		fflush(c->fp);
-	}
+	con_show(c, shown);
 	if (llen) {
 		held_flush(c);
 		write_line(c->logfd, logged, llen);
@@ -146,10 +152,7 @@ static void con_write(struct console *c, const char *shown, const char *logged, 
 static void con_write_held(struct console *c, const char *shown, const char *logged, size_t llen)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->fp && shown) {
-		fputs(shown, c->fp);
-		fflush(c->fp);
-	}
+	con_show(c, shown);
 	if (c->logfd >= 0 || c->runlogfd >= 0) {
 		int64_t now = now_us();
 		if (!c->held.len)
