@@ -110,6 +110,7 @@ static const struct yfield options_fields[] = {
 	OF("allow_empty", YF_BOOL, allow_empty),
 	OF("require_final_newline", YF_BOOL, require_final_newline),
 	OC("min_file_age", min_file_age_us, set_age),
+	OF("loaded_at_column", YF_STR, loaded_at_column),
 	OC("format", header, set_format),
 	YF_IGNORED("encoding", YS_TEXT),
 	YF_IGNORED("compression", YS_TEXT),
@@ -225,6 +226,30 @@ static const struct yfield column_fields[] = {
 	YF_IGNORED("granularity", YS_TEXT),
 	{0},
 };
+
+/* external.options.loaded_at_column names a column of its own: not empty,
+ * not one of the files' columns. */
+static int check_loaded_at_column(const struct src_table *t, struct err *e)
+{
+	const char *lc = t->external->options.loaded_at_column;
+	if (!lc)
+		return 0;
+	const struct ynode *opts = ymap_get(t->external->node, "options");
+	const struct ynode *at = opts ? ymap_get(opts, "loaded_at_column") : NULL;
+	if (!at)
+		at = t->external->node;
+	if (!*lc)
+		return yerr(e, at, ING_ECONFIG,
+			    "loaded_at_column is empty; name the column that gets each row's "
+			    "load time (e.g. _ingot_loaded_at), or leave the option out");
+	for (size_t i = 0; i < t->ncolumns; i++)
+		if (!str_casecmp(t->columns[i].name, lc))
+			return yerr(e, at, ING_ECONFIG,
+				    "loaded_at_column '%s' is also a column of the files; the load "
+				    "time needs a column of its own (e.g. _ingot_loaded_at)",
+				    lc);
+	return 0;
+}
 
 /* ---- tables ---- */
 
@@ -368,6 +393,8 @@ static int decode_source(const struct ynode *n, struct source *s, const char *fi
 			return rc;
 		if (tr.external && tr.external->type != Y_NULL &&
 		    (rc = decode_external(tr.external, a, &t->external, e)))
+			return rc;
+		if (t->external && (rc = check_loaded_at_column(t, e)))
 			return rc;
 	}
 	return 0;

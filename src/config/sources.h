@@ -27,7 +27,9 @@
  *             options: {header, skip_leading_rows, delimiter, quote, escape,
  *                       null_marker, timestamp_format, date_format,
  *                       write_disposition, max_bad_records, max_record_bytes,
- *                       max_quoted_lines, max_quoted_bytes}
+ *                       max_quoted_lines, max_quoted_bytes, allow_empty,
+ *                       require_final_newline, min_file_age,
+ *                       loaded_at_column}
  *           columns:
  *             - {name: id, data_type: INT64, description: ..., tests: [...]}
  *
@@ -95,6 +97,9 @@ struct src_external_options {
 	bool require_final_newline; /* default true: a file not ending in a newline is
 				     * still being written and waits for a later run */
 	int64_t min_file_age_us;    /* default 0; "30s", "5m", "1h": younger files wait */
+	/* default NULL; a name: the loaded table gets one more column of that
+	 * name, a TIMESTAMP holding its load's time (load/table.c) */
+	const char *loaded_at_column;
 };
 
 struct src_external {

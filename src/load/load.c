@@ -357,6 +357,16 @@ static int plan_columns(struct load_ctx *lc, struct lplan *pl, struct arena *a, 
 	buf_free(&msg);
 	free(inf);
 	(void)lc;
+	/* declared columns were checked with the source (config/sources.c);
+	 * a header's names only now */
+	const char *lac = pl->opt->loaded_at_column;
+	for (size_t i = 0; lac && i < pl->ncols && !pl->plan_error; i++)
+		if (!str_casecmp(pl->cols[i].name, lac))
+			pl->plan_error = arena_printf(
+				a,
+				"%s: %s has a column '%s', which loaded_at_column also names; the "
+				"load time needs a column of its own",
+				pl->name, pl->files[0].f.rel, lac);
 	return 0;
 }
 

@@ -93,6 +93,9 @@ struct slot {
 	struct wh_colbuf rcb[RJ_NCOLS];
 	struct wh_batch rb;
 	struct arena *ra;
+	/* with a loaded_at column: the converter's columns and that one */
+	struct wh_colbuf *xcb;
+	struct wh_batch xb;
 };
 
 /* Rows of the open COPY from one file on consecutive lines: row0 (0-based
@@ -119,6 +122,9 @@ struct tload {
 	const char *target;               /* relation being appended to */
 	const char *rej_schema, *rej_rel; /* where rejects are appended */
 	struct wh_coldef *defs;
+	size_t ndefs; /* the files' columns, and the loaded_at column if any */
+	int64_t loaded_at;  /* this load's time: the column's value, the manifest's */
+	int64_t *lat_vals;  /* loaded_at, once per row of a full slot */
 	struct slot slots[NSLOTS];
 	/* producer side */
 	struct slot *cur;
@@ -203,6 +209,8 @@ static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
 		}
 		sl->rb.ncols = RJ_NCOLS;
 		sl->rb.cols = sl->rcb;
+		if (tl->ndefs > tl->pl->ncols)
+			sl->xcb = xcalloc(tl->ndefs, sizeof(*sl->xcb));
 		tl->freel[tl->nfree++] = sl;
 	}
 }
@@ -217,6 +225,7 @@ static void slots_free(struct tload *tl)
 		}
 		arena_free(sl->ra);
 		lake_conv_free(sl->conv);
+		free(sl->xcb);
 		free(sl->line);
 		free(sl->fidx);
 	}
@@ -382,6 +391,19 @@ static int reject(struct tload *tl, const char *file, uint64_t line, const char 
 	return 0;
 }
 
+/* A slot's rows as the engine gets them: the converted columns, then the
+ * load time where the source asks for it (the same value in every row). */
+static const struct wh_batch *slot_batch(struct tload *tl, struct slot *sl)
+{
+	const struct wh_batch *b = lake_conv_batch(sl->conv);
+	if (!sl->xcb)
+		return b;
+	memcpy(sl->xcb, b->cols, b->ncols * sizeof(*sl->xcb));
+	sl->xcb[b->ncols] = (struct wh_colbuf){{WH_TIMESTAMP, 0, 0, 0}, tl->lat_vals, NULL};
+	sl->xb = (struct wh_batch){tl->ndefs, b->nrows, sl->xcb};
+	return &sl->xb;
+}
+
 /* Appender side: one slot's rows. */
 static int data_write(struct apx *x, struct slot *sl, struct err *e)
 {
@@ -389,7 +411,7 @@ static int data_write(struct apx *x, struct slot *sl, struct err *e)
 	size_t n = lake_conv_rows(sl->conv);
 	int rc = 0;
 	if (!x->ap) {
-		rc = wh_append_open(x->c, tl->pl->schema, tl->target, tl->defs, tl->pl->ncols, &x->ap,
+		rc = wh_append_open(x->c, tl->pl->schema, tl->target, tl->defs, tl->ndefs, &x->ap,
 				    e);
 		x->nruns = 0;
 		x->copy_rows = 0;
@@ -397,7 +419,7 @@ static int data_write(struct apx *x, struct slot *sl, struct err *e)
 	if (!rc) {
 		copy_track(x, sl, n);
 		x->copy_rows += n;
-		rc = wh_append_batch(x->ap, lake_conv_batch(sl->conv), e);
+		rc = wh_append_batch(x->ap, slot_batch(tl, sl), e);
 		if (rc)
 			copy_error(x, e);
 	}
@@ -546,15 +568,15 @@ static int load_file(struct tload *tl, struct lfile *lf, char sha_out[65], uint6
 	return rc;
 }
 
-static void col_list_sql(const struct wh_db *db, const struct lplan *pl, struct buf *out)
+static void col_list_sql(const struct wh_db *db, const struct tload *tl, struct buf *out)
 {
 	buf_puts(out, "(");
-	for (size_t i = 0; i < pl->ncols; i++) {
+	for (size_t i = 0; i < tl->ndefs; i++) {
 		if (i)
 			buf_puts(out, ", ");
-		wh_quote_ident(db, pl->cols[i].name, out);
+		wh_quote_ident(db, tl->defs[i].name, out);
 		buf_putc(out, ' ');
-		wh_type_sql(db, &pl->cols[i].type, out);
+		wh_type_sql(db, &tl->defs[i].type, out);
 	}
 	buf_puts(out, ")");
 }
@@ -568,20 +590,22 @@ static int check_existing(struct tload *tl, struct err *e)
 	size_t n = 0;
 	int rc = wh_list_columns(tl->c, pl->schema, pl->identifier, a, &cols, &n, e);
 	if (!rc && n) {
-		bool ok = n == pl->ncols;
+		bool ok = n == tl->ndefs;
 		for (size_t i = 0; ok && i < n; i++)
-			ok = !str_casecmp(cols[i].name, pl->cols[i].name);
+			ok = !str_casecmp(cols[i].name, tl->defs[i].name);
 		if (!ok) {
-			struct buf got = BUF_INIT;
+			struct buf got = BUF_INIT, want = BUF_INIT;
 			for (size_t i = 0; i < n; i++)
 				buf_printf(&got, "%s%s", i ? ", " : "", cols[i].name);
-			char *want = list_cols(pl);
+			for (size_t i = 0; i < tl->ndefs; i++)
+				buf_printf(&want, "%s%s", i ? ", " : "", tl->defs[i].name);
 			rc = err_set(e, ING_ECONFLICT,
-				     "%s.%s has columns (%s) but the source declares (%s); "
+				     "%s.%s has columns (%s) but the source declares (%s)%s; "
 				     "run with --full-refresh to rebuild it",
-				     pl->schema, pl->identifier, buf_cstr(&got), want);
+				     pl->schema, pl->identifier, buf_cstr(&got), buf_cstr(&want),
+				     tl->ndefs > pl->ncols ? " with its loaded_at_column last" : "");
 			buf_free(&got);
-			free(want);
+			buf_free(&want);
 		}
 	}
 	arena_free(a);
@@ -600,10 +624,10 @@ static bool replace_in_place(struct tload *tl)
 	size_t n = 0;
 	struct err e = ERR_INIT;
 	bool same = !wh_list_columns(tl->c, pl->schema, pl->identifier, a, &cols, &n, &e) &&
-		    n && n == pl->ncols;
+		    n && n == tl->ndefs;
 	for (size_t i = 0; same && i < n; i++)
-		same = !str_casecmp(cols[i].name, pl->cols[i].name) &&
-		       cols[i].ltype.type == pl->cols[i].type.type;
+		same = !str_casecmp(cols[i].name, tl->defs[i].name) &&
+		       cols[i].ltype.type == tl->defs[i].type.type;
 	err_clear(&e);
 	arena_free(a);
 	return same;
@@ -618,7 +642,7 @@ static int write_manifest(struct tload *tl, struct lfile *lf, const char *sha, u
 		wh_text(lf->f.rel),           wh_int((int64_t)lf->f.size),
 		wh_int(lf->f.mtime_us),       wh_text(sha),
 		wh_int((int64_t)rows),        wh_text(tl->lc->load_id),
-		wh_ts(now_us()),              wh_text(pl->schema),
+		wh_ts(tl->loaded_at),         wh_text(pl->schema),
 		wh_text(pl->identifier),      wh_int(lf->f.ctime_us),
 		wh_int((int64_t)lf->f.dev),   wh_int((int64_t)lf->f.ino),
 		lf->dup_of ? wh_text(lf->dup_of) : wh_null(),
@@ -830,7 +854,7 @@ static int s_next(void *ctx, const struct wh_batch **b, void **token)
 		}
 		pthread_mutex_unlock(&tl->mu);
 		if (n) {
-			*b = lake_conv_batch(sl->conv);
+			*b = slot_batch(tl, sl);
 			*token = sl;
 			return 1;
 		}
@@ -862,7 +886,7 @@ static int stream_consume(struct apx *x, struct err *e)
 		pthread_mutex_lock(&tl->mu);
 		tl->seg_end = false;
 		pthread_mutex_unlock(&tl->mu);
-		rc = wh_stream_insert(x->c, tl->pl->schema, tl->target, tl->defs, tl->pl->ncols,
+		rc = wh_stream_insert(x->c, tl->pl->schema, tl->target, tl->defs, tl->ndefs,
 				      &src, e);
 		if (rc == ING_EUNSUPPORTED && !tl->handed && !tl->pend_rej) {
 			err_clear(e);
@@ -1072,6 +1096,44 @@ static void fail_table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 
 static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e);
 
+/* This load's time, taken under the table's lock: now, but later than every
+ * earlier load of the table (a clock set back, two loads within one
+ * microsecond). Loads of a table thus commit in the order of their times,
+ * so a model that keeps the newest loaded_at it has read finds exactly the
+ * rows committed since with `loaded_at > that` (the reference project's
+ * staging models). Recorded in the manifest as the files' loaded_at; with
+ * a loaded_at_column, each row carries it too. */
+static int load_time(struct tload *tl, struct err *e)
+{
+	struct lplan *pl = tl->pl;
+	struct wh_value v[2] = {wh_text(pl->schema), wh_text(pl->identifier)};
+	struct wh_result *res = NULL;
+	int rc = wh_query(tl->c,
+			  "SELECT max(loaded_at) FROM _ingot.loaded_files WHERE schema_name = $1 AND "
+			  "identifier = $2",
+			  v, 2, &res, e);
+	if (rc)
+		return rc;
+	int64_t last = 0;
+	if (res->nrows == 1) {
+		const struct wh_value *c = wh_cell(res, 0, 0);
+		if (c->type == WH_TIMESTAMP || c->type == WH_DATETIME)
+			last = c->v.ts;
+		else if (c->type == WH_TEXT && ts_parse(c->v.s.p, c->v.s.n, &last))
+			last = 0;
+	}
+	wh_result_free(res);
+	int64_t now = now_us();
+	tl->loaded_at = now > last ? now : last + 1;
+	if (tl->ndefs > pl->ncols) {
+		size_t cap = tl->stream ? STREAM_ROWS : LAKE_BATCH_ROWS;
+		tl->lat_vals = xcalloc(cap, sizeof(int64_t));
+		for (size_t i = 0; i < cap; i++)
+			tl->lat_vals[i] = tl->loaded_at;
+	}
+	return 0;
+}
+
 int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
 {
 	double t0 = mono_seconds();
@@ -1131,9 +1193,13 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	tl.target = pl->replace ? newname : pl->identifier;
 	tl.rej_schema = "_ingot";
 	tl.rej_rel = "load_rejects";
-	tl.defs = xcalloc(pl->ncols ? pl->ncols : 1, sizeof(*tl.defs));
+	tl.ndefs = pl->ncols + (pl->opt->loaded_at_column ? 1 : 0);
+	tl.defs = xcalloc(tl.ndefs ? tl.ndefs : 1, sizeof(*tl.defs));
 	for (size_t i = 0; i < pl->ncols; i++)
 		tl.defs[i] = (struct wh_coldef){pl->cols[i].name, pl->cols[i].type};
+	if (tl.ndefs > pl->ncols)
+		tl.defs[pl->ncols] =
+			(struct wh_coldef){pl->opt->loaded_at_column, {WH_TIMESTAMP, 0, 0, 0}};
 	struct lake_conv_opts co = {pl->opt->null_marker, pl->opt->timestamp_format,
 				    pl->opt->date_format};
 	pthread_mutex_init(&tl.mu, NULL);
@@ -1145,6 +1211,8 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	tl.file_rejects = xcalloc(pl->nfiles + 1, sizeof(uint64_t));
 	wh_relation_sql(db, pl->schema, pl->identifier, &rel);
 	wh_relation_sql(db, pl->schema, newname, &newrel);
+	if ((rc = load_time(&tl, e)))
+		goto done;
 
 	uint64_t total = 0;
 	for (size_t i = 0; i < pl->nfiles; i++)
@@ -1169,7 +1237,7 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 			goto done;
 		buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s ", buf_cstr(&rel));
 	}
-	col_list_sql(db, pl, &sql);
+	col_list_sql(db, &tl, &sql);
 	if ((rc = wh_exec(c, buf_cstr(&sql), e)))
 		goto done;
 	if ((rc = run_pipeline(&tl, e)))
@@ -1220,6 +1288,7 @@ done:
 	pthread_mutex_destroy(&tl.mu);
 	pthread_cond_destroy(&tl.cv);
 	free(tl.defs);
+	free(tl.lat_vals);
 	free(newname);
 	free(shas);
 	free(rows);

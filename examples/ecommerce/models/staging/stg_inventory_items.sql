@@ -18,18 +18,19 @@
     sold_at,
     cast(cost as decimal(18,2))     as cost,
     product_distribution_center_id  as distribution_center_id,
-    sold_at is not null             as is_sold
+    sold_at is not null             as is_sold,
+    _ingot_loaded_at
 {% endset %}
 
 with
 {% if is_incremental() %}
 changed as (
-    {{ changed_keys('inventory_item_id', columns, source('raw', 'inventory_items')) }}
+    {{ loaded_keys(source('raw', 'inventory_items')) }}
 ),
 {% endif %}
 {{ first_per_key('picked', source('raw', 'inventory_items'), 'id',
-                 order_by='created_at desc, sold_at desc nulls last, cast(cost as decimal(18,2)), product_id, product_distribution_center_id',
-                 keys=('select inventory_item_id from changed' if is_incremental() else '')) }}
+                 order_by='created_at desc, sold_at desc nulls last, cast(cost as decimal(18,2)), product_id, product_distribution_center_id, _ingot_loaded_at',
+                 keys=('select * from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}

@@ -22,18 +22,19 @@
     shipped_at,
     delivered_at,
     returned_at,
-    cast(sale_price as decimal(18,2)) as sale_price
+    cast(sale_price as decimal(18,2)) as sale_price,
+    _ingot_loaded_at
 {% endset %}
 
 with
 {% if is_incremental() %}
 changed as (
-    {{ changed_keys('order_item_id', columns, source('raw', 'order_items')) }}
+    {{ loaded_keys(source('raw', 'order_items')) }}
 ),
 {% endif %}
 {{ first_per_key('picked', source('raw', 'order_items'), 'id',
-                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, cast(sale_price as decimal(18,2)), order_id, user_id, product_id, inventory_item_id',
-                 keys=('select order_item_id from changed' if is_incremental() else '')) }}
+                 order_by='created_at desc, status, shipped_at, delivered_at, returned_at, cast(sale_price as decimal(18,2)), order_id, user_id, product_id, inventory_item_id, _ingot_loaded_at',
+                 keys=('select * from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}

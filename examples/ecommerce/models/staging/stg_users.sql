@@ -24,7 +24,8 @@
     latitude,
     longitude,
     coalesce(trim(traffic_source), 'Unknown') as traffic_source,
-    created_at                           as user_created_at
+    created_at                           as user_created_at,
+    _ingot_loaded_at
 {% endset %}
 
 {#- the latest record of a repeated id wins; ties broken on the values kept -#}
@@ -32,17 +33,17 @@
     created_at desc, lower(trim(email)), trim(first_name), trim(last_name), age,
     case gender when 'M' then 'Male' when 'F' then 'Female' else 'Unknown' end,
     trim(state), trim(city), trim(country), trim(postal_code),
-    coalesce(trim(traffic_source), 'Unknown')
+    coalesce(trim(traffic_source), 'Unknown'), _ingot_loaded_at
 {% endset %}
 
 with
 {% if is_incremental() %}
 changed as (
-    {{ changed_keys('user_id', columns, source('raw', 'users')) }}
+    {{ loaded_keys(source('raw', 'users')) }}
 ),
 {% endif %}
 {{ first_per_key('picked', source('raw', 'users'), 'id', order_by=tie_break,
-                 keys=('select user_id from changed' if is_incremental() else '')) }}
+                 keys=('select * from changed' if is_incremental() else '')) }}
 
 select
 {{ columns }}
