@@ -532,7 +532,9 @@ static int fn_log(const struct jinja_call *c, struct jinja_value *ret)
 	if (jinja_call_arg(c, 0, "msg", &m))
 		jinja_value_str(c->rt, m, &b);
 	bool i = jinja_call_arg(c, 1, "info", &info) && jinja_truthy(info);
-	if (i)
+	if (RT_R(c)->pure)
+		; /* said when the hook runs */
+	else if (i)
 		log_info("%s", buf_cstr(&b));
 	else
 		log_debug("%s", buf_cstr(&b));
@@ -550,7 +552,7 @@ static int fn_print(const struct jinja_call *c, struct jinja_value *ret)
 	struct tf_render *r = RT_R(c);
 	/* dbt's print() shows even with --quiet: the result stream first */
 	const struct transform_opts *o = r->tp->opts;
-	FILE *fp = o ? (o->out ? o->out : o->console) : NULL;
+	FILE *fp = o && !r->pure ? (o->out ? o->out : o->console) : NULL;
 	if (fp)
 		fprintf(fp, "%s\n", buf_cstr(&b));
 	buf_free(&b);
@@ -591,6 +593,9 @@ static int run_sql(const struct jinja_call *c, const char *sql, struct wh_result
 	if (!r->conn)
 		return jinja_rt_error(c->rt, ING_EINVAL, "run_query needs a warehouse connection");
 	struct err e = ERR_INIT;
+	if (r->pure && relver_sql_writes(sql))
+		return jinja_rt_error(c->rt, ING_EUNSUPPORTED,
+				      "a statement that writes, rendered only to be looked at");
 	if (r->log)
 		buf_printf(r->log, "%s;\n", sql);
 	int rc = wh_query(r->conn, sql, NULL, 0, res, &e);
@@ -766,6 +771,9 @@ static int adapter_alter(const struct jinja_call *c, const char *name, struct ji
 				      rename ? "two relations (from_relation, to_relation)" : "a relation");
 	if (!r->execute || !r->conn)
 		return 0;
+	if (r->pure)
+		return jinja_rt_error(c->rt, ING_EUNSUPPORTED,
+				      "adapter.%s(), rendered only to be looked at", name);
 	struct buf sql = BUF_INIT, rs = BUF_INIT;
 	tf_rel_render(rel, &rs);
 	const char *kind = rel->type && !strcmp(rel->type, "view") ? "view" : "table";
@@ -1678,12 +1686,13 @@ int tf_render_batch(struct tf_proj *tp, struct tf_node *n, struct wh_conn *conn,
 	return rc;
 }
 
-int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, const char *src,
-		     struct wh_conn *conn, bool execute, struct buf *out, struct err *e)
+static int render_string(struct tf_proj *tp, struct tf_node *n, const char *name,
+			 const char *src, struct wh_conn *conn, bool execute, bool pure,
+			 struct buf *out, struct err *e)
 {
 	struct arena *a = arena_new(0);
 	struct tf_render r = {.tp = tp, .node = n, .parsing = false, .execute = execute,
-			      .conn = conn, .err = e};
+			      .conn = conn, .err = e, .pure = pure};
 	pthread_mutex_lock(&tp->render_lock);
 	struct jinja_template *t = NULL;
 	int rc = jinja_compile(tp->env, name, NULL, src, strlen(src), &t, e);
@@ -1695,6 +1704,18 @@ int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, co
 	pthread_mutex_unlock(&tp->render_lock);
 	arena_free(a);
 	return rc;
+}
+
+int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, const char *src,
+		     struct wh_conn *conn, bool execute, struct buf *out, struct err *e)
+{
+	return render_string(tp, n, name, src, conn, execute, false, out, e);
+}
+
+int tf_render_string_pure(struct tf_proj *tp, struct tf_node *n, const char *name,
+			  const char *src, struct wh_conn *conn, struct buf *out, struct err *e)
+{
+	return render_string(tp, n, name, src, conn, true, true, out, e);
 }
 
 /* ------------------------------------------------------- relations */

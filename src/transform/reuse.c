@@ -37,8 +37,9 @@
  *   - a model or test whose compiled SQL calls a clock or a random function
  *     (current_timestamp, now, random, ...) is built: its result is not
  *     a function of its inputs;
- *   - a node whose pre-/post-hook holds Jinja (it may read vars or run
- *     queries not in the fingerprint) is built;
+ *   - a node whose pre-/post-hook writes while it is rendered (a
+ *     run_query or adapter call that writes: hooks_fingerprint) or calls
+ *     a clock is built; other hooks join the fingerprint as rendered;
  *   - --full-refresh and --no-reuse build everything;
  *   - `ingot show` running a statement that writes, and a pipeline's `sql`
  *     task, clear the state (tf_reuse_forget): ingot cannot tell what they
@@ -315,23 +316,44 @@ static bool nondeterministic(const char *sql)
 	return hit;
 }
 
-static bool hook_has_jinja(const struct tf_node *n)
+/* The hooks as they will run, appended to the fingerprint: each hook that
+ * holds Jinja is rendered now as the materialization will render it
+ * (execute, this run's connection), so a var, an env var, a macro or
+ * is_incremental() read only by a hook moves the fingerprint like one read
+ * by the model's SQL. The render may read the warehouse but not write
+ * (tf_render_string_pure refuses run_query/statement/adapter calls that
+ * write, which would then run twice): false when it fails that way or
+ * otherwise, or when the text calls a clock; the node is then built. */
+static bool hooks_fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
+			      struct buf *fp)
 {
 	static const char *const keys[] = {"pre-hook", "post-hook", "pre_hook", "post_hook"};
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		struct jinja_value v = tf_cfg(n, keys[i]);
-		if (v.type == JINJA_NONE || v.type == JINJA_UNDEFINED)
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct jinja_value hooks = tf_cfg(n, keys[i]);
+		if (hooks.type != JINJA_LIST && hooks.type != JINJA_TUPLE)
 			continue;
-		struct buf b = BUF_INIT;
-		struct jw w;
-		jw_init(&w, &b, false);
-		tf_json_value(&w, v);
-		bool j = strstr(buf_cstr(&b), "{{") || strstr(buf_cstr(&b), "{%");
-		buf_free(&b);
-		if (j)
-			return true;
+		for (size_t k = 0; ok && k < jinja_list_len(hooks); k++) {
+			struct jinja_value h = jinja_list_get(hooks, k), sqlv = h;
+			if (h.type == JINJA_DICT)
+				jinja_dict_get_str(h, "sql", &sqlv);
+			if (sqlv.type != JINJA_STR)
+				continue;
+			struct arena *a = arena_new(0);
+			const char *src = jinja_str_cstr(a, sqlv);
+			if (strstr(src, "{{") || strstr(src, "{%")) {
+				struct buf out = BUF_INIT;
+				struct err e = ERR_INIT;
+				ok = !tf_render_string_pure(tp, n, keys[i], src, c, &out, &e) &&
+				     !nondeterministic(buf_cstr(&out));
+				buf_printf(fp, "%s.%zu=%zu:%s\n", keys[i], k, out.len, buf_cstr(&out));
+				buf_free(&out);
+				err_clear(&e);
+			}
+			arena_free(a);
+		}
 	}
-	return false;
+	return ok;
 }
 
 bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bool allow)
@@ -342,8 +364,6 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	if (n->rtype != TF_MODEL && n->rtype != TF_SEED && n->rtype != TF_TEST)
 		return false;
 	if (n->rtype != TF_SEED && (!n->compiled || nondeterministic(n->compiled)))
-		return false;
-	if (hook_has_jinja(n))
 		return false;
 	const char *strat = tf_cfg_str(n, "incremental_strategy", NULL);
 	if (strat && !strcmp(strat, "microbatch") && (tp->have_et_start || tp->have_et_end)) {
@@ -374,7 +394,8 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 		tf_json_value(&w, n->config);
 		buf_putc(&b, '\n');
 	}
-	bool known = true;
+	/* the hooks' text is in the config (above); rendered, as it runs */
+	bool known = hooks_fingerprint(tp, n, c, &b);
 	for (size_t i = 0; known && i < n->deps.len; i++)
 		known = input_version(tp, tp->nodes.items[n->deps.items[i]], &b, 0);
 	char fp[DIGEST_SHA256_HEX];

@@ -263,6 +263,9 @@ struct tf_render {
 	 * declare event_time read [batch_start, batch_end) only */
 	bool batch;
 	int64_t batch_start, batch_end; /* UTC µs */
+	/* rendered only to be looked at (a hook's text for the build state,
+	 * reuse.c): a statement that writes is refused, log() is quiet */
+	bool pure;
 };
 
 /* ---- pparse.c: partial parsing (see there) ---- */
@@ -324,6 +327,12 @@ int tf_render_batch(struct tf_proj *tp, struct tf_node *n, struct wh_conn *conn,
 /* Render a free-standing string (hooks, --inline) in the context of n. */
 int tf_render_string(struct tf_proj *tp, struct tf_node *n, const char *name, const char *src,
 		     struct wh_conn *conn, bool execute, struct buf *out, struct err *e);
+/* As tf_render_string with execute, but only to see the text a hook will
+ * run (reuse.c): a statement that would write (run_query, statement,
+ * adapter.drop_relation, ...) fails the render instead of running, and
+ * log() prints nothing. Reads run. */
+int tf_render_string_pure(struct tf_proj *tp, struct tf_node *n, const char *name,
+			  const char *src, struct wh_conn *conn, struct buf *out, struct err *e);
 /* Relation text for a node (quoted database.schema.identifier). */
 void tf_relation_text(struct tf_proj *tp, const char *database, const char *schema,
 		      const char *ident, struct buf *out);
