@@ -2,7 +2,9 @@
   config(
     materialized = 'incremental',
     unique_key = 'session_id',
-    incremental_strategy = 'delete+insert'
+    incremental_strategy = 'delete+insert',
+    pre_hook = ["{{ ensure_watermarks() }}", "{{ reset_watermarks() }}"],
+    post_hook = "{{ save_watermark(ref('stg_events')) }}"
   )
 }}
 
@@ -15,37 +17,35 @@
 --
 -- Incremental (delete+insert by session_id), as fct_sessions: a run rebuilds
 -- whole sessions, every product view of each, for the sessions that changed:
---   - sessions whose number of matched product views differs from the built
---     one (stg_events only grows, so that is every session that received a
---     product view since it was built, however late the event, and a session
---     whose views now match a product that was not there before);
+--   - sessions with a product view loaded since the last build (stg_events
+--     only grows and keeps each event's load time; macros/watermarks.sql),
+--     however late the event;
+--   - sessions with a product view of a product that has no row here: a
+--     product new in dim_products matches views it did not match before
+--     (the views of products already here matched them when built);
 --   - sessions with a row whose product is gone or whose category,
 --     department or brand changed in dim_products.
 -- A time window would miss sessions spanning midnight and late events.
--- Every other built row is what a full rebuild would give.
+-- Every other built row is what a full rebuild would give. (This compared
+-- every session's number of matched views with the built one: a join of
+-- every product view of the history with the products, each day.)
 
-with matched as (
-    select
-        e.session_id,
-        p.product_id,
-        e.event_at,
-        p.category,
-        p.department,
-        p.brand
-    from {{ ref('stg_events') }} e
-    join {{ ref('dim_products') }} p on e.uri = concat('/product/', p.product_id)
-    where e.event_type = 'product' and e.session_id is not null
-),
-
+with
 {% if is_incremental() %}
 changed as (
-    select session_id from (
-        select session_id, cast(count(*) as bigint) as views
-        from matched
-        group by session_id
+    select session_id
+    from {{ ref('stg_events') }}
+    where event_type = 'product' and session_id is not null
+      and _ingot_loaded_at > {{ watermark(ref('stg_events')) }}
+    union
+    select e.session_id
+    from {{ ref('stg_events') }} e
+    join (
+        select product_id from {{ ref('dim_products') }}
         except
-        select session_id, cast(sum(views) as bigint) from {{ this }} group by session_id
-    ) grown
+        select product_id from {{ this }}
+    ) p on e.uri = concat('/product/', p.product_id)
+    where e.event_type = 'product' and e.session_id is not null
     union
     select t.session_id
     from {{ this }} t
@@ -57,6 +57,27 @@ changed as (
 ),
 {% endif %}
 
+views as (
+    select session_id, uri, event_at
+    from {{ ref('stg_events') }}
+    where event_type = 'product' and session_id is not null
+    {% if is_incremental() %}
+      and session_id in (select session_id from changed)
+    {% endif %}
+),
+
+matched as (
+    select
+        e.session_id,
+        p.product_id,
+        e.event_at,
+        p.category,
+        p.department,
+        p.brand
+    from views e
+    join {{ ref('dim_products') }} p on e.uri = concat('/product/', p.product_id)
+),
+
 viewed as (
     select
         session_id,
@@ -67,9 +88,6 @@ viewed as (
         department,
         brand
     from matched
-    {% if is_incremental() %}
-    where session_id in (select session_id from changed)
-    {% endif %}
     group by session_id, product_id, category, department, brand
 )
 

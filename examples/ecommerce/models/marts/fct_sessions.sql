@@ -2,7 +2,9 @@
   config(
     materialized = 'incremental',
     unique_key = 'session_id',
-    incremental_strategy = 'delete+insert'
+    incremental_strategy = 'delete+insert',
+    pre_hook = ["{{ ensure_watermarks() }}", "{{ reset_watermarks() }}"],
+    post_hook = "{{ save_watermark(ref('stg_events')) }}"
   )
 }}
 
@@ -18,13 +20,15 @@
 --
 -- Incremental (delete+insert by session_id): a run rebuilds whole sessions,
 -- every event of each, for the sessions that changed:
---   - sessions whose number of events in stg_events differs from the built
---     one: stg_events only grows (an event id is kept once), so that is every
---     session that received an event since it was built, whatever the time of
---     the event. A time window (the last N days) would be wrong twice: a
---     session spanning midnight gets events on a day after its start, and an
---     event can land days late; counting per session is one cheap aggregate
---     over one column and misses neither;
+--   - sessions that received an event since the last build: stg_events only
+--     grows (an event id is kept once) and keeps each event's load time, so
+--     those are the sessions of its rows loaded after the newest time this
+--     model has read (macros/watermarks.sql), whatever the time of the
+--     event. A time window on event time (the last N days) would be wrong
+--     twice: a session spanning midnight gets events on a day after its
+--     start, and an event can land days late. (This compared every
+--     session's event count with the built one: an aggregate over the
+--     whole history, each day.)
 --   - sessions of customers whose segment or country changed: dim_customers
 --     scores every customer again on each run (RFM quintiles move as orders
 --     come in).
@@ -33,14 +37,10 @@
 with
 {% if is_incremental() %}
 changed as (
-    select session_id from (
-        select session_id, count(*) as events
-        from {{ ref('stg_events') }}
-        where session_id is not null
-        group by session_id
-        except
-        select session_id, events from {{ this }}
-    ) grown
+    select session_id
+    from {{ ref('stg_events') }}
+    where session_id is not null
+      and _ingot_loaded_at > {{ watermark(ref('stg_events')) }}
     union
     select t.session_id
     from {{ this }} t
