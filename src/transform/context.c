@@ -532,12 +532,13 @@ static int fn_log(const struct jinja_call *c, struct jinja_value *ret)
 	if (jinja_call_arg(c, 0, "msg", &m))
 		jinja_value_str(c->rt, m, &b);
 	bool i = jinja_call_arg(c, 1, "info", &info) && jinja_truthy(info);
-	if (RT_R(c)->pure)
-		; /* said when the hook runs */
-	else if (i)
+	if (RT_R(c)->pure) {
+		/* a hook looked at for the build state: said when it runs */
+	} else if (i) {
 		log_info("%s", buf_cstr(&b));
-	else
+	} else {
 		log_debug("%s", buf_cstr(&b));
+	}
 	buf_free(&b);
 	*ret = jinja_str_static("", 0);
 	return 0;

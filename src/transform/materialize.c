@@ -133,6 +133,14 @@ int tf_run_hook(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const 
 	return rc;
 }
 
+const char *tf_hook_sql(struct jinja_value hooks, size_t i, struct arena *a)
+{
+	struct jinja_value h = jinja_list_get(hooks, i), sqlv = h;
+	if (h.type == JINJA_DICT)
+		jinja_dict_get_str(h, "sql", &sqlv);
+	return sqlv.type == JINJA_STR ? jinja_str_cstr(a, sqlv) : NULL;
+}
+
 int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
 		 bool execute, struct err *e)
 {
@@ -140,13 +148,9 @@ int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const
 	if (hooks.type != JINJA_LIST && hooks.type != JINJA_TUPLE)
 		return 0;
 	for (size_t i = 0; i < jinja_list_len(hooks); i++) {
-		struct jinja_value h = jinja_list_get(hooks, i), sqlv = h;
-		if (h.type == JINJA_DICT)
-			jinja_dict_get_str(h, "sql", &sqlv);
-		if (sqlv.type != JINJA_STR)
-			continue;
 		struct arena *a = arena_new(0);
-		int rc = tf_run_hook(tp, n, c, key, jinja_str_cstr(a, sqlv), execute, e);
+		const char *src = tf_hook_sql(hooks, i, a);
+		int rc = src ? tf_run_hook(tp, n, c, key, src, execute, e) : 0;
 		arena_free(a);
 		if (rc) {
 			err_prefix(e, "%s", key);

@@ -334,14 +334,9 @@ static bool hooks_fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_c
 		if (hooks.type != JINJA_LIST && hooks.type != JINJA_TUPLE)
 			continue;
 		for (size_t k = 0; ok && k < jinja_list_len(hooks); k++) {
-			struct jinja_value h = jinja_list_get(hooks, k), sqlv = h;
-			if (h.type == JINJA_DICT)
-				jinja_dict_get_str(h, "sql", &sqlv);
-			if (sqlv.type != JINJA_STR)
-				continue;
 			struct arena *a = arena_new(0);
-			const char *src = jinja_str_cstr(a, sqlv);
-			if (strstr(src, "{{") || strstr(src, "{%")) {
+			const char *src = tf_hook_sql(hooks, k, a);
+			if (src && (strstr(src, "{{") || strstr(src, "{%"))) {
 				struct buf out = BUF_INIT;
 				struct err e = ERR_INIT;
 				ok = !tf_render_string_pure(tp, n, keys[i], src, c, &out, &e) &&

@@ -379,6 +379,9 @@ int tf_ensure_schema(struct tf_proj *tp, struct wh_conn *c, const char *schema, 
  * unless blank. */
 int tf_run_hook(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
 		const char *src, bool execute, struct err *e);
+/* The SQL of hooks[i] (a string, or a mapping's `sql`) copied into a;
+ * NULL when it has none. */
+const char *tf_hook_sql(struct jinja_value hooks, size_t i, struct arena *a);
 /* The node's hooks under key ("pre-hook", "post-hook") in order. */
 int tf_run_hooks(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const char *key,
 		 bool execute, struct err *e);
