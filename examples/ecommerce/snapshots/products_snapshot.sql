@@ -8,5 +8,8 @@
   )
 }}
 -- Price and catalogue history of every product (slowly changing, type 2).
-select * from {{ ref('stg_products') }}
+-- The catalogue's columns, not the record's load time (a reload is not a change).
+select product_id, product_name, brand, category, department, sku, cost, retail_price,
+       unit_margin, margin_pct, distribution_center_id
+from {{ ref('stg_products') }}
 {% endsnapshot %}

@@ -3,21 +3,27 @@
     materialized = 'incremental',
     unique_key = 'order_item_id',
     incremental_strategy = 'delete+insert',
-    on_schema_change = 'append_new_columns'
+    on_schema_change = 'append_new_columns',
+    pre_hook = ["{{ ensure_watermarks() }}", "{{ reset_watermarks() }}"],
+    post_hook = changed_order_items_hooks()
   )
 }}
 
 -- One row per order item: what was sold, to whom, when, for how much, at what profit.
 -- Money is exact in cents: sale_price, item_cost and item_profit are DECIMAL(18,2).
 -- Incremental (delete+insert by order_item_id: the same effect as a merge, and
--- it runs on every engine, ClickHouse included): each run computes the rows and
--- replaces only those that differ from the built ones: new items, and items
--- whose record or whose order's record changed (a late status change, a
--- cancellation or return) however old the order is. A lookback of N days
--- would miss a change to an order older than N days; comparing costs one
--- pass over the items, the writes are the day's changes. An item is never
--- removed from stg_order_items (a repeated id keeps one record), so replacing
--- the changed rows leaves exactly the rows of a full rebuild.
+-- it runs on every engine, ClickHouse included): each run computes again only
+-- the items whose row may have changed (macros/changed_order_items.sql): new
+-- items, and items whose own record or whose order's, product's, inventory
+-- item's or customer's record was loaded since this table was last built (a
+-- late status change, a cancellation or return, a renamed product, a customer
+-- whose name changed), however old the order is. The staging tables keep each row's
+-- load time, so those are found without reading the history; a lookback of N
+-- days would miss a change to an order older than N days. (This computed
+-- every item and kept those that differ from the built rows: a join and a
+-- comparison of the whole history, each day.) An item is never removed from
+-- stg_order_items (a repeated id keeps one record), so replacing those rows
+-- leaves exactly the rows of a full rebuild.
 
 with items as (
     select * from {{ ref('stg_order_items') }}
@@ -68,6 +74,5 @@ left join customers c on c.user_id = i.user_id
 
 select * from computed
 {% if is_incremental() %}
-except
-select * from {{ this }}
+where order_item_id in ({{ changed_order_items() }})
 {% endif %}

@@ -1,0 +1,55 @@
+{#- The order items whose fct_orders row may differ from the one the
+    calling mart ({{ this }}) last built from: the items of every staging
+    row loaded since the newest load time the mart has read of that input
+    (macros/watermarks.sql; the staging tables keep each row's raw load
+    time in _ingot_loaded_at, and replace a row only with a newer record,
+    so a row that changed carries a later time). A fct_orders row is a
+    function of its item's record and of its order's, product's,
+    inventory item's and customer's records, nothing else: an item none of
+    whose five records is newer has the row of the last build. An order,
+    product, inventory item or customer that changes finds its items
+    however old they are; a record that arrives before the rows it
+    describes (an item before its order) is found when they arrive. The
+    products are reloaded whole: any change to them computes every item
+    again (all_if_reloaded()).
+    The mart saves these five inputs' times in its post-hooks
+    (changed_order_items_hooks()). -#}
+{% macro changed_order_items() -%}
+    select order_item_id
+    from {{ ref('stg_order_items') }}
+    where _ingot_loaded_at > {{ watermark(ref('stg_order_items')) }}
+    {%- for input, item_col, key in [('stg_orders', 'order_id', 'order_id'),
+                                      ('stg_inventory_items', 'inventory_item_id', 'inventory_item_id'),
+                                      ('stg_users', 'user_id', 'user_id')] %}
+    union
+    select i.order_item_id
+    from {{ ref('stg_order_items') }} i
+    join {{ ref(input) }} x on x.{{ key }} = i.{{ item_col }}
+    where x._ingot_loaded_at > {{ watermark(ref(input)) }}
+    {%- endfor %}
+    union
+    {{ all_if_reloaded('order_item_id', ref('stg_order_items'), ref('stg_products')) }}
+{%- endmacro %}
+
+{#- Every `key` of `relation` when `input` has a row loaded since the
+    calling mart's last build, none otherwise. For an input rebuilt whole
+    from a raw table that is reloaded whole (stg_products: the products
+    file is replaced, write_disposition truncate): a reload dates every
+    row, and a record it no longer holds has no row to be found by, so the
+    rows that read it are all computed again. -#}
+{% macro all_if_reloaded(key, relation, input) -%}
+    select {{ key }}
+    from {{ relation }}
+    where (select max(_ingot_loaded_at) from {{ input }}) > {{ watermark(input) }}
+{%- endmacro %}
+
+{#- The hooks of a mart that reads changed_order_items(), for its config:
+    post_hook = changed_order_items_hooks() (and the pre-hooks of watermarks.sql).
+    Hook texts, rendered when the hooks run (as `this` is then the mart). -#}
+{% macro changed_order_items_hooks() -%}
+    {%- set hooks = [] -%}
+    {%- for input in ['stg_order_items', 'stg_orders', 'stg_products', 'stg_inventory_items', 'stg_users'] -%}
+        {%- do hooks.append("{{ save_watermark(ref('" ~ input ~ "')) }}") -%}
+    {%- endfor -%}
+    {{ return(hooks) }}
+{%- endmacro %}
