@@ -4,7 +4,8 @@
     unique_key = 'session_id',
     incremental_strategy = 'delete+insert',
     pre_hook = ["{{ ensure_watermarks() }}", "{{ reset_watermarks() }}"],
-    post_hook = "{{ save_watermark(ref('stg_events')) }}"
+    post_hook = ["delete from {{ this }} where product_id not in (select product_id from {{ ref('dim_products') }})",
+                 "{{ save_watermark(ref('stg_events')) }}"]
   )
 }}
 
@@ -23,8 +24,11 @@
 --   - sessions with a product view of a product that has no row here: a
 --     product new in dim_products matches views it did not match before
 --     (the views of products already here matched them when built);
---   - sessions with a row whose product is gone or whose category,
---     department or brand changed in dim_products.
+--   - sessions with a row whose product's category, department or brand
+--     changed in dim_products.
+-- A product gone from dim_products (the products file is reloaded whole)
+-- leaves no row to insert for a session that viewed only it, so the first
+-- post-hook deletes the rows of the products that are gone.
 -- A time window would miss sessions spanning midnight and late events.
 -- Every other built row is what a full rebuild would give. (This compared
 -- every session's number of matched views with the built one: a join of
@@ -49,9 +53,8 @@ changed as (
     union
     select t.session_id
     from {{ this }} t
-    left join {{ ref('dim_products') }} p on p.product_id = t.product_id
-    where p.product_id is null
-       or coalesce(p.category, '') <> coalesce(t.category, '')
+    join {{ ref('dim_products') }} p on p.product_id = t.product_id
+    where coalesce(p.category, '') <> coalesce(t.category, '')
        or coalesce(p.department, '') <> coalesce(t.department, '')
        or coalesce(p.brand, '') <> coalesce(t.brand, '')
 ),
