@@ -18,9 +18,7 @@
     select order_item_id
     from {{ ref('stg_order_items') }}
     where _ingot_loaded_at > {{ watermark(ref('stg_order_items')) }}
-    {%- for input, item_col, key in [('stg_orders', 'order_id', 'order_id'),
-                                      ('stg_inventory_items', 'inventory_item_id', 'inventory_item_id'),
-                                      ('stg_users', 'user_id', 'user_id')] %}
+    {%- for input, item_col, key in order_item_lookups() %}
     union
     select i.order_item_id
     from {{ ref('stg_order_items') }} i
@@ -29,6 +27,16 @@
     {%- endfor %}
     union
     {{ all_if_reloaded('order_item_id', ref('stg_order_items'), ref('stg_products')) }}
+{%- endmacro %}
+
+{#- The inputs of a fct_orders row whose changed records find their items
+    by key (the item's own record and the reloaded products are read
+    otherwise): (staging model, the item's column, the model's key). The
+    one list of them for changed_order_items() and its hooks. -#}
+{% macro order_item_lookups() -%}
+    {{ return([('stg_orders', 'order_id', 'order_id'),
+               ('stg_inventory_items', 'inventory_item_id', 'inventory_item_id'),
+               ('stg_users', 'user_id', 'user_id')]) }}
 {%- endmacro %}
 
 {#- Every `key` of `relation` when `input` has a row loaded since the
@@ -48,7 +56,7 @@
     Hook texts, rendered when the hooks run (as `this` is then the mart). -#}
 {% macro changed_order_items_hooks() -%}
     {%- set hooks = [] -%}
-    {%- for input in ['stg_order_items', 'stg_orders', 'stg_products', 'stg_inventory_items', 'stg_users'] -%}
+    {%- for input in ['stg_order_items'] + order_item_lookups() | map('first') | list + ['stg_products'] -%}
         {%- do hooks.append("{{ save_watermark(ref('" ~ input ~ "')) }}") -%}
     {%- endfor -%}
     {{ return(hooks) }}
