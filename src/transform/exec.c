@@ -433,7 +433,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		case TF_MODEL: rc = tf_materialize(tp, n, c, &e); break;
 		case TF_SEED: rc = tf_seed(tp, n, c, &e); break;
 		case TF_SNAPSHOT: rc = tf_snapshot(tp, n, c, &e); break;
-		case TF_TEST: rc = tf_run_test(tp, n, c, &e); break;
+		case TF_TEST: rc = tf_inctest_passed(tp, n, c) ? 0 : tf_run_test(tp, n, c, &e); break;
 		case TF_UNIT_TEST: rc = tf_run_unit_test(tp, n, c, &e); break;
 		default: break;
 		}
@@ -1530,6 +1530,7 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 		err_clear(&se);
 		r.allow_reuse = !o->no_reuse && !o->full_refresh &&
 				(o->verb == TF_VERB_BUILD || o->verb == TF_VERB_RUN || o->verb == TF_VERB_TEST);
+		tp->prove_tests = r.allow_reuse && tp->reuse;
 	}
 	unsigned flags = o->verb == TF_VERB_BUILD ? GRAPH_SCHED_BUILD : 0;
 	if (o->verb == TF_VERB_BUILD && nunits) {

@@ -125,6 +125,7 @@ int tf_run_hook(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, const 
 	/* a hook that renders to nothing (a {% do %}, blank) runs nothing */
 	char *t = str_trim(sql.data ? sql.data : (char *)"");
 	if (!rc && *t && execute && c) {
+		tf_inctest_hook(n, t);
 		rc = n ? tf_exec_sql(tp, n, c, t, NULL, e) : wh_exec(c, t, e);
 		if (relver_sql_writes(t))
 			relver_bump_all(); /* a hook writes what it likes (core/relver.h) */
@@ -1093,7 +1094,16 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		rc = tf_exec_sql(tp, n, c, buf_cstr(&b), &rows, e);
 		n->adapter_code = "INSERT";
 	}
-	if (!rc) {
+	/* the tests that may be checked on the new rows alone (inctest.c)
+	 * need them after the commit; the columns must be the table's: a
+	 * column only the table has is null in every new row */
+	bool same = true;
+	for (size_t i = 0; i < src.n; i++)
+		same &= has_col(&dst, src.c[i].name);
+	for (size_t i = 0; i < dst.n; i++)
+		same &= has_col(&src, dst.c[i].name);
+	bool keep = !rc && !staged && same && tf_inctest_wanted(n);
+	if (!rc && !keep) {
 		buf_reset(&b);
 		buf_puts(&b, "drop table if exists ");
 		buf_puts(&b, tmprel);
@@ -1104,6 +1114,18 @@ out:
 		rc = wh_commit(c, e);
 	else
 		wh_rollback(c, NULL);
+	if (keep) {
+		if (!rc)
+			tf_inctest_prove(tp, n, c, tmprel);
+		buf_reset(&b);
+		buf_puts(&b, "drop table if exists ");
+		buf_puts(&b, tmprel);
+		struct err de = ERR_INIT;
+		int drc = tf_exec_sql(tp, n, c, buf_cstr(&b), NULL, rc ? &de : e);
+		err_clear(&de);
+		if (!rc)
+			rc = drc;
+	}
 	if (rc) {
 		/* the temporary table may outlive a failed transaction on engines
 		 * without transactional DDL */
@@ -1128,6 +1150,8 @@ int tf_materialize(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, str
 	buf_puts(&sql, n->compiled ? n->compiled : "");
 	strip_semicolon(&sql);
 	int rc = tf_ensure_schema(tp, c, n->schema, e);
+	if (!rc)
+		tf_inctest_begin(tp, n, c); /* before anything writes the relation */
 	if (!rc)
 		rc = tf_run_hooks(tp, n, c, "pre-hook", true, e);
 	enum wh_rel_kind kind = WH_REL_TABLE;

@@ -2297,6 +2297,8 @@ void tf_proj_free(struct tf_proj *tp)
 		vec_free(&n->children);
 		vec_free(&n->macro_deps);
 		vec_free(&n->ephemerals);
+		vec_free(&n->inc_tests);
+		free(n->proof_sql);
 		free(n->compiled);
 		free(n->message);
 		free(n->batch_ok);

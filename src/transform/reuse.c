@@ -253,7 +253,8 @@ static void ver_line(struct buf *b, const char *uid, const char *v)
 	buf_putc(b, '\n');
 }
 
-static bool input_version(struct tf_proj *tp, const struct tf_node *d, struct buf *b, int depth)
+static bool input_version(struct tf_proj *tp, const struct tf_node *d, const struct tf_node *prev,
+			  struct buf *b, int depth)
 {
 	struct tf_reuse *ru = tp->reuse;
 	if (depth > 64)
@@ -276,7 +277,7 @@ static bool input_version(struct tf_proj *tp, const struct tf_node *d, struct bu
 		if (d->materialized && !strcmp(d->materialized, "ephemeral")) {
 			/* its SQL is in n's compiled SQL; its inputs are n's */
 			for (size_t i = 0; i < d->deps.len; i++)
-				if (!input_version(tp, tp->nodes.items[d->deps.items[i]], b, depth + 1))
+				if (!input_version(tp, tp->nodes.items[d->deps.items[i]], prev, b, depth + 1))
 					return false;
 			return true;
 		}
@@ -284,7 +285,11 @@ static bool input_version(struct tf_proj *tp, const struct tf_node *d, struct bu
 	case TF_SEED:
 	case TF_SNAPSHOT: {
 		const char *v = d->version; /* set by this run, before n runs */
-		if (!v) {
+		if (d == prev) {
+			/* the version it had before this run (tf_reuse_passed_before) */
+			const struct rstate *s = stored(ru, d);
+			v = s ? s->version : NULL;
+		} else if (!v) {
 			const struct rstate *s = stored(ru, d);
 			v = s ? s->version : NULL;
 		}
@@ -351,23 +356,13 @@ static bool hooks_fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_c
 	return ok;
 }
 
-bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bool allow)
+/* The fingerprint of n (see the top of this file) into fp; false when it
+ * cannot be known. prev (may be NULL): an input taken at the version it had
+ * before this run instead of the one this run gave it. */
+static bool fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
+			const struct tf_node *prev, char fp[DIGEST_SHA256_HEX])
 {
 	struct tf_reuse *ru = tp->reuse;
-	if (!ru)
-		return false;
-	if (n->rtype != TF_MODEL && n->rtype != TF_SEED && n->rtype != TF_TEST)
-		return false;
-	if (n->rtype != TF_SEED && (!n->compiled || nondeterministic(n->compiled)))
-		return false;
-	const char *strat = tf_cfg_str(n, "incremental_strategy", NULL);
-	if (strat && !strcmp(strat, "microbatch") && (tp->have_et_start || tp->have_et_end)) {
-		/* batches asked for by window: always run, and what the table
-		 * holds afterwards is not what a plain run leaves: unknown */
-		free(n->reuse_fp);
-		n->reuse_fp = NULL;
-		return false;
-	}
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "ingot-reuse 1\n%s\n%s\n%s\n%s\n", INGOT_VERSION, tp->engine ? tp->engine : "",
 		   n->unique_id, ru->mat_fp);
@@ -392,10 +387,31 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	/* the hooks' text is in the config (above); rendered, as it runs */
 	bool known = hooks_fingerprint(tp, n, c, &b);
 	for (size_t i = 0; known && i < n->deps.len; i++)
-		known = input_version(tp, tp->nodes.items[n->deps.items[i]], &b, 0);
-	char fp[DIGEST_SHA256_HEX];
+		known = input_version(tp, tp->nodes.items[n->deps.items[i]], prev, &b, 0);
 	digest_sha256_hex(b.data ? b.data : "", b.len, fp);
 	buf_free(&b);
+	return known;
+}
+
+bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bool allow)
+{
+	struct tf_reuse *ru = tp->reuse;
+	if (!ru)
+		return false;
+	if (n->rtype != TF_MODEL && n->rtype != TF_SEED && n->rtype != TF_TEST)
+		return false;
+	if (n->rtype != TF_SEED && (!n->compiled || nondeterministic(n->compiled)))
+		return false;
+	const char *strat = tf_cfg_str(n, "incremental_strategy", NULL);
+	if (strat && !strcmp(strat, "microbatch") && (tp->have_et_start || tp->have_et_end)) {
+		/* batches asked for by window: always run, and what the table
+		 * holds afterwards is not what a plain run leaves: unknown */
+		free(n->reuse_fp);
+		n->reuse_fp = NULL;
+		return false;
+	}
+	char fp[DIGEST_SHA256_HEX];
+	bool known = fingerprint(tp, n, c, NULL, fp);
 	free(n->reuse_fp);
 	n->reuse_fp = known ? xstrdup(fp) : NULL;
 	if (!known || !allow || tp->full_refresh)
@@ -412,6 +428,46 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	free(n->version);
 	n->version = xstrdup(s->version);
 	return true;
+}
+
+bool tf_reuse_has_state(struct tf_proj *tp, const struct tf_node *n)
+{
+	return tp->reuse && stored(tp->reuse, n);
+}
+
+bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct tf_node *m,
+			    struct wh_conn *c)
+{
+	struct tf_reuse *ru = tp->reuse;
+	if (!ru || !t->compiled || nondeterministic(t->compiled))
+		return false;
+	const struct rstate *s = stored(ru, t), *ms = stored(ru, m);
+	if (!s || !*s->version || !ms || !*ms->version)
+		return false;
+	char fp[DIGEST_SHA256_HEX];
+	return fingerprint(tp, t, c, m, fp) && !strcmp(s->fp, fp);
+}
+
+int tf_reuse_forget_nodes(struct tf_proj *tp, struct wh_conn *c, struct tf_node *const *nodes,
+			  size_t n, struct err *e)
+{
+	(void)tp;
+	if (!n)
+		return 0;
+	struct buf sql = BUF_INIT;
+	struct wh_value *v = xcalloc(n, sizeof(*v));
+	buf_puts(&sql, "DELETE FROM _ingot.build_state WHERE unique_id IN (");
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
+		v[i] = wh_text(nodes[i]->unique_id);
+	}
+	buf_putc(&sql, ')');
+	struct wh_result *res = NULL;
+	int rc = wh_query(c, buf_cstr(&sql), v, n, &res, e);
+	wh_result_free(res);
+	buf_free(&sql);
+	free(v);
+	return rc;
 }
 
 void tf_reuse_done(struct tf_proj *tp, struct tf_node *n, bool ok)

@@ -151,6 +151,14 @@ struct tf_node {
 	char *reuse_fp; /* fingerprint of its inputs; NULL: unknown */
 	char *version;  /* data version of its relation; NULL: unknown */
 	bool reused;
+	/* tests checked on an incremental model's new rows (inctest.c): on
+	 * the model, the tests it checks and whether a hook wrote it since;
+	 * on a test, the check found nothing (set by the model's worker
+	 * before the test can start) and the check's SQL */
+	VEC(int) inc_tests;
+	bool inc_void;
+	bool proved;
+	char *proof_sql;
 	/* unit tests: the properties entry is props; the tested model is
 	 * attached (unittest.c) */
 	/* microbatch models: run_results' batch_results ([start, end] pairs
@@ -245,6 +253,9 @@ struct tf_proj {
 	 * and the nodes whose cached parse was reused instead */
 	struct tf_pp *pp;
 	int pp_rendered, pp_reused;
+	/* build, run, test without --no-reuse/--full-refresh: tests of an
+	 * incremental model may be checked on its new rows (inctest.c) */
+	bool prove_tests;
 };
 
 /* What a render is about (the render's user pointer). */
@@ -409,6 +420,30 @@ void tf_reuse_done(struct tf_proj *tp, struct tf_node *n, bool ok);
 int tf_reuse_save(struct tf_proj *tp, struct wh_conn *c, struct err *e);
 /* Free the state and the nodes' fingerprints and versions. */
 void tf_reuse_free(struct tf_proj *tp);
+/* Whether n has a row in the build state this run read. */
+bool tf_reuse_has_state(struct tf_proj *tp, const struct tf_node *n);
+/* Whether test t passed on input m as m was before this run: t's stored
+ * fingerprint is the one it has with m's version before this run. */
+bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct tf_node *m,
+			    struct wh_conn *c);
+/* Delete the build state rows of these nodes now (not at the run's end). */
+int tf_reuse_forget_nodes(struct tf_proj *tp, struct wh_conn *c, struct tf_node *const *nodes,
+			  size_t n, struct err *e);
+
+/* ---- inctest.c: tests checked on an incremental model's new rows ---- */
+/* Before m's first statement: the tests of m that its run may check on
+ * its new rows (their build state rows are deleted: see inctest.c). */
+void tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c);
+/* A hook statement of m ran (m may be NULL): one that names m's relation
+ * other than to delete from it voids the checks. */
+void tf_inctest_hook(struct tf_node *m, const char *sql);
+/* Whether m's incremental run should keep its new rows for the checks. */
+bool tf_inctest_wanted(const struct tf_node *m);
+/* After m's incremental commit: check each test on newrows (a relation). */
+void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, const char *newrows);
+/* Test t: true when it passed by its check (status, message and run/
+ * listing set); false: run it. */
+bool tf_inctest_passed(struct tf_proj *tp, struct tf_node *t, struct wh_conn *c);
 
 /* ---- artifacts.c ---- */
 int tf_write_manifest(struct tf_proj *tp, struct err *e);
