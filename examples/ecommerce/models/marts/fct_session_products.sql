@@ -5,7 +5,8 @@
     incremental_strategy = 'delete+insert',
     pre_hook = ["{{ ensure_watermarks() }}", "{{ reset_watermarks() }}"],
     post_hook = ["delete from {{ this }} where product_id not in (select product_id from {{ ref('dim_products') }})",
-                 "{{ save_watermark(ref('stg_events')) }}"]
+                 "{{ save_watermark(ref('stg_events')) }}",
+                 "{{ save_watermark(ref('stg_products')) }}"]
   )
 }}
 
@@ -21,11 +22,20 @@
 --   - sessions with a product view loaded since the last build (stg_events
 --     only grows and keeps each event's load time; macros/watermarks.sql),
 --     however late the event;
---   - sessions with a product view of a product that has no row here: a
---     product new in dim_products matches views it did not match before
---     (the views of products already here matched them when built);
+--   - sessions with a product view of a product that has no row here and
+--     was loaded since the last build: a product new in dim_products
+--     matches views it did not match before (the views of products already
+--     here matched them when built; a product that was in dim_products at
+--     the last build and has no row has no view older than that, and its
+--     newer views are in the first set). dim_products has a row for each
+--     stg_products row, and a products file is loaded whole, so that is
+--     every product on the day the file is replaced and none on the others
+--     (this joined every product view of the history with the products
+--     never viewed, each day);
 --   - sessions with a row whose product's category, department or brand
---     changed in dim_products.
+--     changed in dim_products: they come from the product's stg_products
+--     record, so only a product loaded since the last build can have
+--     changed (this compared every row with dim_products each day).
 -- A product gone from dim_products (the products file is reloaded whole)
 -- leaves no row to insert for a session that viewed only it, so the first
 -- post-hook deletes the rows of the products that are gone.
@@ -36,6 +46,13 @@
 
 with
 {% if is_incremental() %}
+-- the products loaded since the last build: none on most days, every one
+-- on a day the products file is replaced
+loaded_products as (
+    select product_id from {{ ref('stg_products') }}
+    where _ingot_loaded_at > {{ watermark(ref('stg_products')) }}
+),
+
 changed as (
     select session_id
     from {{ ref('stg_events') }}
@@ -45,18 +62,22 @@ changed as (
     select e.session_id
     from {{ ref('stg_events') }} e
     join (
-        select product_id from {{ ref('dim_products') }}
+        -- (the rows here read only for those products: no scan of this
+        -- table when there are none)
+        select product_id from loaded_products
         except
-        select product_id from {{ this }}
+        select t.product_id from {{ this }} t
+        where t.product_id in (select product_id from loaded_products)
     ) p on e.uri = concat('/product/', p.product_id)
     where e.event_type = 'product' and e.session_id is not null
     union
     select t.session_id
     from {{ this }} t
     join {{ ref('dim_products') }} p on p.product_id = t.product_id
-    where coalesce(p.category, '') <> coalesce(t.category, '')
-       or coalesce(p.department, '') <> coalesce(t.department, '')
-       or coalesce(p.brand, '') <> coalesce(t.brand, '')
+    where t.product_id in (select product_id from loaded_products)
+      and (coalesce(p.category, '') <> coalesce(t.category, '')
+           or coalesce(p.department, '') <> coalesce(t.department, '')
+           or coalesce(p.brand, '') <> coalesce(t.brand, ''))
 ),
 {% endif %}
 
