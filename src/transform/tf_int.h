@@ -439,8 +439,10 @@ void tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c);
 void tf_inctest_hook(struct tf_node *m, const char *sql);
 /* Whether m's incremental run should keep its new rows for the checks. */
 bool tf_inctest_wanted(const struct tf_node *m);
-/* After m's incremental commit: check each test on newrows (a relation). */
-void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, const char *newrows);
+/* After m's incremental commit: check each test on newrows (a relation);
+ * key (may be NULL): a column whose every row the new rows replaced. */
+void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, const char *newrows,
+		      const char *key);
 /* Test t: true when it passed by its check (status, message and run/
  * listing set); false: run it. */
 bool tf_inctest_passed(struct tf_proj *tp, struct tf_node *t, struct wh_conn *c);
