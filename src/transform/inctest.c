@@ -33,7 +33,8 @@
  * after rebuilding the model and before recording it would leave the
  * model's old version next to new data, so before the model's first
  * statement (pre-hooks included) the rows of the tests it may prove are
- * deleted from _ingot.build_state; this run records them again.
+ * deleted from _ingot.build_state (when that fails, the model is not
+ * built); this run records them again.
  *
  * Only what is certain is proved; anything else runs the test:
  *   - the test: ingot's own unique or not_null (no project or package
@@ -116,7 +117,7 @@ static int test_kind(const struct tf_proj *tp, const struct tf_node *t, const st
 	return kind;
 }
 
-void tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c)
+int tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, struct err *e)
 {
 	m->inc_tests.len = 0;
 	m->inc_void = false;
@@ -124,7 +125,7 @@ void tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c)
 	 * table: nothing to guard there */
 	if (!tp->reuse || !m->materialized || strcmp(m->materialized, "incremental") ||
 	    wh_has(tp->db, WH_CAP_KEYS_IN))
-		return;
+		return 0;
 	const char *strat = tf_cfg_str(m, "incremental_strategy", NULL);
 	bool prove = tp->prove_tests && m->reuse_fp && !(strat && !strcmp(strat, "microbatch"));
 	/* every such test, selected or not, also when this run checks none
@@ -139,16 +140,16 @@ void tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c)
 		t->proved = false;
 		vec_push(&forget, t);
 	}
-	struct err e = ERR_INIT;
-	if (forget.len && tf_reuse_forget_nodes(tp, c, forget.items, forget.len, &e)) {
-		log_debug("%s: its tests check the whole table: %s", m->name, e.msg ? e.msg : "");
-	} else {
-		for (size_t i = 0; i < forget.len; i++)
-			if (prove && forget.items[i]->selected)
-				vec_push(&m->inc_tests, forget.items[i]->idx);
-	}
-	err_clear(&e);
+	/* not forgotten, they could pass later on rows never tested: the
+	 * model is not built */
+	int rc = forget.len ? tf_reuse_forget_nodes(tp, c, forget.items, forget.len, e) : 0;
+	if (rc)
+		err_prefix(e, "clearing the build state of the tests of %s", m->name);
+	for (size_t i = 0; !rc && i < forget.len; i++)
+		if (prove && forget.items[i]->selected)
+			vec_push(&m->inc_tests, forget.items[i]->idx);
 	vec_free(&forget);
+	return rc;
 }
 
 /* Does a word of sql (case-insensitive) equal ident? */

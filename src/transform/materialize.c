@@ -1158,7 +1158,7 @@ int tf_materialize(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, str
 	strip_semicolon(&sql);
 	int rc = tf_ensure_schema(tp, c, n->schema, e);
 	if (!rc)
-		tf_inctest_begin(tp, n, c); /* before anything writes the relation */
+		rc = tf_inctest_begin(tp, n, c, e); /* before anything writes the relation */
 	if (!rc)
 		rc = tf_run_hooks(tp, n, c, "pre-hook", true, e);
 	enum wh_rel_kind kind = WH_REL_TABLE;

@@ -433,7 +433,7 @@ int tf_reuse_forget_nodes(struct tf_proj *tp, struct wh_conn *c, struct tf_node 
 /* ---- inctest.c: tests checked on an incremental model's new rows ---- */
 /* Before m's first statement: the tests of m that its run may check on
  * its new rows (their build state rows are deleted: see inctest.c). */
-void tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c);
+int tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, struct err *e);
 /* A hook statement of m ran (m may be NULL): one that names m's relation
  * other than to delete from it voids the checks. */
 void tf_inctest_hook(struct tf_node *m, const char *sql);
