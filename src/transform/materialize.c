@@ -977,6 +977,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 	bool overwrite = !strcmp(strategy, "insert_overwrite");
 	int64_t rows = -1;
 	struct colset src = {0}, dst = {0};
+	bool keep = false; /* the new rows stay after the commit (inctest.c) */
 	/* the new rows: a temporary table, or where DML subqueries cannot
 	 * read one (WH_CAP_KEYS_IN: ClickHouse's mutations run outside the
 	 * session) a table next to the target */
@@ -1102,7 +1103,7 @@ static int mat_incremental(struct tf_proj *tp, struct tf_node *n, struct wh_conn
 		same &= has_col(&dst, src.c[i].name);
 	for (size_t i = 0; i < dst.n; i++)
 		same &= has_col(&src, dst.c[i].name);
-	bool keep = !rc && !staged && same && tf_inctest_wanted(n);
+	keep = !rc && !staged && same && tf_inctest_wanted(n);
 	if (!rc && !keep) {
 		buf_reset(&b);
 		buf_puts(&b, "drop table if exists ");
