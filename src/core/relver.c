@@ -123,6 +123,11 @@ static const char *skip_space(const char *s)
 	}
 }
 
+const char *relver_sql_start(const char *sql)
+{
+	return skip_space(sql);
+}
+
 static bool word_at(const char *s, const char *w)
 {
 	size_t n = strlen(w);

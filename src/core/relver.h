@@ -41,5 +41,8 @@ void relver_bump_text(const char *relation);
  * table_info-like reads, after comments and parentheses, and names none of
  * the writing verbs as a word). Empty SQL writes nothing. */
 bool relver_sql_writes(const char *sql);
+/* Where a statement's first word starts: past white space, comments,
+ * parentheses and semicolons. */
+const char *relver_sql_start(const char *sql);
 
 #endif

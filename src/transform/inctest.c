@@ -54,6 +54,7 @@
  */
 #include "transform/tf_int.h"
 #include "core/log.h"
+#include "core/relver.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -142,7 +143,7 @@ int tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, s
 	}
 	/* not forgotten, they could pass later on rows never tested: the
 	 * model is not built */
-	int rc = forget.len ? tf_reuse_forget_nodes(tp, c, forget.items, forget.len, e) : 0;
+	int rc = forget.len ? tf_reuse_forget_nodes(c, forget.items, forget.len, e) : 0;
 	if (rc)
 		err_prefix(e, "clearing the build state of the tests of %s", m->name);
 	for (size_t i = 0; !rc && i < forget.len; i++)
@@ -171,23 +172,7 @@ static bool names(const char *sql, const char *ident)
 /* One DELETE statement (a trailing ';' at most). */
 static bool one_delete(const char *sql)
 {
-	const char *p = sql;
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (p[0] == '-' && p[1] == '-') {
-			p += strcspn(p, "\n");
-			continue;
-		}
-		if (p[0] == '/' && p[1] == '*') {
-			const char *q = strstr(p + 2, "*/");
-			if (!q)
-				return false;
-			p = q + 2;
-			continue;
-		}
-		break;
-	}
+	const char *p = relver_sql_start(sql);
 	if (strncasecmp(p, "delete", 6) || !isspace((unsigned char)p[6]))
 		return false;
 	const char *semi = strchr(p, ';');

@@ -284,12 +284,10 @@ static bool input_version(struct tf_proj *tp, const struct tf_node *d, const str
 		/* fall through */
 	case TF_SEED:
 	case TF_SNAPSHOT: {
-		const char *v = d->version; /* set by this run, before n runs */
-		if (d == prev) {
-			/* the version it had before this run (tf_reuse_passed_before) */
-			const struct rstate *s = stored(ru, d);
-			v = s ? s->version : NULL;
-		} else if (!v) {
+		/* set by this run, before n runs; prev: the version it had
+		 * before this run (tf_reuse_passed_before) */
+		const char *v = d == prev ? NULL : d->version;
+		if (!v) {
 			const struct rstate *s = stored(ru, d);
 			v = s ? s->version : NULL;
 		}
@@ -448,10 +446,8 @@ bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct 
 	return fingerprint(tp, t, c, m, fp) && !strcmp(s->fp, fp);
 }
 
-int tf_reuse_forget_nodes(struct tf_proj *tp, struct wh_conn *c, struct tf_node *const *nodes,
-			  size_t n, struct err *e)
+int tf_reuse_forget_nodes(struct wh_conn *c, struct tf_node *const *nodes, size_t n, struct err *e)
 {
-	(void)tp;
 	if (!n)
 		return 0;
 	struct buf sql = BUF_INIT;

@@ -427,8 +427,7 @@ bool tf_reuse_has_state(struct tf_proj *tp, const struct tf_node *n);
 bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct tf_node *m,
 			    struct wh_conn *c);
 /* Delete the build state rows of these nodes now (not at the run's end). */
-int tf_reuse_forget_nodes(struct tf_proj *tp, struct wh_conn *c, struct tf_node *const *nodes,
-			  size_t n, struct err *e);
+int tf_reuse_forget_nodes(struct wh_conn *c, struct tf_node *const *nodes, size_t n, struct err *e);
 
 /* ---- inctest.c: tests checked on an incremental model's new rows ---- */
 /* Before m's first statement: the tests of m that its run may check on
