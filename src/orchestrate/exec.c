@@ -51,6 +51,7 @@
 #include "core/map.h"
 #include "core/vec.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -462,15 +463,70 @@ static void env_free(char **env)
 	free(env);
 }
 
+/* An alert's command is a template like a shell task's: the run's names
+ * (ds, run_id, pipeline, ...; none for an SLA miss, which has no run) and
+ * the alert's own, INGOT_TASK as `task` and so on, each value shell-quoted.
+ * A template error is logged and the command is not run: an alert must
+ * not fail what it reports on. */
+static char *alert_command(const struct alert *al, const struct orun *r, const char *const *keys,
+			   const char *const *vals, size_t nenv)
+{
+	size_t nrun = r ? r->vars.n : 0, n = 0;
+	const char **k = xcalloc(nrun + nenv + 1, sizeof(char *));
+	const char **v = xcalloc(nrun + nenv + 1, sizeof(char *));
+	char **lower = xcalloc(nenv + 1, sizeof(char *));
+	for (size_t i = 0; i < nenv; i++) {
+		const char *name = keys[i] + (strncmp(keys[i], "INGOT_", 6) ? 0 : 6);
+		lower[i] = xstrdup(name);
+		for (char *c = lower[i]; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		k[n] = lower[i];
+		v[n++] = vals[i];
+	}
+	for (size_t i = 0; i < nrun; i++) {
+		k[n] = r->vars.keys[i];
+		v[n++] = r->vars.vals[i];
+	}
+	struct orch_vars ctx = {k, v, n};
+	struct buf b = {.max = 1 << 20};
+	struct err e = ERR_INIT;
+	char *cmd = NULL;
+	if (orch_render_shell(al->command, &ctx, r ? &r->params : NULL, &b, &e)) {
+		const char *pid = "?";
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(k[i], "pipeline"))
+				pid = v[i];
+		log_error("pipeline %s: alert command not run: %s", pid, e.msg);
+		err_clear(&e);
+	} else {
+		cmd = buf_detach(&b, NULL);
+		if (!cmd)
+			cmd = xstrdup("");
+	}
+	buf_free(&b);
+	for (size_t i = 0; i < nenv; i++)
+		free(lower[i]);
+	free(lower);
+	free(k);
+	free(v);
+	return cmd;
+}
+
 /* Start the alert's job (webhook POST and/or command) on a detached
- * thread with the JSON body; keys/vals are the command's environment. */
-static void alert_send(struct orch *x, const struct alert *al, char *json, const char *const *keys,
-		       const char *const *vals, size_t nenv)
+ * thread with the JSON body; keys/vals are the command's environment
+ * and, named without INGOT_ in lower case, part of its template's names. */
+static void alert_send(struct orch *x, const struct alert *al, const struct orun *r, char *json,
+		       const char *const *keys, const char *const *vals, size_t nenv)
 {
 	struct alert_job *a = xcalloc(1, sizeof(*a));
 	a->x = x;
 	a->webhook = al->webhook ? xstrdup(al->webhook) : NULL;
-	a->command = al->command ? xstrdup(al->command) : NULL;
+	a->command = al->command ? alert_command(al, r, keys, vals, nenv) : NULL;
+	if (!a->webhook && !a->command) {
+		free(json);
+		free(a);
+		return;
+	}
 	a->json = json;
 	a->env = env_with(keys, vals, nenv);
 	pthread_mutex_lock(&x->amu);
@@ -554,7 +610,7 @@ static void alert(struct orch *x, const struct alert *al, const char *event, str
 			      "INGOT_ATTEMPT", "INGOT_ERROR", "INGOT_ALERT_JSON"};
 	const char *vals[] = {event, r->p->id, r->key, t ? t->def->id : "", att,
 			      error ? error : "", json};
-	alert_send(x, al, json, keys, vals, ARRAY_SIZE(keys));
+	alert_send(x, al, r, json, keys, vals, ARRAY_SIZE(keys));
 	log_info("alert %s: %s%s%s", event, r->key, t ? " " : "", t ? t->def->id : "");
 }
 
@@ -806,7 +862,7 @@ static void test_failure_alert(struct orch *x, struct orun *r, struct otask *t, 
 	char *mine = xstrdup(json); /* alert_send takes a malloc'd body; json_dumps' is jansson's */
 	free(json);
 	const char *vals[] = {"test_failure", r->p->id, r->key, t->def->id, n, mine};
-	alert_send(x, al, mine, keys, vals, ARRAY_SIZE(keys));
+	alert_send(x, al, r, mine, keys, vals, ARRAY_SIZE(keys));
 	log_info("alert test_failure: %s %s (%zu test(s))", r->key, t->def->id, nf);
 }
 
@@ -1633,7 +1689,7 @@ static int64_t check_sla(struct orch *x, const struct pipeline *p, int64_t now)
 		char *json = buf_detach(&b, NULL);
 		const char *keys[] = {"INGOT_EVENT", "INGOT_PIPELINE", "INGOT_SLA_DEADLINE", "INGOT_ALERT_JSON"};
 		const char *vals[] = {"sla_miss", p->id, dl, json};
-		alert_send(x, &p->on_sla_miss, json, keys, vals, ARRAY_SIZE(keys));
+		alert_send(x, &p->on_sla_miss, NULL, json, keys, vals, ARRAY_SIZE(keys));
 	}
 	buf_free(&b);
 	return tomorrow;
