@@ -149,6 +149,7 @@ struct tload {
 	_Atomic bool over; /* more than max_bad_records: count on, append nothing */
 	/* stream insert (engine threads pull slots), under mu */
 	bool stream;
+	size_t slot_rows; /* rows a slot holds (slot_rows_for) */
 	bool seg_end;          /* end the current INSERT */
 	bool drained;          /* producer done and queue empty */
 	struct slot *pend_rej; /* slot whose rejects follow the current INSERT */
@@ -194,8 +195,7 @@ static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
 {
 	for (int k = 0; k < NSLOTS; k++) {
 		struct slot *sl = &tl->slots[k];
-		sl->conv = lake_conv_new_rows(tl->pl->cols, tl->pl->ncols, co,
-					      tl->stream ? STREAM_ROWS : LAKE_BATCH_ROWS);
+		sl->conv = lake_conv_new_rows(tl->pl->cols, tl->pl->ncols, co, tl->slot_rows);
 		sl->ra = arena_new(1 << 16);
 		if (!tl->stream) {
 			sl->line = xcalloc(LAKE_BATCH_ROWS, sizeof(*sl->line));
@@ -1126,12 +1126,51 @@ static int load_time(struct tload *tl, struct err *e)
 	int64_t now = now_us();
 	tl->loaded_at = now > last ? now : last + 1;
 	if (tl->ndefs > pl->ncols) {
-		size_t cap = tl->stream ? STREAM_ROWS : LAKE_BATCH_ROWS;
+		size_t cap = tl->slot_rows;
 		tl->lat_vals = xcalloc(cap, sizeof(int64_t));
 		for (size_t i = 0; i < cap; i++)
 			tl->lat_vals[i] = tl->loaded_at;
 	}
 	return 0;
+}
+
+/* Does path start as a gzip stream (csv.c reads it by its magic, not its
+ * name)? Unreadable counts as yes: the caller then assumes nothing. */
+static bool maybe_gzip(const char *path)
+{
+	unsigned char m[2] = {0, 0};
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return true;
+	size_t got = fread(m, 1, 2, f);
+	fclose(f);
+	return got == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+/* Rows per slot. A stream slot is a row group (STREAM_ROWS) at most, but
+ * its columns are allocated and zeroed whole, four slots of them: for a
+ * day's file of a hundred rows that was 100+ MB of memory touched, most of
+ * a small load's time. A plain CSV's row takes at least ncols bytes (a
+ * separator per field but the last, and its line end; the file's last row
+ * one less), so bytes / ncols + 1 rows bound what the files can fill. The
+ * bound only sizes the batches: a file that grew since it was listed fills
+ * one slot and goes on in the next, as any file larger than a slot does. */
+static size_t slot_rows_for(const struct lplan *pl, bool stream)
+{
+	if (!stream)
+		return LAKE_BATCH_ROWS;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < pl->nfiles; i++) {
+		if (!((pl->replace || pl->files[i].state == LF_NEW) && pl->files[i].state != LF_DUP))
+			continue;
+		if (maybe_gzip(pl->files[i].f.path))
+			return STREAM_ROWS;
+		bytes += pl->files[i].f.size;
+	}
+	uint64_t bound = bytes / (pl->ncols ? pl->ncols : 1) + 1;
+	if (bound < LAKE_BATCH_ROWS)
+		bound = LAKE_BATCH_ROWS;
+	return bound < STREAM_ROWS ? (size_t)bound : STREAM_ROWS;
 }
 
 int load__table(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl, struct err *e)
@@ -1205,6 +1244,7 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 	pthread_mutex_init(&tl.mu, NULL);
 	pthread_cond_init(&tl.cv, NULL);
 	tl.stream = wh_has(db, WH_CAP_STREAM_INSERT);
+	tl.slot_rows = slot_rows_for(pl, tl.stream);
 	slots_init(&tl, &co);
 	tl.shas = shas;
 	tl.rows = rows;
