@@ -11,6 +11,8 @@
  * it was before this run:
  *   - not_null(c): a null now is in a written row: none of the new rows
  *     has c null  =>  the test passes;
+ *   - accepted_values(c, values): a value not in values now is in a
+ *     written row: none of the new rows has one  =>  the test passes;
  *   - unique(c): a duplicate now has a written row in its group (a group
  *     of kept rows only was a duplicate before): no value of c among the
  *     new rows occurs more than once in the table  =>  the test passes.
@@ -37,9 +39,10 @@
  * built); this run records them again.
  *
  * Only what is certain is proved; anything else runs the test:
- *   - the test: ingot's own unique or not_null (no project or package
- *     macro of that name), on a model, no where, limit, fail_calc,
- *     warn_if, error_if or store_failures;
+ *   - the test: ingot's own unique, not_null or accepted_values (no
+ *     project or package macro of that name; values a list of plain
+ *     scalars, rendered as its macro does), on a model, no where, limit,
+ *     fail_calc, warn_if, error_if or store_failures;
  *   - the model: incremental, run incrementally (not its first build, not
  *     --full-refresh, not microbatch) on an engine whose new rows are a
  *     session's temporary table (not ClickHouse), its columns the same as
@@ -62,7 +65,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { IT_NONE, IT_UNIQUE, IT_NOT_NULL };
+enum { IT_NONE, IT_UNIQUE, IT_NOT_NULL, IT_ACCEPTED };
 
 /* A project or package macro that would render the test instead of
  * ingot's own (quality/builtin.c). */
@@ -87,6 +90,44 @@ static bool cfg_default(const struct tf_node *t, const char *key, const char *df
 	return !v || (dflt && !strcmp(v, dflt));
 }
 
+/* accepted_values' list as ingot's macro renders it (quality/builtin.c):
+ * each value's Python str, in quotes unless quote is false, onto out (when
+ * not NULL). False when the list is not plain YAML scalars (a template, a
+ * mapping) or quote is not a boolean: the test then runs whole. */
+static bool accepted_list(const struct tf_proj *tp, const struct tf_node *t, struct buf *out)
+{
+	const struct ynode *vals = NULL;
+	bool quote = true, seen = false;
+	for (size_t i = 0; i < t->test->nkw; i++) {
+		const struct qt_kwarg *k = &t->test->kw[i];
+		if (!strcmp(k->key, "values")) {
+			vals = k->val;
+		} else if (!strcmp(k->key, "quote")) {
+			const char *q = k->val ? quality_py_str(k->val, tp->arena) : k->str_val;
+			if (!q || (strcmp(q, "True") && strcmp(q, "False")))
+				return false;
+			quote = !strcmp(q, "True");
+		} else if (strcmp(k->key, "column_name") && strcmp(k->key, "model")) {
+			return false;
+		}
+	}
+	if (!vals || vals->type != Y_SEQ || !vals->n)
+		return false;
+	for (size_t i = 0; i < vals->n; i++) {
+		const struct ynode *v = vals->items[i];
+		if (!v || v->type != Y_SCALAR)
+			return false;
+		const char *txt = quality_py_str(v, tp->arena);
+		if (strstr(txt, "{{") || strstr(txt, "{%") || strstr(txt, "{#"))
+			return false;
+		if (out)
+			buf_printf(out, "%s%s%s%s", seen ? ", " : "", quote ? "'" : "", txt,
+				   quote ? "'" : "");
+		seen = true;
+	}
+	return true;
+}
+
 /* The kind of t when it can be proved from m's new rows, and its column
  * expression. */
 static int test_kind(const struct tf_proj *tp, const struct tf_node *t, const struct tf_node *m,
@@ -95,9 +136,10 @@ static int test_kind(const struct tf_proj *tp, const struct tf_node *t, const st
 	if (t->rtype != TF_TEST || !t->test || t->test->ns || t->attached != m->idx ||
 	    t->deps.len != 1 || t->deps.items[0] != m->idx)
 		return IT_NONE;
-	int kind = !strcmp(t->test->name, "unique")     ? IT_UNIQUE
-		   : !strcmp(t->test->name, "not_null") ? IT_NOT_NULL
-							: IT_NONE;
+	int kind = !strcmp(t->test->name, "unique")            ? IT_UNIQUE
+		   : !strcmp(t->test->name, "not_null")        ? IT_NOT_NULL
+		   : !strcmp(t->test->name, "accepted_values") ? IT_ACCEPTED
+							       : IT_NONE;
 	if (kind == IT_NONE || overridden(tp, t->test->name))
 		return IT_NONE;
 	const char *where = tf_cfg_str(t, "where", NULL);
@@ -113,6 +155,8 @@ static int test_kind(const struct tf_proj *tp, const struct tf_node *t, const st
 				? t->test->kw[i].str_val
 				: quality_py_str(t->test->kw[i].val, tp->arena);
 	if (!c || !*c || strstr(c, "{{") || strstr(c, "{%"))
+		return IT_NONE;
+	if (kind == IT_ACCEPTED && !accepted_list(tp, t, NULL))
 		return IT_NONE;
 	*col = c;
 	return kind;
@@ -206,6 +250,12 @@ void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, 
 		struct buf q = BUF_INIT;
 		if (kind == IT_NOT_NULL) {
 			buf_printf(&q, "select count(*) from %s where %s is null", newrows, col);
+		} else if (kind == IT_ACCEPTED) {
+			/* the test's own predicate (value_field not in (...)), on
+			 * the new rows: a null is no failure there either */
+			buf_printf(&q, "select count(*) from %s where (%s) not in (", newrows, col);
+			accepted_list(tp, t, &q);
+			buf_puts(&q, ")");
 		} else if (kind == IT_UNIQUE && key && !str_casecmp(col, key)) {
 			/* the table's rows of those values were replaced by the
 			 * new rows: a duplicate is two of them */
