@@ -39,21 +39,14 @@
 --     differs from the row (the RFM quintiles move as orders come in, for
 --     customers without a new order too), or whose product's distribution
 --     centre in dim_products does: one pass over a narrow projection.
--- Only the changed items are joined and written. An item is never removed
--- from fct_orders (nor from stg_order_items), so the kept rows plus the
--- replaced ones are exactly the rows of a full rebuild (the daily oracles
+-- Only the changed items are joined and written; their lines and their
+-- customers' first orders are read for them alone (joined whole, each day
+-- hashed every line and ranked every order of the history). An item is never
+-- removed from fct_orders (nor from stg_order_items), so the kept rows plus
+-- the replaced ones are exactly the rows of a full rebuild (the daily oracles
 -- t1135/t1136 check it).
 
-with items as (
-    select * from {{ ref('fct_orders') }}
-),
-
-lines as (
-    select order_item_id, item_status, item_created_at, shipped_at, delivered_at, returned_at
-    from {{ ref('stg_order_items') }}
-),
-
-products as (
+with products as (
     select product_id, distribution_center_name from {{ ref('dim_products') }}
 ),
 
@@ -61,17 +54,7 @@ customers as (
     select user_id, rfm_segment, country, acquisition_source from {{ ref('dim_customers') }}
 ),
 
-first_orders as (
-    select user_id, order_id as first_order_id
-    from (
-        select user_id, order_id,
-               row_number() over (partition by user_id order by order_created_at, order_id) as n
-        from {{ ref('stg_orders') }}
-    ) o
-    where n = 1
-)
-{% if is_incremental() %},
-
+{% if is_incremental() %}
 changed as (
     {{ changed_order_items() }}
     union
@@ -90,8 +73,34 @@ changed as (
        or coalesce(c.country, 'Unknown') <> t.country
        or coalesce(c.acquisition_source, 'Unknown') <> t.traffic_source
        or coalesce(p.distribution_center_name, 'Unknown') <> t.distribution_center
-)
+),
+
+items as (
+    select * from {{ ref('fct_orders') }}
+    where order_item_id in (select order_item_id from changed)
+),
+{% else %}
+items as (
+    select * from {{ ref('fct_orders') }}
+),
 {% endif %}
+
+lines as (
+    select order_item_id, item_status, item_created_at, shipped_at, delivered_at, returned_at
+    from {{ ref('stg_order_items') }}
+    {% if is_incremental() %}where order_item_id in (select order_item_id from items){% endif %}
+),
+
+first_orders as (
+    select user_id, order_id as first_order_id
+    from (
+        select user_id, order_id,
+               row_number() over (partition by user_id order by order_created_at, order_id) as n
+        from {{ ref('stg_orders') }}
+        {% if is_incremental() %}where user_id in (select user_id from items){% endif %}
+    ) o
+    where n = 1
+)
 
 select
     i.order_item_id,
@@ -134,6 +143,3 @@ left join lines l on l.order_item_id = i.order_item_id
 left join products p on p.product_id = i.product_id
 left join customers c on c.user_id = i.user_id
 left join first_orders f on f.user_id = i.user_id
-{% if is_incremental() %}
-where i.order_item_id in (select order_item_id from changed)
-{% endif %}

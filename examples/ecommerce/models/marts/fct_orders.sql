@@ -23,14 +23,28 @@
 -- every item and kept those that differ from the built rows: a join and a
 -- comparison of the whole history, each day.) An item is never removed from
 -- stg_order_items (a repeated id keeps one record), so replacing those rows
--- leaves exactly the rows of a full rebuild.
+-- leaves exactly the rows of a full rebuild. The lookups read only the rows
+-- of those items' orders, inventory items and customers: joined whole, each
+-- day hashed every inventory item and customer for a few hundred items.
 
+{% if is_incremental() %}
+with changed as (
+    {{ changed_order_items() }}
+),
+
+items as (
+    select * from {{ ref('stg_order_items') }}
+    where order_item_id in (select order_item_id from changed)
+),
+{% else %}
 with items as (
     select * from {{ ref('stg_order_items') }}
 ),
+{% endif %}
 
 orders as (
     select order_id, order_status, order_created_at from {{ ref('stg_orders') }}
+    {% if is_incremental() %}where order_id in (select order_id from items){% endif %}
 ),
 
 products as (
@@ -40,10 +54,12 @@ products as (
 
 inventory as (
     select inventory_item_id, cost as inventory_cost from {{ ref('stg_inventory_items') }}
+    {% if is_incremental() %}where inventory_item_id in (select inventory_item_id from items){% endif %}
 ),
 
 customers as (
     select user_id, first_name, last_name from {{ ref('stg_users') }}
+    {% if is_incremental() %}where user_id in (select user_id from items){% endif %}
 ),
 
 computed as (
@@ -73,6 +89,3 @@ left join customers c on c.user_id = i.user_id
 )
 
 select * from computed
-{% if is_incremental() %}
-where order_item_id in ({{ changed_order_items() }})
-{% endif %}
