@@ -11,7 +11,11 @@
 -- when read, as fct_inventory does over int_inventory_items).
 -- Reproducible: every ntile breaks ties by user_id, so customers with equal
 -- values do not change segment between builds of the same data; lifetime
--- revenue and profit are exact DECIMAL(38,2) sums.
+-- revenue and profit are exact sums, DECIMAL(18,2) (a customer's total fits
+-- sixteen digits; a sum that did not would fail the cast, never round).
+-- Not DECIMAL(38,2): DuckDB stores those as 128-bit integers, and reading
+-- them made comparing this table with the scored customers (the except
+-- below) three times slower, about 0.1 s of each daily run at scale 1.
 -- Incremental (delete+insert by user_id): every customer is scored again
 -- (the quintiles rank all customers against each other, so one customer's
 -- new order can move others across a boundary), and only the rows that
@@ -32,8 +36,8 @@ orders as (
         min(order_created_at)                               as first_order_at,
         max(order_created_at)                               as last_order_at,
         count(distinct order_id)                            as order_count,
-        cast(sum(case when is_revenue then sale_price else 0 end) as decimal(38,2))  as lifetime_revenue,
-        cast(sum(case when is_revenue then item_profit else 0 end) as decimal(38,2)) as lifetime_profit
+        cast(sum(case when is_revenue then sale_price else 0 end) as decimal(18,2))  as lifetime_revenue,
+        cast(sum(case when is_revenue then item_profit else 0 end) as decimal(18,2)) as lifetime_profit
     from {{ ref('fct_orders') }}
     group by user_id
 ),
@@ -76,8 +80,8 @@ select
     s.first_order_at,
     s.last_order_at,
     coalesce(s.order_count, 0)                            as order_count,
-    cast(coalesce(s.lifetime_revenue, 0) as decimal(38,2)) as lifetime_revenue,
-    cast(coalesce(s.lifetime_profit, 0) as decimal(38,2))  as lifetime_profit,
+    cast(coalesce(s.lifetime_revenue, 0) as decimal(18,2)) as lifetime_revenue,
+    cast(coalesce(s.lifetime_profit, 0) as decimal(18,2))  as lifetime_profit,
     case
         when s.user_id is null then 'No orders'
         when s.r_score >= 4 and s.f_score >= 4 then 'Champions'
