@@ -267,6 +267,24 @@ done:
 	return rc;
 }
 
+/* The gzip magic: how the reader (csv.c) tells a gzip stream from text,
+ * whatever the file's name. */
+static bool gzip_magic(const unsigned char head[2])
+{
+	return head[0] == 0x1f && head[1] == 0x8b;
+}
+
+bool lake_maybe_gzip(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	unsigned char head[2] = {0, 0};
+	ssize_t got = pread(fd, head, 2, 0);
+	close(fd);
+	return got != 2 ? got < 0 : gzip_magic(head);
+}
+
 int lake_file_complete(const struct lake_file *f, bool *complete, struct err *e)
 {
 	*complete = true;
@@ -281,7 +299,7 @@ int lake_file_complete(const struct lake_file *f, bool *complete, struct err *e)
 		rc = err_set(e, ING_EIO, "cannot read %s: %s", f->rel, strerror(errno));
 	close(fd);
 	/* gzip streams carry their own end (a cut stream is a read error) */
-	if (!rc && !(head[0] == 0x1f && head[1] == 0x8b))
+	if (!rc && !gzip_magic(head))
 		*complete = last == '\n';
 	return rc;
 }

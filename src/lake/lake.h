@@ -98,6 +98,10 @@ int lake_fingerprint(const char *path, struct lake_file *f, struct err *e);
 /* Whether a file looks completely written: its last byte is a newline
  * (gzip files end their own stream and are always "complete" here). */
 int lake_file_complete(const struct lake_file *f, bool *complete, struct err *e);
+/* Does path start as a gzip stream (the reader tells by the magic, not the
+ * name)? A file that cannot be read counts as one: callers sizing work by
+ * a plain file's bytes then assume nothing. */
+bool lake_maybe_gzip(const char *path);
 
 /* ---- reading ---- */
 

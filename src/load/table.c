@@ -191,6 +191,13 @@ static struct wh_str astr(struct arena *a, const char *s)
 	return clean_text(a, s, strlen(s));
 }
 
+/* Is this file's content read by the load: a new file, or any file of a
+ * reload, but never a second copy of one loaded with it? */
+static bool file_to_load(const struct lplan *pl, const struct lfile *lf)
+{
+	return (pl->replace || lf->state == LF_NEW) && lf->state != LF_DUP;
+}
+
 static void slots_init(struct tload *tl, const struct lake_conv_opts *co)
 {
 	for (int k = 0; k < NSLOTS; k++) {
@@ -742,7 +749,7 @@ static void *producer(void *arg)
 	int rc = 0;
 	for (size_t i = 0; i < pl->nfiles && !rc; i++) {
 		struct lfile *lf = &pl->files[i];
-		if ((!pl->replace && lf->state != LF_NEW) || lf->state == LF_DUP)
+		if (!file_to_load(pl, lf))
 			continue;
 		if (cancel_requested(tl->lc->o->cancel)) {
 			rc = err_set(e, ING_ECANCELED, "%s: %s", pl->name,
@@ -1134,42 +1141,30 @@ static int load_time(struct tload *tl, struct err *e)
 	return 0;
 }
 
-/* Does path start as a gzip stream (csv.c reads it by its magic, not its
- * name)? Unreadable counts as yes: the caller then assumes nothing. */
-static bool maybe_gzip(const char *path)
-{
-	unsigned char m[2] = {0, 0};
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return true;
-	size_t got = fread(m, 1, 2, f);
-	fclose(f);
-	return got == 2 && m[0] == 0x1f && m[1] == 0x8b;
-}
-
 /* Rows per slot. A stream slot is a row group (STREAM_ROWS) at most, but
  * its columns are allocated and zeroed whole, four slots of them: for a
  * day's file of a hundred rows that was 100+ MB of memory touched, most of
  * a small load's time. A plain CSV's row takes at least ncols bytes (a
  * separator per field but the last, and its line end; the file's last row
- * one less), so bytes / ncols + 1 rows bound what the files can fill. The
+ * one less), so each file's bytes / ncols + 1 rows bound what it fills. The
  * bound only sizes the batches: a file that grew since it was listed fills
  * one slot and goes on in the next, as any file larger than a slot does. */
 static size_t slot_rows_for(const struct lplan *pl, bool stream)
 {
 	if (!stream)
 		return LAKE_BATCH_ROWS;
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < pl->nfiles; i++) {
-		if (!((pl->replace || pl->files[i].state == LF_NEW) && pl->files[i].state != LF_DUP))
+	uint64_t per_row = pl->ncols ? pl->ncols : 1, bound = 0;
+	/* a full slot needs no more looking (nor opening every file of a
+	 * large reload) */
+	for (size_t i = 0; i < pl->nfiles && bound < STREAM_ROWS; i++) {
+		if (!file_to_load(pl, &pl->files[i]))
 			continue;
-		if (maybe_gzip(pl->files[i].f.path))
+		if (lake_maybe_gzip(pl->files[i].f.path))
 			return STREAM_ROWS;
-		bytes += pl->files[i].f.size;
+		bound += pl->files[i].f.size / per_row + 1;
 	}
-	uint64_t bound = bytes / (pl->ncols ? pl->ncols : 1) + 1;
 	if (bound < LAKE_BATCH_ROWS)
-		bound = LAKE_BATCH_ROWS;
+		return LAKE_BATCH_ROWS;
 	return bound < STREAM_ROWS ? (size_t)bound : STREAM_ROWS;
 }
 
@@ -1256,7 +1251,7 @@ static int load_locked(struct load_ctx *lc, struct wh_conn *c, struct lplan *pl,
 
 	uint64_t total = 0;
 	for (size_t i = 0; i < pl->nfiles; i++)
-		if ((pl->replace || pl->files[i].state == LF_NEW) && pl->files[i].state != LF_DUP)
+		if (file_to_load(pl, &pl->files[i]))
 			total += pl->files[i].f.size;
 	if (lc->o->progress)
 		tl.prog = progress_start(pl->name, total);
