@@ -48,7 +48,9 @@ int cmd__transform_exec(struct cmd_ctx *c, struct transform_opts *o)
 	struct project *p = c->project;
 	struct wh_db *db = NULL;
 	int rc = 0;
-	if (o->verb != TF_VERB_LS && wh_open(&p->target, &db, &c->err)) {
+	/* the engine opens the file beside the parse; transform_invoke waits
+	 * for it (wh_ready) before it needs the warehouse */
+	if (o->verb != TF_VERB_LS && wh_open_beside(&p->target, &db, &c->err)) {
 		if (o->verb != TF_VERB_COMPILE) {
 			err_prefix(&c->err, "cannot open target '%s' (%s)", p->target.name, p->target.type);
 			rc = 2;

@@ -1302,6 +1302,20 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	log_debug("phase parse: %.3fs", tph - t0);
 	if (rc)
 		goto out;
+	/* the warehouse may still be opening (wh_open_beside): from here on
+	 * it is needed; compile does without one, as when it cannot open */
+	if (db) {
+		struct err oe = ERR_INIT;
+		if (wh_ready(db, &oe) && o->verb == TF_VERB_COMPILE) {
+			tp->db = NULL;
+		} else if (oe.code) {
+			err_prefix(&oe, "cannot open target '%s' (%s)", p->target.name, p->target.type);
+			rc = oe.code;
+			err_move(e, &oe);
+			goto out;
+		}
+		err_clear(&oe);
+	}
 	tf__context_finish(tp);
 	rep.parse_rendered = tp->pp_rendered;
 	rep.parse_reused = tp->pp_reused;

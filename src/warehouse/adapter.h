@@ -113,6 +113,11 @@ struct wh_adapter {
 
 	int (*db_open)(const struct target *t, struct wh_db **out, struct err *e);
 	void (*db_close)(struct wh_db *db);
+	/* Optional: wait for an open that db_open left running beside the
+	 * caller (it may when wh__open_beside is set) and return its error;
+	 * every other entry point of the db waits for it too. NULL: db_open
+	 * always opens before it returns. */
+	int (*db_ready)(struct wh_db *db, struct err *e);
 	int (*connect)(struct wh_db *db, struct wh_conn **out, struct err *e);
 	void (*disconnect)(struct wh_conn *c);
 	int (*version)(struct wh_conn *c, struct buf *out, struct err *e);
@@ -222,5 +227,8 @@ void wh__redact(char *msg, const char *secret);
 /* Set by wh_open_loads while it opens a database: the caller only loads
  * (an adapter may then accept a server too old for builds). */
 extern _Thread_local bool wh__open_for_loads;
+/* Set by wh_open_beside while it opens a database: db_open may leave the
+ * slow part of the open running on a thread of its own (db_ready). */
+extern _Thread_local bool wh__open_beside;
 
 #endif

@@ -507,6 +507,21 @@ int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e)
 	return rc;
 }
 
+_Thread_local bool wh__open_beside;
+
+int wh_open_beside(const struct target *t, struct wh_db **out, struct err *e)
+{
+	wh__open_beside = true;
+	int rc = wh_open(t, out, e);
+	wh__open_beside = false;
+	return rc;
+}
+
+int wh_ready(struct wh_db *db, struct err *e)
+{
+	return db && db->ad->db_ready ? db->ad->db_ready(db, e) : 0;
+}
+
 void wh_close(struct wh_db *db)
 {
 	if (db)

@@ -169,6 +169,15 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e);
  * then accept a server whose SQL is too old for builds (ClickHouse < 22);
  * builds still open with wh_open and are refused there. */
 int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e);
+/* wh_open for a caller with work of its own to do before it needs the
+ * database (`ingot build` parses the project): the engine may go on
+ * opening on a thread of its own (DuckDB reads the file's catalog) while
+ * the caller works. wh_ready waits for that open and returns its error,
+ * as wh_open would have; the db's other functions wait for it too, and a
+ * connect returns the same error. Names, quoting and capabilities are
+ * known at once. */
+int wh_open_beside(const struct target *t, struct wh_db **out, struct err *e);
+int wh_ready(struct wh_db *db, struct err *e);
 void wh_close(struct wh_db *db);
 const char *wh_engine_name(const struct wh_db *db); /* the adapter's name: the profile type ("duckdb") */
 /* The linked DuckDB library's version ("v1.4.4"), without opening anything. */
