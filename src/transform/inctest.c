@@ -19,7 +19,20 @@
  *     When c is the unique_key of a delete+insert or merge without
  *     incremental_predicates, the table's rows of those values were all
  *     replaced: no value occurring twice among the new rows is enough
- *     (no read of the table at all).
+ *     (no read of the table at all);
+ *   - relationships(c, to: P, field: f): a child row without a parent now
+ *     is a written row, or one whose parent this run took away. So when
+ *     the run leaves P every f it had — P not written by it, or written
+ *     only by an incremental run that appends, or replaces rows by a
+ *     unique_key that includes f (delete+insert and merge delete or update
+ *     only rows whose key a new row has, with the same key), and no hook
+ *     statement of P names it — the new rows are checked against P: none
+ *     without a parent  =>  the test passes. P may be built after the
+ *     model or beside it in the same run (it only gains keys then): the
+ *     new rows' keys P lacks at the model's check are kept in a table of
+ *     _ingot (one per test, dropped by the test), and the test checks them
+ *     against P as the run left it. Whether P kept its keys is known when
+ *     the test runs (kept_covers), after both.
  * The model's node runs that check (mat_incremental, after its commit and
  * before the new rows' table is dropped) for each such test of it; the
  * test node then passes without scanning the table (tf_inctest_passed), and
@@ -30,19 +43,23 @@
  *
  * "Passed before" is the build state (reuse.c): a test's row is kept only
  * after a pass, and its fingerprint names the data version of the model it
- * read; the test is proved only when that fingerprint equals the one it
- * has with the version the model had before this run. A run that died
- * after rebuilding the model and before recording it would leave the
+ * read (and of P); the test is proved only when that fingerprint equals
+ * the one it has with the versions they had before this run. A run that
+ * died after rebuilding the model and before recording it would leave the
  * model's old version next to new data, so before the model's first
- * statement (pre-hooks included) the rows of the tests it may prove are
- * deleted from _ingot.build_state (when that fails, the model is not
- * built); this run records them again.
+ * statement (pre-hooks included) the rows of the tests it may prove, and
+ * of the relationships tests whose parent it is, are deleted from
+ * _ingot.build_state (when that fails, the model is not built); this run
+ * records them again. (Two models may delete one test's row at once: the
+ * deletes take turns, reuse.c.)
  *
  * Only what is certain is proved; anything else runs the test:
- *   - the test: ingot's own unique, not_null or accepted_values (no
- *     project or package macro of that name; values a list of plain
- *     scalars, rendered as its macro does), on a model, no where, limit,
- *     fail_calc, warn_if, error_if or store_failures;
+ *   - the test: ingot's own unique, not_null, accepted_values or
+ *     relationships (no project or package macro of that name; values a
+ *     list of plain scalars, rendered as its macro does; `to` one ref() or
+ *     source() of a relation other than the model, field a plain column),
+ *     on a model, no where, limit, fail_calc, warn_if, error_if or
+ *     store_failures;
  *   - the model: incremental, run incrementally (not its first build, not
  *     --full-refresh, not microbatch) on an engine whose new rows are a
  *     session's temporary table (not ClickHouse), its columns the same as
@@ -56,6 +73,7 @@
  * a view, not a trigger).
  */
 #include "transform/tf_int.h"
+#include "core/digest.h"
 #include "core/log.h"
 #include "core/relver.h"
 #include "core/mem.h"
@@ -65,7 +83,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { IT_NONE, IT_UNIQUE, IT_NOT_NULL, IT_ACCEPTED };
+enum { IT_NONE, IT_UNIQUE, IT_NOT_NULL, IT_ACCEPTED, IT_RELATIONSHIPS };
 
 /* A project or package macro that would render the test instead of
  * ingot's own (quality/builtin.c). */
@@ -130,17 +148,82 @@ static bool accepted_list(const struct tf_proj *tp, const struct tf_node *t, str
 
 /* The kind of t when it can be proved from m's new rows, and its column
  * expression. */
+/* A keyword argument's text: a plain scalar without Jinja, or NULL. */
+static const char *plain_kw(const struct tf_proj *tp, const struct tf_node *t, const char *key)
+{
+	for (size_t i = 0; i < t->test->nkw; i++) {
+		if (strcmp(t->test->kw[i].key, key))
+			continue;
+		const char *v = t->test->kw[i].str_val ? t->test->kw[i].str_val
+			      : t->test->kw[i].val && t->test->kw[i].val->type == Y_SCALAR
+				      ? quality_py_str(t->test->kw[i].val, tp->arena)
+				      : NULL;
+		if (!v || !*v || strstr(v, "{{") || strstr(v, "{%") || strstr(v, "{#"))
+			return NULL;
+		return v;
+	}
+	return NULL;
+}
+
+/* `to` is one ref() or source() call of quoted names and nothing more,
+ * so it renders as the relation of the test's other input. */
+static bool plain_call(const char *to)
+{
+	while (isspace((unsigned char)*to))
+		to++;
+	const char *args = !strncmp(to, "ref(", 4) ? to + 4 : !strncmp(to, "source(", 7) ? to + 7 : NULL;
+	if (!args)
+		return false;
+	const char *end = strchr(args, ')');
+	if (!end)
+		return false;
+	for (const char *p = end + 1; *p; p++)
+		if (!isspace((unsigned char)*p))
+			return false;
+	for (const char *p = args; p < end; p++)
+		if (strchr("()~+|[]{}%*/", *p))
+			return false;
+	return true;
+}
+
+/* t's parent when t is a relationships test of its attached model that
+ * can be proved (the node `to` names, other than the model), and its
+ * field; NULL otherwise. */
+static struct tf_node *rel_parent(const struct tf_proj *tp, const struct tf_node *t,
+				  const char **field)
+{
+	if (t->rtype != TF_TEST || !t->test || t->test->ns || strcmp(t->test->name, "relationships") ||
+	    t->attached < 0 || t->deps.len != 2)
+		return NULL;
+	int a = t->deps.items[0], b = t->deps.items[1];
+	if (a == b || (a != t->attached && b != t->attached))
+		return NULL;
+	struct tf_node *p = tp->nodes.items[a == t->attached ? b : a];
+	const char *to = plain_kw(tp, t, "to"), *f = plain_kw(tp, t, "field");
+	if (!to || !f || !plain_call(to))
+		return NULL;
+	bool rel = p->rtype == TF_SEED || p->rtype == TF_SNAPSHOT || p->rtype == TF_SOURCE ||
+		   (p->rtype == TF_MODEL && !(p->materialized && !strcmp(p->materialized, "ephemeral")));
+	if (!rel)
+		return NULL;
+	*field = f;
+	return p;
+}
+
 static int test_kind(const struct tf_proj *tp, const struct tf_node *t, const struct tf_node *m,
 		     const char **col)
 {
-	if (t->rtype != TF_TEST || !t->test || t->test->ns || t->attached != m->idx ||
-	    t->deps.len != 1 || t->deps.items[0] != m->idx)
+	if (t->rtype != TF_TEST || !t->test || t->test->ns || t->attached != m->idx)
 		return IT_NONE;
+	const char *field;
 	int kind = !strcmp(t->test->name, "unique")            ? IT_UNIQUE
 		   : !strcmp(t->test->name, "not_null")        ? IT_NOT_NULL
 		   : !strcmp(t->test->name, "accepted_values") ? IT_ACCEPTED
+		   : rel_parent(tp, t, &field)                 ? IT_RELATIONSHIPS
 							       : IT_NONE;
 	if (kind == IT_NONE || overridden(tp, t->test->name))
+		return IT_NONE;
+	if (kind != IT_RELATIONSHIPS && (t->deps.len != 1 || t->deps.items[0] != m->idx))
 		return IT_NONE;
 	const char *where = tf_cfg_str(t, "where", NULL);
 	struct jinja_value lim = tf_cfg(t, "limit");
@@ -177,20 +260,31 @@ int tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, s
 	 * (--full-refresh, --no-reuse): a run that dies before recording the
 	 * model must not leave them */
 	VEC(struct tf_node *) forget = VEC_INIT;
-	for (size_t i = 0; i < m->children.len; i++) {
-		struct tf_node *t = tp->nodes.items[m->children.items[i]];
-		const char *col;
-		if (test_kind(tp, t, m, &col) == IT_NONE || !tf_reuse_has_state(tp, t))
-			continue;
-		t->proved = false;
-		vec_push(&forget, t);
+	size_t nown = 0; /* forget's first nown are m's own, the rest name m as parent */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < m->children.len; i++) {
+			struct tf_node *t = tp->nodes.items[m->children.items[i]];
+			const char *col, *field;
+			bool mine = pass == 0 ? test_kind(tp, t, m, &col) != IT_NONE
+					      : t->attached != m->idx && rel_parent(tp, t, &field) == m;
+			if (!mine || !tf_reuse_has_state(tp, t))
+				continue;
+			if (pass == 0)
+				t->proved = false;
+			vec_push(&forget, t);
+		}
+		if (pass == 0)
+			nown = forget.len;
 	}
 	/* not forgotten, they could pass later on rows never tested: the
-	 * model is not built */
+	 * model is not built. (A relationships test whose parent m is: a run
+	 * that died after writing m and before recording it would leave m's
+	 * old version, and the next run could prove the test on keys m no
+	 * longer has.) */
 	int rc = forget.len ? tf_reuse_forget_nodes(c, forget.items, forget.len, e) : 0;
 	if (rc)
 		err_prefix(e, "clearing the build state of the tests of %s", m->name);
-	for (size_t i = 0; !rc && i < forget.len; i++)
+	for (size_t i = 0; !rc && i < nown; i++)
 		if (prove && forget.items[i]->selected)
 			vec_push(&m->inc_tests, forget.items[i]->idx);
 	vec_free(&forget);
@@ -229,15 +323,101 @@ static bool one_delete(const char *sql)
 
 void tf_inctest_hook(struct tf_node *m, const char *sql)
 {
-	if (!m || !m->inc_tests.len || m->inc_void)
+	if (!m || !names(sql, m->alias ? m->alias : m->name))
 		return;
-	if (names(sql, m->alias ? m->alias : m->name) && !one_delete(sql))
+	m->hook_named = true; /* it may have lost keys: see kept_covers */
+	if (m->inc_tests.len && !one_delete(sql))
 		m->inc_void = true;
+}
+
+void tf_inctest_kept(struct tf_node *m, const char *strategy, const char **keys, size_t nkeys,
+		     bool overwrite)
+{
+	free(m->kept_keys);
+	m->kept_keys = NULL;
+	if (overwrite)
+		return; /* partitions replaced whole: a key may be gone */
+	if (!strcmp(strategy, "append")) {
+		m->kept_keys = xstrdup("*"); /* nothing deleted */
+		return;
+	}
+	/* delete+insert and merge replace (or update) only rows whose key
+	 * tuple a new row has, so each key column keeps its values (other
+	 * columns may change) */
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < nkeys; i++)
+		buf_printf(&b, "%s%s", i ? "\x1f" : "", keys[i]);
+	m->kept_keys = nkeys ? buf_detach(&b, NULL) : NULL;
+	buf_free(&b);
+}
+
+/* Does this run leave every value of p's column field that p had before
+ * it? p not written, or written only by an incremental run that keeps
+ * field's values, with no hook statement naming it. */
+static bool kept_covers(const struct tf_node *p, const char *field)
+{
+	if (!p->written)
+		return true;
+	if (p->status != TF_ST_SUCCESS || p->hook_named || !p->kept_keys)
+		return false;
+	if (!strcmp(p->kept_keys, "*"))
+		return true;
+	size_t fl = strlen(field);
+	for (const char *k = p->kept_keys; *k;) {
+		const char *e = strchr(k, '\x1f');
+		size_t kl = e ? (size_t)(e - k) : strlen(k);
+		if (kl == fl && !strncasecmp(k, field, fl))
+			return true;
+		k += kl + (e ? 1 : 0);
+	}
+	return false;
 }
 
 bool tf_inctest_wanted(const struct tf_node *m)
 {
 	return m->inc_tests.len && !m->inc_void;
+}
+
+/* Does the count query q answer 0? false on an error (logged). */
+static bool zero(struct wh_conn *c, const char *q, const char *who, const char *what)
+{
+	struct wh_result *r = NULL;
+	struct err e = ERR_INIT;
+	bool z = false;
+	if (!wh_query(c, q, NULL, 0, &r, &e) && r->nrows == 1 && r->ncols >= 1) {
+		struct buf v = BUF_INIT;
+		wh_value_text(wh_cell(r, 0, 0), &v);
+		z = !strcmp(buf_cstr(&v), "0");
+		buf_free(&v);
+	} else if (e.code) {
+		log_debug("%s: checking %s: %s", who, what, e.msg ? e.msg : "");
+	}
+	wh_result_free(r);
+	err_clear(&e);
+	return z;
+}
+
+/* The table in _ingot where a relationships test's child keys wait for
+ * its parent's run: one per test (the next run replaces what a run that
+ * died left). */
+static void pending_rel(const struct tf_proj *tp, const struct tf_node *t, struct buf *out)
+{
+	char h[DIGEST_SHA256_HEX];
+	digest_sha256_hex(t->unique_id, strlen(t->unique_id), h);
+	char name[48];
+	snprintf(name, sizeof(name), "inctest_%.16s", h);
+	wh_relation_sql(tp->db, "_ingot", name, out);
+}
+
+/* The relationships query of keys (a relation or subquery with
+ * from_field) against t's parent p: unmatched keys (count when count). */
+static void rel_query(const struct tf_proj *tp, const struct tf_node *p, const char *field,
+		      const char *keys, bool count, struct buf *q)
+{
+	buf_printf(q, "select %s from %s child left join (select %s as to_field from ",
+		   count ? "count(*)" : "distinct child.from_field", keys, field);
+	wh_relation_sql(tp->db, p->schema, p->alias ? p->alias : p->name, q);
+	buf_puts(q, ") parent on child.from_field = parent.to_field where parent.to_field is null");
 }
 
 void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, const char *newrows,
@@ -261,28 +441,62 @@ void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, 
 			 * new rows: a duplicate is two of them */
 			buf_printf(&q, "select count(*) from (select %s from %s where %s is not null "
 				   "group by %s having count(*) > 1) dups", col, newrows, col, col);
+		} else if (kind == IT_RELATIONSHIPS) {
+			/* the test's own query with the new rows as the child,
+			 * against the parent as it is now: this run takes no key
+			 * from it (checked when the test runs: kept_covers) */
+			const char *field = NULL;
+			const struct tf_node *p = rel_parent(tp, t, &field);
+			char *child = xasprintf("(select %s as from_field from %s where %s is not null)",
+						col, newrows, col);
+			rel_query(tp, p, field, child, true, &q);
+			if (zero(c, buf_cstr(&q), m->name, t->name)) {
+				free(t->proof_sql);
+				t->proof_sql = xstrdup(buf_cstr(&q));
+				t->proved = true;
+			} else if (p->selected) {
+				/* keys the parent may get later in this run (it runs
+				 * after this model, or beside it): kept for the test,
+				 * which checks them against the parent as it ends */
+				struct buf pr = BUF_INIT, ddl = BUF_INIT;
+				pending_rel(tp, t, &pr);
+				buf_printf(&ddl, "drop table if exists %s", buf_cstr(&pr));
+				struct err de = ERR_INIT;
+				int drc = wh_exec(c, buf_cstr(&ddl), &de);
+				buf_reset(&ddl);
+				buf_printf(&ddl, "create table %s as ", buf_cstr(&pr));
+				rel_query(tp, p, field, child, false, &ddl);
+				if (!drc)
+					drc = wh_exec(c, buf_cstr(&ddl), &de);
+				if (!drc) {
+					buf_reset(&q);
+					rel_query(tp, p, field, buf_cstr(&pr), true, &q);
+					free(t->proof_sql);
+					t->proof_sql = xstrdup(buf_cstr(&q));
+					t->proof_later = true;
+					t->proved = true;
+				} else {
+					log_debug("%s: keeping the keys %s checks: %s", m->name, t->name,
+						  de.msg ? de.msg : "");
+				}
+				err_clear(&de);
+				buf_free(&ddl);
+				buf_free(&pr);
+			}
+			free(child);
+			buf_free(&q);
+			continue; /* decided */
 		} else if (kind == IT_UNIQUE) {
 			buf_printf(&q, "select count(*) from (select %s from ", col);
 			wh_relation_sql(tp->db, m->schema, m->alias, &q);
 			buf_printf(&q, " where %s in (select %s from %s) group by %s having count(*) > 1) dups",
 				   col, col, newrows, col);
 		}
-		struct wh_result *r = NULL;
-		struct err e = ERR_INIT;
-		if (q.len && !wh_query(c, buf_cstr(&q), NULL, 0, &r, &e) && r->nrows == 1 && r->ncols >= 1) {
-			struct buf v = BUF_INIT;
-			wh_value_text(wh_cell(r, 0, 0), &v);
-			if (!strcmp(buf_cstr(&v), "0")) {
-				free(t->proof_sql);
-				t->proof_sql = xstrdup(buf_cstr(&q));
-				t->proved = true;
-			}
-			buf_free(&v);
-		} else if (e.code) {
-			log_debug("%s: checking %s on the new rows: %s", m->name, t->name, e.msg ? e.msg : "");
+		if (q.len && zero(c, buf_cstr(&q), m->name, t->name)) {
+			free(t->proof_sql);
+			t->proof_sql = xstrdup(buf_cstr(&q));
+			t->proved = true;
 		}
-		wh_result_free(r);
-		err_clear(&e);
 		buf_free(&q);
 	}
 }
@@ -293,7 +507,25 @@ bool tf_inctest_passed(struct tf_proj *tp, struct tf_node *t, struct wh_conn *c)
 		return false;
 	t->proved = false;
 	struct tf_node *m = t->attached >= 0 ? tp->nodes.items[t->attached] : NULL;
-	if (!m || m->inc_void || m->status != TF_ST_SUCCESS || !tf_reuse_passed_before(tp, t, m, c))
+	const char *field = NULL;
+	struct tf_node *p = rel_parent(tp, t, &field);
+	bool ok = m && !m->inc_void && m->status == TF_ST_SUCCESS && (!p || kept_covers(p, field)) &&
+		  tf_reuse_passed_before(tp, t, m, p, c);
+	if (t->proof_later) {
+		/* the child's keys the parent lacked then, against the parent
+		 * as this run left it */
+		t->proof_later = false;
+		ok = ok && zero(c, t->proof_sql, t->name, "the keys kept for it");
+		struct buf pr = BUF_INIT, ddl = BUF_INIT;
+		pending_rel(tp, t, &pr);
+		buf_printf(&ddl, "drop table if exists %s", buf_cstr(&pr));
+		struct err de = ERR_INIT;
+		wh_exec(c, buf_cstr(&ddl), &de);
+		err_clear(&de);
+		buf_free(&ddl);
+		buf_free(&pr);
+	}
+	if (!ok)
 		return false;
 	t->status = TF_ST_PASS;
 	t->failures = 0;
@@ -302,7 +534,15 @@ bool tf_inctest_passed(struct tf_proj *tp, struct tf_node *t, struct wh_conn *c)
 			       "before)", m->name);
 	buf_printf(&t->run_sql,
 		   "-- %s passed on %s before this run, which wrote only the rows of its new rows'\n"
-		   "-- table: this found no failure among them\n%s\n",
-		   t->name, m->name, t->proof_sql ? t->proof_sql : "");
+		   "-- table: this found no failure among them\n",
+		   t->name, m->name);
+	if (p)
+		buf_printf(&t->run_sql,
+			   "-- (%s kept every %s it had: %s)\n", p->name, field,
+			   !p->written                   ? "this run did not write it"
+			   : !strcmp(p->kept_keys, "*") ? "its incremental run only added rows"
+							: "its incremental run replaced rows by their "
+							  "unique_key");
+	buf_printf(&t->run_sql, "%s\n", t->proof_sql ? t->proof_sql : "");
 	return true;
 }

@@ -1115,6 +1115,8 @@ out:
 		rc = wh_commit(c, e);
 	else
 		wh_rollback(c, NULL);
+	if (!rc)
+		tf_inctest_kept(n, strategy, keys, nkeys, overwrite);
 	if (keep) {
 		/* one key, every row of which the new rows hold replaced (delete+
 		 * insert or merge without incremental_predicates, which would

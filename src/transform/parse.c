@@ -2299,6 +2299,7 @@ void tf_proj_free(struct tf_proj *tp)
 		vec_free(&n->ephemerals);
 		vec_free(&n->inc_tests);
 		free(n->proof_sql);
+		free(n->kept_keys);
 		free(n->compiled);
 		free(n->message);
 		free(n->batch_ok);

@@ -254,7 +254,7 @@ static void ver_line(struct buf *b, const char *uid, const char *v)
 }
 
 static bool input_version(struct tf_proj *tp, const struct tf_node *d, const struct tf_node *prev,
-			  struct buf *b, int depth)
+			  const struct tf_node *prev2, struct buf *b, int depth)
 {
 	struct tf_reuse *ru = tp->reuse;
 	if (depth > 64)
@@ -277,16 +277,17 @@ static bool input_version(struct tf_proj *tp, const struct tf_node *d, const str
 		if (d->materialized && !strcmp(d->materialized, "ephemeral")) {
 			/* its SQL is in n's compiled SQL; its inputs are n's */
 			for (size_t i = 0; i < d->deps.len; i++)
-				if (!input_version(tp, tp->nodes.items[d->deps.items[i]], prev, b, depth + 1))
+				if (!input_version(tp, tp->nodes.items[d->deps.items[i]], prev, prev2, b,
+						   depth + 1))
 					return false;
 			return true;
 		}
 		/* fall through */
 	case TF_SEED:
 	case TF_SNAPSHOT: {
-		/* set by this run, before n runs; prev: the version it had
-		 * before this run (tf_reuse_passed_before) */
-		const char *v = d == prev ? NULL : d->version;
+		/* set by this run, before n runs; prev, prev2: the version it
+		 * had before this run (tf_reuse_passed_before) */
+		const char *v = d == prev || d == prev2 ? NULL : d->version;
 		if (!v) {
 			const struct rstate *s = stored(ru, d);
 			v = s ? s->version : NULL;
@@ -358,7 +359,8 @@ static bool hooks_fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_c
  * cannot be known. prev (may be NULL): an input taken at the version it had
  * before this run instead of the one this run gave it. */
 static bool fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c,
-			const struct tf_node *prev, char fp[DIGEST_SHA256_HEX])
+			const struct tf_node *prev, const struct tf_node *prev2,
+			char fp[DIGEST_SHA256_HEX])
 {
 	struct tf_reuse *ru = tp->reuse;
 	struct buf b = BUF_INIT;
@@ -385,7 +387,7 @@ static bool fingerprint(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c
 	/* the hooks' text is in the config (above); rendered, as it runs */
 	bool known = hooks_fingerprint(tp, n, c, &b);
 	for (size_t i = 0; known && i < n->deps.len; i++)
-		known = input_version(tp, tp->nodes.items[n->deps.items[i]], prev, &b, 0);
+		known = input_version(tp, tp->nodes.items[n->deps.items[i]], prev, prev2, &b, 0);
 	digest_sha256_hex(b.data ? b.data : "", b.len, fp);
 	buf_free(&b);
 	return known;
@@ -409,7 +411,7 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 		return false;
 	}
 	char fp[DIGEST_SHA256_HEX];
-	bool known = fingerprint(tp, n, c, NULL, fp);
+	bool known = fingerprint(tp, n, c, NULL, NULL, fp);
 	free(n->reuse_fp);
 	n->reuse_fp = known ? xstrdup(fp) : NULL;
 	if (!known || !allow || tp->full_refresh)
@@ -434,7 +436,7 @@ bool tf_reuse_has_state(struct tf_proj *tp, const struct tf_node *n)
 }
 
 bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct tf_node *m,
-			    struct wh_conn *c)
+			    const struct tf_node *m2, struct wh_conn *c)
 {
 	struct tf_reuse *ru = tp->reuse;
 	if (!ru || !t->compiled || nondeterministic(t->compiled))
@@ -443,8 +445,14 @@ bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct 
 	if (!s || !*s->version || !ms || !*ms->version)
 		return false;
 	char fp[DIGEST_SHA256_HEX];
-	return fingerprint(tp, t, c, m, fp) && !strcmp(s->fp, fp);
+	return fingerprint(tp, t, c, m, m2, fp) && !strcmp(s->fp, fp);
 }
+
+/* One forget at a time in this process: two models may forget the same
+ * test at once (a relationships test is forgotten by its model and by its
+ * parent, inctest.c), and DuckDB fails the second of two transactions
+ * deleting one row ("Conflict on tuple deletion"). */
+static pthread_mutex_t forget_mu = PTHREAD_MUTEX_INITIALIZER;
 
 int tf_reuse_forget_nodes(struct wh_conn *c, struct tf_node *const *nodes, size_t n, struct err *e)
 {
@@ -459,7 +467,9 @@ int tf_reuse_forget_nodes(struct wh_conn *c, struct tf_node *const *nodes, size_
 	}
 	buf_putc(&sql, ')');
 	struct wh_result *res = NULL;
+	pthread_mutex_lock(&forget_mu);
 	int rc = wh_query(c, buf_cstr(&sql), v, n, &res, e);
+	pthread_mutex_unlock(&forget_mu);
 	wh_result_free(res);
 	buf_free(&sql);
 	free(v);

@@ -158,7 +158,16 @@ struct tf_node {
 	VEC(int) inc_tests;
 	bool inc_void;
 	bool proved;
+	bool proof_later; /* proof_sql runs when the test does (a parent's keys) */
 	char *proof_sql;
+	/* what this run did to the node's relation, for the relationships
+	 * tests that name it as their parent (inctest.c): it was written (a
+	 * build was attempted), a hook statement named it, and the columns
+	 * whose every value an incremental run kept ("*": all, append; the
+	 * unique_key of delete+insert or merge, "\x1f"-separated; NULL:
+	 * none known) */
+	bool written, hook_named;
+	char *kept_keys;
 	/* unit tests: the properties entry is props; the tested model is
 	 * attached (unittest.c) */
 	/* microbatch models: run_results' batch_results ([start, end] pairs
@@ -422,10 +431,11 @@ int tf_reuse_save(struct tf_proj *tp, struct wh_conn *c, struct err *e);
 void tf_reuse_free(struct tf_proj *tp);
 /* Whether n has a row in the build state this run read. */
 bool tf_reuse_has_state(struct tf_proj *tp, const struct tf_node *n);
-/* Whether test t passed on input m as m was before this run: t's stored
- * fingerprint is the one it has with m's version before this run. */
+/* Whether test t passed on input m (and m2, may be NULL) as they were
+ * before this run: t's stored fingerprint is the one it has with their
+ * versions before this run. */
 bool tf_reuse_passed_before(struct tf_proj *tp, struct tf_node *t, const struct tf_node *m,
-			    struct wh_conn *c);
+			    const struct tf_node *m2, struct wh_conn *c);
 /* Delete the build state rows of these nodes now (not at the run's end). */
 int tf_reuse_forget_nodes(struct wh_conn *c, struct tf_node *const *nodes, size_t n, struct err *e);
 
@@ -436,6 +446,10 @@ int tf_inctest_begin(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, s
 /* A hook statement of m ran (m may be NULL): one that names m's relation
  * other than to delete from it voids the checks. */
 void tf_inctest_hook(struct tf_node *m, const char *sql);
+/* After m's incremental run committed: which columns kept every value
+ * (strategy and unique_key as it ran; overwrite: insert_overwrite). */
+void tf_inctest_kept(struct tf_node *m, const char *strategy, const char **keys, size_t nkeys,
+		     bool overwrite);
 /* Whether m's incremental run should keep its new rows for the checks. */
 bool tf_inctest_wanted(const struct tf_node *m);
 /* After m's incremental commit: check each test on newrows (a relation);
