@@ -202,8 +202,11 @@ static struct tf_node *rel_parent(const struct tf_proj *tp, const struct tf_node
 	const char *to = plain_kw(tp, t, "to"), *f = plain_kw(tp, t, "field");
 	if (!to || !f || !plain_call(to))
 		return NULL;
+	/* a relation whose rows change only when it is written: not a view
+	 * (its rows follow its inputs, written or not) */
 	bool rel = p->rtype == TF_SEED || p->rtype == TF_SNAPSHOT || p->rtype == TF_SOURCE ||
-		   (p->rtype == TF_MODEL && !(p->materialized && !strcmp(p->materialized, "ephemeral")));
+		   (p->rtype == TF_MODEL && p->materialized &&
+		    (!strcmp(p->materialized, "table") || !strcmp(p->materialized, "incremental")));
 	if (!rel)
 		return NULL;
 	*field = f;
