@@ -57,7 +57,8 @@
  *   - the test: ingot's own unique, not_null, accepted_values or
  *     relationships (no project or package macro of that name; values a
  *     list of plain scalars, rendered as its macro does; `to` one ref() or
- *     source() of a relation other than the model, field a plain column),
+ *     source() of a relation other than the model and not a view, field a
+ *     plain column),
  *     on a model, no where, limit, fail_calc, warn_if, error_if or
  *     store_failures;
  *   - the model: incremental, run incrementally (not its first build, not
