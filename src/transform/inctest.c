@@ -208,7 +208,10 @@ static struct tf_node *rel_parent(const struct tf_proj *tp, const struct tf_node
 	bool rel = p->rtype == TF_SEED || p->rtype == TF_SNAPSHOT || p->rtype == TF_SOURCE ||
 		   (p->rtype == TF_MODEL && p->materialized &&
 		    (!strcmp(p->materialized, "table") || !strcmp(p->materialized, "incremental")));
-	if (!rel)
+	/* the check names it by schema and name: the model's database */
+	const struct tf_node *m = tp->nodes.items[t->attached];
+	if (!rel || ((p->database || m->database) &&
+		     (!p->database || !m->database || strcasecmp(p->database, m->database))))
 		return NULL;
 	*field = f;
 	return p;
