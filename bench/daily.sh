@@ -58,6 +58,15 @@ for scale in $scales; do
   read -r s3 m3 b3 r3 < <(run day2b)
   printf '%-6s %-8s %9.2f %8d %7d %7d %9.3f %11d\n' "$scale" "no-new" "$s3" "$m3" "$b3" "$r3" \
     "$(echo "$s3 / $s1" | bc -l)" "$(($(loaded) - l2))"
+  # where day 2's wall time went: the run itself (loads, build), and the
+  # process around it (start, the scheduler's state, the warehouse's close,
+  # which checkpoints what the run wrote)
+  (cd "$w/p" && "$ingot" pipeline status 2 --output json) >"$w/st.json" 2>/dev/null || true
+  jq -r --argjson wall "$s2" '.runs[] | select(.id == 2) as $r
+    | ($r.tasks[] | select(.task == "dbt_build") | .duration_s) as $b
+    | def r2: . * 100 | round / 100;
+      "       day 2: \($wall)s wall = the run \($r.duration_s | r2)s (build task \($b | r2)s, loads and scheduling \($r.duration_s - $b | r2)s) + \($wall - $r.duration_s | r2)s around it (process start, the warehouse'"'"'s close: its checkpoint)"' \
+    "$w/st.json" 2>/dev/null || true
   echo "       day 2's slowest nodes (seconds):"
   jq -r '.results | sort_by(-.execution_time) | .[:8][] | "         \(.execution_time * 100 | round / 100)  \(.unique_id)  \(.message)"' "$w/day2.json"
   rm -rf "$w"
