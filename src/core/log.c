@@ -94,6 +94,11 @@ int log_tee(const char *path)
 static const char *lvl_name[] = {"error", "warn", "info", "debug"};
 static const char *lvl_color[] = {"\033[31m", "\033[33m", "", "\033[2m"};
 
+bool log_enabled(enum log_level lvl)
+{
+	return lvl <= log_config()->level || tee_fp;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	const struct log_config *c = log_config();

@@ -43,6 +43,9 @@ int log_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void
 bool term_color(int fd);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Whether a record of this level goes anywhere (so a caller can skip
+ * the work of composing it). */
+bool log_enabled(enum log_level lvl);
 /* Redirect records also into a file (e.g. target/ingot.log); NULL stops. */
 int log_tee(const char *path);
 

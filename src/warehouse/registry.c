@@ -690,18 +690,70 @@ int wh_version(struct wh_conn *c, struct buf *out, struct err *e)
 
 /* ---- statements ---- */
 
+/* Words that may put a credential in a statement's text (a hook setting
+ * an S3 key, a CREATE SECRET, an ATTACH with a password): such a
+ * statement's timing is logged without its text. */
+static bool may_hold_credential(const char *sql)
+{
+	static const char *const words[] = {"secret", "password", "passwd", "token", "identified",
+					    "access_key", "credential"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (strcasestr(sql, words[i]))
+			return true;
+	return false;
+}
+
+/* Every statement's outcome and time in the debug log (-v), as dbt's
+ * debug log has them ("SQL status: OK in 0.05 seconds"): which statements
+ * a slow build spent its time in, without a profiler. The text is its
+ * first 200 characters, whitespace collapsed. */
+static void sql_logged(const char *sql, double t0, int rc)
+{
+	if (!log_enabled(LOG_LVL_DEBUG))
+		return;
+	double secs = mono_seconds() - t0;
+	char text[208];
+	size_t n = 0;
+	if (may_hold_credential(sql)) {
+		n = (size_t)snprintf(text, sizeof(text), "(text not logged: it may hold a credential)");
+	} else {
+		bool space = true; /* drops leading and repeated whitespace */
+		const char *q = sql;
+		for (; *q && n < 200; q++) {
+			bool ws = isspace((unsigned char)*q);
+			if (ws && space)
+				continue;
+			text[n++] = ws ? ' ' : *q;
+			space = ws;
+		}
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q) { /* more follows */
+			memcpy(text + n - 3, "...", 3);
+		}
+	}
+	text[n] = '\0';
+	log_debug("sql: %s in %.3fs: %s", rc ? "error" : "ok", secs, text);
+}
+
 int wh_exec(struct wh_conn *c, const char *sql, struct err *e)
 {
+	double t0 = mono_seconds();
 	int rc = guard_enter(c, e);
-	return rc ? rc : guard_leave(c, c->ad->exec(c, sql, NULL, e), e);
+	rc = rc ? rc : guard_leave(c, c->ad->exec(c, sql, NULL, e), e);
+	sql_logged(sql, t0, rc);
+	return rc;
 }
 
 int wh_exec_count(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e)
 {
 	if (rows_affected)
 		*rows_affected = -1;
+	double t0 = mono_seconds();
 	int rc = guard_enter(c, e);
-	return rc ? rc : guard_leave(c, c->ad->exec(c, sql, rows_affected, e), e);
+	rc = rc ? rc : guard_leave(c, c->ad->exec(c, sql, rows_affected, e), e);
+	sql_logged(sql, t0, rc);
+	return rc;
 }
 
 int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, size_t nparams,
@@ -710,9 +762,11 @@ int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, 
 	*out = NULL;
 	if (nparams && !params)
 		BUG("wh_query: %zu parameters but no array", nparams);
+	double t0 = mono_seconds();
 	int rc = guard_enter(c, e);
 	if (!rc)
 		rc = guard_leave(c, c->ad->query(c, sql, params, nparams, out, e), e);
+	sql_logged(sql, t0, rc);
 	if (rc) {
 		wh_result_free(*out);
 		*out = NULL;
@@ -735,10 +789,14 @@ int wh_commit(struct wh_conn *c, struct err *e)
 			     "(simulated by INGOT_TEST_FAIL_COMMIT)");
 	else if ((rc = guard_enter(c, e)))
 		; /* cancelled before COMMIT: roll back below */
-	else if (c->ad->commit)
-		rc = guard_leave(c, c->ad->commit(c, e), e);
-	else
-		rc = guard_leave(c, c->ad->exec(c, "COMMIT", NULL, e), e);
+	else {
+		double t0 = mono_seconds();
+		if (c->ad->commit)
+			rc = guard_leave(c, c->ad->commit(c, e), e);
+		else
+			rc = guard_leave(c, c->ad->exec(c, "COMMIT", NULL, e), e);
+		sql_logged("COMMIT", t0, rc);
+	}
 	if (rc) {
 		/* the transaction may still be open (DuckDB keeps it after a
 		 * failed COMMIT): never let the next statement run inside it */
