@@ -406,6 +406,7 @@ static int run_node(struct run *r, struct tf_node *n, struct wh_conn *c, int idx
 		snprintf(st, sizeof(st), "REUSED in %.2fs", n->exec_time);
 		const char *what = n->rtype == TF_TEST ? arena_printf(a, "test %s", label)
 				   : n->rtype == TF_SEED ? arena_printf(a, "seed file %s", label)
+				   : n->rtype == TF_SNAPSHOT ? arena_printf(a, "snapshot %s", label)
 				   : arena_printf(a, "sql %s model %s", mat_label(n), label);
 		size_t rl;
 		char *reused = status_line(idx, r->total,

@@ -31,9 +31,12 @@
  *   - a source not loaded by ingot (no external: location, or never
  *     loaded), an upstream node with no stored version, an input that is
  *     not a model, seed, snapshot or source: unknown, built;
- *   - snapshots always run (they record the time of a change: a skipped
- *     snapshot is a missed check); their version moves on each run, so
- *     what reads them is rebuilt;
+ *   - a snapshot is reused like a model: it records a change of what it
+ *     reads, so when nothing it reads changed since its last success, a
+ *     run would find no change (check or timestamp strategy, deletes
+ *     included: the last run saw the same rows) and write nothing. One
+ *     that reads no ref() or source() (a table named in its SQL) always
+ *     runs, and its version moves, so what reads it is rebuilt;
  *   - a model or test whose compiled SQL calls a clock or a random function
  *     (current_timestamp, now, random, ...) is built: its result is not
  *     a function of its inputs;
@@ -398,7 +401,11 @@ bool tf_reuse_check(struct tf_proj *tp, struct tf_node *n, struct wh_conn *c, bo
 	struct tf_reuse *ru = tp->reuse;
 	if (!ru)
 		return false;
-	if (n->rtype != TF_MODEL && n->rtype != TF_SEED && n->rtype != TF_TEST)
+	/* a snapshot only when it reads something with a version: one that
+	 * names its table directly (no ref or source) reads what ingot
+	 * cannot see change */
+	if (n->rtype != TF_MODEL && n->rtype != TF_SEED && n->rtype != TF_TEST &&
+	    (n->rtype != TF_SNAPSHOT || !n->deps.len))
 		return false;
 	if (n->rtype != TF_SEED && (!n->compiled || nondeterministic(n->compiled)))
 		return false;
