@@ -706,43 +706,45 @@ static bool may_hold_credential(const char *sql)
 /* Every statement's outcome and time in the debug log (-v), as dbt's
  * debug log has them ("SQL status: OK in 0.05 seconds"): which statements
  * a slow build spent its time in, without a profiler. The text is its
- * first 200 characters, whitespace collapsed. */
-static void sql_logged(const char *sql, double t0, int rc)
+ * first 200 characters, whitespace collapsed, the target's password
+ * replaced by **** (collapsed with as many characters more as it has, so
+ * that one cut at 200 is not left half shown). */
+static void sql_logged(const struct wh_conn *c, const char *sql, double t0, int rc)
 {
 	if (!log_enabled(LOG_LVL_DEBUG))
 		return;
 	double secs = mono_seconds() - t0;
-	char text[208];
-	size_t n = 0;
 	if (may_hold_credential(sql)) {
-		n = (size_t)snprintf(text, sizeof(text), "(text not logged: it may hold a credential)");
-	} else {
-		bool space = true; /* drops leading and repeated whitespace */
-		const char *q = sql;
-		for (; *q && n < 200; q++) {
-			bool ws = isspace((unsigned char)*q);
-			if (ws && space)
-				continue;
-			text[n++] = ws ? ' ' : *q;
-			space = ws;
-		}
-		while (isspace((unsigned char)*q))
-			q++;
-		if (*q) { /* more follows */
-			memcpy(text + n - 3, "...", 3);
-		}
+		log_debug("sql: %s in %.3fs: (text not logged: it may hold a credential)",
+			  rc ? "error" : "ok", secs);
+		return;
 	}
+	const char *pw = c && c->db && c->db->target ? c->db->target->password : NULL;
+	size_t extra = pw ? strlen(pw) : 0, cap = 200 + extra, n = 0;
+	char *text = xmalloc(cap + 1);
+	bool space = true; /* drops leading and repeated whitespace */
+	const char *q = sql;
+	for (; *q && n < cap; q++) {
+		bool ws = isspace((unsigned char)*q);
+		if (ws && space)
+			continue;
+		text[n++] = ws ? ' ' : *q;
+		space = ws;
+	}
+	while (isspace((unsigned char)*q))
+		q++;
 	text[n] = '\0';
+	wh__redact(text, pw);
+	size_t len = strlen(text);
+	if ((*q || len > 200) && len >= 3) /* more follows */
+		memcpy(text + (len > 200 ? 200 : len) - 3, "...", 4);
 	log_debug("sql: %s in %.3fs: %s", rc ? "error" : "ok", secs, text);
+	free(text);
 }
 
 int wh_exec(struct wh_conn *c, const char *sql, struct err *e)
 {
-	double t0 = mono_seconds();
-	int rc = guard_enter(c, e);
-	rc = rc ? rc : guard_leave(c, c->ad->exec(c, sql, NULL, e), e);
-	sql_logged(sql, t0, rc);
-	return rc;
+	return wh_exec_count(c, sql, NULL, e);
 }
 
 int wh_exec_count(struct wh_conn *c, const char *sql, int64_t *rows_affected, struct err *e)
@@ -752,7 +754,7 @@ int wh_exec_count(struct wh_conn *c, const char *sql, int64_t *rows_affected, st
 	double t0 = mono_seconds();
 	int rc = guard_enter(c, e);
 	rc = rc ? rc : guard_leave(c, c->ad->exec(c, sql, rows_affected, e), e);
-	sql_logged(sql, t0, rc);
+	sql_logged(c, sql, t0, rc);
 	return rc;
 }
 
@@ -766,7 +768,7 @@ int wh_query(struct wh_conn *c, const char *sql, const struct wh_value *params, 
 	int rc = guard_enter(c, e);
 	if (!rc)
 		rc = guard_leave(c, c->ad->query(c, sql, params, nparams, out, e), e);
-	sql_logged(sql, t0, rc);
+	sql_logged(c, sql, t0, rc);
 	if (rc) {
 		wh_result_free(*out);
 		*out = NULL;
@@ -795,7 +797,7 @@ int wh_commit(struct wh_conn *c, struct err *e)
 			rc = guard_leave(c, c->ad->commit(c, e), e);
 		else
 			rc = guard_leave(c, c->ad->exec(c, "COMMIT", NULL, e), e);
-		sql_logged("COMMIT", t0, rc);
+		sql_logged(c, "COMMIT", t0, rc);
 	}
 	if (rc) {
 		/* the transaction may still be open (DuckDB keeps it after a
