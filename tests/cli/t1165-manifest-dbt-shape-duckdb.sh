@@ -7,7 +7,8 @@
 # or {sql, transaction}. state:modified compares configs in that same form,
 # so an unchanged model with hooks is not "modified" against its own
 # manifest. (tests/external/validate-artifacts.sh checks whole artifacts
-# against dbt's published schemas where they are at hand.)
+# against dbt's published schemas where they are at hand.) The manifest
+# that compile writes carries the compiled code, as dbt's.
 . "$(dirname "$0")/lib.sh"
 mkdir -p p/models p/seeds && cd p
 cat > dbt_project.yml <<'YML'
@@ -48,3 +49,10 @@ sed -i 's/select 2/select 22/' models/hooked.sql
 run "$INGOT" ls -s state:modified --state ../state
 expect_rc 0
 grep -q 'hooked' <<<"$OUT" || fail "a changed hook is not state:modified: $OUT"
+
+# compile's manifest carries each compiled node's code, as dbt's compile
+rm -rf target
+run "$INGOT" compile -q
+expect_rc 0
+[ "$(jq -r '.nodes["model.shape.plain"] | "\(.compiled) \(.compiled_code)"' target/manifest.json)" = "true select 1 as x" ] ||
+  fail "compile's manifest lacks plain's compiled code: $(jq -c '.nodes["model.shape.plain"] | {compiled, compiled_code}' target/manifest.json)"
