@@ -43,6 +43,27 @@
 
 /* one quoting rule, the adapter's (tp may be NULL: a relation rendered
  * outside a project gets the standard double quotes) */
+/* The render's connection: compile's is made by the first render that
+ * asks (tf_proj.conn_on_demand); NULL when there is none, as when the
+ * warehouse cannot be opened (compile goes on without it). */
+static struct wh_conn *render_conn(struct tf_render *r)
+{
+	struct tf_proj *tp = r->tp;
+	if (!r->conn && tp->conn_on_demand) {
+		if (!tp->conn_tried) {
+			struct err e = ERR_INIT;
+			tp->conn_tried = true;
+			if (wh_connect(tp->db, &tp->conn_demanded, &e)) {
+				log_debug("compile goes on without the warehouse: %s", e.msg ? e.msg : "");
+				tp->conn_demanded = NULL;
+			}
+			err_clear(&e);
+		}
+		r->conn = tp->conn_demanded;
+	}
+	return r->conn;
+}
+
 static void quote_part(struct tf_proj *tp, struct buf *out, const char *s)
 {
 	wh_quote_ident(tp ? tp->db : NULL, s, out);
@@ -265,7 +286,7 @@ static int fn_ref(const struct jinja_call *c, struct jinja_value *ret)
 	struct tf_deferred *d;
 	if (!t->selected && strmap_count(&r->tp->deferred) &&
 	    (d = strmap_get(&r->tp->deferred, t->unique_id)) &&
-	    tf_rel_kind(r->tp, r->conn, t->schema, t->alias) == WH_REL_NONE) {
+	    tf_rel_kind(r->tp, render_conn(r), t->schema, t->alias) == WH_REL_NONE) {
 		*ret = batch_filter(r, a, t, rel_value(r->tp, a, d->database, d->schema, d->alias, NULL));
 		return 0;
 	}
@@ -518,7 +539,7 @@ static int fn_is_incremental(const struct jinja_call *c, struct jinja_value *ret
 		full = fr.u.b;
 	if (full)
 		return 0;
-	enum wh_rel_kind k = tf_rel_kind(r->tp, r->conn, n->schema, n->alias);
+	enum wh_rel_kind k = tf_rel_kind(r->tp, render_conn(r), n->schema, n->alias);
 	*ret = jinja_bool(k == WH_REL_TABLE);
 	return 0;
 }
@@ -591,7 +612,7 @@ static const struct jinja_obj_ops exc_ops = {.type_name = "exceptions", .method 
 static int run_sql(const struct jinja_call *c, const char *sql, struct wh_result **res)
 {
 	struct tf_render *r = RT_R(c);
-	if (!r->conn)
+	if (!render_conn(r))
 		return jinja_rt_error(c->rt, ING_EINVAL, "run_query needs a warehouse connection");
 	struct err e = ERR_INIT;
 	if (r->pure && relver_sql_writes(sql))
@@ -770,7 +791,7 @@ static int adapter_alter(const struct jinja_call *c, const char *name, struct ji
 	if (!rel || (rename && !to))
 		return jinja_rt_error(c->rt, ING_EINVAL, "adapter.%s() takes %s", name,
 				      rename ? "two relations (from_relation, to_relation)" : "a relation");
-	if (!r->execute || !r->conn)
+	if (!r->execute || !render_conn(r))
 		return 0;
 	if (r->pure)
 		return jinja_rt_error(c->rt, ING_EUNSUPPORTED,
@@ -853,7 +874,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 		const char *ident = arg_cstr(c, exists_form ? 1 : 2, exists_form ? "name" : "identifier");
 		if (!schema || !ident)
 			return jinja_rt_error(c->rt, ING_EINVAL, "adapter.%s() takes schema and identifier", name);
-		enum wh_rel_kind k = tf_rel_kind(r->tp, r->conn, schema, ident);
+		enum wh_rel_kind k = tf_rel_kind(r->tp, render_conn(r), schema, ident);
 		if (exists_form)
 			*ret = jinja_bool(k != WH_REL_NONE);
 		else
@@ -867,7 +888,7 @@ static int adapter_method(const struct jinja_call *c, const char *name, struct j
 		int rc = rel_parts(c, 0, "relation", &s1, &i1);
 		if (rc)
 			return rc;
-		if (!r->execute || !r->conn) {
+		if (!r->execute || !render_conn(r)) {
 			*ret = jinja_list_new(a, 0);
 			return 0;
 		}

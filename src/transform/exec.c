@@ -1217,12 +1217,12 @@ static int do_compile(struct run *r, const struct graph_set *sel, const struct t
 {
 	struct tf_proj *tp = r->tp;
 	struct wh_conn *c = NULL;
-	struct err ce = ERR_INIT;
-	if (tp->db && wh_connect(tp->db, &c, &ce))
-		c = NULL; /* compile works without a warehouse: is_incremental() is false */
-	err_clear(&ce);
 	int rc = 0;
 	if (o->inline_sql) {
+		struct err ce = ERR_INIT;
+		if (tp->db && wh_connect(tp->db, &c, &ce))
+			c = NULL; /* compile works without a warehouse: is_incremental() is false */
+		err_clear(&ce);
 		struct buf sql = BUF_INIT;
 		rc = tf_render_string(tp, NULL, "inline", o->inline_sql, c, c != NULL, &sql, e);
 		FILE *fp = o->out ? o->out : o->console;
@@ -1242,6 +1242,9 @@ static int do_compile(struct run *r, const struct graph_set *sel, const struct t
 		if (runnable(tp->nodes.items[i], TF_VERB_COMPILE))
 			graph_set_add(&only, i);
 	rc = graph_toposort(r->g, &only, &order, &n, e);
+	/* the warehouse is connected to (and DuckDB's file opened,
+	 * wh_open_deferred) by the first render that asks it something */
+	tp->conn_on_demand = tp->db != NULL;
 	tp->writer = tf_writer_start();
 	int failed = 0, nontest = 0;
 	struct tf_node *last = NULL;
@@ -1255,7 +1258,7 @@ static int do_compile(struct run *r, const struct graph_set *sel, const struct t
 			failed++;
 			continue;
 		}
-		if (compile_one(tp, nd, c, true, &ne)) {
+		if (compile_one(tp, nd, NULL, true, &ne)) {
 			err_prefix(&ne, "Compilation Error in %s %s (%s)", tf_rtype_name(nd->rtype),
 				   nd->name, nd->original_file_path);
 			char *s = err_string(&ne);
@@ -1293,7 +1296,9 @@ static int do_compile(struct run *r, const struct graph_set *sel, const struct t
 	}
 	free(order);
 	graph_set_free(&only);
-	wh_disconnect(c);
+	wh_disconnect(tp->conn_demanded);
+	tp->conn_demanded = NULL;
+	tp->conn_on_demand = tp->conn_tried = false;
 	if (!rc && failed)
 		rc = ING_EFAIL;
 	return rc;
@@ -1323,12 +1328,12 @@ int transform_invoke(struct project *p, struct wh_db *db, const struct transform
 	if (rc)
 		goto out;
 	/* the warehouse may still be opening (wh_open_beside): from here on
-	 * it is needed; compile does without one, as when it cannot open */
-	if (db) {
+	 * it is needed. Compile connects when a render first asks the
+	 * warehouse something (do_compile), and does without one when it
+	 * cannot open */
+	if (db && o->verb != TF_VERB_COMPILE) { /* compile: when a render asks */
 		struct err oe = ERR_INIT;
-		if (wh_ready(db, &oe) && o->verb == TF_VERB_COMPILE) {
-			tp->db = NULL;
-		} else if (oe.code) {
+		if (wh_ready(db, &oe)) {
 			err_prefix(&oe, "cannot open target '%s' (%s)", p->target.name, p->target.type);
 			rc = oe.code;
 			err_move(e, &oe);

@@ -214,6 +214,12 @@ struct tf_proj {
 	const struct target *target;
 	const char *engine; /* the target's type: adapter.dispatch prefix; the dialect via wh_adapter_for */
 	struct wh_db *db;
+	/* compile connects when a render first asks the warehouse something
+	 * (is_incremental(), run_query, adapter.get_relation, ...): a
+	 * project whose models ask nothing never opens it (do_compile,
+	 * render_conn in context.c; under render_lock) */
+	bool conn_on_demand, conn_tried;
+	struct wh_conn *conn_demanded;
 	struct source_set sources;
 	VEC(struct tf_node *) nodes;
 	struct strmap by_id;       /* unique_id -> node */

@@ -114,7 +114,8 @@ struct wh_adapter {
 	int (*db_open)(const struct target *t, struct wh_db **out, struct err *e);
 	void (*db_close)(struct wh_db *db);
 	/* Optional: wait for an open that db_open left running beside the
-	 * caller (it may when wh__open_beside is set) and return its error;
+	 * caller (it may when wh__open_beside is set), or do an open it put
+	 * off (wh__open_deferred), and return its error;
 	 * every other entry point of the db waits for it too. NULL: db_open
 	 * always opens before it returns. */
 	int (*db_ready)(struct wh_db *db, struct err *e);
@@ -230,5 +231,9 @@ extern _Thread_local bool wh__open_for_loads;
 /* Set by wh_open_beside while it opens a database: db_open may leave the
  * slow part of the open running on a thread of its own (db_ready). */
 extern _Thread_local bool wh__open_beside;
+/* Set by wh_open_deferred while it opens a database: db_open may leave the
+ * slow part of the open to the first db_ready or connect, and db_close of
+ * a db never used need not do it at all. */
+extern _Thread_local bool wh__open_deferred;
 
 #endif

@@ -235,11 +235,12 @@ const char *wh_duckdb_library_version(void)
 struct ddb {
 	struct wh_db base;
 	duckdb_database db;
-	/* an open run beside the caller's work (wh_open_beside): the first
-	 * use waits for it (d_ready) and sees its error */
+	/* an open run beside the caller's work (wh_open_beside), or put off
+	 * until the first use (wh_open_deferred: deferred): the first use
+	 * waits for it or does it (d_ready) and sees its error */
 	pthread_mutex_t mu;
 	pthread_t opener;
-	bool opening, ready;
+	bool opening, deferred, ready;
 	duckdb_config cfg;
 	const char *path;
 	struct err open_err;
@@ -407,15 +408,19 @@ static void *opener_main(void *arg)
 	return NULL;
 }
 
-/* Wait for an open that runs beside the caller (once: the first caller
- * joins, the rest see its result). The open's error, each time asked. */
+/* Wait for an open that runs beside the caller, or do the one put off
+ * (once: the first caller joins or opens, the rest see its result). The
+ * open's error, each time asked. */
 static int d_ready(struct wh_db *db, struct err *e)
 {
 	struct ddb *d = (struct ddb *)db;
 	if (d->opening) {
 		pthread_mutex_lock(&d->mu);
 		if (!d->ready) {
-			pthread_join(d->opener, NULL);
+			if (d->deferred)
+				opener_main(d);
+			else
+				pthread_join(d->opener, NULL);
 			d->ready = true;
 		}
 		pthread_mutex_unlock(&d->mu);
@@ -464,6 +469,13 @@ static int d_open(const struct target *t, struct wh_db **out, struct err *e)
 				  "DuckDB rejects setting '%s' = '%s' (an unknown option or a bad value); "
 				  "fix or remove it in the target's settings:", k, v);
 	}
+	if (wh__open_deferred) {
+		pthread_mutex_init(&d->mu, NULL);
+		d->cfg = cfg;
+		d->opening = d->deferred = true;
+		*out = &d->base;
+		return 0;
+	}
 	if (wh__open_beside) {
 		pthread_mutex_init(&d->mu, NULL);
 		d->cfg = cfg;
@@ -487,7 +499,9 @@ static void d_close(struct wh_db *db)
 {
 	struct ddb *d = (struct ddb *)db;
 	struct err ig = ERR_INIT;
-	if (!d_ready(db, &ig))
+	if (d->deferred && !d->ready) /* never used: nothing to open or close */
+		dk.duckdb_destroy_config(&d->cfg);
+	else if (!d_ready(db, &ig))
 		dk.duckdb_close(&d->db);
 	err_clear(&ig);
 	err_clear(&d->open_err);

@@ -517,6 +517,16 @@ int wh_open_beside(const struct target *t, struct wh_db **out, struct err *e)
 	return rc;
 }
 
+_Thread_local bool wh__open_deferred;
+
+int wh_open_deferred(const struct target *t, struct wh_db **out, struct err *e)
+{
+	wh__open_deferred = true;
+	int rc = wh_open(t, out, e);
+	wh__open_deferred = false;
+	return rc;
+}
+
 int wh_ready(struct wh_db *db, struct err *e)
 {
 	return db && db->ad->db_ready ? db->ad->db_ready(db, e) : 0;

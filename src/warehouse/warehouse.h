@@ -177,6 +177,12 @@ int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e);
  * connect returns the same error. Names, quoting and capabilities are
  * known at once. */
 int wh_open_beside(const struct target *t, struct wh_db **out, struct err *e);
+/* wh_open for a caller that may never need the database (`ingot compile`
+ * of models that ask nothing of it): the engine may put the slow part of
+ * the open off until the first wh_ready or connect (DuckDB reads the
+ * file's catalog then), and wh_close of a db never used opens nothing.
+ * Names, quoting and capabilities are known at once. */
+int wh_open_deferred(const struct target *t, struct wh_db **out, struct err *e);
 int wh_ready(struct wh_db *db, struct err *e);
 void wh_close(struct wh_db *db);
 const char *wh_engine_name(const struct wh_db *db); /* the adapter's name: the profile type ("duckdb") */
