@@ -497,34 +497,30 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e)
 	return rc;
 }
 
-_Thread_local bool wh__open_for_loads;
+_Thread_local bool wh__open_for_loads, wh__open_beside, wh__open_deferred;
+
+/* wh_open with one of the flags above set for the adapter's db_open */
+static int open_flagged(bool *flag, const struct target *t, struct wh_db **out, struct err *e)
+{
+	*flag = true;
+	int rc = wh_open(t, out, e);
+	*flag = false;
+	return rc;
+}
 
 int wh_open_loads(const struct target *t, struct wh_db **out, struct err *e)
 {
-	wh__open_for_loads = true;
-	int rc = wh_open(t, out, e);
-	wh__open_for_loads = false;
-	return rc;
+	return open_flagged(&wh__open_for_loads, t, out, e);
 }
-
-_Thread_local bool wh__open_beside;
 
 int wh_open_beside(const struct target *t, struct wh_db **out, struct err *e)
 {
-	wh__open_beside = true;
-	int rc = wh_open(t, out, e);
-	wh__open_beside = false;
-	return rc;
+	return open_flagged(&wh__open_beside, t, out, e);
 }
-
-_Thread_local bool wh__open_deferred;
 
 int wh_open_deferred(const struct target *t, struct wh_db **out, struct err *e)
 {
-	wh__open_deferred = true;
-	int rc = wh_open(t, out, e);
-	wh__open_deferred = false;
-	return rc;
+	return open_flagged(&wh__open_deferred, t, out, e);
 }
 
 int wh_ready(struct wh_db *db, struct err *e)
