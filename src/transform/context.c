@@ -41,8 +41,6 @@
 
 /* ------------------------------------------------------------ relations */
 
-/* one quoting rule, the adapter's (tp may be NULL: a relation rendered
- * outside a project gets the standard double quotes) */
 /* The render's connection: compile's is made by the first render that
  * asks (tf_proj.conn_on_demand); NULL when there is none, as when the
  * warehouse cannot be opened (compile goes on without it). */
@@ -53,10 +51,8 @@ static struct wh_conn *render_conn(struct tf_render *r)
 		if (!tp->conn_tried) {
 			struct err e = ERR_INIT;
 			tp->conn_tried = true;
-			if (wh_connect(tp->db, &tp->conn_demanded, &e)) {
+			if (wh_connect(tp->db, &tp->conn_demanded, &e)) /* leaves it NULL */
 				log_debug("compile goes on without the warehouse: %s", e.msg ? e.msg : "");
-				tp->conn_demanded = NULL;
-			}
 			err_clear(&e);
 		}
 		r->conn = tp->conn_demanded;
@@ -64,6 +60,8 @@ static struct wh_conn *render_conn(struct tf_render *r)
 	return r->conn;
 }
 
+/* one quoting rule, the adapter's (tp may be NULL: a relation rendered
+ * outside a project gets the standard double quotes) */
 static void quote_part(struct tf_proj *tp, struct buf *out, const char *s)
 {
 	wh_quote_ident(tp ? tp->db : NULL, s, out);
