@@ -41,22 +41,10 @@
 --     come in). Their built row with the customer's new values.
 -- Every other built row is what a full rebuild would give.
 
-{#- a min (max) of two values of which either may be null, as min() (max())
-    over both sets of values gives it -#}
-{%- macro least_of(a, b, op='<') -%}
-case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} when {{ a }} {{ op }} {{ b }} then {{ a }} else {{ b }} end
-{%- endmacro -%}
-{%- macro any_of(a, b) -%}
-case when {{ a }} is null then {{ b }} when {{ b }} is null then {{ a }} else {{ a }} or {{ b }} end
-{%- endmacro -%}
 {%- set reached = ['home', 'department', 'product', 'cart', 'purchase'] %}
-
-with
-{% if is_incremental() %}
--- the events loaded since the last build, per session
-new_events as (
-    select
-        session_id,
+{#- a session's row from its events (all of them, or the new ones) -#}
+{%- set aggregates -%}
+session_id,
         min(event_at)                                                   as session_start,
         min(traffic_source)                                             as traffic_source,
         min(browser)                                                    as browser,
@@ -65,6 +53,14 @@ new_events as (
         {%- for r in reached %}
         {{ dbt.bool_or("event_type = '" ~ r ~ "'") }}{{ ' ' * (40 - r|length) }}as reached_{{ r }}{{ ',' if not loop.last }}
         {%- endfor %}
+{%- endset %}
+
+with
+{% if is_incremental() %}
+-- the events loaded since the last build, per session
+new_events as (
+    select
+        {{ aggregates }}
     from {{ ref('stg_events') }}
     where session_id is not null
       and _ingot_loaded_at > {{ watermark(ref('stg_events')) }}
@@ -88,17 +84,7 @@ rebuilt as (
 
 sessions as (
     select
-        session_id,
-        min(event_at)                                                   as session_start,
-        min(traffic_source)                                             as traffic_source,
-        min(browser)                                                    as browser,
-        max(user_id)                                                    as user_id,
-        count(*)                                                        as events,
-        {{ dbt.bool_or("event_type = 'home'") }}                        as reached_home,
-        {{ dbt.bool_or("event_type = 'department'") }}                  as reached_department,
-        {{ dbt.bool_or("event_type = 'product'") }}                     as reached_product,
-        {{ dbt.bool_or("event_type = 'cart'") }}                        as reached_cart,
-        {{ dbt.bool_or("event_type = 'purchase'") }}                    as reached_purchase
+        {{ aggregates }}
     from {{ ref('stg_events') }}
     where session_id is not null
     {% if is_incremental() %}
