@@ -69,29 +69,24 @@ regions as (
 {% if is_incremental() %}
 ,
 
+{#- a customer's order figures and segment: as scored now, as built -#}
+{%- set figures -%}
+user_id, first_order_at, last_order_at, order_count, lifetime_revenue, lifetime_profit
+{%- endset %}
+{%- set figures_scored -%}
+select {{ figures }}, {{ rfm_segment('s') }} as rfm_segment from scored s
+{%- endset %}
+{%- set figures_built -%}
+select {{ figures }}, rfm_segment from {{ this }} where order_count > 0
+{%- endset %}
+
 changed as (
     select user_id from {{ ref('stg_users') }}
     where _ingot_loaded_at > {{ watermark(ref('stg_users')) }}
     union
-    select user_id from (
-        select user_id, first_order_at, last_order_at, order_count, lifetime_revenue,
-               lifetime_profit, {{ rfm_segment('s') }} as rfm_segment
-        from scored s
-        except
-        select user_id, first_order_at, last_order_at, order_count, lifetime_revenue,
-               lifetime_profit, rfm_segment
-        from {{ this }} where order_count > 0
-    ) scored_differs
+    select user_id from ({{ figures_scored }} except {{ figures_built }}) scored_differs
     union
-    select user_id from (
-        select user_id, first_order_at, last_order_at, order_count, lifetime_revenue,
-               lifetime_profit, rfm_segment
-        from {{ this }} where order_count > 0
-        except
-        select user_id, first_order_at, last_order_at, order_count, lifetime_revenue,
-               lifetime_profit, {{ rfm_segment('s') }} as rfm_segment
-        from scored s
-    ) built_differs
+    select user_id from ({{ figures_built }} except {{ figures_scored }}) built_differs
     union
     select t.user_id
     from {{ this }} t
