@@ -11,7 +11,11 @@
     however old they are; a record that arrives before the rows it
     describes (an item before its order) is found when they arrive. The
     products are reloaded whole: any change to them computes every item
-    again (all_if_reloaded()).
+    again (reloaded_since()).
+    One pass over stg_order_items: each input's changed keys are a small
+    set its lines are looked up in (a union of three joins read every line
+    three more times: 0.07-0.24 s of each of the three marts that call
+    this, at scale 10).
     The mart saves these five inputs' times in its post-hooks
     (changed_order_items_hooks()). -#}
 {% macro changed_order_items() -%}
@@ -19,14 +23,11 @@
     from {{ ref('stg_order_items') }}
     where _ingot_loaded_at > {{ watermark(ref('stg_order_items')) }}
     {%- for input, item_col, key in order_item_lookups() %}
-    union
-    select i.order_item_id
-    from {{ ref('stg_order_items') }} i
-    join {{ ref(input) }} x on x.{{ key }} = i.{{ item_col }}
-    where x._ingot_loaded_at > {{ watermark(ref(input)) }}
+       or {{ item_col }} in (
+           select {{ key }} from {{ ref(input) }}
+           where _ingot_loaded_at > {{ watermark(ref(input)) }})
     {%- endfor %}
-    union
-    {{ all_if_reloaded('order_item_id', ref('stg_order_items'), ref('stg_products')) }}
+       or {{ reloaded_since(ref('stg_products')) }}
 {%- endmacro %}
 
 {#- The inputs of a fct_orders row whose changed records find their items
@@ -48,7 +49,13 @@
 {% macro all_if_reloaded(key, relation, input) -%}
     select {{ key }}
     from {{ relation }}
-    where (select max(_ingot_loaded_at) from {{ input }}) > {{ watermark(input) }}
+    where {{ reloaded_since(input) }}
+{%- endmacro %}
+
+{#- The condition: `input` has a row loaded since the calling mart's last
+    build (one scalar comparison, the same for every row). -#}
+{% macro reloaded_since(input) -%}
+    (select max(_ingot_loaded_at) from {{ input }}) > {{ watermark(input) }}
 {%- endmacro %}
 
 {#- The hooks of a mart that reads changed_order_items(), for its config:
