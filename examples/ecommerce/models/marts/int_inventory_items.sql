@@ -26,30 +26,38 @@
 -- of a full rebuild (t1135/t1136 check it). (This compared every item's
 -- record with its row: the whole history, each day.)
 
-with items as (
-    select * from {{ ref('stg_inventory_items') }}
-),
-
-products as (
+with products as (
     select product_id, product_name, category, department, brand from {{ ref('dim_products') }}
 ),
 
 centres as (
     select distribution_center_id, distribution_center_name from {{ ref('stg_distribution_centers') }}
-)
-{% if is_incremental() %},
+),
 
-changed as (
-    select inventory_item_id
-    from {{ ref('stg_inventory_items') }}
+{% if is_incremental() %}
+-- the records loaded since the last build, read by their load time alone
+-- (DuckDB skips the row groups of earlier loads by their min/max), and
+-- the records of the other items to replace, read by key: none on most
+-- days, so that read stops at the empty list. (Finding the items first and
+-- then picking them out of stg_inventory_items read every record of the
+-- history, each day: 0.35 s of each daily run at scale 10.)
+items as (
+    select * from {{ ref('stg_inventory_items') }}
     where _ingot_loaded_at > {{ watermark(ref('stg_inventory_items')) }}
     union
-    {{ all_if_reloaded('inventory_item_id', ref('stg_inventory_items'), ref('stg_products')) }}
-    union
-    select t.inventory_item_id
-    from {{ this }} t
-    left join centres d on d.distribution_center_id = t.distribution_center_id
-    where coalesce(d.distribution_center_name, 'Unknown') <> t.distribution_center
+    select * from {{ ref('stg_inventory_items') }}
+    where inventory_item_id in (
+        {{ all_if_reloaded('inventory_item_id', ref('stg_inventory_items'), ref('stg_products')) }}
+        union all
+        select t.inventory_item_id
+        from {{ this }} t
+        left join centres d on d.distribution_center_id = t.distribution_center_id
+        where coalesce(d.distribution_center_name, 'Unknown') <> t.distribution_center
+    )
+)
+{% else %}
+items as (
+    select * from {{ ref('stg_inventory_items') }}
 )
 {% endif %}
 
@@ -69,6 +77,3 @@ select
 from items i
 left join products p on p.product_id = i.product_id
 left join centres d on d.distribution_center_id = i.distribution_center_id
-{% if is_incremental() %}
-where i.inventory_item_id in (select inventory_item_id from changed)
-{% endif %}
