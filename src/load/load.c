@@ -49,7 +49,7 @@ static const struct {
 
 /* Bring a _ingot.loaded_files made by an earlier version up to date:
  * missing columns, rows keyed by their destination (taken from the load
- * that wrote them), and the unique key on (destination, path). Idempotent. */
+ * that wrote them). Idempotent; manifest_key adds the unique key. */
 static int migrate_manifest(struct wh_conn *c, struct err *e)
 {
 	struct wh_db *db = wh_conn_db(c);
@@ -98,19 +98,43 @@ static int migrate_manifest(struct wh_conn *c, struct err *e)
 			     "l.load_id = loaded_files.load_id AND l.source = loaded_files.source AND "
 			     "l.table_name = loaded_files.table_name)",
 			     e);
-	if (!rc && wh_exec(c,
-			   "CREATE UNIQUE INDEX IF NOT EXISTS loaded_files_relation_path ON "
-			   "_ingot.loaded_files (schema_name, identifier, path)",
-			   e)) {
-		rc = ING_EDB;
-		err_prefix(e, "adding the unique key (relation, path) to _ingot.loaded_files (a file "
-			      "recorded twice for one table means an earlier version loaded it twice: "
-			      "check that table for duplicate rows, then delete the extra manifest "
-			      "row)");
-	}
 	buf_free(&s);
 	arena_free(a);
 	return rc;
+}
+
+/* The unique key on (destination, path): made with the table, or added to
+ * one an earlier version made (after migrate_manifest gave its rows their
+ * destination). Idempotent. */
+static int manifest_key(struct wh_conn *c, struct err *e)
+{
+	if (!wh_exec(c,
+		     "CREATE UNIQUE INDEX IF NOT EXISTS loaded_files_relation_path ON "
+		     "_ingot.loaded_files (schema_name, identifier, path)",
+		     e))
+		return 0;
+	err_prefix(e, "adding the unique key (relation, path) to _ingot.loaded_files (a file "
+		      "recorded twice for one table means an earlier version loaded it twice: "
+		      "check that table for duplicate rows, then delete the extra manifest row)");
+	return ING_EDB;
+}
+
+/* The warehouse opens (wh_db_serial) whose _ingot.loaded_files this process
+ * has brought up to date: an open whose manifest was migrated once needs
+ * no second look at its columns (a column listing per load, ~5-15 ms on
+ * DuckDB, under meta_mu: every load of a pipeline waited for it). A table
+ * dropped since is made again by ensure_meta's CREATE, with every column.
+ * A small ring: a process keeps few warehouses open at once, and one that
+ * falls out is migrated again, which changes nothing. */
+static uint64_t migrated[8];
+static unsigned migrated_next;
+
+static bool was_migrated(uint64_t serial)
+{
+	for (size_t i = 0; i < sizeof(migrated) / sizeof(migrated[0]); i++)
+		if (serial && migrated[i] == serial)
+			return true;
+	return false;
 }
 
 int load__ensure_meta(struct wh_conn *c, struct err *e)
@@ -126,14 +150,16 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 	const char *T = buf_cstr(&tx), *TS = buf_cstr(&ts), *B = buf_cstr(&bi), *D = buf_cstr(&dbl);
 	buf_printf(&s,
 		   "CREATE TABLE IF NOT EXISTS _ingot.loaded_files (source %s, table_name %s, path %s, "
-		   "size %s, mtime_us %s, sha256 %s, rows_read %s, load_id %s, loaded_at %s);\n"
+		   "size %s, mtime_us %s, sha256 %s, rows_read %s, load_id %s, loaded_at %s, "
+		   "schema_name %s, identifier %s, ctime_us %s, dev %s, ino %s, duplicate_of %s, "
+		   "archived_at %s);\n"
 		   "CREATE TABLE IF NOT EXISTS _ingot.load_rejects (load_id %s, source %s, table_name "
 		   "%s, file %s, line %s, column_name %s, reason %s, raw %s);\n"
 		   "CREATE TABLE IF NOT EXISTS _ingot.loads (load_id %s, source %s, table_name %s, "
 		   "relation %s, started_at %s, files %s, bytes %s, rows_read %s, rows_loaded %s, "
 		   "rows_rejected %s, duration_s %s, status %s, error %s, note %s)",
-		   T, T, T, B, B, T, B, T, TS, T, T, T, T, B, T, T, T, T, T, T, T, TS, B, B, B, B, B, D,
-		   T, T, T);
+		   T, T, T, B, B, T, B, T, TS, T, T, B, B, B, T, TS, T, T, T, T, B, T, T, T, T, T, T, T,
+		   TS, B, B, B, B, B, D, T, T, T);
 	/* tables made by an earlier version lack later columns */
 	buf_printf(&s, ";\nALTER TABLE _ingot.loads ADD COLUMN IF NOT EXISTS note %s", T);
 	/* Loads of several tables (and pipeline load tasks) start at once in
@@ -149,8 +175,14 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 		rc = wh_create_schema(c, "_ingot", &e1);
 		if (!rc)
 			rc = wh_exec(c, buf_cstr(&s), &e1);
-		if (!rc)
+		uint64_t serial = wh_db_serial(db);
+		if (!rc && !was_migrated(serial)) {
 			rc = migrate_manifest(c, &e1);
+			if (!rc && serial)
+				migrated[migrated_next++ % (sizeof(migrated) / sizeof(migrated[0]))] = serial;
+		}
+		if (!rc)
+			rc = manifest_key(c, &e1);
 		if (!rc || attempt == 1) {
 			err_move(e, &e1);
 			break;

@@ -28,6 +28,7 @@ struct wh_db {
 	const struct wh_adapter *ad;
 	const struct target *target;
 	unsigned caps; /* ad->caps less ad->caps_lacking(); set by wh_open */
+	uint64_t serial; /* this open's number in the process (wh_db_serial); set by wh_open */
 };
 
 struct wh_guard;

@@ -26,6 +26,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,12 +490,20 @@ int wh_open(const struct target *t, struct wh_db **out, struct err *e)
 		return err_set(e, ING_ECONFIG, "unknown warehouse type '%s' (available: %s)", t->type,
 			       wh_engines_available());
 	}
+	static atomic_uint_fast64_t opened;
 	int rc = ad->db_open(t, out, e);
-	if (rc)
+	if (rc) {
 		*out = NULL;
-	else
+	} else {
 		(*out)->caps = ad->caps & ~(ad->caps_lacking ? ad->caps_lacking() : 0u);
+		(*out)->serial = atomic_fetch_add(&opened, 1) + 1;
+	}
 	return rc;
+}
+
+uint64_t wh_db_serial(const struct wh_db *db)
+{
+	return db ? db->serial : 0;
 }
 
 _Thread_local bool wh__open_for_loads, wh__open_beside, wh__open_deferred;

@@ -195,6 +195,10 @@ const char *wh_engines_available(void);
 bool wh_engine_has(const char *type, unsigned caps);
 bool wh_has(const struct wh_db *db, unsigned caps);
 const struct target *wh_target(const struct wh_db *db);
+/* This open of a warehouse, unique within the process (1, 2, ...; never
+ * reused, unlike its address): what a caller remembers about one open
+ * warehouse is keyed by it. */
+uint64_t wh_db_serial(const struct wh_db *db);
 
 int wh_connect(struct wh_db *db, struct wh_conn **out, struct err *e);
 void wh_disconnect(struct wh_conn *c);
