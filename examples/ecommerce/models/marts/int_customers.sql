@@ -44,15 +44,27 @@ with customers as (
     select * from {{ ref('stg_users') }}
 ),
 
+-- per customer, from one row per order: a count of distinct order ids per
+-- customer kept a set of ids for each of them: 15-40% slower at scale 10
 orders as (
     select
         user_id,
-        min(order_created_at)                               as first_order_at,
-        max(order_created_at)                               as last_order_at,
-        count(distinct order_id)                            as order_count,
-        cast(sum(case when is_revenue then sale_price else 0 end) as decimal(18,2))  as lifetime_revenue,
-        cast(sum(case when is_revenue then item_profit else 0 end) as decimal(18,2)) as lifetime_profit
-    from {{ ref('fct_orders') }}
+        min(first_at)                                       as first_order_at,
+        max(last_at)                                        as last_order_at,
+        count(order_id)                                     as order_count,
+        cast(sum(revenue) as decimal(18,2))                 as lifetime_revenue,
+        cast(sum(profit) as decimal(18,2))                  as lifetime_profit
+    from (
+        select
+            user_id,
+            order_id,
+            min(order_created_at)                           as first_at,
+            max(order_created_at)                           as last_at,
+            sum(case when is_revenue then sale_price else 0 end)  as revenue,
+            sum(case when is_revenue then item_profit else 0 end) as profit
+        from {{ ref('fct_orders') }}
+        group by user_id, order_id
+    ) per_order
     group by user_id
 ),
 
@@ -127,7 +139,15 @@ select
     cast(coalesce(s.lifetime_profit, 0) as decimal(18,2))  as lifetime_profit,
     {{ rfm_segment('s') }}                                 as rfm_segment
 from customers c
+{% if is_incremental() %}
+-- the changed customers' scores alone: joined whole, the scores of every
+-- customer were hashed for the few hundred rows written
+left join (
+    select * from scored where user_id in (select user_id from changed)
+) s on s.user_id = c.user_id
+{% else %}
 left join scored s on s.user_id = c.user_id
+{% endif %}
 left join regions r on r.country = c.country
 {% if is_incremental() %}
 where c.user_id in (select user_id from changed)
