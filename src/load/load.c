@@ -148,18 +148,25 @@ int load__ensure_meta(struct wh_conn *c, struct err *e)
 	wh_type_sql(db, &lbi, &bi);
 	wh_type_sql(db, &ld, &dbl);
 	const char *T = buf_cstr(&tx), *TS = buf_cstr(&ts), *B = buf_cstr(&bi), *D = buf_cstr(&dbl);
+	/* the first version's columns, then every column added since
+	 * (manifest_added, which migrate_manifest adds to an older table) */
 	buf_printf(&s,
 		   "CREATE TABLE IF NOT EXISTS _ingot.loaded_files (source %s, table_name %s, path %s, "
-		   "size %s, mtime_us %s, sha256 %s, rows_read %s, load_id %s, loaded_at %s, "
-		   "schema_name %s, identifier %s, ctime_us %s, dev %s, ino %s, duplicate_of %s, "
-		   "archived_at %s);\n"
+		   "size %s, mtime_us %s, sha256 %s, rows_read %s, load_id %s, loaded_at %s",
+		   T, T, T, B, B, T, B, T, TS);
+	for (size_t i = 0; i < sizeof(manifest_added) / sizeof(manifest_added[0]); i++) {
+		struct wh_ltype at = {manifest_added[i].type, 0, 0, 0};
+		buf_printf(&s, ", %s ", manifest_added[i].name);
+		wh_type_sql(db, &at, &s);
+	}
+	buf_printf(&s,
+		   ");\n"
 		   "CREATE TABLE IF NOT EXISTS _ingot.load_rejects (load_id %s, source %s, table_name "
 		   "%s, file %s, line %s, column_name %s, reason %s, raw %s);\n"
 		   "CREATE TABLE IF NOT EXISTS _ingot.loads (load_id %s, source %s, table_name %s, "
 		   "relation %s, started_at %s, files %s, bytes %s, rows_read %s, rows_loaded %s, "
 		   "rows_rejected %s, duration_s %s, status %s, error %s, note %s)",
-		   T, T, T, B, B, T, B, T, TS, T, T, B, B, B, T, TS, T, T, T, T, B, T, T, T, T, T, T, T,
-		   TS, B, B, B, B, B, D, T, T, T);
+		   T, T, T, T, B, T, T, T, T, T, T, T, TS, B, B, B, B, B, D, T, T, T);
 	/* tables made by an earlier version lack later columns */
 	buf_printf(&s, ";\nALTER TABLE _ingot.loads ADD COLUMN IF NOT EXISTS note %s", T);
 	/* Loads of several tables (and pipeline load tasks) start at once in

@@ -139,15 +139,12 @@ select
     cast(coalesce(s.lifetime_profit, 0) as decimal(18,2))  as lifetime_profit,
     {{ rfm_segment('s') }}                                 as rfm_segment
 from customers c
-{% if is_incremental() %}
--- the changed customers' scores alone: joined whole, the scores of every
--- customer were hashed for the few hundred rows written
+-- on an incremental run, the changed customers' scores alone: joined whole,
+-- the scores of every customer were hashed for the few hundred rows written
 left join (
-    select * from scored where user_id in (select user_id from changed)
+    select * from scored
+    {% if is_incremental() %}where user_id in (select user_id from changed){% endif %}
 ) s on s.user_id = c.user_id
-{% else %}
-left join scored s on s.user_id = c.user_id
-{% endif %}
 left join regions r on r.country = c.country
 {% if is_incremental() %}
 where c.user_id in (select user_id from changed)
