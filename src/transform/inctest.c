@@ -27,12 +27,12 @@
  *     unique_key that includes f (delete+insert and merge delete or update
  *     only rows whose key a new row has, with the same key), and no hook
  *     statement of P names it — the new rows are checked against P: none
- *     without a parent  =>  the test passes. P may be built after the
- *     model or beside it in the same run (it only gains keys then): the
- *     new rows' keys P lacks at the model's check are kept in a table of
- *     _ingot (one per test, dropped by the test), and the test checks them
- *     against P as the run left it. Whether P kept its keys is known when
- *     the test runs (kept_covers), after both.
+ *     without a parent  =>  the test passes. When P is in the same run
+ *     (built after the model, beside it, or before it: it only gains keys
+ *     then), the new rows' distinct keys are kept in a table of _ingot
+ *     (one per test, dropped by the test), and the test checks them
+ *     against P as the run left it: one read of P. Whether P kept its
+ *     keys is known when the test runs (kept_covers), after both.
  * The model's node runs that check (mat_incremental, after its commit and
  * before the new rows' table is dropped) for each such test of it; the
  * test node then passes without scanning the table (tf_inctest_passed), and
@@ -456,27 +456,25 @@ void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, 
 			const struct tf_node *p = rel_parent(tp, t, &field);
 			char *child = xasprintf("(select %s as from_field from %s where %s is not null)",
 						col, newrows, col);
-			rel_query(tp, p, field, child, true, &q);
-			if (zero(c, buf_cstr(&q), m->name, t->name)) {
-				free(t->proof_sql);
-				t->proof_sql = xstrdup(buf_cstr(&q));
-				t->proved = true;
-			} else if (p->selected) {
-				/* keys the parent may get later in this run (it runs
-				 * after this model, or beside it): kept for the test,
-				 * which checks them against the parent as it ends */
+			if (p->selected) {
+				/* the parent is in this run: it may get keys after this
+				 * model (it runs later, or beside it). The new rows' keys
+				 * are kept for the test, which checks them against the
+				 * parent as the run left it: one read of the parent.
+				 * (Checking them here first, and keeping the ones it
+				 * lacked, read a parent of millions of rows twice more:
+				 * 0.4 s of a day at scale 10 for fct_session_products.) */
 				struct buf pr = BUF_INIT, ddl = BUF_INIT;
 				pending_rel(tp, t, &pr);
 				buf_printf(&ddl, "drop table if exists %s", buf_cstr(&pr));
 				struct err de = ERR_INIT;
 				int drc = wh_exec(c, buf_cstr(&ddl), &de);
 				buf_reset(&ddl);
-				buf_printf(&ddl, "create table %s as ", buf_cstr(&pr));
-				rel_query(tp, p, field, child, false, &ddl);
+				buf_printf(&ddl, "create table %s as select distinct from_field from %s child",
+					   buf_cstr(&pr), child);
 				if (!drc)
 					drc = wh_exec(c, buf_cstr(&ddl), &de);
 				if (!drc) {
-					buf_reset(&q);
 					rel_query(tp, p, field, buf_cstr(&pr), true, &q);
 					free(t->proof_sql);
 					t->proof_sql = xstrdup(buf_cstr(&q));
@@ -489,6 +487,13 @@ void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, 
 				err_clear(&de);
 				buf_free(&ddl);
 				buf_free(&pr);
+			} else {
+				rel_query(tp, p, field, child, true, &q);
+				if (zero(c, buf_cstr(&q), m->name, t->name)) {
+					free(t->proof_sql);
+					t->proof_sql = xstrdup(buf_cstr(&q));
+					t->proved = true;
+				}
 			}
 			free(child);
 			buf_free(&q);
