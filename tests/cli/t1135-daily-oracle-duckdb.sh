@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test: heavy
-# t1135: a week of daily runs of examples/ecommerce (one day of files at a time, one day dirty, late changes of a recent order, of a weeks-old order and of a whole old day's items) equals a --full-refresh of the same lake after every run, every mart, EXCEPT ALL both ways (tests/fixtures/daily/oracle.sh).
+# t1135: a week of daily runs of examples/ecommerce (one day of files at a time, one day dirty, late changes of a recent order, of a weeks-old order, of a whole old day's items and an item moved to another customer) equals a --full-refresh of the same lake after every run, every mart, EXCEPT ALL both ways (tests/fixtures/daily/oracle.sh).
 . ./lib.sh
 ENGINE=duckdb
 . "$ROOT/tests/fixtures/daily/oracle.sh"
