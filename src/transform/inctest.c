@@ -417,12 +417,12 @@ static void pending_rel(const struct tf_proj *tp, const struct tf_node *t, struc
 }
 
 /* The relationships query of keys (a relation or subquery with
- * from_field) against t's parent p: unmatched keys (count when count). */
+ * from_field) against t's parent p: the count of unmatched keys. */
 static void rel_query(const struct tf_proj *tp, const struct tf_node *p, const char *field,
-		      const char *keys, bool count, struct buf *q)
+		      const char *keys, struct buf *q)
 {
-	buf_printf(q, "select %s from %s child left join (select %s as to_field from ",
-		   count ? "count(*)" : "distinct child.from_field", keys, field);
+	buf_printf(q, "select count(*) from %s child left join (select %s as to_field from ",
+		   keys, field);
 	wh_relation_sql(tp->db, p->schema, p->alias ? p->alias : p->name, q);
 	buf_puts(q, ") parent on child.from_field = parent.to_field where parent.to_field is null");
 }
@@ -475,7 +475,7 @@ void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, 
 				if (!drc)
 					drc = wh_exec(c, buf_cstr(&ddl), &de);
 				if (!drc) {
-					rel_query(tp, p, field, buf_cstr(&pr), true, &q);
+					rel_query(tp, p, field, buf_cstr(&pr), &q);
 					free(t->proof_sql);
 					t->proof_sql = xstrdup(buf_cstr(&q));
 					t->proof_later = true;
@@ -488,7 +488,7 @@ void tf_inctest_prove(struct tf_proj *tp, struct tf_node *m, struct wh_conn *c, 
 				buf_free(&ddl);
 				buf_free(&pr);
 			} else {
-				rel_query(tp, p, field, child, true, &q);
+				rel_query(tp, p, field, child, &q);
 				if (zero(c, buf_cstr(&q), m->name, t->name)) {
 					free(t->proof_sql);
 					t->proof_sql = xstrdup(buf_cstr(&q));

@@ -10,9 +10,9 @@
 }}
 
 -- One row per customer with an order item: the order figures int_customers
--- scores (first and last order, orders, lifetime revenue and profit, exact
--- DECIMAL(18,2) sums), and the number of items they sum over. Items
--- without a customer (user_id null) are no customer's.
+-- scores, and the number of items they sum over
+-- (macros/customer_order_figures.sql). Items without a customer (user_id
+-- null) are no customer's.
 -- Kept as a table of its own so that a daily run aggregates only the
 -- customers whose items changed: int_customers scores every customer again
 -- each day (the quintiles rank them all), and aggregating all of fct_orders
@@ -33,31 +33,6 @@
 -- replaces only keys that have a new row). The result equals a full
 -- rebuild (t1135/t1136, whose day D+5 moves an item to another customer).
 
-{%- set figures %}
-        min(first_at)                                       as first_order_at,
-        max(last_at)                                        as last_order_at,
-        count(order_id)                                     as order_count,
-        cast(sum(items) as bigint)                          as order_items,
-        cast(sum(revenue) as decimal(18,2))                 as lifetime_revenue,
-        cast(sum(profit) as decimal(18,2))                  as lifetime_profit
-{%- endset %}
-
-{#- per customer, from one row per order (the caller adds its filter and
-    the grouping): a count of distinct order ids per customer kept a set of
-    ids for each of them (15-40% slower at scale 10) -#}
-{%- set per_order %}
-    select
-        user_id,
-        order_id,
-        min(order_created_at)                               as first_at,
-        max(order_created_at)                               as last_at,
-        count(*)                                            as items,
-        sum(case when is_revenue then sale_price else 0 end)  as revenue,
-        sum(case when is_revenue then item_profit else 0 end) as profit
-    from {{ ref('fct_orders') }}
-    where user_id is not null
-{%- endset %}
-
 {% if is_incremental() %}
 -- (null among them when an item has no customer: matches no user_id; and
 -- filtering it out here made DuckDB hash all of fct_orders, 0.4 s at scale
@@ -69,15 +44,12 @@ with changed as (
 ),
 
 fresh as (
-    select user_id, {{ figures }}
-    from ({{ per_order }}
-          and user_id in (select user_id from changed)
-        group by user_id, order_id) o
-    group by user_id
+    {{ customer_order_figures('user_id in (select user_id from changed)') }}
 ),
 
 -- every item with a customer is counted once: no built row kept below
--- counts an item that has moved to another customer
+-- counts an item that has moved to another customer (the built rows' sum
+-- less the changed customers': a NOT IN over every built row took longer)
 exact as (
     select
         (select coalesce(sum(order_items), 0) from {{ this }})
@@ -88,11 +60,7 @@ exact as (
 ),
 
 everyone as (
-    select user_id, {{ figures }}
-    from ({{ per_order }}
-          and not (select ok from exact)
-        group by user_id, order_id) o
-    group by user_id
+    {{ customer_order_figures('not (select ok from exact)') }}
 )
 
 select * from fresh where (select ok from exact)
@@ -111,8 +79,5 @@ from {{ this }} t
 where not (select ok from exact)
   and t.user_id not in (select user_id from everyone)
 {% else %}
-select user_id, {{ figures }}
-from ({{ per_order }}
-    group by user_id, order_id) o
-group by user_id
+{{ customer_order_figures() }}
 {% endif %}
