@@ -10,12 +10,7 @@ name: cpath
 version: "1.0"
 profile: cpath
 YML
-cat > profiles.yml <<YML
-cpath:
-  target: dev
-  outputs:
-    dev: {type: duckdb, path: "$PWD/w.duckdb", threads: 2}
-YML
+engine_profile duckdb cpath >profiles.yml # threads: 2
 for i in 1 2 3; do echo "select $i as x" > models/a_lone_$i.sql; done
 echo "select 1 as x" > models/z_chain_1.sql
 for i in 2 3 4; do echo "select x + 1 as x from {{ ref('z_chain_$((i - 1))') }}" > models/z_chain_$i.sql; done
